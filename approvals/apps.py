@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ApprovalsConfig(AppConfig):
+    name = "approvals"
+    verbose_name = _("Projects and approvals")
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  (connects the stage-change recorder)

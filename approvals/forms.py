@@ -1,0 +1,35 @@
+"""The evidence form a stage change asks for, built from the transition's declared evidence."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+def _evidence_fields() -> dict[str, forms.Field]:
+    return {
+        "agreement_date": forms.DateField(label=_("Agreement date")),
+        "start_date": forms.DateField(label=_("Actual start date")),
+        "production_date": forms.DateField(label=_("Actual production date")),
+        "capacity_date": forms.DateField(label=_("Date design capacity was reached")),
+        "actual_annual_output": forms.DecimalField(
+            label=_("Actual annual output (10k yuan)"), max_digits=14, decimal_places=2, min_value=0
+        ),
+        "reason": forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2})),
+    }
+
+
+class TransitionForm(forms.Form):
+    """Fields for one transition's evidence plus an optional comment."""
+
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, evidence: tuple[str, ...] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        available = _evidence_fields()
+        for name in reversed(evidence):
+            self.fields[name] = available[name]
+            self.fields.move_to_end(name, last=False)
+        for name, form_field in self.fields.items():
+            if isinstance(form_field, forms.DateField):
+                form_field.widget = forms.DateInput(attrs={"type": "date"})

@@ -1,0 +1,123 @@
+"""Load the demo zones, projects and users from ``fixtures/``; a second run changes nothing."""
+
+from __future__ import annotations
+
+import csv
+import os
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from approvals.dates import parse_partial_date
+from approvals.models import Project, Stage
+from zones.models import Enterprise, Role, Zone, ZoneRole
+
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+DEFAULT_DEMO_PASSWORD = "projectdesk-demo"  # documented in README; for the demo only
+
+#: username, display name, role, zones (None: every zone of 晋中市)
+DEMO_PEOPLE = [
+    ("officer", "李明", Role.OFFICER, ["综改区晋中开发区", "平遥经济技术开发区"]),
+    ("supervisor", "王芳", Role.SUPERVISOR, ["综改区晋中开发区", "平遥经济技术开发区"]),
+    ("leader", "张建国", Role.LEADER, ["综改区晋中开发区", "平遥经济技术开发区"]),
+    ("statistician", "赵丽", Role.STATISTICIAN, None),
+]
+
+
+def read_csv(name: str) -> list[dict[str, str]]:
+    with open(FIXTURES / name, encoding="utf-8", newline="") as handle:
+        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+class Command(BaseCommand):
+    help = "Load demo zones, projects and users (idempotent). Password: $DEMO_PASSWORD."
+
+    @transaction.atomic
+    def handle(self, *args, **options) -> None:
+        zones_created = self._zones()
+        people = self._people()
+        projects_created = self._projects(people)
+        self.stdout.write(
+            f"seed_demo: {zones_created} zones and {projects_created} projects created "
+            f"({Zone.objects.count()} zones, {Project.objects.count()} projects in total)."
+        )
+
+    def _zones(self) -> int:
+        created = 0
+        for row in read_csv("seed_zones.csv"):
+            _, was_created = Zone.objects.get_or_create(
+                name=row["name"],
+                defaults={
+                    "aliases": "\n".join(a for a in row["aliases"].split("|") if a),
+                    "city": row["city"],
+                    "lead_industries": "、".join(i for i in row["lead_industries"].split("|") if i),
+                    "notes": row["notes"],
+                },
+            )
+            created += was_created
+        return created
+
+    def _people(self) -> dict[str, object]:
+        password = os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
+        User = get_user_model()
+        people = {}
+        admin, _ = User.objects.get_or_create(
+            username="admin",
+            defaults={"is_staff": True, "is_superuser": True, "first_name": "管理员"},
+        )
+        self._set_password(admin, password)
+        for username, display_name, role, zone_names in DEMO_PEOPLE:
+            user, _ = User.objects.get_or_create(
+                username=username, defaults={"is_staff": True, "first_name": display_name}
+            )
+            self._set_password(user, password)
+            zones = (
+                Zone.objects.filter(city="晋中市")
+                if zone_names is None
+                else Zone.objects.filter(name__in=zone_names)
+            )
+            for zone in zones:
+                ZoneRole.objects.get_or_create(user=user, zone=zone, role=role)
+            people[username] = user
+        return people
+
+    @staticmethod
+    def _set_password(user, password: str) -> None:
+        if not user.check_password(password):
+            user.set_password(password)
+            user.save(update_fields=["password"])
+
+    def _projects(self, people: dict[str, object]) -> int:
+        officer_zones = ZoneRole.objects.zone_ids(people["officer"], Role.OFFICER)
+        leader_zones = ZoneRole.objects.zone_ids(people["leader"], Role.LEADER)
+        created = 0
+        for row in read_csv("seed_projects.csv"):
+            zone = Zone.objects.get(name=row["zone"]) if row["zone"] else None
+            if Project.objects.filter(zone=zone, name=row["name"]).exists():
+                continue
+            enterprise = None
+            if row["investor"]:
+                enterprise, _ = Enterprise.objects.get_or_create(name=row["investor"])
+            as_of = parse_partial_date(row["as_of"])
+            notes = row["notes"]
+            if zone is None and row["city"]:
+                notes = f"所在城市：{row['city']}；{notes}"
+            investment = row["total_investment_yi"]
+            Project.objects.create(
+                name=row["name"],
+                zone=zone,
+                enterprise=enterprise,
+                industry=row["industry"],
+                total_investment=Decimal(investment) * 10000 if investment else None,
+                stage=Stage(row["stage"]),
+                progress=notes,
+                progress_as_of=as_of[0] if as_of else None,
+                officer=people["officer"] if zone and zone.pk in officer_zones else None,
+                leader=people["leader"] if zone and zone.pk in leader_zones else None,
+            )
+            created += 1
+        return created

@@ -1,0 +1,469 @@
+"""What a project is: its facts, its stage machine, its milestones and the record of its stage changes.
+
+How a stage change is asked for and run for a person lives in ``approvals/workflow.py``; the
+transitions here only check their own evidence and keep it in memory, and ``Project.save()``
+writes the milestone dates and the ``StageChange`` row once the stage update itself succeeded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Case, CharField, OuterRef, Q, Subquery, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
+
+from zones.models import Enterprise, Zone, ZoneRole
+from zones.roles import CASEWORK_ROLES, ZONE_WIDE_ROLES
+
+from .project_code import CodeGeneration, code_generation, validate_project_code
+
+
+class TransitionRefused(Exception):
+    """A stage change that may not happen now; the project is left as it was."""
+
+    def __init__(self, reasons: str | list[str]):
+        many = isinstance(reasons, list | tuple)
+        self.reasons = [str(r) for r in (reasons if many else [reasons])]
+        super().__init__("; ".join(self.reasons))
+
+
+class Stage(models.TextChoices):
+    RESERVE = "reserve", _("Reserve / negotiation")
+    SIGNED = "signed", _("Signed")
+    READY = "ready", _("Ready to start works")
+    UNDER_CONSTRUCTION = "under_construction", _("Under construction")
+    IN_PRODUCTION = "in_production", _("In production")
+    AT_CAPACITY = "at_capacity", _("At design capacity")
+    SUSPENDED = "suspended", _("Suspended")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+#: The forward path, one step at a time.
+FORWARD_STAGES = [
+    Stage.RESERVE,
+    Stage.SIGNED,
+    Stage.READY,
+    Stage.UNDER_CONSTRUCTION,
+    Stage.IN_PRODUCTION,
+    Stage.AT_CAPACITY,
+]
+#: Stages a project can be suspended or withdrawn from (at capacity, the case is closed).
+OPEN_STAGES = FORWARD_STAGES[:-1]
+#: Stages that have a milestone: the planned and actual date of reaching them.
+MILESTONE_STAGES = FORWARD_STAGES[1:]
+NEXT_STAGE = dict(zip(FORWARD_STAGES, FORWARD_STAGES[1:], strict=False))
+
+
+class Authorisation(models.TextChoices):
+    FILING = "filing", _("Filing (备案)")
+    APPROVAL = "approval", _("Approval (核准)")
+    GOVERNMENT = "government", _("Government-funded (审批)")
+
+
+def may_change_stage(project: Project, user) -> bool:
+    """Checked against the project itself, so a role in another zone does not count."""
+    return user.has_perm("approvals.change_project_stage", project)
+
+
+def _condition(message: str):
+    def decorate(func):
+        func.message = message
+        return func
+
+    return decorate
+
+
+@_condition(_("The investor (enterprise) is not recorded."))
+def has_enterprise(project: Project) -> bool:
+    return project.enterprise_id is not None
+
+
+@_condition(_("The expected annual output is not recorded, so capacity cannot be measured."))
+def has_expected_output(project: Project) -> bool:
+    return project.expected_annual_output is not None
+
+
+@_condition(_("There is no stage to return to."))
+def has_stage_to_resume(project: Project) -> bool:
+    return project.stage_before_suspension in OPEN_STAGES
+
+
+def _stage_to_resume(project: Project, **evidence: Any) -> str:
+    return project.stage_before_suspension
+
+
+class ProjectQuerySet(models.QuerySet["Project"]):
+    def visible_to(self, user) -> ProjectQuerySet:
+        """Officers, supervisors and statisticians see their zones; leaders the projects they follow."""
+        if user.is_superuser:
+            return self
+        if not user.is_active:
+            return self.none()
+        zones = ZoneRole.objects.zone_ids(user, *ZONE_WIDE_ROLES)
+        return self.filter(Q(zone_id__in=zones) | Q(leader=user) | Q(officer=user))
+
+    def editable_by(self, user) -> ProjectQuerySet:
+        if user.is_superuser:
+            return self
+        return self.filter(zone_id__in=ZoneRole.objects.zone_ids(user, *CASEWORK_ROLES))
+
+    def with_next_milestone(self) -> ProjectQuerySet:
+        """The stage a project heads for next and the planned date of reaching it, in one query."""
+        next_stage = Case(
+            *[When(stage=s, then=Value(n.value)) for s, n in NEXT_STAGE.items()],
+            default=Value(""),
+            output_field=CharField(),
+        )
+        planned = Milestone.objects.filter(
+            project=OuterRef("pk"), stage=OuterRef("next_milestone_stage")
+        ).values("planned_date")[:1]
+        return self.annotate(next_milestone_stage=next_stage).annotate(
+            next_milestone_date=Subquery(planned)
+        )
+
+
+class Project(ConcurrentTransitionMixin, models.Model):
+    code = models.CharField(
+        _("project code"),
+        max_length=24,
+        unique=True,
+        null=True,  # empty until issued; NULLs do not collide under the unique constraint
+        blank=True,
+        validators=[validate_project_code],
+        help_text=_("24 characters, e.g. 2509-140602-89-05-864976; leave empty until issued."),
+    )
+    name = models.CharField(_("project name"), max_length=200)
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("enterprise"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="projects",
+    )
+    zone = models.ForeignKey(
+        Zone,
+        verbose_name=_("zone"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="projects",
+        help_text=_("A project without a zone is visible to administrators only."),
+    )
+    industry = models.CharField(_("industry"), max_length=50, blank=True)
+    content = models.TextField(_("construction content and scale"), blank=True)
+    total_investment = models.DecimalField(
+        _("total investment (10k yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    expected_annual_output = models.DecimalField(
+        _("expected annual output (10k yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    actual_annual_output = models.DecimalField(
+        _("actual annual output (10k yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        editable=False,  # evidence of reaching capacity: written by that transition only
+    )
+    land_area_mu = models.DecimalField(
+        _("land area (mu)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    authorisation = models.CharField(
+        _("authorisation"), max_length=20, choices=Authorisation.choices, default=Authorisation.FILING
+    )
+    is_provincial_key = models.BooleanField(_("provincial key project"), default=False)
+    is_city_key = models.BooleanField(_("city key project"), default=False)
+    is_standard_land = models.BooleanField(_("standard land"), default=False)
+    is_commitment = models.BooleanField(_("commitment system"), default=False)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("officer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="projects_handled",
+    )
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("supervising leader"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="projects_followed",
+    )
+    responsible_unit = models.CharField(_("responsible unit"), max_length=100, blank=True)
+    stage = FSMField(
+        _("stage"),
+        max_length=20,
+        choices=Stage.choices,
+        default=Stage.RESERVE,
+        protected=True,
+        db_index=True,
+    )
+    stage_before_suspension = models.CharField(
+        _("stage before suspension"), max_length=20, choices=Stage.choices, blank=True, editable=False
+    )
+    suspension_reason = models.TextField(_("reason for suspension"), blank=True, editable=False)
+    withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True, editable=False)
+    progress = models.TextField(_("progress"), blank=True)
+    progress_as_of = models.DateField(_("progress as of"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["zone__name", "name"]
+        permissions = [("change_project_stage", _("Can change the stage of a project"))]
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "name"], name="project_name_unique_in_zone"),
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pending_milestones: dict[str, dt.date] = {}
+        self._pending_changes: list[dict[str, Any]] = []
+        self._changed_by = None
+
+    def __str__(self) -> str:
+        return self.name
+
+    # --- facts derived for display -------------------------------------------------------
+
+    @property
+    def total_investment_yi(self) -> Decimal | None:
+        """Users read investment in 亿元; it is stored in 万元."""
+        if self.total_investment is None:
+            return None
+        return self.total_investment / Decimal(10000)
+
+    @property
+    def code_generation(self) -> CodeGeneration | None:
+        return code_generation(self.code) if self.code else None
+
+    # --- the stage machine ---------------------------------------------------------------
+    # Bodies only validate evidence and keep it in memory; save() writes it after the stage
+    # update succeeded, so a refused or conflicting transition leaves no rows behind.
+
+    @transition(
+        field=stage,
+        source=Stage.RESERVE,
+        target=Stage.SIGNED,
+        conditions=[has_enterprise],
+        permission=may_change_stage,
+        custom={"label": _("Sign the agreement"), "evidence": ("agreement_date",)},
+    )
+    def sign(self, *, agreement_date: dt.date | None = None, comment: str = "") -> None:
+        self._reach_milestone(Stage.SIGNED, agreement_date, _("agreement date"))
+
+    @transition(
+        field=stage,
+        source=Stage.SIGNED,
+        target=Stage.READY,
+        permission=may_change_stage,
+        custom={"label": _("Mark ready to start works"), "evidence": ()},
+    )
+    def mark_ready(self, *, comment: str = "") -> None:
+        self._reach_milestone(Stage.READY, timezone.localdate(), _("date ready"))
+
+    @transition(
+        field=stage,
+        source=Stage.READY,
+        target=Stage.UNDER_CONSTRUCTION,
+        permission=may_change_stage,
+        custom={"label": _("Start works"), "evidence": ("start_date",)},
+    )
+    def start_works(self, *, start_date: dt.date | None = None, comment: str = "") -> None:
+        self._reach_milestone(Stage.UNDER_CONSTRUCTION, start_date, _("actual start date"))
+
+    @transition(
+        field=stage,
+        source=Stage.UNDER_CONSTRUCTION,
+        target=Stage.IN_PRODUCTION,
+        permission=may_change_stage,
+        custom={"label": _("Start production"), "evidence": ("production_date",)},
+    )
+    def start_production(
+        self, *, production_date: dt.date | None = None, comment: str = ""
+    ) -> None:
+        self._reach_milestone(Stage.IN_PRODUCTION, production_date, _("actual production date"))
+
+    @transition(
+        field=stage,
+        source=Stage.IN_PRODUCTION,
+        target=Stage.AT_CAPACITY,
+        conditions=[has_expected_output],
+        permission=may_change_stage,
+        custom={
+            "label": _("Reach design capacity"),
+            "evidence": ("capacity_date", "actual_annual_output"),
+        },
+    )
+    def reach_capacity(
+        self,
+        *,
+        capacity_date: dt.date | None = None,
+        actual_annual_output: Decimal | None = None,
+        comment: str = "",
+    ) -> None:
+        if actual_annual_output is None or actual_annual_output <= 0:
+            raise TransitionRefused(_("The actual annual output must be given and positive."))
+        self._reach_milestone(Stage.AT_CAPACITY, capacity_date, _("date capacity was reached"))
+        self.actual_annual_output = actual_annual_output
+
+    @transition(
+        field=stage,
+        source=OPEN_STAGES,
+        target=Stage.SUSPENDED,
+        permission=may_change_stage,
+        custom={"label": _("Suspend"), "evidence": ("reason",)},
+    )
+    def suspend(self, *, reason: str = "", comment: str = "") -> None:
+        self.suspension_reason = self._required_reason(reason)
+        self.stage_before_suspension = self.stage
+
+    @transition(
+        field=stage,
+        source=Stage.SUSPENDED,
+        target=GET_STATE(_stage_to_resume, states=OPEN_STAGES),
+        conditions=[has_stage_to_resume],
+        permission=may_change_stage,
+        custom={"label": _("Resume"), "evidence": ()},
+    )
+    def resume(self, *, comment: str = "") -> None:
+        self.suspension_reason = ""
+
+    @transition(
+        field=stage,
+        source=[*OPEN_STAGES, Stage.SUSPENDED],
+        target=Stage.WITHDRAWN,
+        permission=may_change_stage,
+        custom={"label": _("Withdraw"), "evidence": ("reason",)},
+    )
+    def withdraw(self, *, reason: str = "", comment: str = "") -> None:
+        self.withdrawal_reason = self._required_reason(reason)
+
+    def _reach_milestone(self, stage: str, day: dt.date | None, what: str) -> None:
+        if day is None:
+            raise TransitionRefused(_("The %(what)s is required.") % {"what": what})
+        if day > timezone.localdate():
+            raise TransitionRefused(
+                _("The %(what)s %(day)s is in the future.") % {"what": what, "day": day}
+            )
+        self._pending_milestones[stage] = day
+
+    @staticmethod
+    def _required_reason(reason: str) -> str:
+        if not (reason or "").strip():
+            raise TransitionRefused(_("A reason is required."))
+        return reason.strip()
+
+    def queue_stage_change(self, *, transition: str, source: str, target: str, evidence: dict) -> None:
+        """Called on ``post_transition``; written by ``save()`` together with the new stage."""
+        evidence = dict(evidence)
+        comment = evidence.pop("comment", "") or ""
+        self._pending_changes.append(
+            {"transition": transition, "source": source, "target": target,
+             "comment": comment, "evidence": evidence}
+        )
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding:
+            StageChange.objects.create(
+                project=self, transition="", source="", target=self.stage, by=self._changed_by
+            )
+        for stage, day in self._pending_milestones.items():
+            Milestone.objects.update_or_create(
+                project=self, stage=stage, defaults={"actual_date": day}
+            )
+        for change in self._pending_changes:
+            StageChange.objects.create(project=self, by=self._changed_by, **change)
+        self._pending_milestones = {}
+        self._pending_changes = []
+
+
+class Milestone(models.Model):
+    """The planned and actual date of a project reaching one stage; missed ones drive reminders."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="milestones"
+    )
+    stage = models.CharField(
+        _("stage"), max_length=20, choices=[(s.value, s.label) for s in MILESTONE_STAGES]
+    )
+    planned_date = models.DateField(_("planned date"), null=True, blank=True)
+    planned_month_only = models.BooleanField(
+        _("planned by month only"),
+        default=False,
+        help_text=_("The plan named only a month; it is due at the end of that month."),
+    )
+    actual_date = models.DateField(_("actual date"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        ordering = ["project", "planned_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "stage"], name="milestone_unique_stage"),
+        ]
+        indexes = [
+            # The reminder scan asks for open milestones past their date; most rows are done,
+            # so only the open ones are indexed (a full index was slower than a scan).
+            models.Index(
+                fields=["planned_date", "project"],
+                name="milestone_open_due",
+                condition=Q(actual_date__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.get_stage_display()}"
+
+
+class StageChange(models.Model):
+    """One change of a project's stage: who, when, from, to, why. Written, never edited."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="stage_changes"
+    )
+    transition = models.CharField(
+        _("transition"), max_length=30, blank=True, help_text=_("Empty when the project was created.")
+    )
+    source = models.CharField(_("from stage"), max_length=20, choices=Stage.choices, blank=True)
+    target = models.CharField(_("to stage"), max_length=20, choices=Stage.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    comment = models.TextField(_("comment"), blank=True)
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.project}: {self.get_source_display() or '—'} → {self.get_target_display()}"

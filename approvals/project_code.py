@@ -1,0 +1,45 @@
+"""The national project code (项目代码): ``dddd-dddddd-dd-dd-dddddd``.
+
+Codes issued since late 2020 start with the YYMM of issue (``2509-…``); older ones with a
+four-digit year (``2019-…``). The guide defines no check digit, so none is checked.
+"""
+
+import re
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+CODE_PATTERN = re.compile(r"^\d{4}-\d{6}-\d{2}-\d{2}-\d{6}$")
+_DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−﹣"})
+
+
+class CodeGeneration(models.TextChoices):
+    NEW = "new", _("New format (YYMM of issue)")
+    OLD = "old", _("Old format (year of issue)")
+
+
+def normalise_project_code(value: str | None) -> str:
+    """Full-width digits and dashes, and stray spaces, are common in pasted codes."""
+    folded = unicodedata.normalize("NFKC", value or "").translate(_DASHES)
+    return "".join(folded.split())
+
+
+def validate_project_code(value: str) -> None:
+    if not CODE_PATTERN.match(value or ""):
+        raise ValidationError(
+            _(
+                "“%(value)s” is not a project code: expected 24 characters shaped "
+                "dddd-dddddd-dd-dd-dddddd, e.g. 2509-140602-89-05-864976."
+            ),
+            code="invalid_project_code",
+            params={"value": value},
+        )
+
+
+def code_generation(code: str) -> CodeGeneration:
+    """Characters 3–4 between 01 and 12 are the month of a new-format code."""
+    validate_project_code(code)
+    month = int(code[2:4])
+    return CodeGeneration.NEW if 1 <= month <= 12 else CodeGeneration.OLD

@@ -1,0 +1,113 @@
+"""Named people of the guide's roles, in two zones, and the real services.
+
+alice is an officer of 晋中开发区, bob its supervisor, lily its leader and stan its statistician;
+charlie is an officer of 祁县开发区 and must not see 晋中's projects.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.db import connection
+
+from zones.models import Role
+
+from .factories import ProjectFactory, UserFactory, ZoneFactory, ZoneRoleFactory
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def pytest_sessionstart(session) -> None:
+    if REQUIRE_SERVICES and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise pytest.UsageError("REQUIRE_SERVICES=1 needs DATABASE_URL pointing at PostgreSQL")
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), 2):
+            return True
+    except OSError:
+        return False
+
+
+def service_unavailable(why: str):
+    """Skip with the reason, or fail where the services are required (CI)."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{why} (REQUIRE_SERVICES=1)")
+    pytest.skip(why)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        service_unavailable("REDIS_URL is not set: no Redis server to test against")
+    if not _reachable(url, 6379):
+        service_unavailable(f"Redis at {url} does not answer")
+    return url
+
+
+@pytest.fixture
+def postgres() -> None:
+    if connection.vendor != "postgresql":
+        service_unavailable("this test needs PostgreSQL: set DATABASE_URL=postgres://…")
+
+
+@pytest.fixture
+def zone(db):
+    return ZoneFactory(name="综改区晋中开发区", aliases="晋中开发区", city="晋中市")
+
+
+@pytest.fixture
+def other_zone(db):
+    return ZoneFactory(name="祁县经济开发区", aliases="祁县经开区", city="晋中市")
+
+
+def _person(username: str, name: str, zone, role: str):
+    user = UserFactory(username=username, first_name=name)
+    ZoneRoleFactory(user=user, zone=zone, role=role)
+    return user
+
+
+@pytest.fixture
+def alice(zone):
+    return _person("alice", "艾丽", zone, Role.OFFICER)
+
+
+@pytest.fixture
+def bob(zone):
+    return _person("bob", "鲍勃", zone, Role.SUPERVISOR)
+
+
+@pytest.fixture
+def lily(zone):
+    return _person("lily", "莉莉", zone, Role.LEADER)
+
+
+@pytest.fixture
+def stan(zone):
+    return _person("stan", "斯坦", zone, Role.STATISTICIAN)
+
+
+@pytest.fixture
+def charlie(other_zone):
+    return _person("charlie", "查理", other_zone, Role.OFFICER)
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", is_superuser=True)
+
+
+@pytest.fixture
+def project(zone):
+    return ProjectFactory(zone=zone, name="大恒能源7GW光伏垂直一体化项目", total_investment=500000)
+
+
+@pytest.fixture
+def other_project(other_zone):
+    return ProjectFactory(zone=other_zone, name="碳基新材料产业园项目")

@@ -1,0 +1,119 @@
+"""Zones (开发区), the people's roles in them, and the investor companies."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def normalise_name(value: str) -> str:
+    """Fold full-width characters and drop all white space: spreadsheets mix both freely."""
+    folded = unicodedata.normalize("NFKC", value or "")
+    return "".join(folded.split())
+
+
+class Role(models.TextChoices):
+    OFFICER = "officer", _("Officer")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    LEADER = "leader", _("Leader")
+    STATISTICIAN = "statistician", _("Statistician")
+
+
+class ZoneQuerySet(models.QuerySet["Zone"]):
+    def matching(self, name: str) -> Zone | None:
+        """The zone whose official name or one of whose aliases is ``name``."""
+        wanted = normalise_name(name)
+        if not wanted:
+            return None
+        for zone in self:
+            if wanted in zone.normalised_names():
+                return zone
+        return None
+
+
+class Zone(models.Model):
+    name = models.CharField(_("official name"), max_length=100, unique=True)
+    aliases = models.TextField(
+        _("aliases"),
+        blank=True,
+        help_text=_("Short names used in spreadsheets, one per line."),
+    )
+    city = models.CharField(_("city"), max_length=50, blank=True)
+    lead_industries = models.CharField(
+        _("lead industries"), max_length=200, blank=True, help_text=_("Separated by 、")
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    objects = ZoneQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("zone")
+        verbose_name_plural = _("zones")
+        ordering = ["city", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def alias_list(self) -> list[str]:
+        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
+
+    def normalised_names(self) -> set[str]:
+        return {normalise_name(n) for n in [self.name, *self.alias_list()]}
+
+
+class ZoneRoleQuerySet(models.QuerySet["ZoneRole"]):
+    def zone_ids(self, user, *roles: str) -> set[int]:
+        rows = self.filter(user=user)
+        if roles:
+            rows = rows.filter(role__in=roles)
+        return set(rows.values_list("zone_id", flat=True))
+
+
+class ZoneRole(models.Model):
+    """A user's role in one zone; permissions follow from it (see ``zones.roles``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="zone_roles",
+    )
+    zone = models.ForeignKey(
+        Zone, verbose_name=_("zone"), on_delete=models.CASCADE, related_name="roles"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    objects = ZoneRoleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("zone role")
+        verbose_name_plural = _("zone roles")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "zone", "role"], name="zone_role_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.zone} · {self.get_role_display()}"
+
+
+class Enterprise(models.Model):
+    """The investor company (项目单位 / 建设单位)."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, blank=True
+    )
+    contact_person = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

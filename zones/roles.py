@@ -1,0 +1,37 @@
+"""What each zone role may do, as Django permission names.
+
+Roles are held per zone, so the permissions hold per zone too: ``ZoneRoleBackend``
+grants a permission on a project only through a role in that project's zone.
+"""
+
+from .models import Role
+
+_READ = {
+    "zones.view_zone",
+    "zones.view_enterprise",
+    "approvals.view_project",
+    "approvals.view_milestone",
+    "approvals.view_stagechange",
+}
+_CASEWORK = {
+    "zones.add_enterprise",
+    "zones.change_enterprise",
+    "approvals.add_project",
+    "approvals.change_project",
+    "approvals.add_milestone",
+    "approvals.change_milestone",
+    "approvals.delete_milestone",
+    "approvals.change_project_stage",
+}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.OFFICER: frozenset(_READ | _CASEWORK),
+    Role.SUPERVISOR: frozenset(_READ | _CASEWORK | {"zones.view_zonerole"}),
+    Role.LEADER: frozenset(_READ),
+    Role.STATISTICIAN: frozenset(_READ),
+}
+
+#: Roles whose holders see every project of the zone (a leader sees the projects it follows).
+ZONE_WIDE_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.STATISTICIAN)
+#: Roles whose holders may edit the case of a project in the zone.
+CASEWORK_ROLES = (Role.OFFICER, Role.SUPERVISOR)
