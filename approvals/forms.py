@@ -27,9 +27,7 @@ class TransitionForm(forms.Form):
     def __init__(self, *args, evidence: tuple[str, ...] = (), **kwargs):
         super().__init__(*args, **kwargs)
         available = _evidence_fields()
-        for name in reversed(evidence):
-            self.fields[name] = available[name]
-            self.fields.move_to_end(name, last=False)
+        self.fields = {**{name: available[name] for name in evidence}, **self.fields}
         for name, form_field in self.fields.items():
             if isinstance(form_field, forms.DateField):
                 form_field.widget = forms.DateInput(attrs={"type": "date"})

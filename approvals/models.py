@@ -243,6 +243,11 @@ class Project(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean_fields(self, exclude=None) -> None:
+        # Django re-assigns every cleaned field; the protected stage would refuse that, and
+        # only transitions may set it anyway.
+        super().clean_fields(exclude={*(exclude or ()), "stage"})
+
     # --- facts derived for display -------------------------------------------------------
 
     @property

@@ -16,7 +16,18 @@ VAR_DIR = Path(environ.Env().str("PROJECTDESK_VAR_DIR", default=str(BASE_DIR / "
 
 env = environ.Env()
 
-DEBUG = env.bool("DEBUG", default=False)
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """Unlike ``env.bool``, a word that is neither yes nor no is an error, not False."""
+    raw = env.str(name, default="1" if default else "0").strip().lower()
+    if raw not in _TRUE | _FALSE:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a yes/no value (use 1 or 0).")
+    return raw in _TRUE
+
+
+DEBUG = env_bool("DEBUG", default=False)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
@@ -111,12 +122,12 @@ EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
-EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="projectdesk@localhost")
 
 if not DEBUG:
-    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
-    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=False)
+    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=False)
 
 # Celery: REDIS_URL selects Redis; otherwise kombu's file-system transport, which needs
 # no server and still lets a separate worker process pick up the messages.
@@ -134,8 +145,11 @@ else:
         "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
-CELERY_RESULT_BACKEND = REDIS_URL or None
-CELERY_TASK_IGNORE_RESULT = not REDIS_URL
+# Results are kept only for tasks that ask for them (the health check); a file folder
+# stands in for Redis in the embedded default.
+CELERY_RESULT_BACKEND = REDIS_URL or f"file://{CELERY_BROKER_DIR / 'results'}"
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_EXPIRES = 3600
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

@@ -1,0 +1,31 @@
+"""Posting admin change forms as a browser would: the rendered form's values plus changes."""
+
+from django.test import Client
+
+
+def change_form_data(client: Client, url: str, **changes) -> dict:
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    data: dict = {}
+    form = response.context["adminform"].form
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if value is None:
+            value = ""
+        elif isinstance(value, bool):
+            if not value:
+                continue
+            value = "on"
+        data[name] = value
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for key, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{key}"] = value
+        for index, subform in enumerate(formset.initial_forms):
+            for name in subform.fields:
+                value = subform.initial.get(name)
+                if hasattr(value, "pk"):
+                    value = value.pk
+                data[f"{formset.prefix}-{index}-{name}"] = "" if value is None else value
+    data.update(changes)
+    return data

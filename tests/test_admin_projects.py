@@ -1,0 +1,207 @@
+"""The project pages as officers, supervisors, leaders and statisticians see them."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from approvals.models import Milestone, Project, Stage
+
+from .admin_helpers import change_form_data
+from .factories import MilestoneFactory, ProjectFactory, UserFactory
+
+CHANGELIST = reverse("admin:approvals_project_changelist")
+
+
+def change_url(project: Project) -> str:
+    return reverse("admin:approvals_project_change", args=[project.pk])
+
+
+def transition_url(project: Project, name: str) -> str:
+    return reverse("admin:approvals_project_transition", args=[project.pk, name])
+
+
+@pytest.fixture
+def as_user(client):
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+class TestZoneScoping:
+    def test_an_officer_lists_only_the_projects_of_its_zones(self, as_user, alice, project, other_project):
+        response = as_user(alice).get(CHANGELIST)
+        assert response.status_code == 200
+        assert list(response.context["cl"].result_list) == [project]
+
+    def test_an_officer_of_another_zone_sees_the_other_list(self, as_user, charlie, project, other_project):
+        response = as_user(charlie).get(CHANGELIST)
+        assert list(response.context["cl"].result_list) == [other_project]
+
+    def test_an_officer_cannot_open_a_project_of_another_zone(self, as_user, charlie, project):
+        response = as_user(charlie).get(change_url(project), follow=True)
+        assert response.redirect_chain, "the admin sends the officer away"
+        assert "不存在" in response.content.decode()
+
+    def test_an_officer_cannot_run_a_transition_on_another_zones_project(self, as_user, charlie, project):
+        response = as_user(charlie).post(
+            transition_url(project, "sign"), {"sign-agreement_date": "2025-04-07"}
+        )
+        assert response.status_code == 404
+        project.refresh_from_db()
+        assert project.stage == Stage.RESERVE
+
+    def test_an_officer_edits_a_project_of_its_zone(self, as_user, alice, project):
+        client = as_user(alice)
+        data = change_form_data(client, change_url(project), progress="主体结构封顶")
+        response = client.post(change_url(project), data)
+        assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+        project.refresh_from_db()
+        assert project.progress == "主体结构封顶"
+
+    def test_an_officer_cannot_post_an_edit_to_another_zones_project(self, as_user, alice, charlie, project):
+        data = change_form_data(as_user(alice), change_url(project), progress="篡改")
+        response = as_user(charlie).post(change_url(project), data)
+        assert response.status_code in (302, 403, 404)
+        project.refresh_from_db()
+        assert project.progress != "篡改"
+
+    def test_a_leader_sees_the_projects_it_follows(self, as_user, lily, zone, project):
+        followed = ProjectFactory(zone=zone, leader=lily)
+        response = as_user(lily).get(CHANGELIST)
+        assert list(response.context["cl"].result_list) == [followed]
+
+    def test_a_superuser_sees_everything(self, as_user, superuser, project, other_project):
+        response = as_user(superuser).get(CHANGELIST)
+        assert set(response.context["cl"].result_list) == {project, other_project}
+
+
+class TestStatisticians:
+    def test_a_statistician_sees_the_zone_but_gets_no_stage_buttons(self, as_user, stan, project):
+        response = as_user(stan).get(change_url(project))
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert 'id="transition-' not in page
+        assert "您无权变更该项目的阶段" in page
+
+    def test_a_statistician_posting_a_transition_is_refused(self, as_user, stan, project):
+        response = as_user(stan).post(
+            transition_url(project, "sign"), {"sign-agreement_date": "2025-04-07"}
+        )
+        assert response.status_code == 403
+        project.refresh_from_db()
+        assert project.stage == Stage.RESERVE
+        assert project.stage_changes.count() == 1
+
+    def test_a_statistician_cannot_save_the_project_form(self, as_user, alice, stan, project):
+        data = change_form_data(as_user(alice), change_url(project), progress="统计员修改")
+        response = as_user(stan).post(change_url(project), data)
+        assert response.status_code == 403
+        project.refresh_from_db()
+        assert project.progress != "统计员修改"
+
+
+class TestStageButtons:
+    def test_the_page_offers_what_may_run_and_says_why_not_for_the_rest(self, as_user, alice, zone):
+        project = ProjectFactory(zone=zone, enterprise=None)
+        page = as_user(alice).get(change_url(project)).content.decode()
+        assert 'id="transition-suspend"' in page and 'id="transition-withdraw"' in page
+        assert 'id="transition-sign"' not in page
+        assert "未记录项目单位（投资主体）" in page
+        assert "只能在以下阶段执行：具备开工条件" in page  # start works, from reserve
+
+    def test_an_officer_signs_through_the_button(self, as_user, alice, project):
+        response = as_user(alice).post(
+            transition_url(project, "sign"),
+            {"sign-agreement_date": "2025-04-07", "sign-comment": "三个一批签约"},
+            follow=True,
+        )
+        assert "已进入“已签约”阶段" in response.content.decode()
+        project.refresh_from_db()
+        assert project.stage == Stage.SIGNED
+        assert project.milestones.get(stage=Stage.SIGNED).actual_date == dt.date(2025, 4, 7)
+        change = project.stage_changes.get(transition="sign")
+        assert (change.by, change.comment) == (alice, "三个一批签约")
+
+    def test_a_missing_date_is_reported_and_changes_nothing(self, as_user, alice, project):
+        response = as_user(alice).post(transition_url(project, "sign"), {}, follow=True)
+        assert "签约日期" in response.content.decode()
+        project.refresh_from_db()
+        assert project.stage == Stage.RESERVE
+
+    def test_a_transition_url_only_takes_posts(self, as_user, alice, project):
+        assert as_user(alice).get(transition_url(project, "sign")).status_code == 405
+
+    def test_an_unknown_transition_is_not_found(self, as_user, alice, project):
+        assert as_user(alice).post(transition_url(project, "teleport")).status_code == 404
+
+    def test_the_stage_cannot_be_changed_through_the_edit_form(self, as_user, alice, project):
+        client = as_user(alice)
+        data = change_form_data(client, change_url(project), stage=Stage.AT_CAPACITY)
+        client.post(change_url(project), data)
+        project.refresh_from_db()
+        assert project.stage == Stage.RESERVE
+
+
+class TestTheList:
+    def test_it_shows_stage_and_next_milestone_in_chinese(self, as_user, alice, project):
+        MilestoneFactory(project=project, stage=Stage.SIGNED, planned_date=dt.date(2025, 4, 7))
+        page = as_user(alice).get(CHANGELIST).content.decode()
+        assert "储备/洽谈" in page
+        assert "已签约 · 2025-04-07" in page
+        assert "50" in page  # 500000 万元 shown as 50 亿元
+
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            ({"stage__exact": "signed"}, ["甲"]),
+            ({"industry": "光伏"}, ["乙"]),
+            ({"is_commitment__exact": "1"}, ["乙"]),
+            ({"q": "2509-140602-89-05-864976"}, ["甲"]),
+            ({"q": "晋能控股"}, ["乙"]),
+        ],
+    )
+    def test_it_filters_and_searches(self, as_user, alice, zone, query, expected):
+        ProjectFactory(zone=zone, name="甲", stage=Stage.SIGNED, code="2509-140602-89-05-864976")
+        ProjectFactory(
+            zone=zone, name="乙", industry="光伏", is_commitment=True, enterprise__name="晋能控股"
+        )
+        response = as_user(alice).get(CHANGELIST, query)
+        assert [p.name for p in response.context["cl"].result_list] == expected
+
+    def test_it_filters_by_zone(self, as_user, superuser, project, other_project, zone):
+        response = as_user(superuser).get(CHANGELIST, {"zone__id__exact": zone.pk})
+        assert list(response.context["cl"].result_list) == [project]
+
+    def test_it_runs_the_same_queries_for_5_projects_as_for_200(self, as_user, alice, zone):
+        client = as_user(alice)
+
+        def queries_for(count: int) -> int:
+            Project.objects.all().delete()
+            for n in range(count):
+                project = ProjectFactory(zone=zone, officer=alice, enterprise__name=f"企业{n}")
+                Milestone.objects.create(
+                    project=project, stage=Stage.SIGNED, planned_date=dt.date(2025, 1, 1)
+                )
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(CHANGELIST, {"all": ""})
+            assert response.status_code == 200
+            assert len(response.context["cl"].result_list) == count
+            return len(captured)
+
+        assert queries_for(5) == queries_for(200)
+
+
+def test_the_admin_index_speaks_chinese(as_user, alice, project):
+    page = as_user(alice).get(reverse("admin:index")).content.decode()
+    assert "项目全代办服务台" in page and "项目与审批" in page
+
+
+def test_a_user_without_any_role_sees_no_projects(as_user, project):
+    nobody = UserFactory(username="nobody")
+    response = as_user(nobody).get(CHANGELIST)
+    assert response.status_code == 403

@@ -1,0 +1,88 @@
+"""``manage.py seed_demo``: every seed row loaded, demo people in their zones, idempotent."""
+
+import csv
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from approvals.models import Project, Stage, StageChange
+from zones.models import Enterprise, Role, Zone, ZoneRole
+
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+
+
+def rows(name: str) -> list[dict]:
+    with open(FIXTURES / name, encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def snapshot() -> dict:
+    return {
+        "zones": list(Zone.objects.values().order_by("pk")),
+        "projects": list(Project.objects.values().order_by("pk")),
+        "enterprises": list(Enterprise.objects.values().order_by("pk")),
+        "roles": list(ZoneRole.objects.values().order_by("pk")),
+        "changes": StageChange.objects.count(),
+    }
+
+
+@pytest.fixture
+def seeded(db):
+    call_command("seed_demo", stdout=StringIO())
+
+
+def test_every_zone_is_loaded_with_its_aliases(seeded):
+    for row in rows("seed_zones.csv"):
+        zone = Zone.objects.get(name=row["name"])
+        assert zone.city == row["city"]
+        assert zone.alias_list() == [a for a in row["aliases"].split("|") if a]
+    assert Zone.objects.count() == len(rows("seed_zones.csv"))
+
+
+def test_every_project_is_loaded_at_its_stage(seeded):
+    for row in rows("seed_projects.csv"):
+        project = Project.objects.get(name=row["name"], zone__name=row["zone"] or None)
+        assert project.stage == Stage(row["stage"])
+        if row["total_investment_yi"]:
+            assert project.total_investment == Decimal(row["total_investment_yi"]) * 10000
+        if row["investor"]:
+            assert project.enterprise.name == row["investor"]
+    assert Project.objects.count() == len(rows("seed_projects.csv"))
+
+
+def test_the_investment_is_kept_in_10k_yuan(seeded):
+    project = Project.objects.get(name="电力管涵项目工程")
+    assert project.total_investment == Decimal("1258")
+    assert project.total_investment_yi == Decimal("0.1258")
+
+
+def test_a_zone_can_be_found_by_alias(seeded):
+    assert Zone.objects.matching("晋中开发区").name == "综改区晋中开发区"
+    assert Zone.objects.matching("祁县经开区 ").name == "祁县经济开发区"
+
+
+def test_demo_people_log_in_with_the_demo_password(seeded, monkeypatch):
+    for username in ["admin", "officer", "supervisor", "leader", "statistician"]:
+        assert authenticate(username=username, password="projectdesk-demo") is not None, username
+    assert ZoneRole.objects.filter(user__username="statistician", role=Role.STATISTICIAN).count() == (
+        Zone.objects.filter(city="晋中市").count()
+    )
+
+
+def test_the_password_comes_from_demo_password(db, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "another-secret-42")
+    call_command("seed_demo", stdout=StringIO())
+    assert authenticate(username="officer", password="another-secret-42") is not None
+
+
+def test_running_it_twice_changes_nothing(seeded):
+    before = snapshot()
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert snapshot() == before
+    assert "0 zones and 0 projects created" in out.getvalue()
