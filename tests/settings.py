@@ -1,6 +1,7 @@
 """Test settings: the real settings with a fixed key; the database still comes from DATABASE_URL."""
 
 import os
+import tempfile
 
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
 
@@ -10,6 +11,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast log
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LANGUAGE_CODE = "zh-hans"
 
-# A file, not memory, so that a real Celery worker process in a test can open the same database.
+# A file, not memory, so that a real Celery worker process in a test can open the same database;
+# one per test run, so that two runs on one machine do not flush each other's data.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-projectdesk.sqlite3")}  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"projectdesk-test-{os.getpid()}.sqlite3")
+    }

@@ -74,3 +74,11 @@ def test_a_worker_answers_through_redis(redis_url: str):
     answer = ask_health(client, worker, queue)
 
     assert answer == {"database": connection.vendor, "projects": 2}
+
+
+def test_check_worker_says_when_no_worker_answers():
+    from django.core.management import CommandError, call_command
+
+    queue = f"nobody-listens-{uuid.uuid4().hex}"
+    with pytest.raises(CommandError, match="no Celery worker answered"):
+        call_command("check_worker", "--timeout", "1", "--queue", queue)
