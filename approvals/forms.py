@@ -1,4 +1,4 @@
-"""The evidence form a stage change asks for, built from the transition's declared evidence."""
+"""The evidence form a transition asks for, built from the transition's declared evidence."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +14,13 @@ def _evidence_fields() -> dict[str, forms.Field]:
             label=_("Actual annual output (10k yuan)"), max_digits=14, decimal_places=2, min_value=0
         ),
         "reason": forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2})),
+        "accepted_on": forms.DateField(label=_("Acceptance date")),
+        "is_provisional": forms.BooleanField(
+            label=_("Accepted with documents missing (容缺受理)"), required=False
+        ),
+        "supplement_due": forms.DateField(label=_("Missing documents due"), required=False),
+        "approved_on": forms.DateField(label=_("Approval date")),
+        "document_number": forms.CharField(label=_("Document number"), max_length=100),
     }
 
 
@@ -31,3 +38,9 @@ class TransitionForm(forms.Form):
         for name, form_field in self.fields.items():
             if isinstance(form_field, forms.DateField):
                 form_field.widget = forms.DateInput(attrs={"type": "date"})
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("is_provisional") and not cleaned.get("supplement_due"):
+            self.add_error("supplement_due", _("Give the date the missing documents are due."))
+        return cleaned

@@ -1,26 +1,29 @@
-"""How a project moves: which stage changes a person may run now, why not, and running one.
+"""How projects and approval items move: which transitions a person may run now, why not, and
+running one.
 
-Every path that changes a stage for a person goes through ``run_transition``: django-fsm does
-not enforce a transition's ``permission`` itself, so the check is made here, on a row locked
-for the duration, inside one database transaction.
+Every path that changes a project's stage or an item's status for a person goes through
+``run_transition``: django-fsm does not enforce a transition's ``permission`` itself, so the
+check is made here, on a row locked for the duration, inside one database transaction.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django_fsm import Transition
+from django_fsm import State, Transition
 
-from .models import Project, Stage, TransitionRefused, may_change_stage
+from .models import RecordedMachine, TransitionRefused
+
+Machine = TypeVar("Machine", bound=RecordedMachine)
 
 
 @dataclass(frozen=True)
 class TransitionOption:
-    """One stage change as shown on the project page: may it run now, and if not, why."""
+    """One transition as shown on a page: may it run now, and if not, why."""
 
     name: str
     label: str
@@ -33,87 +36,100 @@ class TransitionOption:
         return not self.reasons
 
 
-def _transitions() -> list[Transition]:
-    return list(Project._meta.get_field("stage").get_all_transitions(Project))
+def _transitions(model: type[RecordedMachine]) -> list[Transition]:
+    return list(model.state_field().get_all_transitions(model))
 
 
-def transition_names() -> list[str]:
+def transition_names(model: type[RecordedMachine]) -> list[str]:
     """Each transition once, in the order the model declares them."""
-    return list(dict.fromkeys(t.name for t in _transitions()))
+    return list(dict.fromkeys(t.name for t in _transitions(model)))
 
 
-def _sources(name: str) -> list[str]:
-    return [t.source for t in _transitions() if t.name == name]
+def transition_label(model: type[RecordedMachine], name: str) -> str:
+    if not name:
+        return _("Created")
+    spec = next((t.custom for t in _transitions(model) if t.name == name), None)
+    return str(spec["label"]) if spec else name
 
 
-def _current_transition(project: Project, name: str) -> Transition | None:
-    method = getattr(project, name, None)
-    meta = getattr(method, "_django_fsm", None)
+def _state(obj: RecordedMachine) -> str:
+    return getattr(obj, obj.state_field().name)
+
+
+def _state_label(obj: RecordedMachine, value: str) -> str:
+    return str(dict(obj.state_field().flatchoices).get(value, value))
+
+
+def _current_transition(obj: RecordedMachine, name: str) -> Transition | None:
+    meta = getattr(getattr(obj, name, None), "_django_fsm", None)
     if meta is None:
-        raise ValueError(f"{name!r} is not a stage transition")
-    return meta.get_transition(project.stage)
+        raise ValueError(f"{name!r} is not a transition of {type(obj).__name__}")
+    return meta.get_transition(_state(obj))
 
 
-def _target_label(transition: Transition | None, name: str, project: Project) -> str:
-    if name == "resume":
-        return Stage(project.stage_before_suspension).label if project.stage_before_suspension else ""
-    target = transition.target if transition else next(
-        t.target for t in _transitions() if t.name == name
-    )
-    return Stage(target).label if isinstance(target, str) else ""
+def _target_label(obj: RecordedMachine, name: str, current: Transition | None) -> str:
+    target = (current or next(t for t in _transitions(type(obj)) if t.name == name)).target
+    if isinstance(target, State):
+        if current is None:
+            return ""
+        target = target.func(obj)  # e.g. the stage a suspended project resumes to
+    return _state_label(obj, target) if target else ""
 
 
-def refusal_reasons(project: Project, name: str, user=None) -> list[str]:
-    """Why ``name`` cannot run on ``project`` now (for ``user``, when given); empty if it can."""
-    current = _current_transition(project, name)
+def refusal_reasons(obj: RecordedMachine, name: str, user=None) -> list[str]:
+    """Why ``name`` cannot run on ``obj`` now (for ``user``, when given); empty if it can."""
+    current = _current_transition(obj, name)
     if current is None:
-        sources = "、".join(str(Stage(s).label) for s in _sources(name))
+        sources = "、".join(
+            _state_label(obj, t.source) for t in _transitions(type(obj)) if t.name == name
+        )
         return [
-            _("Not possible at stage “%(stage)s”; possible at: %(sources)s.")
-            % {"stage": project.get_stage_display(), "sources": sources}
+            _("Not possible at “%(state)s”; possible at: %(sources)s.")
+            % {"state": _state_label(obj, _state(obj)), "sources": sources}
         ]
-    reasons = [str(c.message) for c in current.conditions if not c(project)]
-    if user is not None and not may_change_stage(project, user):
-        reasons.append(_("You may not change the stage of this project."))
+    reasons = [str(c.explain(obj)) for c in current.conditions if not c(obj)]
+    if user is not None and not obj.may_transition(user):
+        reasons.append(_("You may not make this change."))
     return reasons
 
 
-def transition_options(project: Project, user) -> list[TransitionOption]:
+def transition_options(obj: RecordedMachine, user) -> list[TransitionOption]:
     options = []
-    for name in transition_names():
-        current = _current_transition(project, name)
-        spec = (current or next(t for t in _transitions() if t.name == name)).custom
+    for name in transition_names(type(obj)):
+        current = _current_transition(obj, name)
+        spec = (current or next(t for t in _transitions(type(obj)) if t.name == name)).custom
         options.append(
             TransitionOption(
                 name=name,
                 label=str(spec["label"]),
-                target=str(_target_label(current, name, project)),
+                target=_target_label(obj, name, current),
                 evidence=tuple(spec["evidence"]),
-                reasons=refusal_reasons(project, name, user),
+                reasons=refusal_reasons(obj, name, user),
             )
         )
     return options
 
 
-def run_transition(project: Project, name: str, *, by, comment: str = "", **evidence: Any) -> Project:
-    """Run one stage change for ``by``; on any refusal the project is left exactly as it was.
+def run_transition(obj: Machine, name: str, *, by, comment: str = "", **evidence: Any) -> Machine:
+    """Run one transition for ``by``; on any refusal the object is left exactly as it was.
 
-    Raises ``PermissionDenied`` when ``by`` may not change this project's stage and
-    ``TransitionRefused`` (with the reasons) when the change is not possible now.
+    Raises ``PermissionDenied`` when ``by`` may not make this change and ``TransitionRefused``
+    (with the reasons) when it is not possible now.
     """
-    if name not in transition_names():
-        raise TransitionRefused(_("Unknown stage change “%(name)s”.") % {"name": name})
+    model = type(obj)
+    if name not in transition_names(model):
+        raise TransitionRefused(_("Unknown change “%(name)s”.") % {"name": name})
     with transaction.atomic():
-        # The lock serialises concurrent changes of one project; the stage read under it is
-        # the one the conditions are checked against.
-        locked = Project.objects.select_for_update().get(pk=project.pk)
-        if not may_change_stage(locked, by):
-            raise PermissionDenied(_("You may not change the stage of this project."))
+        # The lock serialises concurrent changes of one row; the state read under it is the
+        # one the conditions are checked against.
+        locked = model.objects.select_for_update().get(pk=obj.pk)
+        if not locked.may_transition(by):
+            raise PermissionDenied(_("You may not make this change."))
         reasons = refusal_reasons(locked, name)
         if reasons:
             raise TransitionRefused(reasons)
         locked._changed_by = by
         getattr(locked, name)(comment=comment, **evidence)
         locked.save()
-    project.refresh_from_db()
+    obj.refresh_from_db()
     return locked

@@ -86,7 +86,7 @@ class TestStatisticians:
         assert response.status_code == 200
         page = response.content.decode()
         assert 'id="transition-' not in page
-        assert "您无权变更该项目的阶段" in page
+        assert "您无权进行此项变更" in page
 
     def test_a_statistician_posting_a_transition_is_refused(self, as_user, stan, project):
         response = as_user(stan).post(
@@ -112,7 +112,7 @@ class TestStageButtons:
         assert 'id="transition-suspend"' in page and 'id="transition-withdraw"' in page
         assert 'id="transition-sign"' not in page
         assert "未记录项目单位（投资主体）" in page
-        assert "只能在以下阶段执行：具备开工条件" in page  # start works, from reserve
+        assert "可执行于：具备开工条件" in page  # start works, from reserve
 
     def test_an_officer_signs_through_the_button(self, as_user, alice, project):
         response = as_user(alice).post(
@@ -120,7 +120,7 @@ class TestStageButtons:
             {"sign-agreement_date": "2025-04-07", "sign-comment": "三个一批签约"},
             follow=True,
         )
-        assert "已进入“已签约”阶段" in response.content.decode()
+        assert "签约已完成，现为“已签约”" in response.content.decode()
         project.refresh_from_db()
         assert project.stage == Stage.SIGNED
         assert project.milestones.get(stage=Stage.SIGNED).actual_date == dt.date(2025, 4, 7)

@@ -7,7 +7,16 @@ from decimal import Decimal
 import pytest
 
 from approvals import workflow
-from approvals.models import OPEN_STAGES, Milestone, Project, Stage, StageChange, TransitionRefused
+from approvals.checklist import checklist_generate
+from approvals.models import (
+    OPEN_STAGES,
+    Milestone,
+    Mode,
+    Project,
+    Stage,
+    StageChange,
+    TransitionRefused,
+)
 
 from .factories import ProjectFactory
 
@@ -39,8 +48,13 @@ ALL_PAIRS = [(stage, name) for stage in Stage for name in EVIDENCE]
 
 
 def project_at(zone, stage: Stage) -> Project:
+    """A project at ``stage`` whose gates are open: a signed one has a settled checklist."""
     extra = {"stage_before_suspension": Stage.SIGNED} if stage == Stage.SUSPENDED else {}
-    return ProjectFactory(zone=zone, stage=stage, expected_annual_output=Decimal("90000"), **extra)
+    project = ProjectFactory(zone=zone, stage=stage, expected_annual_output=Decimal("90000"), **extra)
+    if stage in (Stage.RESERVE, Stage.SIGNED):
+        checklist_generate(project=project)
+        project.approval_items.update(mode=Mode.NOT_APPLICABLE)
+    return project
 
 
 @pytest.mark.parametrize(("stage", "name"), sorted(LEGAL, key=str))
@@ -189,9 +203,9 @@ class TestWhyNot:
         options = {o.name: o for o in workflow.transition_options(project, alice)}
         assert options["sign"].reasons == ["未记录项目单位（投资主体）。"]
         assert options["suspend"].allowed
-        assert "只能在以下阶段执行" in options["start_works"].reasons[0]
+        assert "可执行于" in options["start_works"].reasons[0]
 
     def test_options_tell_a_statistician_it_may_not(self, project, stan):
         options = {o.name: o for o in workflow.transition_options(project, stan)}
         assert not any(o.allowed for o in options.values())
-        assert "无权变更" in options["suspend"].reasons[0]
+        assert "无权" in options["suspend"].reasons[0]

@@ -11,6 +11,7 @@ PO = Path(settings.BASE_DIR) / "projectdesk/locale/zh_Hans/LC_MESSAGES/django.po
 def test_every_message_is_translated():
     po = polib.pofile(str(PO))
     untranslated = [e.msgid for e in po.untranslated_entries()] + [e.msgid for e in po.fuzzy_entries()]
+    untranslated += [e.msgid for e in po if e.msgid_plural and not all(e.msgstr_plural.values())]
     assert untranslated == []
 
 
@@ -23,6 +24,10 @@ def test_the_compiled_catalogue_matches_the_source():
 def test_placeholders_survive_translation():
     import re
 
+    def placeholders(text: str) -> list[str]:
+        return sorted(re.findall(r"%\((\w+)\)[sd]", text))
+
     for entry in polib.pofile(str(PO)):
-        names = sorted(re.findall(r"%\((\w+)\)s", entry.msgid))
-        assert sorted(re.findall(r"%\((\w+)\)s", entry.msgstr)) == names, entry.msgid
+        translations = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
+        for translation in translations:
+            assert placeholders(translation) == placeholders(entry.msgid), entry.msgid

@@ -12,6 +12,9 @@ _READ = {
     "approvals.view_project",
     "approvals.view_milestone",
     "approvals.view_stagechange",
+    "approvals.view_approvalitem",
+    "approvals.view_approvaltype",
+    "approvals.view_itemstatuschange",
 }
 _CASEWORK = {
     "zones.add_enterprise",
@@ -22,6 +25,9 @@ _CASEWORK = {
     "approvals.change_milestone",
     "approvals.delete_milestone",
     "approvals.change_project_stage",
+    "approvals.add_approvalitem",
+    "approvals.change_approvalitem",
+    "approvals.change_item_status",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

@@ -1,8 +1,8 @@
-"""What a project is: its facts, its stage machine, its milestones and the record of its stage changes.
+"""What a project is: its facts, its stage machine and its milestones.
 
 How a stage change is asked for and run for a person lives in ``approvals/workflow.py``; the
-transitions here only check their own evidence and keep it in memory, and ``Project.save()``
-writes the milestone dates and the ``StageChange`` row once the stage update itself succeeded.
+transitions here only check their own evidence and keep it in memory, and ``save()`` writes the
+milestone dates and the ``StageChange`` row once the stage update itself succeeded.
 """
 
 from __future__ import annotations
@@ -12,26 +12,17 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Case, CharField, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import GET_STATE, FSMField, transition
 
 from zones.models import Enterprise, Zone, ZoneRole
 from zones.roles import CASEWORK_ROLES, ZONE_WIDE_ROLES
 
-from .project_code import CodeGeneration, code_generation, validate_project_code
-
-
-class TransitionRefused(Exception):
-    """A stage change that may not happen now; the project is left as it was."""
-
-    def __init__(self, reasons: str | list[str]):
-        many = isinstance(reasons, list | tuple)
-        self.reasons = [str(r) for r in (reasons if many else [reasons])]
-        super().__init__("; ".join(self.reasons))
+from ..project_code import CodeGeneration, code_generation, validate_project_code
+from .machine import RecordedMachine, TransitionRecord, TransitionRefused, condition
 
 
 class Stage(models.TextChoices):
@@ -68,29 +59,38 @@ class Authorisation(models.TextChoices):
 
 
 def may_change_stage(project: Project, user) -> bool:
-    """Checked against the project itself, so a role in another zone does not count."""
-    return user.has_perm("approvals.change_project_stage", project)
+    return project.may_transition(user)
 
 
-def _condition(message: str):
-    def decorate(func):
-        func.message = message
-        return func
-
-    return decorate
-
-
-@_condition(_("The investor (enterprise) is not recorded."))
+@condition(_("The investor (enterprise) is not recorded."))
 def has_enterprise(project: Project) -> bool:
     return project.enterprise_id is not None
 
 
-@_condition(_("The expected annual output is not recorded, so capacity cannot be measured."))
+@condition(_("The expected annual output is not recorded, so capacity cannot be measured."))
 def has_expected_output(project: Project) -> bool:
     return project.expected_annual_output is not None
 
 
-@_condition(_("There is no stage to return to."))
+@condition(_("There is no approval checklist yet: generate it from the catalogue first."))
+def has_checklist(project: Project) -> bool:
+    return project.approval_items.exists()
+
+
+def _explain_start_blockers(project: Project) -> str:
+    items = "、".join(
+        f"{item.approval_type.code} {item.approval_type.name}（{item.get_status_display()}）"
+        for item in project.start_blockers()
+    )
+    return _("Approval items still open before works can start: %(items)s.") % {"items": items}
+
+
+@condition(_explain_start_blockers)
+def start_approvals_settled(project: Project) -> bool:
+    return not project.start_blockers().exists()
+
+
+@condition(_("There is no stage to return to."))
 def has_stage_to_resume(project: Project) -> bool:
     return project.stage_before_suspension in OPEN_STAGES
 
@@ -129,7 +129,10 @@ class ProjectQuerySet(models.QuerySet["Project"]):
         )
 
 
-class Project(ConcurrentTransitionMixin, models.Model):
+class Project(RecordedMachine):
+    transition_record_relation = "stage_changes"
+    transition_permission = "approvals.change_project_stage"
+
     code = models.CharField(
         _("project code"),
         max_length=24,
@@ -237,16 +240,9 @@ class Project(ConcurrentTransitionMixin, models.Model):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._pending_milestones: dict[str, dt.date] = {}
-        self._pending_changes: list[dict[str, Any]] = []
-        self._changed_by = None
 
     def __str__(self) -> str:
         return self.name
-
-    def clean_fields(self, exclude=None) -> None:
-        # Django re-assigns every cleaned field; the protected stage would refuse that, and
-        # only transitions may set it anyway.
-        super().clean_fields(exclude={*(exclude or ()), "stage"})
 
     # --- facts derived for display -------------------------------------------------------
 
@@ -256,6 +252,10 @@ class Project(ConcurrentTransitionMixin, models.Model):
         if self.total_investment is None:
             return None
         return self.total_investment / Decimal(10000)
+
+    def start_blockers(self):
+        """The checklist items that keep this project from being ready to start works."""
+        return self.approval_items.blocking_start().select_related("approval_type")
 
     @property
     def code_generation(self) -> CodeGeneration | None:
@@ -280,6 +280,7 @@ class Project(ConcurrentTransitionMixin, models.Model):
         field=stage,
         source=Stage.SIGNED,
         target=Stage.READY,
+        conditions=[has_checklist, start_approvals_settled],
         permission=may_change_stage,
         custom={"label": _("Mark ready to start works"), "evidence": ()},
     )
@@ -378,30 +379,13 @@ class Project(ConcurrentTransitionMixin, models.Model):
             raise TransitionRefused(_("A reason is required."))
         return reason.strip()
 
-    def queue_stage_change(self, *, transition: str, source: str, target: str, evidence: dict) -> None:
-        """Called on ``post_transition``; written by ``save()`` together with the new stage."""
-        evidence = dict(evidence)
-        comment = evidence.pop("comment", "") or ""
-        self._pending_changes.append(
-            {"transition": transition, "source": source, "target": target,
-             "comment": comment, "evidence": evidence}
-        )
-
     def save(self, *args: Any, **kwargs: Any) -> None:
-        adding = self._state.adding
         super().save(*args, **kwargs)
-        if adding:
-            StageChange.objects.create(
-                project=self, transition="", source="", target=self.stage, by=self._changed_by
-            )
         for stage, day in self._pending_milestones.items():
             Milestone.objects.update_or_create(
                 project=self, stage=stage, defaults={"actual_date": day}
             )
-        for change in self._pending_changes:
-            StageChange.objects.create(project=self, by=self._changed_by, **change)
         self._pending_milestones = {}
-        self._pending_changes = []
 
 
 class Milestone(models.Model):
@@ -442,33 +426,18 @@ class Milestone(models.Model):
         return f"{self.project} · {self.get_stage_display()}"
 
 
-class StageChange(models.Model):
-    """One change of a project's stage: who, when, from, to, why. Written, never edited."""
+class StageChange(TransitionRecord):
+    """One change of a project's stage."""
 
     project = models.ForeignKey(
         Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="stage_changes"
     )
-    transition = models.CharField(
-        _("transition"), max_length=30, blank=True, help_text=_("Empty when the project was created.")
-    )
     source = models.CharField(_("from stage"), max_length=20, choices=Stage.choices, blank=True)
     target = models.CharField(_("to stage"), max_length=20, choices=Stage.choices)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
-    comment = models.TextField(_("comment"), blank=True)
-    evidence = models.JSONField(_("evidence"), default=dict, blank=True, encoder=DjangoJSONEncoder)
 
-    class Meta:
+    class Meta(TransitionRecord.Meta):
         verbose_name = _("stage change")
         verbose_name_plural = _("stage changes")
-        ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.project}: {self.get_source_display() or '—'} → {self.get_target_display()}"

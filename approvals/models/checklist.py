@@ -1,0 +1,344 @@
+"""The approval catalogue (审批事项目录) and each project's checklist (一项目一清单).
+
+An item's deadline is a stored fact computed when it is accepted (and again when the holiday
+calendar changes); its colour is computed from it (``approvals/checklist.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
+
+from .machine import RecordedMachine, TransitionRecord, TransitionRefused, condition
+
+
+class Mode(models.TextChoices):
+    APPROVAL = "approval", _("Approval")
+    COMMITMENT = "commitment", _("Commitment")
+    UNIFIED = "unified", _("Unified service by the zone")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")
+
+
+#: Modes that count as settled whatever the status: nothing is left to obtain before works.
+SETTLED_MODES = (Mode.COMMITMENT, Mode.UNIFIED, Mode.NOT_APPLICABLE)
+
+
+class ApprovalGroup(models.TextChoices):
+    LAND_AND_PLANNING = "land_planning", _("Project approval, land and planning")
+    PARALLEL = "parallel", _("Parallel approvals")
+    WORKS_PLANNING = "works_planning", _("Construction planning permit")
+    WORKS_PERMIT = "works_permit", _("Construction permit")
+    COMPLETION = "completion", _("Completion acceptance")
+    PRODUCTION = "production", _("Production")
+
+
+class LimitUnit(models.TextChoices):
+    WORKING_DAYS = "working_days", _("working days")
+    DAYS = "days", _("calendar days")
+
+
+class ItemStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not started")
+    PREPARING = "preparing", _("Preparing documents")
+    ACCEPTED = "accepted", _("Accepted")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class ApprovalType(models.Model):
+    """One entry of the approval catalogue; administrators keep it up to date."""
+
+    code = models.CharField(_("code"), max_length=10, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    short_names = models.TextField(
+        _("short names"), blank=True, help_text=_("Names used in spreadsheets, one per line.")
+    )
+    group = models.CharField(_("stage group"), max_length=20, choices=ApprovalGroup.choices)
+    agency = models.CharField(_("agency"), max_length=50)
+    default_mode = models.CharField(_("default mode"), max_length=20, choices=Mode.choices)
+    mode_for_approval_projects = models.CharField(
+        _("mode for projects authorised by approval (核准)"),
+        max_length=20,
+        choices=Mode.choices,
+        blank=True,
+    )
+    committable = models.BooleanField(
+        _("may be committed"),
+        default=False,
+        help_text=_("Under the commitment system (承诺制) this item becomes a commitment."),
+    )
+    time_limit = models.PositiveSmallIntegerField(_("statutory time limit"), null=True, blank=True)
+    limit_unit = models.CharField(
+        _("unit"), max_length=20, choices=LimitUnit.choices, default=LimitUnit.WORKING_DAYS
+    )
+    extension = models.PositiveSmallIntegerField(
+        _("possible extension"), null=True, blank=True, help_text=_("In the same unit.")
+    )
+    limit_note = models.CharField(_("note on the limit"), max_length=100, blank=True)
+    before_works = models.BooleanField(_("must be settled before works start"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("approval type")
+        verbose_name_plural = _("approval catalogue")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def short_name_list(self) -> list[str]:
+        return [line.strip() for line in self.short_names.splitlines() if line.strip()]
+
+
+class ApprovalItemQuerySet(models.QuerySet["ApprovalItem"]):
+    def settled(self) -> ApprovalItemQuerySet:
+        return self.filter(Q(mode__in=SETTLED_MODES) | Q(status=ItemStatus.APPROVED))
+
+    def unsettled(self) -> ApprovalItemQuerySet:
+        return self.exclude(Q(mode__in=SETTLED_MODES) | Q(status=ItemStatus.APPROVED))
+
+    def blocking_start(self) -> ApprovalItemQuerySet:
+        """Items that must be settled before works start and are not."""
+        return self.unsettled().filter(approval_type__before_works=True)
+
+    def running(self) -> ApprovalItemQuerySet:
+        """Accepted applications waiting for a decision: the ones with a deadline."""
+        return self.filter(mode=Mode.APPROVAL, status=ItemStatus.ACCEPTED)
+
+    def visible_to(self, user) -> ApprovalItemQuerySet:
+        from .project import Project
+
+        return self.filter(project__in=Project.objects.visible_to(user))
+
+
+@condition(_("Only an item handled by approval has a procedure; this one is settled by its mode."))
+def is_approval_mode(item: ApprovalItem) -> bool:
+    return item.mode == Mode.APPROVAL
+
+
+def _not_after_today(day: dt.date | None, what: str) -> dt.date:
+    if day is None:
+        raise TransitionRefused(_("The %(what)s is required.") % {"what": what})
+    if day > timezone.localdate():
+        raise TransitionRefused(
+            _("The %(what)s %(day)s is in the future.") % {"what": what, "day": day}
+        )
+    return day
+
+
+class ApprovalItem(RecordedMachine):
+    """One approval one project needs: its mode, its procedure, and its deadline."""
+
+    transition_record_relation = "status_changes"
+    transition_permission = "approvals.change_item_status"
+
+    project = models.ForeignKey(
+        "approvals.Project",
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        related_name="approval_items",
+    )
+    approval_type = models.ForeignKey(
+        ApprovalType, verbose_name=_("approval type"), on_delete=models.PROTECT, related_name="items"
+    )
+    mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices, default=Mode.APPROVAL)
+    status = FSMField(
+        _("status"),
+        max_length=20,
+        choices=ItemStatus.choices,
+        default=ItemStatus.NOT_STARTED,
+        protected=True,
+    )
+    accepted_on = models.DateField(_("accepted on"), null=True, blank=True, editable=False)
+    is_provisional = models.BooleanField(
+        _("accepted with documents missing (容缺受理)"), default=False, editable=False
+    )
+    supplement_due = models.DateField(
+        _("missing documents due"), null=True, blank=True, editable=False
+    )
+    extended = models.BooleanField(
+        _("time limit extended"), default=False, help_text=_("The agency extended the time limit.")
+    )
+    deadline = models.DateField(_("deadline"), null=True, blank=True, editable=False)
+    deadline_uncovered_years = models.CharField(
+        _("years counted Monday to Friday"),
+        max_length=50,
+        blank=True,
+        editable=False,
+        help_text=_("Years the official calendar does not cover yet, without holidays entered."),
+    )
+    approved_on = models.DateField(_("approved on"), null=True, blank=True, editable=False)
+    document_number = models.CharField(_("document number"), max_length=100, blank=True)
+    outcome_reason = models.TextField(_("reason (refusal or withdrawal)"), blank=True, editable=False)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="approval_items",
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    objects = ApprovalItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("approval item")
+        verbose_name_plural = _("approval items")
+        ordering = ["project", "approval_type__sort_order"]
+        permissions = [("change_item_status", _("Can change the status of an approval item"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "approval_type"], name="approval_item_unique_type"
+            ),
+        ]
+        indexes = [
+            # The overdue scan reads running applications by deadline; settled ones are most.
+            models.Index(
+                fields=["deadline"], name="approval_item_running_due", condition=Q(status="accepted")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.approval_type}"
+
+    @property
+    def is_settled(self) -> bool:
+        return self.mode in SETTLED_MODES or self.status == ItemStatus.APPROVED
+
+    # --- the status machine ---------------------------------------------------------------
+
+    @transition(
+        field=status,
+        source=ItemStatus.NOT_STARTED,
+        target=ItemStatus.PREPARING,
+        conditions=[is_approval_mode],
+        permission=lambda item, user: item.may_transition(user),
+        custom={"label": _("Start preparing"), "evidence": ()},
+    )
+    def start_preparing(self, *, comment: str = "") -> None:
+        pass  # the status itself is the whole change
+
+    @transition(
+        field=status,
+        source=ItemStatus.PREPARING,
+        target=ItemStatus.ACCEPTED,
+        conditions=[is_approval_mode],
+        permission=lambda item, user: item.may_transition(user),
+        custom={
+            "label": _("Accepted by the agency"),
+            "evidence": ("accepted_on", "is_provisional", "supplement_due"),
+        },
+    )
+    def accept(
+        self,
+        *,
+        accepted_on: dt.date | None = None,
+        is_provisional: bool = False,
+        supplement_due: dt.date | None = None,
+        comment: str = "",
+    ) -> None:
+        self.accepted_on = _not_after_today(accepted_on, _("acceptance date"))
+        if is_provisional:
+            if supplement_due is None or supplement_due <= self.accepted_on:
+                raise TransitionRefused(
+                    _("Accepted with documents missing: give the date they are due, after acceptance.")
+                )
+        self.is_provisional = bool(is_provisional)
+        self.supplement_due = supplement_due if is_provisional else None
+
+    @transition(
+        field=status,
+        source=ItemStatus.ACCEPTED,
+        target=ItemStatus.APPROVED,
+        conditions=[is_approval_mode],
+        permission=lambda item, user: item.may_transition(user),
+        custom={"label": _("Approved"), "evidence": ("approved_on", "document_number")},
+    )
+    def approve(
+        self, *, approved_on: dt.date | None = None, document_number: str = "", comment: str = ""
+    ) -> None:
+        approved_on = _not_after_today(approved_on, _("approval date"))
+        if self.accepted_on and approved_on < self.accepted_on:
+            raise TransitionRefused(_("The approval date is before the acceptance date."))
+        if not (document_number or "").strip():
+            raise TransitionRefused(_("The document number is required."))
+        self.approved_on = approved_on
+        self.document_number = document_number.strip()
+
+    @transition(
+        field=status,
+        source=ItemStatus.ACCEPTED,
+        target=ItemStatus.REFUSED,
+        permission=lambda item, user: item.may_transition(user),
+        custom={"label": _("Refused"), "evidence": ("reason",)},
+    )
+    def refuse(self, *, reason: str = "", comment: str = "") -> None:
+        self.outcome_reason = _required(reason)
+
+    @transition(
+        field=status,
+        source=[ItemStatus.PREPARING, ItemStatus.ACCEPTED],
+        target=ItemStatus.WITHDRAWN,
+        permission=lambda item, user: item.may_transition(user),
+        custom={"label": _("Application withdrawn"), "evidence": ("reason",)},
+    )
+    def withdraw(self, *, reason: str = "", comment: str = "") -> None:
+        self.outcome_reason = _required(reason)
+
+    @transition(
+        field=status,
+        source=[ItemStatus.REFUSED, ItemStatus.WITHDRAWN],
+        target=ItemStatus.PREPARING,
+        conditions=[is_approval_mode],
+        permission=lambda item, user: item.may_transition(user),
+        custom={"label": _("Apply again"), "evidence": ()},
+    )
+    def reapply(self, *, comment: str = "") -> None:
+        self.accepted_on = self.approved_on = self.supplement_due = None
+        self.is_provisional = False
+        self.outcome_reason = ""
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from ..workdays import item_deadline
+
+        self.deadline, uncovered = item_deadline(self)
+        self.deadline_uncovered_years = ",".join(str(y) for y in sorted(uncovered))
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "deadline", "deadline_uncovered_years"}
+        super().save(*args, **kwargs)
+
+
+def _required(reason: str) -> str:
+    if not (reason or "").strip():
+        raise TransitionRefused(_("A reason is required."))
+    return reason.strip()
+
+
+class ItemStatusChange(TransitionRecord):
+    """One change of an approval item's status."""
+
+    item = models.ForeignKey(
+        ApprovalItem,
+        verbose_name=_("approval item"),
+        on_delete=models.CASCADE,
+        related_name="status_changes",
+    )
+    source = models.CharField(_("from status"), max_length=20, choices=ItemStatus.choices, blank=True)
+    target = models.CharField(_("to status"), max_length=20, choices=ItemStatus.choices)
+
+    class Meta(TransitionRecord.Meta):
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.get_source_display() or '—'} → {self.get_target_display()}"

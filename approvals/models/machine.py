@@ -1,0 +1,113 @@
+"""What the project and checklist state machines share: refusals, explained conditions, and
+the record of every transition, written by ``save()`` together with the new state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMFieldMixin
+
+
+class TransitionRefused(Exception):
+    """A transition that may not happen now; the object is left as it was."""
+
+    def __init__(self, reasons: Any):
+        many = isinstance(reasons, list | tuple)
+        self.reasons = [str(r) for r in (reasons if many else [reasons])]
+        super().__init__("; ".join(self.reasons))
+
+
+def condition(message: str | Callable[[Any], str]):
+    """Mark a transition condition with the reason shown when it fails.
+
+    ``message`` is a text, or a function of the object for reasons that name details
+    (such as the approval items that still block the start of works).
+    """
+
+    def decorate(func):
+        func.explain = message if callable(message) else (lambda obj: message)
+        return func
+
+    return decorate
+
+
+class TransitionRecord(models.Model):
+    """One transition: who, when, from, to, why. Written once, never edited."""
+
+    transition = models.CharField(
+        _("transition"), max_length=30, blank=True, help_text=_("Empty when the row was created.")
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    comment = models.TextField(_("comment"), blank=True)
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        abstract = True
+        ordering = ["-at", "-id"]
+
+
+class RecordedMachine(ConcurrentTransitionMixin, models.Model):
+    """A model whose protected state changes only by transitions, each one recorded.
+
+    Transition bodies keep their effects in memory; ``save()`` writes the record rows after
+    the state update succeeded (a refused or conflicting transition leaves no rows behind).
+    Subclasses name the reverse relation of their record model.
+    """
+
+    transition_record_relation: str = ""
+    transition_permission: str = ""
+
+    class Meta:
+        abstract = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pending_records: list[dict[str, Any]] = []
+        self._changed_by = None
+
+    @classmethod
+    def state_field(cls) -> FSMFieldMixin:
+        return next(f for f in cls._meta.fields if isinstance(f, FSMFieldMixin))
+
+    def may_transition(self, user) -> bool:
+        """Checked against the object itself, so a role in another zone does not count."""
+        return user.has_perm(self.transition_permission, self)
+
+    def clean_fields(self, exclude=None) -> None:
+        # Django re-assigns every cleaned field; the protected state would refuse that, and
+        # only transitions may set it anyway.
+        super().clean_fields(exclude={*(exclude or ()), self.state_field().name})
+
+    def queue_transition_record(self, *, transition: str, source: str, target: str, evidence: dict) -> None:
+        """Called on ``post_transition``; written by ``save()`` together with the new state."""
+        evidence = dict(evidence)
+        comment = evidence.pop("comment", "") or ""
+        self._pending_records.append(
+            {"transition": transition, "source": source, "target": target,
+             "comment": comment, "evidence": evidence}
+        )
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        records = getattr(self, self.transition_record_relation)
+        if adding:
+            state = getattr(self, self.state_field().name)
+            records.create(transition="", source="", target=state, by=self._changed_by)
+        for record in self._pending_records:
+            records.create(by=self._changed_by, **record)
+        self._pending_records = []

@@ -1,0 +1,89 @@
+"""Working days on the Chinese official calendar (weekends and public holidays off, make-up
+working days on). ``chinesecalendar`` covers the years published so far; for later years the
+administrators' ``CalendarDay`` table is used, and a year with neither counts Monday–Friday and
+is reported back so that the user sees a warning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING
+
+import chinese_calendar
+from chinese_calendar.constants import holidays as _package_holidays
+
+if TYPE_CHECKING:
+    from .models import ApprovalItem
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+@cache
+def package_years() -> frozenset[int]:
+    return frozenset(day.year for day in _package_holidays)
+
+
+@dataclass
+class WorkingCalendar:
+    """``overrides`` maps a day to whether it is a working day (from ``CalendarDay``)."""
+
+    overrides: dict[dt.date, bool] = field(default_factory=dict)
+    uncovered: set[int] = field(default_factory=set)  # years met that fell back to Mon–Fri
+
+    @classmethod
+    def load(cls) -> WorkingCalendar:
+        from .models import CalendarDay
+
+        rows = CalendarDay.objects.values_list("day", "kind")
+        return cls({day: kind == CalendarDay.Kind.WORKDAY for day, kind in rows})
+
+    def covers(self, year: int) -> bool:
+        return year in package_years() or any(day.year == year for day in self.overrides)
+
+    def is_working_day(self, day: dt.date) -> bool:
+        if day in self.overrides:
+            return self.overrides[day]
+        if day.year in package_years():
+            return chinese_calendar.is_workday(day)
+        if not self.covers(day.year):
+            self.uncovered.add(day.year)
+        return day.weekday() < 5
+
+    def add_working_days(self, start: dt.date, count: int) -> dt.date:
+        """The ``count``-th working day after ``start``; ``start`` itself is not counted."""
+        step = ONE_DAY if count >= 0 else -ONE_DAY
+        day, left = start, abs(count)
+        while left:
+            day += step
+            if self.is_working_day(day):
+                left -= 1
+        return day
+
+    def working_days_between(self, start: dt.date, end: dt.date) -> int:
+        """Working days after ``start`` up to and including ``end``; negative when end is earlier."""
+        if end == start:
+            return 0
+        sign, (low, high) = (1, (start, end)) if end > start else (-1, (end, start))
+        count, day = 0, low
+        while day < high:
+            day += ONE_DAY
+            count += self.is_working_day(day)
+        return sign * count
+
+
+def item_deadline(item: ApprovalItem, calendar: WorkingCalendar | None = None) -> tuple[dt.date | None, set[int]]:
+    """An accepted item's deadline, counted from the day after acceptance (as the law counts),
+    and the years it crossed that the calendar does not cover."""
+    from .models import LimitUnit, Mode
+
+    kind = item.approval_type
+    if item.mode != Mode.APPROVAL or item.accepted_on is None or not kind.time_limit:
+        return None, set()
+    limit = kind.time_limit + (kind.extension or 0 if item.extended else 0)
+    if kind.limit_unit == LimitUnit.DAYS:
+        return item.accepted_on + dt.timedelta(days=limit), set()
+    calendar = calendar or WorkingCalendar.load()
+    calendar.uncovered = set()
+    return calendar.add_working_days(item.accepted_on, limit), set(calendar.uncovered)
