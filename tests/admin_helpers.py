@@ -24,6 +24,8 @@ def change_form_data(client: Client, url: str, **changes) -> dict:
         for index, subform in enumerate(formset.initial_forms):
             for name in subform.fields:
                 value = subform.initial.get(name)
+                if name == subform.instance._meta.pk.name:
+                    value = subform.instance.pk
                 if hasattr(value, "pk"):
                     value = value.pk
                 data[f"{formset.prefix}-{index}-{name}"] = "" if value is None else value

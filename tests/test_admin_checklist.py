@@ -238,3 +238,20 @@ class TestTheAuditRecords:
         assert client.post(delete, {"post": "yes"}).status_code == 403
         record.refresh_from_db()
         assert record.comment == ""
+
+
+def test_an_officer_marks_an_item_not_applicable_on_the_project_page(as_user, alice, signed):
+    from .admin_helpers import change_form_data
+
+    checklist_generate(project=signed)
+    client = as_user(alice)
+    data = change_form_data(client, project_url(signed))
+    index = next(
+        i for i in range(21)
+        if str(data[f"approval_items-{i}-id"]) == str(signed.approval_items.get(approval_type__code="HP05").pk)
+    )
+    data[f"approval_items-{index}-mode"] = Mode.NOT_APPLICABLE
+    response = client.post(project_url(signed), data)
+    assert response.status_code == 302
+    assert signed.approval_items.get(approval_type__code="HP05").mode == Mode.NOT_APPLICABLE
+    assert signed.approval_items.get(approval_type__code="HP05").status == ItemStatus.NOT_STARTED
