@@ -24,6 +24,14 @@ def _evidence_fields() -> dict[str, forms.Field]:
     }
 
 
+def form_errors(form: forms.Form) -> str:
+    """A form's errors on one line, each with its field's label."""
+    return "；".join(
+        f"{form.fields[name].label}: {' '.join(errors)}" if name in form.fields else " ".join(errors)
+        for name, errors in form.errors.items()
+    )
+
+
 class TransitionForm(forms.Form):
     """Fields for one transition's evidence plus an optional comment."""
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from . import workflow
-from .forms import TransitionForm
+from .forms import TransitionForm, form_errors
 from .models import TransitionRefused
 
 
@@ -57,11 +57,7 @@ class TransitionAdminMixin:
         option = next(o for o in workflow.transition_options(obj, request.user) if o.name == name)
         form = TransitionForm(request.POST, evidence=option.evidence, prefix=name)
         if not form.is_valid():
-            errors = "；".join(
-                f"{form.fields[f].label}: {' '.join(e)}" if f in form.fields else " ".join(e)
-                for f, e in form.errors.items()
-            )
-            self.message_user(request, f"{label}: {errors}", messages.ERROR)
+            self.message_user(request, f"{label}: {form_errors(form)}", messages.ERROR)
             return HttpResponseRedirect(self._change_url(obj))
         try:
             workflow.run_transition(obj, name, by=request.user, **form.cleaned_data)

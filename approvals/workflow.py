@@ -1,22 +1,33 @@
-"""How projects and approval items move: which transitions a person may run now, why not, and
-running one.
+"""How projects and approval items move.
 
-Every path that changes a project's stage or an item's status for a person goes through
-``run_transition``: django-fsm does not enforce a transition's ``permission`` itself, so the
-check is made here, on a row locked for the duration, inside one database transaction.
+An approval item's status is changed by an officer through ``run_transition``. A project's
+stage is never changed by the person who wants it changed: an officer asks
+(``request_transition``), a supervisor of the project's zone decides (``decide``), and only an
+approval runs the transition. django-fsm does not enforce a transition's ``permission`` itself,
+so every check is made here, on rows locked for the duration, inside one database transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import State, Transition
 
-from .models import RecordedMachine, TransitionRefused
+from .forms import TransitionForm, form_errors
+from .models import (
+    Project,
+    RecordedMachine,
+    RequestAttachment,
+    RequestStatus,
+    StageRequest,
+    TransitionRefused,
+)
 
 Machine = TypeVar("Machine", bound=RecordedMachine)
 
@@ -76,7 +87,16 @@ def _target_label(obj: RecordedMachine, name: str, current: Transition | None) -
     return _state_label(obj, target) if target else ""
 
 
-def refusal_reasons(obj: RecordedMachine, name: str, user=None) -> list[str]:
+Permitted = Callable[[Any, Any], bool]
+
+
+def _may_run(obj: RecordedMachine, user) -> bool:
+    return obj.may_transition(user)
+
+
+def refusal_reasons(
+    obj: RecordedMachine, name: str, user=None, *, permitted: Permitted = _may_run
+) -> list[str]:
     """Why ``name`` cannot run on ``obj`` now (for ``user``, when given); empty if it can."""
     current = _current_transition(obj, name)
     if current is None:
@@ -88,12 +108,14 @@ def refusal_reasons(obj: RecordedMachine, name: str, user=None) -> list[str]:
             % {"state": _state_label(obj, _state(obj)), "sources": sources}
         ]
     reasons = [str(c.explain(obj)) for c in current.conditions if not c(obj)]
-    if user is not None and not obj.may_transition(user):
+    if user is not None and not permitted(obj, user):
         reasons.append(_("You may not make this change."))
     return reasons
 
 
-def transition_options(obj: RecordedMachine, user) -> list[TransitionOption]:
+def transition_options(
+    obj: RecordedMachine, user, *, permitted: Permitted = _may_run
+) -> list[TransitionOption]:
     options = []
     for name in transition_names(type(obj)):
         current = _current_transition(obj, name)
@@ -104,7 +126,7 @@ def transition_options(obj: RecordedMachine, user) -> list[TransitionOption]:
                 label=str(spec["label"]),
                 target=_target_label(obj, name, current),
                 evidence=tuple(spec["evidence"]),
-                reasons=refusal_reasons(obj, name, user),
+                reasons=refusal_reasons(obj, name, user, permitted=permitted),
             )
         )
     return options
@@ -125,11 +147,183 @@ def run_transition(obj: Machine, name: str, *, by, comment: str = "", **evidence
         locked = model.objects.select_for_update().get(pk=obj.pk)
         if not locked.may_transition(by):
             raise PermissionDenied(_("You may not make this change."))
-        reasons = refusal_reasons(locked, name)
-        if reasons:
-            raise TransitionRefused(reasons)
-        locked._changed_by = by
-        getattr(locked, name)(comment=comment, **evidence)
-        locked.save()
+        _apply(locked, name, by=by, comment=comment, evidence=evidence)
     obj.refresh_from_db()
     return locked
+
+
+def _apply(locked: RecordedMachine, name: str, *, by, comment: str, evidence: dict, **record: Any) -> None:
+    """Check the conditions on the locked row and run the transition; the caller holds the
+    transaction, so a refusal anywhere leaves every row as it was."""
+    reasons = refusal_reasons(locked, name)
+    if reasons:
+        raise TransitionRefused(reasons)
+    locked._changed_by = by
+    locked._record_extra = record
+    getattr(locked, name)(comment=comment, **evidence)
+    locked.save()
+
+
+# --- stage requests ------------------------------------------------------------------------
+
+
+def _may_request(project: Project, user) -> bool:
+    return project.may_request(user)
+
+
+def request_options(project: Project, user) -> list[TransitionOption]:
+    """The stage changes ``user`` may ask for now, and why not the others."""
+    options = transition_options(project, user, permitted=_may_request)
+    pending = project.stage_requests.pending().first()
+    if pending is None:
+        return options
+    busy = _("A request is already waiting for a decision: %(request)s.") % {"request": pending}
+    return [TransitionOption(o.name, o.label, o.target, o.evidence, [*o.reasons, busy]) for o in options]
+
+
+def evidence_names(name: str, model: type[RecordedMachine] = Project) -> tuple[str, ...]:
+    return tuple(next(t.custom for t in _transitions(model) if t.name == name)["evidence"])
+
+
+def evidence_form(name: str, data: dict | None = None) -> TransitionForm:
+    """The form of a transition's evidence: fills a request, and reads it back at decision."""
+    return TransitionForm(data, evidence=evidence_names(name))
+
+
+def _evidence_of(stage_request: StageRequest) -> dict[str, Any]:
+    form = evidence_form(stage_request.transition, data=stage_request.evidence)
+    if not form.is_valid():  # stored by request_transition from a valid form: never expected
+        raise TransitionRefused(_("The evidence of this request cannot be read: %(errors)s") % {
+            "errors": form.errors.as_text()})
+    cleaned = dict(form.cleaned_data)
+    cleaned.pop("comment", None)
+    return cleaned
+
+
+def request_transition(
+    project: Project,
+    transition: str,
+    *,
+    by,
+    note: str = "",
+    attachments: Iterable = (),
+    **evidence: Any,
+) -> StageRequest:
+    """Ask for a stage change with its evidence. Refused when ``by`` may not ask, when the
+    change is not possible now, when the evidence does not hold, or when another request of
+    the project is still waiting."""
+    if transition not in transition_names(Project):
+        raise TransitionRefused(_("Unknown change “%(name)s”.") % {"name": transition})
+    form = evidence_form(transition, data={**evidence, "comment": note})
+    if not form.is_valid():
+        raise TransitionRefused(form_errors(form))
+    cleaned = {k: v for k, v in form.cleaned_data.items() if k != "comment"}
+    try:
+        with transaction.atomic():
+            locked = Project.objects.select_for_update().get(pk=project.pk)
+            if not locked.may_request(by):
+                raise PermissionDenied(_("You may not request changes of this project's stage."))
+            reasons = refusal_reasons(locked, transition)
+            if reasons:
+                raise TransitionRefused(reasons)
+            # The evidence is checked by the transition itself, on a copy that is never saved.
+            getattr(Project.objects.get(pk=locked.pk), transition)(**cleaned)
+            stage_request = StageRequest.objects.create(
+                project=locked,
+                transition=transition,
+                evidence=cleaned,
+                note=note,
+                requested_by=by,
+            )
+            for upload in attachments:
+                RequestAttachment.objects.create(
+                    request=stage_request, file=upload, name=getattr(upload, "name", str(upload))
+                )
+    except IntegrityError as clash:
+        # The partial unique index: another request of this project was saved meanwhile.
+        raise TransitionRefused(
+            _("Another request of this project is already waiting for a decision.")
+        ) from clash
+    return stage_request
+
+
+def _locked_pending(stage_request: StageRequest) -> StageRequest:
+    locked = StageRequest.objects.select_for_update().select_related("project").get(
+        pk=stage_request.pk
+    )
+    if not locked.is_pending:
+        raise TransitionRefused(
+            _("This request is no longer waiting: it was %(status)s by %(who)s at %(when)s.")
+            % {
+                "status": locked.get_status_display(),
+                "who": locked.decided_by or locked.requested_by,
+                "when": timezone.localtime(locked.decided_at).strftime("%Y-%m-%d %H:%M")
+                if locked.decided_at else "",
+            }
+        )
+    return locked
+
+
+def decide(stage_request: StageRequest, *, by, approve: bool, comment: str = "") -> StageRequest:
+    """A supervisor's decision. Approval re-checks the change's conditions now and runs it in
+    the same transaction; if they no longer hold, nothing changes and the request stays open."""
+    with transaction.atomic():
+        # Lock order: the project, then the request — the same order as request_transition.
+        project = Project.objects.select_for_update().get(pk=stage_request.project_id)
+        locked = _locked_pending(stage_request)
+        if locked.requested_by_id == by.pk:
+            raise PermissionDenied(_("Nobody decides its own request."))
+        if not project.may_decide(by):
+            raise PermissionDenied(_("Only a supervisor of the project's zone decides its requests."))
+        if approve:
+            _apply(
+                project,
+                locked.transition,
+                by=by,
+                comment=comment or locked.note,
+                evidence=_evidence_of(locked),
+                request=locked,
+            )
+        locked.status = RequestStatus.APPROVED if approve else RequestStatus.REJECTED
+        locked.decided_by = by
+        locked.decided_at = timezone.now()
+        locked.decision_comment = comment
+        locked.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
+    stage_request.refresh_from_db()
+    return locked
+
+
+def cancel_request(stage_request: StageRequest, *, by) -> StageRequest:
+    """Only the officer who asked may withdraw its pending request."""
+    with transaction.atomic():
+        Project.objects.select_for_update().get(pk=stage_request.project_id)
+        locked = _locked_pending(stage_request)
+        if locked.requested_by_id != by.pk:
+            raise PermissionDenied(_("Only the person who asked may cancel a request."))
+        locked.status = RequestStatus.CANCELLED
+        locked.decided_by = by
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["status", "decided_by", "decided_at"])
+    stage_request.refresh_from_db()
+    return locked
+
+
+@dataclass(frozen=True)
+class Decision:
+    stage_request: StageRequest
+    done: bool
+    message: str
+
+
+def decide_many(requests: Iterable[StageRequest], *, by, approve: bool, comment: str = "") -> list[Decision]:
+    """Each request decided on its own (its own transaction); the report says which failed and why."""
+    decisions = []
+    for stage_request in requests:
+        try:
+            decide(stage_request, by=by, approve=approve, comment=comment)
+        except (PermissionDenied, TransitionRefused) as refused:
+            reasons = getattr(refused, "reasons", None) or [str(refused)]
+            decisions.append(Decision(stage_request, False, "；".join(reasons)))
+        else:
+            decisions.append(Decision(stage_request, True, ""))
+    return decisions

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_fsm",
+    "simple_history",
     "zones",
     "approvals",
 ]
@@ -62,7 +63,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
+# Reverting to an old version would write a protected stage or status: never offered.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 ROOT_URLCONF = "projectdesk.urls"
 WSGI_APPLICATION = "projectdesk.wsgi.application"

@@ -19,8 +19,8 @@ def change_url(project: Project) -> str:
     return reverse("admin:approvals_project_change", args=[project.pk])
 
 
-def transition_url(project: Project, name: str) -> str:
-    return reverse("admin:approvals_project_transition", args=[project.pk, name])
+def request_url(project: Project, name: str) -> str:
+    return reverse("admin:approvals_project_request", args=[project.pk, name])
 
 
 @pytest.fixture
@@ -47,9 +47,9 @@ class TestZoneScoping:
         assert response.redirect_chain, "the admin sends the officer away"
         assert "不存在" in response.content.decode()
 
-    def test_an_officer_cannot_run_a_transition_on_another_zones_project(self, as_user, charlie, project):
+    def test_an_officer_cannot_request_a_change_of_another_zones_project(self, as_user, charlie, project):
         response = as_user(charlie).post(
-            transition_url(project, "sign"), {"sign-agreement_date": "2025-04-07"}
+            request_url(project, "sign"), {"sign-agreement_date": "2025-04-07"}
         )
         assert response.status_code == 404
         project.refresh_from_db()
@@ -88,9 +88,9 @@ class TestStatisticians:
         assert 'id="transition-' not in page
         assert "您无权进行此项变更" in page
 
-    def test_a_statistician_posting_a_transition_is_refused(self, as_user, stan, project):
+    def test_a_statistician_posting_a_request_is_refused(self, as_user, stan, project):
         response = as_user(stan).post(
-            transition_url(project, "sign"), {"sign-agreement_date": "2025-04-07"}
+            request_url(project, "sign"), {"sign-agreement_date": "2025-04-07"}
         )
         assert response.status_code == 403
         project.refresh_from_db()
@@ -105,8 +105,8 @@ class TestStatisticians:
         assert project.progress != "统计员修改"
 
 
-class TestStageButtons:
-    def test_the_page_offers_what_may_run_and_says_why_not_for_the_rest(self, as_user, alice, zone):
+class TestStageRequestButtons:
+    def test_the_page_offers_what_may_be_asked_and_says_why_not_for_the_rest(self, as_user, alice, zone):
         project = ProjectFactory(zone=zone, enterprise=None)
         page = as_user(alice).get(change_url(project)).content.decode()
         assert 'id="transition-suspend"' in page and 'id="transition-withdraw"' in page
@@ -114,30 +114,39 @@ class TestStageButtons:
         assert "未记录项目单位（投资主体）" in page
         assert "可执行于：具备开工条件" in page  # start works, from reserve
 
-    def test_an_officer_signs_through_the_button(self, as_user, alice, project):
+    def test_an_officer_asks_to_sign_through_the_button(self, as_user, alice, project):
         response = as_user(alice).post(
-            transition_url(project, "sign"),
+            request_url(project, "sign"),
             {"sign-agreement_date": "2025-04-07", "sign-comment": "三个一批签约"},
             follow=True,
         )
-        assert "签约已完成，现为“已签约”" in response.content.decode()
+        page = response.content.decode()
+        assert "已申请签约，由开发区科室负责人审批" in page
+        assert "待审批的申请" in page
         project.refresh_from_db()
-        assert project.stage == Stage.SIGNED
-        assert project.milestones.get(stage=Stage.SIGNED).actual_date == dt.date(2025, 4, 7)
-        change = project.stage_changes.get(transition="sign")
-        assert (change.by, change.comment) == (alice, "三个一批签约")
+        assert project.stage == Stage.RESERVE  # nothing moves before a supervisor decides
+        stage_request = project.stage_requests.get()
+        assert (stage_request.requested_by, stage_request.note, stage_request.evidence) == (
+            alice, "三个一批签约", {"agreement_date": "2025-04-07"}
+        )
 
-    def test_a_missing_date_is_reported_and_changes_nothing(self, as_user, alice, project):
-        response = as_user(alice).post(transition_url(project, "sign"), {}, follow=True)
+    def test_a_missing_date_is_reported_and_nothing_is_asked(self, as_user, alice, project):
+        response = as_user(alice).post(request_url(project, "sign"), {}, follow=True)
         assert "签约日期" in response.content.decode()
+        assert not project.stage_requests.exists()
+
+    def test_a_request_url_only_takes_posts(self, as_user, alice, project):
+        assert as_user(alice).get(request_url(project, "sign")).status_code == 405
+
+    def test_an_unknown_change_is_not_found(self, as_user, alice, project):
+        assert as_user(alice).post(request_url(project, "teleport")).status_code == 404
+
+    def test_the_old_direct_transition_url_does_not_exist(self, as_user, alice, project):
+        url = change_url(project) + "transition/sign/"
+        response = as_user(alice).post(url, {"sign-agreement_date": "2025-04-07"})
+        assert response.status_code in (302, 404)
         project.refresh_from_db()
         assert project.stage == Stage.RESERVE
-
-    def test_a_transition_url_only_takes_posts(self, as_user, alice, project):
-        assert as_user(alice).get(transition_url(project, "sign")).status_code == 405
-
-    def test_an_unknown_transition_is_not_found(self, as_user, alice, project):
-        assert as_user(alice).post(transition_url(project, "teleport")).status_code == 404
 
     def test_the_stage_cannot_be_changed_through_the_edit_form(self, as_user, alice, project):
         client = as_user(alice)

@@ -23,6 +23,7 @@ from approvals.models import (
 from approvals.workdays import WorkingCalendar
 
 from .factories import ProjectFactory
+from .flows import move
 
 D = dt.date
 
@@ -299,7 +300,7 @@ class TestTheReadyToStartGate:
     def test_a_project_without_a_checklist_is_never_ready(self, zone, alice):
         project = ProjectFactory(zone=zone, stage=Stage.SIGNED)
         with pytest.raises(TransitionRefused, match="尚未生成审批事项清单"):
-            workflow.run_transition(project, "mark_ready", by=alice)
+            workflow.request_transition(project, "mark_ready", by=alice)
         assert project.stage == Stage.SIGNED
 
     def test_one_open_item_blocks_and_is_named(self, zone, alice):
@@ -307,13 +308,13 @@ class TestTheReadyToStartGate:
         checklist_generate(project=project)
         project.approval_items.exclude(approval_type__code="LX03").update(mode=Mode.NOT_APPLICABLE)
         with pytest.raises(TransitionRefused) as refused:
-            workflow.run_transition(project, "mark_ready", by=alice)
+            workflow.request_transition(project, "mark_ready", by=alice)
         assert refused.value.reasons == [
             "以下开工前审批事项尚未办结：LX03 用地预审与选址意见书（未启动）。"
         ]
         assert [i.approval_type.code for i in project.start_blockers()] == ["LX03"]
 
-    def test_it_opens_when_every_before_works_item_is_settled(self, zone, alice):
+    def test_it_opens_when_every_before_works_item_is_settled(self, zone, alice, bob):
         project = ProjectFactory(zone=zone, stage=Stage.SIGNED, is_commitment=True)
         checklist_generate(project=project)
         for open_item in project.start_blockers():
@@ -324,14 +325,14 @@ class TestTheReadyToStartGate:
             )
         # commitments and unified services count as settled; after-works items do not block
         assert item(project, "JG01").status == ItemStatus.NOT_STARTED
-        workflow.run_transition(project, "mark_ready", by=alice)
+        move(project, "mark_ready", officer=alice, supervisor=bob)
         assert project.stage == Stage.READY
 
-    def test_not_applicable_items_do_not_block(self, zone, alice):
+    def test_not_applicable_items_do_not_block(self, zone, alice, bob):
         project = ProjectFactory(zone=zone, stage=Stage.SIGNED)
         checklist_generate(project=project)
         project.approval_items.filter(mode=Mode.APPROVAL).update(mode=Mode.NOT_APPLICABLE)
-        workflow.run_transition(project, "mark_ready", by=alice)
+        move(project, "mark_ready", officer=alice, supervisor=bob)
         assert project.stage == Stage.READY
 
     def test_a_refused_item_still_blocks(self, zone, alice):
@@ -342,7 +343,7 @@ class TestTheReadyToStartGate:
         for name in ["start_preparing", "accept", "refuse"]:
             workflow.run_transition(hp01, name, by=alice, **EVIDENCE[name])
         with pytest.raises(TransitionRefused, match="HP01 环境影响评价审批（不予许可）"):
-            workflow.run_transition(project, "mark_ready", by=alice)
+            workflow.request_transition(project, "mark_ready", by=alice)
 
 
 class TestWhoMayWorkTheChecklist:

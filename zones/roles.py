@@ -15,6 +15,8 @@ _READ = {
     "approvals.view_approvalitem",
     "approvals.view_approvaltype",
     "approvals.view_itemstatuschange",
+    "approvals.view_stagerequest",
+    "approvals.view_requestattachment",
 }
 _CASEWORK = {
     "zones.add_enterprise",
@@ -24,7 +26,7 @@ _CASEWORK = {
     "approvals.add_milestone",
     "approvals.change_milestone",
     "approvals.delete_milestone",
-    "approvals.change_project_stage",
+    "approvals.request_stage_change",
     "approvals.add_approvalitem",
     "approvals.change_approvalitem",
     "approvals.change_item_status",
@@ -32,7 +34,9 @@ _CASEWORK = {
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.OFFICER: frozenset(_READ | _CASEWORK),
-    Role.SUPERVISOR: frozenset(_READ | _CASEWORK | {"zones.view_zonerole"}),
+    Role.SUPERVISOR: frozenset(
+        _READ | _CASEWORK | {"zones.view_zonerole", "approvals.decide_stagerequest"}
+    ),
     Role.LEADER: frozenset(_READ),
     Role.STATISTICIAN: frozenset(_READ),
 }

@@ -12,6 +12,7 @@ from .checklist import (
     Mode,
 )
 from .machine import RecordedMachine, TransitionRecord, TransitionRefused
+from .stage_request import RequestAttachment, RequestStatus, StageRequest
 from .project import (
     FORWARD_STAGES,
     MILESTONE_STAGES,
@@ -31,5 +32,5 @@ __all__ = [
     "ApprovalGroup", "ApprovalItem", "ApprovalType", "Authorisation", "CalendarDay",
     "ItemStatus", "ItemStatusChange", "LimitUnit", "Milestone", "Mode", "Project",
     "ProjectQuerySet", "RecordedMachine", "Stage", "StageChange", "TransitionRecord",
-    "TransitionRefused", "may_change_stage",
+    "TransitionRefused", "may_change_stage", "RequestAttachment", "RequestStatus", "StageRequest",
 ]

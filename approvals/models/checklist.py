@@ -11,9 +11,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
 from .machine import RecordedMachine, TransitionRecord, TransitionRefused, condition
@@ -50,7 +52,7 @@ class ItemStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")
     APPROVED = "approved", _("Approved")
     REFUSED = "refused", _("Refused")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    WITHDRAWN = "withdrawn", pgettext_lazy("approval item", "Withdrawn")
 
 
 class ApprovalType(models.Model):
@@ -190,6 +192,7 @@ class ApprovalItem(RecordedMachine):
     notes = models.TextField(_("notes"), blank=True)
 
     objects = ApprovalItemQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("approval item")

@@ -78,6 +78,7 @@ class RecordedMachine(ConcurrentTransitionMixin, models.Model):
         super().__init__(*args, **kwargs)
         self._pending_records: list[dict[str, Any]] = []
         self._changed_by = None
+        self._record_extra: dict[str, Any] = {}  # e.g. the stage request a change came from
 
     @classmethod
     def state_field(cls) -> FSMFieldMixin:
@@ -109,5 +110,5 @@ class RecordedMachine(ConcurrentTransitionMixin, models.Model):
             state = getattr(self, self.state_field().name)
             records.create(transition="", source="", target=state, by=self._changed_by)
         for record in self._pending_records:
-            records.create(by=self._changed_by, **record)
+            records.create(by=self._changed_by, **record, **self._record_extra)
         self._pending_records = []

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 from django.db.models import Case, CharField, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -59,7 +60,9 @@ class Authorisation(models.TextChoices):
 
 
 def may_change_stage(project: Project, user) -> bool:
-    return project.may_transition(user)
+    """Nobody runs a stage change directly: it runs when a supervisor approves a request
+    (``workflow.decide``), which checks who may decide instead."""
+    return False
 
 
 @condition(_("The investor (enterprise) is not recorded."))
@@ -131,7 +134,6 @@ class ProjectQuerySet(models.QuerySet["Project"]):
 
 class Project(RecordedMachine):
     transition_record_relation = "stage_changes"
-    transition_permission = "approvals.change_project_stage"
 
     code = models.CharField(
         _("project code"),
@@ -227,12 +229,13 @@ class Project(RecordedMachine):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = ProjectQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("project")
         verbose_name_plural = _("projects")
         ordering = ["zone__name", "name"]
-        permissions = [("change_project_stage", _("Can change the stage of a project"))]
+        permissions = [("request_stage_change", _("Can request a change of a project's stage"))]
         constraints = [
             models.UniqueConstraint(fields=["zone", "name"], name="project_name_unique_in_zone"),
         ]
@@ -252,6 +255,15 @@ class Project(RecordedMachine):
         if self.total_investment is None:
             return None
         return self.total_investment / Decimal(10000)
+
+    def may_transition(self, user) -> bool:
+        return may_change_stage(self, user)
+
+    def may_request(self, user) -> bool:
+        return user.has_perm("approvals.request_stage_change", self)
+
+    def may_decide(self, user) -> bool:
+        return user.has_perm("approvals.decide_stagerequest", self)
 
     def start_blockers(self):
         """The checklist items that keep this project from being ready to start works."""
@@ -434,6 +446,14 @@ class StageChange(TransitionRecord):
     )
     source = models.CharField(_("from stage"), max_length=20, choices=Stage.choices, blank=True)
     target = models.CharField(_("to stage"), max_length=20, choices=Stage.choices)
+    request = models.ForeignKey(
+        "approvals.StageRequest",
+        verbose_name=_("stage request"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="stage_changes",
+    )
 
     class Meta(TransitionRecord.Meta):
         verbose_name = _("stage change")

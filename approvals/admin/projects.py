@@ -1,0 +1,286 @@
+"""Admin for projects: the case page, where officers request stage changes and generate
+the approval checklist. Nothing here changes a stage: approvals do (``workflow.decide``)."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.formats import number_format
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from zones.models import Zone, ZoneRole
+from zones.roles import CASEWORK_ROLES
+
+from .. import workflow
+from ..checklist import checklist_generate
+from ..forms import TransitionForm, form_errors
+from ..models import MILESTONE_STAGES, ApprovalItem, Milestone, Project, Stage, StageChange, TransitionRefused
+from .base import HistoryAdmin, ReadOnlyRecordInline, casework_people
+from .requests import evidence_display
+
+
+class StageChangeInline(ReadOnlyRecordInline):
+    model = StageChange
+    verbose_name_plural = _("stage history")
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    extra = 0
+    max_num = len(MILESTONE_STAGES)
+    fields = ("stage", "planned_date", "planned_month_only", "actual_date")
+    readonly_fields = ("actual_date",)  # set by the stage change that reaches it
+
+
+class ApprovalItemInline(admin.TabularInline):
+    model = ApprovalItem
+    extra = 0
+    fields = ("approval_type", "mode", "status", "accepted_on", "deadline", "document_number", "officer", "item_link")
+    readonly_fields = ("status", "accepted_on", "deadline", "item_link")
+    autocomplete_fields = ("approval_type",)
+    verbose_name_plural = _("approval checklist")
+
+    @admin.display(description=_("procedure"))
+    def item_link(self, obj: ApprovalItem) -> str:
+        if not obj.pk:
+            return ""
+        url = reverse("admin:approvals_approvalitem_change", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Open"))
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("approval_type", "officer")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "officer":
+            kwargs["queryset"] = casework_people(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Project)
+class ProjectAdmin(HistoryAdmin):
+    change_form_template = "admin/approvals/project/change_form.html"
+    list_display = (
+        "name",
+        "code",
+        "zone",
+        "enterprise",
+        "stage",
+        "next_milestone",
+        "investment_yi",
+        "officer",
+    )
+    list_filter = (
+        ("zone", admin.RelatedOnlyFieldListFilter),
+        "stage",
+        "industry",
+        "authorisation",
+        "is_provincial_key",
+        "is_city_key",
+        "is_standard_land",
+        "is_commitment",
+    )
+    search_fields = ("name", "code", "enterprise__name")
+    list_select_related = ("zone", "enterprise", "officer")
+    readonly_fields = ("stage", "start_blockers", "investment_yi", "code_format", "actual_annual_output")
+    inlines = [ApprovalItemInline, MilestoneInline, StageChangeInline]
+    actions = ["generate_checklists"]
+    fieldsets = (
+        (None, {"fields": ("name", "code", "code_format", "zone", "enterprise", "stage", "start_blockers")}),
+        (
+            _("Scale"),
+            {
+                "fields": (
+                    "industry",
+                    "content",
+                    "total_investment",
+                    "investment_yi",
+                    "expected_annual_output",
+                    "actual_annual_output",
+                    "land_area_mu",
+                    "authorisation",
+                )
+            },
+        ),
+        (
+            _("Flags"),
+            {"fields": ("is_provincial_key", "is_city_key", "is_standard_land", "is_commitment")},
+        ),
+        (_("People"), {"fields": ("officer", "leader", "responsible_unit")}),
+        (_("Progress"), {"fields": ("progress", "progress_as_of", "notes")}),
+    )
+
+    @admin.display(description=_("next milestone"), ordering="next_milestone_date")
+    def next_milestone(self, obj: Project) -> str:
+        if not obj.next_milestone_stage:
+            return "—"
+        label = Stage(obj.next_milestone_stage).label
+        if obj.next_milestone_date is None:
+            return format_html("{} · {}", label, gettext("not planned"))
+        return format_html("{} · {}", label, obj.next_milestone_date.isoformat())
+
+    @admin.display(description=_("code format"))
+    def code_format(self, obj: Project) -> str:
+        generation = obj.code_generation
+        return generation.label if generation else "—"
+
+    @admin.display(description=_("total investment (100m yuan)"), ordering="total_investment")
+    def investment_yi(self, obj: Project) -> str:
+        value = obj.total_investment_yi
+        return "—" if value is None else number_format(value.normalize(), decimal_pos=None)
+
+    @admin.display(description=_("open before works start"))
+    def start_blockers(self, obj: Project) -> str:
+        if obj.pk is None:
+            return "—"
+        if not obj.approval_items.exists():
+            return gettext("No checklist yet: the project cannot be ready to start.")
+        blockers = list(obj.start_blockers())
+        if not blockers:
+            return gettext("None: every item needed before works is settled.")
+        return format_html(
+            '<ul class="start-blockers">{}</ul>',
+            format_html_join(
+                "",
+                "<li>{} {}（{}）</li>",
+                ((i.approval_type.code, i.approval_type.name, i.get_status_display()) for i in blockers),
+            ),
+        )
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).visible_to(request.user).with_next_milestone()
+
+    def has_change_permission(self, request: HttpRequest, obj: Project | None = None) -> bool:
+        if obj is None:
+            return super().has_change_permission(request)
+        return request.user.has_perm("approvals.change_project", obj)
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        user = request.user
+        if not user.is_superuser:
+            if db_field.name == "zone":
+                kwargs["queryset"] = Zone.objects.filter(
+                    pk__in=ZoneRole.objects.zone_ids(user, *CASEWORK_ROLES)
+                )
+                kwargs["required"] = True
+            elif db_field.name in ("officer", "leader"):
+                kwargs["queryset"] = casework_people(user) if db_field.name == "officer" else (
+                    get_user_model().objects.filter(
+                        zone_roles__zone__in=ZoneRole.objects.zone_ids(user, *CASEWORK_ROLES)
+                    ).distinct()
+                )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    # --- the checklist --------------------------------------------------------------------
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/generate-checklist/",
+                self.admin_site.admin_view(require_POST(self.generate_checklist_view)),
+                name="approvals_project_generate_checklist",
+            ),
+            path(
+                "<path:object_id>/request/<str:name>/",
+                self.admin_site.admin_view(require_POST(self.request_view)),
+                name="approvals_project_request",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _change_url(self, project: Project) -> str:
+        return reverse("admin:approvals_project_change", args=[project.pk])
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        project = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if project is not None:
+            user = request.user
+            extra_context["can_generate_checklist"] = user.has_perm("approvals.add_approvalitem", project)
+            extra_context["transition_options"] = [
+                (option, TransitionForm(evidence=option.evidence, prefix=option.name))
+                for option in workflow.request_options(project, user)
+            ]
+            extra_context["transition_url_name"] = "admin:approvals_project_request"
+            extra_context["state_label"] = project.get_stage_display()
+            pending = project.stage_requests.pending().select_related("requested_by").first()
+            extra_context["pending_request"] = pending
+            if pending is not None:
+                extra_context["pending_evidence"] = evidence_display(pending)
+                extra_context["may_decide_pending"] = (
+                    pending.requested_by_id != user.pk and project.may_decide(user)
+                )
+                extra_context["may_cancel_pending"] = pending.requested_by_id == user.pk
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def request_view(self, request: HttpRequest, object_id: str, name: str):
+        """An officer asks for a stage change; a supervisor decides it on the request page."""
+        project = self.get_object(request, object_id)
+        if project is None or name not in workflow.transition_names(Project):
+            raise Http404
+        label = workflow.transition_label(Project, name)
+        form = TransitionForm(request.POST, evidence=workflow.evidence_names(name), prefix=name)
+        if not form.is_valid():
+            self.message_user(request, f"{label}: {form_errors(form)}", messages.ERROR)
+            return HttpResponseRedirect(self._change_url(project))
+        evidence = dict(form.cleaned_data)
+        note = evidence.pop("comment", "")
+        try:
+            workflow.request_transition(
+                project, name, by=request.user, note=note,
+                attachments=request.FILES.getlist(f"{name}-attachments"), **evidence,
+            )
+        except TransitionRefused as refused:
+            self.message_user(request, f"{label}: {'；'.join(refused.reasons)}", messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                gettext("“%(project)s”: %(change)s requested; a supervisor of the zone decides.")
+                % {"project": project, "change": label},
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(self._change_url(project))
+
+    def _generate(self, request: HttpRequest, project: Project) -> str:
+        if not request.user.has_perm("approvals.add_approvalitem", project):
+            raise PermissionDenied
+        result = checklist_generate(project=project, by=request.user)
+        return ngettext(
+            "“%(project)s”: %(count)d item added, %(kept)d kept as recorded.",
+            "“%(project)s”: %(count)d items added, %(kept)d kept as recorded.",
+            len(result.created),
+        ) % {"project": project, "count": len(result.created), "kept": result.kept}
+
+    def generate_checklist_view(self, request: HttpRequest, object_id: str):
+        project = self.get_object(request, object_id)
+        if project is None:
+            raise Http404
+        self.message_user(request, self._generate(request, project), messages.SUCCESS)
+        return HttpResponseRedirect(self._change_url(project))
+
+    @admin.action(description=_("Generate the approval checklist"))
+    def generate_checklists(self, request: HttpRequest, queryset) -> None:
+        refused = 0
+        for project in queryset:
+            try:
+                self.message_user(request, self._generate(request, project), messages.SUCCESS)
+            except PermissionDenied:
+                refused += 1
+        if refused:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d project skipped: you may not edit its checklist.",
+                    "%(count)d projects skipped: you may not edit their checklists.",
+                    refused,
+                )
+                % {"count": refused},
+                messages.ERROR,
+            )
+
+

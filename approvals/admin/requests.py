@@ -1,0 +1,272 @@
+"""Admin for stage requests: the supervisors' 待审批 queue, decisions one by one or several at
+once (each checked on its own), cancelling by the requester, and the evidence documents."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from .. import workflow
+from ..forms import TransitionForm
+from ..models import Project, StageRequest, TransitionRefused
+
+
+def evidence_display(stage_request: StageRequest) -> list[tuple[str, str]]:
+    """The evidence as (label, value) pairs, labelled as the request form labels them."""
+    form = TransitionForm(evidence=workflow.evidence_names(stage_request.transition))
+    return [
+        (str(form.fields[name].label), str(value))
+        for name, value in stage_request.evidence.items()
+        if name in form.fields and value not in (None, "", False)
+    ]
+
+
+class AwaitingFilter(admin.SimpleListFilter):
+    title = _("queue")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [("awaiting", _("Awaiting my decision")), ("mine", _("Asked by me"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "awaiting":
+            return queryset.filter(pk__in=StageRequest.objects.awaiting(request.user).values("pk"))
+        if self.value() == "mine":
+            return queryset.filter(requested_by=request.user)
+        return queryset
+
+
+class DecisionForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 60})
+    )
+
+
+@admin.register(StageRequest)
+class StageRequestAdmin(admin.ModelAdmin):
+    change_form_template = "admin/approvals/stagerequest/change_form.html"
+    list_display = (
+        "project",
+        "zone",
+        "requested_change",
+        "requested_by",
+        "requested_at",
+        "status",
+        "decided_by",
+        "decided_at",
+    )
+    list_filter = (AwaitingFilter, "status", ("project__zone", admin.RelatedOnlyFieldListFilter), "transition")
+    search_fields = ("project__name", "project__code", "note", "decision_comment")
+    list_select_related = ("project__zone", "requested_by", "decided_by")
+    date_hierarchy = "requested_at"
+    actions = ["approve_selected", "reject_selected"]
+    fields = (
+        "project",
+        "requested_change",
+        "evidence_list",
+        "note",
+        "attachment_links",
+        "requested_by",
+        "requested_at",
+        "status",
+        "decided_by",
+        "decided_at",
+        "decision_comment",
+        "resulting_change",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("zone"), ordering="project__zone__name")
+    def zone(self, obj: StageRequest):
+        return obj.project.zone
+
+    @admin.display(description=_("requested change"), ordering="transition")
+    def requested_change(self, obj: StageRequest) -> str:
+        return workflow.transition_label(Project, obj.transition)
+
+    @admin.display(description=_("evidence"))
+    def evidence_list(self, obj: StageRequest) -> str:
+        pairs = evidence_display(obj)
+        if not pairs:
+            return "—"
+        return format_html_join("", "<div><strong>{}</strong>：{}</div>", pairs)
+
+    @admin.display(description=_("attachments"))
+    def attachment_links(self, obj: StageRequest) -> str:
+        attachments = list(obj.attachments.all())
+        if not attachments:
+            return "—"
+        return format_html_join(
+            "",
+            '<div><a href="{}">{}</a></div>',
+            (
+                (reverse("admin:approvals_stagerequest_attachment", args=[obj.pk, a.pk]), a.name)
+                for a in attachments
+            ),
+        )
+
+    @admin.display(description=_("stage change"))
+    def resulting_change(self, obj: StageRequest) -> str:
+        change = obj.stage_changes.first()
+        if change is None:
+            return "—"
+        return f"{change.get_source_display()} → {change.get_target_display()}（{change.at:%Y-%m-%d %H:%M}）"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False  # asked for on the project page, with the evidence the change needs
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # decided through the decision buttons, never edited
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_decide_permission(self, request) -> bool:
+        return request.user.has_perm("approvals.decide_stagerequest")
+
+    # --- deciding --------------------------------------------------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/decide/", view(require_POST(self.decide_view)), name="approvals_stagerequest_decide"),
+            path("<path:object_id>/cancel/", view(require_POST(self.cancel_view)), name="approvals_stagerequest_cancel"),
+            path(
+                "<path:object_id>/attachment/<int:attachment_id>/",
+                view(self.attachment_view),
+                name="approvals_stagerequest_attachment",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        stage_request = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if stage_request is not None and stage_request.is_pending:
+            user = request.user
+            extra_context["may_decide"] = (
+                stage_request.requested_by_id != user.pk and stage_request.project.may_decide(user)
+            )
+            extra_context["may_cancel"] = stage_request.requested_by_id == user.pk
+            extra_context["decision_form"] = DecisionForm()
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _back(self, request: HttpRequest, stage_request: StageRequest) -> HttpResponseRedirect:
+        target = request.POST.get("next") or reverse(
+            "admin:approvals_stagerequest_change", args=[stage_request.pk]
+        )
+        if not target.startswith("/"):
+            target = "/"
+        return HttpResponseRedirect(target)
+
+    def decide_view(self, request: HttpRequest, object_id: str):
+        stage_request = self.get_object(request, object_id)
+        if stage_request is None:
+            raise Http404
+        approve = request.POST.get("decision") == "approve"
+        form = DecisionForm(request.POST)
+        form.is_valid()
+        try:
+            workflow.decide(
+                stage_request, by=request.user, approve=approve, comment=form.cleaned_data.get("comment", "")
+            )
+        except TransitionRefused as refused:
+            self.message_user(request, "；".join(refused.reasons), messages.ERROR)
+        else:
+            stage_request.project.refresh_from_db()
+            self.message_user(
+                request,
+                (
+                    gettext("Approved: “%(project)s” is now at “%(stage)s”.")
+                    if approve
+                    else gettext("Rejected: “%(project)s” stays at “%(stage)s”.")
+                )
+                % {"project": stage_request.project, "stage": stage_request.project.get_stage_display()},
+                messages.SUCCESS,
+            )
+        return self._back(request, stage_request)
+
+    def cancel_view(self, request: HttpRequest, object_id: str):
+        stage_request = self.get_object(request, object_id)
+        if stage_request is None:
+            raise Http404
+        try:
+            workflow.cancel_request(stage_request, by=request.user)
+        except TransitionRefused as refused:
+            self.message_user(request, "；".join(refused.reasons), messages.ERROR)
+        else:
+            self.message_user(request, gettext("The request is cancelled."), messages.SUCCESS)
+        return self._back(request, stage_request)
+
+    def attachment_view(self, request: HttpRequest, object_id: str, attachment_id: int):
+        """Evidence documents are served only to people who may see the request."""
+        stage_request = self.get_object(request, object_id)
+        if stage_request is None:
+            raise Http404
+        attachment = stage_request.attachments.filter(pk=attachment_id).first()
+        if attachment is None:
+            raise Http404
+        return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
+
+    # --- deciding several at once ------------------------------------------------------------
+
+    def _decide_selected(self, request: HttpRequest, queryset, approve: bool):
+        if "apply" not in request.POST:
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Approve the selected requests") if approve else _("Reject the selected requests"),
+                "requests": queryset.select_related("project", "requested_by"),
+                "form": DecisionForm(),
+                "action": request.POST["action"],
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/approvals/stagerequest/decide_selected.html", context)
+        form = DecisionForm(request.POST)
+        form.is_valid()
+        decisions = workflow.decide_many(
+            queryset.order_by("pk"), by=request.user, approve=approve, comment=form.cleaned_data.get("comment", "")
+        )
+        done = [d for d in decisions if d.done]
+        failed = [d for d in decisions if not d.done]
+        if done:
+            self.message_user(
+                request,
+                ngettext("%(count)d request decided.", "%(count)d requests decided.", len(done))
+                % {"count": len(done)},
+                messages.SUCCESS,
+            )
+        for decision in failed:
+            self.message_user(
+                request,
+                gettext("Not decided: %(request)s — %(why)s")
+                % {"request": decision.stage_request, "why": decision.message},
+                messages.ERROR,
+            )
+        return None
+
+    @admin.action(description=_("Approve the selected requests"), permissions=["decide"])
+    def approve_selected(self, request: HttpRequest, queryset):
+        return self._decide_selected(request, queryset, approve=True)
+
+    @admin.action(description=_("Reject the selected requests"), permissions=["decide"])
+    def reject_selected(self, request: HttpRequest, queryset):
+        return self._decide_selected(request, queryset, approve=False)
+
+
+def awaiting_count(user) -> int | None:
+    """For the admin index: how many requests wait for ``user``'s decision (None: not a decider)."""
+    if not (user.is_superuser or user.has_perm("approvals.decide_stagerequest")):
+        return None
+    return StageRequest.objects.awaiting(user).count()
+

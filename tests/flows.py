@@ -1,0 +1,11 @@
+"""The way a stage changes, as the guide tells it: an officer asks, a supervisor approves."""
+
+from approvals import workflow
+from approvals.models import Project, StageRequest
+
+
+def move(project: Project, name: str, *, officer, supervisor, comment: str = "", **evidence) -> StageRequest:
+    stage_request = workflow.request_transition(project, name, by=officer, note=comment, **evidence)
+    workflow.decide(stage_request, by=supervisor, approve=True, comment=comment)
+    project.refresh_from_db()
+    return stage_request
