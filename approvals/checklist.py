@@ -45,7 +45,7 @@ def checklist_generate(*, project: Project, by=None) -> GeneratedChecklist:
     """Add the catalogue items the project does not have yet; never touch the ones it has."""
     with transaction.atomic():
         # Two officers pressing the button at once must not both add the same items.
-        Project.objects.select_for_update().filter(pk=project.pk).first()
+        Project.objects.select_for_update().get(pk=project.pk)
         existing = set(project.approval_items.values_list("approval_type_id", flat=True))
         created = []
         for approval_type in ApprovalType.objects.filter(is_active=True).exclude(pk__in=existing):

@@ -248,7 +248,7 @@ def request_transition(
 
 
 def _locked_pending(stage_request: StageRequest) -> StageRequest:
-    locked = StageRequest.objects.select_for_update().select_related("project").get(
+    locked = StageRequest.objects.select_for_update(of=("self",)).select_related("project").get(
         pk=stage_request.pk
     )
     if not locked.is_pending:

@@ -16,8 +16,11 @@ def test_every_message_is_translated():
 
 
 def test_the_compiled_catalogue_matches_the_source():
-    compiled = {e.msgid: e.msgstr for e in polib.mofile(str(PO.with_suffix(".mo"))) if e.msgid}
-    source = {e.msgid: e.msgstr for e in polib.pofile(str(PO)) if e.translated()}
+    def key(entry) -> tuple:
+        return (entry.msgctxt, entry.msgid)
+
+    compiled = {key(e): e.msgstr for e in polib.mofile(str(PO.with_suffix(".mo"))) if e.msgid}
+    source = {key(e): e.msgstr for e in polib.pofile(str(PO)) if e.translated()}
     assert compiled == source, "run: msgfmt -o django.mo django.po (see README)"
 
 
