@@ -159,6 +159,7 @@ def _apply(locked: RecordedMachine, name: str, *, by, comment: str, evidence: di
     if reasons:
         raise TransitionRefused(reasons)
     locked._changed_by = by
+    locked._history_user = by  # django-simple-history: the field history names the same person
     locked._record_extra = record
     getattr(locked, name)(comment=comment, **evidence)
     locked.save()

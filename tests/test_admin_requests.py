@@ -1,0 +1,186 @@
+"""Stage requests in the admin: asking with evidence documents, the supervisors' 待审批 queue,
+deciding one or several, cancelling, and the field history that cannot be written back."""
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from approvals import workflow
+from approvals.models import RequestStatus, Stage, StageRequest
+
+from .factories import ProjectFactory
+
+SIGN = {"agreement_date": dt.date(2025, 4, 7)}
+REQUESTS = reverse("admin:approvals_stagerequest_changelist")
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def as_user(client):
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+def project_url(project) -> str:
+    return reverse("admin:approvals_project_change", args=[project.pk])
+
+
+def request_url(stage_request) -> str:
+    return reverse("admin:approvals_stagerequest_change", args=[stage_request.pk])
+
+
+class TestAsking:
+    def test_an_officer_asks_with_an_evidence_document(self, as_user, alice, project):
+        agreement = SimpleUploadedFile("投资协议.pdf", b"%PDF-1.4 agreement", content_type="application/pdf")
+        response = as_user(alice).post(
+            reverse("admin:approvals_project_request", args=[project.pk, "sign"]),
+            {"sign-agreement_date": "2025-04-07", "sign-comment": "见协议", "sign-attachments": agreement},
+            follow=True,
+        )
+        assert "已申请签约" in response.content.decode()
+        attachment = project.stage_requests.get().attachments.get()
+        assert attachment.name == "投资协议.pdf"
+
+    def test_the_document_is_served_only_to_people_who_see_the_request(self, as_user, alice, charlie, project):
+        pending = workflow.request_transition(
+            project, "sign", by=alice, attachments=[SimpleUploadedFile("现场照片.jpg", b"JPEG")], **SIGN
+        )
+        url = reverse("admin:approvals_stagerequest_attachment", args=[pending.pk, pending.attachments.get().pk])
+        response = as_user(alice).get(url)
+        assert response.status_code == 200 and b"".join(response.streaming_content) == b"JPEG"
+        assert as_user(charlie).get(url).status_code in (302, 404)
+
+
+class TestTheQueue:
+    def test_the_admin_index_counts_the_requests_awaiting_the_supervisor(self, as_user, alice, bob, zone):
+        for _ in range(2):
+            workflow.request_transition(ProjectFactory(zone=zone), "sign", by=alice, **SIGN)
+        workflow.request_transition(ProjectFactory(zone=zone), "sign", by=bob, **SIGN)  # bob's own
+        page = as_user(bob).get(reverse("admin:index")).content.decode()
+        assert "有2项阶段变更申请待您审批" in page
+
+    def test_officers_get_no_queue_on_the_index(self, as_user, alice, project):
+        workflow.request_transition(project, "sign", by=alice, **SIGN)
+        assert 'id="awaiting-decisions"' not in as_user(alice).get(reverse("admin:index")).content.decode()
+
+    def test_the_queue_lists_what_awaits_the_supervisor(self, as_user, alice, bob, charlie, zone, other_project):
+        mine = workflow.request_transition(ProjectFactory(zone=zone), "sign", by=alice, **SIGN)
+        workflow.request_transition(ProjectFactory(zone=zone), "sign", by=bob, **SIGN)
+        workflow.request_transition(other_project, "sign", by=charlie, **SIGN)
+        response = as_user(bob).get(REQUESTS, {"queue": "awaiting"})
+        assert list(response.context["cl"].result_list) == [mine]
+
+    def test_a_supervisor_approves_on_the_request_page(self, as_user, alice, bob, project):
+        pending = workflow.request_transition(project, "sign", by=alice, **SIGN)
+        client = as_user(bob)
+        page = client.get(request_url(pending)).content.decode()
+        assert 'id="approve-request"' in page and "签约日期" in page and "2025-04-07" in page
+        response = client.post(
+            reverse("admin:approvals_stagerequest_decide", args=[pending.pk]),
+            {"decision": "approve", "comment": "同意"},
+            follow=True,
+        )
+        assert "已批准" in response.content.decode()
+        project.refresh_from_db()
+        assert project.stage == Stage.SIGNED
+
+    def test_the_requester_sees_no_decision_buttons_and_cannot_post_one(self, as_user, bob, project):
+        pending = workflow.request_transition(project, "sign", by=bob, **SIGN)
+        client = as_user(bob)
+        page = client.get(request_url(pending)).content.decode()
+        assert 'id="approve-request"' not in page and 'id="cancel-request"' in page
+        response = client.post(reverse("admin:approvals_stagerequest_decide", args=[pending.pk]), {"decision": "approve"})
+        assert response.status_code == 403
+        project.refresh_from_db()
+        assert project.stage == Stage.RESERVE
+
+    def test_the_officer_cancels_from_the_project_page(self, as_user, alice, project):
+        pending = workflow.request_transition(project, "sign", by=alice, **SIGN)
+        client = as_user(alice)
+        assert 'id="cancel-request"' in client.get(project_url(project)).content.decode()
+        response = client.post(
+            reverse("admin:approvals_stagerequest_cancel", args=[pending.pk]),
+            {"next": project_url(project)},
+            follow=True,
+        )
+        assert "申请已撤销" in response.content.decode()
+        pending.refresh_from_db()
+        assert pending.status == RequestStatus.CANCELLED
+
+
+class TestDecidingSeveral:
+    def test_each_is_checked_on_its_own_and_failures_say_why(self, as_user, alice, bob, zone, charlie, other_project):
+        good = workflow.request_transition(ProjectFactory(zone=zone, name="甲项目"), "sign", by=alice, **SIGN)
+        own = workflow.request_transition(ProjectFactory(zone=zone, name="乙项目"), "sign", by=bob, **SIGN)
+        gone = workflow.request_transition(ProjectFactory(zone=zone, name="丙项目"), "sign", by=alice, **SIGN)
+        workflow.cancel_request(gone, by=alice)
+        client = as_user(bob)
+        selected = [good.pk, own.pk, gone.pk]
+
+        confirm = client.post(REQUESTS, {"action": "approve_selected", "_selected_action": selected})
+        assert "每项申请单独审核" in confirm.content.decode()
+        response = client.post(
+            REQUESTS,
+            {"action": "approve_selected", "_selected_action": selected, "apply": "1", "comment": "批量同意"},
+            follow=True,
+        )
+        page = response.content.decode()
+        assert "已审批1项申请" in page
+        assert "未能审批：乙项目 · 签约 —— 任何人不得审批自己提交的申请。" in page
+        assert "未能审批：丙项目 · 签约 —— 该申请已不在待审批状态" in page
+        statuses = dict(StageRequest.objects.filter(pk__in=selected).values_list("pk", "status"))
+        assert statuses == {good.pk: "approved", own.pk: "pending", gone.pk: "cancelled"}
+
+    def test_officers_have_no_decision_actions(self, as_user, alice, project):
+        workflow.request_transition(project, "sign", by=alice, **SIGN)
+        response = as_user(alice).get(REQUESTS)
+        form = response.context["action_form"]
+        actions = dict(form.fields["action"].choices) if form else {}
+        assert "approve_selected" not in actions and "reject_selected" not in actions
+
+
+class TestNoBackDoors:
+    def test_the_history_shows_field_changes(self, as_user, alice, bob, project):
+        from .admin_helpers import change_form_data
+        from .flows import move
+
+        client = as_user(alice)
+        client.post(
+            reverse("admin:approvals_project_change", args=[project.pk]),
+            change_form_data(client, project_url(project), progress="已完成土地摘牌"),
+        )
+        move(project, "sign", officer=alice, supervisor=bob, **SIGN)
+        page = client.get(reverse("admin:approvals_project_history", args=[project.pk])).content.decode()
+        assert "已完成土地摘牌" in page
+        assert "<td>alice</td>" in page and "<td>bob</td>" in page
+
+    def test_an_old_version_cannot_be_saved_back(self, as_user, alice, bob, superuser, project):
+        from .flows import move
+
+        first = project.history.earliest("history_date")
+        move(project, "sign", officer=alice, supervisor=bob, **SIGN)
+        url = reverse("admin:approvals_project_simple_history", args=[project.pk, first.history_id])
+        client = as_user(superuser)
+        assert client.get(url).status_code == 403
+        assert client.post(url, {"name": project.name, "_save": "1"}).status_code == 403
+        project.refresh_from_db()
+        assert project.stage == Stage.SIGNED
+
+    def test_a_hand_made_bulk_edit_of_the_list_changes_no_stage(self, as_user, superuser, project):
+        client = as_user(superuser)
+        client.post(
+            reverse("admin:approvals_project_changelist"),
+            {"form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-0-id": project.pk,
+             "form-0-stage": Stage.AT_CAPACITY, "_save": "1"},
+        )
+        project.refresh_from_db()
+        assert project.stage == Stage.RESERVE
