@@ -255,3 +255,12 @@ def test_an_officer_marks_an_item_not_applicable_on_the_project_page(as_user, al
     assert response.status_code == 302
     assert signed.approval_items.get(approval_type__code="HP05").mode == Mode.NOT_APPLICABLE
     assert signed.approval_items.get(approval_type__code="HP05").status == ItemStatus.NOT_STARTED
+
+
+def test_an_items_field_history_is_visible(as_user, alice, signed):
+    checklist_generate(project=signed)
+    lx08 = signed.approval_items.get(approval_type__code="LX08")
+    client = as_user(alice)
+    client.post(reverse("admin:approvals_approvalitem_transition", args=[lx08.pk, "start_preparing"]))
+    page = client.get(reverse("admin:approvals_approvalitem_history", args=[lx08.pk])).content.decode()
+    assert "not_started &rarr; preparing" in page and "<td>alice</td>" in page

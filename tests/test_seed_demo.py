@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from approvals.models import Project, Stage, StageChange
+from approvals.models import ApprovalItem, Project, Stage, StageChange
 from zones.models import Enterprise, Role, Zone, ZoneRole
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
@@ -28,6 +28,7 @@ def snapshot() -> dict:
         "enterprises": list(Enterprise.objects.values().order_by("pk")),
         "roles": list(ZoneRole.objects.values().order_by("pk")),
         "changes": StageChange.objects.count(),
+        "items": list(ApprovalItem.objects.values().order_by("pk")),
     }
 
 
@@ -86,3 +87,9 @@ def test_running_it_twice_changes_nothing(seeded):
     call_command("seed_demo", stdout=out)
     assert snapshot() == before
     assert "0 zones and 0 projects created" in out.getvalue()
+
+
+def test_signed_demo_projects_get_their_checklist(seeded):
+    signed = Project.objects.filter(stage=Stage.SIGNED, zone__isnull=False)
+    assert signed.exists()
+    assert all(p.approval_items.count() == 21 for p in signed)

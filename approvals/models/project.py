@@ -124,9 +124,13 @@ class ProjectQuerySet(models.QuerySet["Project"]):
             default=Value(""),
             output_field=CharField(),
         )
-        planned = Milestone.objects.filter(
-            project=OuterRef("pk"), stage=OuterRef("next_milestone_stage")
-        ).values("planned_date")[:1]
+        # Unordered: (project, stage) is unique, and the model ordering would join and sort
+        # in every row's subquery.
+        planned = (
+            Milestone.objects.filter(project=OuterRef("pk"), stage=OuterRef("next_milestone_stage"))
+            .order_by()
+            .values("planned_date")[:1]
+        )
         return self.annotate(next_milestone_stage=next_stage).annotate(
             next_milestone_date=Subquery(planned)
         )
@@ -420,7 +424,7 @@ class Milestone(models.Model):
     class Meta:
         verbose_name = _("milestone")
         verbose_name_plural = _("milestones")
-        ordering = ["project", "planned_date"]
+        ordering = ["project_id", "planned_date"]  # not "project": that joins projects and zones
         constraints = [
             models.UniqueConstraint(fields=["project", "stage"], name="milestone_unique_stage"),
         ]

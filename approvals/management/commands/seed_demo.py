@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from approvals.checklist import checklist_generate
 from approvals.dates import parse_partial_date
 from approvals.models import Project, Stage
 from zones.models import Enterprise, Role, Zone, ZoneRole
@@ -41,6 +42,9 @@ class Command(BaseCommand):
         zones_created = self._zones()
         people = self._people()
         projects_created = self._projects(people)
+        # Checklists for the signed projects, so that the demo shows what blocks their start.
+        for project in Project.objects.filter(stage=Stage.SIGNED, zone__isnull=False):
+            checklist_generate(project=project)
         self.stdout.write(
             f"seed_demo: {zones_created} zones and {projects_created} projects created "
             f"({Zone.objects.count()} zones, {Project.objects.count()} projects in total)."
