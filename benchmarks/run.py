@@ -1,0 +1,91 @@
+"""Run the benchmarks on a throw-away database and print the tables.
+
+    .venv/bin/python benchmarks/run.py [--quick]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python benchmarks/run.py
+
+Without DATABASE_URL (or with an SQLite one) the database is a file in a temporary folder.
+With a PostgreSQL URL only the server is used: the database ``projectdesk_bench`` is created
+on it and dropped afterwards, so the database named in the URL is never touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+
+BENCH_DATABASE = "projectdesk_bench"
+
+
+@contextmanager
+def throwaway_database() -> Iterator[None]:
+    """Point DATABASE_URL at a database made for this run, and remove it afterwards."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url or url.startswith("sqlite"):
+        folder = tempfile.mkdtemp(prefix="projectdesk-bench-")
+        os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
+        try:
+            yield
+        finally:
+            shutil.rmtree(folder)
+        return
+    import psycopg
+
+    def on_server(name: str) -> str:
+        return urlsplit(url)._replace(path=f"/{name}").geturl()
+
+    def maintenance(sql: str) -> None:
+        with psycopg.connect(on_server("postgres"), autocommit=True) as server:
+            server.execute(sql)
+
+    maintenance(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")  # a crashed run's
+    maintenance(f"CREATE DATABASE {BENCH_DATABASE}")
+    os.environ["DATABASE_URL"] = on_server(BENCH_DATABASE)
+    try:
+        yield
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        maintenance(f"DROP DATABASE {BENCH_DATABASE} WITH (FORCE)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and sizes (~1 minute)")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    with throwaway_database():
+        os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connection
+
+        from benchmarks import changelist, overdue
+        from benchmarks.common import machine, make_people, table
+
+        call_command("migrate", verbosity=0)
+        repeats = 3 if args.quick else 9
+        sizes = (200_000,) if args.quick or connection.vendor != "sqlite" else (200_000, 1_000_000)
+        print(table("Machine", ["", ""], machine()), flush=True)
+        people = make_people()
+        print(changelist.run(repeats, people), flush=True)
+        print(overdue.run(sizes, repeats, people), flush=True)
+    print(f"\nTotal runtime: {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
