@@ -27,7 +27,9 @@ def _evidence_fields() -> dict[str, forms.Field]:
 def form_errors(form: forms.Form) -> str:
     """A form's errors on one line, each with its field's label."""
     return "；".join(
-        f"{form.fields[name].label}: {' '.join(errors)}" if name in form.fields else " ".join(errors)
+        f"{form.fields[name].label}: {' '.join(errors)}"
+        if name in form.fields
+        else " ".join(errors)
         for name, errors in form.errors.items()
     )
 
@@ -43,7 +45,7 @@ class TransitionForm(forms.Form):
         super().__init__(*args, **kwargs)
         available = _evidence_fields()
         self.fields = {**{name: available[name] for name in evidence}, **self.fields}
-        for name, form_field in self.fields.items():
+        for form_field in self.fields.values():
             if isinstance(form_field, forms.DateField):
                 form_field.widget = forms.DateInput(attrs={"type": "date"})
 

@@ -73,7 +73,9 @@ class WorkingCalendar:
         return sign * count
 
 
-def item_deadline(item: ApprovalItem, calendar: WorkingCalendar | None = None) -> tuple[dt.date | None, set[int]]:
+def item_deadline(
+    item: ApprovalItem, calendar: WorkingCalendar | None = None
+) -> tuple[dt.date | None, set[int]]:
     """An accepted item's deadline, counted from the day after acceptance (as the law counts),
     and the years it crossed that the calendar does not cover."""
     from .models import LimitUnit, Mode

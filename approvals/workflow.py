@@ -152,7 +152,9 @@ def run_transition(obj: Machine, name: str, *, by, comment: str = "", **evidence
     return locked
 
 
-def _apply(locked: RecordedMachine, name: str, *, by, comment: str, evidence: dict, **record: Any) -> None:
+def _apply(
+    locked: RecordedMachine, name: str, *, by, comment: str, evidence: dict, **record: Any
+) -> None:
     """Check the conditions on the locked row and run the transition; the caller holds the
     transaction, so a refusal anywhere leaves every row as it was."""
     reasons = refusal_reasons(locked, name)
@@ -179,7 +181,9 @@ def request_options(project: Project, user) -> list[TransitionOption]:
     if pending is None:
         return options
     busy = _("A request is already waiting for a decision: %(request)s.") % {"request": pending}
-    return [TransitionOption(o.name, o.label, o.target, o.evidence, [*o.reasons, busy]) for o in options]
+    return [
+        TransitionOption(o.name, o.label, o.target, o.evidence, [*o.reasons, busy]) for o in options
+    ]
 
 
 def evidence_names(name: str, model: type[RecordedMachine] = Project) -> tuple[str, ...]:
@@ -194,8 +198,10 @@ def evidence_form(name: str, data: dict | None = None) -> TransitionForm:
 def _evidence_of(stage_request: StageRequest) -> dict[str, Any]:
     form = evidence_form(stage_request.transition, data=stage_request.evidence)
     if not form.is_valid():  # stored by request_transition from a valid form: never expected
-        raise TransitionRefused(_("The evidence of this request cannot be read: %(errors)s") % {
-            "errors": form.errors.as_text()})
+        raise TransitionRefused(
+            _("The evidence of this request cannot be read: %(errors)s")
+            % {"errors": form.errors.as_text()}
+        )
     cleaned = dict(form.cleaned_data)
     cleaned.pop("comment", None)
     return cleaned
@@ -249,8 +255,10 @@ def request_transition(
 
 
 def _locked_pending(stage_request: StageRequest) -> StageRequest:
-    locked = StageRequest.objects.select_for_update(of=("self",)).select_related("project").get(
-        pk=stage_request.pk
+    locked = (
+        StageRequest.objects.select_for_update(of=("self",))
+        .select_related("project")
+        .get(pk=stage_request.pk)
     )
     if not locked.is_pending:
         raise TransitionRefused(
@@ -259,7 +267,8 @@ def _locked_pending(stage_request: StageRequest) -> StageRequest:
                 "status": locked.get_status_display(),
                 "who": locked.decided_by or locked.requested_by,
                 "when": timezone.localtime(locked.decided_at).strftime("%Y-%m-%d %H:%M")
-                if locked.decided_at else "",
+                if locked.decided_at
+                else "",
             }
         )
     return locked
@@ -275,7 +284,9 @@ def decide(stage_request: StageRequest, *, by, approve: bool, comment: str = "")
         if locked.requested_by_id == by.pk:
             raise PermissionDenied(_("Nobody decides its own request."))
         if not project.may_decide(by):
-            raise PermissionDenied(_("Only a supervisor of the project's zone decides its requests."))
+            raise PermissionDenied(
+                _("Only a supervisor of the project's zone decides its requests.")
+            )
         if approve:
             _apply(
                 project,
@@ -316,7 +327,9 @@ class Decision:
     message: str
 
 
-def decide_many(requests: Iterable[StageRequest], *, by, approve: bool, comment: str = "") -> list[Decision]:
+def decide_many(
+    requests: Iterable[StageRequest], *, by, approve: bool, comment: str = ""
+) -> list[Decision]:
     """Each request decided on its own (its own transaction); the report says which failed and why."""
     decisions = []
     for stage_request in requests:

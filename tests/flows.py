@@ -4,7 +4,9 @@ from approvals import workflow
 from approvals.models import Project, StageRequest
 
 
-def move(project: Project, name: str, *, officer, supervisor, comment: str = "", **evidence) -> StageRequest:
+def move(
+    project: Project, name: str, *, officer, supervisor, comment: str = "", **evidence
+) -> StageRequest:
     stage_request = workflow.request_transition(project, name, by=officer, note=comment, **evidence)
     workflow.decide(stage_request, by=supervisor, approve=True, comment=comment)
     project.refresh_from_db()

@@ -48,7 +48,9 @@ class TestTheProjectPage:
     def test_without_a_checklist_it_says_the_project_cannot_be_ready(self, as_user, alice, signed):
         page = as_user(alice).get(project_url(signed)).content.decode()
         assert "尚未生成审批清单：项目不能视为具备开工条件。" in page
-        assert "尚未生成审批事项清单，请先从目录生成。" in page  # why 确认具备开工条件 is not offered
+        assert (
+            "尚未生成审批事项清单，请先从目录生成。" in page
+        )  # why 确认具备开工条件 is not offered
 
     def test_it_lists_exactly_the_blocking_items_in_chinese(self, as_user, alice, signed):
         checklist_generate(project=signed)
@@ -57,7 +59,10 @@ class TestTheProjectPage:
         )
         page = as_user(alice).get(project_url(signed)).content.decode()
         assert "开工前未办结事项" in page
-        assert "<li>LX03 用地预审与选址意见书（未启动）</li><li>HP01 环境影响评价审批（未启动）</li>" in page
+        assert (
+            "<li>LX03 用地预审与选址意见书（未启动）</li><li>HP01 环境影响评价审批（未启动）</li>"
+            in page
+        )
         assert (
             "以下开工前审批事项尚未办结：LX03 用地预审与选址意见书（未启动）、"
             "HP01 环境影响评价审批（未启动）。" in page
@@ -145,7 +150,11 @@ class TestTheItemsList:
     @pytest.fixture
     def running(self, zone, other_zone):
         """Three accepted items in alice's zone with known deadlines, one in charlie's."""
-        projects = [ProjectFactory(zone=zone), ProjectFactory(zone=zone), ProjectFactory(zone=other_zone)]
+        projects = [
+            ProjectFactory(zone=zone),
+            ProjectFactory(zone=zone),
+            ProjectFactory(zone=other_zone),
+        ]
         items = []
         for project, code, deadline in [
             (projects[0], "LX03", D(2025, 11, 28)),  # green on 2025-10-23
@@ -156,7 +165,10 @@ class TestTheItemsList:
             checklist_generate(project=project)
             item = project.approval_items.get(approval_type__code=code)
             ApprovalItem.objects.filter(pk=item.pk).update(
-                mode=Mode.APPROVAL, status=ItemStatus.ACCEPTED, accepted_on=D(2025, 8, 1), deadline=deadline
+                mode=Mode.APPROVAL,
+                status=ItemStatus.ACCEPTED,
+                accepted_on=D(2025, 8, 1),
+                deadline=deadline,
             )
             items.append(item)
         return items
@@ -173,7 +185,9 @@ class TestTheItemsList:
             ({"mode__exact": "unified"}, ["LX04", "LX04", "LX05", "LX05"]),
         ],
     )
-    def test_it_filters_by_colour_status_agency_and_mode(self, as_user, alice, running, query, codes):
+    def test_it_filters_by_colour_status_agency_and_mode(
+        self, as_user, alice, running, query, codes
+    ):
         response = as_user(alice).get(ITEMS, query)
         assert sorted(i.approval_type.code for i in response.context["cl"].result_list) == codes
 
@@ -187,11 +201,15 @@ class TestTheItemsList:
     def test_an_officer_sees_only_items_of_its_zones(self, as_user, alice, charlie, running):
         mine = as_user(alice).get(ITEMS, {"status__exact": "accepted"}).context["cl"].result_list
         assert {i.project.zone.name for i in mine} == {"综改区晋中开发区"}
-        theirs = as_user(charlie).get(ITEMS, {"status__exact": "accepted"}).context["cl"].result_list
+        theirs = (
+            as_user(charlie).get(ITEMS, {"status__exact": "accepted"}).context["cl"].result_list
+        )
         assert [i.approval_type.code for i in theirs] == ["LX08"]
 
     def test_it_filters_by_zone(self, as_user, superuser, running, other_zone):
-        response = as_user(superuser).get(ITEMS, {"project__zone__id__exact": other_zone.pk, "status__exact": "accepted"})
+        response = as_user(superuser).get(
+            ITEMS, {"project__zone__id__exact": other_zone.pk, "status__exact": "accepted"}
+        )
         assert [i.approval_type.code for i in response.context["cl"].result_list] == ["LX08"]
 
     def test_it_runs_the_same_queries_for_few_items_as_for_many(self, as_user, alice, zone):
@@ -223,7 +241,9 @@ def test_the_holiday_table_warns_about_next_year_until_it_is_entered(as_user, su
 
 
 class TestTheAuditRecords:
-    def test_records_cannot_be_added_changed_or_deleted_in_the_admin(self, as_user, superuser, signed, alice):
+    def test_records_cannot_be_added_changed_or_deleted_in_the_admin(
+        self, as_user, superuser, signed, alice
+    ):
         checklist_generate(project=signed)
         lx01 = signed.approval_items.get(approval_type__code="LX01")
         from approvals import workflow
@@ -247,8 +267,10 @@ def test_an_officer_marks_an_item_not_applicable_on_the_project_page(as_user, al
     client = as_user(alice)
     data = change_form_data(client, project_url(signed))
     index = next(
-        i for i in range(21)
-        if str(data[f"approval_items-{i}-id"]) == str(signed.approval_items.get(approval_type__code="HP05").pk)
+        i
+        for i in range(21)
+        if str(data[f"approval_items-{i}-id"])
+        == str(signed.approval_items.get(approval_type__code="HP05").pk)
     )
     data[f"approval_items-{index}-mode"] = Mode.NOT_APPLICABLE
     response = client.post(project_url(signed), data)
@@ -261,6 +283,10 @@ def test_an_items_field_history_is_visible(as_user, alice, signed):
     checklist_generate(project=signed)
     lx08 = signed.approval_items.get(approval_type__code="LX08")
     client = as_user(alice)
-    client.post(reverse("admin:approvals_approvalitem_transition", args=[lx08.pk, "start_preparing"]))
-    page = client.get(reverse("admin:approvals_approvalitem_history", args=[lx08.pk])).content.decode()
+    client.post(
+        reverse("admin:approvals_approvalitem_transition", args=[lx08.pk, "start_preparing"])
+    )
+    page = client.get(
+        reverse("admin:approvals_approvalitem_history", args=[lx08.pk])
+    ).content.decode()
     assert "not_started &rarr; preparing" in page and "<td>alice</td>" in page

@@ -33,12 +33,16 @@ def as_user(client):
 
 
 class TestZoneScoping:
-    def test_an_officer_lists_only_the_projects_of_its_zones(self, as_user, alice, project, other_project):
+    def test_an_officer_lists_only_the_projects_of_its_zones(
+        self, as_user, alice, project, other_project
+    ):
         response = as_user(alice).get(CHANGELIST)
         assert response.status_code == 200
         assert list(response.context["cl"].result_list) == [project]
 
-    def test_an_officer_of_another_zone_sees_the_other_list(self, as_user, charlie, project, other_project):
+    def test_an_officer_of_another_zone_sees_the_other_list(
+        self, as_user, charlie, project, other_project
+    ):
         response = as_user(charlie).get(CHANGELIST)
         assert list(response.context["cl"].result_list) == [other_project]
 
@@ -47,7 +51,9 @@ class TestZoneScoping:
         assert response.redirect_chain, "the admin sends the officer away"
         assert "不存在" in response.content.decode()
 
-    def test_an_officer_cannot_request_a_change_of_another_zones_project(self, as_user, charlie, project):
+    def test_an_officer_cannot_request_a_change_of_another_zones_project(
+        self, as_user, charlie, project
+    ):
         response = as_user(charlie).post(
             request_url(project, "sign"), {"sign-agreement_date": "2025-04-07"}
         )
@@ -59,11 +65,15 @@ class TestZoneScoping:
         client = as_user(alice)
         data = change_form_data(client, change_url(project), progress="主体结构封顶")
         response = client.post(change_url(project), data)
-        assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+        assert response.status_code == 302, (
+            response.context and response.context["adminform"].form.errors
+        )
         project.refresh_from_db()
         assert project.progress == "主体结构封顶"
 
-    def test_an_officer_cannot_post_an_edit_to_another_zones_project(self, as_user, alice, charlie, project):
+    def test_an_officer_cannot_post_an_edit_to_another_zones_project(
+        self, as_user, alice, charlie, project
+    ):
         data = change_form_data(as_user(alice), change_url(project), progress="篡改")
         response = as_user(charlie).post(change_url(project), data)
         assert response.status_code in (302, 403, 404)
@@ -106,7 +116,9 @@ class TestStatisticians:
 
 
 class TestStageRequestButtons:
-    def test_the_page_offers_what_may_be_asked_and_says_why_not_for_the_rest(self, as_user, alice, zone):
+    def test_the_page_offers_what_may_be_asked_and_says_why_not_for_the_rest(
+        self, as_user, alice, zone
+    ):
         project = ProjectFactory(zone=zone, enterprise=None)
         page = as_user(alice).get(change_url(project)).content.decode()
         assert 'id="transition-suspend"' in page and 'id="transition-withdraw"' in page
@@ -127,7 +139,9 @@ class TestStageRequestButtons:
         assert project.stage == Stage.RESERVE  # nothing moves before a supervisor decides
         stage_request = project.stage_requests.get()
         assert (stage_request.requested_by, stage_request.note, stage_request.evidence) == (
-            alice, "三个一批签约", {"agreement_date": "2025-04-07"}
+            alice,
+            "三个一批签约",
+            {"agreement_date": "2025-04-07"},
         )
 
     def test_a_missing_date_is_reported_and_nothing_is_asked(self, as_user, alice, project):

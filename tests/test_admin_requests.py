@@ -40,28 +40,45 @@ def request_url(stage_request) -> str:
 
 class TestAsking:
     def test_an_officer_asks_with_an_evidence_document(self, as_user, alice, project):
-        agreement = SimpleUploadedFile("投资协议.pdf", b"%PDF-1.4 agreement", content_type="application/pdf")
+        agreement = SimpleUploadedFile(
+            "投资协议.pdf", b"%PDF-1.4 agreement", content_type="application/pdf"
+        )
         response = as_user(alice).post(
             reverse("admin:approvals_project_request", args=[project.pk, "sign"]),
-            {"sign-agreement_date": "2025-04-07", "sign-comment": "见协议", "sign-attachments": agreement},
+            {
+                "sign-agreement_date": "2025-04-07",
+                "sign-comment": "见协议",
+                "sign-attachments": agreement,
+            },
             follow=True,
         )
         assert "已申请签约" in response.content.decode()
         attachment = project.stage_requests.get().attachments.get()
         assert attachment.name == "投资协议.pdf"
 
-    def test_the_document_is_served_only_to_people_who_see_the_request(self, as_user, alice, charlie, project):
+    def test_the_document_is_served_only_to_people_who_see_the_request(
+        self, as_user, alice, charlie, project
+    ):
         pending = workflow.request_transition(
-            project, "sign", by=alice, attachments=[SimpleUploadedFile("现场照片.jpg", b"JPEG")], **SIGN
+            project,
+            "sign",
+            by=alice,
+            attachments=[SimpleUploadedFile("现场照片.jpg", b"JPEG")],
+            **SIGN,
         )
-        url = reverse("admin:approvals_stagerequest_attachment", args=[pending.pk, pending.attachments.get().pk])
+        url = reverse(
+            "admin:approvals_stagerequest_attachment",
+            args=[pending.pk, pending.attachments.get().pk],
+        )
         response = as_user(alice).get(url)
         assert response.status_code == 200 and b"".join(response.streaming_content) == b"JPEG"
         assert as_user(charlie).get(url).status_code in (302, 404)
 
 
 class TestTheQueue:
-    def test_the_admin_index_counts_the_requests_awaiting_the_supervisor(self, as_user, alice, bob, zone):
+    def test_the_admin_index_counts_the_requests_awaiting_the_supervisor(
+        self, as_user, alice, bob, zone
+    ):
         for _ in range(2):
             workflow.request_transition(ProjectFactory(zone=zone), "sign", by=alice, **SIGN)
         workflow.request_transition(ProjectFactory(zone=zone), "sign", by=bob, **SIGN)  # bob's own
@@ -70,9 +87,14 @@ class TestTheQueue:
 
     def test_officers_get_no_queue_on_the_index(self, as_user, alice, project):
         workflow.request_transition(project, "sign", by=alice, **SIGN)
-        assert 'id="awaiting-decisions"' not in as_user(alice).get(reverse("admin:index")).content.decode()
+        assert (
+            'id="awaiting-decisions"'
+            not in as_user(alice).get(reverse("admin:index")).content.decode()
+        )
 
-    def test_the_queue_lists_what_awaits_the_supervisor(self, as_user, alice, bob, charlie, zone, other_project):
+    def test_the_queue_lists_what_awaits_the_supervisor(
+        self, as_user, alice, bob, charlie, zone, other_project
+    ):
         mine = workflow.request_transition(ProjectFactory(zone=zone), "sign", by=alice, **SIGN)
         workflow.request_transition(ProjectFactory(zone=zone), "sign", by=bob, **SIGN)
         workflow.request_transition(other_project, "sign", by=charlie, **SIGN)
@@ -93,12 +115,17 @@ class TestTheQueue:
         project.refresh_from_db()
         assert project.stage == Stage.SIGNED
 
-    def test_the_requester_sees_no_decision_buttons_and_cannot_post_one(self, as_user, bob, project):
+    def test_the_requester_sees_no_decision_buttons_and_cannot_post_one(
+        self, as_user, bob, project
+    ):
         pending = workflow.request_transition(project, "sign", by=bob, **SIGN)
         client = as_user(bob)
         page = client.get(request_url(pending)).content.decode()
         assert 'id="approve-request"' not in page and 'id="cancel-request"' in page
-        response = client.post(reverse("admin:approvals_stagerequest_decide", args=[pending.pk]), {"decision": "approve"})
+        response = client.post(
+            reverse("admin:approvals_stagerequest_decide", args=[pending.pk]),
+            {"decision": "approve"},
+        )
         assert response.status_code == 403
         project.refresh_from_db()
         assert project.stage == Stage.RESERVE
@@ -118,19 +145,34 @@ class TestTheQueue:
 
 
 class TestDecidingSeveral:
-    def test_each_is_checked_on_its_own_and_failures_say_why(self, as_user, alice, bob, zone, charlie, other_project):
-        good = workflow.request_transition(ProjectFactory(zone=zone, name="甲项目"), "sign", by=alice, **SIGN)
-        own = workflow.request_transition(ProjectFactory(zone=zone, name="乙项目"), "sign", by=bob, **SIGN)
-        gone = workflow.request_transition(ProjectFactory(zone=zone, name="丙项目"), "sign", by=alice, **SIGN)
+    def test_each_is_checked_on_its_own_and_failures_say_why(
+        self, as_user, alice, bob, zone, charlie, other_project
+    ):
+        good = workflow.request_transition(
+            ProjectFactory(zone=zone, name="甲项目"), "sign", by=alice, **SIGN
+        )
+        own = workflow.request_transition(
+            ProjectFactory(zone=zone, name="乙项目"), "sign", by=bob, **SIGN
+        )
+        gone = workflow.request_transition(
+            ProjectFactory(zone=zone, name="丙项目"), "sign", by=alice, **SIGN
+        )
         workflow.cancel_request(gone, by=alice)
         client = as_user(bob)
         selected = [good.pk, own.pk, gone.pk]
 
-        confirm = client.post(REQUESTS, {"action": "approve_selected", "_selected_action": selected})
+        confirm = client.post(
+            REQUESTS, {"action": "approve_selected", "_selected_action": selected}
+        )
         assert "每项申请单独审核" in confirm.content.decode()
         response = client.post(
             REQUESTS,
-            {"action": "approve_selected", "_selected_action": selected, "apply": "1", "comment": "批量同意"},
+            {
+                "action": "approve_selected",
+                "_selected_action": selected,
+                "apply": "1",
+                "comment": "批量同意",
+            },
             follow=True,
         )
         page = response.content.decode()
@@ -159,7 +201,9 @@ class TestNoBackDoors:
             change_form_data(client, project_url(project), progress="已完成土地摘牌"),
         )
         move(project, "sign", officer=alice, supervisor=bob, **SIGN)
-        page = client.get(reverse("admin:approvals_project_history", args=[project.pk])).content.decode()
+        page = client.get(
+            reverse("admin:approvals_project_history", args=[project.pk])
+        ).content.decode()
         assert "已完成土地摘牌" in page
         assert "<td>alice</td>" in page and "<td>bob</td>" in page
 
@@ -179,8 +223,13 @@ class TestNoBackDoors:
         client = as_user(superuser)
         client.post(
             reverse("admin:approvals_project_changelist"),
-            {"form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-0-id": project.pk,
-             "form-0-stage": Stage.AT_CAPACITY, "_save": "1"},
+            {
+                "form-TOTAL_FORMS": "1",
+                "form-INITIAL_FORMS": "1",
+                "form-0-id": project.pk,
+                "form-0-stage": Stage.AT_CAPACITY,
+                "_save": "1",
+            },
         )
         project.refresh_from_db()
         assert project.stage == Stage.RESERVE

@@ -27,13 +27,32 @@ def database_url() -> str:
 
 
 def start_worker(queue: str, env: dict) -> subprocess.Popen:
-    environment = {**os.environ, **env, "DATABASE_URL": database_url(),
-                   "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    environment = {
+        **os.environ,
+        **env,
+        "DATABASE_URL": database_url(),
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+    }
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "projectdesk", "worker", "--pool=solo",
-         "-Q", queue, "--without-mingle", "--without-gossip", "--loglevel=WARNING"],
-        cwd=settings.BASE_DIR, env=environment,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "projectdesk",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel=WARNING",
+        ],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 
@@ -51,8 +70,12 @@ def test_a_worker_answers_through_the_file_system_broker(tmp_path: Path):
     ProjectFactory.create_batch(3)
     queue = f"test-{uuid.uuid4().hex}"
     broker = tmp_path / "celery-broker"
-    folders = {"data_folder_in": broker / "out", "data_folder_out": broker / "out",
-               "processed_folder": broker / "processed", "control_folder": broker / "control"}
+    folders = {
+        "data_folder_in": broker / "out",
+        "data_folder_out": broker / "out",
+        "processed_folder": broker / "processed",
+        "control_folder": broker / "control",
+    }
     for folder in [*folders.values(), broker / "results"]:
         folder.mkdir(parents=True, exist_ok=True)
     worker = start_worker(queue, {"REDIS_URL": "", "PROJECTDESK_VAR_DIR": str(tmp_path)})

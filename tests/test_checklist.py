@@ -8,7 +8,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 
 from approvals import workflow
-from approvals.checklist import ColourBounds, Colour, checklist_generate, proposed_mode
+from approvals.checklist import Colour, ColourBounds, checklist_generate, proposed_mode
 from approvals.models import (
     ApprovalItem,
     ApprovalType,
@@ -47,12 +47,16 @@ class TestTheCatalogue:
         assert ApprovalType.objects.count() == 21
         hp03 = ApprovalType.objects.get(code="HP03")
         assert (hp03.name, hp03.agency, hp03.default_mode, hp03.time_limit, hp03.extension) == (
-            "水土保持方案", "水利局", Mode.COMMITMENT, 10, 10
+            "水土保持方案",
+            "水利局",
+            Mode.COMMITMENT,
+            10,
+            10,
         )
         assert ApprovalType.objects.get(code="SG03").short_name_list() == ["施工许可", "施工许可证"]
-        assert set(ApprovalType.objects.filter(before_works=False).values_list("code", flat=True)) == {
-            "JG01", "JG02", "TC01", "TC02"
-        }
+        assert set(
+            ApprovalType.objects.filter(before_works=False).values_list("code", flat=True)
+        ) == {"JG01", "JG02", "TC01", "TC02"}
 
 
 class TestGeneratingTheChecklist:
@@ -148,7 +152,10 @@ class TestTheItemStatusMachine:
         assert subject.status == LEGAL[(status, name)]
         record = subject.status_changes.get(transition=name)
         assert (record.source, record.target, record.by, record.comment) == (
-            status, LEGAL[(status, name)], alice, "窗口办理"
+            status,
+            LEGAL[(status, name)],
+            alice,
+            "窗口办理",
         )
 
     @pytest.mark.parametrize(
@@ -169,10 +176,15 @@ class TestTheItemStatusMachine:
         for name in ["start_preparing", "accept", "approve"]:
             workflow.run_transition(lx08, name, by=alice, **EVIDENCE[name])
         assert (lx08.status, lx08.approved_on, lx08.document_number) == (
-            ItemStatus.APPROVED, D(2025, 10, 20), "晋环审〔2025〕12号"
+            ItemStatus.APPROVED,
+            D(2025, 10, 20),
+            "晋环审〔2025〕12号",
         )
         assert [c.transition for c in lx08.status_changes.order_by("at", "id")] == [
-            "", "start_preparing", "accept", "approve"
+            "",
+            "start_preparing",
+            "accept",
+            "approve",
         ]
 
     def test_a_committed_item_has_no_procedure_to_run(self, checklist, alice):
@@ -199,8 +211,12 @@ class TestTheItemStatusMachine:
                 subject, "accept", by=alice, accepted_on=D(2025, 9, 26), is_provisional=True
             )
         workflow.run_transition(
-            subject, "accept", by=alice, accepted_on=D(2025, 9, 26),
-            is_provisional=True, supplement_due=D(2025, 10, 15),
+            subject,
+            "accept",
+            by=alice,
+            accepted_on=D(2025, 9, 26),
+            is_provisional=True,
+            supplement_due=D(2025, 10, 15),
         )
         assert (subject.is_provisional, subject.supplement_due) == (True, D(2025, 10, 15))
 
@@ -247,7 +263,9 @@ class TestDeadlines:
         assert lx02.deadline == WorkingCalendar.load().add_working_days(D(2025, 9, 26), 30)
 
     @time_machine.travel(dt.datetime(2026, 12, 31, 10, 0), tick=False)
-    def test_a_deadline_into_an_uncovered_year_warns_then_follows_entered_holidays(self, checklist, alice):
+    def test_a_deadline_into_an_uncovered_year_warns_then_follows_entered_holidays(
+        self, checklist, alice
+    ):
         lx08 = item(checklist, "LX08")  # 10 working days
         workflow.run_transition(lx08, "start_preparing", by=alice)
         workflow.run_transition(lx08, "accept", by=alice, accepted_on=D(2026, 12, 28))
@@ -362,5 +380,9 @@ class TestWhoMayWorkTheChecklist:
 
     def test_items_are_visible_only_in_ones_zones(self, checklist, other_project, alice, charlie):
         checklist_generate(project=other_project)
-        assert set(ApprovalItem.objects.visible_to(alice).values_list("project", flat=True)) == {checklist.pk}
-        assert set(ApprovalItem.objects.visible_to(charlie).values_list("project", flat=True)) == {other_project.pk}
+        assert set(ApprovalItem.objects.visible_to(alice).values_list("project", flat=True)) == {
+            checklist.pk
+        }
+        assert set(ApprovalItem.objects.visible_to(charlie).values_list("project", flat=True)) == {
+            other_project.pk
+        }

@@ -12,7 +12,14 @@ import pytest
 from django.db import connection
 
 from approvals import workflow
-from approvals.models import Project, RequestStatus, Stage, StageChange, StageRequest, TransitionRefused
+from approvals.models import (
+    Project,
+    RequestStatus,
+    Stage,
+    StageChange,
+    StageRequest,
+    TransitionRefused,
+)
 from zones.models import Role
 
 from .factories import ProjectFactory, UserFactory, ZoneRoleFactory
@@ -66,14 +73,18 @@ def officers(postgres, zone):
 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
-def test_many_supervisors_approving_one_request_make_one_change(zone, officers, supervisors, round_):
+def test_many_supervisors_approving_one_request_make_one_change(
+    zone, officers, supervisors, round_
+):
     project = ProjectFactory(zone=zone)
     pending = workflow.request_transition(project, "sign", by=officers[0], **SIGN)
     history_before = project.history.count()
 
     results = at_once(
-        [lambda s=s: workflow.decide(StageRequest.objects.get(pk=pending.pk), by=s, approve=True)
-         for s in supervisors]
+        [
+            lambda s=s: workflow.decide(StageRequest.objects.get(pk=pending.pk), by=s, approve=True)
+            for s in supervisors
+        ]
     )
 
     winners = [r for r in results if isinstance(r, StageRequest)]
@@ -108,7 +119,9 @@ def test_officers_asking_at_the_same_moment_open_one_request(zone, officers, rou
     refused = [r for r in results if isinstance(r, TransitionRefused)]
     assert len(created) == 1 and len(refused) == len(officers) - 1, results
     assert all("已有一项申请正在等待审批" in str(r) for r in refused)
-    assert list(StageRequest.objects.filter(project=project).values_list("pk", flat=True)) == [created[0].pk]
+    assert list(StageRequest.objects.filter(project=project).values_list("pk", flat=True)) == [
+        created[0].pk
+    ]
 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
@@ -116,10 +129,16 @@ def test_an_approval_racing_a_cancellation_has_one_outcome(zone, officers, super
     project = ProjectFactory(zone=zone)
     pending = workflow.request_transition(project, "sign", by=officers[0], **SIGN)
 
-    results = at_once([
-        lambda: workflow.decide(StageRequest.objects.get(pk=pending.pk), by=supervisors[0], approve=True),
-        lambda: workflow.cancel_request(StageRequest.objects.get(pk=pending.pk), by=officers[0]),
-    ])
+    results = at_once(
+        [
+            lambda: workflow.decide(
+                StageRequest.objects.get(pk=pending.pk), by=supervisors[0], approve=True
+            ),
+            lambda: workflow.cancel_request(
+                StageRequest.objects.get(pk=pending.pk), by=officers[0]
+            ),
+        ]
+    )
 
     assert sum(isinstance(r, StageRequest) for r in results) == 1, results
     assert sum(isinstance(r, TransitionRefused) for r in results) == 1, results
@@ -129,7 +148,11 @@ def test_an_approval_racing_a_cancellation_has_one_outcome(zone, officers, super
     if pending.status == RequestStatus.APPROVED:
         assert (project.stage, changes) == (Stage.SIGNED, 1)
     else:
-        assert (pending.status, project.stage, changes) == (RequestStatus.CANCELLED, Stage.RESERVE, 0)
+        assert (pending.status, project.stage, changes) == (
+            RequestStatus.CANCELLED,
+            Stage.RESERVE,
+            0,
+        )
 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
@@ -138,8 +161,10 @@ def test_a_self_approval_in_the_crowd_is_refused_and_another_wins(zone, supervis
     pending = workflow.request_transition(project, "sign", by=supervisors[0], **SIGN)
 
     results = at_once(
-        [lambda s=s: workflow.decide(StageRequest.objects.get(pk=pending.pk), by=s, approve=True)
-         for s in supervisors]
+        [
+            lambda s=s: workflow.decide(StageRequest.objects.get(pk=pending.pk), by=s, approve=True)
+            for s in supervisors
+        ]
     )
 
     assert not isinstance(results[0], StageRequest)  # its own: refused, or already decided

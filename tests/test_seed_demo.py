@@ -70,9 +70,9 @@ def test_a_zone_can_be_found_by_alias(seeded):
 def test_demo_people_log_in_with_the_demo_password(seeded, monkeypatch):
     for username in ["admin", "officer", "supervisor", "leader", "statistician"]:
         assert authenticate(username=username, password="projectdesk-demo") is not None, username
-    assert ZoneRole.objects.filter(user__username="statistician", role=Role.STATISTICIAN).count() == (
-        Zone.objects.filter(city="晋中市").count()
-    )
+    assert ZoneRole.objects.filter(
+        user__username="statistician", role=Role.STATISTICIAN
+    ).count() == (Zone.objects.filter(city="晋中市").count())
 
 
 def test_the_password_comes_from_demo_password(db, monkeypatch):

@@ -13,12 +13,19 @@ PRINT_SETTINGS = (
 
 
 def run_with(env: dict) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {
-        "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}
+    }
     clean.update(env, DJANGO_SETTINGS_MODULE="projectdesk.settings")
     return subprocess.run(
         [sys.executable, "-c", PRINT_SETTINGS],
-        env=clean, cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60,
+        env=clean,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -40,13 +47,17 @@ def test_debug_is_off_unless_asked_for():
 
 
 def test_database_url_and_redis_url_switch_to_postgresql_and_redis():
-    result = run_with({
-        "SECRET_KEY": "x" * 50,
-        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/projectdesk",
-        "REDIS_URL": "redis://127.0.0.1:6379/3",
-    })
+    result = run_with(
+        {
+            "SECRET_KEY": "x" * 50,
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/projectdesk",
+            "REDIS_URL": "redis://127.0.0.1:6379/3",
+        }
+    )
     assert result.stdout.split() == [
-        "django.db.backends.postgresql", "redis://127.0.0.1:6379/3", "False"
+        "django.db.backends.postgresql",
+        "redis://127.0.0.1:6379/3",
+        "False",
     ]
 
 

@@ -28,7 +28,10 @@ EVIDENCE = {
     "mark_ready": {},
     "start_works": {"start_date": dt.date(2025, 6, 1)},
     "start_production": {"production_date": dt.date(2025, 10, 8)},
-    "reach_capacity": {"capacity_date": dt.date(2026, 3, 1), "actual_annual_output": Decimal("80000")},
+    "reach_capacity": {
+        "capacity_date": dt.date(2026, 3, 1),
+        "actual_annual_output": Decimal("80000"),
+    },
     "suspend": {"reason": "资金未到位"},
     "resume": {},
     "withdraw": {"reason": "企业放弃投资"},
@@ -53,7 +56,9 @@ ALL_PAIRS = [(stage, name) for stage in Stage for name in EVIDENCE]
 def project_at(zone, stage: Stage) -> Project:
     """A project at ``stage`` whose gates are open: a signed one has a settled checklist."""
     extra = {"stage_before_suspension": Stage.SIGNED} if stage == Stage.SUSPENDED else {}
-    project = ProjectFactory(zone=zone, stage=stage, expected_annual_output=Decimal("90000"), **extra)
+    project = ProjectFactory(
+        zone=zone, stage=stage, expected_annual_output=Decimal("90000"), **extra
+    )
     if stage in (Stage.RESERVE, Stage.SIGNED):
         checklist_generate(project=project)
         project.approval_items.update(mode=Mode.NOT_APPLICABLE)
@@ -64,7 +69,9 @@ def project_at(zone, stage: Stage) -> Project:
 def test_a_legal_transition_moves_the_project_and_records_who(zone, alice, bob, stage, name):
     project = project_at(zone, stage)
 
-    stage_request = move(project, name, officer=alice, supervisor=bob, comment="现场核实", **EVIDENCE[name])
+    stage_request = move(
+        project, name, officer=alice, supervisor=bob, comment="现场核实", **EVIDENCE[name]
+    )
 
     project.refresh_from_db()
     assert project.stage == LEGAL[(stage, name)]
@@ -99,7 +106,10 @@ def test_forward_steps_go_one_at_a_time_from_reserve_to_capacity(zone, alice, bo
     for (_, name), target in FORWARD.items():
         move(project, name, officer=alice, supervisor=bob, **EVIDENCE[name])
         assert project.stage == target
-    assert [c.transition for c in project.stage_changes.order_by("at", "id")] == ["", *[n for _, n in FORWARD]]
+    assert [c.transition for c in project.stage_changes.order_by("at", "id")] == [
+        "",
+        *[n for _, n in FORWARD],
+    ]
 
 
 def test_starting_works_is_refused_straight_from_signed(zone, alice):
@@ -167,7 +177,9 @@ class TestGates:
     def test_capacity_needs_the_expected_output_to_compare_with(self, zone, alice):
         project = ProjectFactory(zone=zone, stage=Stage.IN_PRODUCTION, expected_annual_output=None)
         with pytest.raises(TransitionRefused, match="预计年产值"):
-            workflow.request_transition(project, "reach_capacity", by=alice, **EVIDENCE["reach_capacity"])
+            workflow.request_transition(
+                project, "reach_capacity", by=alice, **EVIDENCE["reach_capacity"]
+            )
 
     def test_capacity_records_the_actual_output(self, zone, alice, bob):
         project = project_at(zone, Stage.IN_PRODUCTION)
@@ -190,7 +202,9 @@ class TestTheStageFieldIsProtected:
     @pytest.mark.parametrize("who", ["alice", "bob", "superuser"])
     def test_nobody_runs_a_stage_change_directly(self, project, request, who):
         with pytest.raises(PermissionDenied):
-            workflow.run_transition(project, "sign", by=request.getfixturevalue(who), **EVIDENCE["sign"])
+            workflow.run_transition(
+                project, "sign", by=request.getfixturevalue(who), **EVIDENCE["sign"]
+            )
         project.refresh_from_db()
         assert project.stage == Stage.RESERVE
 

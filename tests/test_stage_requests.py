@@ -9,7 +9,6 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from approvals import workflow
@@ -101,9 +100,13 @@ MATRIX = {
 def test_the_permission_matrix(people, case, role, where, action):
     project, pending, _ = case
     user = people[(role, where)]
-    check = {"request": can_request, "decide": can_decide, "cancel": can_cancel, "view": can_view}[action]
+    check = {"request": can_request, "decide": can_decide, "cancel": can_cancel, "view": can_view}[
+        action
+    ]
     subject = project if action == "request" else pending
-    expected = MATRIX[role][["request", "decide", "cancel", "view"].index(action)] and where == "own"
+    expected = (
+        MATRIX[role][["request", "decide", "cancel", "view"].index(action)] and where == "own"
+    )
     assert check(user, subject) is expected
 
 
@@ -185,7 +188,9 @@ class TestDecisions:
         project.refresh_from_db()
         assert project.stage == Stage.RESERVE
         assert (pending.status, pending.decided_by, pending.decision_comment) == (
-            RequestStatus.REJECTED, bob, "协议未盖章"
+            RequestStatus.REJECTED,
+            bob,
+            "协议未盖章",
         )
         assert not StageChange.objects.filter(request=pending).exists()
 
@@ -195,7 +200,9 @@ class TestDecisions:
         project.approval_items.update(mode=Mode.NOT_APPLICABLE)
         pending = workflow.request_transition(project, "mark_ready", by=alice)
         # Meanwhile the land pre-examination turns out to be needed after all.
-        ApprovalItem.objects.filter(project=project, approval_type__code="LX03").update(mode=Mode.APPROVAL)
+        ApprovalItem.objects.filter(project=project, approval_type__code="LX03").update(
+            mode=Mode.APPROVAL
+        )
 
         with pytest.raises(TransitionRefused, match="LX03 用地预审与选址意见书"):
             workflow.decide(pending, by=bob, approve=True)
@@ -208,14 +215,21 @@ class TestDecisions:
     def test_the_evidence_asked_with_is_what_the_approval_records(self, project, alice, bob):
         move(project, "sign", officer=alice, supervisor=bob, agreement_date=dt.date(2025, 3, 3))
         assert project.milestones.get(stage=Stage.SIGNED).actual_date == dt.date(2025, 3, 3)
-        assert project.stage_changes.get(transition="sign").evidence == {"agreement_date": "2025-03-03"}
+        assert project.stage_changes.get(transition="sign").evidence == {
+            "agreement_date": "2025-03-03"
+        }
 
     def test_a_user_with_only_model_permissions_cannot_ask_or_decide(self, project, alice):
         clerk = UserFactory(username="clerk")
         clerk.user_permissions.set(
             Permission.objects.filter(
                 content_type__app_label="approvals",
-                codename__in=["view_project", "change_project", "change_approvalitem", "view_stagerequest"],
+                codename__in=[
+                    "view_project",
+                    "change_project",
+                    "change_approvalitem",
+                    "view_stagerequest",
+                ],
             )
         )
         with pytest.raises(PermissionDenied):
@@ -241,7 +255,11 @@ class TestTheAuditTrail:
         workflow.run_transition(lx01, "start_preparing", by=alice)
         workflow.run_transition(lx01, "accept", by=alice, accepted_on=dt.date(2025, 4, 8))
         workflow.run_transition(
-            lx01, "approve", by=alice, approved_on=dt.date(2025, 4, 9), document_number="晋审批备〔2025〕8号"
+            lx01,
+            "approve",
+            by=alice,
+            approved_on=dt.date(2025, 4, 9),
+            document_number="晋审批备〔2025〕8号",
         )
         too_early = workflow.request_transition(project, "mark_ready", by=alice)
         workflow.decide(too_early, by=bob, approve=False, comment="现场未平整")
@@ -277,10 +295,14 @@ class TestTheAuditTrail:
             ("mark_ready", RequestStatus.APPROVED, alice, bob),
         ]
         # The field history holds one version per stage change, by the person who approved it.
-        stages = list(project.history.order_by("history_date", "history_id").values_list("stage", flat=True))
+        stages = list(
+            project.history.order_by("history_date", "history_id").values_list("stage", flat=True)
+        )
         assert stages == [Stage.RESERVE, Stage.SIGNED, Stage.READY]
 
-    def test_records_cannot_be_changed_or_deleted_through_the_admin(self, client, project, alice, bob, superuser):
+    def test_records_cannot_be_changed_or_deleted_through_the_admin(
+        self, client, project, alice, bob, superuser
+    ):
         move(project, "sign", officer=alice, supervisor=bob, **SIGN)
         record = project.stage_changes.get(transition="sign")
         client.force_login(superuser)

@@ -10,7 +10,9 @@ PO = Path(settings.BASE_DIR) / "projectdesk/locale/zh_Hans/LC_MESSAGES/django.po
 
 def test_every_message_is_translated():
     po = polib.pofile(str(PO))
-    untranslated = [e.msgid for e in po.untranslated_entries()] + [e.msgid for e in po.fuzzy_entries()]
+    untranslated = [e.msgid for e in po.untranslated_entries()] + [
+        e.msgid for e in po.fuzzy_entries()
+    ]
     untranslated += [e.msgid for e in po if e.msgid_plural and not all(e.msgstr_plural.values())]
     assert untranslated == []
 

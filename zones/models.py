@@ -103,9 +103,7 @@ class Enterprise(models.Model):
     """The investor company (项目单位 / 建设单位)."""
 
     name = models.CharField(_("name"), max_length=200, unique=True)
-    credit_code = models.CharField(
-        _("unified social credit code"), max_length=18, blank=True
-    )
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
     contact_person = models.CharField(_("contact person"), max_length=50, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
     notes = models.TextField(_("notes"), blank=True)

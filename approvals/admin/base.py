@@ -74,5 +74,3 @@ class ReadOnlyRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-

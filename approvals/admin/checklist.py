@@ -72,7 +72,13 @@ class ApprovalItemAdmin(TransitionAdminMixin, HistoryAdmin):
         ColourFilter,
         "approval_type__before_works",
     )
-    search_fields = ("project__name", "project__code", "approval_type__name", "approval_type__code", "document_number")
+    search_fields = (
+        "project__name",
+        "project__code",
+        "approval_type__name",
+        "approval_type__code",
+        "document_number",
+    )
     list_select_related = ("project__zone", "approval_type")
     fields = (
         "project",
@@ -180,5 +186,3 @@ class CalendarDayAdmin(admin.ModelAdmin):
                     messages.WARNING,
                 )
         return super().changelist_view(request, extra_context)
-
-

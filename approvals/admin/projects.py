@@ -20,7 +20,15 @@ from zones.roles import CASEWORK_ROLES
 from .. import workflow
 from ..checklist import checklist_generate
 from ..forms import TransitionForm, form_errors
-from ..models import MILESTONE_STAGES, ApprovalItem, Milestone, Project, Stage, StageChange, TransitionRefused
+from ..models import (
+    MILESTONE_STAGES,
+    ApprovalItem,
+    Milestone,
+    Project,
+    Stage,
+    StageChange,
+    TransitionRefused,
+)
 from .base import HistoryAdmin, ReadOnlyRecordInline, casework_people
 from .requests import evidence_display
 
@@ -41,7 +49,16 @@ class MilestoneInline(admin.TabularInline):
 class ApprovalItemInline(admin.TabularInline):
     model = ApprovalItem
     extra = 0
-    fields = ("approval_type", "mode", "status", "accepted_on", "deadline", "document_number", "officer", "item_link")
+    fields = (
+        "approval_type",
+        "mode",
+        "status",
+        "accepted_on",
+        "deadline",
+        "document_number",
+        "officer",
+        "item_link",
+    )
     readonly_fields = ("status", "accepted_on", "deadline", "item_link")
     autocomplete_fields = ("approval_type",)
     verbose_name_plural = _("approval checklist")
@@ -87,11 +104,30 @@ class ProjectAdmin(HistoryAdmin):
     )
     search_fields = ("name", "code", "enterprise__name")
     list_select_related = ("zone", "enterprise", "officer")
-    readonly_fields = ("stage", "start_blockers", "investment_yi", "code_format", "actual_annual_output")
+    readonly_fields = (
+        "stage",
+        "start_blockers",
+        "investment_yi",
+        "code_format",
+        "actual_annual_output",
+    )
     inlines = [ApprovalItemInline, MilestoneInline, StageChangeInline]
     actions = ["generate_checklists"]
     fieldsets = (
-        (None, {"fields": ("name", "code", "code_format", "zone", "enterprise", "stage", "start_blockers")}),
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "code",
+                    "code_format",
+                    "zone",
+                    "enterprise",
+                    "stage",
+                    "start_blockers",
+                )
+            },
+        ),
         (
             _("Scale"),
             {
@@ -148,7 +184,10 @@ class ProjectAdmin(HistoryAdmin):
             format_html_join(
                 "",
                 "<li>{} {}（{}）</li>",
-                ((i.approval_type.code, i.approval_type.name, i.get_status_display()) for i in blockers),
+                (
+                    (i.approval_type.code, i.approval_type.name, i.get_status_display())
+                    for i in blockers
+                ),
             ),
         )
 
@@ -169,10 +208,16 @@ class ProjectAdmin(HistoryAdmin):
                 )
                 kwargs["required"] = True
             elif db_field.name in ("officer", "leader"):
-                kwargs["queryset"] = casework_people(user) if db_field.name == "officer" else (
-                    get_user_model().objects.filter(
-                        zone_roles__zone__in=ZoneRole.objects.zone_ids(user, *CASEWORK_ROLES)
-                    ).distinct()
+                kwargs["queryset"] = (
+                    casework_people(user)
+                    if db_field.name == "officer"
+                    else (
+                        get_user_model()
+                        .objects.filter(
+                            zone_roles__zone__in=ZoneRole.objects.zone_ids(user, *CASEWORK_ROLES)
+                        )
+                        .distinct()
+                    )
                 )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -201,7 +246,9 @@ class ProjectAdmin(HistoryAdmin):
         extra_context = extra_context or {}
         if project is not None:
             user = request.user
-            extra_context["can_generate_checklist"] = user.has_perm("approvals.add_approvalitem", project)
+            extra_context["can_generate_checklist"] = user.has_perm(
+                "approvals.add_approvalitem", project
+            )
             extra_context["transition_options"] = [
                 (option, TransitionForm(evidence=option.evidence, prefix=option.name))
                 for option in workflow.request_options(project, user)
@@ -232,8 +279,12 @@ class ProjectAdmin(HistoryAdmin):
         note = evidence.pop("comment", "")
         try:
             workflow.request_transition(
-                project, name, by=request.user, note=note,
-                attachments=request.FILES.getlist(f"{name}-attachments"), **evidence,
+                project,
+                name,
+                by=request.user,
+                note=note,
+                attachments=request.FILES.getlist(f"{name}-attachments"),
+                **evidence,
             )
         except TransitionRefused as refused:
             self.message_user(request, f"{label}: {'；'.join(refused.reasons)}", messages.ERROR)
@@ -282,5 +333,3 @@ class ProjectAdmin(HistoryAdmin):
                 % {"count": refused},
                 messages.ERROR,
             )
-
-

@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -62,7 +62,12 @@ class StageRequestAdmin(admin.ModelAdmin):
         "decided_by",
         "decided_at",
     )
-    list_filter = (AwaitingFilter, "status", ("project__zone", admin.RelatedOnlyFieldListFilter), "transition")
+    list_filter = (
+        AwaitingFilter,
+        "status",
+        ("project__zone", admin.RelatedOnlyFieldListFilter),
+        "transition",
+    )
     search_fields = ("project__name", "project__code", "note", "decision_comment")
     list_select_related = ("project__zone", "requested_by", "decided_by")
     date_hierarchy = "requested_at"
@@ -139,8 +144,16 @@ class StageRequestAdmin(admin.ModelAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
-            path("<path:object_id>/decide/", view(require_POST(self.decide_view)), name="approvals_stagerequest_decide"),
-            path("<path:object_id>/cancel/", view(require_POST(self.cancel_view)), name="approvals_stagerequest_cancel"),
+            path(
+                "<path:object_id>/decide/",
+                view(require_POST(self.decide_view)),
+                name="approvals_stagerequest_decide",
+            ),
+            path(
+                "<path:object_id>/cancel/",
+                view(require_POST(self.cancel_view)),
+                name="approvals_stagerequest_cancel",
+            ),
             path(
                 "<path:object_id>/attachment/<int:attachment_id>/",
                 view(self.attachment_view),
@@ -178,7 +191,10 @@ class StageRequestAdmin(admin.ModelAdmin):
         form.is_valid()
         try:
             workflow.decide(
-                stage_request, by=request.user, approve=approve, comment=form.cleaned_data.get("comment", "")
+                stage_request,
+                by=request.user,
+                approve=approve,
+                comment=form.cleaned_data.get("comment", ""),
             )
         except TransitionRefused as refused:
             self.message_user(request, "；".join(refused.reasons), messages.ERROR)
@@ -191,7 +207,10 @@ class StageRequestAdmin(admin.ModelAdmin):
                     if approve
                     else gettext("Rejected: “%(project)s” stays at “%(stage)s”.")
                 )
-                % {"project": stage_request.project, "stage": stage_request.project.get_stage_display()},
+                % {
+                    "project": stage_request.project,
+                    "stage": stage_request.project.get_stage_display(),
+                },
                 messages.SUCCESS,
             )
         return self._back(request, stage_request)
@@ -216,7 +235,9 @@ class StageRequestAdmin(admin.ModelAdmin):
         attachment = stage_request.attachments.filter(pk=attachment_id).first()
         if attachment is None:
             raise Http404
-        return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
+        return FileResponse(
+            attachment.file.open("rb"), as_attachment=True, filename=attachment.name
+        )
 
     # --- deciding several at once ------------------------------------------------------------
 
@@ -224,18 +245,25 @@ class StageRequestAdmin(admin.ModelAdmin):
         if "apply" not in request.POST:
             context = {
                 **self.admin_site.each_context(request),
-                "title": _("Approve the selected requests") if approve else _("Reject the selected requests"),
+                "title": _("Approve the selected requests")
+                if approve
+                else _("Reject the selected requests"),
                 "requests": queryset.select_related("project", "requested_by"),
                 "form": DecisionForm(),
                 "action": request.POST["action"],
                 "opts": self.model._meta,
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             }
-            return TemplateResponse(request, "admin/approvals/stagerequest/decide_selected.html", context)
+            return TemplateResponse(
+                request, "admin/approvals/stagerequest/decide_selected.html", context
+            )
         form = DecisionForm(request.POST)
         form.is_valid()
         decisions = workflow.decide_many(
-            queryset.order_by("pk"), by=request.user, approve=approve, comment=form.cleaned_data.get("comment", "")
+            queryset.order_by("pk"),
+            by=request.user,
+            approve=approve,
+            comment=form.cleaned_data.get("comment", ""),
         )
         done = [d for d in decisions if d.done]
         failed = [d for d in decisions if not d.done]
@@ -269,4 +297,3 @@ def awaiting_count(user) -> int | None:
     if not (user.is_superuser or user.has_perm("approvals.decide_stagerequest")):
         return None
     return StageRequest.objects.awaiting(user).count()
-

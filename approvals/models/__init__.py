@@ -12,7 +12,6 @@ from .checklist import (
     Mode,
 )
 from .machine import RecordedMachine, TransitionRecord, TransitionRefused
-from .stage_request import RequestAttachment, RequestStatus, StageRequest
 from .project import (
     FORWARD_STAGES,
     MILESTONE_STAGES,
@@ -26,11 +25,33 @@ from .project import (
     StageChange,
     may_change_stage,
 )
+from .stage_request import RequestAttachment, RequestStatus, StageRequest
 
 __all__ = [
-    "FORWARD_STAGES", "MILESTONE_STAGES", "NEXT_STAGE", "OPEN_STAGES", "SETTLED_MODES",
-    "ApprovalGroup", "ApprovalItem", "ApprovalType", "Authorisation", "CalendarDay",
-    "ItemStatus", "ItemStatusChange", "LimitUnit", "Milestone", "Mode", "Project",
-    "ProjectQuerySet", "RecordedMachine", "Stage", "StageChange", "TransitionRecord",
-    "TransitionRefused", "may_change_stage", "RequestAttachment", "RequestStatus", "StageRequest",
+    "FORWARD_STAGES",
+    "MILESTONE_STAGES",
+    "NEXT_STAGE",
+    "OPEN_STAGES",
+    "SETTLED_MODES",
+    "ApprovalGroup",
+    "ApprovalItem",
+    "ApprovalType",
+    "Authorisation",
+    "CalendarDay",
+    "ItemStatus",
+    "ItemStatusChange",
+    "LimitUnit",
+    "Milestone",
+    "Mode",
+    "Project",
+    "ProjectQuerySet",
+    "RecordedMachine",
+    "Stage",
+    "StageChange",
+    "TransitionRecord",
+    "TransitionRefused",
+    "may_change_stage",
+    "RequestAttachment",
+    "RequestStatus",
+    "StageRequest",
 ]

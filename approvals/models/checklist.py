@@ -11,12 +11,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from simple_history.models import HistoricalRecords
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
+from simple_history.models import HistoricalRecords
 
 from .machine import RecordedMachine, TransitionRecord, TransitionRefused, condition
 
@@ -150,7 +150,10 @@ class ApprovalItem(RecordedMachine):
         related_name="approval_items",
     )
     approval_type = models.ForeignKey(
-        ApprovalType, verbose_name=_("approval type"), on_delete=models.PROTECT, related_name="items"
+        ApprovalType,
+        verbose_name=_("approval type"),
+        on_delete=models.PROTECT,
+        related_name="items",
     )
     mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices, default=Mode.APPROVAL)
     status = FSMField(
@@ -180,7 +183,9 @@ class ApprovalItem(RecordedMachine):
     )
     approved_on = models.DateField(_("approved on"), null=True, blank=True, editable=False)
     document_number = models.CharField(_("document number"), max_length=100, blank=True)
-    outcome_reason = models.TextField(_("reason (refusal or withdrawal)"), blank=True, editable=False)
+    outcome_reason = models.TextField(
+        _("reason (refusal or withdrawal)"), blank=True, editable=False
+    )
     officer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("handled by"),
@@ -207,7 +212,9 @@ class ApprovalItem(RecordedMachine):
         indexes = [
             # The overdue scan reads running applications by deadline; settled ones are most.
             models.Index(
-                fields=["deadline"], name="approval_item_running_due", condition=Q(status="accepted")
+                fields=["deadline"],
+                name="approval_item_running_due",
+                condition=Q(status="accepted"),
             ),
         ]
 
@@ -254,7 +261,9 @@ class ApprovalItem(RecordedMachine):
         if is_provisional:
             if supplement_due is None or supplement_due <= self.accepted_on:
                 raise TransitionRefused(
-                    _("Accepted with documents missing: give the date they are due, after acceptance.")
+                    _(
+                        "Accepted with documents missing: give the date they are due, after acceptance."
+                    )
                 )
         self.is_provisional = bool(is_provisional)
         self.supplement_due = supplement_due if is_provisional else None
@@ -317,7 +326,11 @@ class ApprovalItem(RecordedMachine):
         self.deadline, uncovered = item_deadline(self)
         self.deadline_uncovered_years = ",".join(str(y) for y in sorted(uncovered))
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "deadline", "deadline_uncovered_years"}
+            kwargs["update_fields"] = {
+                *kwargs["update_fields"],
+                "deadline",
+                "deadline_uncovered_years",
+            }
         super().save(*args, **kwargs)
 
 
@@ -336,7 +349,9 @@ class ItemStatusChange(TransitionRecord):
         on_delete=models.CASCADE,
         related_name="status_changes",
     )
-    source = models.CharField(_("from status"), max_length=20, choices=ItemStatus.choices, blank=True)
+    source = models.CharField(
+        _("from status"), max_length=20, choices=ItemStatus.choices, blank=True
+    )
     target = models.CharField(_("to status"), max_length=20, choices=ItemStatus.choices)
 
     class Meta(TransitionRecord.Meta):

@@ -93,13 +93,20 @@ class RecordedMachine(ConcurrentTransitionMixin, models.Model):
         # only transitions may set it anyway.
         super().clean_fields(exclude={*(exclude or ()), self.state_field().name})
 
-    def queue_transition_record(self, *, transition: str, source: str, target: str, evidence: dict) -> None:
+    def queue_transition_record(
+        self, *, transition: str, source: str, target: str, evidence: dict
+    ) -> None:
         """Called on ``post_transition``; written by ``save()`` together with the new state."""
         evidence = dict(evidence)
         comment = evidence.pop("comment", "") or ""
         self._pending_records.append(
-            {"transition": transition, "source": source, "target": target,
-             "comment": comment, "evidence": evidence}
+            {
+                "transition": transition,
+                "source": source,
+                "target": target,
+                "comment": comment,
+                "evidence": evidence,
+            }
         )
 
     def save(self, *args: Any, **kwargs: Any) -> None:

@@ -13,11 +13,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from simple_history.models import HistoricalRecords
 from django.db.models import Case, CharField, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, FSMField, transition
+from simple_history.models import HistoricalRecords
 
 from zones.models import Enterprise, Zone, ZoneRole
 from zones.roles import CASEWORK_ROLES, ZONE_WIDE_ROLES
@@ -190,7 +190,10 @@ class Project(RecordedMachine):
         _("land area (mu)"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     authorisation = models.CharField(
-        _("authorisation"), max_length=20, choices=Authorisation.choices, default=Authorisation.FILING
+        _("authorisation"),
+        max_length=20,
+        choices=Authorisation.choices,
+        default=Authorisation.FILING,
     )
     is_provincial_key = models.BooleanField(_("provincial key project"), default=False)
     is_city_key = models.BooleanField(_("city key project"), default=False)
@@ -222,7 +225,11 @@ class Project(RecordedMachine):
         db_index=True,
     )
     stage_before_suspension = models.CharField(
-        _("stage before suspension"), max_length=20, choices=Stage.choices, blank=True, editable=False
+        _("stage before suspension"),
+        max_length=20,
+        choices=Stage.choices,
+        blank=True,
+        editable=False,
     )
     suspension_reason = models.TextField(_("reason for suspension"), blank=True, editable=False)
     withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True, editable=False)
