@@ -60,6 +60,17 @@ def postgres() -> None:
 
 
 @pytest.fixture
+def as_user(client):
+    """The test client, logged in as the given person."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture
 def zone(db):
     return ZoneFactory(name="综改区晋中开发区", aliases="晋中开发区", city="晋中市")
 

@@ -31,15 +31,6 @@ def generate_url(project) -> str:
 
 
 @pytest.fixture
-def as_user(client):
-    def login(user):
-        client.force_login(user)
-        return client
-
-    return login
-
-
-@pytest.fixture
 def signed(zone):
     return ProjectFactory(zone=zone, stage=Stage.SIGNED, name="晋能控股年产8GW电池项目")
 

@@ -23,15 +23,6 @@ def request_url(project: Project, name: str) -> str:
     return reverse("admin:approvals_project_request", args=[project.pk, name])
 
 
-@pytest.fixture
-def as_user(client):
-    def login(user):
-        client.force_login(user)
-        return client
-
-    return login
-
-
 class TestZoneScoping:
     def test_an_officer_lists_only_the_projects_of_its_zones(
         self, as_user, alice, project, other_project

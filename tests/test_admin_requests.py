@@ -21,15 +21,6 @@ def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture
-def as_user(client):
-    def login(user):
-        client.force_login(user)
-        return client
-
-    return login
-
-
 def project_url(project) -> str:
     return reverse("admin:approvals_project_change", args=[project.pk])
 

@@ -26,6 +26,9 @@ class ReadOnlyRecordInline(admin.TabularInline):
     def transition_label(self, obj) -> str:
         return workflow.transition_label(self.parent_model, obj.transition)
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
+
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
