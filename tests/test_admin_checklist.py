@@ -281,3 +281,27 @@ def test_an_items_field_history_is_visible(as_user, alice, signed):
         reverse("admin:approvals_approvalitem_history", args=[lx08.pk])
     ).content.decode()
     assert "not_started &rarr; preparing" in page and "<td>alice</td>" in page
+
+
+def test_the_status_change_list_runs_the_same_queries_for_few_rows_as_for_many(
+    as_user, alice, zone
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from approvals import workflow
+
+    client = as_user(alice)
+    url = reverse("admin:approvals_itemstatuschange_changelist")
+
+    def queries_with(projects: int) -> int:
+        for _ in range(projects):
+            project = ProjectFactory(zone=zone)
+            checklist_generate(project=project)
+            for item in project.approval_items.filter(mode=Mode.APPROVAL)[:3]:
+                workflow.run_transition(item, "start_preparing", by=alice)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    assert queries_with(1) == queries_with(6)

@@ -224,3 +224,30 @@ class TestNoBackDoors:
         )
         project.refresh_from_db()
         assert project.stage == Stage.RESERVE
+
+
+@pytest.mark.parametrize(
+    "url",
+    [REQUESTS, reverse("admin:approvals_stagechange_changelist")],
+    ids=["requests", "stage changes"],
+)
+def test_the_request_and_audit_lists_run_the_same_queries_for_few_rows_as_for_many(
+    as_user, alice, bob, zone, url
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .flows import move
+
+    client = as_user(bob)
+
+    def queries_with(projects: int) -> int:
+        for _ in range(projects):
+            project = ProjectFactory(zone=zone)
+            move(project, "sign", officer=alice, supervisor=bob, **SIGN)
+            workflow.request_transition(project, "suspend", by=alice, reason="资金未到位")
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    assert queries_with(2) == queries_with(20)

@@ -13,7 +13,7 @@ from .base import ReadOnlyRecordAdmin
 class StageChangeAdmin(ReadOnlyRecordAdmin):
     subject_model = Project
     search_fields = ("project__name", "project__code", "comment")
-    list_select_related = ("project", "by", "request__requested_by")
+    list_select_related = ("project", "by", "request__project")
     list_display = (*ReadOnlyRecordAdmin.list_display, "request")
 
     @admin.display(description=_("project"), ordering="project__name")
