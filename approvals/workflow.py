@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -207,6 +208,29 @@ def _evidence_of(stage_request: StageRequest) -> dict[str, Any]:
     return cleaned
 
 
+def check_attachments(uploads: Iterable) -> list:
+    """Evidence documents are office files or photos of a sane size; say which one is not."""
+    uploads = list(uploads)
+    allowed = settings.EVIDENCE_FILE_TYPES
+    limit = settings.EVIDENCE_FILE_MAX_MB
+    problems = []
+    for upload in uploads:
+        name = getattr(upload, "name", str(upload))
+        suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if suffix not in allowed:
+            problems.append(
+                _("“%(name)s”: file type not accepted (accepted: %(types)s).")
+                % {"name": name, "types": "、".join(allowed)}
+            )
+        elif upload.size > limit * 1024 * 1024:
+            problems.append(
+                _("“%(name)s”: larger than %(limit)d MB.") % {"name": name, "limit": limit}
+            )
+    if problems:
+        raise TransitionRefused(problems)
+    return uploads
+
+
 def request_transition(
     project: Project,
     transition: str,
@@ -225,6 +249,7 @@ def request_transition(
     if not form.is_valid():
         raise TransitionRefused(form_errors(form))
     cleaned = {k: v for k, v in form.cleaned_data.items() if k != "comment"}
+    attachments = check_attachments(attachments)
     try:
         with transaction.atomic():
             locked = Project.objects.select_for_update().get(pk=project.pk)

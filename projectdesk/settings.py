@@ -119,6 +119,13 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Evidence documents attached to stage requests (agreements, permits, site photos).
+EVIDENCE_FILE_TYPES = env.list(
+    "EVIDENCE_FILE_TYPES",
+    default=["pdf", "ofd", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx"],
+)
+EVIDENCE_FILE_MAX_MB = env.int("EVIDENCE_FILE_MAX_MB", default=20)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Email: console output unless an SMTP server is configured.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

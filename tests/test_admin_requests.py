@@ -251,3 +251,25 @@ def test_the_request_and_audit_lists_run_the_same_queries_for_few_rows_as_for_ma
         return len(captured)
 
     assert queries_with(2) == queries_with(20)
+
+
+def test_a_next_address_off_the_site_is_not_followed(as_user, alice, project):
+    pending = workflow.request_transition(project, "sign", by=alice, **SIGN)
+    response = as_user(alice).post(
+        reverse("admin:approvals_stagerequest_cancel", args=[pending.pk]),
+        {"next": "//evil.example/x"},
+    )
+    assert response["Location"] == request_url(pending)
+
+
+def test_projects_and_items_cannot_be_deleted_in_the_admin(as_user, superuser, project):
+    from approvals.checklist import checklist_generate
+
+    checklist_generate(project=project)
+    client = as_user(superuser)
+    delete = reverse("admin:approvals_project_delete", args=[project.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    item = project.approval_items.first()
+    delete_item = reverse("admin:approvals_approvalitem_delete", args=[item.pk])
+    assert client.post(delete_item, {"post": "yes"}).status_code == 403
+    assert project.approval_items.count() == 21

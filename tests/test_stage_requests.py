@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from approvals import workflow
@@ -315,3 +316,28 @@ class TestTheAuditTrail:
         assert client.post(request_page, {"status": "rejected"}).status_code == 403
         record.refresh_from_db()
         assert (record.comment, record.by) == ("", bob)
+
+
+class TestEvidenceDocuments:
+    def test_a_document_of_an_accepted_type_is_kept(self, project, alice):
+        pending = workflow.request_transition(
+            project, "sign", by=alice, attachments=[SimpleUploadedFile("协议.pdf", b"%PDF")], **SIGN
+        )
+        assert [a.name for a in pending.attachments.all()] == ["协议.pdf"]
+
+    def test_an_unaccepted_type_is_refused_by_name_and_nothing_is_asked(self, project, alice):
+        with pytest.raises(TransitionRefused, match="“run.exe”：不接受此类文件"):
+            workflow.request_transition(
+                project,
+                "sign",
+                by=alice,
+                attachments=[SimpleUploadedFile("run.exe", b"MZ")],
+                **SIGN,
+            )
+        assert not project.stage_requests.exists()
+
+    def test_a_too_large_document_is_refused(self, project, alice, settings):
+        settings.EVIDENCE_FILE_MAX_MB = 1
+        big = SimpleUploadedFile("现场照片.jpg", b"x" * (1024 * 1024 + 1))
+        with pytest.raises(TransitionRefused, match="超过 1 MB"):
+            workflow.request_transition(project, "sign", by=alice, attachments=[big], **SIGN)

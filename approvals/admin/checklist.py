@@ -136,6 +136,9 @@ class ApprovalItemAdmin(TransitionAdminMixin, HistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # mark it 不涉及 instead: its status history stays
+
     def has_add_permission(self, request) -> bool:
         return False  # items are added from the project page or by generating the checklist
 

@@ -49,6 +49,7 @@ class MilestoneInline(admin.TabularInline):
 class ApprovalItemInline(admin.TabularInline):
     model = ApprovalItem
     extra = 0
+    can_delete = False  # an item that does not apply is marked 不涉及, keeping its record
     fields = (
         "approval_type",
         "mode",
@@ -193,6 +194,9 @@ class ProjectAdmin(HistoryAdmin):
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).visible_to(request.user).with_next_milestone()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Project | None = None) -> bool:
+        return False  # a project leaves by being withdrawn; deleting it would erase its record
 
     def has_change_permission(self, request: HttpRequest, obj: Project | None = None) -> bool:
         if obj is None:

@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -175,11 +176,11 @@ class StageRequestAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _back(self, request: HttpRequest, stage_request: StageRequest) -> HttpResponseRedirect:
-        target = request.POST.get("next") or reverse(
-            "admin:approvals_stagerequest_change", args=[stage_request.pk]
-        )
-        if not target.startswith("/"):
-            target = "/"
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            target = reverse("admin:approvals_stagerequest_change", args=[stage_request.pk])
         return HttpResponseRedirect(target)
 
     def decide_view(self, request: HttpRequest, object_id: str):
