@@ -245,6 +245,8 @@ def request_transition(
     the project is still waiting."""
     if transition not in transition_names(Project):
         raise TransitionRefused(_("Unknown change “%(name)s”.") % {"name": transition})
+    if not project.may_request(by):  # asked first, so that a refusal does not depend on input
+        raise PermissionDenied(_("You may not request changes of this project's stage."))
     form = evidence_form(transition, data={**evidence, "comment": note})
     if not form.is_valid():
         raise TransitionRefused(form_errors(form))
@@ -253,7 +255,7 @@ def request_transition(
     try:
         with transaction.atomic():
             locked = Project.objects.select_for_update().get(pk=project.pk)
-            if not locked.may_request(by):
+            if not locked.may_request(by):  # again: the zone may have changed meanwhile
                 raise PermissionDenied(_("You may not request changes of this project's stage."))
             reasons = refusal_reasons(locked, transition)
             if reasons:

@@ -341,3 +341,8 @@ class TestEvidenceDocuments:
         big = SimpleUploadedFile("现场照片.jpg", b"x" * (1024 * 1024 + 1))
         with pytest.raises(TransitionRefused, match="超过 1 MB"):
             workflow.request_transition(project, "sign", by=alice, attachments=[big], **SIGN)
+
+
+def test_a_statistician_is_refused_for_who_it_is_not_for_what_it_typed(project, stan):
+    with pytest.raises(PermissionDenied):
+        workflow.request_transition(project, "sign", by=stan)  # no agreement date either
