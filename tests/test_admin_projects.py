@@ -191,6 +191,17 @@ class TestTheList:
         response = as_user(superuser).get(CHANGELIST, {"zone__id__exact": zone.pk})
         assert list(response.context["cl"].result_list) == [project]
 
+    def test_it_marks_projects_with_a_request_awaiting_decision(self, as_user, alice, zone):
+        from approvals import workflow
+
+        waiting = ProjectFactory(zone=zone, name="甲")
+        ProjectFactory(zone=zone, name="乙")
+        workflow.request_transition(waiting, "sign", by=alice, agreement_date=dt.date(2025, 4, 7))
+        response = as_user(alice).get(CHANGELIST)
+        marks = {p.name: p.has_pending_request for p in response.context["cl"].result_list}
+        assert marks == {"甲": True, "乙": False}
+        assert "待审批申请" in response.content.decode()
+
     def test_it_runs_the_same_queries_for_5_projects_as_for_200(self, as_user, alice, zone):
         client = as_user(alice)
 

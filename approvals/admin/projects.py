@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.formats import number_format
@@ -27,6 +28,7 @@ from ..models import (
     Project,
     Stage,
     StageChange,
+    StageRequest,
     TransitionRefused,
 )
 from .base import HistoryAdmin, ReadOnlyRecordInline, casework_people
@@ -92,6 +94,7 @@ class ProjectAdmin(HistoryAdmin):
         "next_milestone",
         "investment_yi",
         "officer",
+        "awaiting_decision",
     )
     list_filter = (
         ("zone", admin.RelatedOnlyFieldListFilter),
@@ -192,8 +195,19 @@ class ProjectAdmin(HistoryAdmin):
             ),
         )
 
+    @admin.display(description=_("request pending"), boolean=True, ordering="has_pending_request")
+    def awaiting_decision(self, obj: Project) -> bool:
+        return obj.has_pending_request
+
     def get_queryset(self, request: HttpRequest):
-        return super().get_queryset(request).visible_to(request.user).with_next_milestone()
+        pending = StageRequest.objects.pending().filter(project=OuterRef("pk"))
+        return (
+            super()
+            .get_queryset(request)
+            .visible_to(request.user)
+            .with_next_milestone()
+            .annotate(has_pending_request=Exists(pending))
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj: Project | None = None) -> bool:
         return False  # a project leaves by being withdrawn; deleting it would erase its record
