@@ -1,102 +1,29 @@
 """The main admin flows in a real browser: Debian's Chromium driven by Playwright, against
-pytest-django's live server.
-
-No browser is downloaded: Playwright launches ``/usr/bin/chromium``. Without it the tests skip,
-or fail where the services are required (``REQUIRE_SERVICES=1``).
+pytest-django's live server (the browser and its fixtures: ``tests/browser_support.py``).
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import expect
 
-from approvals.models import Project, Stage
+from approvals.models import Stage
 
-from .conftest import service_unavailable
+from . import browser_support
+from .browser_support import ARTIFACTS, CHANGELIST, PASSWORD, TIMEOUT_MS, change_url, stage_heading
 from .factories import ProjectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
-PASSWORD = "secret-pass-123"  # tests/factories.py
-TIMEOUT_MS = 10_000
-
-CHANGELIST = reverse("admin:approvals_project_changelist")
-
-
-def change_url(project: Project) -> str:
-    return reverse("admin:approvals_project_change", args=[project.pk])
-
-
-@pytest.fixture(scope="module")
-def browser() -> Browser:
-    """One Chromium for the module; each test gets its own context (cookies, storage)."""
-    if not CHROMIUM.exists():
-        service_unavailable(f"{CHROMIUM} is missing: the browser tests need Debian's chromium")
-    # Playwright's sync API keeps an asyncio event loop running in this thread while it is
-    # started, and Django then refuses every ORM call from this thread (fixtures creating
-    # data, the test's own checks, pytest-django's flush after each test) with
-    # SynchronousOnlyOperation. No coroutine ever touches the database here, so the guard is
-    # lifted -- only while the browser is up, so the other test modules keep Django's check.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-            )
-            try:
-                yield chromium
-            finally:
-                chromium.close()
-
-
-@pytest.fixture
-def page(browser: Browser, live_server) -> Page:
-    """A fresh page whose browser asks for Chinese, as the zones' staff's browsers do."""
-    context = browser.new_context(base_url=live_server.url, locale="zh-CN")
-    context.set_default_timeout(TIMEOUT_MS)
-    tab = context.new_page()
-    yield tab
-    context.close()
-
-
-@pytest.fixture
-def as_user(page: Page, live_server):
-    """The page, logged in as ``user`` without the login page: the test client makes a session
-    and its cookie goes into the browser (the first test goes through the login page)."""
-
-    def log_in(user) -> Page:
-        client = Client()
-        client.force_login(user)
-        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-        page.context.add_cookies(
-            [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
-        )
-        return page
-
-    return log_in
-
-
-def stage_heading(page: Page, stage_label: str):
-    """The title of the stage panel, which names the current stage."""
-    return page.get_by_role("heading", level=2, name=f"阶段: {stage_label}", exact=True)
+# The shared browser fixtures: pytest takes a module's fixtures from its names.
+browser = browser_support.browser
+page = browser_support.page
+as_user = browser_support.as_user
 
 
 def test_an_officer_asks_and_a_supervisor_approves_the_signing_in_the_browser(
