@@ -280,7 +280,7 @@ def test_an_items_field_history_is_visible(as_user, alice, signed):
     page = client.get(
         reverse("admin:approvals_approvalitem_history", args=[lx08.pk])
     ).content.decode()
-    assert "not_started &rarr; preparing" in page and "<td>alice</td>" in page
+    assert "not_started &rarr; preparing" in page and "<td>艾丽（alice）</td>" in page
 
 
 def test_the_status_change_list_runs_the_same_queries_for_few_rows_as_for_many(

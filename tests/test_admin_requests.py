@@ -196,7 +196,7 @@ class TestNoBackDoors:
             reverse("admin:approvals_project_history", args=[project.pk])
         ).content.decode()
         assert "已完成土地摘牌" in page
-        assert "<td>alice</td>" in page and "<td>bob</td>" in page
+        assert "<td>艾丽（alice）</td>" in page and "<td>鲍勃（bob）</td>" in page
 
     def test_an_old_version_cannot_be_saved_back(self, as_user, alice, bob, superuser, project):
         from .flows import move

@@ -18,6 +18,10 @@ class ReadOnlyRecordInline(admin.TabularInline):
     """Transition records shown under their object: never added, changed or deleted here."""
 
     extra = 0
+
+    class Media:
+        css = {"all": ["approvals/admin.css"]}
+
     fields = ("at", "transition_label", "source", "target", "by", "comment")
     readonly_fields = fields
     can_delete = False

@@ -62,9 +62,14 @@ class ApprovalItemInline(admin.TabularInline):
         "officer",
         "item_link",
     )
-    readonly_fields = ("status", "accepted_on", "deadline", "item_link")
-    autocomplete_fields = ("approval_type",)
+    readonly_fields = ("approval_type", "status", "accepted_on", "deadline", "item_link")
     verbose_name_plural = _("approval checklist")
+
+    class Media:
+        css = {"all": ["approvals/admin.css"]}
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # rows come from the catalogue ("generate the checklist"), one per type
 
     @admin.display(description=_("procedure"))
     def item_link(self, obj: ApprovalItem) -> str:

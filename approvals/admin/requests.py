@@ -61,7 +61,6 @@ class StageRequestAdmin(admin.ModelAdmin):
         "requested_at",
         "status",
         "decided_by",
-        "decided_at",
     )
     list_filter = (
         AwaitingFilter,

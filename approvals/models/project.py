@@ -102,6 +102,14 @@ def _stage_to_resume(project: Project, **evidence: Any) -> str:
     return project.stage_before_suspension
 
 
+def transition_choices() -> list[tuple[str, str]]:
+    """The project's stage changes with their labels, for fields that name one."""
+    labels: dict[str, str] = {}
+    for change in Project.state_field().get_all_transitions(Project):
+        labels.setdefault(change.name, change.custom["label"])
+    return list(labels.items())
+
+
 class ProjectQuerySet(models.QuerySet["Project"]):
     def visible_to(self, user) -> ProjectQuerySet:
         """Officers, supervisors and statisticians see their zones; leaders the projects they follow."""

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from .project import transition_choices
+
 
 class RequestStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
@@ -46,7 +48,7 @@ class StageRequest(models.Model):
         on_delete=models.CASCADE,
         related_name="stage_requests",
     )
-    transition = models.CharField(_("requested change"), max_length=30)
+    transition = models.CharField(_("requested change"), max_length=30, choices=transition_choices)
     evidence = models.JSONField(_("evidence"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     note = models.TextField(_("note"), blank=True)
     requested_by = models.ForeignKey(
