@@ -305,3 +305,17 @@ def test_the_status_change_list_runs_the_same_queries_for_few_rows_as_for_many(
         return len(captured)
 
     assert queries_with(1) == queries_with(6)
+
+
+def test_a_checklist_row_keeps_its_approval_type(as_user, alice, signed):
+    from approvals.models import ApprovalType
+
+    from .admin_helpers import change_form_data
+
+    checklist_generate(project=signed)
+    client = as_user(alice)
+    data = change_form_data(client, project_url(signed))
+    data["approval_items-0-approval_type"] = ApprovalType.objects.get(code="TC02").pk
+    assert client.post(project_url(signed), data).status_code == 302
+    codes = sorted(signed.approval_items.values_list("approval_type__code", flat=True))
+    assert len(codes) == len(set(codes)) == 21
