@@ -5,6 +5,8 @@ from django.views.generic import RedirectView
 
 admin.site.site_header = admin.site.site_title = _("ProjectDesk full-proxy service desk")
 admin.site.index_title = _("Projects and approvals")
+# The lists are wide (project, zone, dates, status); the index already lists every page.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

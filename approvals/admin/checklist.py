@@ -51,6 +51,9 @@ class ItemStatusChangeInline(ReadOnlyRecordInline):
 
 @admin.register(ApprovalItem)
 class ApprovalItemAdmin(TransitionAdminMixin, HistoryAdmin):
+    class Media:
+        css = {"all": ["approvals/admin.css"]}
+
     change_form_template = "admin/approvals/approvalitem/change_form.html"
     list_display = (
         "approval_type",

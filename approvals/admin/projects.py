@@ -89,6 +89,9 @@ class ApprovalItemInline(admin.TabularInline):
 
 @admin.register(Project)
 class ProjectAdmin(HistoryAdmin):
+    class Media:
+        css = {"all": ["approvals/admin.css"]}
+
     change_form_template = "admin/approvals/project/change_form.html"
     list_display = (
         "name",

@@ -52,6 +52,9 @@ class DecisionForm(forms.Form):
 
 @admin.register(StageRequest)
 class StageRequestAdmin(admin.ModelAdmin):
+    class Media:
+        css = {"all": ["approvals/admin.css"]}
+
     change_form_template = "admin/approvals/stagerequest/change_form.html"
     list_display = (
         "project",
