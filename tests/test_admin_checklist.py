@@ -319,3 +319,27 @@ def test_a_checklist_row_keeps_its_approval_type(as_user, alice, signed):
     assert client.post(project_url(signed), data).status_code == 302
     codes = sorted(signed.approval_items.values_list("approval_type__code", flat=True))
     assert len(codes) == len(set(codes)) == 21
+
+
+@time_machine.travel(dt.datetime(2026, 12, 31, 10, 0), tick=False)
+def test_the_items_list_warns_when_a_deadline_counts_monday_to_friday(as_user, alice, signed):
+    from approvals import workflow
+
+    checklist_generate(project=signed)
+    lx08 = signed.approval_items.get(approval_type__code="LX08")
+    workflow.run_transition(lx08, "start_preparing", by=alice)
+    workflow.run_transition(lx08, "accept", by=alice, accepted_on=D(2026, 12, 28))
+    assert "部分办结期限延伸至2027年" in as_user(alice).get(ITEMS).content.decode()
+
+
+def test_a_project_created_in_the_admin_records_who_created_it(as_user, alice, zone):
+    from .admin_helpers import change_form_data
+
+    client = as_user(alice)
+    data = change_form_data(client, reverse("admin:approvals_project_add"))
+    data.update(name="新建测试项目", zone=zone.pk, authorisation="filing")
+    response = client.post(reverse("admin:approvals_project_add"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    project = zone.projects.get(name="新建测试项目")
+    assert project.stage == Stage.RESERVE
+    assert project.stage_changes.get().by == alice

@@ -136,6 +136,27 @@ class ApprovalItemAdmin(TransitionAdminMixin, HistoryAdmin):
     def get_changelist(self, request, **kwargs):
         return ApprovalItemChangeList
 
+    def changelist_view(self, request, extra_context=None):
+        uncovered = (
+            self.get_queryset(request)
+            .running()
+            .exclude(deadline_uncovered_years="")
+            .values_list("deadline_uncovered_years", flat=True)
+            .distinct()
+        )
+        years = sorted({year for row in uncovered for year in row.split(",")})
+        if years:
+            self.message_user(
+                request,
+                gettext(
+                    "Some deadlines run into %(years)s, which the official calendar does not cover "
+                    "yet and for which no holidays are entered: they count Monday to Friday there."
+                )
+                % {"years": "、".join(years)},
+                messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)
+
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
 

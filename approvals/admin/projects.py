@@ -220,6 +220,10 @@ class ProjectAdmin(HistoryAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Project | None = None) -> bool:
         return False  # a project leaves by being withdrawn; deleting it would erase its record
 
+    def save_model(self, request, obj: Project, form, change: bool) -> None:
+        obj._changed_by = request.user  # the record of its creation names who created it
+        super().save_model(request, obj, form, change)
+
     def has_change_permission(self, request: HttpRequest, obj: Project | None = None) -> bool:
         if obj is None:
             return super().has_change_permission(request)
