@@ -234,8 +234,8 @@ def check_attachments(uploads: Iterable) -> list:
 def request_transition(
     project: Project,
     transition: str,
-    *,
     by,
+    *,
     note: str = "",
     attachments: Iterable = (),
     **evidence: Any,
@@ -301,7 +301,7 @@ def _locked_pending(stage_request: StageRequest) -> StageRequest:
     return locked
 
 
-def decide(stage_request: StageRequest, *, by, approve: bool, comment: str = "") -> StageRequest:
+def decide(stage_request: StageRequest, by, approve: bool, comment: str = "") -> StageRequest:
     """A supervisor's decision. Approval re-checks the change's conditions now and runs it in
     the same transaction; if they no longer hold, nothing changes and the request stays open."""
     with transaction.atomic():
@@ -332,7 +332,7 @@ def decide(stage_request: StageRequest, *, by, approve: bool, comment: str = "")
     return locked
 
 
-def cancel_request(stage_request: StageRequest, *, by) -> StageRequest:
+def cancel_request(stage_request: StageRequest, by) -> StageRequest:
     """Only the officer who asked may withdraw its pending request."""
     with transaction.atomic():
         Project.objects.select_for_update().get(pk=stage_request.project_id)

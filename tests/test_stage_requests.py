@@ -346,3 +346,13 @@ class TestEvidenceDocuments:
 def test_a_statistician_is_refused_for_who_it_is_not_for_what_it_typed(project, stan):
     with pytest.raises(PermissionDenied):
         workflow.request_transition(project, "sign", by=stan)  # no agreement date either
+
+
+def test_the_services_take_their_arguments_as_the_issue_names_them(project, alice, bob):
+    """request_transition(project, transition, by, **evidence); decide(stage_request, by, approve, comment)."""
+    pending = workflow.request_transition(
+        project, "sign", alice, agreement_date=dt.date(2025, 4, 7)
+    )
+    workflow.decide(pending, bob, True, "同意")
+    project.refresh_from_db()
+    assert (project.stage, pending.decision_comment) == (Stage.SIGNED, "同意")
