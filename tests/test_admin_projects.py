@@ -230,3 +230,21 @@ def test_a_user_without_any_role_sees_no_projects(as_user, project):
     nobody = UserFactory(username="nobody")
     response = as_user(nobody).get(CHANGELIST)
     assert response.status_code == 403
+
+
+def test_the_officer_and_leader_choices_are_people_of_those_roles_in_ones_zones(
+    as_user, alice, bob, lily, stan, charlie, project
+):
+    form = as_user(alice).get(change_url(project)).context["adminform"].form
+    assert set(form.fields["officer"].queryset) == {alice, bob}
+    assert set(form.fields["leader"].queryset) == {lily}
+
+
+def test_a_role_in_another_zone_does_not_make_a_choice_here(
+    as_user, alice, lily, other_zone, project
+):
+    from zones.models import Role, ZoneRole
+
+    ZoneRole.objects.create(user=lily, zone=other_zone, role=Role.OFFICER)
+    form = as_user(alice).get(change_url(project)).context["adminform"].form
+    assert lily not in set(form.fields["officer"].queryset)

@@ -43,13 +43,14 @@ class ReadOnlyRecordInline(admin.TabularInline):
         return False
 
 
-def casework_people(user):
-    """Users with a casework role in the zones where ``user`` does casework."""
-    people = get_user_model().objects.all()
-    if user.is_superuser:
-        return people
-    zones = ZoneRole.objects.zone_ids(user, *CASEWORK_ROLES)
-    return people.filter(zone_roles__zone__in=zones).distinct()
+def people_with_role(user, *roles: str):
+    """Users holding one of ``roles`` in the zones where ``user`` does casework (all zones for
+    a superuser): the choices for a project's officer or leader."""
+    held = ZoneRole.objects.filter(role__in=roles)
+    if not user.is_superuser:
+        held = held.filter(zone__in=ZoneRole.objects.zone_ids(user, *CASEWORK_ROLES))
+    # One condition on the same role row: a leader here who is an officer elsewhere is no officer here.
+    return get_user_model().objects.filter(pk__in=held.values("user_id"))
 
 
 class HistoryAdmin(SimpleHistoryAdmin):

@@ -4,7 +4,6 @@ the approval checklist. Nothing here changes a stage: approvals do (``workflow.d
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponseRedirect
@@ -15,7 +14,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from zones.models import Zone, ZoneRole
+from zones.models import Role, Zone, ZoneRole
 from zones.roles import CASEWORK_ROLES
 
 from .. import workflow
@@ -31,7 +30,7 @@ from ..models import (
     StageRequest,
     TransitionRefused,
 )
-from .base import HistoryAdmin, ReadOnlyRecordInline, casework_people
+from .base import HistoryAdmin, ReadOnlyRecordInline, people_with_role
 from .requests import evidence_display
 
 
@@ -83,7 +82,7 @@ class ApprovalItemInline(admin.TabularInline):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "officer":
-            kwargs["queryset"] = casework_people(request.user)
+            kwargs["queryset"] = people_with_role(request.user, *CASEWORK_ROLES)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -237,18 +236,10 @@ class ProjectAdmin(HistoryAdmin):
                     pk__in=ZoneRole.objects.zone_ids(user, *CASEWORK_ROLES)
                 )
                 kwargs["required"] = True
-            elif db_field.name in ("officer", "leader"):
-                kwargs["queryset"] = (
-                    casework_people(user)
-                    if db_field.name == "officer"
-                    else (
-                        get_user_model()
-                        .objects.filter(
-                            zone_roles__zone__in=ZoneRole.objects.zone_ids(user, *CASEWORK_ROLES)
-                        )
-                        .distinct()
-                    )
-                )
+        if db_field.name == "officer":
+            kwargs["queryset"] = people_with_role(user, *CASEWORK_ROLES)
+        elif db_field.name == "leader":
+            kwargs["queryset"] = people_with_role(user, Role.LEADER)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     # --- the checklist --------------------------------------------------------------------
