@@ -1,0 +1,261 @@
+"""`./desk run` as real processes: its Celery worker stops whenever the server stops.
+
+Each test starts `./desk run` in a session of its own (as a terminal would), on SQLite and the
+file-system broker in a temporary folder, with the virtualenv that runs these tests, then stops
+the server one way or another and checks that nothing of the session is left running.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+DESK = Path(__file__).resolve().parent.parent / "desk"
+VENV = Path(sys.executable).parent.parent
+START_TIMEOUT = 180  # seconds until the admin answers (migrations, demo data, worker check)
+STOP_TIMEOUT = 40  # seconds for `./desk run` to end once the server stopped (worker: 20 s at most)
+GONE_TIMEOUT = 20  # seconds for the processes of the session to be gone after that
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def proc_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (state, ppid, pgrp, session, …)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat[stat.rindex(")") + 2 :].split()
+
+
+def alive(pid: int) -> bool:
+    """A zombie counts as dead: it has stopped, only its exit status waits to be read."""
+    fields = proc_stat(pid)
+    return fields is not None and fields[0] not in ("Z", "X")
+
+
+def command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        return ""
+
+
+def living_in_session(session: int) -> list[int]:
+    pids = [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+    return [
+        pid
+        for pid in pids
+        if (fields := proc_stat(pid)) and int(fields[3]) == session and alive(pid)
+    ]
+
+
+class DeskRun:
+    """One `./desk run`, its output in a file, and the Celery worker pids it was seen with."""
+
+    def __init__(self, tmp_path: Path, port: int):
+        self.port = port
+        self.var = tmp_path / "var"
+        self.var.mkdir()
+        self.pidfile = self.var / "celery-worker.pid"
+        self.output_file = tmp_path / "desk-output.txt"
+        self.worker_pid: int | None = None  # the worker `./desk run` started (from its pidfile)
+        self.worker_pids: set[int] = set()  # that and any other celery process (beat)
+        self.pidfile_seen = False
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+        env.pop("DJANGO_SETTINGS_MODULE", None)  # pytest's test settings: not what a user runs
+        env.update(PROJECTDESK_VAR_DIR=str(self.var), PORT=str(port), DEBUG="1", VENV=str(VENV))
+        with self.output_file.open("wb") as output:
+            self.process = subprocess.Popen(
+                ["bash", str(DESK), "run"],
+                cwd=DESK.parent,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.session = self.process.pid
+
+    def output(self) -> str:
+        text = self.output_file.read_text(errors="replace")
+        log = self.var / "celery.log"
+        if log.exists():
+            text += "\n--- celery.log (end) ---\n" + log.read_text(errors="replace")[-3000:]
+        return f"\n--- ./desk run output ---\n{text}"
+
+    def note_worker(self) -> None:
+        """Remember the worker from its pidfile, and every celery process of the session."""
+        try:
+            self.worker_pid = int(self.pidfile.read_text().strip())
+            self.pidfile_seen = True
+        except (OSError, ValueError):
+            pass
+        for pid in living_in_session(self.session):
+            if "celery" in command_line(pid):
+                self.worker_pids.add(pid)
+                fields = proc_stat(pid)
+                if self.worker_pid is None and fields and int(fields[1]) == self.session:
+                    self.worker_pid = pid  # no pidfile (yet): the celery child of `./desk run`
+        if self.worker_pid is not None:
+            self.worker_pids.add(self.worker_pid)
+
+    def answers_http(self) -> bool:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{self.port}/admin/login/", timeout=2)
+        except urllib.error.HTTPError:
+            return True
+        except OSError:
+            return False
+        return True
+
+    def wait_until_serving(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            self.note_worker()
+            if self.process.poll() is not None:
+                pytest.fail(
+                    f"./desk run ended before serving ({self.process.returncode})" + self.output()
+                )
+            if self.answers_http():
+                self.note_worker()
+                return
+            time.sleep(0.2)
+        pytest.fail(
+            f"./desk run did not serve on port {self.port} in {START_TIMEOUT} s" + self.output()
+        )
+
+    def wait_for_exit(self, timeout: float) -> int:
+        deadline = time.monotonic() + timeout
+        while self.process.poll() is None and time.monotonic() < deadline:
+            self.note_worker()
+            time.sleep(0.1)
+        if self.process.poll() is None:
+            pytest.fail(
+                f"./desk run still runs {timeout:.0f} s after its server stopped" + self.output()
+            )
+        return self.process.returncode
+
+    def assert_nothing_left(self) -> None:
+        """`./desk run` waits for its worker; the rest of the session stops shortly after."""
+        assert self.worker_pid is not None, "no Celery worker was seen" + self.output()
+        assert not alive(self.worker_pid), (
+            f"./desk run ended while its Celery worker (pid {self.worker_pid}) still ran"
+            + self.output()
+        )
+        deadline = time.monotonic() + GONE_TIMEOUT
+        while time.monotonic() < deadline:
+            left = {pid for pid in self.worker_pids if alive(pid)}
+            left |= set(living_in_session(self.session))
+            if not left:
+                break
+            time.sleep(0.2)
+        workers = sorted(pid for pid in self.worker_pids if alive(pid))
+        assert not workers, (
+            f"the Celery worker is still running after ./desk run ended: pids {workers}"
+            + self.output()
+        )
+        others = {pid: command_line(pid) for pid in living_in_session(self.session)}
+        assert not others, f"processes of ./desk run are still running: {others}" + self.output()
+        assert self.pidfile_seen, f"the worker wrote no pidfile at {self.pidfile}" + self.output()
+
+    def kill_everything(self) -> None:
+        for pid in {*self.worker_pids, *living_in_session(self.session)}:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            os.killpg(self.session, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+
+
+@pytest.fixture
+def start_desk(tmp_path: Path) -> Iterator:
+    if not sys.platform.startswith("linux"):
+        pytest.skip("watches processes through /proc")
+    runs: list[DeskRun] = []
+
+    def start(port: int | None = None) -> DeskRun:
+        run = DeskRun(tmp_path, port or free_port())
+        runs.append(run)
+        return run
+
+    try:
+        yield start
+    finally:
+        for run in runs:
+            run.kill_everything()
+
+
+def test_ctrl_c_stops_the_server_and_the_worker_and_exits_0(start_desk):
+    desk = start_desk()
+    desk.wait_until_serving()
+    assert desk.worker_pid, "no Celery worker was seen while ./desk run served" + desk.output()
+
+    os.killpg(desk.session, signal.SIGINT)  # what a terminal's Ctrl-C does
+
+    status = desk.wait_for_exit(STOP_TIMEOUT)
+    assert status == 0, f"Ctrl-C ended ./desk run with status {status}, not 0" + desk.output()
+    desk.assert_nothing_left()
+    assert "unbound variable" not in desk.output(), desk.output()
+
+
+def test_a_taken_port_ends_the_run_with_an_error_and_the_worker(start_desk):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        desk = start_desk(port=taken.getsockname()[1])
+
+        status = desk.wait_for_exit(START_TIMEOUT)
+
+    assert status != 0, "./desk run exited 0 though its port was taken" + desk.output()
+    desk.assert_nothing_left()
+    assert "unbound variable" not in desk.output(), desk.output()
+
+
+def runserver_processes(desk: DeskRun) -> tuple[int, int]:
+    """The runserver `./desk run` started (the autoreloader) and its child serving the port."""
+    children = {pid: proc_stat(pid) for pid in living_in_session(desk.session)}
+    reloaders = [
+        pid
+        for pid, fields in children.items()
+        if fields and int(fields[1]) == desk.session and "runserver" in command_line(pid)
+    ]
+    assert len(reloaders) == 1, f"runserver processes of ./desk run: {reloaders}" + desk.output()
+    servers = [pid for pid, fields in children.items() if fields and int(fields[1]) == reloaders[0]]
+    assert len(servers) == 1, f"children of runserver: {servers}" + desk.output()
+    return reloaders[0], servers[0]
+
+
+@pytest.mark.parametrize("which", ["autoreloader", "server"])
+def test_the_worker_stops_when_runserver_dies_by_itself(start_desk, which: str):
+    desk = start_desk()
+    desk.wait_until_serving()
+    reloader, server = runserver_processes(desk)
+
+    os.kill(reloader if which == "autoreloader" else server, signal.SIGTERM)
+
+    status = desk.wait_for_exit(STOP_TIMEOUT)
+    assert status != 0, f"./desk run exited 0 though its server died ({which})" + desk.output()
+    desk.assert_nothing_left()
+    assert "unbound variable" not in desk.output(), desk.output()
