@@ -12,7 +12,36 @@ import re
 import unicodedata
 from typing import Literal
 
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
 Precision = Literal["day", "month", "year"]
+
+#: Dates people enter lie in this range (domain guide, section 11).
+EARLIEST = dt.date(1990, 1, 1)
+LATEST = dt.date(2100, 12, 31)
+
+
+def validate_entered_date(value: dt.date | None) -> None:
+    if value is not None and not EARLIEST <= value <= LATEST:
+        raise ValidationError(
+            _("%(value)s is outside the dates accepted here (%(earliest)s to %(latest)s)."),
+            code="date_out_of_range",
+            params={"value": value, "earliest": EARLIEST, "latest": LATEST},
+        )
+
+
+def validate_not_future(value: dt.date | None) -> None:
+    """For dates of things that already happened: acceptance, approval, actual dates, evidence."""
+    validate_entered_date(value)
+    if value is not None and value > timezone.localdate():
+        raise ValidationError(
+            _("%(value)s is in the future: this date records something that has happened."),
+            code="date_in_future",
+            params={"value": value},
+        )
+
 
 _SEPARATED = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2})\s*日?|\s*月?)$")
 _YEAR = re.compile(r"^(\d{4})\s*年?$")

@@ -3,23 +3,32 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .dates import validate_entered_date, validate_not_future
+
+#: Dates of things that happened: not in the future, and within the dates accepted at all.
+_HAPPENED = {"validators": [validate_not_future]}
+
 
 def _evidence_fields() -> dict[str, forms.Field]:
     return {
-        "agreement_date": forms.DateField(label=_("Agreement date")),
-        "start_date": forms.DateField(label=_("Actual start date")),
-        "production_date": forms.DateField(label=_("Actual production date")),
-        "capacity_date": forms.DateField(label=_("Date design capacity was reached")),
+        "agreement_date": forms.DateField(label=_("Agreement date"), **_HAPPENED),
+        "start_date": forms.DateField(label=_("Actual start date"), **_HAPPENED),
+        "production_date": forms.DateField(label=_("Actual production date"), **_HAPPENED),
+        "capacity_date": forms.DateField(label=_("Date design capacity was reached"), **_HAPPENED),
         "actual_annual_output": forms.DecimalField(
             label=_("Actual annual output (10k yuan)"), max_digits=14, decimal_places=2, min_value=0
         ),
-        "reason": forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2})),
-        "accepted_on": forms.DateField(label=_("Acceptance date")),
+        "reason": forms.CharField(
+            label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        ),
+        "accepted_on": forms.DateField(label=_("Acceptance date"), **_HAPPENED),
         "is_provisional": forms.BooleanField(
             label=_("Accepted with documents missing (容缺受理)"), required=False
         ),
-        "supplement_due": forms.DateField(label=_("Missing documents due"), required=False),
-        "approved_on": forms.DateField(label=_("Approval date")),
+        "supplement_due": forms.DateField(
+            label=_("Missing documents due"), required=False, validators=[validate_entered_date]
+        ),
+        "approved_on": forms.DateField(label=_("Approval date"), **_HAPPENED),
         "document_number": forms.CharField(label=_("Document number"), max_length=100),
     }
 
@@ -38,7 +47,10 @@ class TransitionForm(forms.Form):
     """Fields for one transition's evidence plus an optional comment."""
 
     comment = forms.CharField(
-        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Comment"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args, evidence: tuple[str, ...] = (), **kwargs):

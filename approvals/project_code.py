@@ -7,6 +7,7 @@ four-digit year (``2019-…``). The guide defines no check digit, so none is che
 import re
 import unicodedata
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -43,3 +44,27 @@ def code_generation(code: str) -> CodeGeneration:
     validate_project_code(code)
     month = int(code[2:4])
     return CodeGeneration.NEW if 1 <= month <= 12 else CodeGeneration.OLD
+
+
+def is_project_code(value: str | None) -> bool:
+    return bool(value) and CODE_PATTERN.match(value) is not None
+
+
+class ProjectCodeFormField(forms.CharField):
+    """Normalises before validating, so that a pasted full-width code is accepted as written."""
+
+    def to_python(self, value):
+        return normalise_project_code(super().to_python(value)) or None
+
+
+class ProjectCodeField(models.CharField):
+    """The code as stored: normalised, validated, and NULL (not "") until it is issued."""
+
+    default_validators = [validate_project_code]
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalise_project_code(value) or None if value is not None else None
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": ProjectCodeFormField, **kwargs})

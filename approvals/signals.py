@@ -18,7 +18,8 @@ def queue_transition_record(sender, instance, name: str, source, target, **kwarg
 @receiver(post_save, sender=CalendarDay, dispatch_uid="approvals.calendar_saved")
 @receiver(post_delete, sender=CalendarDay, dispatch_uid="approvals.calendar_deleted")
 def recount_deadlines(sender, **kwargs) -> None:
-    """A holiday entered or corrected moves the deadlines counted across it."""
-    from .checklist import recompute_deadlines
+    """A holiday entered or corrected moves the deadlines counted across it: the worker
+    recounts them after the change is committed, not the web request."""
+    from .jobs import recount_deadlines
 
-    recompute_deadlines()
+    recount_deadlines()

@@ -51,9 +51,9 @@ class TransitionAdminMixin:
 
     def transition_view(self, request: HttpRequest, object_id: str, name: str):
         obj = self.get_object(request, object_id)
-        if obj is None or name not in workflow.transition_names(self.model):
+        if obj is None or name not in self.model.transition_names():
             raise Http404
-        label = workflow.transition_label(self.model, name)
+        label = self.model.transition_label(name)
         option = next(o for o in workflow.transition_options(obj, request.user) if o.name == name)
         form = TransitionForm(request.POST, evidence=option.evidence, prefix=name)
         if not form.is_valid():

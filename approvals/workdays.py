@@ -1,7 +1,9 @@
 """Working days on the Chinese official calendar (weekends and public holidays off, make-up
 working days on). ``chinesecalendar`` covers the years published so far; for later years the
-administrators' ``CalendarDay`` table is used, and a year with neither counts Monday–Friday and
-is reported back so that the user sees a warning.
+administrators' days (``CalendarDay.objects.calendar()`` loads them) are used, and a year with
+neither counts Monday–Friday and is reported back so that the user sees a warning.
+
+Plain date arithmetic: this module imports no model.
 """
 
 from __future__ import annotations
@@ -9,13 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING
 
 import chinese_calendar
 from chinese_calendar.constants import holidays as _package_holidays
-
-if TYPE_CHECKING:
-    from .models import ApprovalItem
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -27,17 +25,10 @@ def package_years() -> frozenset[int]:
 
 @dataclass
 class WorkingCalendar:
-    """``overrides`` maps a day to whether it is a working day (from ``CalendarDay``)."""
+    """``overrides`` maps a day to whether it is a working day (the administrators' days)."""
 
     overrides: dict[dt.date, bool] = field(default_factory=dict)
     uncovered: set[int] = field(default_factory=set)  # years met that fell back to Mon–Fri
-
-    @classmethod
-    def load(cls) -> WorkingCalendar:
-        from .models import CalendarDay
-
-        rows = CalendarDay.objects.values_list("day", "kind")
-        return cls({day: kind == CalendarDay.Kind.WORKDAY for day, kind in rows})
 
     def covers(self, year: int) -> bool:
         return year in package_years() or any(day.year == year for day in self.overrides)
@@ -73,19 +64,12 @@ class WorkingCalendar:
         return sign * count
 
 
-def item_deadline(
-    item: ApprovalItem, calendar: WorkingCalendar | None = None
-) -> tuple[dt.date | None, set[int]]:
-    """An accepted item's deadline, counted from the day after acceptance (as the law counts),
-    and the years it crossed that the calendar does not cover."""
-    from .models import LimitUnit, Mode
-
-    kind = item.approval_type
-    if item.mode != Mode.APPROVAL or item.accepted_on is None or not kind.time_limit:
-        return None, set()
-    limit = kind.time_limit + (kind.extension or 0 if item.extended else 0)
-    if kind.limit_unit == LimitUnit.DAYS:
-        return item.accepted_on + dt.timedelta(days=limit), set()
-    calendar = calendar or WorkingCalendar.load()
+def deadline_after(
+    start: dt.date, limit: int, *, working_days: bool, calendar: WorkingCalendar
+) -> tuple[dt.date, set[int]]:
+    """The day a time limit ends, counted from the day after ``start`` (as the law counts), and
+    the years it crossed that the calendar does not cover."""
+    if not working_days:
+        return start + dt.timedelta(days=limit), set()
     calendar.uncovered = set()
-    return calendar.add_working_days(item.accepted_on, limit), set(calendar.uncovered)
+    return calendar.add_working_days(start, limit), set(calendar.uncovered)

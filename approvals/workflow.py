@@ -13,15 +13,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import State, Transition
 
+from . import permissions
+from .evidence import check_attachments
 from .forms import TransitionForm, form_errors
 from .models import (
+    MODES_NEEDING_REASON,
+    ApprovalItem,
+    ItemModeChange,
+    Mode,
+    ModeOrigin,
     Project,
     RecordedMachine,
     RequestAttachment,
@@ -48,44 +54,21 @@ class TransitionOption:
         return not self.reasons
 
 
-def _transitions(model: type[RecordedMachine]) -> list[Transition]:
-    return list(model.state_field().get_all_transitions(model))
-
-
 def transition_names(model: type[RecordedMachine]) -> list[str]:
-    """Each transition once, in the order the model declares them."""
-    return list(dict.fromkeys(t.name for t in _transitions(model)))
+    return model.transition_names()
 
 
 def transition_label(model: type[RecordedMachine], name: str) -> str:
-    if not name:
-        return _("Created")
-    spec = next((t.custom for t in _transitions(model) if t.name == name), None)
-    return str(spec["label"]) if spec else name
-
-
-def _state(obj: RecordedMachine) -> str:
-    return getattr(obj, obj.state_field().name)
-
-
-def _state_label(obj: RecordedMachine, value: str) -> str:
-    return str(dict(obj.state_field().flatchoices).get(value, value))
-
-
-def _current_transition(obj: RecordedMachine, name: str) -> Transition | None:
-    meta = getattr(getattr(obj, name, None), "_django_fsm", None)
-    if meta is None:
-        raise ValueError(f"{name!r} is not a transition of {type(obj).__name__}")
-    return meta.get_transition(_state(obj))
+    return model.transition_label(name)
 
 
 def _target_label(obj: RecordedMachine, name: str, current: Transition | None) -> str:
-    target = (current or next(t for t in _transitions(type(obj)) if t.name == name)).target
+    target = (current or next(t for t in obj.transitions() if t.name == name)).target
     if isinstance(target, State):
         if current is None:
             return ""
         target = target.func(obj)  # e.g. the stage a suspended project resumes to
-    return _state_label(obj, target) if target else ""
+    return obj.state_label(target) if target else ""
 
 
 Permitted = Callable[[Any, Any], bool]
@@ -99,14 +82,12 @@ def refusal_reasons(
     obj: RecordedMachine, name: str, user=None, *, permitted: Permitted = _may_run
 ) -> list[str]:
     """Why ``name`` cannot run on ``obj`` now (for ``user``, when given); empty if it can."""
-    current = _current_transition(obj, name)
+    current = obj.current_transition(name)
     if current is None:
-        sources = "、".join(
-            _state_label(obj, t.source) for t in _transitions(type(obj)) if t.name == name
-        )
+        sources = "、".join(obj.state_label(t.source) for t in obj.transitions() if t.name == name)
         return [
             _("Not possible at “%(state)s”; possible at: %(sources)s.")
-            % {"state": _state_label(obj, _state(obj)), "sources": sources}
+            % {"state": obj.state_label(obj.state), "sources": sources}
         ]
     reasons = [str(c.explain(obj)) for c in current.conditions if not c(obj)]
     if user is not None and not permitted(obj, user):
@@ -118,9 +99,9 @@ def transition_options(
     obj: RecordedMachine, user, *, permitted: Permitted = _may_run
 ) -> list[TransitionOption]:
     options = []
-    for name in transition_names(type(obj)):
-        current = _current_transition(obj, name)
-        spec = (current or next(t for t in _transitions(type(obj)) if t.name == name)).custom
+    for name in obj.transition_names():
+        current = obj.current_transition(name)
+        spec = obj.transition_spec(name)
         options.append(
             TransitionOption(
                 name=name,
@@ -140,7 +121,7 @@ def run_transition(obj: Machine, name: str, *, by, comment: str = "", **evidence
     (with the reasons) when it is not possible now.
     """
     model = type(obj)
-    if name not in transition_names(model):
+    if name not in model.transition_names():
         raise TransitionRefused(_("Unknown change “%(name)s”.") % {"name": name})
     with transaction.atomic():
         # The lock serialises concurrent changes of one row; the state read under it is the
@@ -172,7 +153,7 @@ def _apply(
 
 
 def _may_request(project: Project, user) -> bool:
-    return project.may_request(user)
+    return permissions.may_request(user, project)
 
 
 def request_options(project: Project, user) -> list[TransitionOption]:
@@ -188,7 +169,7 @@ def request_options(project: Project, user) -> list[TransitionOption]:
 
 
 def evidence_names(name: str, model: type[RecordedMachine] = Project) -> tuple[str, ...]:
-    return tuple(next(t.custom for t in _transitions(model) if t.name == name)["evidence"])
+    return tuple(model.transition_spec(name)["evidence"])
 
 
 def evidence_form(name: str, data: dict | None = None) -> TransitionForm:
@@ -208,29 +189,6 @@ def _evidence_of(stage_request: StageRequest) -> dict[str, Any]:
     return cleaned
 
 
-def check_attachments(uploads: Iterable) -> list:
-    """Evidence documents are office files or photos of a sane size; say which one is not."""
-    uploads = list(uploads)
-    allowed = settings.EVIDENCE_FILE_TYPES
-    limit = settings.EVIDENCE_FILE_MAX_MB
-    problems = []
-    for upload in uploads:
-        name = getattr(upload, "name", str(upload))
-        suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        if suffix not in allowed:
-            problems.append(
-                _("“%(name)s”: file type not accepted (accepted: %(types)s).")
-                % {"name": name, "types": "、".join(allowed)}
-            )
-        elif upload.size > limit * 1024 * 1024:
-            problems.append(
-                _("“%(name)s”: larger than %(limit)d MB.") % {"name": name, "limit": limit}
-            )
-    if problems:
-        raise TransitionRefused(problems)
-    return uploads
-
-
 def request_transition(
     project: Project,
     transition: str,
@@ -243,9 +201,9 @@ def request_transition(
     """Ask for a stage change with its evidence. Refused when ``by`` may not ask, when the
     change is not possible now, when the evidence does not hold, or when another request of
     the project is still waiting."""
-    if transition not in transition_names(Project):
+    if transition not in Project.transition_names():
         raise TransitionRefused(_("Unknown change “%(name)s”.") % {"name": transition})
-    if not project.may_request(by):  # asked first, so that a refusal does not depend on input
+    if not permissions.may_request(by, project):  # first: a refusal must not depend on input
         raise PermissionDenied(_("You may not request changes of this project's stage."))
     form = evidence_form(transition, data={**evidence, "comment": note})
     if not form.is_valid():
@@ -255,7 +213,7 @@ def request_transition(
     try:
         with transaction.atomic():
             locked = Project.objects.select_for_update().get(pk=project.pk)
-            if not locked.may_request(by):  # again: the zone may have changed meanwhile
+            if not permissions.may_request(by, locked):  # again: the zone may have changed
                 raise PermissionDenied(_("You may not request changes of this project's stage."))
             reasons = refusal_reasons(locked, transition)
             if reasons:
@@ -270,8 +228,9 @@ def request_transition(
                 requested_by=by,
             )
             for upload in attachments:
+                name = getattr(upload, "name", str(upload))
                 RequestAttachment.objects.create(
-                    request=stage_request, file=upload, name=getattr(upload, "name", str(upload))
+                    request=stage_request, file=upload, name=name[:200]
                 )
     except IntegrityError as clash:
         # The partial unique index: another request of this project was saved meanwhile.
@@ -303,17 +262,24 @@ def _locked_pending(stage_request: StageRequest) -> StageRequest:
 
 def decide(stage_request: StageRequest, by, approve: bool, comment: str = "") -> StageRequest:
     """A supervisor's decision. Approval re-checks the change's conditions now and runs it in
-    the same transaction; if they no longer hold, nothing changes and the request stays open."""
+    the same transaction; if they no longer hold, nothing changes and the request stays open.
+    A rejection says why: the officer must know what to fix."""
+    if approve not in (True, False):
+        raise TransitionRefused(_("Choose to approve or to reject."))
+    comment = (comment or "").strip()
     with transaction.atomic():
         # Lock order: the project, then the request — the same order as request_transition.
         project = Project.objects.select_for_update().get(pk=stage_request.project_id)
         locked = _locked_pending(stage_request)
+        locked.project = project
         if locked.requested_by_id == by.pk:
             raise PermissionDenied(_("Nobody decides its own request."))
-        if not project.may_decide(by):
+        if not permissions.may_decide(by, locked):
             raise PermissionDenied(
                 _("Only a supervisor of the project's zone decides its requests.")
             )
+        if not approve and not comment:
+            raise TransitionRefused(_("A rejection needs a reason: say what is to be fixed."))
         if approve:
             _apply(
                 project,
@@ -335,9 +301,10 @@ def decide(stage_request: StageRequest, by, approve: bool, comment: str = "") ->
 def cancel_request(stage_request: StageRequest, by) -> StageRequest:
     """Only the officer who asked may withdraw its pending request."""
     with transaction.atomic():
-        Project.objects.select_for_update().get(pk=stage_request.project_id)
+        project = Project.objects.select_for_update().get(pk=stage_request.project_id)
         locked = _locked_pending(stage_request)
-        if locked.requested_by_id != by.pk:
+        locked.project = project
+        if not permissions.may_cancel(by, locked):
             raise PermissionDenied(_("Only the person who asked may cancel a request."))
         locked.status = RequestStatus.CANCELLED
         locked.decided_by = by
@@ -368,3 +335,40 @@ def decide_many(
         else:
             decisions.append(Decision(stage_request, True, ""))
     return decisions
+
+
+# --- approval item modes -------------------------------------------------------------------
+
+
+def mode_reason_missing(mode: str, reason: str) -> bool:
+    """不涉及 and 统一服务 settle an item without any procedure: a person says why."""
+    return mode in MODES_NEEDING_REASON and not (reason or "").strip()
+
+
+def item_set_mode(
+    item: ApprovalItem, mode: str, *, by, reason: str = "", origin: str = ModeOrigin.PERSON
+) -> ApprovalItem:
+    """Change how an item is settled (审批 / 承诺 / 统一服务 / 不涉及), recorded with who, when,
+    old → new and why. Nothing happens when the mode is already ``mode``."""
+    if mode not in Mode.values:
+        raise TransitionRefused(_("Unknown mode “%(mode)s”.") % {"mode": mode})
+    if not permissions.may_work_item(by, item):
+        raise PermissionDenied(_("You may not change this approval item."))
+    if origin == ModeOrigin.PERSON and mode_reason_missing(mode, reason):
+        raise TransitionRefused(
+            _("A reason is required to mark an item “%(mode)s”.") % {"mode": Mode(mode).label}
+        )
+    with transaction.atomic():
+        locked = (
+            ApprovalItem.objects.select_for_update().select_related("approval_type").get(pk=item.pk)
+        )
+        if locked.mode != mode:
+            old = locked.mode
+            locked.mode = mode
+            locked._history_user = by
+            locked.save(update_fields=["mode"])
+            ItemModeChange.objects.create(
+                item=locked, source=old, target=mode, origin=origin, reason=reason.strip(), by=by
+            )
+    item.refresh_from_db()
+    return item

@@ -100,7 +100,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     # Permissions that follow from a user's zone roles (officer, supervisor, ...).
-    "zones.backends.ZoneRoleBackend",
+    "approvals.permissions.ZoneRoleBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -60,6 +60,32 @@ def postgres() -> None:
 
 
 @pytest.fixture
+def catalogue(db) -> None:
+    """The approval catalogue as its migration loads it. A transactional test ends with a
+    flush of every table, so a test after another one would otherwise find it empty."""
+    import importlib
+
+    from django.apps import apps
+
+    from approvals.models import ApprovalType
+
+    importlib.import_module("approvals.migrations.0003_approval_catalogue").load(apps, None)
+    assert ApprovalType.objects.filter(is_active=True).count() == 21
+
+
+@pytest.fixture
+def celery_inline():
+    """Tasks queued by the code run at once, in this process. For tests of what a task does;
+    that a real worker receives them through the broker is tested in test_celery_worker.py."""
+    from projectdesk.celery import app
+
+    before = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield app
+    app.conf.task_always_eager, app.conf.task_eager_propagates = before
+
+
+@pytest.fixture
 def as_user(client):
     """The test client, logged in as the given person."""
 

@@ -11,3 +11,10 @@ def move(
     workflow.decide(stage_request, by=supervisor, approve=True, comment=comment)
     project.refresh_from_db()
     return stage_request
+
+
+def administrator():
+    """Somebody who may generate any project's checklist, for tests whose subject is not who."""
+    from .factories import UserFactory
+
+    return UserFactory(username="checklist-admin", is_superuser=True)

@@ -17,3 +17,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"projectdesk-test-{os.getpid()}.sqlite3")
     }
+
+# Tasks the code queues go to a queue of this test run only: a worker started by a test listens
+# there, and no other worker on the same broker (a developer's ./desk run) takes them.
+CELERY_TASK_DEFAULT_QUEUE = f"projectdesk-test-{os.getpid()}"

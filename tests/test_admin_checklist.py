@@ -13,6 +13,7 @@ from approvals.checklist import checklist_generate
 from approvals.models import ApprovalItem, ItemStatus, Mode, Stage
 
 from .factories import ProjectFactory
+from .flows import administrator
 
 D = dt.date
 ITEMS = reverse("admin:approvals_approvalitem_changelist")
@@ -44,7 +45,7 @@ class TestTheProjectPage:
         )  # why 确认具备开工条件 is not offered
 
     def test_it_lists_exactly_the_blocking_items_in_chinese(self, as_user, alice, signed):
-        checklist_generate(project=signed)
+        checklist_generate(project=signed, by=administrator())
         signed.approval_items.exclude(approval_type__code__in=["LX03", "HP01"]).update(
             mode=Mode.NOT_APPLICABLE
         )
@@ -61,7 +62,7 @@ class TestTheProjectPage:
         assert 'id="transition-mark_ready"' not in page
 
     def test_when_all_is_settled_the_ready_button_is_offered(self, as_user, alice, signed):
-        checklist_generate(project=signed)
+        checklist_generate(project=signed, by=administrator())
         signed.approval_items.update(mode=Mode.NOT_APPLICABLE)
         page = as_user(alice).get(project_url(signed)).content.decode()
         assert "无：开工前需办结的事项均已办结。" in page
@@ -96,7 +97,7 @@ class TestTheProjectPage:
 
 class TestTheItemPage:
     def test_an_officer_moves_an_item_through_its_buttons(self, as_user, alice, signed):
-        checklist_generate(project=signed)
+        checklist_generate(project=signed, by=administrator())
         lx08 = signed.approval_items.get(approval_type__code="LX08")
         client = as_user(alice)
         url = reverse("admin:approvals_approvalitem_transition", args=[lx08.pk, "start_preparing"])
@@ -109,7 +110,7 @@ class TestTheItemPage:
         assert 'id="transition-approve"' in page and "文号" in page
 
     def test_another_zones_officer_cannot_open_or_change_it(self, as_user, charlie, signed):
-        checklist_generate(project=signed)
+        checklist_generate(project=signed, by=administrator())
         lx08 = signed.approval_items.get(approval_type__code="LX08")
         client = as_user(charlie)
         assert "不存在" in client.get(item_url(lx08), follow=True).content.decode()
@@ -119,7 +120,7 @@ class TestTheItemPage:
         assert lx08.status == ItemStatus.NOT_STARTED
 
     def test_a_statistician_sees_it_without_buttons(self, as_user, stan, signed):
-        checklist_generate(project=signed)
+        checklist_generate(project=signed, by=administrator())
         lx08 = signed.approval_items.get(approval_type__code="LX08")
         page = as_user(stan).get(item_url(lx08)).content.decode()
         assert 'id="transition-' not in page and "您无权进行此项变更" in page
@@ -128,7 +129,7 @@ class TestTheItemPage:
 
     @time_machine.travel(dt.datetime(2026, 12, 31, 10, 0), tick=False)
     def test_a_deadline_counted_monday_to_friday_is_flagged(self, as_user, alice, signed):
-        checklist_generate(project=signed)
+        checklist_generate(project=signed, by=administrator())
         lx08 = signed.approval_items.get(approval_type__code="LX08")
         ApprovalItem.objects.filter(pk=lx08.pk).update(status=ItemStatus.PREPARING)
         client = as_user(alice)
@@ -153,7 +154,7 @@ class TestTheItemsList:
             (projects[1], "SG02", D(2025, 9, 1)),  # red
             (projects[2], "LX08", D(2025, 9, 1)),  # red, other zone
         ]:
-            checklist_generate(project=project)
+            checklist_generate(project=project, by=administrator())
             item = project.approval_items.get(approval_type__code=code)
             ApprovalItem.objects.filter(pk=item.pk).update(
                 mode=Mode.APPROVAL,
@@ -209,7 +210,7 @@ class TestTheItemsList:
         def queries_for(projects: int) -> int:
             ApprovalItem.objects.all().delete()
             for _ in range(projects):
-                checklist_generate(project=ProjectFactory(zone=zone))
+                checklist_generate(project=ProjectFactory(zone=zone), by=administrator())
             ApprovalItem.objects.filter(mode=Mode.APPROVAL).update(
                 status=ItemStatus.ACCEPTED, accepted_on=D(2025, 9, 1), deadline=D(2025, 10, 1)
             )
@@ -235,7 +236,7 @@ class TestTheAuditRecords:
     def test_records_cannot_be_added_changed_or_deleted_in_the_admin(
         self, as_user, superuser, signed, alice
     ):
-        checklist_generate(project=signed)
+        checklist_generate(project=signed, by=administrator())
         lx01 = signed.approval_items.get(approval_type__code="LX01")
         from approvals import workflow
 
@@ -254,7 +255,7 @@ class TestTheAuditRecords:
 def test_an_officer_marks_an_item_not_applicable_on_the_project_page(as_user, alice, signed):
     from .admin_helpers import change_form_data
 
-    checklist_generate(project=signed)
+    checklist_generate(project=signed, by=administrator())
     client = as_user(alice)
     data = change_form_data(client, project_url(signed))
     index = next(
@@ -264,6 +265,7 @@ def test_an_officer_marks_an_item_not_applicable_on_the_project_page(as_user, al
         == str(signed.approval_items.get(approval_type__code="HP05").pk)
     )
     data[f"approval_items-{index}-mode"] = Mode.NOT_APPLICABLE
+    data[f"approval_items-{index}-mode_reason"] = "不涉及危险化学品"
     response = client.post(project_url(signed), data)
     assert response.status_code == 302
     assert signed.approval_items.get(approval_type__code="HP05").mode == Mode.NOT_APPLICABLE
@@ -271,7 +273,7 @@ def test_an_officer_marks_an_item_not_applicable_on_the_project_page(as_user, al
 
 
 def test_an_items_field_history_is_visible(as_user, alice, signed):
-    checklist_generate(project=signed)
+    checklist_generate(project=signed, by=administrator())
     lx08 = signed.approval_items.get(approval_type__code="LX08")
     client = as_user(alice)
     client.post(
@@ -280,7 +282,7 @@ def test_an_items_field_history_is_visible(as_user, alice, signed):
     page = client.get(
         reverse("admin:approvals_approvalitem_history", args=[lx08.pk])
     ).content.decode()
-    assert "not_started &rarr; preparing" in page and "<td>艾丽（alice）</td>" in page
+    assert "未启动 &rarr; 准备材料" in page and "<td>艾丽（alice）</td>" in page
 
 
 def test_the_status_change_list_runs_the_same_queries_for_few_rows_as_for_many(
@@ -297,7 +299,7 @@ def test_the_status_change_list_runs_the_same_queries_for_few_rows_as_for_many(
     def queries_with(projects: int) -> int:
         for _ in range(projects):
             project = ProjectFactory(zone=zone)
-            checklist_generate(project=project)
+            checklist_generate(project=project, by=administrator())
             for item in project.approval_items.filter(mode=Mode.APPROVAL)[:3]:
                 workflow.run_transition(item, "start_preparing", by=alice)
         with CaptureQueriesContext(connection) as captured:
@@ -312,7 +314,7 @@ def test_a_checklist_row_keeps_its_approval_type(as_user, alice, signed):
 
     from .admin_helpers import change_form_data
 
-    checklist_generate(project=signed)
+    checklist_generate(project=signed, by=administrator())
     client = as_user(alice)
     data = change_form_data(client, project_url(signed))
     data["approval_items-0-approval_type"] = ApprovalType.objects.get(code="TC02").pk
@@ -325,7 +327,7 @@ def test_a_checklist_row_keeps_its_approval_type(as_user, alice, signed):
 def test_the_items_list_warns_when_a_deadline_counts_monday_to_friday(as_user, alice, signed):
     from approvals import workflow
 
-    checklist_generate(project=signed)
+    checklist_generate(project=signed, by=administrator())
     lx08 = signed.approval_items.get(approval_type__code="LX08")
     workflow.run_transition(lx08, "start_preparing", by=alice)
     workflow.run_transition(lx08, "accept", by=alice, accepted_on=D(2026, 12, 28))

@@ -167,7 +167,7 @@ class TestTheList:
         page = as_user(alice).get(CHANGELIST).content.decode()
         assert "储备/洽谈" in page
         assert "已签约 · 2025-04-07" in page
-        assert "50" in page  # 500000 万元 shown as 50 亿元
+        assert '<td class="field-investment_yi">50</td>' in page  # 500000 万元 as 50 亿元
 
     @pytest.mark.parametrize(
         ("query", "expected"),

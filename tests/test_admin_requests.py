@@ -8,12 +8,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from approvals import workflow
-from approvals.models import RequestStatus, Stage, StageRequest
+from approvals.models import RequestStatus, Stage, StageRequest, TransitionRefused
 
 from .factories import ProjectFactory
 
 SIGN = {"agreement_date": dt.date(2025, 4, 7)}
 REQUESTS = reverse("admin:approvals_stagerequest_changelist")
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00site photo"
 
 
 @pytest.fixture(autouse=True)
@@ -54,7 +55,7 @@ class TestAsking:
             project,
             "sign",
             by=alice,
-            attachments=[SimpleUploadedFile("现场照片.jpg", b"JPEG")],
+            attachments=[SimpleUploadedFile("现场照片.jpg", JPEG)],
             **SIGN,
         )
         url = reverse(
@@ -62,7 +63,7 @@ class TestAsking:
             args=[pending.pk, pending.attachments.get().pk],
         )
         response = as_user(alice).get(url)
-        assert response.status_code == 200 and b"".join(response.streaming_content) == b"JPEG"
+        assert response.status_code == 200 and b"".join(response.streaming_content) == JPEG
         assert as_user(charlie).get(url).status_code in (302, 404)
 
 
@@ -133,6 +134,63 @@ class TestTheQueue:
         assert "申请已撤销" in response.content.decode()
         pending.refresh_from_db()
         assert pending.status == RequestStatus.CANCELLED
+
+
+class TestADecisionIsChosenAndARejectionSaysWhy:
+    def decide(self, client, pending, data):
+        url = reverse("admin:approvals_stagerequest_decide", args=[pending.pk])
+        return client.post(url, data, follow=True)
+
+    @pytest.mark.parametrize("data", [{}, {"comment": "看看"}, {"decision": "maybe"}])
+    def test_a_post_without_a_choice_is_refused_not_taken_as_rejection(
+        self, as_user, alice, bob, project, data
+    ):
+        pending = workflow.request_transition(project, "sign", by=alice, **SIGN)
+        page = self.decide(as_user(bob), pending, data).content.decode()
+        assert '<li class="error">审批: ' in page
+        pending.refresh_from_db()
+        assert (pending.status, pending.decided_by) == (RequestStatus.PENDING, None)
+
+    def test_a_rejection_without_a_reason_is_refused(self, as_user, alice, bob, project):
+        pending = workflow.request_transition(project, "sign", by=alice, **SIGN)
+        page = self.decide(as_user(bob), pending, {"decision": "reject", "comment": "  "})
+        assert "驳回须说明理由" in page.content.decode()
+        pending.refresh_from_db()
+        assert pending.status == RequestStatus.PENDING
+
+    def test_a_rejection_with_a_reason_is_recorded(self, as_user, alice, bob, project):
+        pending = workflow.request_transition(project, "sign", by=alice, **SIGN)
+        self.decide(as_user(bob), pending, {"decision": "reject", "comment": "协议未盖章"})
+        pending.refresh_from_db()
+        assert (pending.status, pending.decision_comment, pending.decided_by) == (
+            RequestStatus.REJECTED,
+            "协议未盖章",
+            bob,
+        )
+
+    def test_the_service_itself_refuses_a_silent_rejection(self, alice, bob, project):
+        pending = workflow.request_transition(project, "sign", by=alice, **SIGN)
+        with pytest.raises(TransitionRefused, match="驳回须说明理由"):
+            workflow.decide(pending, by=bob, approve=False)
+        pending.refresh_from_db()
+        assert pending.status == RequestStatus.PENDING
+
+    def test_rejecting_several_without_a_reason_asks_for_one(self, as_user, alice, bob, zone):
+        pending = [
+            workflow.request_transition(ProjectFactory(zone=zone), "sign", by=alice, **SIGN)
+            for _ in range(2)
+        ]
+        data = {
+            "action": "reject_selected",
+            "_selected_action": [p.pk for p in pending],
+            "apply": "1",
+            "comment": "",
+        }
+        page = as_user(bob).post(REQUESTS, data).content.decode()
+        assert "驳回须说明理由" in page
+        assert set(StageRequest.objects.values_list("status", flat=True)) == {"pending"}
+        page = as_user(bob).post(REQUESTS, {**data, "comment": "材料不全"}, follow=True)
+        assert set(StageRequest.objects.values_list("status", flat=True)) == {"rejected"}
 
 
 class TestDecidingSeveral:
@@ -265,7 +323,7 @@ def test_a_next_address_off_the_site_is_not_followed(as_user, alice, project):
 def test_projects_and_items_cannot_be_deleted_in_the_admin(as_user, superuser, project):
     from approvals.checklist import checklist_generate
 
-    checklist_generate(project=project)
+    checklist_generate(project=project, by=superuser)
     client = as_user(superuser)
     delete = reverse("admin:approvals_project_delete", args=[project.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403

@@ -8,17 +8,15 @@ The browser and its fixtures: ``tests/browser_support.py``.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import re
 
 import pytest
-from django.apps import apps
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from approvals import workflow
 from approvals.checklist import checklist_generate
-from approvals.models import ApprovalType, ItemStatus, RequestStatus, Stage
+from approvals.models import ItemStatus, RequestStatus, Stage
 
 from . import browser_support
 from .browser_support import ARTIFACTS, change_url, stage_heading
@@ -52,14 +50,6 @@ OPEN_BEFORE_WORKS = [
 def screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / name, full_page=True)
-
-
-@pytest.fixture
-def catalogue(db) -> None:
-    """The approval catalogue as its migration loads it. A transactional test ends with a
-    flush of every table, so a test after another one would otherwise find it empty."""
-    importlib.import_module("approvals.migrations.0003_approval_catalogue").load(apps, None)
-    assert ApprovalType.objects.filter(is_active=True).count() == 21
 
 
 @pytest.fixture

@@ -79,7 +79,9 @@ def test_a_worker_answers_through_the_file_system_broker(tmp_path: Path):
     for folder in [*folders.values(), broker / "results"]:
         folder.mkdir(parents=True, exist_ok=True)
     worker = start_worker(queue, {"REDIS_URL": "", "PROJECTDESK_VAR_DIR": str(tmp_path)})
-    client = Celery(broker="filesystem://", backend=f"file://{broker / 'results'}")
+    client = Celery(
+        broker="filesystem://", backend=f"file://{broker / 'results'}", set_as_current=False
+    )
     client.conf.broker_transport_options = {k: str(v) for k, v in folders.items()}
 
     answer = ask_health(client, worker, queue)
@@ -92,7 +94,7 @@ def test_a_worker_answers_through_redis(redis_url: str):
     ProjectFactory.create_batch(2)
     queue = f"test-{uuid.uuid4().hex}"
     worker = start_worker(queue, {"REDIS_URL": redis_url})
-    client = Celery(broker=redis_url, backend=redis_url)
+    client = Celery(broker=redis_url, backend=redis_url, set_as_current=False)
 
     answer = ask_health(client, worker, queue)
 

@@ -17,13 +17,14 @@ from approvals.models import (
     ItemStatus,
     ItemStatusChange,
     Mode,
+    Project,
     Stage,
+    StageRequest,
     TransitionRefused,
 )
-from approvals.workdays import WorkingCalendar
 
 from .factories import ProjectFactory
-from .flows import move
+from .flows import administrator, move
 
 D = dt.date
 
@@ -38,7 +39,7 @@ def modes(project) -> dict[str, str]:
 
 @pytest.fixture
 def checklist(project):
-    checklist_generate(project=project)
+    checklist_generate(project=project, by=administrator())
     return project
 
 
@@ -71,19 +72,19 @@ class TestGeneratingTheChecklist:
 
     def test_an_approval_project_gets_lx02_as_an_approval(self, zone):
         project = ProjectFactory(zone=zone, authorisation=Authorisation.APPROVAL)
-        checklist_generate(project=project)
+        checklist_generate(project=project, by=administrator())
         assert modes(project)["LX02"] == Mode.APPROVAL
 
     def test_the_commitment_system_turns_committable_items_into_commitments(self, zone):
         project = ProjectFactory(zone=zone, is_commitment=True)
-        checklist_generate(project=project)
+        checklist_generate(project=project, by=administrator())
         proposed = modes(project)
         assert proposed["HP01"] == proposed["HP05"] == proposed["SG02"] == Mode.COMMITMENT
         assert proposed["LX03"] == proposed["SG03"] == Mode.APPROVAL  # land and permit stay
         assert proposed["LX04"] == Mode.UNIFIED
 
     def test_running_it_again_adds_nothing(self, checklist):
-        again = checklist_generate(project=checklist)
+        again = checklist_generate(project=checklist, by=administrator())
         assert (again.created, again.kept) == ([], 21)
         assert checklist.approval_items.count() == 21
 
@@ -96,7 +97,7 @@ class TestGeneratingTheChecklist:
         workflow.run_transition(lx03, "accept", by=alice, accepted_on=D(2025, 9, 26))
         item(checklist, "LX07").delete()
 
-        again = checklist_generate(project=checklist)
+        again = checklist_generate(project=checklist, by=administrator())
 
         assert [i.approval_type.code for i in again.created] == ["LX07"]
         assert item(checklist, "HP01").mode == Mode.NOT_APPLICABLE
@@ -105,7 +106,7 @@ class TestGeneratingTheChecklist:
 
     def test_a_retired_catalogue_entry_is_not_proposed(self, project):
         ApprovalType.objects.filter(code="TC02").update(is_active=False)
-        checklist_generate(project=project)
+        checklist_generate(project=project, by=administrator())
         assert "TC02" not in modes(project)
 
     def test_proposal_follows_an_edited_catalogue(self, project):
@@ -253,25 +254,28 @@ class TestDeadlines:
 
     def test_an_extended_limit_adds_the_extension(self, zone, alice):
         project = ProjectFactory(zone=zone, authorisation=Authorisation.APPROVAL)
-        checklist_generate(project=project)
+        checklist_generate(project=project, by=administrator())
         lx02 = item(project, "LX02")  # 项目核准, 20 working days (+10)
         workflow.run_transition(lx02, "start_preparing", by=alice)
         workflow.run_transition(lx02, "accept", by=alice, accepted_on=D(2025, 9, 26))
-        assert lx02.deadline == WorkingCalendar.load().add_working_days(D(2025, 9, 26), 20)
+        assert lx02.deadline == CalendarDay.objects.calendar().add_working_days(D(2025, 9, 26), 20)
         lx02.extended = True
         lx02.save()
-        assert lx02.deadline == WorkingCalendar.load().add_working_days(D(2025, 9, 26), 30)
+        assert lx02.deadline == CalendarDay.objects.calendar().add_working_days(D(2025, 9, 26), 30)
 
     @time_machine.travel(dt.datetime(2026, 12, 31, 10, 0), tick=False)
     def test_a_deadline_into_an_uncovered_year_warns_then_follows_entered_holidays(
-        self, checklist, alice
+        self, checklist, alice, celery_inline, django_capture_on_commit_callbacks
     ):
         lx08 = item(checklist, "LX08")  # 10 working days
         workflow.run_transition(lx08, "start_preparing", by=alice)
         workflow.run_transition(lx08, "accept", by=alice, accepted_on=D(2026, 12, 28))
         assert (lx08.deadline, lx08.deadline_uncovered_years) == (D(2027, 1, 11), "2027")
 
-        CalendarDay.objects.create(day=D(2027, 1, 1), kind=CalendarDay.Kind.HOLIDAY, name="元旦")
+        with django_capture_on_commit_callbacks(execute=True):  # the recount runs after commit
+            CalendarDay.objects.create(
+                day=D(2027, 1, 1), kind=CalendarDay.Kind.HOLIDAY, name="元旦"
+            )
 
         lx08.refresh_from_db()
         assert (lx08.deadline, lx08.deadline_uncovered_years) == (D(2027, 1, 12), "")
@@ -290,7 +294,7 @@ class TestColours:
 
     @pytest.fixture
     def bounds(self, db) -> ColourBounds:
-        return ColourBounds.on(self.TODAY, WorkingCalendar.load())
+        return ColourBounds.on(self.TODAY, CalendarDay.objects.calendar())
 
     @pytest.mark.parametrize(
         ("deadline", "colour"),
@@ -319,11 +323,12 @@ class TestTheReadyToStartGate:
         project = ProjectFactory(zone=zone, stage=Stage.SIGNED)
         with pytest.raises(TransitionRefused, match="尚未生成审批事项清单"):
             workflow.request_transition(project, "mark_ready", by=alice)
-        assert project.stage == Stage.SIGNED
+        assert Project.objects.get(pk=project.pk).stage == Stage.SIGNED
+        assert not StageRequest.objects.filter(project_id=project.pk).exists()
 
     def test_one_open_item_blocks_and_is_named(self, zone, alice):
         project = ProjectFactory(zone=zone, stage=Stage.SIGNED)
-        checklist_generate(project=project)
+        checklist_generate(project=project, by=administrator())
         project.approval_items.exclude(approval_type__code="LX03").update(mode=Mode.NOT_APPLICABLE)
         with pytest.raises(TransitionRefused) as refused:
             workflow.request_transition(project, "mark_ready", by=alice)
@@ -334,7 +339,7 @@ class TestTheReadyToStartGate:
 
     def test_it_opens_when_every_before_works_item_is_settled(self, zone, alice, bob):
         project = ProjectFactory(zone=zone, stage=Stage.SIGNED, is_commitment=True)
-        checklist_generate(project=project)
+        checklist_generate(project=project, by=administrator())
         for open_item in project.start_blockers():
             workflow.run_transition(open_item, "start_preparing", by=alice)
             workflow.run_transition(open_item, "accept", by=alice, accepted_on=D(2025, 9, 1))
@@ -348,14 +353,14 @@ class TestTheReadyToStartGate:
 
     def test_not_applicable_items_do_not_block(self, zone, alice, bob):
         project = ProjectFactory(zone=zone, stage=Stage.SIGNED)
-        checklist_generate(project=project)
+        checklist_generate(project=project, by=administrator())
         project.approval_items.filter(mode=Mode.APPROVAL).update(mode=Mode.NOT_APPLICABLE)
         move(project, "mark_ready", officer=alice, supervisor=bob)
         assert project.stage == Stage.READY
 
     def test_a_refused_item_still_blocks(self, zone, alice):
         project = ProjectFactory(zone=zone, stage=Stage.SIGNED)
-        checklist_generate(project=project)
+        checklist_generate(project=project, by=administrator())
         project.approval_items.exclude(approval_type__code="HP01").update(mode=Mode.NOT_APPLICABLE)
         hp01 = item(project, "HP01")
         for name in ["start_preparing", "accept", "refuse"]:
@@ -379,7 +384,7 @@ class TestWhoMayWorkTheChecklist:
         assert item(checklist, "LX01").status == ItemStatus.PREPARING
 
     def test_items_are_visible_only_in_ones_zones(self, checklist, other_project, alice, charlie):
-        checklist_generate(project=other_project)
+        checklist_generate(project=other_project, by=administrator())
         assert set(ApprovalItem.objects.visible_to(alice).values_list("project", flat=True)) == {
             checklist.pk
         }

@@ -32,6 +32,11 @@ def snapshot() -> dict:
     }
 
 
+@pytest.fixture(autouse=True)
+def demo(settings):
+    settings.DEBUG = True  # as ./desk run starts it: the embedded demo
+
+
 @pytest.fixture
 def seeded(db):
     call_command("seed_demo", stdout=StringIO())
@@ -93,3 +98,58 @@ def test_signed_demo_projects_get_their_checklist(seeded):
     signed = Project.objects.filter(stage=Stage.SIGNED, zone__isnull=False)
     assert signed.exists()
     assert all(p.approval_items.count() == 21 for p in signed)
+
+
+class TestPasswords:
+    """``./desk run`` seeds at every start: a password someone chose survives it, and outside
+    the demo nobody gets the published one."""
+
+    def test_a_changed_password_survives_seeding_again(self, seeded):
+        from django.contrib.auth import get_user_model
+
+        admin = get_user_model().objects.get(username="admin")
+        admin.set_password("chosen-by-the-administrator-7")
+        admin.save()
+
+        call_command("seed_demo", stdout=StringIO())
+
+        assert authenticate(username="admin", password="chosen-by-the-administrator-7")
+        assert authenticate(username="admin", password="projectdesk-demo") is None
+
+    def test_missing_demo_users_are_created_and_present_ones_left_alone(self, seeded):
+        from django.contrib.auth import get_user_model
+
+        users = get_user_model().objects
+        users.filter(username="leader").delete()
+        officer = users.get(username="officer")
+        officer.set_password("officer-own-password-9")
+        officer.first_name = "改名"
+        officer.save()
+
+        out = StringIO()
+        call_command("seed_demo", stdout=out)
+
+        assert authenticate(username="leader", password="projectdesk-demo") is not None
+        officer.refresh_from_db()
+        assert officer.first_name == "改名"
+        assert officer.check_password("officer-own-password-9")
+        assert "created the demo user leader" in out.getvalue()
+        assert "created the demo user officer" not in out.getvalue()
+
+    def test_with_debug_off_no_user_gets_the_default_password(self, db, settings):
+        from django.contrib.auth import get_user_model
+
+        settings.DEBUG = False
+        out = StringIO()
+        call_command("seed_demo", stdout=out)
+
+        assert get_user_model().objects.count() == 0
+        assert "demo users not created" in out.getvalue()
+        assert Project.objects.count() == len(rows("seed_projects.csv"))
+
+    def test_with_debug_off_a_chosen_demo_password_is_used(self, db, settings, monkeypatch):
+        settings.DEBUG = False
+        monkeypatch.setenv("DEMO_PASSWORD", "a-password-for-this-site-3")
+        call_command("seed_demo", stdout=StringIO())
+        assert authenticate(username="officer", password="a-password-for-this-site-3")
+        assert authenticate(username="officer", password="projectdesk-demo") is None

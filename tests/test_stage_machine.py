@@ -17,11 +17,12 @@ from approvals.models import (
     Project,
     Stage,
     StageChange,
+    StageRequest,
     TransitionRefused,
 )
 
 from .factories import ProjectFactory
-from .flows import move
+from .flows import administrator, move
 
 EVIDENCE = {
     "sign": {"agreement_date": dt.date(2025, 4, 7)},
@@ -60,9 +61,15 @@ def project_at(zone, stage: Stage) -> Project:
         zone=zone, stage=stage, expected_annual_output=Decimal("90000"), **extra
     )
     if stage in (Stage.RESERVE, Stage.SIGNED):
-        checklist_generate(project=project)
+        checklist_generate(project=project, by=administrator())
         project.approval_items.update(mode=Mode.NOT_APPLICABLE)
     return project
+
+
+def assert_untouched(project, stage: str) -> None:
+    """Read afresh: the refused request left the project at ``stage`` and asked nothing."""
+    assert Project.objects.get(pk=project.pk).stage == stage
+    assert not StageRequest.objects.filter(project_id=project.pk).exists()
 
 
 @pytest.mark.parametrize(("stage", "name"), sorted(LEGAL, key=str))
@@ -116,7 +123,7 @@ def test_starting_works_is_refused_straight_from_signed(zone, alice):
     project = project_at(zone, Stage.SIGNED)
     with pytest.raises(TransitionRefused, match="具备开工条件"):
         workflow.request_transition(project, "start_works", by=alice, **EVIDENCE["start_works"])
-    assert project.stage == Stage.SIGNED
+    assert_untouched(project, Stage.SIGNED)
 
 
 @pytest.mark.parametrize("left", OPEN_STAGES)
@@ -145,7 +152,7 @@ class TestGates:
         project = ProjectFactory(zone=zone, enterprise=None)
         with pytest.raises(TransitionRefused, match="项目单位"):
             workflow.request_transition(project, "sign", by=alice, **EVIDENCE["sign"])
-        assert project.stage == Stage.RESERVE
+        assert_untouched(project, Stage.RESERVE)
 
     def test_signing_needs_the_agreement_date(self, project, alice):
         with pytest.raises(TransitionRefused, match="签约日期"):

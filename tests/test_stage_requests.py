@@ -27,7 +27,7 @@ from approvals.models import (
 from zones.models import Role
 
 from .factories import ProjectFactory, UserFactory, ZoneRoleFactory
-from .flows import move
+from .flows import administrator, move
 
 SIGN = {"agreement_date": dt.date(2025, 4, 7)}
 
@@ -197,7 +197,7 @@ class TestDecisions:
 
     def test_approval_rechecks_the_conditions_at_decision_time(self, zone, alice, bob):
         project = ProjectFactory(zone=zone, stage=Stage.SIGNED)
-        checklist_generate(project=project)
+        checklist_generate(project=project, by=administrator())
         project.approval_items.update(mode=Mode.NOT_APPLICABLE)
         pending = workflow.request_transition(project, "mark_ready", by=alice)
         # Meanwhile the land pre-examination turns out to be needed after all.
@@ -238,7 +238,7 @@ class TestDecisions:
         pending = workflow.request_transition(project, "sign", by=alice, **SIGN)
         with pytest.raises(PermissionDenied):
             workflow.decide(pending, by=clerk, approve=True)
-        checklist_generate(project=project)
+        checklist_generate(project=project, by=administrator())
         with pytest.raises(PermissionDenied):
             workflow.run_transition(project.approval_items.first(), "start_preparing", by=clerk)
 
@@ -246,7 +246,7 @@ class TestDecisions:
 class TestTheAuditTrail:
     def test_a_scripted_sequence_is_recorded_exactly(self, zone, alice, bob):
         project = ProjectFactory(zone=zone)
-        checklist_generate(project=project)
+        checklist_generate(project=project, by=administrator())
         project.approval_items.exclude(approval_type__code="LX01").update(mode=Mode.NOT_APPLICABLE)
         lx01 = project.approval_items.get(approval_type__code="LX01")
 

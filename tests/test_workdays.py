@@ -13,7 +13,7 @@ D = dt.date
 
 @pytest.fixture
 def calendar(db) -> WorkingCalendar:
-    return WorkingCalendar.load()
+    return CalendarDay.objects.calendar()
 
 
 def test_the_published_calendar_covers_2025_and_2026_but_not_2027():
@@ -55,7 +55,7 @@ class TestAYearThePackageDoesNotCover:
     def test_entered_holidays_and_make_up_days_are_used(self, db):
         CalendarDay.objects.create(day=D(2027, 1, 1), kind=CalendarDay.Kind.HOLIDAY, name="元旦")
         CalendarDay.objects.create(day=D(2027, 1, 9), kind=CalendarDay.Kind.WORKDAY, name="调休")
-        calendar = WorkingCalendar.load()
+        calendar = CalendarDay.objects.calendar()
         # 29, 30, 31 Dec; 4–8 Jan; Saturday 9 Jan (make-up); 11 Jan
         assert calendar.add_working_days(D(2026, 12, 28), 10) == D(2027, 1, 11)
         assert calendar.add_working_days(D(2026, 12, 28), 9) == D(2027, 1, 9)
@@ -64,9 +64,11 @@ class TestAYearThePackageDoesNotCover:
 
     def test_an_entered_holiday_moves_the_deadline(self, db):
         CalendarDay.objects.create(day=D(2027, 1, 1), kind=CalendarDay.Kind.HOLIDAY, name="元旦")
-        assert WorkingCalendar.load().add_working_days(D(2026, 12, 28), 10) == D(2027, 1, 12)
+        assert CalendarDay.objects.calendar().add_working_days(D(2026, 12, 28), 10) == D(
+            2027, 1, 12
+        )
 
 
 def test_an_entry_for_a_covered_year_corrects_the_package(db):
     CalendarDay.objects.create(day=D(2025, 10, 9), kind=CalendarDay.Kind.HOLIDAY, name="更正")
-    assert not WorkingCalendar.load().is_working_day(D(2025, 10, 9))
+    assert not CalendarDay.objects.calendar().is_working_day(D(2025, 10, 9))

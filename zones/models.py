@@ -107,6 +107,18 @@ class Enterprise(models.Model):
     contact_person = models.CharField(_("contact person"), max_length=50, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    created_in_zone = models.ForeignKey(
+        Zone,
+        verbose_name=_("created in zone"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "The zone whose officer added the enterprise: it keeps the details while the "
+            "enterprise has no project."
+        ),
+    )
 
     class Meta:
         verbose_name = _("enterprise")

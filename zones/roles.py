@@ -1,7 +1,8 @@
-"""What each zone role may do, as Django permission names.
+"""What each zone role may do, as Django permission names: the table of roles.
 
-Roles are held per zone, so the permissions hold per zone too: ``ZoneRoleBackend``
-grants a permission on a project only through a role in that project's zone.
+Roles are held per zone, so the permissions hold per zone too: ``approvals.permissions``
+(the one home of every access rule) grants a permission on a project only through a role in
+that project's zone, or the leader's when one follows the project.
 """
 
 from .models import Role
@@ -15,6 +16,7 @@ _READ = {
     "approvals.view_approvalitem",
     "approvals.view_approvaltype",
     "approvals.view_itemstatuschange",
+    "approvals.view_itemmodechange",
     "approvals.view_stagerequest",
     "approvals.view_requestattachment",
 }

@@ -2,16 +2,56 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+
 from django.contrib import admin
-from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.utils import formats
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
-from zones.models import ZoneRole
-from zones.roles import CASEWORK_ROLES
+from ..display import local_time
 
-from .. import workflow
+
+class SafeAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget looks the submitted value up again when a refused form is
+    drawn once more; a value that is no key at all (10,000 digits) then raised, a 500. Values
+    the related key cannot hold are dropped before that lookup: the field error says why."""
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        key = remote.model._meta.get_field(getattr(remote, "field_name", None) or "pk")
+        usable = []
+        for raw in value:
+            try:
+                key.to_python(raw)
+                key.get_prep_value(key.to_python(raw))
+            except (ValidationError, ValueError, TypeError, OverflowError):
+                continue
+            usable.append(raw)
+        return super().optgroups(name, usable, attr)
+
+
+class SafeAutocomplete:
+    """A ModelAdmin or inline mixin: its ``autocomplete_fields`` use ``SafeAutocompleteSelect``."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def person(user) -> str:
+    """A person as readers see them: by name, never linked (only administrators open users)."""
+    return str(user) if user is not None else "—"
 
 
 class ReadOnlyRecordInline(admin.TabularInline):
@@ -22,13 +62,21 @@ class ReadOnlyRecordInline(admin.TabularInline):
     class Media:
         css = {"all": ["approvals/admin.css"]}
 
-    fields = ("at", "transition_label", "source", "target", "by", "comment")
+    fields = ("at_local", "transition_label", "source", "target", "by_name", "comment")
     readonly_fields = fields
     can_delete = False
 
+    @admin.display(description=_("at"))
+    def at_local(self, obj) -> str:
+        return local_time(obj.at)
+
     @admin.display(description=_("transition"))
     def transition_label(self, obj) -> str:
-        return workflow.transition_label(self.parent_model, obj.transition)
+        return self.parent_model.transition_label(obj.transition)
+
+    @admin.display(description=_("by"))
+    def by_name(self, obj) -> str:
+        return person(obj.by)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("by")
@@ -43,36 +91,96 @@ class ReadOnlyRecordInline(admin.TabularInline):
         return False
 
 
-def people_with_role(user, *roles: str):
-    """Users holding one of ``roles`` in the zones where ``user`` does casework (all zones for
-    a superuser): the choices for a project's officer or leader."""
-    held = ZoneRole.objects.filter(role__in=roles)
-    if not user.is_superuser:
-        held = held.filter(zone__in=ZoneRole.objects.zone_ids(user, *CASEWORK_ROLES))
-    # One condition on the same role row: a leader here who is an officer elsewhere is no officer here.
-    return get_user_model().objects.filter(pk__in=held.values("user_id"))
+class LabelledHistory(HistoricalRecordContextHelper):
+    """Field history as people read it: choices by their label, yes/no, local times, names."""
+
+    #: Changed on every save; the history row's own time says when.
+    hidden_fields = frozenset({"updated_at"})
+
+    def context_for_delta_changes(self, delta):
+        shown = [c for c in delta.changes if c.field not in self.hidden_fields]
+        return super().context_for_delta_changes(dataclasses.replace(delta, changes=shown))
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if value is None or value == "":
+            return "—"
+        if field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        if isinstance(field, models.BooleanField):
+            return gettext("Yes") if value else gettext("No")
+        if isinstance(value, dt.datetime):
+            return local_time(value)
+        if isinstance(value, dt.date):
+            return formats.date_format(value, "Y-m-d")
+        return super().prepare_delta_change_value(change, value)
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
-    """Field history to read. The per-version page can save an old version, protected stage
-    or status included, so it is closed to everyone; the list shows what changed."""
+    """Field history to read, scoped exactly like the change page. The per-version page can
+    save an old version, protected stage or status included, so it is closed to everyone."""
 
     object_history_list_template = "admin/approvals/history_list.html"
 
+    def history_view(self, request, object_id, extra_context=None):
+        # django-simple-history falls back to the latest history row when the object is
+        # outside get_queryset and then asks the object-blind has_view_permission: a page of
+        # another zone's project. Ask what the change page asks first.
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         raise PermissionDenied
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return LabelledHistory(self.model, historical_record)
+
+
+class TransitionFilter(admin.SimpleListFilter):
+    """The transitions of the record's machine, by their labels."""
+
+    title = _("transition")
+    parameter_name = "transition"
+
+    def lookups(self, request, model_admin):
+        return model_admin.subject_model.transition_choices()
+
+    def queryset(self, request, queryset):
+        return queryset.filter(transition=self.value()) if self.value() else queryset
 
 
 class ReadOnlyRecordAdmin(admin.ModelAdmin):
     """The audit records: readable, never writable through the admin."""
 
-    list_display = ("at", "subject", "transition_label", "source", "target", "by", "comment")
-    list_filter = ("target", "transition")
+    list_display = ("at_local", "subject", "transition_label", "source", "target", "by", "comment")
+    list_filter = ("target", TransitionFilter)
     date_hierarchy = "at"
+    fields = (
+        "at_local",
+        "subject_link",
+        "transition_label",
+        "source",
+        "target",
+        "by_name",
+        "comment",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("by"))
+    def by_name(self, obj) -> str:
+        return person(obj.by)
+
+    @admin.display(description=_("at"), ordering="at")
+    def at_local(self, obj) -> str:
+        return local_time(obj.at)
 
     @admin.display(description=_("transition"))
     def transition_label(self, obj) -> str:
-        return workflow.transition_label(self.subject_model, obj.transition)
+        return self.subject_model.transition_label(obj.transition)
 
     def has_add_permission(self, request) -> bool:
         return False

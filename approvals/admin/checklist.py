@@ -2,18 +2,83 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .. import jobs, permissions, workflow
 from ..checklist import Colour, ColourBounds, colour_bounds
-from ..models import ApprovalItem, ApprovalType, CalendarDay, ItemStatusChange
+from ..display import local_time
+from ..models import (
+    ApprovalItem,
+    ApprovalType,
+    CalendarDay,
+    ItemModeChange,
+    ItemStatusChange,
+    JobKind,
+    Mode,
+)
 from ..transition_admin import TransitionAdminMixin
-from ..workdays import WorkingCalendar
-from .base import HistoryAdmin, ReadOnlyRecordInline
+from .base import HistoryAdmin, ReadOnlyRecordInline, person
+
+
+class ApprovalItemForm(forms.ModelForm):
+    """An item's editable facts. A change of its mode goes through ``workflow.item_set_mode``
+    (recorded, with a reason for 不涉及 and 统一服务); the other fields save as usual."""
+
+    mode_reason = forms.CharField(
+        label=_("reason for the mode"),
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(attrs={"size": 16}),
+        help_text=_("Required when marking an item not applicable or served by the zone."),
+    )
+
+    class Meta:
+        model = ApprovalItem
+        fields = ("mode", "extended", "document_number", "officer", "notes")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        officer = self.fields.get("officer")
+        if officer is not None and self.instance.project_id:
+            people = permissions.officer_choices({self.instance.project.zone_id})
+            if self.instance.officer_id:  # someone who has left the role since stays selectable
+                people = people | people.model.objects.filter(pk=self.instance.officer_id)
+            officer.queryset = people.distinct()
+
+    def clean(self):
+        cleaned = super().clean()
+        mode = cleaned.get("mode")
+        if "mode" in self.changed_data and workflow.mode_reason_missing(
+            mode, cleaned.get("mode_reason", "")
+        ):
+            self.add_error(
+                "mode_reason",
+                gettext("A reason is required to mark an item “%(mode)s”.")
+                % {"mode": Mode(mode).label},
+            )
+        return cleaned
+
+
+def save_item(request, form: ApprovalItemForm) -> None:
+    """Save an item form: its mode through the recorded service, the rest as it is."""
+    item = form.instance
+    if "mode" in form.changed_data:
+        new_mode = item.mode
+        item.mode = form.initial["mode"]
+        if set(form.changed_data) - {"mode", "mode_reason"}:
+            item.save()
+        workflow.item_set_mode(
+            item, new_mode, by=request.user, reason=form.cleaned_data.get("mode_reason", "")
+        )
+    elif set(form.changed_data) - {"mode_reason"}:
+        item.save()
 
 
 class ColourFilter(admin.SimpleListFilter):
@@ -35,7 +100,7 @@ class ApprovalItemChangeList(ChangeList):
     def get_results(self, request) -> None:
         super().get_results(request)
         today = timezone.localdate()
-        calendar = WorkingCalendar.load()
+        calendar = CalendarDay.objects.calendar()
         bounds = ColourBounds.on(today, calendar)
         for item in self.result_list:
             item.colour_now = bounds.colour(item)
@@ -47,6 +112,54 @@ class ApprovalItemChangeList(ChangeList):
 class ItemStatusChangeInline(ReadOnlyRecordInline):
     model = ItemStatusChange
     verbose_name_plural = _("status history")
+
+
+class ItemModeChangeInline(admin.TabularInline):
+    model = ItemModeChange
+    verbose_name_plural = _("mode history")
+    extra = 0
+    can_delete = False
+    fields = ("at_local", "source", "target", "why", "by_name")
+    readonly_fields = fields
+
+    @admin.display(description=_("at"))
+    def at_local(self, obj: ItemModeChange) -> str:
+        return local_time(obj.at)
+
+    @admin.display(description=_("reason"))
+    def why(self, obj: ItemModeChange) -> str:
+        return obj.why
+
+    @admin.display(description=_("by"))
+    def by_name(self, obj: ItemModeChange) -> str:
+        return person(obj.by)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+def recount_notice(model_admin, request) -> None:
+    """While the worker recounts deadlines, pages that show them say so, with its progress."""
+    job = jobs.unfinished(JobKind.RECOUNT_DEADLINES)
+    if job is None:
+        return
+    if job.total:
+        text = gettext(
+            "The holiday calendar changed: the worker is recounting the deadlines (%(done)d of "
+            "%(total)d). Reload the page to see the new ones."
+        ) % {"done": job.done, "total": job.total}
+    else:
+        text = gettext(
+            "The holiday calendar changed: the deadlines are being recounted by the worker. "
+            "Reload the page in a moment to see the new ones."
+        )
+    model_admin.message_user(request, text, messages.INFO)
 
 
 @admin.register(ApprovalItem)
@@ -84,9 +197,10 @@ class ApprovalItemAdmin(TransitionAdminMixin, HistoryAdmin):
     )
     list_select_related = ("project__zone", "approval_type")
     fields = (
-        "project",
+        "project_link",
         "approval_type",
         "mode",
+        "mode_reason",
         "status",
         "accepted_on",
         "is_provisional",
@@ -99,8 +213,9 @@ class ApprovalItemAdmin(TransitionAdminMixin, HistoryAdmin):
         "officer",
         "notes",
     )
+    form = ApprovalItemForm
     readonly_fields = (
-        "project",
+        "project_link",
         "approval_type",
         "status",
         "accepted_on",
@@ -110,7 +225,12 @@ class ApprovalItemAdmin(TransitionAdminMixin, HistoryAdmin):
         "approved_on",
         "outcome_reason",
     )
-    inlines = [ItemStatusChangeInline]
+    inlines = [ItemStatusChangeInline, ItemModeChangeInline]
+
+    @admin.display(description=_("project"))
+    def project_link(self, obj: ApprovalItem) -> str:
+        url = reverse("admin:approvals_project_change", args=[obj.project_id])
+        return format_html('<a href="{}">{}</a>', url, obj.project)
 
     @admin.display(description=_("zone"), ordering="project__zone__name")
     def zone(self, obj: ApprovalItem):
@@ -136,7 +256,11 @@ class ApprovalItemAdmin(TransitionAdminMixin, HistoryAdmin):
     def get_changelist(self, request, **kwargs):
         return ApprovalItemChangeList
 
+    def save_model(self, request, obj, form, change) -> None:
+        save_item(request, form)
+
     def changelist_view(self, request, extra_context=None):
+        recount_notice(self, request)
         uncovered = (
             self.get_queryset(request)
             .running()
@@ -169,7 +293,7 @@ class ApprovalItemAdmin(TransitionAdminMixin, HistoryAdmin):
     def has_change_permission(self, request, obj: ApprovalItem | None = None) -> bool:
         if obj is None:
             return super().has_change_permission(request)
-        return request.user.has_perm("approvals.change_approvalitem", obj)
+        return permissions.may_edit_item(request.user, obj)
 
 
 @admin.register(ApprovalType)
@@ -198,8 +322,32 @@ class CalendarDayAdmin(admin.ModelAdmin):
     list_filter = ("kind",)
     date_hierarchy = "day"
 
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        self._recounting(request)
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        self._recounting(request)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for day in queryset:  # one signal each, so that the recount is queued
+            day.delete()
+        self._recounting(request)
+
+    def _recounting(self, request) -> None:
+        self.message_user(
+            request,
+            gettext(
+                "The deadlines counted across this day are being recounted by the worker; the "
+                "items list shows the progress."
+            ),
+            messages.INFO,
+        )
+
     def changelist_view(self, request, extra_context=None):
-        calendar = WorkingCalendar.load()
+        recount_notice(self, request)
+        calendar = CalendarDay.objects.calendar()
         year = timezone.localdate().year
         for later in (year, year + 1):
             if not calendar.covers(later):

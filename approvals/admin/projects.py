@@ -14,11 +14,8 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from zones.models import Role, Zone, ZoneRole
-from zones.roles import CASEWORK_ROLES
-
-from .. import workflow
-from ..checklist import checklist_generate
+from .. import permissions, workflow
+from ..checklist import checklist_generate, settled_by_mode
 from ..forms import TransitionForm, form_errors
 from ..models import (
     MILESTONE_STAGES,
@@ -30,7 +27,8 @@ from ..models import (
     StageRequest,
     TransitionRefused,
 )
-from .base import HistoryAdmin, ReadOnlyRecordInline, people_with_role
+from .base import HistoryAdmin, ReadOnlyRecordInline, SafeAutocomplete
+from .checklist import ApprovalItemForm, save_item
 from .requests import evidence_display
 
 
@@ -49,11 +47,13 @@ class MilestoneInline(admin.TabularInline):
 
 class ApprovalItemInline(admin.TabularInline):
     model = ApprovalItem
+    form = ApprovalItemForm
     extra = 0
     can_delete = False  # an item that does not apply is marked 不涉及, keeping its record
     fields = (
         "approval_type",
         "mode",
+        "mode_reason",
         "status",
         "accepted_on",
         "deadline",
@@ -78,16 +78,11 @@ class ApprovalItemInline(admin.TabularInline):
         return format_html('<a href="{}">{}</a>', url, gettext("Open"))
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("approval_type", "officer")
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "officer":
-            kwargs["queryset"] = people_with_role(request.user, *CASEWORK_ROLES)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return super().get_queryset(request).select_related("approval_type", "officer", "project")
 
 
 @admin.register(Project)
-class ProjectAdmin(HistoryAdmin):
+class ProjectAdmin(SafeAutocomplete, HistoryAdmin):
     class Media:
         css = {"all": ["approvals/admin.css"]}
 
@@ -115,6 +110,7 @@ class ProjectAdmin(HistoryAdmin):
     )
     search_fields = ("name", "code", "enterprise__name")
     list_select_related = ("zone", "enterprise", "officer")
+    autocomplete_fields = ("enterprise",)  # a select of every enterprise grows without end
     readonly_fields = (
         "stage",
         "start_blockers",
@@ -202,9 +198,11 @@ class ProjectAdmin(HistoryAdmin):
             ),
         )
 
-    @admin.display(description=_("request pending"), boolean=True, ordering="has_pending_request")
-    def awaiting_decision(self, obj: Project) -> bool:
-        return obj.has_pending_request
+    @admin.display(description=_("request pending"), ordering="has_pending_request", empty_value="")
+    def awaiting_decision(self, obj: Project) -> str | None:
+        if not obj.has_pending_request:
+            return None  # blank: nothing is wrong with a project nobody asked anything for
+        return format_html('<span class="awaiting">{}</span>', gettext("awaiting decision"))
 
     def get_queryset(self, request: HttpRequest):
         pending = StageRequest.objects.pending().filter(project=OuterRef("pk"))
@@ -223,24 +221,44 @@ class ProjectAdmin(HistoryAdmin):
         obj._changed_by = request.user  # the record of its creation names who created it
         super().save_model(request, obj, form, change)
 
+    def save_formset(self, request, form, formset, change) -> None:
+        if formset.model is not ApprovalItem:
+            return super().save_formset(request, form, formset, change)
+        # Like formset.save(), which the change message reads, but each item through save_item:
+        # a change of mode is a recorded act, not a field write.
+        formset.new_objects, formset.deleted_objects, formset.changed_objects = [], [], []
+        for item_form in formset.initial_forms:
+            if item_form.has_changed():
+                save_item(request, item_form)
+                formset.changed_objects.append((item_form.instance, item_form.changed_data))
+        return None
+
     def has_change_permission(self, request: HttpRequest, obj: Project | None = None) -> bool:
         if obj is None:
             return super().has_change_permission(request)
-        return request.user.has_perm("approvals.change_project", obj)
+        return permissions.may_edit(request.user, obj)
 
-    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
-        user = request.user
-        if not user.is_superuser:
-            if db_field.name == "zone":
-                kwargs["queryset"] = Zone.objects.filter(
-                    pk__in=ZoneRole.objects.zone_ids(user, *CASEWORK_ROLES)
-                )
-                kwargs["required"] = True
-        if db_field.name == "officer":
-            kwargs["queryset"] = people_with_role(user, *CASEWORK_ROLES)
-        elif db_field.name == "leader":
-            kwargs["queryset"] = people_with_role(user, Role.LEADER)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def has_generate_permission(self, request: HttpRequest) -> bool:
+        return permissions.may_generate_somewhere(request.user)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        fields = form.base_fields
+        zones = permissions.choice_zones(request.user, obj)
+        if "zone" in fields:
+            fields["zone"].queryset = permissions.casework_zones(request.user)
+            fields["zone"].required = not permissions.is_administrator(request.user)
+        for name, choices in (
+            ("officer", permissions.officer_choices),
+            ("leader", permissions.leader_choices),
+        ):
+            if name in fields:
+                people = choices(zones)
+                current = getattr(obj, f"{name}_id", None)
+                if current:  # someone who has left the role since stays selectable
+                    people = people | people.model.objects.filter(pk=current)
+                fields[name].queryset = people.distinct()
+        return form
 
     # --- the checklist --------------------------------------------------------------------
 
@@ -267,8 +285,8 @@ class ProjectAdmin(HistoryAdmin):
         extra_context = extra_context or {}
         if project is not None:
             user = request.user
-            extra_context["can_generate_checklist"] = user.has_perm(
-                "approvals.add_approvalitem", project
+            extra_context["can_generate_checklist"] = permissions.may_generate_checklist(
+                user, project
             )
             extra_context["transition_options"] = [
                 (option, TransitionForm(evidence=option.evidence, prefix=option.name))
@@ -279,19 +297,20 @@ class ProjectAdmin(HistoryAdmin):
             pending = project.stage_requests.pending().select_related("requested_by").first()
             extra_context["pending_request"] = pending
             if pending is not None:
+                pending.project = project
                 extra_context["pending_evidence"] = evidence_display(pending)
-                extra_context["may_decide_pending"] = (
-                    pending.requested_by_id != user.pk and project.may_decide(user)
-                )
-                extra_context["may_cancel_pending"] = pending.requested_by_id == user.pk
+                extra_context["may_decide_pending"] = permissions.may_decide(user, pending)
+                extra_context["may_cancel_pending"] = permissions.may_cancel(user, pending)
+                if pending.transition == "mark_ready":
+                    extra_context["settled_by_mode"] = settled_by_mode(project)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def request_view(self, request: HttpRequest, object_id: str, name: str):
         """An officer asks for a stage change; a supervisor decides it on the request page."""
         project = self.get_object(request, object_id)
-        if project is None or name not in workflow.transition_names(Project):
+        if project is None or name not in Project.transition_names():
             raise Http404
-        label = workflow.transition_label(Project, name)
+        label = Project.transition_label(name)
         form = TransitionForm(request.POST, evidence=workflow.evidence_names(name), prefix=name)
         if not form.is_valid():
             self.message_user(request, f"{label}: {form_errors(form)}", messages.ERROR)
@@ -319,8 +338,6 @@ class ProjectAdmin(HistoryAdmin):
         return HttpResponseRedirect(self._change_url(project))
 
     def _generate(self, request: HttpRequest, project: Project) -> str:
-        if not request.user.has_perm("approvals.add_approvalitem", project):
-            raise PermissionDenied
         result = checklist_generate(project=project, by=request.user)
         return ngettext(
             "“%(project)s”: %(count)d item added, %(kept)d kept as recorded.",
@@ -335,7 +352,7 @@ class ProjectAdmin(HistoryAdmin):
         self.message_user(request, self._generate(request, project), messages.SUCCESS)
         return HttpResponseRedirect(self._change_url(project))
 
-    @admin.action(description=_("Generate the approval checklist"))
+    @admin.action(description=_("Generate the approval checklist"), permissions=["generate"])
     def generate_checklists(self, request: HttpRequest, queryset) -> None:
         refused = 0
         for project in queryset:

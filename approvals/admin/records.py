@@ -1,12 +1,21 @@
-"""The audit records of stage and status changes: readable, never writable here."""
+"""The audit records of stage, status and mode changes: readable, never writable here."""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from ..models import ApprovalItem, ItemStatusChange, Project, StageChange
-from .base import ReadOnlyRecordAdmin
+from .. import permissions
+from ..display import local_time
+from ..models import ApprovalItem, ItemModeChange, ItemStatusChange, Project, StageChange
+from .base import ReadOnlyRecordAdmin, person
+
+
+def _link(url_name: str, obj) -> str:
+    # The record is visible only with its subject, so the subject's page always opens.
+    return format_html('<a href="{}">{}</a>', reverse(url_name, args=[obj.pk]), obj)
 
 
 @admin.register(StageChange)
@@ -15,14 +24,23 @@ class StageChangeAdmin(ReadOnlyRecordAdmin):
     search_fields = ("project__name", "project__code", "comment")
     list_select_related = ("project", "by", "request__project")
     list_display = (*ReadOnlyRecordAdmin.list_display, "request")
+    fields = (*ReadOnlyRecordAdmin.fields, "request_link")
+    readonly_fields = fields
 
     @admin.display(description=_("project"), ordering="project__name")
     def subject(self, obj: StageChange):
         return obj.project
 
+    @admin.display(description=_("project"))
+    def subject_link(self, obj: StageChange) -> str:
+        return _link("admin:approvals_project_change", obj.project)
+
+    @admin.display(description=_("stage request"))
+    def request_link(self, obj: StageChange) -> str:
+        return _link("admin:approvals_stagerequest_change", obj.request) if obj.request else "—"
+
     def get_queryset(self, request):
-        visible = Project.objects.visible_to(request.user)
-        return super().get_queryset(request).filter(project__in=visible)
+        return permissions.scope(super().get_queryset(request), request.user, path="project__")
 
 
 @admin.register(ItemStatusChange)
@@ -35,6 +53,48 @@ class ItemStatusChangeAdmin(ReadOnlyRecordAdmin):
     def subject(self, obj: ItemStatusChange):
         return obj.item
 
+    @admin.display(description=_("approval item"))
+    def subject_link(self, obj: ItemStatusChange) -> str:
+        return _link("admin:approvals_approvalitem_change", obj.item)
+
     def get_queryset(self, request):
-        visible = Project.objects.visible_to(request.user)
-        return super().get_queryset(request).filter(item__project__in=visible)
+        queryset = super().get_queryset(request)
+        return permissions.scope(queryset, request.user, path="item__project__")
+
+
+@admin.register(ItemModeChange)
+class ItemModeChangeAdmin(admin.ModelAdmin):
+    """Who marked which item 承诺 / 统一服务 / 不涉及, when and why."""
+
+    list_display = ("at_local", "item", "source", "target", "origin", "reason", "by_name")
+    list_filter = ("target", "origin")
+    search_fields = ("item__project__name", "item__approval_type__name", "reason")
+    list_select_related = ("item__project", "item__approval_type", "by")
+    date_hierarchy = "at"
+    fields = ("at_local", "item_link", "source", "target", "origin", "reason", "by_name")
+    readonly_fields = fields
+
+    @admin.display(description=_("at"), ordering="at")
+    def at_local(self, obj: ItemModeChange) -> str:
+        return local_time(obj.at)
+
+    @admin.display(description=_("approval item"))
+    def item_link(self, obj: ItemModeChange) -> str:
+        return _link("admin:approvals_approvalitem_change", obj.item)
+
+    @admin.display(description=_("by"))
+    def by_name(self, obj: ItemModeChange) -> str:
+        return person(obj.by)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return permissions.scope(queryset, request.user, path="item__project__")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

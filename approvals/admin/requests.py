@@ -8,15 +8,18 @@ from django.contrib import admin, messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from .. import workflow
-from ..forms import TransitionForm
+from .. import permissions, workflow
+from ..checklist import settled_by_mode
+from ..display import local_time
+from ..forms import TransitionForm, form_errors
 from ..models import Project, StageRequest, TransitionRefused
+from .base import person
 
 
 def evidence_display(stage_request: StageRequest) -> list[tuple[str, str]]:
@@ -45,9 +48,39 @@ class AwaitingFilter(admin.SimpleListFilter):
 
 
 class DecisionForm(forms.Form):
-    comment = forms.CharField(
-        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 60})
+    """A decision: approve or reject, and a comment, which a rejection needs (the officer must
+    know what to fix). For several requests at once the action says which, and the form only
+    takes the comment."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))]
     )
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+    )
+
+    def __init__(self, *args, approve: bool | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fixed = approve
+        if approve is not None:
+            del self.fields["decision"]
+
+    @property
+    def approve(self) -> bool:
+        if self.fixed is not None:
+            return self.fixed
+        return self.cleaned_data["decision"] == "approve"
+
+    def clean(self):
+        cleaned = super().clean()
+        if "decision" in self.fields and "decision" not in cleaned:
+            return cleaned  # the missing choice is reported on its field
+        if not self.approve and not (cleaned.get("comment") or "").strip():
+            self.add_error("comment", _("A rejection needs a reason: say what is to be fixed."))
+        return cleaned
 
 
 @admin.register(StageRequest)
@@ -76,20 +109,34 @@ class StageRequestAdmin(admin.ModelAdmin):
     date_hierarchy = "requested_at"
     actions = ["approve_selected", "reject_selected"]
     fields = (
-        "project",
+        "project_link",
         "requested_change",
         "evidence_list",
         "note",
         "attachment_links",
-        "requested_by",
+        "requested_by_name",
         "requested_at",
         "status",
-        "decided_by",
+        "decided_by_name",
         "decided_at",
         "decision_comment",
         "resulting_change",
     )
     readonly_fields = fields
+
+    @admin.display(description=_("project"))
+    def project_link(self, obj: StageRequest) -> str:
+        # Whoever sees the request sees its project: the link always opens.
+        url = reverse("admin:approvals_project_change", args=[obj.project_id])
+        return format_html('<a href="{}">{}</a>', url, obj.project)
+
+    @admin.display(description=_("requested by"))
+    def requested_by_name(self, obj: StageRequest) -> str:
+        return person(obj.requested_by)
+
+    @admin.display(description=_("decided by"))
+    def decided_by_name(self, obj: StageRequest) -> str:
+        return person(obj.decided_by)
 
     @admin.display(description=_("zone"), ordering="project__zone__name")
     def zone(self, obj: StageRequest):
@@ -125,7 +172,7 @@ class StageRequestAdmin(admin.ModelAdmin):
         change = obj.stage_changes.first()
         if change is None:
             return "—"
-        return f"{change.get_source_display()} → {change.get_target_display()}（{change.at:%Y-%m-%d %H:%M}）"
+        return f"{change.get_source_display()} → {change.get_target_display()}（{local_time(change.at)}）"
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
@@ -140,7 +187,7 @@ class StageRequestAdmin(admin.ModelAdmin):
         return False
 
     def has_decide_permission(self, request) -> bool:
-        return request.user.has_perm("approvals.decide_stagerequest")
+        return permissions.may_decide_somewhere(request.user)
 
     # --- deciding --------------------------------------------------------------------------
 
@@ -168,13 +215,12 @@ class StageRequestAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         stage_request = self.get_object(request, object_id)
         extra_context = extra_context or {}
+        if stage_request is not None and stage_request.transition == "mark_ready":
+            extra_context["settled_by_mode"] = settled_by_mode(stage_request.project)
         if stage_request is not None and stage_request.is_pending:
             user = request.user
-            extra_context["may_decide"] = (
-                stage_request.requested_by_id != user.pk and stage_request.project.may_decide(user)
-            )
-            extra_context["may_cancel"] = stage_request.requested_by_id == user.pk
-            extra_context["decision_form"] = DecisionForm()
+            extra_context["may_decide"] = permissions.may_decide(user, stage_request)
+            extra_context["may_cancel"] = permissions.may_cancel(user, stage_request)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _back(self, request: HttpRequest, stage_request: StageRequest) -> HttpResponseRedirect:
@@ -189,15 +235,17 @@ class StageRequestAdmin(admin.ModelAdmin):
         stage_request = self.get_object(request, object_id)
         if stage_request is None:
             raise Http404
-        approve = request.POST.get("decision") == "approve"
         form = DecisionForm(request.POST)
-        form.is_valid()
+        if not form.is_valid():
+            self.message_user(request, form_errors(form), messages.ERROR)
+            return self._back(request, stage_request)
+        approve = form.approve
         try:
             workflow.decide(
                 stage_request,
                 by=request.user,
                 approve=approve,
-                comment=form.cleaned_data.get("comment", ""),
+                comment=form.cleaned_data["comment"],
             )
         except TransitionRefused as refused:
             self.message_user(request, "；".join(refused.reasons), messages.ERROR)
@@ -245,14 +293,19 @@ class StageRequestAdmin(admin.ModelAdmin):
     # --- deciding several at once ------------------------------------------------------------
 
     def _decide_selected(self, request: HttpRequest, queryset, approve: bool):
-        if "apply" not in request.POST:
+        form = DecisionForm(request.POST if "apply" in request.POST else None, approve=approve)
+        if not form.is_bound or not form.is_valid():
+            requests = list(queryset.select_related("project", "requested_by"))
             context = {
                 **self.admin_site.each_context(request),
                 "title": _("Approve the selected requests")
                 if approve
                 else _("Reject the selected requests"),
-                "requests": queryset.select_related("project", "requested_by"),
-                "form": DecisionForm(),
+                "requests": [
+                    (r, settled_by_mode(r.project) if r.transition == "mark_ready" else None)
+                    for r in requests
+                ],
+                "form": form,
                 "action": request.POST["action"],
                 "opts": self.model._meta,
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
@@ -260,13 +313,11 @@ class StageRequestAdmin(admin.ModelAdmin):
             return TemplateResponse(
                 request, "admin/approvals/stagerequest/decide_selected.html", context
             )
-        form = DecisionForm(request.POST)
-        form.is_valid()
         decisions = workflow.decide_many(
             queryset.order_by("pk"),
             by=request.user,
             approve=approve,
-            comment=form.cleaned_data.get("comment", ""),
+            comment=form.cleaned_data["comment"],
         )
         done = [d for d in decisions if d.done]
         failed = [d for d in decisions if not d.done]
@@ -297,6 +348,6 @@ class StageRequestAdmin(admin.ModelAdmin):
 
 def awaiting_count(user) -> int | None:
     """For the admin index: how many requests wait for ``user``'s decision (None: not a decider)."""
-    if not (user.is_superuser or user.has_perm("approvals.decide_stagerequest")):
+    if not permissions.may_decide_somewhere(user):
         return None
     return StageRequest.objects.awaiting(user).count()

@@ -2,15 +2,19 @@
 
 from .calendar import CalendarDay
 from .checklist import (
+    MODES_NEEDING_REASON,
     SETTLED_MODES,
     ApprovalGroup,
     ApprovalItem,
     ApprovalType,
+    ItemModeChange,
     ItemStatus,
     ItemStatusChange,
     LimitUnit,
     Mode,
+    ModeOrigin,
 )
+from .job import Job, JobKind, JobStatus
 from .machine import RecordedMachine, TransitionRecord, TransitionRefused
 from .project import (
     FORWARD_STAGES,
@@ -23,11 +27,16 @@ from .project import (
     ProjectQuerySet,
     Stage,
     StageChange,
-    may_change_stage,
 )
 from .stage_request import RequestAttachment, RequestStatus, StageRequest
 
 __all__ = [
+    "Job",
+    "JobKind",
+    "JobStatus",
+    "MODES_NEEDING_REASON",
+    "ItemModeChange",
+    "ModeOrigin",
     "FORWARD_STAGES",
     "MILESTONE_STAGES",
     "NEXT_STAGE",
@@ -50,7 +59,6 @@ __all__ = [
     "StageChange",
     "TransitionRecord",
     "TransitionRefused",
-    "may_change_stage",
     "RequestAttachment",
     "RequestStatus",
     "StageRequest",

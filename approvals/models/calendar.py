@@ -3,6 +3,16 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..dates import validate_entered_date
+from ..workdays import WorkingCalendar
+
+
+class CalendarDayManager(models.Manager["CalendarDay"]):
+    def calendar(self) -> WorkingCalendar:
+        """The working-day calendar with the days entered here (one query)."""
+        rows = self.values_list("day", "kind")
+        return WorkingCalendar({day: kind == CalendarDay.Kind.WORKDAY for day, kind in rows})
+
 
 class CalendarDay(models.Model):
     """A day that differs from Monday–Friday: for years the published calendar does not cover
@@ -12,9 +22,11 @@ class CalendarDay(models.Model):
         HOLIDAY = "holiday", _("Holiday (day off)")
         WORKDAY = "workday", _("Make-up working day")
 
-    day = models.DateField(_("day"), unique=True)
+    day = models.DateField(_("day"), unique=True, validators=[validate_entered_date])
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=50, blank=True, help_text=_("e.g. 春节"))
+
+    objects = CalendarDayManager()
 
     class Meta:
         verbose_name = _("calendar day")

@@ -18,6 +18,10 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 from simple_history.models import HistoricalRecords
 
+from .. import permissions
+from ..dates import validate_entered_date, validate_not_future
+from ..workdays import WorkingCalendar, deadline_after
+from .calendar import CalendarDay
 from .machine import RecordedMachine, TransitionRecord, TransitionRefused, condition
 
 
@@ -30,6 +34,8 @@ class Mode(models.TextChoices):
 
 #: Modes that count as settled whatever the status: nothing is left to obtain before works.
 SETTLED_MODES = (Mode.COMMITMENT, Mode.UNIFIED, Mode.NOT_APPLICABLE)
+#: Modes a person sets only with a reason: they settle an item without any procedure.
+MODES_NEEDING_REASON = (Mode.NOT_APPLICABLE, Mode.UNIFIED)
 
 
 class ApprovalGroup(models.TextChoices):
@@ -117,9 +123,11 @@ class ApprovalItemQuerySet(models.QuerySet["ApprovalItem"]):
         return self.filter(mode=Mode.APPROVAL, status=ItemStatus.ACCEPTED)
 
     def visible_to(self, user) -> ApprovalItemQuerySet:
-        from .project import Project
+        return permissions.scope(self, user, permissions.VIEW, "project__")
 
-        return self.filter(project__in=Project.objects.visible_to(user))
+
+def _may_work(item: ApprovalItem, user) -> bool:
+    return permissions.may_work_item(user, item)
 
 
 @condition(_("Only an item handled by approval has a procedure; this one is settled by its mode."))
@@ -141,7 +149,6 @@ class ApprovalItem(RecordedMachine):
     """One approval one project needs: its mode, its procedure, and its deadline."""
 
     transition_record_relation = "status_changes"
-    transition_permission = "approvals.change_item_status"
 
     project = models.ForeignKey(
         "approvals.Project",
@@ -163,12 +170,18 @@ class ApprovalItem(RecordedMachine):
         default=ItemStatus.NOT_STARTED,
         protected=True,
     )
-    accepted_on = models.DateField(_("accepted on"), null=True, blank=True, editable=False)
+    accepted_on = models.DateField(
+        _("accepted on"), null=True, blank=True, editable=False, validators=[validate_not_future]
+    )
     is_provisional = models.BooleanField(
         _("accepted with documents missing (容缺受理)"), default=False, editable=False
     )
     supplement_due = models.DateField(
-        _("missing documents due"), null=True, blank=True, editable=False
+        _("missing documents due"),
+        null=True,
+        blank=True,
+        editable=False,
+        validators=[validate_entered_date],
     )
     extended = models.BooleanField(
         _("time limit extended"), default=False, help_text=_("The agency extended the time limit.")
@@ -181,7 +194,9 @@ class ApprovalItem(RecordedMachine):
         editable=False,
         help_text=_("Years the official calendar does not cover yet, without holidays entered."),
     )
-    approved_on = models.DateField(_("approved on"), null=True, blank=True, editable=False)
+    approved_on = models.DateField(
+        _("approved on"), null=True, blank=True, editable=False, validators=[validate_not_future]
+    )
     document_number = models.CharField(_("document number"), max_length=100, blank=True)
     outcome_reason = models.TextField(
         _("reason (refusal or withdrawal)"), blank=True, editable=False
@@ -225,6 +240,25 @@ class ApprovalItem(RecordedMachine):
     def is_settled(self) -> bool:
         return self.mode in SETTLED_MODES or self.status == ItemStatus.APPROVED
 
+    def may_transition(self, user) -> bool:
+        return permissions.may_work_item(user, self)
+
+    def compute_deadline(
+        self, calendar: WorkingCalendar | None = None
+    ) -> tuple[dt.date | None, set[int]]:
+        """The deadline of an accepted application, counted from the day after acceptance, and
+        the years it crossed that the calendar does not cover."""
+        kind = self.approval_type
+        if self.mode != Mode.APPROVAL or self.accepted_on is None or not kind.time_limit:
+            return None, set()
+        limit = kind.time_limit + ((kind.extension or 0) if self.extended else 0)
+        return deadline_after(
+            self.accepted_on,
+            limit,
+            working_days=kind.limit_unit == LimitUnit.WORKING_DAYS,
+            calendar=calendar or CalendarDay.objects.calendar(),
+        )
+
     # --- the status machine ---------------------------------------------------------------
 
     @transition(
@@ -232,7 +266,7 @@ class ApprovalItem(RecordedMachine):
         source=ItemStatus.NOT_STARTED,
         target=ItemStatus.PREPARING,
         conditions=[is_approval_mode],
-        permission=lambda item, user: item.may_transition(user),
+        permission=_may_work,
         custom={"label": _("Start preparing"), "evidence": ()},
     )
     def start_preparing(self, *, comment: str = "") -> None:
@@ -243,7 +277,7 @@ class ApprovalItem(RecordedMachine):
         source=ItemStatus.PREPARING,
         target=ItemStatus.ACCEPTED,
         conditions=[is_approval_mode],
-        permission=lambda item, user: item.may_transition(user),
+        permission=_may_work,
         custom={
             "label": _("Accepted by the agency"),
             "evidence": ("accepted_on", "is_provisional", "supplement_due"),
@@ -273,7 +307,7 @@ class ApprovalItem(RecordedMachine):
         source=ItemStatus.ACCEPTED,
         target=ItemStatus.APPROVED,
         conditions=[is_approval_mode],
-        permission=lambda item, user: item.may_transition(user),
+        permission=_may_work,
         custom={"label": _("Approved"), "evidence": ("approved_on", "document_number")},
     )
     def approve(
@@ -291,7 +325,7 @@ class ApprovalItem(RecordedMachine):
         field=status,
         source=ItemStatus.ACCEPTED,
         target=ItemStatus.REFUSED,
-        permission=lambda item, user: item.may_transition(user),
+        permission=_may_work,
         custom={"label": _("Refused"), "evidence": ("reason",)},
     )
     def refuse(self, *, reason: str = "", comment: str = "") -> None:
@@ -301,7 +335,7 @@ class ApprovalItem(RecordedMachine):
         field=status,
         source=[ItemStatus.PREPARING, ItemStatus.ACCEPTED],
         target=ItemStatus.WITHDRAWN,
-        permission=lambda item, user: item.may_transition(user),
+        permission=_may_work,
         custom={"label": _("Application withdrawn"), "evidence": ("reason",)},
     )
     def withdraw(self, *, reason: str = "", comment: str = "") -> None:
@@ -312,7 +346,7 @@ class ApprovalItem(RecordedMachine):
         source=[ItemStatus.REFUSED, ItemStatus.WITHDRAWN],
         target=ItemStatus.PREPARING,
         conditions=[is_approval_mode],
-        permission=lambda item, user: item.may_transition(user),
+        permission=_may_work,
         custom={"label": _("Apply again"), "evidence": ()},
     )
     def reapply(self, *, comment: str = "") -> None:
@@ -321,9 +355,7 @@ class ApprovalItem(RecordedMachine):
         self.outcome_reason = ""
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        from ..workdays import item_deadline
-
-        self.deadline, uncovered = item_deadline(self)
+        self.deadline, uncovered = self.compute_deadline()
         self.deadline_uncovered_years = ",".join(str(y) for y in sorted(uncovered))
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {
@@ -360,3 +392,56 @@ class ItemStatusChange(TransitionRecord):
 
     def __str__(self) -> str:
         return f"{self.item}: {self.get_source_display() or '—'} → {self.get_target_display()}"
+
+
+class ModeOrigin(models.TextChoices):
+    PERSON = "person", _("Set by hand")
+    CATALOGUE = "catalogue", _("Catalogue default")
+    IMPORT = "import", _("Imported")
+
+
+class ItemModeChange(models.Model):
+    """One change of an item's mode (审批 / 承诺 / 统一服务 / 不涉及). A mode other than approval
+    settles the item without a procedure, so the supervisor who decides on 具备开工条件 reads
+    who set it, when, and why. Written once, never edited."""
+
+    item = models.ForeignKey(
+        ApprovalItem,
+        verbose_name=_("approval item"),
+        on_delete=models.CASCADE,
+        related_name="mode_changes",
+    )
+    source = models.CharField(
+        _("from mode"),
+        max_length=20,
+        choices=Mode.choices,
+        blank=True,
+        help_text=_("Empty when the item was added."),
+    )
+    target = models.CharField(_("to mode"), max_length=20, choices=Mode.choices)
+    origin = models.CharField(
+        _("origin"), max_length=20, choices=ModeOrigin.choices, default=ModeOrigin.PERSON
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("mode change")
+        verbose_name_plural = _("mode changes")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.get_source_display() or '—'} → {self.get_target_display()}"
+
+    @property
+    def why(self) -> str:
+        """The reason given, or where the mode came from when nobody gave one."""
+        return self.reason or str(self.get_origin_display())

@@ -10,8 +10,15 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMFieldMixin
+from django_fsm import (
+    ANY_OTHER_STATE,
+    ANY_STATE,
+    ConcurrentTransitionMixin,
+    FSMFieldMixin,
+    Transition,
+)
 
 
 class TransitionRefused(Exception):
@@ -69,7 +76,6 @@ class RecordedMachine(ConcurrentTransitionMixin, models.Model):
     """
 
     transition_record_relation: str = ""
-    transition_permission: str = ""
 
     class Meta:
         abstract = True
@@ -80,13 +86,66 @@ class RecordedMachine(ConcurrentTransitionMixin, models.Model):
         self._changed_by = None
         self._record_extra: dict[str, Any] = {}  # e.g. the stage request a change came from
 
+    # --- what django-fsm declares, read through its public API --------------------------------
+
     @classmethod
     def state_field(cls) -> FSMFieldMixin:
         return next(f for f in cls._meta.fields if isinstance(f, FSMFieldMixin))
 
+    @classmethod
+    def transitions(cls) -> list[Transition]:
+        """Every declared (source, transition) pair, in declaration order."""
+        return list(cls.state_field().get_all_transitions(cls))
+
+    @classmethod
+    def transition_names(cls) -> list[str]:
+        """Each transition once, in the order the model declares them."""
+        return list(dict.fromkeys(t.name for t in cls.transitions()))
+
+    @classmethod
+    def transition_spec(cls, name: str) -> dict[str, Any]:
+        """What a transition declares in ``custom``: its label and the evidence it needs."""
+        spec = next((t.custom for t in cls.transitions() if t.name == name), None)
+        if spec is None:
+            raise ValueError(f"{name!r} is not a transition of {cls.__name__}")
+        return spec
+
+    @classmethod
+    def transition_label(cls, name: str) -> str:
+        if not name:
+            return gettext("Created")
+        try:
+            return str(cls.transition_spec(name)["label"])
+        except ValueError:
+            return name
+
+    @classmethod
+    def transition_choices(cls) -> list[tuple[str, str]]:
+        return [(name, cls.transition_label(name)) for name in cls.transition_names()]
+
+    @classmethod
+    def state_label(cls, value: str) -> str:
+        return str(dict(cls.state_field().flatchoices).get(value, value))
+
+    @property
+    def state(self) -> str:
+        return getattr(self, self.state_field().name)
+
+    def current_transition(self, name: str) -> Transition | None:
+        """The declaration of ``name`` that applies from the current state, as django-fsm
+        picks it: the exact source first, then ``*``, then ``+``."""
+        declared = {t.source: t for t in self.transitions() if t.name == name}
+        if not declared:
+            raise ValueError(f"{name!r} is not a transition of {type(self).__name__}")
+        for source in (self.state, ANY_STATE, ANY_OTHER_STATE):
+            if source in declared:
+                return declared[source]
+        return None
+
     def may_transition(self, user) -> bool:
-        """Checked against the object itself, so a role in another zone does not count."""
-        return user.has_perm(self.transition_permission, self)
+        """Whether ``user`` may run this machine's transitions directly; each machine names its
+        rule in ``approvals.permissions``, and a machine that names none allows nobody."""
+        return False
 
     def clean_fields(self, exclude=None) -> None:
         # Django re-assigns every cleaned field; the protected state would refuse that, and

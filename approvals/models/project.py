@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Case, CharField, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
@@ -19,10 +20,11 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, FSMField, transition
 from simple_history.models import HistoricalRecords
 
-from zones.models import Enterprise, Zone, ZoneRole
-from zones.roles import CASEWORK_ROLES, ZONE_WIDE_ROLES
+from zones.models import Enterprise, Zone
 
-from ..project_code import CodeGeneration, code_generation, validate_project_code
+from .. import permissions
+from ..dates import validate_entered_date, validate_not_future
+from ..project_code import CodeGeneration, ProjectCodeField, code_generation, is_project_code
 from .machine import RecordedMachine, TransitionRecord, TransitionRefused, condition
 
 
@@ -53,16 +55,14 @@ MILESTONE_STAGES = FORWARD_STAGES[1:]
 NEXT_STAGE = dict(zip(FORWARD_STAGES, FORWARD_STAGES[1:], strict=False))
 
 
+#: Amounts (investment, output, land) are never negative.
+NOT_NEGATIVE = MinValueValidator(0)
+
+
 class Authorisation(models.TextChoices):
     FILING = "filing", _("Filing (备案)")
     APPROVAL = "approval", _("Approval (核准)")
     GOVERNMENT = "government", _("Government-funded (审批)")
-
-
-def may_change_stage(project: Project, user) -> bool:
-    """Nobody runs a stage change directly: it runs when a supervisor approves a request
-    (``workflow.decide``), which checks who may decide instead."""
-    return False
 
 
 @condition(_("The investor (enterprise) is not recorded."))
@@ -104,26 +104,15 @@ def _stage_to_resume(project: Project, **evidence: Any) -> str:
 
 def transition_choices() -> list[tuple[str, str]]:
     """The project's stage changes with their labels, for fields that name one."""
-    labels: dict[str, str] = {}
-    for change in Project.state_field().get_all_transitions(Project):
-        labels.setdefault(change.name, change.custom["label"])
-    return list(labels.items())
+    return Project.transition_choices()
 
 
 class ProjectQuerySet(models.QuerySet["Project"]):
     def visible_to(self, user) -> ProjectQuerySet:
-        """Officers, supervisors and statisticians see their zones; leaders the projects they follow."""
-        if user.is_superuser:
-            return self
-        if not user.is_active:
-            return self.none()
-        zones = ZoneRole.objects.zone_ids(user, *ZONE_WIDE_ROLES)
-        return self.filter(Q(zone_id__in=zones) | Q(leader=user) | Q(officer=user))
+        return permissions.scope(self, user, permissions.VIEW)
 
     def editable_by(self, user) -> ProjectQuerySet:
-        if user.is_superuser:
-            return self
-        return self.filter(zone_id__in=ZoneRole.objects.zone_ids(user, *CASEWORK_ROLES))
+        return permissions.scope(self, user, permissions.EDIT)
 
     def with_next_milestone(self) -> ProjectQuerySet:
         """The stage a project heads for next and the planned date of reaching it, in one query."""
@@ -147,13 +136,12 @@ class ProjectQuerySet(models.QuerySet["Project"]):
 class Project(RecordedMachine):
     transition_record_relation = "stage_changes"
 
-    code = models.CharField(
+    code = ProjectCodeField(
         _("project code"),
         max_length=24,
         unique=True,
         null=True,  # empty until issued; NULLs do not collide under the unique constraint
         blank=True,
-        validators=[validate_project_code],
         help_text=_("24 characters, e.g. 2509-140602-89-05-864976; leave empty until issued."),
     )
     name = models.CharField(_("project name"), max_length=200)
@@ -177,7 +165,12 @@ class Project(RecordedMachine):
     industry = models.CharField(_("industry"), max_length=50, blank=True)
     content = models.TextField(_("construction content and scale"), blank=True)
     total_investment = models.DecimalField(
-        _("total investment (10k yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
+        _("total investment (10k yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[NOT_NEGATIVE],
     )
     expected_annual_output = models.DecimalField(
         _("expected annual output (10k yuan)"),
@@ -185,6 +178,7 @@ class Project(RecordedMachine):
         decimal_places=2,
         null=True,
         blank=True,
+        validators=[NOT_NEGATIVE],
     )
     actual_annual_output = models.DecimalField(
         _("actual annual output (10k yuan)"),
@@ -192,10 +186,16 @@ class Project(RecordedMachine):
         decimal_places=2,
         null=True,
         blank=True,
+        validators=[NOT_NEGATIVE],
         editable=False,  # evidence of reaching capacity: written by that transition only
     )
     land_area_mu = models.DecimalField(
-        _("land area (mu)"), max_digits=12, decimal_places=2, null=True, blank=True
+        _("land area (mu)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[NOT_NEGATIVE],
     )
     authorisation = models.CharField(
         _("authorisation"),
@@ -242,7 +242,9 @@ class Project(RecordedMachine):
     suspension_reason = models.TextField(_("reason for suspension"), blank=True, editable=False)
     withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True, editable=False)
     progress = models.TextField(_("progress"), blank=True)
-    progress_as_of = models.DateField(_("progress as of"), null=True, blank=True)
+    progress_as_of = models.DateField(
+        _("progress as of"), null=True, blank=True, validators=[validate_not_future]
+    )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -276,13 +278,7 @@ class Project(RecordedMachine):
         return self.total_investment / Decimal(10000)
 
     def may_transition(self, user) -> bool:
-        return may_change_stage(self, user)
-
-    def may_request(self, user) -> bool:
-        return user.has_perm("approvals.request_stage_change", self)
-
-    def may_decide(self, user) -> bool:
-        return user.has_perm("approvals.decide_stagerequest", self)
+        return permissions.may_run_stage_transition(self, user)
 
     def start_blockers(self):
         """The checklist items that keep this project from being ready to start works."""
@@ -290,7 +286,8 @@ class Project(RecordedMachine):
 
     @property
     def code_generation(self) -> CodeGeneration | None:
-        return code_generation(self.code) if self.code else None
+        """None while the code is empty, or not a valid one (a rejected form is redrawn with it)."""
+        return code_generation(self.code) if is_project_code(self.code) else None
 
     # --- the stage machine ---------------------------------------------------------------
     # Bodies only validate evidence and keep it in memory; save() writes it after the stage
@@ -301,7 +298,7 @@ class Project(RecordedMachine):
         source=Stage.RESERVE,
         target=Stage.SIGNED,
         conditions=[has_enterprise],
-        permission=may_change_stage,
+        permission=permissions.may_run_stage_transition,
         custom={"label": _("Sign the agreement"), "evidence": ("agreement_date",)},
     )
     def sign(self, *, agreement_date: dt.date | None = None, comment: str = "") -> None:
@@ -312,7 +309,7 @@ class Project(RecordedMachine):
         source=Stage.SIGNED,
         target=Stage.READY,
         conditions=[has_checklist, start_approvals_settled],
-        permission=may_change_stage,
+        permission=permissions.may_run_stage_transition,
         custom={"label": _("Mark ready to start works"), "evidence": ()},
     )
     def mark_ready(self, *, comment: str = "") -> None:
@@ -322,7 +319,7 @@ class Project(RecordedMachine):
         field=stage,
         source=Stage.READY,
         target=Stage.UNDER_CONSTRUCTION,
-        permission=may_change_stage,
+        permission=permissions.may_run_stage_transition,
         custom={"label": _("Start works"), "evidence": ("start_date",)},
     )
     def start_works(self, *, start_date: dt.date | None = None, comment: str = "") -> None:
@@ -332,7 +329,7 @@ class Project(RecordedMachine):
         field=stage,
         source=Stage.UNDER_CONSTRUCTION,
         target=Stage.IN_PRODUCTION,
-        permission=may_change_stage,
+        permission=permissions.may_run_stage_transition,
         custom={"label": _("Start production"), "evidence": ("production_date",)},
     )
     def start_production(
@@ -345,7 +342,7 @@ class Project(RecordedMachine):
         source=Stage.IN_PRODUCTION,
         target=Stage.AT_CAPACITY,
         conditions=[has_expected_output],
-        permission=may_change_stage,
+        permission=permissions.may_run_stage_transition,
         custom={
             "label": _("Reach design capacity"),
             "evidence": ("capacity_date", "actual_annual_output"),
@@ -367,7 +364,7 @@ class Project(RecordedMachine):
         field=stage,
         source=OPEN_STAGES,
         target=Stage.SUSPENDED,
-        permission=may_change_stage,
+        permission=permissions.may_run_stage_transition,
         custom={"label": _("Suspend"), "evidence": ("reason",)},
     )
     def suspend(self, *, reason: str = "", comment: str = "") -> None:
@@ -379,7 +376,7 @@ class Project(RecordedMachine):
         source=Stage.SUSPENDED,
         target=GET_STATE(_stage_to_resume, states=OPEN_STAGES),
         conditions=[has_stage_to_resume],
-        permission=may_change_stage,
+        permission=permissions.may_run_stage_transition,
         custom={"label": _("Resume"), "evidence": ()},
     )
     def resume(self, *, comment: str = "") -> None:
@@ -389,7 +386,7 @@ class Project(RecordedMachine):
         field=stage,
         source=[*OPEN_STAGES, Stage.SUSPENDED],
         target=Stage.WITHDRAWN,
-        permission=may_change_stage,
+        permission=permissions.may_run_stage_transition,
         custom={"label": _("Withdraw"), "evidence": ("reason",)},
     )
     def withdraw(self, *, reason: str = "", comment: str = "") -> None:
@@ -428,13 +425,17 @@ class Milestone(models.Model):
     stage = models.CharField(
         _("stage"), max_length=20, choices=[(s.value, s.label) for s in MILESTONE_STAGES]
     )
-    planned_date = models.DateField(_("planned date"), null=True, blank=True)
+    planned_date = models.DateField(
+        _("planned date"), null=True, blank=True, validators=[validate_entered_date]
+    )
     planned_month_only = models.BooleanField(
         _("planned by month only"),
         default=False,
         help_text=_("The plan named only a month; it is due at the end of that month."),
     )
-    actual_date = models.DateField(_("actual date"), null=True, blank=True)
+    actual_date = models.DateField(
+        _("actual date"), null=True, blank=True, validators=[validate_not_future]
+    )
 
     class Meta:
         verbose_name = _("milestone")

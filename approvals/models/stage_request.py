@@ -10,7 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .project import transition_choices
+from .. import permissions
+from ..evidence import stored_name
+from .project import Project, transition_choices
 
 
 class RequestStatus(models.TextChoices):
@@ -25,18 +27,11 @@ class StageRequestQuerySet(models.QuerySet["StageRequest"]):
         return self.filter(status=RequestStatus.PENDING)
 
     def visible_to(self, user) -> StageRequestQuerySet:
-        from .project import Project
-
-        return self.filter(project__in=Project.objects.visible_to(user))
+        return permissions.scope(self, user, permissions.VIEW, "project__")
 
     def awaiting(self, user) -> StageRequestQuerySet:
-        """Pending requests ``user`` may decide: in zones it supervises, asked by someone else."""
-        from zones.models import Role, ZoneRole
-
-        mine = self.pending().exclude(requested_by=user)
-        if user.is_superuser:
-            return mine
-        return mine.filter(project__zone__in=ZoneRole.objects.zone_ids(user, Role.SUPERVISOR))
+        """Pending requests ``user`` may decide."""
+        return permissions.decidable(self.pending(), user)
 
 
 class StageRequest(models.Model):
@@ -95,10 +90,7 @@ class StageRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        from ..workflow import transition_label
-        from .project import Project
-
-        return f"{self.project} · {transition_label(Project, self.transition)}"
+        return f"{self.project} · {Project.transition_label(self.transition)}"
 
     @property
     def is_pending(self) -> bool:
@@ -106,7 +98,7 @@ class StageRequest(models.Model):
 
 
 def attachment_path(attachment: RequestAttachment, filename: str) -> str:
-    return f"stage-requests/{timezone.now():%Y/%m}/{filename}"
+    return f"stage-requests/{timezone.now():%Y/%m}/{stored_name(filename)}"
 
 
 class RequestAttachment(models.Model):

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from approvals import permissions
 from approvals.checklist import checklist_generate
 from approvals.dates import parse_partial_date
 from approvals.models import Project, Stage
@@ -42,9 +43,13 @@ class Command(BaseCommand):
         zones_created = self._zones()
         people = self._people()
         projects_created = self._projects(people)
-        # Checklists for the signed projects, so that the demo shows what blocks their start.
-        for project in Project.objects.filter(stage=Stage.SIGNED, zone__isnull=False):
-            checklist_generate(project=project)
+        # Checklists for the signed projects, so that the demo shows what blocks their start;
+        # generated in the name of a demo person who may do it.
+        by = people.get("admin") or people.get("officer")
+        if by is not None:
+            signed = Project.objects.filter(stage=Stage.SIGNED, zone__isnull=False)
+            for project in permissions.scope(signed, by, permissions.GENERATE):
+                checklist_generate(project=project, by=by)
         self.stdout.write(
             f"seed_demo: {zones_created} zones and {projects_created} projects created "
             f"({Zone.objects.count()} zones, {Project.objects.count()} projects in total)."
@@ -66,38 +71,46 @@ class Command(BaseCommand):
         return created
 
     def _people(self) -> dict[str, object]:
+        """The demo users, created when missing and never touched when present: an existing
+        user keeps its password (``./desk run`` seeds at every start). With DEBUG off no user
+        gets the published default password."""
         password = os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
         User = get_user_model()
-        people = {}
-        admin, _ = User.objects.get_or_create(
-            username="admin",
-            defaults={"is_staff": True, "is_superuser": True, "first_name": "管理员"},
-        )
-        self._set_password(admin, password)
-        for username, display_name, role, zone_names in DEMO_PEOPLE:
-            user, _ = User.objects.get_or_create(
-                username=username, defaults={"is_staff": True, "first_name": display_name}
+        usernames = ["admin", *(username for username, *_ in DEMO_PEOPLE)]
+        people = {u.username: u for u in User.objects.filter(username__in=usernames)}
+        if not settings.DEBUG and password == DEFAULT_DEMO_PASSWORD:
+            missing = [u for u in usernames if u not in people]
+            if missing:
+                self.stdout.write(
+                    "seed_demo: DEBUG is off and DEMO_PASSWORD is not set: demo users not "
+                    f"created ({', '.join(missing)})."
+                )
+            return people
+        if "admin" not in people:
+            people["admin"] = User.objects.create_superuser(
+                username="admin", email="", password=password, first_name="管理员"
             )
-            self._set_password(user, password)
+            self.stdout.write("seed_demo: created the demo user admin.")
+        for username, display_name, role, zone_names in DEMO_PEOPLE:
+            if username in people:
+                continue
+            user = User.objects.create_user(
+                username=username, password=password, is_staff=True, first_name=display_name
+            )
             zones = (
                 Zone.objects.filter(city="晋中市")
                 if zone_names is None
                 else Zone.objects.filter(name__in=zone_names)
             )
-            for zone in zones:
-                ZoneRole.objects.get_or_create(user=user, zone=zone, role=role)
+            ZoneRole.objects.bulk_create(ZoneRole(user=user, zone=z, role=role) for z in zones)
             people[username] = user
+            self.stdout.write(f"seed_demo: created the demo user {username}.")
         return people
 
-    @staticmethod
-    def _set_password(user, password: str) -> None:
-        if not user.check_password(password):
-            user.set_password(password)
-            user.save(update_fields=["password"])
-
     def _projects(self, people: dict[str, object]) -> int:
-        officer_zones = ZoneRole.objects.zone_ids(people["officer"], Role.OFFICER)
-        leader_zones = ZoneRole.objects.zone_ids(people["leader"], Role.LEADER)
+        officer, leader = people.get("officer"), people.get("leader")
+        officer_zones = ZoneRole.objects.zone_ids(officer, Role.OFFICER) if officer else set()
+        leader_zones = ZoneRole.objects.zone_ids(leader, Role.LEADER) if leader else set()
         created = 0
         for row in read_csv("seed_projects.csv"):
             zone = Zone.objects.get(name=row["zone"]) if row["zone"] else None
@@ -120,8 +133,8 @@ class Command(BaseCommand):
                 stage=Stage(row["stage"]),
                 progress=notes,
                 progress_as_of=as_of[0] if as_of else None,
-                officer=people["officer"] if zone and zone.pk in officer_zones else None,
-                leader=people["leader"] if zone and zone.pk in leader_zones else None,
+                officer=officer if zone and zone.pk in officer_zones else None,
+                leader=leader if zone and zone.pk in leader_zones else None,
             )
             created += 1
         return created

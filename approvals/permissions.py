@@ -1,0 +1,294 @@
+"""Who may do what, per object: the one home of every access rule.
+
+A person holds roles per zone (``zones.roles`` lists what each role may do). Its roles *for a
+project* are the zone-wide roles (officer, supervisor, statistician) it holds in the project's
+zone, plus the leader's when it follows the project (包联领导). A row of a project (an approval
+item, a stage request, a record) follows its project. Services, admin pages and the Django
+permission backend all ask here; none of them decides on its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.backends import BaseBackend
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from zones.models import Enterprise, Role, Zone, ZoneRole
+from zones.roles import CASEWORK_ROLES, ROLE_PERMISSIONS, ZONE_WIDE_ROLES
+
+VIEW = "approvals.view_project"
+EDIT = "approvals.change_project"
+REQUEST = "approvals.request_stage_change"
+DECIDE = "approvals.decide_stagerequest"
+GENERATE = "approvals.add_approvalitem"
+EDIT_ITEM = "approvals.change_approvalitem"
+WORK_ITEM = "approvals.change_item_status"
+#: Shared by every zone: what a role may do with them holds wherever the role is held.
+REFERENCE_DATA = frozenset({"approvals.ApprovalType", "approvals.CalendarDay"})
+
+
+def _active(user) -> bool:
+    return bool(user and user.is_active and not user.is_anonymous)
+
+
+def is_administrator(user) -> bool:
+    """The one ``is_superuser`` shortcut: administrators see and keep everything."""
+    return _active(user) and user.is_superuser
+
+
+def _zone_roles(user) -> set[tuple[int, str]]:
+    """(zone id, role) pairs, read once per user object (a request's user lives one request)."""
+    if not _active(user):
+        return set()
+    if not hasattr(user, "_zone_roles_cache"):
+        user._zone_roles_cache = set(
+            ZoneRole.objects.filter(user=user).values_list("zone_id", "role")
+        )
+    return user._zone_roles_cache
+
+
+def _granting(perm: str) -> set[str]:
+    return {role for role, perms in ROLE_PERMISSIONS.items() if perm in perms}
+
+
+def zone_ids(user, perm: str) -> set[int]:
+    """The zones where ``user`` holds a zone-wide role that grants ``perm``."""
+    granting = _granting(perm) & set(ZONE_WIDE_ROLES)
+    return {zone for zone, role in _zone_roles(user) if role in granting}
+
+
+def project_of(obj: Any):
+    """The project a row belongs to (the object itself when it is one)."""
+    if hasattr(obj, "leader_id") and hasattr(obj, "zone_id"):
+        return obj
+    for attribute in ("project", "item", "request"):
+        related = getattr(obj, attribute, None)
+        if related is not None:
+            return project_of(related)
+    return None
+
+
+def roles_for(user, project) -> set[str]:
+    """The roles ``user`` holds for ``project``: zone-wide ones in its zone, and the leader's
+    when it follows the project."""
+    held = {
+        role
+        for zone, role in _zone_roles(user)
+        if zone == project.zone_id and role in ZONE_WIDE_ROLES
+    }
+    if _active(user) and project.leader_id == user.pk:
+        held.add(Role.LEADER)
+    return held
+
+
+def granted(user, obj: Any = None) -> set[str]:
+    """The permissions ``user`` has on ``obj``, or anywhere when ``obj`` is None."""
+    if not _active(user):
+        return set()
+    if obj is None:
+        roles = {role for _, role in _zone_roles(user)}
+    elif isinstance(obj, Enterprise):
+        return _enterprise_permissions(user, obj)
+    elif isinstance(obj, Zone):
+        roles = {role for zone, role in _zone_roles(user) if zone == obj.pk}
+    elif (project := project_of(obj)) is not None:
+        roles = roles_for(user, project)
+    elif hasattr(obj, "zone_id"):  # a row of a zone (a role held there)
+        roles = {role for zone, role in _zone_roles(user) if zone == obj.zone_id}
+    elif obj._meta.label in REFERENCE_DATA:
+        roles = {role for _, role in _zone_roles(user)}
+    else:  # anything else belongs to nobody's zone: administrators only
+        roles = set()
+    perms: set[str] = set()
+    for role in roles:
+        perms |= ROLE_PERMISSIONS[role]
+    return perms
+
+
+def has(user, perm: str, obj: Any = None) -> bool:
+    return is_administrator(user) or perm in granted(user, obj)
+
+
+def scope(queryset: QuerySet, user, perm: str = VIEW, path: str = "") -> QuerySet:
+    """``queryset`` narrowed to the rows whose project grants ``user`` ``perm``; ``path`` leads
+    from the row to its project (``"project__"`` for an item, ``""`` for a project)."""
+    if is_administrator(user):
+        return queryset
+    if not _active(user):
+        return queryset.none()
+    allowed = Q(**{f"{path}zone_id__in": zone_ids(user, perm)})
+    if perm in ROLE_PERMISSIONS[Role.LEADER]:
+        allowed |= Q(**{f"{path}leader": user})
+    return queryset.filter(allowed)
+
+
+def zones_seen(queryset: QuerySet, user, path: str = "pk") -> QuerySet:
+    """Zones (or rows of zones, through ``path``) where ``user`` holds any role."""
+    if is_administrator(user):
+        return queryset
+    return queryset.filter(**{f"{path}__in": {zone for zone, _ in _zone_roles(user)}})
+
+
+def casework_zones(user) -> QuerySet[Zone]:
+    """Zones where ``user`` may edit cases: where it may add projects or enterprises."""
+    zones = Zone.objects.all()
+    return zones if is_administrator(user) else zones.filter(pk__in=zone_ids(user, EDIT))
+
+
+# --- projects and their rows ---------------------------------------------------------------
+
+
+def may_see(user, obj: Any) -> bool:
+    return has(user, VIEW, obj)
+
+
+def may_edit(user, obj: Any) -> bool:
+    return has(user, EDIT, obj)
+
+
+def may_edit_enterprise(user, enterprise) -> bool:
+    return has(user, "zones.change_enterprise", enterprise)
+
+
+def may_request(user, project) -> bool:
+    return has(user, REQUEST, project)
+
+
+def may_run_stage_transition(project, user) -> bool:
+    """Nobody moves a stage directly: it moves when a supervisor approves a request."""
+    return False
+
+
+def may_decide(user, stage_request) -> bool:
+    """A supervisor of the project's zone, and never on its own request (four eyes)."""
+    if stage_request.requested_by_id == getattr(user, "pk", None):
+        return False
+    return has(user, DECIDE, stage_request.project)
+
+
+def decidable(requests: QuerySet, user) -> QuerySet:
+    """``may_decide`` as a query over stage requests."""
+    others = requests.exclude(requested_by=user) if _active(user) else requests.none()
+    return scope(others, user, DECIDE, "project__")
+
+
+def may_decide_somewhere(user) -> bool:
+    """For lists and the admin index: is ``user`` a decider anywhere at all?"""
+    return has(user, DECIDE)
+
+
+def may_cancel(user, stage_request) -> bool:
+    """Only the person who asked, while it still sees the project."""
+    return stage_request.requested_by_id == getattr(user, "pk", None) and may_see(
+        user, stage_request.project
+    )
+
+
+def may_generate_checklist(user, project) -> bool:
+    return has(user, GENERATE, project)
+
+
+def may_generate_somewhere(user) -> bool:
+    return has(user, GENERATE)
+
+
+def may_edit_item(user, item) -> bool:
+    return has(user, EDIT_ITEM, item)
+
+
+def may_work_item(user, item) -> bool:
+    """Change an item's status or mode (the officer's daily work on the checklist)."""
+    return has(user, WORK_ITEM, item)
+
+
+def _people_holding(zone_ids_: set[int] | None, roles: tuple[str, ...]) -> QuerySet:
+    """Active users holding one of ``roles`` in one of these zones (None: any zone). The role and
+    the zone are one condition on one row: a leader here who is an officer elsewhere is no
+    officer here."""
+    from django.contrib.auth import get_user_model
+
+    held = ZoneRole.objects.filter(role__in=roles)
+    if zone_ids_ is not None:
+        held = held.filter(zone_id__in=zone_ids_)
+    return get_user_model().objects.filter(pk__in=held.values("user_id"), is_active=True)
+
+
+def officer_choices(zone_ids_: set[int] | None) -> QuerySet:
+    """Who may be a project's officer or an item's 经办人: officers and supervisors there."""
+    return _people_holding(zone_ids_, CASEWORK_ROLES)
+
+
+def leader_choices(zone_ids_: set[int] | None) -> QuerySet:
+    return _people_holding(zone_ids_, (Role.LEADER,))
+
+
+def choice_zones(user, project=None) -> set[int] | None:
+    """The zones whose people are offered on a form: the project's own zone, or, for a new
+    project, the zones where ``user`` does casework (None: every zone, for administrators)."""
+    if project is not None and project.zone_id is not None:
+        return {project.zone_id}
+    if is_administrator(user):
+        return None
+    return zone_ids(user, EDIT)
+
+
+# --- enterprises ---------------------------------------------------------------------------
+# Shared reference data (a company may invest in several zones): name and credit code are for
+# all staff, so that an officer finds an existing enterprise instead of adding a duplicate;
+# contacts are for those who see one of its projects; editing for those who may edit one of
+# them, or, while it has none, for the zone whose officer created it (guide section 11).
+
+
+def _enterprise_q(user, perm: str) -> Q:
+    from .models import Project
+
+    projects = scope(Project.objects.filter(enterprise=OuterRef("pk")), user, perm)
+    any_project = Project.objects.filter(enterprise=OuterRef("pk"))
+    return Q(Exists(projects)) | (
+        ~Q(Exists(any_project)) & Q(created_in_zone__in=zone_ids(user, perm))
+    )
+
+
+def enterprises(queryset: QuerySet, user, perm: str = VIEW) -> QuerySet:
+    """Enterprises whose details ``user`` may see (``VIEW``) or edit (``EDIT``)."""
+    if is_administrator(user):
+        return queryset
+    if not _active(user):
+        return queryset.none()
+    return queryset.filter(_enterprise_q(user, perm))
+
+
+def with_contacts_visible(queryset: QuerySet, user) -> QuerySet:
+    """Annotates ``contacts_visible``: whether ``user`` may read the row's contact details."""
+    from django.db.models import BooleanField, Value
+
+    if is_administrator(user):
+        return queryset.annotate(contacts_visible=Value(True, output_field=BooleanField()))
+    if not _active(user):
+        return queryset.annotate(contacts_visible=Value(False, output_field=BooleanField()))
+    return queryset.annotate(contacts_visible=_enterprise_q(user, VIEW))
+
+
+def _enterprise_permissions(user, enterprise) -> set[str]:
+    one = Enterprise.objects.filter(pk=enterprise.pk)
+    perms = set()
+    if enterprises(one, user, VIEW).exists():
+        perms.add("zones.view_enterprise")
+    if enterprises(one, user, EDIT).exists():
+        perms.add("zones.change_enterprise")
+    return perms
+
+
+class ZoneRoleBackend(BaseBackend):
+    """Django's permission questions, answered by the rules above."""
+
+    def get_group_permissions(self, user_obj, obj=None) -> set[str]:
+        return granted(user_obj, obj)
+
+    def has_perm(self, user_obj, perm: str, obj=None) -> bool:
+        return perm in granted(user_obj, obj)
+
+    def has_module_perms(self, user_obj, app_label: str) -> bool:
+        prefix = f"{app_label}."
+        return any(p.startswith(prefix) for p in granted(user_obj))

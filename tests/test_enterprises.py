@@ -1,0 +1,172 @@
+"""Enterprises are shared reference data (guide section 11): name and credit code for all staff,
+contact details for those who see one of its projects, editing for those who may edit one of
+them, or, while it has no project, for the zone whose officer created it."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from approvals import permissions
+from zones.models import Enterprise
+
+from .factories import EnterpriseFactory, ProjectFactory
+
+LIST = reverse("admin:zones_enterprise_changelist")
+ADD = reverse("admin:zones_enterprise_add")
+
+
+def change_url(enterprise) -> str:
+    return reverse("admin:zones_enterprise_change", args=[enterprise.pk])
+
+
+def edit(client, enterprise, **changes):
+    data = {
+        "name": enterprise.name,
+        "credit_code": enterprise.credit_code,
+        "contact_person": enterprise.contact_person,
+        "contact_phone": enterprise.contact_phone,
+        "notes": enterprise.notes,
+        **changes,
+    }
+    return client.post(change_url(enterprise), data)
+
+
+@pytest.fixture
+def theirs(other_project):
+    """An enterprise whose only project is in 祁县, with contacts."""
+    enterprise = other_project.enterprise
+    Enterprise.objects.filter(pk=enterprise.pk).update(
+        contact_person="祁县联系人", contact_phone="13512345678", credit_code="91140700MA0TEST01"
+    )
+    enterprise.refresh_from_db()
+    return enterprise
+
+
+@pytest.fixture
+def ours(project):
+    Enterprise.objects.filter(pk=project.enterprise_id).update(
+        contact_person="晋中联系人", contact_phone="13698765432"
+    )
+    return Enterprise.objects.get(pk=project.enterprise_id)
+
+
+class TestEditing:
+    def test_an_officer_cannot_edit_another_zones_enterprise(self, as_user, alice, theirs):
+        client = as_user(alice)
+        assert client.get(change_url(theirs)).status_code == 302
+        response = edit(client, theirs, contact_phone="13000000000")
+        assert response.status_code in (302, 403)
+        theirs.refresh_from_db()
+        assert theirs.contact_phone == "13512345678"
+
+    def test_an_officer_edits_the_enterprise_of_a_project_of_its_zone(self, as_user, alice, ours):
+        response = edit(as_user(alice), ours, contact_phone="13011112222")
+        assert response.status_code == 302
+        ours.refresh_from_db()
+        assert ours.contact_phone == "13011112222"
+
+    def test_an_enterprise_with_projects_in_both_zones_is_editable_from_either(
+        self, as_user, alice, charlie, theirs, zone
+    ):
+        ProjectFactory(zone=zone, enterprise=theirs)
+        assert edit(as_user(alice), theirs, contact_person="甲").status_code == 302
+        assert edit(as_user(charlie), theirs, contact_person="乙").status_code == 302
+        theirs.refresh_from_db()
+        assert theirs.contact_person == "乙"
+
+    def test_leaders_and_statisticians_edit_none(self, as_user, lily, stan, ours):
+        for person in (lily, stan):
+            response = edit(as_user(person), ours, contact_phone="13000000000")
+            assert response.status_code in (302, 403)
+        ours.refresh_from_db()
+        assert ours.contact_phone == "13698765432"
+
+
+class TestAnEnterpriseWithoutProjects:
+    def test_it_belongs_to_the_zone_whose_officer_created_it(
+        self, as_user, alice, bob, charlie, zone
+    ):
+        response = as_user(alice).post(
+            ADD,
+            {"name": "晋中新设投资有限公司", "contact_person": "王", "created_in_zone": zone.pk},
+        )
+        assert response.status_code == 302
+        created = Enterprise.objects.get(name="晋中新设投资有限公司")
+        assert created.created_in_zone == zone
+        assert edit(as_user(bob), created, contact_person="钱").status_code == 302
+        assert edit(as_user(charlie), created, contact_person="孙").status_code in (302, 403)
+        created.refresh_from_db()
+        assert created.contact_person == "钱"
+
+    def test_an_officer_can_only_name_its_own_zones(self, as_user, alice, other_zone):
+        response = as_user(alice).post(
+            ADD, {"name": "冒名投资有限公司", "created_in_zone": other_zone.pk}
+        )
+        assert response.status_code == 200  # the form again, with the error on the zone
+        assert not Enterprise.objects.filter(name="冒名投资有限公司").exists()
+
+    def test_once_it_has_a_project_the_projects_zone_decides(
+        self, as_user, alice, charlie, zone, other_zone
+    ):
+        enterprise = EnterpriseFactory(created_in_zone=zone, contact_person="原")
+        ProjectFactory(zone=other_zone, enterprise=enterprise)
+        assert edit(as_user(alice), enterprise, contact_person="晋中改").status_code in (302, 403)
+        assert edit(as_user(charlie), enterprise, contact_person="祁县改").status_code == 302
+        enterprise.refresh_from_db()
+        assert enterprise.contact_person == "祁县改"
+
+
+class TestTheList:
+    def test_names_and_credit_codes_are_for_all_staff_contacts_are_not(
+        self, as_user, stan, lily, theirs, ours
+    ):
+        for person in (stan, lily):
+            page = as_user(person).get(LIST).content.decode()
+            assert theirs.name in page and "91140700MA0TEST01" in page
+            assert "祁县联系人" not in page and "13512345678" not in page
+
+    def test_a_statistician_reads_the_contacts_of_its_zones_enterprises(self, as_user, stan, ours):
+        page = as_user(stan).get(LIST).content.decode()
+        assert "晋中联系人" in page
+
+    def test_a_leader_reads_the_contacts_of_the_projects_it_follows_only(
+        self, as_user, lily, ours, project
+    ):
+        assert "晋中联系人" not in as_user(lily).get(LIST).content.decode()
+        project.leader = lily
+        project.save()
+        assert "晋中联系人" in as_user(lily).get(LIST).content.decode()
+
+    def test_only_enterprises_one_may_open_are_linked(self, as_user, alice, theirs, ours):
+        page = as_user(alice).get(LIST).content.decode()
+        assert change_url(ours) in page
+        assert change_url(theirs) not in page
+
+    def test_the_list_runs_the_same_queries_for_5_enterprises_as_for_50(
+        self, as_user, alice, zone, other_zone
+    ):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        client = as_user(alice)
+
+        def queries_with(count: int) -> int:
+            for n in range(count):
+                ProjectFactory(zone=zone if n % 2 else other_zone)
+            with CaptureQueriesContext(connection) as queries:
+                client.get(LIST)
+            return len(queries)
+
+        assert queries_with(5) == queries_with(45)
+
+
+def test_the_rule_and_the_query_agree(alice, stan, lily, charlie, theirs, ours):
+    for person in (alice, stan, lily, charlie):
+        by_query = set(
+            permissions.enterprises(Enterprise.objects.all(), person).values_list("pk", flat=True)
+        )
+        by_object = {
+            e.pk for e in Enterprise.objects.all() if person.has_perm("zones.view_enterprise", e)
+        }
+        assert by_query == by_object, person
