@@ -187,3 +187,24 @@ class TestWhatTheSupervisorReads:
         )
         url = reverse("admin:approvals_stagerequest_change", args=[pending.pk])
         assert 'id="settled-by-mode"' not in as_user(bob).get(url).content.decode()
+
+
+def test_the_mode_change_list_runs_the_same_queries_for_few_rows_as_for_many(
+    as_user, alice, bob, zone
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = as_user(bob)
+    url = reverse("admin:approvals_itemmodechange_changelist")
+
+    def queries_with(projects: int) -> int:
+        for _ in range(projects):
+            project = ProjectFactory(zone=zone)
+            checklist_generate(project=project, by=alice)  # 21 rows each
+            workflow.item_set_mode(item(project, "HP05"), Mode.UNIFIED, by=alice, reason="园区")
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    assert queries_with(1) == queries_with(8)

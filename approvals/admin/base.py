@@ -54,32 +54,10 @@ def person(user) -> str:
     return str(user) if user is not None else "—"
 
 
-class ReadOnlyRecordInline(admin.TabularInline):
-    """Transition records shown under their object: never added, changed or deleted here."""
+class NeverWritten:
+    """Records: shown, never added, changed or deleted through the admin."""
 
-    extra = 0
-
-    class Media:
-        css = {"all": ["approvals/admin.css"]}
-
-    fields = ("at_local", "transition_label", "source", "target", "by_name", "comment")
-    readonly_fields = fields
-    can_delete = False
-
-    @admin.display(description=_("at"))
-    def at_local(self, obj) -> str:
-        return local_time(obj.at)
-
-    @admin.display(description=_("transition"))
-    def transition_label(self, obj) -> str:
-        return self.parent_model.transition_label(obj.transition)
-
-    @admin.display(description=_("by"))
-    def by_name(self, obj) -> str:
-        return person(obj.by)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("by")
+    can_delete = False  # for inlines
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -89,6 +67,42 @@ class ReadOnlyRecordInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class WhoAndWhen:
+    """The columns of a ``Record``: when (in Beijing time) and who, by name."""
+
+    @admin.display(description=_("at"), ordering="at")
+    def at_local(self, obj) -> str:
+        return local_time(obj.at)
+
+    @admin.display(description=_("by"))
+    def by_name(self, obj) -> str:
+        return person(obj.by)
+
+
+class RecordInline(NeverWritten, WhoAndWhen, admin.TabularInline):
+    """Records listed under their subject, with the person read in the same query. (Not for
+    ModelAdmins: a queryset with select_related makes the changelist skip list_select_related.)"""
+
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
+
+
+class ReadOnlyRecordInline(RecordInline):
+    """Transition records shown under their object."""
+
+    class Media:
+        css = {"all": ["approvals/admin.css"]}
+
+    fields = ("at_local", "transition_label", "source", "target", "by_name", "comment")
+    readonly_fields = fields
+
+    @admin.display(description=_("transition"))
+    def transition_label(self, obj) -> str:
+        return self.parent_model.transition_label(obj.transition)
 
 
 class LabelledHistory(HistoricalRecordContextHelper):
@@ -153,8 +167,8 @@ class TransitionFilter(admin.SimpleListFilter):
         return queryset.filter(transition=self.value()) if self.value() else queryset
 
 
-class ReadOnlyRecordAdmin(admin.ModelAdmin):
-    """The audit records: readable, never writable through the admin."""
+class ReadOnlyRecordAdmin(NeverWritten, WhoAndWhen, admin.ModelAdmin):
+    """The audit records of transitions: readable, never writable through the admin."""
 
     list_display = ("at_local", "subject", "transition_label", "source", "target", "by", "comment")
     list_filter = ("target", TransitionFilter)
@@ -170,23 +184,6 @@ class ReadOnlyRecordAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
 
-    @admin.display(description=_("by"))
-    def by_name(self, obj) -> str:
-        return person(obj.by)
-
-    @admin.display(description=_("at"), ordering="at")
-    def at_local(self, obj) -> str:
-        return local_time(obj.at)
-
     @admin.display(description=_("transition"))
     def transition_label(self, obj) -> str:
         return self.subject_model.transition_label(obj.transition)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import jobs, permissions, workflow
 from ..checklist import Colour, ColourBounds, colour_bounds
-from ..display import local_time
 from ..models import (
     ApprovalItem,
     ApprovalType,
@@ -24,7 +23,7 @@ from ..models import (
     Mode,
 )
 from ..transition_admin import TransitionAdminMixin
-from .base import HistoryAdmin, ReadOnlyRecordInline, person
+from .base import HistoryAdmin, ReadOnlyRecordInline, RecordInline
 
 
 class ApprovalItemForm(forms.ModelForm):
@@ -114,34 +113,15 @@ class ItemStatusChangeInline(ReadOnlyRecordInline):
     verbose_name_plural = _("status history")
 
 
-class ItemModeChangeInline(admin.TabularInline):
+class ItemModeChangeInline(RecordInline):
     model = ItemModeChange
     verbose_name_plural = _("mode history")
-    extra = 0
-    can_delete = False
     fields = ("at_local", "source", "target", "why", "by_name")
     readonly_fields = fields
-
-    @admin.display(description=_("at"))
-    def at_local(self, obj: ItemModeChange) -> str:
-        return local_time(obj.at)
 
     @admin.display(description=_("reason"))
     def why(self, obj: ItemModeChange) -> str:
         return obj.why
-
-    @admin.display(description=_("by"))
-    def by_name(self, obj: ItemModeChange) -> str:
-        return person(obj.by)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("by")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 def recount_notice(model_admin, request) -> None:

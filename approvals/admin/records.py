@@ -8,9 +8,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .. import permissions
-from ..display import local_time
 from ..models import ApprovalItem, ItemModeChange, ItemStatusChange, Project, StageChange
-from .base import ReadOnlyRecordAdmin, person
+from .base import NeverWritten, ReadOnlyRecordAdmin, WhoAndWhen
 
 
 def _link(url_name: str, obj) -> str:
@@ -63,7 +62,7 @@ class ItemStatusChangeAdmin(ReadOnlyRecordAdmin):
 
 
 @admin.register(ItemModeChange)
-class ItemModeChangeAdmin(admin.ModelAdmin):
+class ItemModeChangeAdmin(NeverWritten, WhoAndWhen, admin.ModelAdmin):
     """Who marked which item 承诺 / 统一服务 / 不涉及, when and why."""
 
     list_display = ("at_local", "item", "source", "target", "origin", "reason", "by_name")
@@ -74,27 +73,10 @@ class ItemModeChangeAdmin(admin.ModelAdmin):
     fields = ("at_local", "item_link", "source", "target", "origin", "reason", "by_name")
     readonly_fields = fields
 
-    @admin.display(description=_("at"), ordering="at")
-    def at_local(self, obj: ItemModeChange) -> str:
-        return local_time(obj.at)
-
     @admin.display(description=_("approval item"))
     def item_link(self, obj: ItemModeChange) -> str:
         return _link("admin:approvals_approvalitem_change", obj.item)
 
-    @admin.display(description=_("by"))
-    def by_name(self, obj: ItemModeChange) -> str:
-        return person(obj.by)
-
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         return permissions.scope(queryset, request.user, path="item__project__")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -22,7 +22,7 @@ from .. import permissions
 from ..dates import validate_entered_date, validate_not_future
 from ..workdays import WorkingCalendar, deadline_after
 from .calendar import CalendarDay
-from .machine import RecordedMachine, TransitionRecord, TransitionRefused, condition
+from .machine import Record, RecordedMachine, TransitionRecord, TransitionRefused, condition
 
 
 class Mode(models.TextChoices):
@@ -400,7 +400,7 @@ class ModeOrigin(models.TextChoices):
     IMPORT = "import", _("Imported")
 
 
-class ItemModeChange(models.Model):
+class ItemModeChange(Record):
     """One change of an item's mode (审批 / 承诺 / 统一服务 / 不涉及). A mode other than approval
     settles the item without a procedure, so the supervisor who decides on 具备开工条件 reads
     who set it, when, and why. Written once, never edited."""
@@ -423,20 +423,10 @@ class ItemModeChange(models.Model):
         _("origin"), max_length=20, choices=ModeOrigin.choices, default=ModeOrigin.PERSON
     )
     reason = models.TextField(_("reason"), blank=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
 
-    class Meta:
+    class Meta(Record.Meta):
         verbose_name = _("mode change")
         verbose_name_plural = _("mode changes")
-        ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.item}: {self.get_source_display() or '—'} → {self.get_target_display()}"

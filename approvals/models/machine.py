@@ -44,12 +44,9 @@ def condition(message: str | Callable[[Any], str]):
     return decorate
 
 
-class TransitionRecord(models.Model):
-    """One transition: who, when, from, to, why. Written once, never edited."""
+class Record(models.Model):
+    """Something that happened: who did it and when. Written once, never edited."""
 
-    transition = models.CharField(
-        _("transition"), max_length=30, blank=True, help_text=_("Empty when the row was created.")
-    )
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
@@ -59,12 +56,23 @@ class TransitionRecord(models.Model):
         related_name="+",
     )
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
-    comment = models.TextField(_("comment"), blank=True)
-    evidence = models.JSONField(_("evidence"), default=dict, blank=True, encoder=DjangoJSONEncoder)
 
     class Meta:
         abstract = True
         ordering = ["-at", "-id"]
+
+
+class TransitionRecord(Record):
+    """One transition: who, when, from, to, why."""
+
+    transition = models.CharField(
+        _("transition"), max_length=30, blank=True, help_text=_("Empty when the row was created.")
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta(Record.Meta):
+        abstract = True
 
 
 class RecordedMachine(ConcurrentTransitionMixin, models.Model):
