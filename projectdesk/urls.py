@@ -7,6 +7,7 @@ admin.site.site_header = admin.site.site_title = _("ProjectDesk full-proxy servi
 admin.site.index_title = _("Projects and approvals")
 # The lists are wide (project, zone, dates, status); the index already lists every page.
 admin.site.enable_nav_sidebar = False
+admin.site.empty_value_display = "—"  # one dash for "nothing" on every page
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

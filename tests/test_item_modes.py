@@ -208,3 +208,42 @@ def test_the_mode_change_list_runs_the_same_queries_for_few_rows_as_for_many(
         return len(captured)
 
     assert queries_with(1) == queries_with(8)
+
+
+class TestWhatTheOfficerSeesAfterwards:
+    def test_a_reason_without_a_change_of_mode_is_refused_not_dropped(self, as_user, alice, signed):
+        client = as_user(alice)
+        lx02 = item(signed, "LX02")  # already 不涉及 from the catalogue
+        url = reverse("admin:approvals_approvalitem_change", args=[lx02.pk])
+        response = client.post(url, change_form_data(client, url, mode_reason="非核准类项目"))
+        assert response.status_code == 200
+        assert "mode_reason" in response.context["adminform"].form.errors
+        assert ItemModeChange.objects.filter(item=lx02).count() == 1
+
+    def test_the_checklist_shows_who_set_each_mode_and_why(self, as_user, alice, signed):
+        workflow.item_set_mode(
+            item(signed, "HP05"), Mode.NOT_APPLICABLE, by=alice, reason="无危化品"
+        )
+        page = as_user(alice).get(reverse("admin:approvals_project_change", args=[signed.pk]))
+        text = page.content.decode()
+        assert "艾丽（alice）：无危化品" in text
+        assert "目录（艾丽（alice）生成清单）：目录默认" in text
+
+    def test_the_catalogue_not_the_generating_officer_is_named_for_default_modes(
+        self, as_user, bob, ten_settled_by_hand
+    ):
+        _, pending = ten_settled_by_hand
+        url = reverse("admin:approvals_stagerequest_change", args=[pending.pk])
+        page = as_user(bob).get(url).content.decode()
+        row = page[page.index("LX04") :]
+        row = row[: row.index("</tr>")]
+        assert "目录（艾丽（alice）生成清单）" in row and "目录默认" in row
+
+    def test_the_officer_reads_why_its_last_request_was_rejected(
+        self, as_user, alice, bob, signed, ten_settled_by_hand
+    ):
+        _, pending = ten_settled_by_hand
+        workflow.decide(pending, by=bob, approve=False, comment="请补充选址意见书说明")
+        page = as_user(alice).get(reverse("admin:approvals_project_change", args=[signed.pk]))
+        panel = page.content.decode().split('id="last-rejection"')[1][:600]
+        assert "请补充选址意见书说明" in panel and "鲍勃（bob）" in panel

@@ -54,6 +54,14 @@ class ApprovalItemForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         mode = cleaned.get("mode")
+        if (cleaned.get("mode_reason") or "").strip() and "mode" not in self.changed_data:
+            self.add_error(
+                "mode_reason",
+                gettext(
+                    "A reason is recorded only with a change of mode: change the mode, or leave "
+                    "the reason empty."
+                ),
+            )
         if "mode" in self.changed_data and workflow.mode_reason_missing(
             mode, cleaned.get("mode_reason", "")
         ):

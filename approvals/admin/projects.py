@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.formats import number_format
@@ -20,8 +20,10 @@ from ..forms import TransitionForm, form_errors
 from ..models import (
     MILESTONE_STAGES,
     ApprovalItem,
+    ItemModeChange,
     Milestone,
     Project,
+    RequestStatus,
     Stage,
     StageChange,
     StageRequest,
@@ -53,6 +55,7 @@ class ApprovalItemInline(admin.TabularInline):
     fields = (
         "approval_type",
         "mode",
+        "mode_basis",
         "mode_reason",
         "status",
         "accepted_on",
@@ -61,7 +64,14 @@ class ApprovalItemInline(admin.TabularInline):
         "officer",
         "item_link",
     )
-    readonly_fields = ("approval_type", "status", "accepted_on", "deadline", "item_link")
+    readonly_fields = (
+        "approval_type",
+        "mode_basis",
+        "status",
+        "accepted_on",
+        "deadline",
+        "item_link",
+    )
     verbose_name_plural = _("approval checklist")
 
     class Media:
@@ -77,8 +87,20 @@ class ApprovalItemInline(admin.TabularInline):
         url = reverse("admin:approvals_approvalitem_change", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, gettext("Open"))
 
+    @admin.display(description=_("mode set by"))
+    def mode_basis(self, obj: ApprovalItem) -> str:
+        """Who set the present mode and why: the reason typed once stays in sight."""
+        last = next((c for c in obj.mode_changes.all() if c.target == obj.mode), None)
+        return f"{last.set_by}：{last.why}" if last else "—"
+
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("approval_type", "officer", "project")
+        latest = ItemModeChange.objects.select_related("by").order_by("-at", "-id")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("approval_type", "officer", "project")
+            .prefetch_related(Prefetch("mode_changes", queryset=latest))
+        )
 
 
 @admin.register(Project)
@@ -296,6 +318,11 @@ class ProjectAdmin(SafeAutocomplete, HistoryAdmin):
             extra_context["state_label"] = project.get_stage_display()
             pending = project.stage_requests.pending().select_related("requested_by").first()
             extra_context["pending_request"] = pending
+            if pending is None:  # tell the officer why the last request was turned down
+                last = project.stage_requests.exclude(decided_at=None).order_by("-decided_at")
+                last = last.select_related("decided_by").first()
+                if last is not None and last.status == RequestStatus.REJECTED:
+                    extra_context["last_rejection"] = last
             if pending is not None:
                 pending.project = project
                 extra_context["pending_evidence"] = evidence_display(pending)

@@ -56,7 +56,7 @@ class DecisionForm(forms.Form):
         label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))]
     )
     comment = forms.CharField(
-        label=_("Comment"),
+        label=_("decision comment"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
@@ -97,6 +97,7 @@ class StageRequestAdmin(admin.ModelAdmin):
         "requested_at",
         "status",
         "decided_by",
+        "decision_comment",
     )
     list_filter = (
         AwaitingFilter,
