@@ -166,7 +166,7 @@ def test_a_supervisor_approves_several_requests_at_once(as_user, alice, bob, zon
         expect(listed.filter(has_text=project.name)).to_have_count(1)
     # While the supervisor reads the confirmation, the officer withdraws one request.
     workflow.cancel_request(requests[1], by=alice)
-    page.get_by_label("说明").fill("材料齐全，同意签约")
+    page.get_by_label("审批意见").fill("材料齐全，同意签约")
     page.get_by_role("button", name="批准所选申请").click()
 
     expect(page).to_have_url(re.compile(re.escape(REQUESTS) + "$"))
