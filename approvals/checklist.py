@@ -7,13 +7,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
 from . import permissions
+from .colours import Colour
 from .models import (
     SETTLED_MODES,
     ApprovalItem,
@@ -31,12 +31,6 @@ from .workdays import WorkingCalendar
 #: Working days before its deadline an item turns yellow, and past it, red (guide section 6).
 YELLOW_WITHIN_WORKING_DAYS = 3
 RED_AFTER_WORKING_DAYS = 10
-
-
-class Colour(models.TextChoices):
-    GREEN = "green", _("Green")
-    YELLOW = "yellow", _("Yellow")
-    RED = "red", _("Red")
 
 
 def proposed_mode(approval_type: ApprovalType, project: Project) -> str:

@@ -1,11 +1,14 @@
 """Starting background jobs and reporting their progress (``models.Job``).
 
-A job is a row first and a Celery task second: the row exists as soon as the person's change
-is committed, the task is queued only after that commit (so the worker never looks for a row
-that is not there yet), and the task reports its progress on the row as it goes.
+A job is a row first and a Celery task second: the row exists as soon as the person's change is
+committed, the task is queued only after that commit (so the worker never looks for a row that
+is not there yet), a worker claims the row before it acts (a retry or a second worker finds it
+taken), and it reports its progress on the row as it goes.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,21 +16,23 @@ from django.utils import timezone
 from .models import Job, JobKind, JobStatus
 
 
+def start(kind: str, *, by=None, payload: dict[str, Any] | None = None) -> Job:
+    job = Job.objects.create(kind=kind, created_by=by, payload=payload or {})
+    transaction.on_commit(lambda: _queue(job.pk))
+    return job
+
+
+def _queue(job_id: int) -> None:
+    from .tasks import run_job
+
+    run_job.delay(job_id)
+
+
 def recount_deadlines(*, by=None) -> Job:
     """Queue a recount of every stored deadline (the holiday calendar changed). A recount that
     has not started yet will read the newest calendar, so no second one is queued behind it."""
     waiting = Job.objects.filter(kind=JobKind.RECOUNT_DEADLINES, status=JobStatus.QUEUED).first()
-    if waiting is not None:
-        return waiting
-    job = Job.objects.create(kind=JobKind.RECOUNT_DEADLINES, created_by=by)
-
-    def queue() -> None:
-        from .tasks import recount_deadlines as task
-
-        task.delay(job.pk)
-
-    transaction.on_commit(queue)
-    return job
+    return waiting or start(JobKind.RECOUNT_DEADLINES, by=by)
 
 
 def claim(job_id: int) -> Job | None:
@@ -42,10 +47,11 @@ def report(job: Job, done: int, total: int | None) -> None:
     Job.objects.filter(pk=job.pk).update(done=done, total=total)
 
 
-def finish(job: Job, message: str, *, failed: bool = False) -> None:
+def finish(job: Job, message: str, *, failed: bool = False, result: dict | None = None) -> None:
     Job.objects.filter(pk=job.pk).update(
         status=JobStatus.FAILED if failed else JobStatus.DONE,
         message=message,
+        result=result or {},
         finished_at=timezone.now(),
     )
 

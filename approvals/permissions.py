@@ -24,6 +24,7 @@ DECIDE = "approvals.decide_stagerequest"
 GENERATE = "approvals.add_approvalitem"
 EDIT_ITEM = "approvals.change_approvalitem"
 WORK_ITEM = "approvals.change_item_status"
+IMPORT = "approvals.import_spreadsheets"
 #: Shared by every zone: what a role may do with them holds wherever the role is held.
 REFERENCE_DATA = frozenset({"approvals.ApprovalType", "approvals.CalendarDay"})
 
@@ -160,6 +161,12 @@ def may_run_stage_transition(project, user) -> bool:
     return False
 
 
+def may_run_import_transition(item, user) -> bool:
+    """The transition that records an approval progress table is never a person's act: the
+    import runs it after checking ``import_zones``."""
+    return False
+
+
 def may_decide(user, stage_request) -> bool:
     """A supervisor of the project's zone, and never on its own request (four eyes)."""
     if stage_request.requested_by_id == getattr(user, "pk", None):
@@ -191,6 +198,32 @@ def may_generate_checklist(user, project) -> bool:
 
 def may_generate_somewhere(user) -> bool:
     return has(user, GENERATE)
+
+
+def may_import_somewhere(user) -> bool:
+    return has(user, IMPORT)
+
+
+def import_zones(user) -> set[int] | None:
+    """The zones whose rows ``user`` may import (None: every zone, for an administrator or a
+    command run without a person: whoever runs manage.py already holds the database)."""
+    if user is None or is_administrator(user):
+        return None
+    return zone_ids(user, IMPORT)
+
+
+def may_see_job(user, job=None) -> bool:
+    """Background work is its starter's (administrators see all); ``job`` None: one's list."""
+    if not _active(user):
+        return False
+    return job is None or is_administrator(user) or job.created_by_id == user.pk
+
+
+def jobs(queryset: QuerySet, user) -> QuerySet:
+    """``may_see_job`` as a query."""
+    if is_administrator(user):
+        return queryset
+    return queryset.filter(created_by=user) if _active(user) else queryset.none()
 
 
 def may_edit_item(user, item) -> bool:

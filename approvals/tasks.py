@@ -6,8 +6,7 @@ from django.db import connection
 from django.utils.translation import gettext, override
 
 from . import jobs
-from .checklist import recompute_deadlines
-from .models import Project
+from .models import JobKind, Project
 
 
 @shared_task(ignore_result=False)
@@ -17,14 +16,30 @@ def health_check() -> dict:
 
 
 @shared_task
-def recount_deadlines(job_id: int) -> None:
+def run_job(job_id: int) -> None:
+    """Run a queued job of any kind, once."""
     job = jobs.claim(job_id)
     if job is None:
         return  # done already, or taken by another worker
-    try:
-        changed = recompute_deadlines(progress=lambda done, total: jobs.report(job, done, total))
-    except Exception as error:
-        jobs.finish(job, repr(error), failed=True)
-        raise
     with override(settings.LANGUAGE_CODE):
-        jobs.finish(job, gettext("%(count)d deadlines changed.") % {"count": changed})
+        try:
+            if job.kind == JobKind.RECOUNT_DEADLINES:
+                _recount(job)
+            elif job.kind in (JobKind.IMPORT_PREVIEW, JobKind.IMPORT_APPLY):
+                from .spreadsheets import imports
+
+                imports.run_job(job)
+            elif job.kind == JobKind.EXPORT:
+                from .spreadsheets import export_jobs
+
+                export_jobs.run_job(job)
+        except Exception as error:
+            jobs.finish(job, gettext("Failed: %(error)s") % {"error": error}, failed=True)
+            raise
+
+
+def _recount(job) -> None:
+    from .checklist import recompute_deadlines
+
+    changed = recompute_deadlines(progress=lambda done, total: jobs.report(job, done, total))
+    jobs.finish(job, gettext("%(count)d deadlines changed.") % {"count": changed})

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_fsm",
     "simple_history",
+    "import_export",
     "zones",
     "approvals",
 ]
@@ -125,6 +126,15 @@ EVIDENCE_FILE_TYPES = env.list(
     default=["pdf", "ofd", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx"],
 )
 EVIDENCE_FILE_MAX_MB = env.int("EVIDENCE_FILE_MAX_MB", default=20)
+# Milestone colours (guide section 6): yellow from this many days before the planned date,
+# red when more than this many days late.
+MILESTONE_YELLOW_WITHIN_DAYS = env.int("MILESTONE_YELLOW_WITHIN_DAYS", default=7)
+MILESTONE_RED_AFTER_DAYS = env.int("MILESTONE_RED_AFTER_DAYS", default=30)
+# Spreadsheets people import: the largest upload, the most a workbook may expand to when read
+# (a zip bomb is refused before it is read), and from how many rows the work moves to the worker.
+IMPORT_FILE_MAX_MB = env.int("IMPORT_FILE_MAX_MB", default=20)
+IMPORT_EXPANDED_MAX_MB = env.int("IMPORT_EXPANDED_MAX_MB", default=300)
+SPREADSHEET_WORKER_ROWS = env.int("SPREADSHEET_WORKER_ROWS", default=10_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Email: console output unless an SMTP server is configured.

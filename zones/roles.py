@@ -34,13 +34,16 @@ _CASEWORK = {
     "approvals.change_item_status",
 }
 
+#: Statisticians import the quarterly lists; officers and supervisors may too (guide section 11).
+_IMPORT = {"approvals.import_spreadsheets", "approvals.view_batch", "approvals.view_batchentry"}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.OFFICER: frozenset(_READ | _CASEWORK),
+    Role.OFFICER: frozenset(_READ | _CASEWORK | _IMPORT),
     Role.SUPERVISOR: frozenset(
-        _READ | _CASEWORK | {"zones.view_zonerole", "approvals.decide_stagerequest"}
+        _READ | _CASEWORK | _IMPORT | {"zones.view_zonerole", "approvals.decide_stagerequest"}
     ),
     Role.LEADER: frozenset(_READ),
-    Role.STATISTICIAN: frozenset(_READ),
+    Role.STATISTICIAN: frozenset(_READ | _IMPORT),
 }
 
 #: Roles whose holders see every project of the zone (a leader sees the projects it follows).

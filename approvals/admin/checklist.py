@@ -12,11 +12,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import jobs, permissions, workflow
-from ..checklist import Colour, ColourBounds, colour_bounds
+from ..checklist import ColourBounds, colour_bounds
+from ..colours import Colour, badge
 from ..models import (
     ApprovalItem,
     ApprovalType,
     CalendarDay,
+    ImportKind,
     ItemModeChange,
     ItemStatusChange,
     JobKind,
@@ -24,6 +26,7 @@ from ..models import (
 )
 from ..transition_admin import TransitionAdminMixin
 from .base import HistoryAdmin, ReadOnlyRecordInline, RecordInline
+from .imports import SpreadsheetImportViews
 
 
 class ApprovalItemForm(forms.ModelForm):
@@ -151,11 +154,14 @@ def recount_notice(model_admin, request) -> None:
 
 
 @admin.register(ApprovalItem)
-class ApprovalItemAdmin(TransitionAdminMixin, HistoryAdmin):
+class ApprovalItemAdmin(SpreadsheetImportViews, TransitionAdminMixin, HistoryAdmin):
     class Media:
         css = {"all": ["approvals/admin.css"]}
 
     change_form_template = "admin/approvals/approvalitem/change_form.html"
+    change_list_template = "admin/approvals/approvalitem/change_list.html"
+    import_kind = ImportKind.APPROVAL_TABLE
+    import_title = _("Import an approval progress table")
     list_display = (
         "approval_type",
         "project",
@@ -235,11 +241,7 @@ class ApprovalItemAdmin(TransitionAdminMixin, HistoryAdmin):
 
     @admin.display(description=_("colour"))
     def colour(self, obj: ApprovalItem) -> str:
-        colour = getattr(obj, "colour_now", None)
-        if colour is None:
-            return "—"
-        css = {"green": "#2e7d32", "yellow": "#b58900", "red": "#c62828"}[colour]
-        return format_html('<strong style="color:{}">●</strong> {}', css, Colour(colour).label)
+        return badge(getattr(obj, "colour_now", None))
 
     def get_changelist(self, request, **kwargs):
         return ApprovalItemChangeList

@@ -31,6 +31,7 @@ from ..models import (
 )
 from .base import HistoryAdmin, ReadOnlyRecordInline, SafeAutocomplete
 from .checklist import ApprovalItemForm, save_item
+from .imports import ProjectSpreadsheets
 from .requests import evidence_display
 
 
@@ -104,11 +105,12 @@ class ApprovalItemInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(SafeAutocomplete, HistoryAdmin):
+class ProjectAdmin(ProjectSpreadsheets, SafeAutocomplete, HistoryAdmin):
     class Media:
         css = {"all": ["approvals/admin.css"]}
 
     change_form_template = "admin/approvals/project/change_form.html"
+    import_export_change_list_template = "admin/approvals/project/change_list.html"
     list_display = (
         "name",
         "code",

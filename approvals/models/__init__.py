@@ -1,5 +1,14 @@
 """The approvals app's models, one module per concept."""
 
+from .batch import (
+    CATEGORY_MILESTONE,
+    Batch,
+    BatchEntry,
+    Category,
+    ImportKind,
+    ImportStatus,
+    SpreadsheetImport,
+)
 from .calendar import CalendarDay
 from .checklist import (
     MODES_NEEDING_REASON,
@@ -31,6 +40,13 @@ from .project import (
 from .stage_request import RequestAttachment, RequestStatus, StageRequest
 
 __all__ = [
+    "CATEGORY_MILESTONE",
+    "Batch",
+    "BatchEntry",
+    "Category",
+    "ImportKind",
+    "ImportStatus",
+    "SpreadsheetImport",
     "Job",
     "JobKind",
     "JobStatus",

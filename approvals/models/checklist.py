@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import FSMField, transition
+from django_fsm import RETURN_VALUE, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from .. import permissions
@@ -353,6 +353,44 @@ class ApprovalItem(RecordedMachine):
         self.accepted_on = self.approved_on = self.supplement_due = None
         self.is_provisional = False
         self.outcome_reason = ""
+
+    @transition(
+        field=status,
+        source="*",
+        target=RETURN_VALUE(*ItemStatus.values),
+        permission=permissions.may_run_import_transition,
+        custom={
+            "label": _("Recorded from an approval progress table"),
+            "evidence": (),
+            "import": True,
+        },
+    )
+    def record_import(
+        self,
+        *,
+        status: str,
+        on: dt.date | None = None,
+        provisional: bool = False,
+        comment: str = "",
+    ) -> str:
+        """A fact of record from an approval progress table (guide section 11), from any status:
+        approved on a date (or on a date unknown), accepted (its deadline counted from the
+        date), preparing or not started. Run only by imports, which check who may import."""
+        if on is not None and on > timezone.localdate():
+            raise TransitionRefused(_("%(day)s is in the future.") % {"day": on})
+        if status == ItemStatus.APPROVED:
+            self.approved_on = on
+        elif status == ItemStatus.ACCEPTED:
+            self.accepted_on = on
+            self.is_provisional = bool(provisional)
+            self.approved_on = None
+        else:
+            self.accepted_on = self.approved_on = None
+            self.is_provisional = False
+        if status != ItemStatus.ACCEPTED:
+            self.supplement_due = None
+        self.outcome_reason = ""
+        return status
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.deadline, uncovered = self.compute_deadline()

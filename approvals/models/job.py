@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 class JobKind(models.TextChoices):
     RECOUNT_DEADLINES = "recount_deadlines", _("Recounting the approval deadlines")
+    IMPORT_PREVIEW = "import_preview", _("Checking a spreadsheet")
+    IMPORT_APPLY = "import_apply", _("Importing a spreadsheet")
+    EXPORT = "export", _("Writing a spreadsheet")
 
 
 class JobStatus(models.TextChoices):
@@ -33,6 +36,8 @@ class Job(models.Model):
     done = models.PositiveIntegerField(_("done"), default=0)
     total = models.PositiveIntegerField(_("total"), null=True, blank=True)
     message = models.TextField(_("message"), blank=True)
+    payload = models.JSONField(_("what to do"), default=dict, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("started by"),

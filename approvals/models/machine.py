@@ -107,8 +107,9 @@ class RecordedMachine(ConcurrentTransitionMixin, models.Model):
 
     @classmethod
     def transition_names(cls) -> list[str]:
-        """Each transition once, in the order the model declares them."""
-        return list(dict.fromkeys(t.name for t in cls.transitions()))
+        """Each transition a person may be offered, once, in the order the model declares them
+        (a transition marked ``import`` is run by imports only)."""
+        return list(dict.fromkeys(t.name for t in cls.transitions() if not t.custom.get("import")))
 
     @classmethod
     def transition_spec(cls, name: str) -> dict[str, Any]:

@@ -256,7 +256,10 @@ class Project(RecordedMachine):
         verbose_name = _("project")
         verbose_name_plural = _("projects")
         ordering = ["zone__name", "name"]
-        permissions = [("request_stage_change", _("Can request a change of a project's stage"))]
+        permissions = [
+            ("request_stage_change", _("Can request a change of a project's stage")),
+            ("import_spreadsheets", _("Can import spreadsheets of projects and approvals")),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["zone", "name"], name="project_name_unique_in_zone"),
         ]
@@ -436,6 +439,8 @@ class Milestone(models.Model):
     actual_date = models.DateField(
         _("actual date"), null=True, blank=True, validators=[validate_not_future]
     )
+
+    history = HistoricalRecords()  # a plan moved by an import or by hand shows who moved it
 
     class Meta:
         verbose_name = _("milestone")

@@ -1,0 +1,225 @@
+"""Spreadsheet pages: import (upload, preview, confirm — django-import-export's flow, with our
+set-based import behind it and a preview that stays small whatever the file), export of the
+project list through django-import-export's export page, the weekly dispatch table, blank
+templates, and the progress of what the worker does for large files."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin
+
+from .. import permissions
+from ..models import ImportKind, ImportStatus, Job, SpreadsheetImport
+from ..spreadsheets import export_jobs, exports, imports
+from ..spreadsheets.reading import SpreadsheetRefused
+from ..spreadsheets.report import Report
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class SpreadsheetField(forms.FileField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            label=_("Spreadsheet (.xlsx, .xls or .csv)"),
+            widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.csv"}),
+            **kwargs,
+        )
+
+
+class ProjectListForm(forms.Form):
+    file = SpreadsheetField()
+    year = forms.IntegerField(label=_("Batch year"), min_value=2000, max_value=2100)
+    round = forms.IntegerField(label=_("Round"), min_value=1, max_value=99)
+    event_date = forms.DateField(
+        label=_("Event date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Needed for a new round; an existing round keeps its date."),
+    )
+
+
+class ApprovalTableForm(forms.Form):
+    file = SpreadsheetField()
+
+
+def download(data: bytes | str, name: str, content_type: str = XLSX_TYPE) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quoted(name)}"
+    return response
+
+
+def _quoted(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+class SpreadsheetImportViews:
+    """Upload → preview → confirm for one kind of spreadsheet, on a ModelAdmin. An import's
+    pages are for the person who uploaded it (administrators see every one)."""
+
+    import_kind: str = ""
+    import_form = ApprovalTableForm
+    import_title = ""
+
+    def _names(self) -> tuple[str, str, str]:
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}_spreadsheet"
+        return f"{prefix}_import", f"{prefix}_preview", f"{prefix}_template"
+
+    def get_urls(self):
+        upload, preview, template = self._names()
+        view = self.admin_site.admin_view
+        return [
+            path("spreadsheet-import/", view(self.import_view), name=upload),
+            path("spreadsheet-import/template/", view(self.template_view), name=template),
+            path("spreadsheet-import/<str:token>/", view(self.preview_view), name=preview),
+            *super().get_urls(),
+        ]
+
+    def has_spreadsheet_import_permission(self, request: HttpRequest) -> bool:
+        return permissions.may_import_somewhere(request.user)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        extra_context["may_import"] = self.has_spreadsheet_import_permission(request)
+        extra_context["import_url"] = reverse(f"admin:{self._names()[0]}")
+        extra_context["template_url"] = reverse(f"admin:{self._names()[2]}")
+        return super().changelist_view(request, extra_context)
+
+    def _context(self, request, **extra):
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": self.import_title,
+            "template_url": reverse(f"admin:{self._names()[2]}"),
+            **extra,
+        }
+
+    def import_view(self, request: HttpRequest):
+        if not self.has_spreadsheet_import_permission(request):
+            raise PermissionDenied
+        form = self.import_form(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            data = upload.read()
+            spec = {k: form.cleaned_data.get(k) for k in ("year", "round", "event_date")}
+            try:
+                record = imports.receive(
+                    self.import_kind,
+                    data,
+                    upload.name,
+                    by=request.user,
+                    source=gettext("the import page"),
+                    **spec,
+                )
+            except SpreadsheetRefused as refused:
+                form.add_error("file", str(refused))
+            else:
+                if imports.in_worker(record):
+                    imports.start_in_worker(record, "import_preview")
+                else:
+                    imports.preview(record, data)
+                return HttpResponseRedirect(self._preview_url(record))
+        return TemplateResponse(
+            request,
+            "admin/approvals/spreadsheet_import.html",
+            self._context(request, form=form, step="upload"),
+        )
+
+    def _preview_url(self, record: SpreadsheetImport) -> str:
+        return reverse(f"admin:{self._names()[1]}", args=[record.token])
+
+    def _record(self, request, token: str) -> SpreadsheetImport:
+        record = SpreadsheetImport.objects.filter(token=token, kind=self.import_kind).first()
+        if record is None or not (
+            record.by_id == request.user.pk or permissions.is_administrator(request.user)
+        ):
+            raise Http404
+        return record
+
+    def preview_view(self, request: HttpRequest, token: str):
+        record = self._record(request, token)
+        job = Job.objects.filter(payload__import=record.pk).order_by("-created_at").first()
+        if request.method == "POST" and record.status == ImportStatus.PREVIEWED:
+            if imports.in_worker(record):
+                imports.start_in_worker(record, "import_apply")
+                return HttpResponseRedirect(self._preview_url(record))
+            report = imports.apply(record)
+            level = messages.SUCCESS if report.applied else messages.ERROR
+            self.message_user(request, f"{record.file_name}：{report.summary()}", level)
+            if report.applied:
+                return HttpResponseRedirect(
+                    reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+                )
+            return HttpResponseRedirect(self._preview_url(record))
+        running = job is not None and job.status in ("queued", "running")
+        report = Report.from_json(record.report) if record.report else None
+        context = self._context(
+            request,
+            record=record,
+            report=report,
+            job=job,
+            running=running,
+            step="preview",
+            confirmable=bool(
+                record.status == ImportStatus.PREVIEWED and report and not report.changes_nothing
+            ),
+        )
+        return TemplateResponse(request, "admin/approvals/spreadsheet_import.html", context)
+
+    def template_view(self, request: HttpRequest):
+        if self.import_kind == ImportKind.PROJECT_LIST:
+            return download(exports.list_template(), "三个一批项目清单（模板）.xlsx")
+        return download(exports.approval_template(), "前期手续办理进度表（模板）.xlsx")
+
+
+class ProjectSpreadsheets(SpreadsheetImportViews, ExportMixin):
+    """The project list: 三个一批 import, export as filtered, the weekly dispatch table."""
+
+    import_kind = ImportKind.PROJECT_LIST
+    import_form = ProjectListForm
+    import_title = _("Import a 三个一批 project list")
+    resource_classes = [exports.ProjectExportResource]
+    formats = [exports.SafeXLSX, exports.SafeCSV]
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_dispatch"
+        return [
+            path("dispatch/", self.admin_site.admin_view(self.dispatch_view), name=name),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        extra_context["dispatch_url"] = reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_dispatch"
+        )
+        return super().changelist_view(request, extra_context)
+
+    def _do_file_export(self, file_format, request, queryset, export_form=None):
+        if queryset.count() > settings.SPREADSHEET_WORKER_ROWS:
+            job = export_jobs.start(
+                "projects", queryset, file_format.get_extension(), by=request.user
+            )
+            return HttpResponseRedirect(reverse("admin:approvals_job_change", args=[job.pk]))
+        return super()._do_file_export(file_format, request, queryset, export_form)
+
+    def get_export_filename(self, request, queryset, file_format):
+        return export_jobs.file_name("projects", file_format.get_extension())
+
+    def dispatch_view(self, request: HttpRequest):
+        """The weekly dispatch table of the projects the list shows (as filtered)."""
+        queryset = self.get_export_queryset(request)
+        if queryset.count() > settings.SPREADSHEET_WORKER_ROWS:
+            job = export_jobs.start("dispatch", queryset, "xlsx", by=request.user)
+            return HttpResponseRedirect(reverse("admin:approvals_job_change", args=[job.pk]))
+        data = export_jobs.content("dispatch", queryset, "xlsx")
+        return download(data, export_jobs.file_name("dispatch", "xlsx"))

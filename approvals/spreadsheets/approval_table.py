@@ -1,0 +1,324 @@
+"""Importing an approval progress table (前期手续办理进度表, guide sections 8.2 and 11): one row
+per project, one column per catalogue item. A cell states a fact of record: an item's mode, or
+its status through the transition only imports run, each change recorded like one made by hand
+(who: the importing person; a note naming the file). Unknown projects and unknown words are
+errors, and then nothing is written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from zones.models import Zone
+
+from .. import permissions
+from ..models import (
+    ApprovalItem,
+    ApprovalType,
+    CalendarDay,
+    ItemModeChange,
+    ItemStatus,
+    ItemStatusChange,
+    Mode,
+    ModeOrigin,
+    Project,
+    TransitionRefused,
+)
+from ..project_code import normalise_project_code
+from . import cells
+from .reading import Column, SpreadsheetRefused, clean_header, sheets_with_header
+from .report import Report
+
+BATCH_SIZE = 1000
+HEADERS = {
+    "序号": "sequence",
+    **dict.fromkeys(["项目代码", "项目统一代码", "项目审批代码"], "code"),
+    "项目名称": "name",
+    **dict.fromkeys(["所在开发区", "开发区", "所属开发区", "园区"], "zone"),
+}
+ITEM_FIELDS = (
+    "mode",
+    "status",
+    "accepted_on",
+    "is_provisional",
+    "supplement_due",
+    "approved_on",
+    "outcome_reason",
+    "deadline",
+    "deadline_uncovered_years",
+)
+
+
+def catalogue_headers() -> dict[str, ApprovalType]:
+    """A column names an item by its name, code or short name, as written in the header."""
+    headers: dict[str, ApprovalType] = {}
+    for kind in ApprovalType.objects.filter(is_active=True):
+        for written in (kind.code, kind.name, *kind.short_name_list()):
+            headers.setdefault(clean_header(written)[0], kind)
+    return headers
+
+
+@dataclass
+class Plan:
+    report: Report
+    new_items: list[ApprovalItem] = field(default_factory=list)
+    changed_items: dict[int, ApprovalItem] = field(default_factory=dict)
+    mode_changes: list[ItemModeChange] = field(default_factory=list)
+    status_changes: list[ItemStatusChange] = field(default_factory=list)
+
+
+def plan(source, file_name: str, *, by=None, record=None, progress=None, lock=False) -> Plan:
+    report = Report(file_name=file_name)
+    result = Plan(report)
+    kinds = catalogue_headers()
+    zones = {}
+    for zone in Zone.objects.all():
+        for key in zone.normalised_names():
+            zones.setdefault(key, zone)
+    allowed = permissions.import_zones(by)
+
+    def is_header(columns: dict[str, Column], others) -> bool:
+        identity = "code" in columns or "name" in columns
+        return identity and any(name in kinds for _index, name, _unit in others)
+
+    rows: list[tuple[Any, dict[str, Column], dict[int, ApprovalType], dict[int, str]]] = []
+    try:
+        for sheet, others in sheets_with_header(source, file_name, HEADERS, is_header):
+            items = {index: kinds[name] for index, name, _unit in others if name in kinds}
+            written = {index: name for index, name, _unit in others if name in kinds}
+            for row in sheet.rows:
+                rows.append((row, sheet.columns, items, written))
+    except SpreadsheetRefused as refused:
+        report.error(file_name, 0, "", str(refused))
+        return result
+    report.rows = len(rows)
+    if not rows and not report.errors:
+        report.error(
+            file_name,
+            0,
+            "",
+            _(
+                "No sheet has a header row naming 项目代码 or 项目名称 and at least one approval item."
+            ),
+        )
+        return result
+    projects = _projects(rows, zones, report, allowed, lock)
+    if report.errors:
+        return result
+    stored = ApprovalItem.objects.filter(project__in=set(projects.values()))
+    if lock:
+        stored = stored.select_for_update()
+    items = {(i.project_id, i.approval_type_id): i for i in stored.select_related("approval_type")}
+    calendar = CalendarDay.objects.calendar()
+    label = str(record.label) if record is not None else file_name
+    for done, (row, columns, row_kinds, written) in enumerate(rows, 1):
+        project_id = projects[(row.sheet, row.number)]
+        changes: list[list[str]] = []
+        for index, kind in row_kinds.items():
+            value = row.cells[index] if index < len(row.cells) else ""
+            try:
+                fact = cells.approval_cell(value)
+            except cells.CellError as error:
+                report.error(row.sheet, row.number, written[index], str(error))
+                continue
+            if fact is None:
+                continue  # an empty cell changes nothing
+            item = items.get((project_id, kind.pk))
+            try:
+                changed = _apply_fact(result, project_id, kind, item, fact, by, label, calendar)
+            except TransitionRefused as refused:  # a date in the future
+                report.error(row.sheet, row.number, written[index], str(refused))
+                continue
+            if changed:
+                changes.append([f"{kind.code} {kind.name}", *changed])
+        title = str(row.value(columns["name"])) if "name" in columns else str(project_id)
+        report.count("changed" if changes else "unchanged", row.sheet, row.number, title, changes)
+        if progress and done % 2000 == 0:
+            progress(done, len(rows))
+    return result
+
+
+def _projects(rows, zones, report, allowed, lock) -> dict[tuple[str, int], int]:
+    """(sheet, row) → the project it names: by code, or by name within the zone."""
+    codes, zone_ids = set(), set()
+    for row, columns, *_rest in rows:
+        code = (
+            normalise_project_code(cells.text(row.value(columns["code"])))
+            if "code" in columns
+            else ""
+        )
+        if code:
+            codes.add(code)
+        elif "zone" in columns:
+            zone = zones.get(cells.name_key(cells.text(row.value(columns["zone"]))))
+            if zone is not None:
+                zone_ids.add(zone.pk)
+    fields = ("id", "zone_id", "name", "code")
+    stored = list(Project.objects.filter(code__in=codes).only(*fields)) if codes else []
+    if zone_ids:
+        stored += list(Project.objects.filter(zone_id__in=zone_ids).only(*fields))
+    by_code = {p.code: p for p in stored if p.code}
+    by_name = {(p.zone_id, cells.name_key(p.name)): p for p in stored}
+    result = {}
+    seen: dict[int, int] = {}
+    for row, columns, *_rest in rows:
+        code = (
+            normalise_project_code(cells.text(row.value(columns["code"])))
+            if "code" in columns
+            else ""
+        )
+        name = cells.display_name(row.value(columns["name"])) if "name" in columns else ""
+        zone_text = cells.text(row.value(columns["zone"])) if "zone" in columns else ""
+        project = by_code.get(code) if code else None
+        if project is None and name:
+            zone = zones.get(cells.name_key(zone_text))
+            project = by_name.get((zone.pk, cells.name_key(name))) if zone else None
+        if project is None:
+            column = columns.get("code") if code else columns.get("name")
+            report.error(
+                row.sheet,
+                row.number,
+                column.header if column else "",
+                _(
+                    "No project %(what)s is recorded: an approval table updates existing projects only."
+                )
+                % {"what": code or f"“{name}”（{zone_text}）"},
+            )
+            continue
+        if allowed is not None and project.zone_id not in allowed:
+            report.error(
+                row.sheet, row.number, "", _("You may not import for this project's zone.")
+            )
+            continue
+        if project.pk in seen:
+            report.error(
+                row.sheet,
+                row.number,
+                "",
+                _("The same project as row %(row)d: a table names each project once.")
+                % {"row": seen[project.pk]},
+            )
+            continue
+        seen[project.pk] = row.number
+        result[(row.sheet, row.number)] = project.pk
+    if lock and result:
+        list(Project.objects.select_for_update().filter(pk__in=set(result.values())).values("pk"))
+    return result
+
+
+def _shown(item: ApprovalItem | None) -> str:
+    if item is None:
+        return "—"
+    if item.mode != Mode.APPROVAL:
+        return str(item.get_mode_display())
+    day = item.approved_on if item.status == ItemStatus.APPROVED else item.accepted_on
+    status = str(item.get_status_display())
+    return f"{status} {day}" if day else status
+
+
+def _apply_fact(
+    result: Plan, project_id, kind, item, fact, by, label, calendar
+) -> list[str] | None:
+    """Change ``item`` in memory to what the cell states; the change shown, or None."""
+    mode, status, day, provisional = fact
+    before = _shown(item)
+    if item is None:
+        item = ApprovalItem(project_id=project_id, approval_type=kind, mode=mode, officer=None)
+        item._changed_by = by
+        result.new_items.append(item)
+        result.mode_changes.append(
+            ItemModeChange(
+                item=item, source="", target=mode, origin=ModeOrigin.IMPORT, reason=label, by=by
+            )
+        )
+        new = True
+    else:
+        new = False
+        if item.mode != mode:
+            result.mode_changes.append(
+                ItemModeChange(
+                    item=item,
+                    source=item.mode,
+                    target=mode,
+                    origin=ModeOrigin.IMPORT,
+                    reason=label,
+                    by=by,
+                )
+            )
+            item.mode = mode
+            result.changed_items[item.pk] = item
+    if status is not None:
+        same = item.status == status and (
+            (status == ItemStatus.APPROVED and (day is None or item.approved_on == day))
+            or (
+                status == ItemStatus.ACCEPTED
+                and (day is None or item.accepted_on == day)
+                and item.is_provisional == provisional
+            )
+            or status in (ItemStatus.PREPARING, ItemStatus.NOT_STARTED)
+        )
+        if not same:
+            if status == ItemStatus.APPROVED and day is None and item.status == ItemStatus.APPROVED:
+                day = item.approved_on
+            source = item.status
+            item.record_import(status=status, on=day, provisional=provisional)
+            item._pending_records.clear()  # written below, in bulk, naming the file
+            result.status_changes.append(
+                ItemStatusChange(
+                    item=item,
+                    transition="record_import",
+                    source=source,
+                    target=status,
+                    by=by,
+                    comment=label,
+                    evidence={"on": day.isoformat() if day else None, "provisional": provisional},
+                )
+            )
+            if not new:
+                result.changed_items[item.pk] = item
+    item.deadline, uncovered = item.compute_deadline(calendar)
+    item.deadline_uncovered_years = ",".join(str(y) for y in sorted(uncovered))
+    after = _shown(item)
+    return [before, after] if new or before != after else None
+
+
+def write(result: Plan, *, by, record) -> None:
+    label = str(record.label)
+    bulk_create_with_history(
+        result.new_items,
+        ApprovalItem,
+        batch_size=BATCH_SIZE,
+        default_user=by,
+        default_change_reason=label,
+    )
+    created = [
+        ItemStatusChange(
+            item=item, transition="", source="", target=ItemStatus.NOT_STARTED, by=by, comment=label
+        )
+        for item in result.new_items
+    ]
+    ItemStatusChange.objects.bulk_create([*created, *result.status_changes], batch_size=BATCH_SIZE)
+    ItemModeChange.objects.bulk_create(result.mode_changes, batch_size=BATCH_SIZE)
+    if result.changed_items:
+        bulk_update_with_history(
+            list(result.changed_items.values()),
+            ApprovalItem,
+            list(ITEM_FIELDS),
+            batch_size=BATCH_SIZE,
+            default_user=by,
+            default_change_reason=label,
+        )
+
+
+def run(source, file_name: str, *, by, record, dry_run=False, progress=None) -> Report:
+    """All or nothing, on rows locked for the while."""
+    with transaction.atomic():
+        result = plan(source, file_name, by=by, record=record, progress=progress, lock=not dry_run)
+        if result.report.ok and not dry_run:
+            write(result, by=by, record=record)
+            result.report.applied = True
+    return result.report

@@ -1,0 +1,268 @@
+"""The tables people take away: the project list as filtered (through django-import-export's
+export page, with the headers of the import, so that an exported list reads back in), the
+weekly dispatch table (周调度表, guide section 9) with its colours filled in, and blank templates
+of both import formats."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from import_export import fields, resources
+from import_export.formats.base_formats import CSV, XLSX
+
+from ..colours import Colour, milestone_colour
+from ..models import OPEN_STAGES, ApprovalItem, ApprovalType, Project, Stage
+from . import writing
+
+WAN_PER_YI = Decimal(10000)
+
+
+def yi(value: Decimal | None) -> Decimal | None:
+    """万元 as 亿元, the unit people read investment in."""
+    return None if value is None else (value / WAN_PER_YI).normalize()
+
+
+def export_queryset(queryset: QuerySet) -> QuerySet:
+    return queryset.select_related("zone", "enterprise", "officer", "leader").with_next_milestone()
+
+
+def next_milestone(project: Project, today: dt.date) -> tuple[str, dt.date | None, Colour | None]:
+    """The stage a project heads for, its planned date, and the colour of that plan."""
+    stage = getattr(project, "next_milestone_stage", "")
+    if not stage:
+        return "", None, None
+    planned = getattr(project, "next_milestone_date", None)
+    return str(Stage(stage).label), planned, milestone_colour(planned, today)
+
+
+class ProjectExportResource(resources.ModelResource):
+    """The project list as people read it: Chinese headers (those the import reads), investment
+    in 亿元, the stage and the colour in words."""
+
+    code = fields.Field(attribute="code", column_name="项目代码")
+    name = fields.Field(attribute="name", column_name="项目名称")
+    enterprise = fields.Field(attribute="enterprise__name", column_name="项目单位")
+    zone = fields.Field(attribute="zone__name", column_name="所在开发区")
+    industry = fields.Field(attribute="industry", column_name="行业")
+    stage = fields.Field(column_name="当前阶段")
+    next_stage = fields.Field(column_name="下一节点")
+    next_date = fields.Field(column_name="计划时间")
+    colour = fields.Field(column_name="预警")
+    total_investment = fields.Field(column_name="总投资（亿元）")
+    expected_annual_output = fields.Field(column_name="预计年产值（亿元）")
+    land_area_mu = fields.Field(attribute="land_area_mu", column_name="用地（亩）")
+    content = fields.Field(attribute="content", column_name="建设内容及规模")
+    officer = fields.Field(column_name="项目管家")
+    leader = fields.Field(column_name="包联领导")
+    responsible_unit = fields.Field(attribute="responsible_unit", column_name="责任单位")
+    progress = fields.Field(attribute="progress", column_name="形象进度")
+    notes = fields.Field(attribute="notes", column_name="备注")
+
+    class Meta:
+        model = Project
+        fields = (
+            "code",
+            "name",
+            "enterprise",
+            "zone",
+            "industry",
+            "stage",
+            "next_stage",
+            "next_date",
+            "colour",
+            "total_investment",
+            "expected_annual_output",
+            "land_area_mu",
+            "content",
+            "officer",
+            "leader",
+            "responsible_unit",
+            "progress",
+            "notes",
+        )
+        export_order = fields
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.today = timezone.localdate()
+
+    def filter_export(self, queryset, **kwargs):
+        return export_queryset(queryset)
+
+    def dehydrate_stage(self, project: Project) -> str:
+        return str(project.get_stage_display())
+
+    def dehydrate_next_stage(self, project: Project) -> str:
+        return next_milestone(project, self.today)[0]
+
+    def dehydrate_next_date(self, project: Project) -> dt.date | None:
+        return next_milestone(project, self.today)[1]
+
+    def dehydrate_colour(self, project: Project) -> str:
+        colour = next_milestone(project, self.today)[2]
+        return str(colour.label) if colour else ""
+
+    def dehydrate_total_investment(self, project: Project) -> Decimal | None:
+        return yi(project.total_investment)
+
+    def dehydrate_expected_annual_output(self, project: Project) -> Decimal | None:
+        return yi(project.expected_annual_output)
+
+    def dehydrate_officer(self, project: Project) -> str:
+        return (
+            project.officer.get_full_name() or project.officer.username if project.officer else ""
+        )
+
+    def dehydrate_leader(self, project: Project) -> str:
+        return project.leader.get_full_name() or project.leader.username if project.leader else ""
+
+
+COLOUR_BY_WORD = {str(c.label): c for c in Colour}
+
+
+def _fill_colour_words(row_index: int, column: int, value: Any) -> str | None:
+    colour = COLOUR_BY_WORD.get(value) if isinstance(value, str) else None
+    return colour.fill if colour else None
+
+
+class SafeXLSX(XLSX):
+    """.xlsx written by ``writing.xlsx``: text stays text, colour words are filled in."""
+
+    def export_data(self, dataset, **kwargs) -> bytes:
+        table = writing.Table(
+            title=dataset.title or "项目清单",
+            headers=list(dataset.headers or []),
+            rows=(list(row) for row in dataset),
+            fill=_fill_colour_words,
+        )
+        return writing.xlsx([table])
+
+
+class SafeCSV(CSV):
+    def export_data(self, dataset, **kwargs) -> str:
+        return writing.csv_text(
+            writing.Table("", list(dataset.headers or []), (list(r) for r in dataset))
+        )
+
+
+EXPORT_FORMATS = {"xlsx": SafeXLSX, "csv": SafeCSV}
+
+
+# --- the weekly dispatch table --------------------------------------------------------------
+
+DISPATCH_HEADERS = [
+    "序号",
+    "项目代码",
+    "项目名称",
+    "所在开发区",
+    "项目单位",
+    "总投资（亿元）",
+    "当前阶段",
+    "下一节点",
+    "计划时间",
+    "预警",
+    "未办结审批事项",
+    "存在问题",
+    "项目管家",
+    "包联领导",
+]
+
+
+def dispatch_queryset(queryset: QuerySet) -> QuerySet:
+    """Every open project of ``queryset`` with what the table shows, in four queries."""
+    open_items = ApprovalItem.objects.unsettled().select_related("approval_type")
+    return (
+        export_queryset(queryset.filter(stage__in=OPEN_STAGES))
+        .prefetch_related(Prefetch("approval_items", queryset=open_items, to_attr="open_items"))
+        .prefetch_related("batch_entries")
+        .order_by("zone__name", "name")
+    )
+
+
+def dispatch_rows(projects: Iterable[Project], today: dt.date) -> Iterator[list[Any]]:
+    for number, project in enumerate(projects, 1):
+        stage, planned, colour = next_milestone(project, today)
+        open_items = "；".join(
+            f"{i.approval_type.code} {i.approval_type.name}（{i.get_status_display()}）"
+            for i in sorted(project.open_items, key=lambda i: i.approval_type.sort_order)
+        )
+        problems = next(
+            (
+                e.problems
+                for e in sorted(project.batch_entries.all(), key=lambda e: -e.batch_id)
+                if e.problems
+            ),
+            "",
+        )
+        yield [
+            number,
+            project.code or "",
+            project.name,
+            str(project.zone or ""),
+            project.enterprise.name if project.enterprise else "",
+            yi(project.total_investment),
+            str(project.get_stage_display()),
+            stage,
+            planned,
+            str(colour.label) if colour else "",
+            open_items,
+            problems,
+            project.officer.get_full_name() if project.officer else "",
+            project.leader.get_full_name() if project.leader else "",
+        ]
+
+
+def dispatch_table(queryset: QuerySet, today: dt.date | None = None) -> writing.Table:
+    today = today or timezone.localdate()
+    colour_column = DISPATCH_HEADERS.index("预警")
+    date_column = DISPATCH_HEADERS.index("计划时间")
+
+    def fill(row_index: int, column: int, value: Any) -> str | None:
+        return (
+            _fill_colour_words(row_index, colour_column, value) if column == colour_column else None
+        )
+
+    rows = dispatch_rows(dispatch_queryset(queryset).iterator(chunk_size=2000), today)
+    widths = {2: 40, 3: 22, 4: 24, date_column: 12, 10: 50, 11: 40}
+    return writing.Table(f"周调度表{today:%Y%m%d}", DISPATCH_HEADERS, rows, fill, widths)
+
+
+# --- blank templates ------------------------------------------------------------------------
+
+LIST_TEMPLATE = [
+    "序号",
+    "项目代码",
+    "项目名称",
+    "项目单位",
+    "所在开发区",
+    "行业",
+    "类别",
+    "当前阶段",
+    "总投资（亿元）",
+    "预计年产值（亿元）",
+    "建设内容及规模",
+    "计划签约时间",
+    "计划开工时间",
+    "计划投产时间",
+    "包联领导",
+    "责任单位",
+    "项目管家",
+    "形象进度",
+    "存在问题",
+    "备注",
+]
+
+
+def list_template() -> bytes:
+    return writing.xlsx([writing.Table("三个一批项目清单", LIST_TEMPLATE, [])])
+
+
+def approval_template() -> bytes:
+    kinds = ApprovalType.objects.filter(is_active=True).order_by("sort_order", "code")
+    headers = ["序号", "项目代码", "项目名称", "所在开发区", *[k.name for k in kinds]]
+    return writing.xlsx([writing.Table("前期手续办理进度表", headers, [])])

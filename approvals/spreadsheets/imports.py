@@ -1,0 +1,158 @@
+"""An import as people go through it: the file is received and kept, previewed (nothing
+written), then applied on confirmation, each step checked again. Large files go to the worker
+(``jobs``), which reports its progress on the page; the page and the commands call the same
+functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import jobs, permissions
+from ..models import ImportKind, ImportStatus, Job, JobKind, SpreadsheetImport
+from . import approval_table, project_list
+from .reading import SpreadsheetRefused, count_rows
+from .report import Report
+
+
+def receive(
+    kind: str,
+    data: bytes,
+    file_name: str,
+    *,
+    by,
+    source: str,
+    year: int | None = None,
+    round: int | None = None,
+    event_date: dt.date | None = None,
+    keep_file: bool = True,
+) -> SpreadsheetImport:
+    """Record an uploaded file (and keep it for the confirmation). Raises ``PermissionDenied``
+    when ``by`` may import nowhere, ``SpreadsheetRefused`` when the file cannot be read."""
+    if by is not None and not permissions.may_import_somewhere(by):
+        raise PermissionDenied(_("You may not import spreadsheets."))
+    rows = count_rows(data, file_name)  # refuses what is too big or no workbook, first
+    record = SpreadsheetImport(
+        token=secrets.token_hex(16),
+        kind=kind,
+        file_name=Path(file_name).name[:255],
+        sha256=hashlib.sha256(data).hexdigest(),
+        batch_year=year,
+        batch_round=round,
+        event_date=event_date,
+        by=by,
+        source=source[:200],
+        rows=rows,
+    )
+    if keep_file:
+        record.file.save(record.file_name, ContentFile(data), save=False)
+    record.save()
+    return record
+
+
+def data_of(record: SpreadsheetImport) -> bytes:
+    with record.file.open("rb") as handle:
+        return handle.read()
+
+
+def in_worker(record: SpreadsheetImport) -> bool:
+    return (record.rows or 0) > settings.SPREADSHEET_WORKER_ROWS
+
+
+def _run(record: SpreadsheetImport, data: bytes, *, dry_run: bool, progress=None) -> Report:
+    if record.kind == ImportKind.PROJECT_LIST:
+        spec = project_list.BatchSpec(record.batch_year, record.batch_round, record.event_date)
+        return project_list.run(
+            data,
+            record.file_name,
+            spec,
+            by=record.by,
+            record=record,
+            dry_run=dry_run,
+            progress=progress,
+        )
+    return approval_table.run(
+        data, record.file_name, by=record.by, record=record, dry_run=dry_run, progress=progress
+    )
+
+
+def preview(record: SpreadsheetImport, data: bytes | None = None, progress=None) -> Report:
+    report = _run(
+        record, data if data is not None else data_of(record), dry_run=True, progress=progress
+    )
+    earlier = same_file_imported(record)
+    if earlier is not None:
+        report.notes.append(
+            _("The same file was imported on %(when)s (%(what)s).")
+            % {
+                "when": timezone.localtime(earlier.applied_at).strftime("%Y-%m-%d %H:%M"),
+                "what": earlier.label,
+            }
+        )
+    record.report = report.to_json()
+    record.status = ImportStatus.PREVIEWED if report.ok else ImportStatus.REFUSED
+    record.save(update_fields=["report", "status"])
+    return report
+
+
+def apply(record: SpreadsheetImport, data: bytes | None = None, progress=None) -> Report:
+    """Compare again and write, all or nothing (what the preview showed may have changed)."""
+    if record.status == ImportStatus.APPLIED:
+        return Report.from_json(record.report)
+    report = _run(
+        record, data if data is not None else data_of(record), dry_run=False, progress=progress
+    )
+    record.report = report.to_json()
+    if report.applied:
+        record.status = ImportStatus.APPLIED
+        record.applied_at = timezone.now()
+        if record.kind == ImportKind.PROJECT_LIST:
+            from ..models import Batch
+
+            record.batch = Batch.objects.filter(
+                year=record.batch_year, round=record.batch_round
+            ).first()
+    else:
+        record.status = ImportStatus.REFUSED
+    record.save(update_fields=["report", "status", "applied_at", "batch"])
+    return report
+
+
+def same_file_imported(record: SpreadsheetImport) -> SpreadsheetImport | None:
+    return (
+        SpreadsheetImport.objects.filter(
+            sha256=record.sha256, kind=record.kind, status=ImportStatus.APPLIED
+        )
+        .exclude(pk=record.pk)
+        .order_by("-applied_at")
+        .first()
+    )
+
+
+def start_in_worker(record: SpreadsheetImport, kind: str) -> Job:
+    """Queue the preview or the import of a large file; the page follows the job."""
+    return jobs.start(kind, by=record.by, payload={"import": record.pk})
+
+
+def run_job(job: Job) -> None:
+    """The worker's side of ``start_in_worker``."""
+    record = SpreadsheetImport.objects.get(pk=job.payload["import"])
+
+    def progress(done: int, total: int | None) -> None:
+        jobs.report(job, done, total or record.rows)
+
+    action = preview if job.kind == JobKind.IMPORT_PREVIEW else apply
+    try:
+        report = action(record, progress=progress)
+    except SpreadsheetRefused as refused:
+        jobs.finish(job, str(refused), failed=True)
+        return
+    jobs.finish(job, report.summary(), result={"import": record.token})

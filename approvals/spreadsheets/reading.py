@@ -1,0 +1,217 @@
+"""Reading the zones' spreadsheets as they really are: .xlsx, .xls and .csv (UTF-8 or GB18030),
+several sheets, title rows above the header, the header found by its known column names, empty
+and subtotal rows skipped. A file that is too big, is no workbook, or would expand to an absurd
+size is refused before it is read.
+
+python-calamine (Rust) reads a 10,000-row sheet in about a quarter of a second, several times
+faster than openpyxl; rows are handed on one at a time.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import python_calamine
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: Rows whose first cells say this are totals, not projects.
+TOTAL_WORDS = ("合计", "小计", "总计")
+#: How far below the top the header row may be (title rows, notes, merged captions).
+HEADER_SEARCH_ROWS = 30
+
+
+class SpreadsheetRefused(Exception):
+    """The file as a whole cannot be read: nothing in it is looked at."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """A header cell understood: the field it fills, as written, and a unit it names."""
+
+    field: str
+    header: str
+    index: int
+    unit: str = ""  # "亿元" / "万元" when the header names one
+
+
+@dataclass
+class Row:
+    sheet: str
+    number: int  # as Excel shows it
+    cells: list[Any]
+
+    def value(self, column: Column) -> Any:
+        return self.cells[column.index] if column.index < len(self.cells) else ""
+
+
+@dataclass
+class Sheet:
+    name: str
+    columns: dict[str, Column] = field(default_factory=dict)
+    extra: dict[str, Column] = field(default_factory=dict)  # e.g. catalogue items by code
+    rows: Iterator[Row] | list[Row] = field(default_factory=list)
+    header_row: int = 0
+
+
+def clean_header(text: Any) -> tuple[str, str]:
+    """A header as people write it → (its name, a unit it names). Full-width folded, spaces,
+    line breaks, asterisks and bracketed units removed: "总投资（亿元）" → ("总投资", "亿元")."""
+    folded = unicodedata.normalize("NFKC", str(text or ""))
+    unit = ""
+    match = re.search(r"[(\[]\s*(亿元|万元|元)\s*[)\]]", folded)
+    if match:
+        unit = match.group(1)
+        folded = folded[: match.start()] + folded[match.end() :]
+    name = re.sub(r"[\s*※:：]", "", folded)
+    return name, unit
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+# --- opening --------------------------------------------------------------------------------
+
+
+def _check_size(data: bytes, name: str) -> None:
+    limit = settings.IMPORT_FILE_MAX_MB
+    if len(data) > limit * 1024 * 1024:
+        raise SpreadsheetRefused(
+            _("“%(name)s” is larger than %(limit)d MB.") % {"name": name, "limit": limit}
+        )
+    if not data:
+        raise SpreadsheetRefused(_("“%(name)s” is empty.") % {"name": name})
+
+
+def _check_zip(data: bytes, name: str) -> None:
+    """An .xlsx is a zip: refuse one that is not, or that would expand beyond the limit."""
+    limit = settings.IMPORT_EXPANDED_MAX_MB * 1024 * 1024
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+            names = set(archive.namelist())
+    except zipfile.BadZipFile as error:
+        raise SpreadsheetRefused(
+            _("“%(name)s” is not a real .xlsx workbook.") % {"name": name}
+        ) from error
+    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+        raise SpreadsheetRefused(_("“%(name)s” is not a real .xlsx workbook.") % {"name": name})
+    if expanded > limit:
+        raise SpreadsheetRefused(
+            _("“%(name)s” would expand to %(size)d MB when read (more than %(limit)d MB): refused.")
+            % {"name": name, "size": expanded // (1024 * 1024), "limit": limit // (1024 * 1024)}
+        )
+
+
+def _decode_csv(data: bytes, name: str) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise SpreadsheetRefused(_("“%(name)s” is neither UTF-8 nor GB18030 text.") % {"name": name})
+
+
+def read_sheets(source: bytes | BinaryIO | Path, name: str) -> Iterator[tuple[str, Iterator]]:
+    """Each sheet of the file as (its name, stripped of stray spaces; its rows of cells)."""
+    if isinstance(source, Path):
+        data = source.read_bytes()
+    elif isinstance(source, bytes):
+        data = source
+    else:
+        data = source.read()
+    _check_size(data, name)
+    suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
+    if suffix == "csv":
+        text = _decode_csv(data, name)
+        yield Path(name).stem.strip(), iter(csv.reader(io.StringIO(text)))
+        return
+    if suffix == "xlsx":
+        _check_zip(data, name)
+    elif suffix == "xls":
+        if not data.startswith(OLE2):
+            raise SpreadsheetRefused(_("“%(name)s” is not a real .xls workbook.") % {"name": name})
+    else:
+        raise SpreadsheetRefused(
+            _("“%(name)s”: only .xlsx, .xls and .csv files are read.") % {"name": name}
+        )
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        for sheet_name in workbook.sheet_names:
+            sheet = workbook.get_sheet_by_name(sheet_name)
+            yield sheet_name.strip(), sheet.iter_rows()
+    except python_calamine.CalamineError as error:
+        raise SpreadsheetRefused(
+            _("“%(name)s” cannot be read as a workbook: %(error)s") % {"name": name, "error": error}
+        ) from error
+
+
+# --- finding the header and the rows ----------------------------------------------------------
+
+
+def find_columns(
+    cells: list[Any], synonyms: dict[str, str]
+) -> tuple[dict[str, Column], list[tuple[int, str, str]]]:
+    """The columns of a header row: (known ones by field, the others as (index, name, unit))."""
+    known: dict[str, Column] = {}
+    others = []
+    for index, cell in enumerate(cells):
+        name, unit = clean_header(cell)
+        if not name:
+            continue
+        target = synonyms.get(name)
+        if target and target not in known:
+            known[target] = Column(target, str(cell).strip(), index, unit)
+        else:
+            others.append((index, name, unit))
+    return known, others
+
+
+def sheets_with_header(
+    source: bytes | BinaryIO | Path,
+    name: str,
+    synonyms: dict[str, str],
+    is_header: Callable[[dict[str, Column], list[tuple[int, str, str]]], bool],
+) -> Iterator[tuple[Sheet, list[tuple[int, str, str]]]]:
+    """Each sheet whose header row (the first of its top rows that ``is_header`` accepts) is
+    found, with its other header cells; a sheet without one is skipped (a cover, notes)."""
+    for sheet_name, rows in read_sheets(source, name):
+        for number, cells in enumerate(rows, start=1):
+            columns, others = find_columns(cells, synonyms)
+            if is_header(columns, others):
+                sheet = Sheet(sheet_name, columns, header_row=number)
+                sheet.rows = _data_rows(sheet_name, rows, number)
+                yield sheet, others
+                break
+            if number >= HEADER_SEARCH_ROWS:
+                break
+
+
+def naming(*required: str) -> Callable[[dict[str, Column], list], bool]:
+    """A header row is the one that names every required column."""
+    return lambda columns, others: all(r in columns for r in required)
+
+
+def _data_rows(sheet: str, rows: Iterator, header_row: int) -> Iterator[Row]:
+    for number, cells in enumerate(rows, start=header_row + 1):
+        if all(is_blank(c) for c in cells):
+            continue
+        leading = "".join(str(c) for c in cells[:3] if not is_blank(c))
+        if any(word in leading.replace(" ", "") for word in TOTAL_WORDS):
+            continue
+        yield Row(sheet, number, list(cells))
+
+
+def count_rows(source: bytes | Path, name: str) -> int:
+    """Data rows below the top of each sheet, roughly: to decide whether the worker takes it."""
+    return sum(sum(1 for _ in rows) for _, rows in read_sheets(source, name))

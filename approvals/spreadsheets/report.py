@@ -1,0 +1,105 @@
+"""What an import found and did, in the user's terms: every row it could not understand (sheet,
+row as Excel numbers it, column, reason), warnings, counts, and a few rows of each kind with
+their changes old → new. Kept small whatever the file's size, and storable as JSON (the worker
+hands it to the page)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+#: Rows of each kind shown in the preview; the counts cover them all.
+SAMPLE_ROWS = 50
+#: Warnings and errors kept in full; beyond this only their number (the page and the command
+#: say how many more there are).
+MAX_WARNINGS = 500
+MAX_ERRORS = 1000
+
+
+@dataclass
+class Issue:
+    sheet: str
+    row: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        from django.utils.translation import gettext as _
+
+        where = (
+            _("sheet “%(sheet)s”, row %(row)d") % {"sheet": self.sheet, "row": self.row}
+            if self.row
+            else _("sheet “%(sheet)s”") % {"sheet": self.sheet}
+        )
+        if self.column:
+            where += _(", column “%(column)s”") % {"column": self.column}
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class Report:
+    file_name: str
+    rows: int = 0
+    created: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    warning_count: int = 0
+    error_count: int = 0
+    samples: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {"created": [], "changed": [], "unchanged": []}
+    )
+    notes: list[str] = field(default_factory=list)  # about the file as a whole
+    applied: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def changes_nothing(self) -> bool:
+        return self.ok and not self.created and not self.changed
+
+    def error(self, sheet: str, row: int, column: str, reason: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(Issue(sheet, row, column, str(reason)))
+
+    def warn(self, sheet: str, row: int, column: str, reason: str) -> None:
+        self.warning_count += 1
+        if len(self.warnings) < MAX_WARNINGS:
+            self.warnings.append(Issue(sheet, row, column, str(reason)))
+
+    def count(self, kind: str, sheet: str, row: int, title: str, changes: list) -> None:
+        """Count a row as created / changed / unchanged, keeping the first few as samples."""
+        setattr(self, kind, getattr(self, kind) + 1)
+        if len(self.samples[kind]) < SAMPLE_ROWS:
+            self.samples[kind].append(
+                {"sheet": sheet, "row": row, "title": title, "changes": changes}
+            )
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Report:
+        data = dict(data)
+        data["errors"] = [Issue(**i) for i in data.get("errors", [])]
+        data["warnings"] = [Issue(**i) for i in data.get("warnings", [])]
+        return cls(**data)
+
+    def summary(self) -> str:
+        """One line for a message or a command's output."""
+        from django.utils.translation import gettext as _
+
+        if self.errors:
+            return _("%(count)d problems found; nothing was saved.") % {"count": self.error_count}
+        return _(
+            "%(created)d new, %(changed)d changed, %(unchanged)d unchanged, %(warnings)d warnings."
+        ) % {
+            "created": self.created,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+            "warnings": self.warning_count,
+        }
