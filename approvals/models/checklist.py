@@ -378,6 +378,8 @@ class ApprovalItem(RecordedMachine):
         date), preparing or not started. Run only by imports, which check who may import."""
         if on is not None and on > timezone.localdate():
             raise TransitionRefused(_("%(day)s is in the future.") % {"day": on})
+        if status != ItemStatus.APPROVED:
+            self.document_number = ""  # the number of an approval it no longer has
         if status == ItemStatus.APPROVED:
             self.approved_on = on
         elif status == ItemStatus.ACCEPTED:

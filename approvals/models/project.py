@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, FSMField, transition
 from simple_history.models import HistoricalRecords
 
-from zones.models import Enterprise, Zone
+from zones.models import Enterprise, Zone, normalise_name
 
 from .. import permissions
 from ..dates import validate_entered_date, validate_not_future
@@ -145,6 +145,13 @@ class Project(RecordedMachine):
         help_text=_("24 characters, e.g. 2509-140602-89-05-864976; leave empty until issued."),
     )
     name = models.CharField(_("project name"), max_length=200)
+    name_key = models.CharField(
+        _("name as matched"),
+        max_length=200,
+        editable=False,
+        blank=True,
+        help_text=_("The name without spaces, full-width characters folded: how lists match it."),
+    )
     enterprise = models.ForeignKey(
         Enterprise,
         verbose_name=_("enterprise"),
@@ -262,6 +269,10 @@ class Project(RecordedMachine):
         ]
         constraints = [
             models.UniqueConstraint(fields=["zone", "name"], name="project_name_unique_in_zone"),
+        ]
+        indexes = [
+            # Imports match a listed name to a project of the zone by this key.
+            models.Index(fields=["zone", "name_key"], name="project_zone_name_key"),
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -411,6 +422,9 @@ class Project(RecordedMachine):
         return reason.strip()
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name_key = normalise_name(self.name)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_key"}
         super().save(*args, **kwargs)
         for stage, day in self._pending_milestones.items():
             Milestone.objects.update_or_create(

@@ -6,10 +6,11 @@ errors, and then nothing is written."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -28,9 +29,9 @@ from ..models import (
     Project,
     TransitionRefused,
 )
-from ..project_code import normalise_project_code
+from ..project_code import is_project_code, normalise_project_code
 from . import cells
-from .reading import Column, SpreadsheetRefused, clean_header, sheets_with_header
+from .reading import Column, Row, SpreadsheetRefused, clean_header, is_blank, sheets_with_header
 from .report import Report
 
 BATCH_SIZE = 1000
@@ -50,6 +51,7 @@ ITEM_FIELDS = (
     "outcome_reason",
     "deadline",
     "deadline_uncovered_years",
+    "document_number",
 )
 
 
@@ -71,31 +73,66 @@ class Plan:
     status_changes: list[ItemStatusChange] = field(default_factory=list)
 
 
-def plan(source, file_name: str, *, by=None, record=None, progress=None, lock=False) -> Plan:
-    report = Report(file_name=file_name)
-    result = Plan(report)
-    kinds = catalogue_headers()
-    zones = {}
-    for zone in Zone.objects.all():
-        for key in zone.normalised_names():
-            zones.setdefault(key, zone)
-    allowed = permissions.import_zones(by)
+@dataclass
+class TableRow:
+    row: Row
+    columns: dict[str, Column]
+    items: dict[int, ApprovalType]  # column index → the catalogue item it names
+    headers: dict[int, str]  # column index → its header as written
 
+    def text(self, field_name: str) -> str:
+        column = self.columns.get(field_name)
+        return cells.text(self.row.value(column)) if column else ""
+
+    def header(self, field_name: str) -> str:
+        column = self.columns.get(field_name)
+        return column.header if column else ""
+
+    @property
+    def code(self) -> str:
+        """The project code when the cell holds one (not "待赋码", "/" or a code being issued)."""
+        code = normalise_project_code(self.text("code"))
+        return code if is_project_code(code) else ""
+
+    @property
+    def is_note(self) -> bool:
+        """A footnote under the table: no code, no name, no item filled in."""
+        cells_ = self.row.cells
+        filled = any(i < len(cells_) and not is_blank(cells_[i]) for i in self.items)
+        return not (self.text("code") or self.text("name") or filled)
+
+
+def _table_rows(source, file_name: str, kinds: dict, report: Report) -> list[TableRow]:
     def is_header(columns: dict[str, Column], others) -> bool:
         identity = "code" in columns or "name" in columns
         return identity and any(name in kinds for _index, name, _unit in others)
 
-    rows: list[tuple[Any, dict[str, Column], dict[int, ApprovalType], dict[int, str]]] = []
+    rows: list[TableRow] = []
     try:
         for sheet, others in sheets_with_header(source, file_name, HEADERS, is_header):
-            items = {index: kinds[name] for index, name, _unit in others if name in kinds}
-            written = {index: name for index, name, _unit in others if name in kinds}
+            items, headers = {}, {}
+            for index, name, _unit in others:
+                if name not in kinds:
+                    continue
+                kind = kinds[name]
+                twin = next((headers[i] for i, k in items.items() if k.pk == kind.pk), None)
+                if twin is not None:
+                    report.error(
+                        sheet.name,
+                        sheet.header_row,
+                        name,
+                        _("Columns “%(one)s” and “%(other)s” both name %(item)s: keep one.")
+                        % {"one": twin, "other": name, "item": kind},
+                    )
+                    continue
+                items[index], headers[index] = kind, name
             for row in sheet.rows:
-                rows.append((row, sheet.columns, items, written))
+                table_row = TableRow(row, sheet.columns, items, headers)
+                if not table_row.is_note:
+                    rows.append(table_row)
     except SpreadsheetRefused as refused:
         report.error(file_name, 0, "", str(refused))
-        return result
-    report.rows = len(rows)
+        return []
     if not rows and not report.errors:
         report.error(
             file_name,
@@ -105,106 +142,109 @@ def plan(source, file_name: str, *, by=None, record=None, progress=None, lock=Fa
                 "No sheet has a header row naming 项目代码 or 项目名称 and at least one approval item."
             ),
         )
-        return result
-    projects = _projects(rows, zones, report, allowed, lock)
-    if report.errors:
-        return result
+    report.rows = len(rows)
+    return rows
+
+
+def plan(source, file_name: str, *, by=None, record=None, progress=None, lock=False) -> Plan:
+    """Compare every cell with the item it names, writing nothing; every problem of the file
+    is reported at once."""
+    report = Report(file_name=file_name)
+    result = Plan(report)
+    rows = _table_rows(source, file_name, catalogue_headers(), report)
+    projects = _projects(rows, report, permissions.import_zones(by), lock)
     stored = ApprovalItem.objects.filter(project__in=set(projects.values()))
     if lock:
         stored = stored.select_for_update()
     items = {(i.project_id, i.approval_type_id): i for i in stored.select_related("approval_type")}
     calendar = CalendarDay.objects.calendar()
     label = str(record.label) if record is not None else file_name
-    for done, (row, columns, row_kinds, written) in enumerate(rows, 1):
-        project_id = projects[(row.sheet, row.number)]
+    for done, table_row in enumerate(rows, 1):
+        row = table_row.row
+        project_id = projects.get((row.sheet, row.number))
         changes: list[list[str]] = []
-        for index, kind in row_kinds.items():
-            value = row.cells[index] if index < len(row.cells) else ""
+        for index, kind in table_row.items.items():
+            column = table_row.headers[index]
             try:
-                fact = cells.approval_cell(value)
+                fact = cells.approval_cell(row.cells[index] if index < len(row.cells) else "")
             except cells.CellError as error:
-                report.error(row.sheet, row.number, written[index], str(error))
+                report.error(row.sheet, row.number, column, str(error))
                 continue
-            if fact is None:
-                continue  # an empty cell changes nothing
+            if fact is None or project_id is None:
+                continue  # an empty cell changes nothing; an unknown project is reported
             item = items.get((project_id, kind.pk))
             try:
                 changed = _apply_fact(result, project_id, kind, item, fact, by, label, calendar)
             except TransitionRefused as refused:  # a date in the future
-                report.error(row.sheet, row.number, written[index], str(refused))
+                report.error(row.sheet, row.number, column, str(refused))
                 continue
             if changed:
                 changes.append([f"{kind.code} {kind.name}", *changed])
-        title = str(row.value(columns["name"])) if "name" in columns else str(project_id)
-        report.count("changed" if changes else "unchanged", row.sheet, row.number, title, changes)
+        if project_id is not None:
+            title = table_row.text("name") or table_row.code
+            report.count(
+                "changed" if changes else "unchanged", row.sheet, row.number, title, changes
+            )
         if progress and done % 2000 == 0:
             progress(done, len(rows))
     return result
 
 
-def _projects(rows, zones, report, allowed, lock) -> dict[tuple[str, int], int]:
-    """(sheet, row) → the project it names: by code, or by name within the zone."""
-    codes, zone_ids = set(), set()
-    for row, columns, *_rest in rows:
-        code = (
-            normalise_project_code(cells.text(row.value(columns["code"])))
-            if "code" in columns
-            else ""
-        )
-        if code:
-            codes.add(code)
-        elif "zone" in columns:
-            zone = zones.get(cells.name_key(cells.text(row.value(columns["zone"]))))
-            if zone is not None:
-                zone_ids.add(zone.pk)
-    fields = ("id", "zone_id", "name", "code")
-    stored = list(Project.objects.filter(code__in=codes).only(*fields)) if codes else []
-    if zone_ids:
-        stored += list(Project.objects.filter(zone_id__in=zone_ids).only(*fields))
-    by_code = {p.code: p for p in stored if p.code}
-    by_name = {(p.zone_id, cells.name_key(p.name)): p for p in stored}
-    result = {}
+def _projects(rows: list[TableRow], report: Report, allowed, lock) -> dict[tuple[str, int], int]:
+    """(sheet, row) → the project it names: by its code, or else by its name within the zone
+    (a code not issued yet, or not recorded yet, does not hide a project named right)."""
+    zones = {}
+    for zone in Zone.objects.all():
+        for key in zone.normalised_names():
+            zones.setdefault(key, zone)
+    codes = {r.code for r in rows if r.code}
+    keys: dict[int, set[str]] = defaultdict(set)
+    for r in rows:
+        zone = zones.get(cells.name_key(r.text("zone")))
+        if zone is not None and r.text("name"):
+            keys[zone.pk].add(cells.name_key(r.text("name")))
+    fields = ("id", "zone_id", "name_key", "code")
+    queries = [Project.objects.filter(code__in=codes)] if codes else []
+    queries += [Project.objects.filter(zone_id=z, name_key__in=k) for z, k in keys.items()]
+    stored = {p["id"]: p for query in queries for p in query.values(*fields)}
+    by_code = {p["code"]: p for p in stored.values() if p["code"]}
+    by_name = {(p["zone_id"], p["name_key"]): p for p in stored.values()}
+    result: dict[tuple[str, int], int] = {}
     seen: dict[int, int] = {}
-    for row, columns, *_rest in rows:
-        code = (
-            normalise_project_code(cells.text(row.value(columns["code"])))
-            if "code" in columns
-            else ""
-        )
-        name = cells.display_name(row.value(columns["name"])) if "name" in columns else ""
-        zone_text = cells.text(row.value(columns["zone"])) if "zone" in columns else ""
-        project = by_code.get(code) if code else None
-        if project is None and name:
-            zone = zones.get(cells.name_key(zone_text))
-            project = by_name.get((zone.pk, cells.name_key(name))) if zone else None
+    for r in rows:
+        row = r.row
+        zone = zones.get(cells.name_key(r.text("zone")))
+        project = by_code.get(r.code) if r.code else None
+        if project is None and zone is not None:
+            project = by_name.get((zone.pk, cells.name_key(r.text("name"))))
         if project is None:
-            column = columns.get("code") if code else columns.get("name")
+            what = r.code or f"“{r.text('name')}”（{r.text('zone') or '—'}）"
             report.error(
                 row.sheet,
                 row.number,
-                column.header if column else "",
+                r.header("code") if r.code else r.header("name"),
                 _(
                     "No project %(what)s is recorded: an approval table updates existing projects only."
                 )
-                % {"what": code or f"“{name}”（{zone_text}）"},
+                % {"what": what},
             )
             continue
-        if allowed is not None and project.zone_id not in allowed:
+        if allowed is not None and project["zone_id"] not in allowed:
             report.error(
                 row.sheet, row.number, "", _("You may not import for this project's zone.")
             )
             continue
-        if project.pk in seen:
+        if project["id"] in seen:
             report.error(
                 row.sheet,
                 row.number,
                 "",
                 _("The same project as row %(row)d: a table names each project once.")
-                % {"row": seen[project.pk]},
+                % {"row": seen[project["id"]]},
             )
             continue
-        seen[project.pk] = row.number
-        result[(row.sheet, row.number)] = project.pk
+        seen[project["id"]] = row.number
+        result[(row.sheet, row.number)] = project["id"]
     if lock and result:
         list(Project.objects.select_for_update().filter(pk__in=set(result.values())).values("pk"))
     return result
@@ -287,20 +327,24 @@ def _apply_fact(
 
 
 def write(result: Plan, *, by, record) -> None:
+    """Write the plan. Every record of one import bears the same moment, written in the order
+    things happened: an item's creation before the status it was given."""
     label = str(record.label)
+    now = timezone.now()
     bulk_create_with_history(
         result.new_items,
         ApprovalItem,
         batch_size=BATCH_SIZE,
         default_user=by,
         default_change_reason=label,
+        default_date=now,
     )
     created = [
-        ItemStatusChange(
-            item=item, transition="", source="", target=ItemStatus.NOT_STARTED, by=by, comment=label
-        )
+        ItemStatusChange(item=item, source="", target=ItemStatus.NOT_STARTED, by=by, comment=label)
         for item in result.new_items
     ]
+    for record_row in (*created, *result.status_changes, *result.mode_changes):
+        record_row.at = now
     ItemStatusChange.objects.bulk_create([*created, *result.status_changes], batch_size=BATCH_SIZE)
     ItemModeChange.objects.bulk_create(result.mode_changes, batch_size=BATCH_SIZE)
     if result.changed_items:
@@ -311,6 +355,7 @@ def write(result: Plan, *, by, record) -> None:
             batch_size=BATCH_SIZE,
             default_user=by,
             default_change_reason=label,
+            default_date=now,
         )
 
 

@@ -4,6 +4,7 @@ the value or raises ``CellError`` saying what is wrong, in the user's words."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 import unicodedata
@@ -92,9 +93,7 @@ def date(value: Any) -> tuple[dt.date, bool] | None:
     elif isinstance(value, dt.date):
         day = value
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        if not 1 <= value <= 2_958_465:
-            raise CellError(_("%(value)s is not a date.") % {"value": value})
-        day = EXCEL_EPOCH + dt.timedelta(days=int(value))
+        day, month_only = _date_from_number(value)
     else:
         parsed = parse_partial_date(str(value))
         if parsed is None:
@@ -107,6 +106,28 @@ def date(value: Any) -> tuple[dt.date, bool] | None:
             % {"value": day, "earliest": EARLIEST, "latest": LATEST}
         )
     return day, month_only
+
+
+def _date_from_number(value: float) -> tuple[dt.date, bool]:
+    """A number in a date column: what people typed that Excel kept as a number — a year
+    (2025), a year and month (2025.03: Excel drops the trailing zero of 2025.10, so two digits
+    are read as written), a date without separators (20250315) — or a date's serial number."""
+    if float(value).is_integer() and EARLIEST.year <= value <= LATEST.year:
+        return dt.date(int(value), 12, 31), True
+    if EARLIEST.year <= value < LATEST.year + 1:
+        year = int(value)
+        month = round((value - year) * 100)
+        if 1 <= month <= 12:
+            return dt.date(year, month, calendar.monthrange(year, month)[1]), True
+    if float(value).is_integer() and 19_900_101 <= value <= 21_001_231:
+        written = str(int(value))
+        try:
+            return dt.date(int(written[:4]), int(written[4:6]), int(written[6:])), False
+        except ValueError:
+            pass
+    if not 1 <= value <= 2_958_465 or EARLIEST.year <= value < LATEST.year + 1:
+        raise CellError(_("%(value)s is not a date.") % {"value": value})
+    return EXCEL_EPOCH + dt.timedelta(days=int(value)), False
 
 
 def _word(value: Any) -> str:

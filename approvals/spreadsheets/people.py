@@ -18,28 +18,30 @@ ROLES_FOR = {"officer": (Role.OFFICER, Role.SUPERVISOR), "leader": (Role.LEADER,
 
 
 class People:
-    """Officers and leaders of the zones a file names, found by any name they go by (display
-    name, family + given name, login), and the names of the people and enterprises the stored
-    projects point at: a handful of queries, however many rows."""
+    """Officers and leaders of every zone, found by any name they go by (display name, family
+    + given name, login), and the names of the people and enterprises the stored projects point
+    at: a handful of queries, however many rows."""
 
-    def __init__(self, zone_ids: set[int], projects: list) -> None:
+    def __init__(self) -> None:
         self.by_name: dict[tuple[int, str, str], set[int]] = defaultdict(set)
         self.names: dict[int, str] = {}
-        for held in ZoneRole.objects.filter(zone_id__in=zone_ids).select_related("user"):
+        self.enterprises: dict[int, str] = {}
+        for held in ZoneRole.objects.select_related("user"):
             user = held.user
             self.names[user.pk] = str(user)
             for kind, roles in ROLES_FOR.items():
                 if held.role in roles:
                     for name in self._names_of(user):
                         self.by_name[(held.zone_id, kind, cells.name_key(name))].add(user.pk)
-        referenced = {p.officer_id for p in projects} | {p.leader_id for p in projects}
+
+    def remember(self, projects: list[dict]) -> None:
+        """Names of the people and enterprises these stored projects point at."""
+        referenced = {p["officer_id"] for p in projects} | {p["leader_id"] for p in projects}
         missing = referenced - set(self.names) - {None}
         for user in get_user_model().objects.filter(pk__in=missing):
             self.names[user.pk] = str(user)
-        enterprise_ids = {p.enterprise_id for p in projects} - {None}
-        self.enterprises = dict(
-            Enterprise.objects.filter(pk__in=enterprise_ids).values_list("pk", "name")
-        )
+        wanted = {p["enterprise_id"] for p in projects} - set(self.enterprises) - {None}
+        self.enterprises.update(Enterprise.objects.filter(pk__in=wanted).values_list("pk", "name"))
 
     @staticmethod
     def _names_of(user) -> set[str]:

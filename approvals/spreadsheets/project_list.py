@@ -1,27 +1,27 @@
 """Importing a quarterly 三个一批 project list (guide sections 8.1 and 11).
 
-Set-based: the file is read once; everything a row may touch (zones, projects, enterprises,
-people, milestones, the batch's entries) is fetched in a few queries; each row is compared in
-memory; only what changed is written, with bulk operations, in one transaction. A row that
-cannot be understood is reported (sheet, row, column, reason) and then nothing is written.
+Set-based: the file is read once (``project_rows``); everything a row may touch (projects,
+enterprises, people, milestones, the batch's entries) is fetched as plain rows in a few
+queries; each row is compared in memory; only what changed is written, new rows with one
+prepared statement per table (``bulk``), in one transaction. A row that cannot be understood is
+reported (sheet, row, column, reason) and then nothing is written.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
-from zones.models import Enterprise, Zone
+from zones.models import Enterprise
 
-from .. import permissions
 from ..models import (
     CATEGORY_MILESTONE,
     Batch,
@@ -32,298 +32,139 @@ from ..models import (
     Stage,
     StageChange,
 )
-from ..project_code import is_project_code, normalise_project_code
-from . import cells
+from . import bulk
 from .people import People
-from .reading import Column, Row, SpreadsheetRefused, naming, sheets_with_header
+from .project_rows import (
+    ENTRY_FIELDS,
+    FACT_COLUMN,
+    FACTS,
+    PROJECT_FIELDS,
+    BatchSpec,
+    Line,
+    iter_lines,
+)
 from .report import Report
 
-Progress = Callable[[int, int | None], None]
-BATCH_SIZE = 1000
+__all__ = ["BatchSpec", "run"]
 
-#: Header names of section 8.1 → the field each fills.
-HEADERS = {
-    "序号": "sequence",
-    **dict.fromkeys(["项目代码", "项目统一代码", "项目审批代码"], "code"),
-    "项目名称": "name",
-    **dict.fromkeys(
-        ["项目单位", "建设单位", "项目业主单位", "申报单位", "投资主体", "企业名称"], "enterprise"
-    ),
-    **dict.fromkeys(["所在开发区", "开发区", "所属开发区", "园区"], "zone"),
-    **dict.fromkeys(["行业", "所属行业", "产业类别", "行业领域"], "industry"),
-    **dict.fromkeys(["类别", "批次类别", "三个一批类别"], "category"),
-    **dict.fromkeys(["当前阶段", "项目状态", "建设阶段"], "stage"),
-    **dict.fromkeys(["总投资", "计划总投资", "签约投资额", "项目投资额"], "total_investment"),
-    "预计年产值": "expected_annual_output",
-    **dict.fromkeys(["建设内容及规模", "建设规模及内容", "建设内容"], "content"),
-    "计划签约时间": "planned_sign",
-    **dict.fromkeys(["计划开工时间", "开工时间"], "planned_start"),
-    **dict.fromkeys(["计划投产时间", "投产时间"], "planned_production"),
-    "计划竣工时间": "planned_completion",
-    **dict.fromkeys(["包联领导", "包保责任领导"], "leader"),
-    "责任单位": "responsible_unit",
-    **dict.fromkeys(["项目管家", "代办员", "责任人"], "officer"),
-    **dict.fromkeys(["形象进度", "项目进展情况", "本月进展"], "progress"),
-    **dict.fromkeys(["存在问题", "问题和建议", "问题和困难"], "problems"),
-    "备注": "notes",
-}
-REQUIRED = ("name", "zone")
-#: Planned-date columns → their milestone (竣工 plans production when 投产 is not given).
-PLANNED = {
-    "planned_sign": Stage.SIGNED,
-    "planned_start": Stage.UNDER_CONSTRUCTION,
-    "planned_production": Stage.IN_PRODUCTION,
-    "planned_completion": Stage.IN_PRODUCTION,
-}
-#: Facts a row fills when the project has none and reports when it has another (section 11).
-FACTS = (
-    "code",
-    "enterprise_id",
-    "industry",
-    "content",
-    "total_investment",
-    "expected_annual_output",
-    "officer_id",
-    "leader_id",
-    "responsible_unit",
-    "progress",
-)
-FACT_COLUMN = {"enterprise_id": "enterprise", "officer_id": "officer", "leader_id": "leader"}
-ENTRY_FIELDS = (
-    "category",
-    "name",
-    "enterprise",
-    "total_investment",
-    "expected_annual_output",
-    "content",
-    "progress",
-    "problems",
-    "notes",
-)
-PROJECT_FIELDS = ("id", "zone_id", "name", "code", "stage", *FACTS[1:])
-
-
-@dataclass(frozen=True)
-class BatchSpec:
-    year: int
-    round: int
-    event_date: dt.date | None = None
+MILESTONE_FIELDS = ("id", "project_id", "stage", "planned_date", "planned_month_only")
+#: Rows compared (and written) at a time: memory stays flat however long the list.
+CHUNK = 5000
 
 
 @dataclass
-class Line:
-    """One row, understood."""
+class New:
+    """A row to create, pointing at others to create by their place in these lists (``ref``)."""
 
-    row: Row
-    columns: dict[str, Column]
-    name: str = ""
-    key: str = ""
-    zone: Zone | None = None
-    category: str = ""
-    stage: str | None = None
-    facts: dict[str, Any] = field(default_factory=dict)
-    enterprise: str = ""
-    officer: str = ""
-    leader: str = ""
-    planned: dict[str, tuple[dt.date, bool]] = field(default_factory=dict)
-    entry: dict[str, Any] = field(default_factory=dict)
-
-    def header(self, name: str) -> str:
-        column = self.columns.get(name)
-        return column.header if column else ""
-
-    @property
-    def where(self) -> tuple[str, int]:
-        return self.row.sheet, self.row.number
+    values: dict[str, Any]
+    project: int | None = None  # index into Plan.new_projects, when the project is new too
 
 
 @dataclass
 class Plan:
-    """What the import would write; ``write`` writes it."""
+    """What one chunk of the list would write; ``write`` writes it."""
 
     report: Report
     batch: Batch | None = None
-    new_enterprises: dict[str, Enterprise] = field(default_factory=dict)
-    new_projects: list[Project] = field(default_factory=list)
-    new_stages: dict[int, str] = field(default_factory=dict)  # id(project) → stage as listed
-    project_changes: dict[int, dict[str, Any]] = field(default_factory=dict)
-    new_milestones: list[Milestone] = field(default_factory=list)
+    new_enterprises: dict[str, dict[str, Any]] = field(default_factory=dict)
+    new_projects: list[dict[str, Any]] = field(default_factory=list)
+    project_fills: dict[int, dict[str, Any]] = field(default_factory=dict)
+    new_milestones: list[New] = field(default_factory=list)
     moved_milestones: dict[int, tuple[dt.date, bool]] = field(default_factory=dict)
-    new_entries: list[BatchEntry] = field(default_factory=list)
+    new_entries: list[New] = field(default_factory=list)
     entry_changes: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
-# --- reading the rows ----------------------------------------------------------------------
+def _chunks(lines: Iterator[Line], size: int) -> Iterator[list[Line]]:
+    chunk: list[Line] = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
-def _read(row: Row, columns: dict[str, Column], sheet_category: str, zones, report) -> Line:
-    line = Line(row, columns)
-
-    def value(name: str) -> Any:
-        column = columns.get(name)
-        return row.value(column) if column else ""
-
-    def fail(name: str, reason: str) -> None:
-        report.error(row.sheet, row.number, line.header(name), reason)
-
-    line.name = cells.display_name(value("name"))
-    line.key = cells.name_key(line.name)
-    if not line.key:
-        fail("name", _("The project name is empty."))
-    elif len(line.name) > 200:
-        fail("name", _("The project name is longer than 200 characters."))
-    zone_text = cells.text(value("zone"))
-    line.zone = zones.get(cells.name_key(zone_text))
-    if line.zone is None:
-        fail("zone", _("“%(zone)s” is not a known zone or alias.") % {"zone": zone_text})
-    code = normalise_project_code(cells.text(value("code")))
-    if code and not is_project_code(code):
-        fail(
-            "code",
-            _("“%(code)s” is not a project code (dddd-dddddd-dd-dd-dddddd).") % {"code": code},
-        )
-    written = value("category")
-    try:
-        line.category = cells.category(written) if not cells.is_blank(written) else sheet_category
-    except cells.CellError as error:
-        fail("category", str(error))
-    if not line.category and cells.is_blank(written):
-        fail("category", _("No category: write 签约, 开工 or 投产, or name the sheet after it."))
-    if not cells.is_blank(value("stage")):
-        try:
-            line.stage = cells.stage(value("stage"))
-        except cells.CellError as error:
-            fail("stage", str(error))
-    for name in ("total_investment", "expected_annual_output"):
-        try:
-            line.facts[name] = cells.amount(value(name), getattr(columns.get(name), "unit", ""))
-        except cells.CellError as error:
-            fail(name, str(error))
-    for name, stage in PLANNED.items():
-        try:
-            planned = cells.date(value(name))
-        except cells.CellError as error:
-            fail(name, str(error))
-            continue
-        if planned and not (name == "planned_completion" and stage in line.planned):
-            line.planned[stage] = planned
-    line.facts["code"] = code or None
-    line.facts["industry"] = cells.text(value("industry"))[:50]
-    line.facts["responsible_unit"] = cells.text(value("responsible_unit"))[:100]
-    line.facts["content"] = cells.text(value("content"))
-    line.facts["progress"] = cells.text(value("progress"))
-    line.enterprise = cells.display_name(value("enterprise"))[:200]
-    line.officer = cells.text(value("officer"))
-    line.leader = cells.text(value("leader"))
-    line.entry = {
-        "category": line.category,
-        "name": line.name[:200],
-        "enterprise": line.enterprise,
-        "total_investment": line.facts.get("total_investment"),
-        "expected_annual_output": line.facts.get("expected_annual_output"),
-        "content": line.facts["content"],
-        "progress": line.facts["progress"],
-        "problems": cells.text(value("problems")),
-        "notes": cells.text(value("notes")),
-    }
-    return line
-
-
-def read_lines(source, file_name: str, report: Report, *, by=None, progress=None) -> list[Line]:
-    """Every data row of every sheet with a header; what cannot be understood goes to the
-    report, with the rows of zones ``by`` may not import for."""
-    zones = {}
-    for zone in Zone.objects.all():
-        for key in zone.normalised_names():
-            zones.setdefault(key, zone)
-    allowed = permissions.import_zones(by)
-    lines: list[Line] = []
-    found = False
-    try:
-        for sheet, _unknown in sheets_with_header(source, file_name, HEADERS, naming(*REQUIRED)):
-            found = True
-            try:
-                sheet_category = cells.category(sheet.name)
-            except cells.CellError:
-                sheet_category = ""
-            for row in sheet.rows:
-                line = _read(row, sheet.columns, sheet_category, zones, report)
-                if line.zone and allowed is not None and line.zone.pk not in allowed:
-                    report.error(
-                        *line.where,
-                        line.header("zone"),
-                        _("You may not import for “%(zone)s”.") % {"zone": line.zone},
-                    )
-                lines.append(line)
-                if progress and len(lines) % 2000 == 0:
-                    progress(len(lines), None)
-    except SpreadsheetRefused as refused:
-        report.error(file_name, 0, "", str(refused))
-        return []
-    if not found:
-        report.error(
-            file_name,
-            0,
-            "",
-            _(
-                "No sheet has a header row naming the columns 项目名称 and 所在开发区 (or their synonyms)."
-            ),
-        )
-    report.rows = len(lines)
-    return lines
-
-
-# --- comparing with what is stored ---------------------------------------------------------
-
-
-def plan(source, file_name: str, spec: BatchSpec, *, by=None, progress=None, lock=False) -> Plan:
-    """Read and compare, writing nothing: the preview, and the first half of an import."""
+def run(
+    source, file_name: str, spec: BatchSpec, *, by, record, dry_run=False, progress=None
+) -> Report:
+    """Read, compare and (unless ``dry_run``) write, chunk by chunk, in one transaction: a row
+    that cannot be understood anywhere in the file rolls back whatever was written before it,
+    so that nothing of the file is saved. Rows are locked as they are compared: a preview taken
+    earlier is compared again here."""
     report = Report(file_name=file_name)
-    result = Plan(report)
-    lines = read_lines(source, file_name, report, by=by, progress=progress)
-    result.batch = _batch(spec, report)
-    if report.errors:
-        return result
-    zone_ids = {line.zone.pk for line in lines}
+    with transaction.atomic():
+        batch = _batch(spec, report)
+        people = People()
+        seen: dict[tuple, int] = {}
+        lines = iter_lines(source, file_name, report, by=by, progress=progress)
+        for chunk in _chunks(lines, CHUNK):
+            if report.errors:
+                continue  # read on: every row that cannot be understood is reported at once
+            result = _compare(Plan(report, batch), chunk, people, seen, lock=not dry_run)
+            if report.errors or dry_run:
+                continue
+            if batch.pk is None:
+                batch.save()
+            write(result, by=by, record=record)
+        if dry_run or report.errors:
+            transaction.set_rollback(True)
+        else:
+            report.applied = True
+    return report
+
+
+def _compare(result: Plan, lines: list[Line], people: People, seen: dict, *, lock: bool) -> Plan:
+    """Compare one chunk with what is stored, fetched in a few queries for the chunk."""
+    report = result.report
     codes = {line.facts["code"] for line in lines if line.facts["code"]}
-    projects = Project.objects.filter(zone_id__in=zone_ids) | Project.objects.filter(code__in=codes)
-    if lock:
-        projects = projects.select_for_update(of=("self",))
-    stored = list(projects.only(*PROJECT_FIELDS).order_by())
-    by_code = {p.code: p for p in stored if p.code}
-    by_name = {(p.zone_id, cells.name_key(p.name)): p for p in stored}
-    matched = _match(lines, by_code, by_name, report)
+    # One query by code and one per zone by name, each served by its index (an OR of them
+    # made SQLite scan the table for every chunk).
+    queries = [Project.objects.filter(code__in=codes)] if codes else []
+    queries += [
+        Project.objects.filter(zone_id=zone_id, name_key__in=keys)
+        for zone_id, keys in _keys_by_zone(lines).items()
+    ]
+    stored_by_id: dict[int, dict] = {}
+    for query in queries:
+        if lock:
+            query = query.select_for_update(of=("self",))
+        stored_by_id.update((p["id"], p) for p in query.order_by().values(*PROJECT_FIELDS))
+    stored = list(stored_by_id.values())
+    by_code = {p["code"]: p for p in stored if p["code"]}
+    by_name = {(p["zone_id"], p["name_key"]): p for p in stored}
+    matched = _match(lines, by_code, by_name, seen, report)
     if report.errors:
         return result
+    ids = set(matched.values())
     entries = {}
     if result.batch.pk:
-        found = BatchEntry.objects.filter(batch=result.batch, project_id__in=set(matched.values()))
-        entries = {e.project_id: e for e in found}
-    milestones: dict[int, dict[str, Milestone]] = defaultdict(dict)
-    for milestone in Milestone.objects.filter(project_id__in=set(matched.values())):
-        milestones[milestone.project_id][milestone.stage] = milestone
+        found = BatchEntry.objects.filter(batch=result.batch, project_id__in=ids)
+        entries = {e["project_id"]: e for e in found.values("id", "project_id", *ENTRY_FIELDS)}
+    milestones: dict[int, dict[str, dict]] = defaultdict(dict)
+    for m in Milestone.objects.filter(project_id__in=ids).values(*MILESTONE_FIELDS):
+        milestones[m["project_id"]][m["stage"]] = m
     names = {line.enterprise for line in lines if line.enterprise}
-    enterprises = {e.name: e for e in Enterprise.objects.filter(name__in=names)}
-    people = People(zone_ids, stored)
-    stored_by_id = {p.pk: p for p in stored}
-    for done, line in enumerate(lines, 1):
+    enterprises = dict(Enterprise.objects.filter(name__in=names).values_list("name", "id"))
+    people.remember(stored)
+    by_id = {p["id"]: p for p in stored}
+    for line in lines:
         facts = _people_and_enterprise(line, people, enterprises, result)
-        project = stored_by_id.get(matched.get(id(line)))
+        project = by_id.get(matched.get(id(line)))
         if project is None:
             _plan_new(result, line, facts)
         else:
-            _plan_existing(
-                result,
-                line,
-                project,
-                facts,
-                entries.get(project.pk),
-                milestones[project.pk],
-                people,
-            )
-        if progress and done % 2000 == 0:
-            progress(done, len(lines))
+            existing = (entries.get(project["id"]), milestones[project["id"]])
+            _plan_existing(result, line, project, facts, existing, people)
     return result
+
+
+def _keys_by_zone(lines: list[Line]) -> dict[int, set[str]]:
+    keys: dict[int, set[str]] = defaultdict(set)
+    for line in lines:
+        keys[line.zone.pk].add(line.key)
+    return keys
 
 
 def _batch(spec: BatchSpec, report: Report) -> Batch | None:
@@ -350,15 +191,15 @@ def _batch(spec: BatchSpec, report: Report) -> Batch | None:
     return batch
 
 
-def _match(lines: list[Line], by_code, by_name, report: Report) -> dict[int, int]:
+def _match(lines: list[Line], by_code, by_name, seen: dict, report: Report) -> dict[int, int]:
     """id(line) → the stored project it is: by code first, then by name within the zone. A
-    project named twice in one list is an error on the second row."""
+    project named twice in one list (``seen`` spans the whole file) is an error on the second
+    row."""
     matched: dict[int, int] = {}
-    seen: dict[tuple, int] = {}
     for line in lines:
         code = line.facts["code"]
         project = by_code.get(code) if code else None
-        if project is not None and project.zone_id != line.zone.pk:
+        if project is not None and project["zone_id"] != line.zone.pk:
             report.error(
                 *line.where,
                 line.header("code"),
@@ -366,7 +207,7 @@ def _match(lines: list[Line], by_code, by_name, report: Report) -> dict[int, int
             )
             continue
         project = project or by_name.get((line.zone.pk, line.key))
-        identity = ("stored", project.pk) if project else ("new", line.zone.pk, line.key)
+        identity = ("stored", project["id"]) if project else ("new", line.zone.pk, line.key)
         if identity in seen:
             report.error(
                 *line.where,
@@ -375,13 +216,14 @@ def _match(lines: list[Line], by_code, by_name, report: Report) -> dict[int, int
                 % {"row": seen[identity]},
             )
             continue
-        seen[identity] = line.row.number
+        seen[identity] = line.number
         if project is not None:
-            matched[id(line)] = project.pk
+            matched[id(line)] = project["id"]
     return matched
 
 
-def _people_and_enterprise(line: Line, people: People, enterprises, result: Plan) -> dict:
+def _people_and_enterprise(line: Line, people: People, enterprises: dict, result: Plan) -> dict:
+    """The row's facts with people and the enterprise as ids (a new enterprise by its name)."""
     facts = dict(line.facts)
     for kind in ("officer", "leader"):
         name = getattr(line, kind)
@@ -389,13 +231,14 @@ def _people_and_enterprise(line: Line, people: People, enterprises, result: Plan
         facts[f"{kind}_id"] = user_id
         if problem:
             result.report.warn(*line.where, line.header(kind), problem)
-    enterprise = None
+    facts["enterprise_id"] = None
     if line.enterprise:
-        enterprise = enterprises.get(line.enterprise) or result.new_enterprises.get(line.enterprise)
-        if enterprise is None:
-            enterprise = Enterprise(name=line.enterprise, created_in_zone=line.zone)
-            result.new_enterprises[line.enterprise] = enterprise
-    facts["enterprise_id"] = enterprise
+        facts["enterprise_id"] = enterprises.get(line.enterprise)
+        if facts["enterprise_id"] is None:
+            result.new_enterprises.setdefault(
+                line.enterprise, {"name": line.enterprise, "created_in_zone_id": line.zone.pk}
+            )
+            facts["new_enterprise"] = line.enterprise
     return facts
 
 
@@ -414,24 +257,26 @@ def _shown_day(day: dt.date | None, month_only: bool = False) -> str:
     return f"{day:%Y-%m}" if month_only else day.isoformat()
 
 
+def _source(result: Plan, line: Line) -> str:
+    return f"{result.report.file_name} · {line.sheet} · {line.number}"[:200]
+
+
 def _plan_new(result: Plan, line: Line, facts: dict) -> None:
-    values = {k: v for k, v in facts.items() if k != "enterprise_id" and v not in (None, "")}
-    project = Project(name=line.name, zone=line.zone, stage=line.stage or Stage.RESERVE, **values)
-    project._enterprise = facts["enterprise_id"]  # may be new: its id comes when written
-    result.new_projects.append(project)
+    values = {k: v for k, v in facts.items() if k in FACTS and v not in (None, "")}
+    values.update(
+        name=line.name, name_key=line.key, zone_id=line.zone.pk, stage=line.stage or Stage.RESERVE
+    )
+    values["new_enterprise"] = facts.get("new_enterprise")
+    ref = len(result.new_projects)
+    result.new_projects.append(values)
     for stage, (day, month_only, _category) in _planned(line, result.batch.event_date).items():
         result.new_milestones.append(
-            Milestone(project=project, stage=stage, planned_date=day, planned_month_only=month_only)
+            New({"stage": stage, "planned_date": day, "planned_month_only": month_only}, ref)
         )
-    result.new_entries.append(
-        BatchEntry(batch=result.batch, project=project, source=_source(result, line), **line.entry)
-    )
-    changes = [[str(_("stage")), "—", str(Stage(project.stage).label)]]
+    entry = {**line.entry, "source": _source(result, line)}
+    result.new_entries.append(New(entry, ref))
+    changes = [[str(_("stage")), "—", str(Stage(values["stage"]).label)]]
     result.report.count("created", *line.where, f"{line.name}（{line.zone}）", changes)
-
-
-def _source(result: Plan, line: Line) -> str:
-    return f"{result.report.file_name} · {line.row.sheet} · {line.row.number}"[:200]
 
 
 def _same(old: Any, new: Any) -> bool:
@@ -446,211 +291,208 @@ def _label(attribute: str) -> str:
     return str(Project._meta.get_field(attribute.removesuffix("_id")).verbose_name)
 
 
-def _plan_existing(result: Plan, line: Line, project, facts, entry, milestones, people) -> None:
+def _plan_existing(result: Plan, line: Line, project: dict, facts: dict, existing, people) -> None:
+    entry, milestones = existing
     report = result.report
     changes: list[list[str]] = []
-    if line.key != cells.name_key(project.name):
+    if line.key != project["name_key"]:
         report.warn(
             *line.where,
             line.header("name"),
             _("The list names it “%(listed)s”; “%(kept)s” is kept.")
-            % {"listed": line.name, "kept": project.name},
+            % {"listed": line.name, "kept": project["name"]},
         )
     fills = {}
     for attribute in FACTS:
         new = facts.get(attribute)
+        if attribute == "enterprise_id" and facts.get("new_enterprise"):
+            new = facts["new_enterprise"]  # by name: an enterprise the import creates
         if new in (None, ""):
             continue
-        new_id = new.pk if isinstance(new, Enterprise) else new
-        old = getattr(project, attribute)
+        old = project[attribute]
+        new_enterprise = attribute == "enterprise_id" and isinstance(new, str)
+        if old not in (None, "") and not new_enterprise and _same(old, new):
+            continue  # the usual case on a re-import: nothing to say
+        shown = line.enterprise if attribute == "enterprise_id" else people.shown(attribute, new)
         if old in (None, ""):
             fills[attribute] = new
-            changes.append([_label(attribute), "—", people.shown(attribute, new)])
-        elif new_id is None or not _same(old, new_id):
+            changes.append([_label(attribute), "—", shown])
+        else:
             report.warn(
                 *line.where,
                 line.header(FACT_COLUMN.get(attribute, attribute)),
                 _("The list says %(listed)s; %(kept)s is kept.")
-                % {"listed": people.shown(attribute, new), "kept": people.shown(attribute, old)},
+                % {"listed": shown, "kept": people.shown(attribute, old)},
             )
     if fills:
-        result.project_changes[project.pk] = fills
-    if line.stage and line.stage != project.stage:
+        result.project_fills[project["id"]] = fills
+    if line.stage and line.stage != project["stage"]:
         report.warn(
             *line.where,
             line.header("stage"),
             _(
-                "The list says “%(listed)s”; the project is at “%(kept)s”: a stage changes only by an approved request."
+                "The list says “%(listed)s”; the project is at “%(kept)s”: a stage changes only "
+                "by an approved request."
             )
-            % {"listed": Stage(line.stage).label, "kept": Stage(project.stage).label},
+            % {"listed": Stage(line.stage).label, "kept": Stage(project["stage"]).label},
         )
+    changes += _plan_milestones(result, line, project["id"], milestones)
+    changes += _plan_entry(result, line, project["id"], entry)
+    kind = "changed" if changes else "unchanged"
+    report.count(kind, *line.where, f"{project['name']}（{line.zone}）", changes)
+
+
+def _plan_milestones(result: Plan, line: Line, project_id: int, milestones: dict) -> list:
+    changes = []
     for stage, (day, month_only, by_category) in _planned(line, result.batch.event_date).items():
+        stored = milestones.get(stage)
+        if stored and (stored["planned_date"], stored["planned_month_only"]) == (day, month_only):
+            continue  # the usual case on a re-import
         label = _("planned %(stage)s") % {"stage": Stage(stage).label}
-        milestone = milestones.get(stage)
-        if milestone is None:
-            result.new_milestones.append(
-                Milestone(
-                    project_id=project.pk,
-                    stage=stage,
-                    planned_date=day,
-                    planned_month_only=month_only,
-                )
-            )
+        if stored is None:
+            values = {"project_id": project_id, "stage": stage, "planned_date": day}
+            result.new_milestones.append(New({**values, "planned_month_only": month_only}))
             changes.append([label, "—", _shown_day(day, month_only)])
-        elif (milestone.planned_date, milestone.planned_month_only) == (day, month_only):
             continue
-        elif milestone.planned_date is None or by_category:  # the category sets or moves it
-            changes.append(
-                [
-                    label,
-                    _shown_day(milestone.planned_date, milestone.planned_month_only),
-                    _shown_day(day, month_only),
-                ]
-            )
-            result.moved_milestones[milestone.pk] = (day, month_only)
+        before = (stored["planned_date"], stored["planned_month_only"])
+        if before == (day, month_only):
+            continue
+        if before[0] is None or by_category:  # the category sets or moves its milestone
+            changes.append([label, _shown_day(*before), _shown_day(day, month_only)])
+            result.moved_milestones[stored["id"]] = (day, month_only)
         else:
-            report.warn(
+            result.report.warn(
                 *line.where,
                 "",
                 _("The list plans %(stage)s for %(listed)s; %(kept)s is kept.")
-                % {"stage": Stage(stage).label, "listed": day, "kept": milestone.planned_date},
+                % {"stage": Stage(stage).label, "listed": day, "kept": before[0]},
             )
+    return changes
+
+
+def _plan_entry(result: Plan, line: Line, project_id: int, entry: dict | None) -> list:
     if entry is None:
-        result.new_entries.append(
-            BatchEntry(
-                batch=result.batch,
-                project_id=project.pk,
-                source=_source(result, line),
-                **line.entry,
-            )
-        )
-        changes.append([str(result.batch), "—", str(Category(line.category).label)])
-    else:
-        differ = {
-            f: line.entry[f] for f in ENTRY_FIELDS if not _same(getattr(entry, f), line.entry[f])
-        }
-        if differ:
-            differ["source"] = _source(result, line)
-            result.entry_changes[entry.pk] = differ
-            for name, value in differ.items():
-                if name != "source":
-                    old = getattr(entry, name)
-                    changes.append(
-                        [
-                            f"{result.batch} · {BatchEntry._meta.get_field(name).verbose_name}",
-                            str(old or "—"),
-                            str(value or "—"),
-                        ]
-                    )
-    report.count(
-        "changed" if changes else "unchanged",
-        *line.where,
-        f"{project.name}（{line.zone}）",
-        changes,
-    )
+        values = {**line.entry, "source": _source(result, line), "project_id": project_id}
+        result.new_entries.append(New(values))
+        return [[str(result.batch), "—", str(Category(line.category).label)]]
+    differ = {f: line.entry[f] for f in ENTRY_FIELDS if not _same(entry[f], line.entry[f])}
+    if not differ:
+        return []
+    result.entry_changes[entry["id"]] = {**differ, "source": _source(result, line)}
+    return [
+        [
+            f"{result.batch} · {BatchEntry._meta.get_field(name).verbose_name}",
+            str(entry[name] or "—"),
+            str(value or "—"),
+        ]
+        for name, value in differ.items()
+    ]
 
 
 # --- writing --------------------------------------------------------------------------------
 
 
-def write(result: Plan, *, by, record, progress: Progress | None = None) -> None:
+def write(result: Plan, *, by, record) -> None:
     """Write a plan without errors, in the caller's transaction. Every created project gets
-    its creation record naming the import, the file and the person."""
+    its creation record and history naming the import, the file and the person."""
     label = str(record.label)
+    user_id = by.pk if by is not None else None
     batch = result.batch
-    if batch.pk is None:
-        batch.save()
-    Enterprise.objects.bulk_create(result.new_enterprises.values(), batch_size=BATCH_SIZE)
-    for project in result.new_projects:
-        if project._enterprise is not None:
-            project.enterprise = project._enterprise
-    bulk_create_with_history(
-        result.new_projects,
-        Project,
-        batch_size=BATCH_SIZE,
-        default_user=by,
-        default_change_reason=label,
+    enterprise_ids = dict(
+        zip(
+            result.new_enterprises,
+            bulk.allocate_ids(Enterprise, len(result.new_enterprises)),
+            strict=True,
+        )
     )
-    StageChange.objects.bulk_create(
+    bulk.insert(
+        Enterprise,
+        ({**e, "id": enterprise_ids[name]} for name, e in result.new_enterprises.items()),
+    )
+    project_ids = bulk.allocate_ids(Project, len(result.new_projects))
+    projects = []
+    for project_id, values in zip(project_ids, result.new_projects, strict=True):
+        row = {k: v for k, v in values.items() if k != "new_enterprise"}
+        if values.get("new_enterprise"):
+            row["enterprise_id"] = enterprise_ids[values["new_enterprise"]]
+        projects.append({**row, "id": project_id})
+    projects = bulk.with_defaults(Project, projects)
+    bulk.insert(Project, projects)
+    bulk.insert_history(Project, projects, user_id=user_id, reason=label)
+    evidence = {"import": record.pk, "file": record.file_name}
+    bulk.insert(
+        StageChange,
         (
-            StageChange(
-                project=project,
-                transition="",
-                source="",
-                target=project.stage,
-                by=by,
-                comment=label,
-                evidence={"import": record.pk, "file": record.file_name},
-            )
-            for project in result.new_projects
+            {
+                "project_id": p["id"],
+                "target": p["stage"],
+                "by_id": user_id,
+                "comment": label,
+                "evidence": evidence,
+            }
+            for p in projects
         ),
-        batch_size=BATCH_SIZE,
+        with_ids=False,
     )
-    if progress:
-        progress(len(result.new_projects), None)
-    _write_fills(result, by, label)
-    # Milestones and entries of new projects point at them; Django takes their new ids.
-    bulk_create_with_history(
-        result.new_milestones,
+    milestone_ids = bulk.allocate_ids(Milestone, len(result.new_milestones))
+    milestones = bulk.with_defaults(
         Milestone,
-        batch_size=BATCH_SIZE,
-        default_user=by,
-        default_change_reason=label,
+        (
+            {
+                **m.values,
+                "id": i,
+                **({"project_id": project_ids[m.project]} if m.project is not None else {}),
+            }
+            for i, m in zip(milestone_ids, result.new_milestones, strict=True)
+        ),
     )
-    if result.moved_milestones:
-        moved = list(Milestone.objects.filter(pk__in=result.moved_milestones))
-        for milestone in moved:
-            milestone.planned_date, milestone.planned_month_only = result.moved_milestones[
-                milestone.pk
-            ]
+    bulk.insert(Milestone, milestones)
+    bulk.insert_history(Milestone, milestones, user_id=user_id, reason=label)
+    bulk.insert(
+        BatchEntry,
+        (
+            {
+                **e.values,
+                "batch_id": batch.pk,
+                **({"project_id": project_ids[e.project]} if e.project is not None else {}),
+            }
+            for e in result.new_entries
+        ),
+        with_ids=False,
+    )
+    _write_changes(result, by, label)
+    record.batch = batch
+
+
+def _write_changes(result: Plan, by, label: str) -> None:
+    """Facts filled on stored projects, milestones moved and entries changed: read whole, set,
+    and written with their history (these are the few rows a list changes)."""
+    changed = list(Project.objects.filter(pk__in=result.project_fills))
+    fields: set[str] = set()
+    for project in changed:
+        for attribute, value in result.project_fills[project.pk].items():
+            if attribute == "enterprise_id" and isinstance(value, str):
+                value = Enterprise.objects.get(name=value).pk
+            setattr(project, attribute, value)
+            fields.add(attribute)
+    if changed:
+        bulk_update_with_history(
+            changed, Project, sorted(fields), default_user=by, default_change_reason=label
+        )
+    moved = list(Milestone.objects.filter(pk__in=result.moved_milestones))
+    for milestone in moved:
+        milestone.planned_date, milestone.planned_month_only = result.moved_milestones[milestone.pk]
+    if moved:
         bulk_update_with_history(
             moved,
             Milestone,
             ["planned_date", "planned_month_only"],
-            batch_size=BATCH_SIZE,
             default_user=by,
             default_change_reason=label,
         )
-    BatchEntry.objects.bulk_create(result.new_entries, batch_size=BATCH_SIZE)
-    if result.entry_changes:
-        changed = list(BatchEntry.objects.filter(pk__in=result.entry_changes))
-        for entry in changed:
-            for name, value in result.entry_changes[entry.pk].items():
-                setattr(entry, name, value)
-        BatchEntry.objects.bulk_update(changed, [*ENTRY_FIELDS, "source"], batch_size=BATCH_SIZE)
-    record.batch = batch
-
-
-def _write_fills(result: Plan, by, label: str) -> None:
-    """Facts a row filled on stored projects: read whole, set, written with their history."""
-    if not result.project_changes:
-        return
-    projects = list(Project.objects.filter(pk__in=result.project_changes))
-    fields: set[str] = set()
-    for project in projects:
-        for attribute, value in result.project_changes[project.pk].items():
-            if isinstance(value, Enterprise):
-                value = value.pk
-            setattr(project, attribute, value)
-            fields.add(attribute)
-    bulk_update_with_history(
-        projects,
-        Project,
-        sorted(fields),
-        batch_size=BATCH_SIZE,
-        default_user=by,
-        default_change_reason=label,
-    )
-
-
-def run(
-    source, file_name: str, spec: BatchSpec, *, by, record, dry_run=False, progress=None
-) -> Report:
-    """Plan and, unless ``dry_run`` or a row cannot be understood, write: all or nothing, on
-    rows locked for the while (a preview taken earlier is compared again here)."""
-    with transaction.atomic():
-        result = plan(source, file_name, spec, by=by, progress=progress, lock=not dry_run)
-        if result.report.ok and not dry_run:
-            write(result, by=by, record=record, progress=progress)
-            result.report.applied = True
-    return result.report
+    entries = list(BatchEntry.objects.filter(pk__in=result.entry_changes))
+    for entry in entries:
+        for name, value in result.entry_changes[entry.pk].items():
+            setattr(entry, name, value)
+    if entries:
+        BatchEntry.objects.bulk_update(entries, [*ENTRY_FIELDS, "source"])

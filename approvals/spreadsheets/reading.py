@@ -14,6 +14,7 @@ import io
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,10 +25,18 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-#: Rows whose first cells say this are totals, not projects.
+#: Rows whose first cells say this are totals, not projects ("合计", "全市合计", "小计：").
 TOTAL_WORDS = ("合计", "小计", "总计")
+TOTAL_LABEL = re.compile(r"^.{0,8}(合计|小计|总计)[:：]?$")
+#: The most cells a sheet may span (rows × columns of its used area): python-calamine builds
+#: the whole area at once, so one cell in XFD1048576 would ask for hundreds of gigabytes.
+MAX_SHEET_CELLS = 50_000_000
+CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})(\d{1,7})"')
 #: How far below the top the header row may be (title rows, notes, merged captions).
 HEADER_SEARCH_ROWS = 30
+#: Above this size an .xlsx is streamed with openpyxl instead of read whole by calamine: ten
+#: times slower, but memory stays flat (calamine holds every cell of a sheet at once).
+STREAM_ABOVE_BYTES = 10 * 1024 * 1024
 
 
 class SpreadsheetRefused(Exception):
@@ -113,6 +122,48 @@ def _check_zip(data: bytes, name: str) -> None:
         )
 
 
+def _check_extent(data: bytes, name: str) -> None:
+    """Refuse a sheet whose used area is absurd before python-calamine allocates it: the
+    furthest cell of each worksheet, read from its XML as it is decompressed."""
+    try:
+        _scan_extent(data, name)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
+        raise SpreadsheetRefused(
+            _("“%(name)s” is not a real .xlsx workbook.") % {"name": name}
+        ) from error
+
+
+def _scan_extent(data: bytes, name: str) -> None:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for member in archive.namelist():
+            if not (member.startswith("xl/worksheets/") and member.endswith(".xml")):
+                continue
+            rows = columns = 0
+            tail = b""
+            with archive.open(member) as stream:
+                while chunk := stream.read(1 << 20):
+                    text = tail + chunk
+                    for letters, number in CELL_REF.findall(text):
+                        rows = max(rows, int(number))
+                        columns = max(columns, _column_number(letters))
+                    tail = text[-32:]
+                    if rows * columns > MAX_SHEET_CELLS:
+                        raise SpreadsheetRefused(
+                            _(
+                                "“%(name)s” has a sheet spanning %(rows)d rows by %(columns)d "
+                                "columns: refused."
+                            )
+                            % {"name": name, "rows": rows, "columns": columns}
+                        )
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
 def _decode_csv(data: bytes, name: str) -> str:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -138,6 +189,10 @@ def read_sheets(source: bytes | BinaryIO | Path, name: str) -> Iterator[tuple[st
         return
     if suffix == "xlsx":
         _check_zip(data, name)
+        _check_extent(data, name)
+        if len(data) > STREAM_ABOVE_BYTES:
+            yield from _streamed(data, name)
+            return
     elif suffix == "xls":
         if not data.startswith(OLE2):
             raise SpreadsheetRefused(_("“%(name)s” is not a real .xls workbook.") % {"name": name})
@@ -154,6 +209,20 @@ def read_sheets(source: bytes | BinaryIO | Path, name: str) -> Iterator[tuple[st
         raise SpreadsheetRefused(
             _("“%(name)s” cannot be read as a workbook: %(error)s") % {"name": name, "error": error}
         ) from error
+
+
+def _streamed(data: bytes, name: str) -> Iterator[tuple[str, Iterator]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds on a damaged file
+        raise SpreadsheetRefused(
+            _("“%(name)s” cannot be read as a workbook: %(error)s") % {"name": name, "error": error}
+        ) from error
+    for sheet in book.worksheets:
+        rows = (["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True))
+        yield sheet.title.strip(), rows
 
 
 # --- finding the header and the rows ----------------------------------------------------------
@@ -206,12 +275,29 @@ def _data_rows(sheet: str, rows: Iterator, header_row: int) -> Iterator[Row]:
     for number, cells in enumerate(rows, start=header_row + 1):
         if all(is_blank(c) for c in cells):
             continue
-        leading = "".join(str(c) for c in cells[:3] if not is_blank(c))
-        if any(word in leading.replace(" ", "") for word in TOTAL_WORDS):
+        if any(_is_total(c) for c in cells[:3]):
             continue
         yield Row(sheet, number, list(cells))
 
 
+def _is_total(cell: Any) -> bool:
+    """A total label ("合计", "小 计", "全市合计"), not a name that happens to contain one
+    ("晋中市算力联合计算中心项目")."""
+    return isinstance(cell, str) and TOTAL_LABEL.match(re.sub(r"\s", "", cell)) is not None
+
+
 def count_rows(source: bytes | Path, name: str) -> int:
-    """Data rows below the top of each sheet, roughly: to decide whether the worker takes it."""
-    return sum(sum(1 for _ in rows) for _, rows in read_sheets(source, name))
+    """Rows of every sheet, roughly (title and header rows included): to decide whether the
+    worker takes the file, and the total of its progress bar. A large .xlsx says its size in
+    each sheet's dimension, read without reading the rows."""
+    data = source.read_bytes() if isinstance(source, Path) else source
+    if name.lower().endswith(".xlsx") and len(data) > STREAM_ABOVE_BYTES:
+        _check_size(data, name)
+        _check_zip(data, name)
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(data), read_only=True)
+        sizes = [sheet.max_row for sheet in book.worksheets]
+        if all(size is not None for size in sizes):
+            return sum(sizes)
+    return sum(sum(1 for _ in rows) for _, rows in read_sheets(data, name))

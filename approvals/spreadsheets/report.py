@@ -33,7 +33,7 @@ class Issue:
         )
         if self.column:
             where += _(", column “%(column)s”") % {"column": self.column}
-        return f"{where}: {self.reason}"
+        return _("%(where)s: %(reason)s") % {"where": where, "reason": self.reason}
 
 
 @dataclass

@@ -1,0 +1,131 @@
+"""Inserting many rows at once without building a model instance for each.
+
+Django's ``bulk_create`` compiles every value of every row through the field machinery and
+needs model instances, and simple-history's bulk helper builds a second instance per row; on a
+10,000-row list that was three quarters of the import's time here. These helpers insert plain
+dicts with one prepared statement (``executemany``) per table, with each column's conversion
+chosen once. Ids are taken before inserting, so that rows pointing at new rows can be built in
+memory: from the sequence on PostgreSQL, and on SQLite past the highest id ever given (the
+import holds SQLite's write lock from its first statement: transactions start IMMEDIATE here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, models
+from django.utils import timezone
+
+Convert = Callable[[Any], Any]
+
+
+def allocate_ids(model: type[models.Model], count: int) -> list[int]:
+    if count == 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        if connection.vendor != "sqlite":
+            raise ImproperlyConfigured(
+                f"ids are allocated on PostgreSQL and SQLite, not {connection.vendor}"
+            )
+        cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')
+        highest = cursor.fetchone()[0]
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        start = max(highest, row[0] if row else 0) + 1
+    return list(range(start, start + count))
+
+
+def _converter(field: models.Field) -> Convert:
+    ops = connection.ops
+    if isinstance(field, models.DateTimeField):
+        return ops.adapt_datetimefield_value
+    if isinstance(field, models.DateField):
+        return ops.adapt_datefield_value
+    if isinstance(field, models.DecimalField):
+        return lambda v: ops.adapt_decimalfield_value(v, field.max_digits, field.decimal_places)
+    if isinstance(field, models.JSONField):
+        return lambda v: field.get_db_prep_save(v, connection)
+    return lambda v: v
+
+
+def _default(field: models.Field, now) -> Callable[[], Any]:
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return lambda: now
+    if field.has_default():
+        return field.get_default
+    return lambda: None if field.null else ("" if field.empty_strings_allowed else None)
+
+
+def with_defaults(
+    model: type[models.Model], rows: Iterable[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Rows with every column: what a row leaves out takes its field's default (as ``save()``
+    would give it), so that the same dict serves the row and its history."""
+    now = timezone.now()
+    defaults = [(f.attname, _default(f, now)) for f in model._meta.concrete_fields]
+    return [
+        {**{name: default() for name, default in defaults if name not in row}, **row}
+        for row in rows
+    ]
+
+
+def insert(
+    model: type[models.Model],
+    rows: Iterable[dict[str, Any]],
+    *,
+    with_ids: bool = True,
+    batch: int = 2000,
+) -> int:
+    """Insert ``rows`` (attname → value; columns left out take their field's default). Without
+    ``with_ids`` the database numbers the rows."""
+    pk = model._meta.pk
+    fields = [f for f in model._meta.concrete_fields if with_ids or f is not pk]
+    now = timezone.now()
+    plan = [(f.attname, _default(f, now), _converter(f)) for f in fields]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({marks})"
+    count = 0
+    chunk: list[tuple] = []
+    with connection.cursor() as cursor:
+        for row in rows:
+            chunk.append(
+                tuple(
+                    convert(row[name] if name in row else default())
+                    for name, default, convert in plan
+                )
+            )
+            if len(chunk) >= batch:
+                cursor.executemany(sql, chunk)
+                count += len(chunk)
+                chunk = []
+        if chunk:
+            cursor.executemany(sql, chunk)
+            count += len(chunk)
+    return count
+
+
+def insert_history(
+    model: type[models.Model], rows: list[dict[str, Any]], *, user_id: int | None, reason: str
+) -> int:
+    """The django-simple-history rows of newly created ``rows`` (which carry their ids)."""
+    history = model.history.model
+    now = timezone.now()
+    extra = {
+        "history_date": now,
+        "history_type": "+",
+        "history_change_reason": reason[:100],
+        "history_user_id": user_id,
+    }
+    names = {f.attname for f in history._meta.concrete_fields} - {"history_id"}
+    rows = ({**{k: v for k, v in row.items() if k in names}, **extra} for row in rows)
+    return insert(history, rows, with_ids=False)

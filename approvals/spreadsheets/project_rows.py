@@ -1,0 +1,236 @@
+"""The rows of a quarterly 三个一批 list as the zones write them (guide section 8.1): the header
+synonyms, and each row understood into a ``Line`` (or its errors reported, cell by cell)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from zones.models import Zone
+
+from .. import permissions
+from ..models import Stage
+from ..project_code import is_project_code, normalise_project_code
+from . import cells
+from .reading import Column, Row, SpreadsheetRefused, naming, sheets_with_header
+from .report import Report
+
+Progress = Callable[[int, int | None], None]
+
+#: Header names of section 8.1 → the field each fills.
+HEADERS = {
+    "序号": "sequence",
+    **dict.fromkeys(["项目代码", "项目统一代码", "项目审批代码"], "code"),
+    "项目名称": "name",
+    **dict.fromkeys(
+        ["项目单位", "建设单位", "项目业主单位", "申报单位", "投资主体", "企业名称"], "enterprise"
+    ),
+    **dict.fromkeys(["所在开发区", "开发区", "所属开发区", "园区"], "zone"),
+    **dict.fromkeys(["行业", "所属行业", "产业类别", "行业领域"], "industry"),
+    **dict.fromkeys(["类别", "批次类别", "三个一批类别"], "category"),
+    **dict.fromkeys(["当前阶段", "项目状态", "建设阶段"], "stage"),
+    **dict.fromkeys(["总投资", "计划总投资", "签约投资额", "项目投资额"], "total_investment"),
+    "预计年产值": "expected_annual_output",
+    **dict.fromkeys(["建设内容及规模", "建设规模及内容", "建设内容"], "content"),
+    "计划签约时间": "planned_sign",
+    **dict.fromkeys(["计划开工时间", "开工时间"], "planned_start"),
+    **dict.fromkeys(["计划投产时间", "投产时间"], "planned_production"),
+    "计划竣工时间": "planned_completion",
+    **dict.fromkeys(["包联领导", "包保责任领导"], "leader"),
+    "责任单位": "responsible_unit",
+    **dict.fromkeys(["项目管家", "代办员", "责任人"], "officer"),
+    **dict.fromkeys(["形象进度", "项目进展情况", "本月进展"], "progress"),
+    **dict.fromkeys(["存在问题", "问题和建议", "问题和困难"], "problems"),
+    "备注": "notes",
+}
+REQUIRED = ("name", "zone")
+#: Planned-date columns → their milestone (竣工 plans production when 投产 is not given).
+PLANNED = {
+    "planned_sign": Stage.SIGNED,
+    "planned_start": Stage.UNDER_CONSTRUCTION,
+    "planned_production": Stage.IN_PRODUCTION,
+    "planned_completion": Stage.IN_PRODUCTION,
+}
+#: Facts a row fills when the project has none and reports when it has another (section 11).
+FACTS = (
+    "code",
+    "enterprise_id",
+    "industry",
+    "content",
+    "total_investment",
+    "expected_annual_output",
+    "officer_id",
+    "leader_id",
+    "responsible_unit",
+    "progress",
+)
+FACT_COLUMN = {"enterprise_id": "enterprise", "officer_id": "officer", "leader_id": "leader"}
+ENTRY_FIELDS = (
+    "category",
+    "name",
+    "enterprise",
+    "total_investment",
+    "expected_annual_output",
+    "content",
+    "progress",
+    "problems",
+    "notes",
+)
+PROJECT_FIELDS = ("id", "zone_id", "name", "name_key", "code", "stage", *FACTS[1:])
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    year: int
+    round: int
+    event_date: dt.date | None = None
+
+
+@dataclass(slots=True)
+class Line:
+    """One row, understood (its cells are not kept: a 100,000-row list stays small)."""
+
+    sheet: str
+    number: int
+    columns: dict[str, Column]
+    name: str = ""
+    key: str = ""
+    zone: Zone | None = None
+    category: str = ""
+    stage: str | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
+    enterprise: str = ""
+    officer: str = ""
+    leader: str = ""
+    planned: dict[str, tuple[dt.date, bool]] = field(default_factory=dict)
+    entry: dict[str, Any] = field(default_factory=dict)
+
+    def header(self, name: str) -> str:
+        column = self.columns.get(name)
+        return column.header if column else ""
+
+    @property
+    def where(self) -> tuple[str, int]:
+        return self.sheet, self.number
+
+
+# --- reading the rows ----------------------------------------------------------------------
+
+
+def _read(row: Row, columns: dict[str, Column], sheet_category: str, zones, report) -> Line:
+    line = Line(row.sheet, row.number, columns)
+
+    def value(name: str) -> Any:
+        column = columns.get(name)
+        return row.value(column) if column else ""
+
+    def fail(name: str, reason: str) -> None:
+        report.error(row.sheet, row.number, line.header(name), reason)
+
+    line.name = cells.display_name(value("name"))
+    line.key = cells.name_key(line.name)
+    if not line.key:
+        fail("name", _("The project name is empty."))
+    elif len(line.name) > 200:
+        fail("name", _("The project name is longer than 200 characters."))
+    zone_text = cells.text(value("zone"))
+    line.zone = zones.get(cells.name_key(zone_text))
+    if line.zone is None:
+        fail("zone", _("“%(zone)s” is not a known zone or alias.") % {"zone": zone_text})
+    code = normalise_project_code(cells.text(value("code")))
+    if code and not is_project_code(code):
+        fail(
+            "code",
+            _("“%(code)s” is not a project code (dddd-dddddd-dd-dd-dddddd).") % {"code": code},
+        )
+    written = value("category")
+    try:
+        line.category = cells.category(written) if not cells.is_blank(written) else sheet_category
+    except cells.CellError as error:
+        fail("category", str(error))
+    if not line.category and cells.is_blank(written):
+        fail("category", _("No category: write 签约, 开工 or 投产, or name the sheet after it."))
+    if not cells.is_blank(value("stage")):
+        try:
+            line.stage = cells.stage(value("stage"))
+        except cells.CellError as error:
+            fail("stage", str(error))
+    for name in ("total_investment", "expected_annual_output"):
+        try:
+            line.facts[name] = cells.amount(value(name), getattr(columns.get(name), "unit", ""))
+        except cells.CellError as error:
+            fail(name, str(error))
+    for name, stage in PLANNED.items():
+        try:
+            planned = cells.date(value(name))
+        except cells.CellError as error:
+            fail(name, str(error))
+            continue
+        if planned and not (name == "planned_completion" and stage in line.planned):
+            line.planned[stage] = planned
+    line.facts["code"] = code or None
+    line.facts["industry"] = cells.text(value("industry"))[:50]
+    line.facts["responsible_unit"] = cells.text(value("responsible_unit"))[:100]
+    line.facts["content"] = cells.text(value("content"))
+    line.facts["progress"] = cells.text(value("progress"))
+    line.enterprise = cells.display_name(value("enterprise"))[:200]
+    line.officer = cells.text(value("officer"))
+    line.leader = cells.text(value("leader"))
+    line.entry = {
+        "category": line.category,
+        "name": line.name[:200],
+        "enterprise": line.enterprise,
+        "total_investment": line.facts.get("total_investment"),
+        "expected_annual_output": line.facts.get("expected_annual_output"),
+        "content": line.facts["content"],
+        "progress": line.facts["progress"],
+        "problems": cells.text(value("problems")),
+        "notes": cells.text(value("notes")),
+    }
+    return line
+
+
+def iter_lines(source, file_name: str, report: Report, *, by=None, progress=None) -> Iterator[Line]:
+    """Every data row of every sheet with a header, one at a time; what cannot be understood
+    goes to the report, with the rows of zones ``by`` may not import for."""
+    zones = {}
+    for zone in Zone.objects.all():
+        for key in zone.normalised_names():
+            zones.setdefault(key, zone)
+    allowed = permissions.import_zones(by)
+    found = False
+    try:
+        for sheet, _unknown in sheets_with_header(source, file_name, HEADERS, naming(*REQUIRED)):
+            found = True
+            try:
+                sheet_category = cells.category(sheet.name)
+            except cells.CellError:
+                sheet_category = ""
+            for row in sheet.rows:
+                line = _read(row, sheet.columns, sheet_category, zones, report)
+                if line.zone and allowed is not None and line.zone.pk not in allowed:
+                    report.error(
+                        *line.where,
+                        line.header("zone"),
+                        _("You may not import for “%(zone)s”.") % {"zone": line.zone},
+                    )
+                report.rows += 1
+                if progress and report.rows % 2000 == 0:
+                    progress(report.rows, None)
+                yield line
+    except SpreadsheetRefused as refused:
+        report.error(file_name, 0, "", str(refused))
+        return
+    if not found:
+        report.error(
+            file_name,
+            0,
+            "",
+            _(
+                "No sheet has a header row naming the columns 项目名称 and 所在开发区 (or their synonyms)."
+            ),
+        )

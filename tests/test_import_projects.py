@@ -1,0 +1,370 @@
+"""Importing a quarterly 三个一批 list (guide sections 8.1 and 11): batches and their entries,
+matching by code then by name within the zone, new projects with a stage that came from
+somewhere, facts filled but never overwritten, plans set by the category, all or nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.core.management import CommandError, call_command
+
+from approvals.models import (
+    Batch,
+    BatchEntry,
+    Milestone,
+    Project,
+    SpreadsheetImport,
+    Stage,
+    StageChange,
+)
+from approvals.spreadsheets import imports
+from approvals.spreadsheets.project_list import BatchSpec
+from zones.models import Enterprise
+
+from .factories import ProjectFactory
+
+D = dt.date
+HEADER = [
+    "序号",
+    "项目代码",
+    "项目名称",
+    "项目单位",
+    "所在开发区",
+    "类别",
+    "当前阶段",
+    "总投资（亿元）",
+    "计划开工时间",
+    "项目管家",
+    "备注",
+]
+ROUND_1 = BatchSpec(2025, 1, D(2025, 3, 28))
+
+
+def workbook(
+    *rows, header=HEADER, title="晋中市2025年第一季度“三个一批”项目清单", sheet="清单"
+) -> bytes:
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = sheet
+    if title:
+        ws.append([title])
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def row(
+    n,
+    name,
+    *,
+    code="",
+    enterprise="大恒能源",
+    zone="晋中开发区",
+    category="开工",
+    stage="",
+    yi=None,
+    start=None,
+    officer="",
+    notes="",
+):
+    return [n, code, name, enterprise, zone, category, stage, yi, start, officer, notes]
+
+
+def run(data: bytes, *, by=None, spec=ROUND_1, dry_run=False, name="清单.xlsx"):
+    record = imports.receive(
+        "project_list",
+        data,
+        name,
+        by=by,
+        source="test",
+        year=spec.year,
+        round=spec.round,
+        event_date=spec.event_date,
+    )
+    action = imports.preview if dry_run else imports.apply
+    return action(record, data), record
+
+
+def state() -> dict:
+    return {
+        model.__name__: list(model.objects.values().order_by("pk"))
+        for model in (Project, BatchEntry, Milestone, StageChange, Enterprise, Batch)
+    }
+
+
+class TestANewProject:
+    def test_it_is_created_with_its_facts_entry_milestone_and_stage_record(self, stan, zone):
+        data = workbook(
+            row(
+                1,
+                "晋中碳纤维项目（一期）",
+                stage="已签约",
+                yi=2.5,
+                code="２５０９－１４０６０２－８９－０５－８６４９７６",
+            )
+        )
+        report, record = run(data, by=stan)
+
+        assert (report.created, report.errors) == (1, [])
+        project = Project.objects.get(name="晋中碳纤维项目（一期）")
+        assert (project.zone, project.stage, project.total_investment, project.code) == (
+            zone,
+            Stage.SIGNED,
+            Decimal("25000.00"),
+            "2509-140602-89-05-864976",
+        )
+        assert project.enterprise.name == "大恒能源"
+        created = project.stage_changes.get()
+        assert (created.source, created.target, created.by) == ("", Stage.SIGNED, stan)
+        assert "清单.xlsx" in created.comment and created.evidence["import"] == record.pk
+        entry = BatchEntry.objects.get(project=project)
+        assert (entry.batch.year, entry.batch.round, entry.category, entry.total_investment) == (
+            2025,
+            1,
+            "start",
+            Decimal("25000.00"),
+        )
+        assert "清单.xlsx · 清单 · 3" == entry.source
+        # 开工 → the start milestone, planned on the event date when the row gives no date
+        milestone = project.milestones.get(stage=Stage.UNDER_CONSTRUCTION)
+        assert (milestone.planned_date, milestone.planned_month_only) == (D(2025, 3, 28), False)
+        assert project.history.count() == 1 and milestone.history.first().history_user == stan
+
+    def test_a_row_planning_the_date_wins_over_the_event_date_and_a_month_means_its_end(self, stan):
+        run(
+            workbook(row(1, "甲项目", start="2025年6月"), row(2, "乙项目", start=D(2025, 5, 20))),
+            by=stan,
+        )
+        assert Milestone.objects.get(project__name="甲项目").planned_date == D(2025, 6, 30)
+        assert Milestone.objects.get(project__name="甲项目").planned_month_only
+        assert Milestone.objects.get(project__name="乙项目").planned_date == D(2025, 5, 20)
+
+    def test_without_a_stage_column_it_starts_in_reserve(self, stan):
+        run(
+            workbook(["甲项目", "晋中开发区", "签约"], header=["项目名称", "开发区", "类别"]),
+            by=stan,
+        )
+        assert Project.objects.get(name="甲项目").stage == Stage.RESERVE
+
+    def test_the_sheet_name_gives_the_category(self, stan):
+        data = workbook(["甲项目", "晋中开发区"], header=["项目名称", "园区"], sheet=" 投产一批 ")
+        report, _ = run(data, by=stan)
+        assert report.ok
+        assert BatchEntry.objects.get().category == "produce"
+        assert Milestone.objects.get().stage == Stage.IN_PRODUCTION
+
+
+class TestAnExistingProject:
+    @pytest.fixture
+    def listed(self, zone, alice):
+        project = ProjectFactory(
+            zone=zone,
+            name="大恒能源7GW光伏垂直一体化项目",
+            code="2509-140602-89-05-864976",
+            total_investment=500000,
+            enterprise__name="大恒能源",
+            industry="",
+        )
+        return project
+
+    def test_it_is_matched_by_code_first_then_by_name_in_its_zone(self, stan, listed):
+        report, _ = run(
+            workbook(
+                row(1, "另一个名字的项目", code="2509-140602-89-05-864976"),
+                row(2, "大恒能源7GW光伏垂直一体化项目 "),
+            ),
+            by=stan,
+        )
+        assert report.errors[0].reason.startswith("与第3行是同一项目")
+        assert Project.objects.count() == 1
+
+    def test_empty_facts_are_filled_and_different_ones_kept_with_a_warning(self, stan, listed):
+        data = workbook(
+            ["大恒能源7GW光伏垂直一体化项目", "晋中开发区", "开工", 80, "光伏", "SECRET"],
+            header=["项目名称", "所在开发区", "类别", "总投资（亿元）", "行业", "备注"],
+        )
+        report, _ = run(data, by=stan)
+        listed.refresh_from_db()
+        assert listed.total_investment == Decimal("500000")  # kept
+        assert listed.industry == "光伏"  # filled
+        assert any("保留原值" in w.reason for w in report.warnings)
+        entry = BatchEntry.objects.get(project=listed)
+        assert entry.total_investment == Decimal("800000.00")  # as reported in this list
+        assert report.changed == 1 and listed.history.first().history_user == stan
+
+    def test_a_different_stage_is_a_warning_never_applied(self, stan, listed):
+        report, _ = run(workbook(row(1, "大恒能源7GW光伏垂直一体化项目", stage="已投产")), by=stan)
+        assert listed.stage == Project.objects.get(pk=listed.pk).stage == Stage.RESERVE
+        assert any("阶段只能经审批的申请变更" in w.reason for w in report.warnings)
+        assert StageChange.objects.filter(project=listed).count() == 1  # its creation only
+
+    def test_the_category_moves_its_milestone_and_the_move_is_in_history(self, stan, listed):
+        Milestone.objects.create(
+            project=listed, stage=Stage.UNDER_CONSTRUCTION, planned_date=D(2025, 1, 31)
+        )
+        run(workbook(row(1, "大恒能源7GW光伏垂直一体化项目")), by=stan)
+        milestone = Milestone.objects.get(project=listed)
+        assert milestone.planned_date == D(2025, 3, 28)
+        assert [h.planned_date for h in milestone.history.order_by("history_date")][-1] == D(
+            2025, 3, 28
+        )
+        assert milestone.history.latest().history_user == stan
+
+    def test_a_project_listed_in_two_rounds_keeps_an_entry_for_each(self, stan, listed):
+        run(workbook(row(1, "大恒能源7GW光伏垂直一体化项目", category="签约", yi=40)), by=stan)
+        run(
+            workbook(row(1, "大恒能源7GW光伏垂直一体化项目", category="开工", yi=50)),
+            by=stan,
+            spec=BatchSpec(2025, 3, D(2025, 9, 26)),
+        )
+        entries = BatchEntry.objects.filter(project=listed).order_by("batch__round")
+        assert [(e.batch.round, e.category, e.total_investment) for e in entries] == [
+            (1, "sign", Decimal("400000.00")),
+            (3, "start", Decimal("500000.00")),
+        ]
+
+    def test_the_officer_column_finds_the_officer_of_the_zone_by_name(
+        self, stan, alice, listed, charlie
+    ):
+        listed.officer = None
+        listed.save()
+        report, _ = run(
+            workbook(
+                row(1, "大恒能源7GW光伏垂直一体化项目", officer="艾丽"),
+                row(2, "新项目", officer="查理"),
+            ),
+            by=stan,
+        )
+        assert Project.objects.get(pk=listed.pk).officer == alice
+        assert Project.objects.get(name="新项目").officer is None  # 查理 works in another zone
+        assert any("查理" in w.reason for w in report.warnings)
+
+
+class TestAllOrNothing:
+    def test_three_bad_rows_in_forty_are_all_reported_and_nothing_is_saved(self, stan):
+        rows = [row(n, f"第{n}号项目", yi=1) for n in range(1, 41)]
+        rows[4][4] = "火星开发区"  # unknown zone
+        rows[17][7] = "-3"  # negative amount
+        rows[29][8] = "2025年13月"  # impossible date
+        before = state()
+        report, _ = run(workbook(*rows), by=stan)
+        assert sorted((e.row, e.column) for e in report.errors) == [
+            (7, "所在开发区"),
+            (20, "总投资（亿元）"),
+            (32, "计划开工时间"),
+        ]
+        assert all(e.sheet == "清单" and e.reason for e in report.errors)
+        assert state() == before
+
+    def test_a_zone_where_the_importer_holds_no_role_is_an_error(self, charlie, zone):
+        report, _ = run(workbook(row(1, "甲项目")), by=charlie)
+        assert report.errors[0].reason == f"您无权为“{zone}”导入。"
+        assert not Project.objects.exists()
+
+    def test_a_leader_may_not_import_at_all(self, lily):
+        from django.core.exceptions import PermissionDenied
+
+        with pytest.raises(PermissionDenied):
+            run(workbook(row(1, "甲项目")), by=lily)
+
+    def test_a_new_round_needs_its_event_date_and_an_old_one_keeps_its_own(self, stan):
+        report, _ = run(workbook(row(1, "甲项目")), by=stan, spec=BatchSpec(2026, 1))
+        assert "请填写活动日期" in report.errors[0].reason
+        run(workbook(row(1, "甲项目")), by=stan)
+        report, _ = run(workbook(row(1, "甲项目")), by=stan, spec=BatchSpec(2025, 1, D(2025, 4, 1)))
+        assert "2025-03-28" in report.errors[0].reason
+
+    def test_reimporting_the_same_file_changes_nothing_and_says_so(self, stan, zone):
+        data = workbook(
+            row(1, "甲项目", stage="在建", yi=1.2, start="2025.06"),
+            row(2, "乙项目", category="签约"),
+        )
+        run(data, by=stan)
+        before = state()
+        report, record = run(data, by=stan, dry_run=True)
+        assert (report.created, report.changed, report.unchanged) == (0, 0, 2)
+        assert report.changes_nothing and report.notes  # and that the same file was imported
+        report, _ = run(data, by=stan)
+        assert state() == before
+
+    def test_a_preview_writes_nothing(self, stan):
+        before = state()
+        report, _ = run(workbook(row(1, "甲项目")), by=stan, dry_run=True)
+        assert report.created == 1 and state() == before
+
+
+class TestTheCommand:
+    def write(self, tmp_path, data: bytes) -> str:
+        path = tmp_path / "清单.xlsx"
+        path.write_bytes(data)
+        return str(path)
+
+    def test_it_imports_and_says_what_it_did(self, tmp_path, zone, stan):
+        out = io.StringIO()
+        call_command(
+            "import_projects",
+            self.write(tmp_path, workbook(row(1, "甲项目"))),
+            "--batch",
+            "2025-1",
+            "--event-date",
+            "2025-03-28",
+            "--user",
+            "stan",
+            stdout=out,
+            stderr=io.StringIO(),
+        )
+        assert "新增 1" in out.getvalue()
+        assert StageChange.objects.get(project__name="甲项目").by == stan
+
+    def test_without_a_user_the_record_names_the_command_line(self, tmp_path, zone):
+        call_command(
+            "import_projects",
+            self.write(tmp_path, workbook(row(1, "甲项目"))),
+            "--batch",
+            "2025-1",
+            "--event-date",
+            "2025-03-28",
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+        record = SpreadsheetImport.objects.get()
+        assert record.by is None and record.source.startswith("command line: ")
+        assert StageChange.objects.get(project__name="甲项目").by is None
+
+    def test_a_bad_file_exits_non_zero_listing_the_rows_and_saves_nothing(self, tmp_path, zone):
+        err = io.StringIO()
+        with pytest.raises(CommandError):
+            call_command(
+                "import_projects",
+                self.write(tmp_path, workbook(row(1, "甲项目", zone="无此开发区"))),
+                "--batch",
+                "2025-1",
+                "--event-date",
+                "2025-03-28",
+                stdout=io.StringIO(),
+                stderr=err,
+            )
+        assert "第3行" in err.getvalue() and "无此开发区" in err.getvalue()
+        assert not Project.objects.exists()
+
+    def test_a_dry_run_saves_nothing(self, tmp_path, zone):
+        out = io.StringIO()
+        call_command(
+            "import_projects",
+            self.write(tmp_path, workbook(row(1, "甲项目"))),
+            "--batch",
+            "2025-1",
+            "--event-date",
+            "2025-03-28",
+            "--dry-run",
+            stdout=out,
+            stderr=io.StringIO(),
+        )
+        assert "dry run" in out.getvalue() and not Project.objects.exists()
