@@ -74,7 +74,7 @@ def main() -> None:
         from django.core.management import call_command
         from django.db import connection
 
-        from benchmarks import changelist, overdue
+        from benchmarks import changelist, import_bench, overdue
         from benchmarks.common import machine, make_people, table
 
         call_command("migrate", verbosity=0)
@@ -84,6 +84,8 @@ def main() -> None:
         people = make_people()
         print(changelist.run(repeats, people), flush=True)
         print(overdue.run(sizes, repeats, people), flush=True)
+        imports = (10_000,) if args.quick else (10_000, 100_000)
+        print(import_bench.run(imports), flush=True)
     print(f"\nTotal runtime: {time.perf_counter() - started:.0f} s")
 
 

@@ -148,6 +148,9 @@ class SpreadsheetImportViews:
     def preview_view(self, request: HttpRequest, token: str):
         record = self._record(request, token)
         job = Job.objects.filter(payload__import=record.pk).order_by("-created_at").first()
+        may_confirm = record.by_id == request.user.pk  # an administrator reads, never imports it
+        if request.method == "POST" and not may_confirm:
+            raise PermissionDenied
         if request.method == "POST" and record.status == ImportStatus.PREVIEWED:
             if imports.in_worker(record):
                 imports.start_in_worker(record, "import_apply")
@@ -170,12 +173,18 @@ class SpreadsheetImportViews:
             running=running,
             step="preview",
             confirmable=bool(
-                record.status == ImportStatus.PREVIEWED and report and not report.changes_nothing
+                may_confirm
+                and not running
+                and record.status == ImportStatus.PREVIEWED
+                and report
+                and not report.changes_nothing
             ),
         )
         return TemplateResponse(request, "admin/approvals/spreadsheet_import.html", context)
 
     def template_view(self, request: HttpRequest):
+        if not self.has_spreadsheet_import_permission(request):
+            raise PermissionDenied
         if self.import_kind == ImportKind.PROJECT_LIST:
             return download(exports.list_template(), "三个一批项目清单（模板）.xlsx")
         return download(exports.approval_template(), "前期手续办理进度表（模板）.xlsx")
@@ -206,11 +215,17 @@ class ProjectSpreadsheets(SpreadsheetImportViews, ExportMixin):
 
     def _do_file_export(self, file_format, request, queryset, export_form=None):
         if queryset.count() > settings.SPREADSHEET_WORKER_ROWS:
+            fields = self.get_export_resource_fields_from_form(export_form)
             job = export_jobs.start(
-                "projects", queryset, file_format.get_extension(), by=request.user
+                "projects", queryset, file_format.get_extension(), by=request.user, fields=fields
             )
             return HttpResponseRedirect(reverse("admin:approvals_job_change", args=[job.pk]))
-        return super()._do_file_export(file_format, request, queryset, export_form)
+        response = super()._do_file_export(file_format, request, queryset, export_form)
+        # django-import-export puts the Chinese name in a plain filename="…", which Django
+        # then encodes whole (RFC 2047) and browsers do not read: name it as RFC 6266 says.
+        name = export_jobs.file_name("projects", file_format.get_extension())
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quoted(name)}"
+        return response
 
     def get_export_filename(self, request, queryset, file_format):
         return export_jobs.file_name("projects", file_format.get_extension())

@@ -17,6 +17,7 @@ from ..models import Job, JobKind, Project
 from . import exports, writing
 
 EXPORT_DIR = "exports"
+CHUNK = 2000
 
 
 def file_name(kind: str, file_format: str) -> str:
@@ -24,56 +25,65 @@ def file_name(kind: str, file_format: str) -> str:
     return f"{title}-{timezone.localdate():%Y-%m-%d}.{file_format}"
 
 
-def content(kind: str, queryset: QuerySet, file_format: str, progress=None) -> bytes:
-    """The file's bytes: the project list (through the export resource) or the dispatch table."""
+def content(kind: str, projects, file_format: str, fields: list[str] | None = None) -> bytes:
+    """The file's bytes: the project list (through the export resource, with the columns
+    chosen) or the dispatch table, of ``projects`` (a queryset, or projects in their order)."""
     if kind == "dispatch":
-        table = exports.dispatch_table(queryset)
-        table.rows = _counting(table.rows, progress)
+        table = exports.dispatch_table(projects)
         if file_format == "csv":
             return writing.csv_text(table).encode("utf-8")
         return writing.xlsx([table])
-    dataset = exports.ProjectExportResource().export(queryset=queryset)
-    if progress:
-        progress(len(dataset), len(dataset))
+    dataset = exports.ProjectExportResource().export(queryset=projects, export_fields=fields)
     data = exports.EXPORT_FORMATS[file_format]().export_data(dataset)
     return data.encode("utf-8") if isinstance(data, str) else data
 
 
-def _counting(rows, progress):
-    for done, row in enumerate(rows, 1):
-        if progress and done % 1000 == 0:
-            progress(done, None)
-        yield row
-
-
-def start(kind: str, queryset: QuerySet, file_format: str, *, by) -> Job:
-    ids = list(queryset.order_by().values_list("pk", flat=True))
+def start(
+    kind: str, queryset: QuerySet, file_format: str, *, by, fields: list[str] | None = None
+) -> Job:
+    """Hand the worker what the page would have exported: the projects of the filtered list
+    in its order (the dispatch table has an order of its own) and the columns chosen."""
+    if kind == "dispatch":
+        queryset = exports.dispatch_queryset(queryset)
+    ids = list(queryset.values_list("pk", flat=True))
     return jobs.start(
         JobKind.EXPORT,
         by=by,
-        payload={"export": kind, "format": file_format, "ids": ids},
+        payload={"export": kind, "format": file_format, "ids": ids, "fields": fields},
     )
+
+
+def in_order(ids: list[int], prepare, progress=None):
+    """The projects of ``ids`` in that order, fetched a chunk at a time (``prepare`` adds what
+    the export reads to each chunk's query), reporting progress as they go."""
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        found = {p.pk: p for p in prepare(Project.objects.filter(pk__in=chunk))}
+        yield from (found[pk] for pk in chunk if pk in found)
+        if progress:
+            progress(min(start + CHUNK, len(ids)), len(ids))
 
 
 def run_job(job: Job) -> None:
     payload = job.payload
-    total = len(payload["ids"])
-    queryset = Project.objects.filter(pk__in=payload["ids"])
+    ids, kind = payload["ids"], payload["export"]
+    prepare = exports.dispatch_queryset if kind == "dispatch" else exports.export_queryset
+    projects = in_order(ids, prepare, lambda done, total: jobs.report(job, done, total))
     data = content(
-        payload["export"],
-        queryset,
+        kind,
+        list(projects) if kind == "dispatch" else projects,
         payload["format"],
-        progress=lambda done, _total: jobs.report(job, done, total),
+        payload.get("fields"),
     )
     relative = f"{EXPORT_DIR}/{timezone.now():%Y/%m}/{secrets.token_hex(16)}.{payload['format']}"
     target = Path(settings.MEDIA_ROOT) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
-    jobs.report(job, total, total)
+    jobs.report(job, len(ids), len(ids))
     jobs.finish(
         job,
-        _("%(count)d projects written.") % {"count": total},
-        result={"file": relative, "name": file_name(payload["export"], payload["format"])},
+        _("%(count)d projects written.") % {"count": len(ids)},
+        result={"file": relative, "name": file_name(kind, payload["format"])},
     )
 
 

@@ -16,15 +16,18 @@ from import_export import fields, resources
 from import_export.formats.base_formats import CSV, XLSX
 
 from ..colours import Colour, milestone_colour
-from ..models import OPEN_STAGES, ApprovalItem, ApprovalType, Project, Stage
+from ..models import OPEN_STAGES, ApprovalItem, ApprovalType, BatchEntry, Project, Stage
 from . import writing
 
 WAN_PER_YI = Decimal(10000)
 
 
 def yi(value: Decimal | None) -> Decimal | None:
-    """万元 as 亿元, the unit people read investment in."""
-    return None if value is None else (value / WAN_PER_YI).normalize()
+    """万元 as 亿元, the unit people read investment in: 50, not 50.0000 nor 5E+1."""
+    if value is None:
+        return None
+    amount = (value / WAN_PER_YI).normalize()
+    return amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount
 
 
 def export_queryset(queryset: QuerySet) -> QuerySet:
@@ -92,7 +95,8 @@ class ProjectExportResource(resources.ModelResource):
         self.today = timezone.localdate()
 
     def filter_export(self, queryset, **kwargs):
-        return export_queryset(queryset)
+        # A queryset from the page; projects already read, in order, from the worker.
+        return export_queryset(queryset) if isinstance(queryset, QuerySet) else queryset
 
     def dehydrate_stage(self, project: Project) -> str:
         return str(project.get_stage_display())
@@ -122,23 +126,31 @@ class ProjectExportResource(resources.ModelResource):
         return project.leader.get_full_name() or project.leader.username if project.leader else ""
 
 
-COLOUR_BY_WORD = {str(c.label): c for c in Colour}
+COLOUR_HEADER = "预警"
 
 
-def _fill_colour_words(row_index: int, column: int, value: Any) -> str | None:
-    colour = COLOUR_BY_WORD.get(value) if isinstance(value, str) else None
-    return colour.fill if colour else None
+def colour_fill(column: int) -> writing.Fill:
+    """Fill the cells of the colour column by the colour they name, in the language of the
+    export (the words are read in the language active now)."""
+    by_word = {str(c.label): c for c in Colour}
+
+    def fill(row_index: int, index: int, value: Any) -> str | None:
+        colour = by_word.get(value) if index == column and isinstance(value, str) else None
+        return colour.fill if colour else None
+
+    return fill
 
 
 class SafeXLSX(XLSX):
-    """.xlsx written by ``writing.xlsx``: text stays text, colour words are filled in."""
+    """.xlsx written by ``writing.xlsx``: text stays text, the colour column is filled in."""
 
     def export_data(self, dataset, **kwargs) -> bytes:
+        headers = list(dataset.headers or [])
         table = writing.Table(
             title=dataset.title or "项目清单",
-            headers=list(dataset.headers or []),
+            headers=headers,
             rows=(list(row) for row in dataset),
-            fill=_fill_colour_words,
+            fill=colour_fill(headers.index(COLOUR_HEADER)) if COLOUR_HEADER in headers else None,
         )
         return writing.xlsx([table])
 
@@ -176,10 +188,11 @@ DISPATCH_HEADERS = [
 def dispatch_queryset(queryset: QuerySet) -> QuerySet:
     """Every open project of ``queryset`` with what the table shows, in four queries."""
     open_items = ApprovalItem.objects.unsettled().select_related("approval_type")
+    latest_first = BatchEntry.objects.order_by("-batch__year", "-batch__round")
     return (
         export_queryset(queryset.filter(stage__in=OPEN_STAGES))
         .prefetch_related(Prefetch("approval_items", queryset=open_items, to_attr="open_items"))
-        .prefetch_related("batch_entries")
+        .prefetch_related(Prefetch("batch_entries", queryset=latest_first, to_attr="entries"))
         .order_by("zone__name", "name")
     )
 
@@ -191,14 +204,7 @@ def dispatch_rows(projects: Iterable[Project], today: dt.date) -> Iterator[list[
             f"{i.approval_type.code} {i.approval_type.name}（{i.get_status_display()}）"
             for i in sorted(project.open_items, key=lambda i: i.approval_type.sort_order)
         )
-        problems = next(
-            (
-                e.problems
-                for e in sorted(project.batch_entries.all(), key=lambda e: -e.batch_id)
-                if e.problems
-            ),
-            "",
-        )
+        problems = project.entries[0].problems if project.entries else ""  # the latest round's
         yield [
             number,
             project.code or "",
@@ -217,17 +223,15 @@ def dispatch_rows(projects: Iterable[Project], today: dt.date) -> Iterator[list[
         ]
 
 
-def dispatch_table(queryset: QuerySet, today: dt.date | None = None) -> writing.Table:
+def dispatch_table(projects, today: dt.date | None = None) -> writing.Table:
+    """The table of ``projects``: a queryset (the page), or projects already read with what
+    the table shows (the worker, in its chunks)."""
     today = today or timezone.localdate()
-    colour_column = DISPATCH_HEADERS.index("预警")
     date_column = DISPATCH_HEADERS.index("计划时间")
-
-    def fill(row_index: int, column: int, value: Any) -> str | None:
-        return (
-            _fill_colour_words(row_index, colour_column, value) if column == colour_column else None
-        )
-
-    rows = dispatch_rows(dispatch_queryset(queryset).iterator(chunk_size=2000), today)
+    fill = colour_fill(DISPATCH_HEADERS.index(COLOUR_HEADER))
+    if isinstance(projects, QuerySet):
+        projects = dispatch_queryset(projects).iterator(chunk_size=2000)
+    rows = dispatch_rows(projects, today)
     widths = {2: 40, 3: 22, 4: 24, date_column: 12, 10: 50, 11: 40}
     return writing.Table(f"周调度表{today:%Y%m%d}", DISPATCH_HEADERS, rows, fill, widths)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -104,9 +105,17 @@ def preview(record: SpreadsheetImport, data: bytes | None = None, progress=None)
 
 
 def apply(record: SpreadsheetImport, data: bytes | None = None, progress=None) -> Report:
-    """Compare again and write, all or nothing (what the preview showed may have changed)."""
-    if record.status == ImportStatus.APPLIED:
-        return Report.from_json(record.report)
+    """Compare again and write, all or nothing (what the preview showed may have changed).
+    The import's row is locked for the while: a second confirmation waits, then finds it
+    done."""
+    with transaction.atomic():
+        record = SpreadsheetImport.objects.select_for_update().get(pk=record.pk)
+        if record.status == ImportStatus.APPLIED:
+            return Report.from_json(record.report)
+        return _apply(record, data, progress)
+
+
+def _apply(record: SpreadsheetImport, data: bytes | None, progress) -> Report:
     report = _run(
         record, data if data is not None else data_of(record), dry_run=False, progress=progress
     )
@@ -138,8 +147,12 @@ def same_file_imported(record: SpreadsheetImport) -> SpreadsheetImport | None:
 
 
 def start_in_worker(record: SpreadsheetImport, kind: str) -> Job:
-    """Queue the preview or the import of a large file; the page follows the job."""
-    return jobs.start(kind, by=record.by, payload={"import": record.pk})
+    """Queue the preview or the import of a large file, once: a job of this import still
+    waiting or running is the one the page follows."""
+    with transaction.atomic():
+        SpreadsheetImport.objects.select_for_update().get(pk=record.pk)
+        waiting = Job.objects.unfinished().filter(payload__import=record.pk).first()
+        return waiting or jobs.start(kind, by=record.by, payload={"import": record.pk})
 
 
 def run_job(job: Job) -> None:

@@ -121,9 +121,9 @@ def _compare(result: Plan, lines: list[Line], people: People, seen: dict, *, loc
     codes = {line.facts["code"] for line in lines if line.facts["code"]}
     # One query by code and one per zone by name, each served by its index (an OR of them
     # made SQLite scan the table for every chunk).
-    queries = [Project.objects.filter(code__in=codes)] if codes else []
+    queries = [Project.objects.filter(bulk.among("code", codes, Project))] if codes else []
     queries += [
-        Project.objects.filter(zone_id=zone_id, name_key__in=keys)
+        Project.objects.filter(bulk.among("name_key", keys, Project), zone_id=zone_id)
         for zone_id, keys in _keys_by_zone(lines).items()
     ]
     stored_by_id: dict[int, dict] = {}
@@ -140,13 +140,19 @@ def _compare(result: Plan, lines: list[Line], people: People, seen: dict, *, loc
     ids = set(matched.values())
     entries = {}
     if result.batch.pk:
-        found = BatchEntry.objects.filter(batch=result.batch, project_id__in=ids)
+        found = BatchEntry.objects.filter(
+            bulk.among("project", ids, BatchEntry), batch=result.batch
+        )
         entries = {e["project_id"]: e for e in found.values("id", "project_id", *ENTRY_FIELDS)}
     milestones: dict[int, dict[str, dict]] = defaultdict(dict)
-    for m in Milestone.objects.filter(project_id__in=ids).values(*MILESTONE_FIELDS):
+    for m in Milestone.objects.filter(bulk.among("project", ids, Milestone)).values(
+        *MILESTONE_FIELDS
+    ):
         milestones[m["project_id"]][m["stage"]] = m
     names = {line.enterprise for line in lines if line.enterprise}
-    enterprises = dict(Enterprise.objects.filter(name__in=names).values_list("name", "id"))
+    enterprises = dict(
+        Enterprise.objects.filter(bulk.among("name", names, Enterprise)).values_list("name", "id")
+    )
     people.remember(stored)
     by_id = {p["id"]: p for p in stored}
     for line in lines:

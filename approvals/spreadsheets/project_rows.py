@@ -123,10 +123,10 @@ class Line:
 
 def _read(row: Row, columns: dict[str, Column], sheet_category: str, zones, report) -> Line:
     line = Line(row.sheet, row.number, columns)
-
-    def value(name: str) -> Any:
-        column = columns.get(name)
-        return row.value(column) if column else ""
+    cells_ = row.cells
+    width = len(cells_)
+    found = {name: cells_[c.index] if c.index < width else "" for name, c in columns.items()}
+    value = lambda name: found.get(name, "")  # noqa: E731 - read 20 times a row
 
     def fail(name: str, reason: str) -> None:
         report.error(row.sheet, row.number, line.header(name), reason)

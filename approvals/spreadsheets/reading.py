@@ -31,7 +31,8 @@ TOTAL_LABEL = re.compile(r"^.{0,8}(合计|小计|总计)[:：]?$")
 #: The most cells a sheet may span (rows × columns of its used area): python-calamine builds
 #: the whole area at once, so one cell in XFD1048576 would ask for hundreds of gigabytes.
 MAX_SHEET_CELLS = 50_000_000
-CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})(\d{1,7})"')
+CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})')
+CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}(\d{1,7})"')
 #: How far below the top the header row may be (title rows, notes, merged captions).
 HEADER_SEARCH_ROWS = 30
 #: Above this size an .xlsx is streamed with openpyxl instead of read whole by calamine: ten
@@ -122,18 +123,20 @@ def _check_zip(data: bytes, name: str) -> None:
         )
 
 
-def _check_extent(data: bytes, name: str) -> None:
+def _check_extent(data: bytes, name: str) -> int:
     """Refuse a sheet whose used area is absurd before python-calamine allocates it: the
-    furthest cell of each worksheet, read from its XML as it is decompressed."""
+    furthest cell of each worksheet, read from its XML as it is decompressed. Returns the
+    rows of all sheets (their last row numbers), which the progress bar counts on."""
     try:
-        _scan_extent(data, name)
+        return _scan_extent(data, name)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
         raise SpreadsheetRefused(
             _("“%(name)s” is not a real .xlsx workbook.") % {"name": name}
         ) from error
 
 
-def _scan_extent(data: bytes, name: str) -> None:
+def _scan_extent(data: bytes, name: str) -> int:
+    total = 0
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for member in archive.namelist():
             if not (member.startswith("xl/worksheets/") and member.endswith(".xml")):
@@ -143,9 +146,10 @@ def _scan_extent(data: bytes, name: str) -> None:
             with archive.open(member) as stream:
                 while chunk := stream.read(1 << 20):
                     text = tail + chunk
-                    for letters, number in CELL_REF.findall(text):
-                        rows = max(rows, int(number))
-                        columns = max(columns, _column_number(letters))
+                    # Distinct references first (in C), numbers of the few distinct ones after.
+                    letters = set(CELL_COLUMN.findall(text))
+                    columns = max([columns, *map(_column_number, letters)])
+                    rows = max([rows, *map(int, set(CELL_ROW.findall(text)))])
                     tail = text[-32:]
                     if rows * columns > MAX_SHEET_CELLS:
                         raise SpreadsheetRefused(
@@ -155,6 +159,8 @@ def _scan_extent(data: bytes, name: str) -> None:
                             )
                             % {"name": name, "rows": rows, "columns": columns}
                         )
+            total += rows
+    return total
 
 
 def _column_number(letters: bytes) -> int:
@@ -287,17 +293,12 @@ def _is_total(cell: Any) -> bool:
 
 
 def count_rows(source: bytes | Path, name: str) -> int:
-    """Rows of every sheet, roughly (title and header rows included): to decide whether the
-    worker takes the file, and the total of its progress bar. A large .xlsx says its size in
-    each sheet's dimension, read without reading the rows."""
+    """Rows of every sheet (title and header rows included): whether the worker takes the file,
+    and the total of its progress bar. An .xlsx says it in its cell references, read without
+    building the sheet."""
     data = source.read_bytes() if isinstance(source, Path) else source
-    if name.lower().endswith(".xlsx") and len(data) > STREAM_ABOVE_BYTES:
+    if name.lower().endswith(".xlsx"):
         _check_size(data, name)
         _check_zip(data, name)
-        from openpyxl import load_workbook
-
-        book = load_workbook(io.BytesIO(data), read_only=True)
-        sizes = [sheet.max_row for sheet in book.worksheets]
-        if all(size is not None for size in sizes):
-            return sum(sizes)
+        return _check_extent(data, name)
     return sum(sum(1 for _ in rows) for _, rows in read_sheets(data, name))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -36,10 +37,16 @@ def risky(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(RISKY_START)
 
 
+OOXML_ESCAPE = re.compile(r"_x(?=[0-9A-Fa-f]{4}_)")
+
+
 def _cell_value(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, str):
+        # A carriage return written raw comes back as a line feed (XML normalises it): Excel
+        # reads it back from _x000D_, and a literal "_xHHHH_" is kept by escaping its "_x".
+        value = OOXML_ESCAPE.sub("_x005F_x", value).replace("\r", "_x000D_")
         return ILLEGAL_CHARACTERS_RE.sub("", value)
     return value
 
