@@ -153,9 +153,9 @@ def plan(source, file_name: str, *, by=None, record=None, progress=None, lock=Fa
     result = Plan(report)
     rows = _table_rows(source, file_name, catalogue_headers(), report)
     projects = _projects(rows, report, permissions.import_zones(by), lock)
-    stored = ApprovalItem.objects.filter(project__in=set(projects.values()))
-    if lock:
-        stored = stored.select_for_update()
+    stored = ApprovalItem.objects.filter(project__in=set(projects.values())).order_by()
+    if lock:  # of self, unordered: the model's ordering would join zones, nullable on PostgreSQL
+        stored = stored.select_for_update(of=("self",))
     items = {(i.project_id, i.approval_type_id): i for i in stored.select_related("approval_type")}
     calendar = CalendarDay.objects.calendar()
     label = str(record.label) if record is not None else file_name
@@ -246,7 +246,8 @@ def _projects(rows: list[TableRow], report: Report, allowed, lock) -> dict[tuple
         seen[project["id"]] = row.number
         result[(row.sheet, row.number)] = project["id"]
     if lock and result:
-        list(Project.objects.select_for_update().filter(pk__in=set(result.values())).values("pk"))
+        locked = Project.objects.select_for_update(of=("self",)).order_by()
+        list(locked.filter(pk__in=set(result.values())).values("pk"))
     return result
 
 
