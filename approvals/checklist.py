@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from . import permissions
-from .colours import Colour
+from . import foresight, permissions
+from .colours import ItemColours
 from .models import (
     SETTLED_MODES,
     ApprovalItem,
@@ -21,16 +21,10 @@ from .models import (
     Authorisation,
     CalendarDay,
     ItemModeChange,
-    ItemStatus,
     Mode,
     ModeOrigin,
     Project,
 )
-from .workdays import WorkingCalendar
-
-#: Working days before its deadline an item turns yellow, and past it, red (guide section 6).
-YELLOW_WITHIN_WORKING_DAYS = 3
-RED_AFTER_WORKING_DAYS = 10
 
 
 def proposed_mode(approval_type: ApprovalType, project: Project) -> str:
@@ -73,44 +67,12 @@ def checklist_generate(*, project: Project, by) -> GeneratedChecklist:
                 item=item, source="", target=item.mode, origin=ModeOrigin.CATALOGUE, by=by
             )
             created.append(item)
+        foresight.refresh([project.pk])
     return GeneratedChecklist(created=created, kept=len(existing))
 
 
-@dataclass(frozen=True)
-class ColourBounds:
-    """The deadline dates at which a running item changes colour, as of one day."""
-
-    yellow_from: dt.date  # deadline on or before this: yellow (or red)
-    red_before: dt.date  # deadline before this: red
-
-    @classmethod
-    def on(cls, today: dt.date, calendar: WorkingCalendar) -> ColourBounds:
-        return cls(
-            yellow_from=calendar.add_working_days(today, YELLOW_WITHIN_WORKING_DAYS),
-            red_before=calendar.add_working_days(today, -RED_AFTER_WORKING_DAYS),
-        )
-
-    def colour(self, item: ApprovalItem) -> Colour | None:
-        if item.mode != Mode.APPROVAL or item.status != ItemStatus.ACCEPTED or not item.deadline:
-            return None
-        if item.deadline < self.red_before:
-            return Colour.RED
-        if item.deadline <= self.yellow_from:
-            return Colour.YELLOW
-        return Colour.GREEN
-
-    def filter(self, colour: str) -> Q:
-        """The same rule as ``colour()``, as a query on the stored deadline."""
-        running = Q(mode=Mode.APPROVAL, status=ItemStatus.ACCEPTED, deadline__isnull=False)
-        if colour == Colour.RED:
-            return running & Q(deadline__lt=self.red_before)
-        if colour == Colour.YELLOW:
-            return running & Q(deadline__gte=self.red_before, deadline__lte=self.yellow_from)
-        return running & Q(deadline__gt=self.yellow_from)
-
-
-def colour_bounds(today: dt.date | None = None) -> ColourBounds:
-    return ColourBounds.on(today or timezone.localdate(), CalendarDay.objects.calendar())
+def colour_bounds(today: dt.date | None = None) -> ItemColours:
+    return ItemColours.on(today or timezone.localdate(), CalendarDay.objects.calendar())
 
 
 def recompute_deadlines(progress=None) -> int:

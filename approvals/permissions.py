@@ -226,6 +226,22 @@ def jobs(queryset: QuerySet, user) -> QuerySet:
     return queryset.filter(created_by=user) if _active(user) else queryset.none()
 
 
+def may_see_reminder(user, reminder=None) -> bool:
+    """A reminder is its recipient's (administrators see all, to follow failed deliveries)."""
+    if not _active(user):
+        return False
+    return reminder is None or is_administrator(user) or reminder.recipient_id == user.pk
+
+
+def reminders(queryset: QuerySet, user) -> QuerySet:
+    """``may_see_reminder`` as a query: one's inbox, delivered reminders only."""
+    if is_administrator(user):
+        return queryset
+    if not _active(user):
+        return queryset.none()
+    return queryset.filter(recipient=user, delivered_at__isnull=False)
+
+
 def may_edit_item(user, item) -> bool:
     return has(user, EDIT_ITEM, item)
 

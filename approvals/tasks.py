@@ -43,3 +43,25 @@ def _recount(job) -> None:
 
     changed = recompute_deadlines(progress=lambda done, total: jobs.report(job, done, total))
     jobs.finish(job, gettext("%(count)d deadlines changed.") % {"count": changed})
+
+
+@shared_task
+def scan_reminders(day: str | None = None) -> dict:
+    """The daily scan (beat at 08:30 on every day; it does nothing on a day off) and the
+    delivery of what it found. ``day`` (ISO) runs it for another day."""
+    import datetime as dt
+
+    from . import reminders
+
+    with override(settings.LANGUAGE_CODE):
+        outcome = reminders.run(dt.date.fromisoformat(day) if day else None)
+    return {"new": dict(outcome.new), "sent": dict(outcome.sent)}
+
+
+@shared_task
+def deliver_reminders() -> dict:
+    """Send what is due: reminders waiting for another attempt at their email, or left by a
+    worker that died holding them."""
+    from . import reminders
+
+    return dict(reminders.deliver())

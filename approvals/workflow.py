@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import State, Transition
 
-from . import permissions
+from . import foresight, permissions
 from .evidence import check_attachments
 from .forms import TransitionForm, form_errors
 from .models import (
@@ -35,6 +35,7 @@ from .models import (
     StageRequest,
     TransitionRefused,
 )
+from .permissions import project_of
 
 Machine = TypeVar("Machine", bound=RecordedMachine)
 
@@ -130,6 +131,7 @@ def run_transition(obj: Machine, name: str, *, by, comment: str = "", **evidence
         if not locked.may_transition(by):
             raise PermissionDenied(_("You may not make this change."))
         _apply(locked, name, by=by, comment=comment, evidence=evidence)
+        foresight.refresh([project_of(locked).pk])
     obj.refresh_from_db()
     return locked
 
@@ -294,6 +296,8 @@ def decide(stage_request: StageRequest, by, approve: bool, comment: str = "") ->
         locked.decided_at = timezone.now()
         locked.decision_comment = comment
         locked.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
+        if approve:
+            foresight.refresh([project.pk])
     stage_request.refresh_from_db()
     return locked
 
@@ -370,5 +374,6 @@ def item_set_mode(
             ItemModeChange.objects.create(
                 item=locked, source=old, target=mode, origin=origin, reason=reason.strip(), by=by
             )
+            foresight.refresh([locked.project_id])
     item.refresh_from_db()
     return item

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "django_fsm",
     "simple_history",
     "import_export",
+    "django_celery_beat",
+    "solo",
     "zones",
     "approvals",
 ]
@@ -82,6 +84,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "approvals.context_processors.reminders",
             ],
         },
     },
@@ -137,6 +140,15 @@ IMPORT_EXPANDED_MAX_MB = env.int("IMPORT_EXPANDED_MAX_MB", default=300)
 SPREADSHEET_WORKER_ROWS = env.int("SPREADSHEET_WORKER_ROWS", default=10_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Where people open the desk: links in reminder emails start with it.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# The administrators' warning thresholds are read on every page: cached for a minute, and
+# cleared when they change them.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SOLO_CACHE = "default"
+SOLO_CACHE_TIMEOUT = 60
+
 # Email: console output unless an SMTP server is configured.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
@@ -177,8 +189,9 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+# The schedule (the daily reminder scan, the delivery retries) lives in the database, where
+# administrators see and change it in the admin (django-celery-beat).
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 LOGGING = {
     "version": 1,

@@ -8,7 +8,8 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 
 from approvals import workflow
-from approvals.checklist import Colour, ColourBounds, checklist_generate, proposed_mode
+from approvals.checklist import checklist_generate, proposed_mode
+from approvals.colours import Colour, ItemColours
 from approvals.models import (
     ApprovalItem,
     ApprovalType,
@@ -293,8 +294,8 @@ class TestColours:
     TODAY = D(2025, 10, 23)  # a Thursday
 
     @pytest.fixture
-    def bounds(self, db) -> ColourBounds:
-        return ColourBounds.on(self.TODAY, CalendarDay.objects.calendar())
+    def bounds(self, db) -> ItemColours:
+        return ItemColours.on(self.TODAY, CalendarDay.objects.calendar())
 
     @pytest.mark.parametrize(
         ("deadline", "colour"),

@@ -614,3 +614,41 @@ class TestQueryCounts:
             return client.get(DISPATCH)
 
         assert measure(5, action) == measure(50, action)
+
+
+def test_an_exported_list_reads_back_in(as_user, stan, zone):
+    """The export's headers are the import's: a list exported after one round imports into the
+    next round as the same projects, figures and categories."""
+    import datetime as dt
+
+    from approvals.spreadsheets import imports
+
+    from .test_import_projects import row, workbook
+
+    first = workbook(row(1, "回读甲项目", yi=2, category="签约"), row(2, "回读乙项目", yi=3))
+    record = imports.receive(
+        "project_list",
+        first,
+        "一轮.xlsx",
+        by=stan,
+        source="t",
+        year=2025,
+        round=1,
+        event_date=dt.date(2025, 3, 28),
+    )
+    assert imports.apply(record, first).applied
+    exported = export(as_user(stan), "xlsx").content
+
+    record = imports.receive(
+        "project_list",
+        exported,
+        "导出.xlsx",
+        by=stan,
+        source="t",
+        year=2025,
+        round=2,
+        event_date=dt.date(2025, 6, 27),
+    )
+    report = imports.preview(record, exported)
+    assert report.errors == [] and report.created == 0 and report.changed == 2
+    assert not [w for w in report.warnings if "保留原值" in w.reason]  # same figures

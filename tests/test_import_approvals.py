@@ -833,7 +833,7 @@ class TestAgain:
         assert preview.ok and preview.changes_nothing
         assert (preview.changed, preview.unchanged) == (0, 1)
         assert len(preview.notes) == 1
-        assert first.label in preview.notes[0]
+        assert str(first.by) in preview.notes[0]
         assert timezone.localtime(first.applied_at).strftime("%Y-%m-%d %H:%M") in preview.notes[0]
 
         again = imports.apply(second, data)

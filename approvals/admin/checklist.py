@@ -12,8 +12,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import jobs, permissions, workflow
-from ..checklist import ColourBounds, colour_bounds
-from ..colours import Colour, badge
+from ..checklist import colour_bounds
+from ..colours import ITEM_COLOURS, ItemColours, badge
 from ..models import (
     ApprovalItem,
     ApprovalType,
@@ -96,10 +96,10 @@ class ColourFilter(admin.SimpleListFilter):
     parameter_name = "colour"
 
     def lookups(self, request, model_admin):
-        return Colour.choices
+        return ITEM_COLOURS
 
     def queryset(self, request, queryset):
-        if self.value() in Colour.values:
+        if self.value() in dict(ITEM_COLOURS):
             return queryset.filter(colour_bounds(timezone.localdate()).filter(self.value()))
         return queryset
 
@@ -111,7 +111,7 @@ class ApprovalItemChangeList(ChangeList):
         super().get_results(request)
         today = timezone.localdate()
         calendar = CalendarDay.objects.calendar()
-        bounds = ColourBounds.on(today, calendar)
+        bounds = ItemColours.on(today, calendar)
         for item in self.result_list:
             item.colour_now = bounds.colour(item)
             item.working_days_left = (

@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
+from import_export.forms import SelectableFieldsExportForm
 
 from .. import permissions
 from ..models import ImportKind, ImportStatus, Job, SpreadsheetImport
@@ -44,6 +45,20 @@ class ProjectListForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Needed for a new round; an existing round keeps its date."),
     )
+
+    def clean(self):
+        cleaned = super().clean()
+        year, round_ = cleaned.get("year"), cleaned.get("round")
+        if year and round_ and not cleaned.get("event_date"):
+            from ..models import Batch
+
+            if not Batch.objects.filter(year=year, round=round_).exists():
+                self.add_error(
+                    "event_date",
+                    _("Round %(round)d of %(year)d is new: give the date of its event.")
+                    % {"year": year, "round": round_},
+                )
+        return cleaned
 
 
 class ApprovalTableForm(forms.Form):
@@ -100,6 +115,7 @@ class SpreadsheetImportViews:
             "opts": self.opts,
             "title": self.import_title,
             "template_url": reverse(f"admin:{self._names()[2]}"),
+            "import_url_name": f"admin:{self._names()[0]}",
             **extra,
         }
 
@@ -190,6 +206,20 @@ class SpreadsheetImportViews:
         return download(exports.approval_template(), "前期手续办理进度表（模板）.xlsx")
 
 
+class ExportForm(SelectableFieldsExportForm):
+    """django-import-export's export form with each column named as the file names it, the
+    .xlsx format first."""
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        self.fields["format"].initial = "0"
+        self.fields["format"].choices = [c for c in self.fields["format"].choices if c[0] != ""]
+
+    def _get_field_label(self, resource, field_name: str) -> str:
+        field = resource.fields.get(field_name)
+        return field.column_name if field else field_name
+
+
 class ProjectSpreadsheets(SpreadsheetImportViews, ExportMixin):
     """The project list: 三个一批 import, export as filtered, the weekly dispatch table."""
 
@@ -197,6 +227,7 @@ class ProjectSpreadsheets(SpreadsheetImportViews, ExportMixin):
     import_form = ProjectListForm
     import_title = _("Import a 三个一批 project list")
     resource_classes = [exports.ProjectExportResource]
+    export_form_class = ExportForm
     formats = [exports.SafeXLSX, exports.SafeCSV]
 
     def get_urls(self):

@@ -14,14 +14,12 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from .. import permissions, workflow
+from .. import foresight, permissions, workflow
 from ..checklist import checklist_generate, settled_by_mode
 from ..forms import TransitionForm, form_errors
 from ..models import (
-    MILESTONE_STAGES,
     ApprovalItem,
     ItemModeChange,
-    Milestone,
     Project,
     RequestStatus,
     Stage,
@@ -32,20 +30,13 @@ from ..models import (
 from .base import HistoryAdmin, ReadOnlyRecordInline, SafeAutocomplete
 from .checklist import ApprovalItemForm, save_item
 from .imports import ProjectSpreadsheets
+from .lateness import ColourFilter, MilestoneInline, foreseen_delay, next_milestone_cell
 from .requests import evidence_display
 
 
 class StageChangeInline(ReadOnlyRecordInline):
     model = StageChange
     verbose_name_plural = _("stage history")
-
-
-class MilestoneInline(admin.TabularInline):
-    model = Milestone
-    extra = 0
-    max_num = len(MILESTONE_STAGES)
-    fields = ("stage", "planned_date", "planned_month_only", "actual_date")
-    readonly_fields = ("actual_date",)  # set by the stage change that reaches it
 
 
 class ApprovalItemInline(admin.TabularInline):
@@ -80,6 +71,13 @@ class ApprovalItemInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False  # rows come from the catalogue ("generate the checklist"), one per type
+
+    def get_fields(self, request, obj=None):
+        """The reason box is a form's; readers get the recorded reason instead."""
+        fields = super().get_fields(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            return [f for f in fields if f != "mode_reason"]
+        return fields
 
     @admin.display(description=_("procedure"))
     def item_link(self, obj: ApprovalItem) -> str:
@@ -124,6 +122,7 @@ class ProjectAdmin(ProjectSpreadsheets, SafeAutocomplete, HistoryAdmin):
     )
     list_filter = (
         ("zone", admin.RelatedOnlyFieldListFilter),
+        ColourFilter,
         "stage",
         "industry",
         "authorisation",
@@ -184,12 +183,7 @@ class ProjectAdmin(ProjectSpreadsheets, SafeAutocomplete, HistoryAdmin):
 
     @admin.display(description=_("next milestone"), ordering="next_milestone_date")
     def next_milestone(self, obj: Project) -> str:
-        if not obj.next_milestone_stage:
-            return "—"
-        label = Stage(obj.next_milestone_stage).label
-        if obj.next_milestone_date is None:
-            return format_html("{} · {}", label, gettext("not planned"))
-        return format_html("{} · {}", label, obj.next_milestone_date.isoformat())
+        return next_milestone_cell(obj)
 
     @admin.display(description=_("code format"))
     def code_format(self, obj: Project) -> str:
@@ -205,6 +199,8 @@ class ProjectAdmin(ProjectSpreadsheets, SafeAutocomplete, HistoryAdmin):
     def start_blockers(self, obj: Project) -> str:
         if obj.pk is None:
             return "—"
+        if obj.stage not in (Stage.RESERVE, Stage.SIGNED, Stage.READY):
+            return gettext("None: the project is past the start of works.")
         if not obj.approval_items.exists():
             return gettext("No checklist yet: the project cannot be ready to start.")
         blockers = list(obj.start_blockers())
@@ -244,6 +240,10 @@ class ProjectAdmin(ProjectSpreadsheets, SafeAutocomplete, HistoryAdmin):
     def save_model(self, request, obj: Project, form, change: bool) -> None:
         obj._changed_by = request.user  # the record of its creation names who created it
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        foresight.refresh([form.instance.pk])  # its plans or its checklist may have changed
 
     def save_formset(self, request, form, formset, change) -> None:
         if formset.model is not ApprovalItem:
@@ -318,6 +318,7 @@ class ProjectAdmin(ProjectSpreadsheets, SafeAutocomplete, HistoryAdmin):
             ]
             extra_context["transition_url_name"] = "admin:approvals_project_request"
             extra_context["state_label"] = project.get_stage_display()
+            extra_context["foreseen_delay"] = foreseen_delay(project)
             pending = project.stage_requests.pending().select_related("requested_by").first()
             extra_context["pending_request"] = pending
             if pending is None:  # tell the officer why the last request was turned down

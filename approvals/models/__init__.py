@@ -37,9 +37,16 @@ from .project import (
     Stage,
     StageChange,
 )
+from .reminder import Delivery, EmailState, Reminder, Step
 from .stage_request import RequestAttachment, RequestStatus, StageRequest
+from .warnings import WarningSettings
 
 __all__ = [
+    "Delivery",
+    "EmailState",
+    "Reminder",
+    "Step",
+    "WarningSettings",
     "CATEGORY_MILESTONE",
     "Batch",
     "BatchEntry",

@@ -255,9 +255,16 @@ class Project(RecordedMachine):
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Foreseen lateness (预计延误, guide sections 6 and 11): since when the project is at risk,
+    # worked out by ``foresight`` when its checklist or plan changes and every morning. The date
+    # it can start at the earliest moves every day, so it is worked out when shown.
+    at_risk_since = models.DateField(
+        _("foreseen delay since"), null=True, blank=True, editable=False
+    )
 
     objects = ProjectQuerySet.as_manager()
-    history = HistoricalRecords()
+    # Worked out, not entered: the field history keeps what people and imports change.
+    history = HistoricalRecords(excluded_fields=["at_risk_since"])
 
     class Meta:
         verbose_name = _("project")
@@ -273,6 +280,12 @@ class Project(RecordedMachine):
         indexes = [
             # Imports match a listed name to a project of the zone by this key.
             models.Index(fields=["zone", "name_key"], name="project_zone_name_key"),
+            # Lists and to-do lists filter the few projects at risk.
+            models.Index(
+                fields=["zone"],
+                name="project_at_risk",
+                condition=Q(at_risk_since__isnull=False),
+            ),
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -283,6 +296,11 @@ class Project(RecordedMachine):
         return self.name
 
     # --- facts derived for display -------------------------------------------------------
+
+    @property
+    def at_risk(self) -> bool:
+        """A foreseen delay: its planned start is before the earliest it can start."""
+        return self.at_risk_since is not None
 
     @property
     def total_investment_yi(self) -> Decimal | None:

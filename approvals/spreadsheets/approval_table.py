@@ -16,7 +16,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from zones.models import Zone
 
-from .. import permissions
+from .. import foresight, permissions
 from ..models import (
     ApprovalItem,
     ApprovalType,
@@ -358,6 +358,9 @@ def write(result: Plan, *, by, record) -> None:
             default_change_reason=label,
             default_date=now,
         )
+    touched = {item.project_id for item in result.new_items}
+    touched |= {item.project_id for item in result.changed_items.values()}
+    foresight.refresh(touched)
 
 
 def run(source, file_name: str, *, by, record, dry_run=False, progress=None) -> Report:

@@ -72,7 +72,7 @@ def amount(value: Any, header_unit: str = "") -> Decimal | None:
         if match.group(2):
             unit = {"亿": "亿元", "万": "万元"}.get(match.group(2), match.group(2))
     if number < 0:
-        raise CellError(_("%(value)s is negative: amounts are not.") % {"value": value})
+        raise CellError(_("%(value)s is negative: amounts are not.") % {"value": text(value)})
     try:
         result = (number * UNITS[unit]).quantize(Decimal("0.01"))
     except InvalidOperation as error:
@@ -172,15 +172,17 @@ STAGE_WORDS = {
 
 
 def stage(value: Any) -> str:
+    """A stage as lists write it, or as the desk names it (an exported list reads back in)."""
     word = _word(value)
-    if word not in STAGE_WORDS:
+    known = {**{_word(str(s.label)): s.value for s in Stage}, **STAGE_WORDS}
+    if word not in known:
         raise CellError(
             _(
                 "“%(value)s” is not a stage: write 储备, 洽谈, 已签约, 具备开工条件, 在建, 已投产, 达产达效 or 停缓建."
             )
             % {"value": value}
         )
-    return STAGE_WORDS[word]
+    return known[word]
 
 
 #: An approval progress cell (guide sections 8.2 and 11): (mode, status or None).

@@ -15,11 +15,13 @@ from django.utils import timezone
 from import_export import fields, resources
 from import_export.formats.base_formats import CSV, XLSX
 
-from ..colours import Colour, milestone_colour
+from ..colours import Colour, MilestoneColours
 from ..models import OPEN_STAGES, ApprovalItem, ApprovalType, BatchEntry, Project, Stage
 from . import writing
 
 WAN_PER_YI = Decimal(10000)
+#: A category as the lists write it (the import reads these back).
+CATEGORY_WORDS = {"sign": "签约", "start": "开工", "produce": "投产"}
 
 
 def yi(value: Decimal | None) -> Decimal | None:
@@ -31,16 +33,23 @@ def yi(value: Decimal | None) -> Decimal | None:
 
 
 def export_queryset(queryset: QuerySet) -> QuerySet:
-    return queryset.select_related("zone", "enterprise", "officer", "leader").with_next_milestone()
+    latest_first = BatchEntry.objects.order_by("-batch__year", "-batch__round")
+    return (
+        queryset.select_related("zone", "enterprise", "officer", "leader")
+        .with_next_milestone()
+        .prefetch_related(Prefetch("batch_entries", queryset=latest_first, to_attr="entries"))
+    )
 
 
-def next_milestone(project: Project, today: dt.date) -> tuple[str, dt.date | None, Colour | None]:
-    """The stage a project heads for, its planned date, and the colour of that plan."""
+def next_milestone(
+    project: Project, colours: MilestoneColours
+) -> tuple[str, dt.date | None, Colour | None]:
+    """The stage a project heads for, its planned date, and the project's colour."""
     stage = getattr(project, "next_milestone_stage", "")
     if not stage:
         return "", None, None
     planned = getattr(project, "next_milestone_date", None)
-    return str(Stage(stage).label), planned, milestone_colour(planned, today)
+    return str(Stage(stage).label), planned, colours.colour(planned, at_risk=project.at_risk)
 
 
 class ProjectExportResource(resources.ModelResource):
@@ -52,6 +61,7 @@ class ProjectExportResource(resources.ModelResource):
     enterprise = fields.Field(attribute="enterprise__name", column_name="项目单位")
     zone = fields.Field(attribute="zone__name", column_name="所在开发区")
     industry = fields.Field(attribute="industry", column_name="行业")
+    category = fields.Field(column_name="类别")
     stage = fields.Field(column_name="当前阶段")
     next_stage = fields.Field(column_name="下一节点")
     next_date = fields.Field(column_name="计划时间")
@@ -74,6 +84,7 @@ class ProjectExportResource(resources.ModelResource):
             "enterprise",
             "zone",
             "industry",
+            "category",
             "stage",
             "next_stage",
             "next_date",
@@ -92,23 +103,28 @@ class ProjectExportResource(resources.ModelResource):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.today = timezone.localdate()
+        self.colours = MilestoneColours.on(timezone.localdate())
 
     def filter_export(self, queryset, **kwargs):
         # A queryset from the page; projects already read, in order, from the worker.
         return export_queryset(queryset) if isinstance(queryset, QuerySet) else queryset
 
+    def dehydrate_category(self, project: Project) -> str:
+        """The category of the latest round that listed it, as the lists write it (签约 …)."""
+        entries = getattr(project, "entries", None)
+        return CATEGORY_WORDS[entries[0].category] if entries else ""
+
     def dehydrate_stage(self, project: Project) -> str:
         return str(project.get_stage_display())
 
     def dehydrate_next_stage(self, project: Project) -> str:
-        return next_milestone(project, self.today)[0]
+        return next_milestone(project, self.colours)[0]
 
     def dehydrate_next_date(self, project: Project) -> dt.date | None:
-        return next_milestone(project, self.today)[1]
+        return next_milestone(project, self.colours)[1]
 
     def dehydrate_colour(self, project: Project) -> str:
-        colour = next_milestone(project, self.today)[2]
+        colour = next_milestone(project, self.colours)[2]
         return str(colour.label) if colour else ""
 
     def dehydrate_total_investment(self, project: Project) -> Decimal | None:
@@ -188,18 +204,16 @@ DISPATCH_HEADERS = [
 def dispatch_queryset(queryset: QuerySet) -> QuerySet:
     """Every open project of ``queryset`` with what the table shows, in four queries."""
     open_items = ApprovalItem.objects.unsettled().select_related("approval_type")
-    latest_first = BatchEntry.objects.order_by("-batch__year", "-batch__round")
     return (
         export_queryset(queryset.filter(stage__in=OPEN_STAGES))
         .prefetch_related(Prefetch("approval_items", queryset=open_items, to_attr="open_items"))
-        .prefetch_related(Prefetch("batch_entries", queryset=latest_first, to_attr="entries"))
         .order_by("zone__name", "name")
     )
 
 
-def dispatch_rows(projects: Iterable[Project], today: dt.date) -> Iterator[list[Any]]:
+def dispatch_rows(projects: Iterable[Project], colours: MilestoneColours) -> Iterator[list[Any]]:
     for number, project in enumerate(projects, 1):
-        stage, planned, colour = next_milestone(project, today)
+        stage, planned, colour = next_milestone(project, colours)
         open_items = "；".join(
             f"{i.approval_type.code} {i.approval_type.name}（{i.get_status_display()}）"
             for i in sorted(project.open_items, key=lambda i: i.approval_type.sort_order)
@@ -231,7 +245,7 @@ def dispatch_table(projects, today: dt.date | None = None) -> writing.Table:
     fill = colour_fill(DISPATCH_HEADERS.index(COLOUR_HEADER))
     if isinstance(projects, QuerySet):
         projects = dispatch_queryset(projects).iterator(chunk_size=2000)
-    rows = dispatch_rows(projects, today)
+    rows = dispatch_rows(projects, MilestoneColours.on(today))
     widths = {2: 40, 3: 22, 4: 24, date_column: 12, 10: 50, 11: 40}
     return writing.Table(f"周调度表{today:%Y%m%d}", DISPATCH_HEADERS, rows, fill, widths)
 

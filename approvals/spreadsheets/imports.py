@@ -92,10 +92,10 @@ def preview(record: SpreadsheetImport, data: bytes | None = None, progress=None)
     earlier = same_file_imported(record)
     if earlier is not None:
         report.notes.append(
-            _("The same file was imported on %(when)s (%(what)s).")
+            _("The same file was imported on %(when)s by %(who)s.")
             % {
                 "when": timezone.localtime(earlier.applied_at).strftime("%Y-%m-%d %H:%M"),
-                "what": earlier.label,
+                "who": earlier.by or earlier.source,
             }
         )
     record.report = report.to_json()

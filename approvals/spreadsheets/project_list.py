@@ -22,6 +22,7 @@ from simple_history.utils import bulk_update_with_history
 
 from zones.models import Enterprise
 
+from .. import foresight
 from ..models import (
     CATEGORY_MILESTONE,
     Batch,
@@ -282,6 +283,14 @@ def _plan_new(result: Plan, line: Line, facts: dict) -> None:
     entry = {**line.entry, "source": _source(result, line)}
     result.new_entries.append(New(entry, ref))
     changes = [[str(_("stage")), "—", str(Stage(values["stage"]).label)]]
+    if line.enterprise:
+        changes.append([_label("enterprise_id"), "—", line.enterprise])
+    for fact in ("total_investment", "expected_annual_output"):
+        if values.get(fact) is not None:
+            changes.append([_label(fact), "—", f"{values[fact].normalize():f}"])
+    for stage, (day, month_only, _category) in _planned(line, result.batch.event_date).items():
+        label = _("planned %(stage)s") % {"stage": Stage(stage).label}
+        changes.append([label, "—", _shown_day(day, month_only)])
     result.report.count("created", *line.where, f"{line.name}（{line.zone}）", changes)
 
 
@@ -468,6 +477,7 @@ def write(result: Plan, *, by, record) -> None:
     )
     _write_changes(result, by, label)
     record.batch = batch
+    foresight.refresh()  # plans moved: which projects head for a late start (a few queries)
 
 
 def _write_changes(result: Plan, by, label: str) -> None:

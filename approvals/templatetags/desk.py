@@ -8,3 +8,10 @@ register = template.Library()
 @register.simple_tag
 def awaiting_decisions(user) -> int | None:
     return awaiting_count(user)
+
+
+@register.simple_tag
+def my_todo(user):
+    from ..todo import todo
+
+    return todo(user)

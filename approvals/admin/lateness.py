@@ -1,0 +1,96 @@
+"""How late a project is, on its pages: the next milestone's colour in the list (and a filter
+by it), every milestone's colour on the project page, and a foreseen delay with the date works
+can start at the earliest and the item deciding it."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .. import foresight
+from ..colours import Colour, MilestoneColours, badge
+from ..models import FORWARD_STAGES, ApprovalItem, Milestone, Project, Stage
+
+
+class ColourFilter(admin.SimpleListFilter):
+    """The project list by the colour of its next milestone, or a foreseen delay."""
+
+    title = _("colour")
+    parameter_name = "colour"
+
+    def lookups(self, request, model_admin):
+        return Colour.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Colour.values:
+            colours = MilestoneColours.on(timezone.localdate())
+            return queryset.filter(colours.filter(self.value()))
+        return queryset
+
+
+def next_milestone_cell(project: Project) -> str:
+    """The stage a project heads for, its planned date and its colour, for the list."""
+    if not project.next_milestone_stage:
+        return "—"
+    label = Stage(project.next_milestone_stage).label
+    planned = project.next_milestone_date
+    colour = MilestoneColours.on(timezone.localdate()).colour(planned, at_risk=project.at_risk)
+    when = planned.isoformat() if planned else gettext("not planned")
+    if colour is None:
+        return format_html("{} · {}", label, when)
+    return format_html(
+        '{} · {} <strong style="color:{}" title="{}">●</strong>',
+        label,
+        when,
+        colour.ink,
+        colour.label,
+    )
+
+
+def milestone_colour(milestone: Milestone) -> Colour | None:
+    """A milestone reached, or of a stage the project has passed, is never late."""
+    if milestone.actual_date is not None:
+        return Colour.GREEN
+    project = milestone.project
+    current = project.stage_before_suspension if project.stage == Stage.SUSPENDED else project.stage
+    if current not in FORWARD_STAGES:
+        return None
+    if FORWARD_STAGES.index(milestone.stage) <= FORWARD_STAGES.index(current):
+        return None
+    at_risk = project.at_risk and milestone.stage == Stage.UNDER_CONSTRUCTION
+    return MilestoneColours.on(timezone.localdate()).colour(milestone.planned_date, at_risk=at_risk)
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    extra = 0
+    max_num = len(FORWARD_STAGES) - 1
+    fields = ("stage", "planned_date", "planned_month_only", "actual_date", "colour")
+    readonly_fields = ("actual_date", "colour")  # the date is set by the change that reaches it
+
+    @admin.display(description=_("colour"))
+    def colour(self, obj: Milestone) -> str:
+        if not obj.pk:
+            return ""
+        return badge(milestone_colour(obj))
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("project")
+
+
+def foreseen_delay(project: Project) -> dict | None:
+    """What the project page says of a foreseen delay: the planned start, the earliest start
+    and the item deciding it."""
+    if not project.at_risk:
+        return None
+    start, item_id = foresight.foresee([project.pk]).get(project.pk, (None, None))
+    planned = (
+        project.milestones.filter(stage=Stage.UNDER_CONSTRUCTION)
+        .values_list("planned_date", flat=True)
+        .first()
+    )
+    item = ApprovalItem.objects.select_related("approval_type").filter(pk=item_id).first()
+    return {"planned": planned, "earliest": start, "item": item, "since": project.at_risk_since}

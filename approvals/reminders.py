@@ -1,0 +1,410 @@
+"""The escalation ladder (guide sections 6 and 11): who is reminded of what, and when.
+
+``scan(day)`` finds, set-based, the late milestones, the late approval items and the projects
+at risk, and decides by the ladder who must hear of each today: the officer from the first
+working day late and then every week; the zone's supervisors from the eighth day; the leader
+when it turns red and then every month while red; the officer, weekly, of a foreseen delay.
+Each becomes a ``Reminder`` row under a unique key (subject, step, recipient, period): the scan
+run twice, by two workers or again after a retry, makes each reminder once. ``deliver()`` then
+sends the pending ones, each claimed in the database first: into the recipient's inbox in the
+desk, and by email when it has an address. A failed email is tried again later, each time
+after a longer wait; a claim lapses, so a worker that died after claiming leaves the reminder
+to the next run. The scan does nothing on a day off of the official calendar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.mail import send_mail
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zones.models import Role, ZoneRole
+
+from . import foresight
+from .colours import warnings
+from .models import (
+    FORWARD_STAGES,
+    OPEN_STAGES,
+    ApprovalItem,
+    CalendarDay,
+    Delivery,
+    EmailState,
+    ItemStatus,
+    Milestone,
+    Mode,
+    Project,
+    Reminder,
+    Stage,
+    Step,
+)
+
+#: How long a claim holds: a worker that died holding one frees it after this.
+LEASE = dt.timedelta(minutes=10)
+#: Attempts at an email before it is given up (the reminder stays in the inbox).
+MAX_ATTEMPTS = 6
+#: Rows inserted per statement.
+BATCH = 1000
+
+
+def ladder(days_late: int, days_red: int | None, rules) -> list[tuple[str, int]]:
+    """The steps due for something ``days_late`` days late (red for ``days_red`` days, or not
+    red), each with its period: the officer from day 1, every ``officer_every_days``; the
+    supervisors from ``supervisor_after_days``, every ``supervisor_every_days``; the leader
+    from the first red day, every ``leader_every_days``."""
+    steps = []
+    if days_late >= 1:
+        steps.append((Step.OFFICER, (days_late - 1) // rules.officer_every_days))
+    if days_late >= rules.supervisor_after_days:
+        after = days_late - rules.supervisor_after_days
+        steps.append((Step.SUPERVISOR, after // rules.supervisor_every_days))
+    if days_red is not None and days_red >= 0:
+        steps.append((Step.LEADER, days_red // rules.leader_every_days))
+    return steps
+
+
+@dataclass
+class Scan:
+    day: dt.date
+    reminders: list[Reminder] = field(default_factory=list)
+    working_day: bool = True
+
+
+def _stage_ahead(milestone_stage: str, project_stage: str) -> bool:
+    """A milestone of a stage the project has not reached yet (a passed one is never late)."""
+    return FORWARD_STAGES.index(milestone_stage) > FORWARD_STAGES.index(project_stage)
+
+
+def scan(day: dt.date | None = None, rules=None) -> Scan:
+    """The reminders due on ``day`` (unsaved), in a few queries whatever the number of
+    projects: late milestones and items by their partial indexes, the zones' supervisors, the
+    projects at risk."""
+    day = day or timezone.localdate()
+    result = Scan(day)
+    calendar = CalendarDay.objects.calendar()
+    if not calendar.is_working_day(day):
+        result.working_day = False
+        return result
+    rules = rules or warnings()
+    supervisors: dict[int, list[int]] = defaultdict(list)
+    for zone_id, user_id in ZoneRole.objects.filter(
+        role=Role.SUPERVISOR, user__is_active=True
+    ).values_list("zone_id", "user_id"):
+        supervisors[zone_id].append(user_id)
+    types = ContentType.objects.get_for_models(Milestone, ApprovalItem)
+    add = _Adder(result, supervisors)
+    red_after = rules.milestone_red_after_days
+    late_milestones = Milestone.objects.filter(
+        actual_date__isnull=True,  # literally, so that SQLite takes the partial index
+        planned_date__lt=day,
+        project__stage__in=OPEN_STAGES,
+    )
+    for m in late_milestones.values(
+        "id",
+        "stage",
+        "planned_date",
+        "project_id",
+        "project__stage",
+        "project__name",
+        "project__officer_id",
+        "project__leader_id",
+        "project__zone_id",
+    ):
+        if not _stage_ahead(m["stage"], m["project__stage"]):
+            continue
+        late = (day - m["planned_date"]).days
+        red = late - red_after - 1 if late > red_after else None
+        what = _("planned %(stage)s on %(day)s") % {
+            "stage": Stage(m["stage"]).label,
+            "day": m["planned_date"],
+        }
+        for step, period in ladder(late, red, rules):
+            add(types[Milestone], m["id"], m, step, period, what, late, red is not None)
+    late_items = ApprovalItem.objects.filter(
+        status=ItemStatus.ACCEPTED,  # literally: the partial index approval_item_running_due
+        deadline__lt=day,
+        mode=Mode.APPROVAL,
+        project__stage__in=OPEN_STAGES,
+    )
+    item_red_after = rules.item_red_after_working_days
+    for item in late_items.values(
+        "id",
+        "deadline",
+        "officer_id",
+        "approval_type__code",
+        "approval_type__name",
+        "project_id",
+        "project__name",
+        "project__officer_id",
+        "project__leader_id",
+        "project__zone_id",
+    ):
+        late = (day - item["deadline"]).days
+        turned_red = calendar.add_working_days(item["deadline"], item_red_after + 1)
+        red = (day - turned_red).days if day >= turned_red else None
+        what = _("%(item)s due on %(day)s") % {
+            "item": f"{item['approval_type__code']} {item['approval_type__name']}",
+            "day": item["deadline"],
+        }
+        officer = item["officer_id"] or item["project__officer_id"]
+        for step, period in ladder(late, red, rules):
+            add(
+                types[ApprovalItem],
+                item["id"],
+                item,
+                step,
+                period,
+                what,
+                late,
+                red is not None,
+                officer=officer,
+                item_id=item["id"],
+            )
+    _at_risk(result, add, types[Milestone], rules)
+    return result
+
+
+def _at_risk(result: Scan, add, milestone_type, rules) -> None:
+    """The officer hears, weekly, of a project heading for a late start: about its start
+    milestone, with the earliest date and the item deciding it."""
+    day = result.day
+    foresight.refresh(today=day)
+    at_risk = Project.objects.filter(stage=Stage.SIGNED, at_risk_since__isnull=False)
+    earliest = foresight.foresee(at_risk, day)
+    starts = Milestone.objects.filter(project__in=at_risk, stage=Stage.UNDER_CONSTRUCTION)
+    start_of = {m["project_id"]: m for m in starts.values("id", "project_id", "planned_date")}
+    names = dict(
+        ApprovalItem.objects.filter(pk__in=[i for _d, i in earliest.values() if i]).values_list(
+            "pk", "approval_type__name"
+        )
+    )
+    for p in at_risk.values("id", "name", "officer_id", "leader_id", "zone_id", "at_risk_since"):
+        start = start_of.get(p["id"])
+        when, item_id = earliest.get(p["id"], (None, None))
+        if start is None or when is None:
+            continue
+        period = (day - p["at_risk_since"]).days // rules.at_risk_every_days
+        row = {
+            "project_id": p["id"],
+            "project__name": p["name"],
+            "project__officer_id": p["officer_id"],
+            "project__leader_id": p["leader_id"],
+            "project__zone_id": p["zone_id"],
+        }
+        what = _(
+            "works planned to start on %(planned)s can start on %(earliest)s at the earliest "
+            "(%(item)s decides it)"
+        ) % {"planned": start["planned_date"], "earliest": when, "item": names.get(item_id, "—")}
+        add(milestone_type, start["id"], row, Step.AT_RISK, period, what, 0, False)
+
+
+class _Adder:
+    """Turns one (subject, step, period) into reminders for the step's recipients."""
+
+    def __init__(self, result: Scan, supervisors: dict[int, list[int]]):
+        self.result = result
+        self.supervisors = supervisors
+
+    def __call__(
+        self,
+        subject_type,
+        subject_id,
+        row,
+        step,
+        period,
+        what,
+        late,
+        red,
+        *,
+        officer=None,
+        item_id=None,
+    ) -> None:
+        project_id = row["project_id"]
+        if step in (Step.OFFICER, Step.AT_RISK):
+            recipients = [officer or row["project__officer_id"]]
+        elif step == Step.SUPERVISOR:
+            recipients = self.supervisors.get(row["project__zone_id"], [])
+        else:
+            recipients = [row["project__leader_id"]]
+        title = _title(step, row["project__name"], what, late)
+        link = (
+            reverse("admin:approvals_approvalitem_change", args=[item_id])
+            if item_id
+            else reverse("admin:approvals_project_change", args=[project_id])
+        )
+        for recipient in filter(None, dict.fromkeys(recipients)):
+            self.result.reminders.append(
+                Reminder(
+                    subject_type=subject_type,
+                    subject_id=subject_id,
+                    project_id=project_id,
+                    step=step,
+                    recipient_id=recipient,
+                    period=period,
+                    day=self.result.day,
+                    title=title[:200],
+                    body=_body(step, row["project__name"], what, late, red),
+                    link=link,
+                )
+            )
+
+
+def _title(step: str, project: str, what: str, late: int) -> str:
+    if step == Step.AT_RISK:
+        return _("[Foreseen delay] %(project)s") % {"project": project}
+    label = {
+        Step.OFFICER: _("[Late] %(project)s: %(days)d days late"),
+        Step.SUPERVISOR: _("[To follow up] %(project)s: %(days)d days late"),
+        Step.LEADER: _("[Red] %(project)s: %(days)d days late"),
+    }[step]
+    return label % {"project": project, "days": late}
+
+
+def _body(step: str, project: str, what: str, late: int, red: bool) -> str:
+    if step == Step.AT_RISK:
+        return _("%(project)s: %(what)s.") % {"project": project, "what": what}
+    return _("%(project)s: %(what)s, %(days)d days ago.") % {
+        "project": project,
+        "what": what,
+        "days": late,
+    } + (" " + _("It is red.") if red else "")
+
+
+# --- the outbox -------------------------------------------------------------------------------
+
+
+def _new(found: Scan) -> list[Reminder]:
+    """The found reminders not made before (looked up in chunks of subjects)."""
+    subjects: dict[int, set[int]] = defaultdict(set)
+    for r in found.reminders:
+        subjects[r.subject_type_id].add(r.subject_id)
+    existing = set()
+    for type_id, ids in subjects.items():
+        ids = sorted(ids)
+        for start in range(0, len(ids), 5000):
+            existing |= set(
+                Reminder.objects.filter(
+                    subject_type_id=type_id, subject_id__in=ids[start : start + 5000]
+                ).values_list("subject_type_id", "subject_id", "step", "recipient_id", "period")
+            )
+    return [
+        r
+        for r in found.reminders
+        if (r.subject_type_id, r.subject_id, r.step, r.recipient_id, r.period) not in existing
+    ]
+
+
+def record(found: Scan) -> Counter:
+    """Insert the reminders not made before; the unique key drops any another scan or worker
+    inserted meanwhile. Returns how many are new, by step."""
+    new = _new(found)
+    Reminder.objects.bulk_create(new, batch_size=BATCH, ignore_conflicts=True)
+    return Counter(r.step for r in new)
+
+
+def claim(pk: int, now: dt.datetime | None = None) -> bool:
+    """Take one pending reminder for a while; False when another worker holds it."""
+    now = now or timezone.now()
+    return (
+        Reminder.objects.filter(pk=pk)
+        .due(now)
+        .update(claimed_until=now + LEASE, attempts=F("attempts") + 1)
+        == 1
+    )
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """2, 4, 8, … minutes, at most a day."""
+    return min(dt.timedelta(minutes=2**attempts), dt.timedelta(days=1))
+
+
+def send(reminder: Reminder, now: dt.datetime | None = None, rules=None) -> bool:
+    """Deliver a claimed reminder: into the inbox, then by email if it goes by email. True
+    when it is done; False when its email failed and waits for another attempt."""
+    now = now or timezone.now()
+    rules = rules or warnings()
+    done = {"delivered_at": reminder.delivered_at or now, "claimed_until": None}
+    recipient = reminder.recipient
+    email = reminder.email_status
+    if email == EmailState.PENDING and not (rules.email and recipient.email):
+        email = EmailState.NONE
+    if email == EmailState.PENDING:
+        try:
+            send_mail(
+                reminder.title,
+                f"{reminder.body}\n\n{settings.SITE_URL.rstrip('/')}{reminder.link}",
+                None,
+                [recipient.email],
+            )
+        except Exception as error:  # any backend's failure: SMTP, connection, configuration
+            failed_for_good = reminder.attempts >= MAX_ATTEMPTS
+            Reminder.objects.filter(pk=reminder.pk).update(
+                **done,
+                status=Delivery.FAILED if failed_for_good else Delivery.PENDING,
+                email_status=EmailState.FAILED if failed_for_good else EmailState.PENDING,
+                next_attempt_at=now + backoff(reminder.attempts),
+                last_error=f"{type(error).__name__}: {error}"[:2000],
+            )
+            return False
+        email = EmailState.SENT
+    Reminder.objects.filter(pk=reminder.pk).update(
+        **done, status=Delivery.SENT, email_status=email, sent_at=now, last_error=""
+    )
+    return True
+
+
+def deliver(now: dt.datetime | None = None) -> Counter:
+    """Send every reminder due now, each claimed first. Returns how many were sent, by step."""
+    now = now or timezone.now()
+    rules = warnings()
+    sent: Counter = Counter()
+    seen: set[int] = set()
+    while True:
+        batch = list(
+            Reminder.objects.due(now)
+            .exclude(pk__in=seen)
+            .order_by("next_attempt_at", "id")
+            .values_list("pk", flat=True)[:100]
+        )
+        if not batch:
+            return sent
+        seen.update(batch)
+        for pk in batch:
+            if not claim(pk, now):
+                continue  # another worker has it
+            reminder = Reminder.objects.select_related("recipient").get(pk=pk)
+            if send(reminder, now, rules):
+                sent[reminder.step] += 1
+
+
+@dataclass
+class Outcome:
+    day: dt.date
+    working_day: bool
+    found: Counter
+    new: Counter
+    sent: Counter
+
+
+def run(day: dt.date | None = None, *, dry_run: bool = False) -> Outcome:
+    """The daily job, as the task and ``manage.py send_reminders`` run it."""
+    found = scan(day)
+    by_step = Counter(r.step for r in found.reminders)
+    if dry_run:
+        new = Counter(r.step for r in _new(found))
+        return Outcome(found.day, found.working_day, by_step, new, Counter())
+    new = record(found)
+    return Outcome(found.day, found.working_day, by_step, new, deliver())
+
+
+def unread_count(user) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Reminder.objects.unread(user).count()

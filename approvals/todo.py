@@ -1,0 +1,141 @@
+"""我的待办: what each person should look at first, on the admin index. An officer: its projects
+late or at risk, its approval items yellow or red, its unread reminders; a supervisor also the
+requests awaiting it and its zones' red projects; a leader the projects it follows that are red.
+A handful of queries whatever the number of projects; each list shows its first rows and links
+to the whole of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import permissions
+from .colours import Colour, ItemColours, MilestoneColours
+from .models import OPEN_STAGES, ApprovalItem, CalendarDay, Project, Reminder, StageRequest
+
+SHOWN = 8
+
+
+@dataclass
+class Row:
+    text: str
+    url: str
+    colour: Colour | None = None
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    rows: list[Row] = field(default_factory=list)
+    total: int = 0
+    more: str = ""
+
+
+def _projects(queryset, colours: MilestoneColours, *wanted: str) -> tuple[list[Row], int]:
+    q = Q()
+    for colour in wanted:
+        q |= colours.filter(colour)
+    found = queryset.filter(stage__in=OPEN_STAGES).with_next_milestone().filter(q)
+    rows = []
+    for project in found.order_by("next_milestone_date")[:SHOWN]:
+        colour = colours.colour(project.next_milestone_date, at_risk=project.at_risk)
+        when = project.next_milestone_date.isoformat() if project.next_milestone_date else ""
+        rows.append(
+            Row(
+                f"{project.name} · {when}",
+                reverse("admin:approvals_project_change", args=[project.pk]),
+                colour,
+            )
+        )
+    return rows, found.count()
+
+
+def todo(user) -> list[Section]:
+    today = timezone.localdate()
+    colours = MilestoneColours.on(today)
+    projects_url = reverse("admin:approvals_project_changelist")
+    sections: list[Section] = []
+    mine = Project.objects.visible_to(user).filter(officer=user)
+    if mine.exists():
+        rows, total = _projects(mine, colours, Colour.RED, Colour.YELLOW, Colour.AT_RISK)
+        sections.append(
+            Section(
+                "late",
+                _("My projects late or at risk"),
+                rows,
+                total,
+                f"{projects_url}?officer__id__exact={user.pk}",
+            )
+        )
+        bounds = ItemColours.on(today, CalendarDay.objects.calendar())
+        items = (
+            ApprovalItem.objects.visible_to(user)
+            .filter(Q(officer=user) | Q(officer__isnull=True, project__officer=user))
+            .filter(bounds.filter(Colour.RED) | bounds.filter(Colour.YELLOW))
+        )
+        item_rows = [
+            Row(
+                f"{item.project} · {item.approval_type.code} {item.approval_type.name} · {item.deadline}",
+                reverse("admin:approvals_approvalitem_change", args=[item.pk]),
+                bounds.colour(item),
+            )
+            for item in items.select_related("project", "approval_type").order_by("deadline")[
+                :SHOWN
+            ]
+        ]
+        sections.append(
+            Section(
+                "items",
+                _("My approval items due or late"),
+                item_rows,
+                items.count(),
+                reverse("admin:approvals_approvalitem_changelist") + "?colour=red",
+            )
+        )
+    unread = Reminder.objects.unread(user).count()
+    if unread or Reminder.objects.inbox(user).exists():
+        sections.append(
+            Section(
+                "reminders",
+                _("Unread reminders"),
+                [],
+                unread,
+                reverse("admin:approvals_reminder_changelist") + "?unread=1",
+            )
+        )
+    if permissions.may_decide_somewhere(user):
+        awaiting = StageRequest.objects.awaiting(user)
+        sections.append(
+            Section(
+                "awaiting",
+                _("Requests awaiting my decision"),
+                [],
+                awaiting.count(),
+                reverse("admin:approvals_stagerequest_changelist") + "?queue=awaiting",
+            )
+        )
+        zones = permissions.scope(Project.objects.all(), user, permissions.DECIDE)
+        rows, total = _projects(zones, colours, Colour.RED)
+        sections.append(
+            Section(
+                "zone_red", _("Red projects of my zones"), rows, total, f"{projects_url}?colour=red"
+            )
+        )
+    followed = Project.objects.filter(leader=user)
+    if followed.exists():
+        rows, total = _projects(followed, colours, Colour.RED)
+        sections.append(
+            Section(
+                "followed_red",
+                _("Projects I follow that are red"),
+                rows,
+                total,
+                f"{projects_url}?colour=red&leader__id__exact={user.pk}",
+            )
+        )
+    return sections
