@@ -1,0 +1,267 @@
+"""The escalation ladder on a frozen calendar (guide sections 6 and 11): who hears of a late
+milestone or approval item, when, how often, and never twice; and foreseen lateness worked out
+by hand across a holiday."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from approvals import foresight, reminders, workflow
+from approvals.checklist import checklist_generate
+from approvals.models import (
+    ItemStatus,
+    Milestone,
+    Mode,
+    Project,
+    Reminder,
+    Stage,
+    Step,
+    WarningSettings,
+)
+
+from .factories import ProjectFactory, UserFactory, ZoneRoleFactory
+
+D = dt.date
+PLANNED = D(2025, 6, 2)  # a Monday; 3 June is the first day late, both working days
+
+
+@pytest.fixture
+def late(zone, alice, bob, lily):
+    """A signed project of alice's, followed by lily, whose ready milestone is planned for
+    2 June 2025; bob supervises the zone."""
+    alice.email, bob.email, lily.email = "alice@desk.cn", "bob@desk.cn", "lily@desk.cn"
+    for person in (alice, bob, lily):
+        person.save()
+    project = ProjectFactory(zone=zone, stage=Stage.SIGNED, officer=alice, leader=lily)
+    Milestone.objects.create(project=project, stage=Stage.READY, planned_date=PLANNED)
+    return project
+
+
+def steps_on(day: dt.date) -> list[tuple[str, str, int]]:
+    return sorted(
+        (r.step, r.recipient.username, r.period)
+        for r in reminders.scan(day).reminders
+        if r.step != Step.AT_RISK
+    )
+
+
+class TestTheLadder:
+    def test_rules(self):
+        rules = WarningSettings()  # the defaults: the guide's
+        assert reminders.ladder(0, None, rules) == []
+        assert reminders.ladder(1, None, rules) == [(Step.OFFICER, 0)]
+        assert reminders.ladder(7, None, rules) == [(Step.OFFICER, 0)]
+        assert reminders.ladder(8, None, rules) == [(Step.OFFICER, 1), (Step.SUPERVISOR, 0)]
+        assert reminders.ladder(15, None, rules) == [(Step.OFFICER, 2), (Step.SUPERVISOR, 1)]
+        assert reminders.ladder(31, 0, rules) == [
+            (Step.OFFICER, 4),
+            (Step.SUPERVISOR, 3),
+            (Step.LEADER, 0),
+        ]
+        assert reminders.ladder(61, 30, rules)[-1] == (Step.LEADER, 1)
+
+    def test_day_0_nothing(self, late):
+        assert steps_on(PLANNED) == []
+
+    def test_day_1_the_officer(self, late):
+        assert steps_on(D(2025, 6, 3)) == [(Step.OFFICER, "alice", 0)]
+
+    def test_day_8_the_officer_again_and_the_supervisor(self, late):
+        assert steps_on(D(2025, 6, 10)) == [
+            (Step.OFFICER, "alice", 1),
+            (Step.SUPERVISOR, "bob", 0),
+        ]
+
+    def test_the_red_day_the_leader(self, late):
+        # planned 2 June, red after 30 days late: 3 July is day 31
+        assert (Step.LEADER, "lily", 0) not in steps_on(D(2025, 7, 2))
+        assert (Step.LEADER, "lily", 0) in steps_on(D(2025, 7, 3))
+
+    def test_every_supervisor_of_the_zone_and_no_other_hears(self, late, zone, other_zone):
+        second = UserFactory(username="sam")
+        ZoneRoleFactory(user=second, zone=zone, role="supervisor")
+        ZoneRoleFactory(user=UserFactory(username="far"), zone=other_zone, role="supervisor")
+        supervisors = {r for s, r, _p in steps_on(D(2025, 6, 10)) if s == Step.SUPERVISOR}
+        assert supervisors == {"bob", "sam"}
+
+    def test_the_milestone_reached_in_between_stops_the_ladder(self, late):
+        reminders.run(D(2025, 6, 3))
+        Milestone.objects.filter(project=late).update(actual_date=D(2025, 6, 5))
+        assert steps_on(D(2025, 6, 10)) == []
+
+    def test_a_stage_passed_is_never_late(self, late):
+        Project.objects.filter(pk=late.pk).update(stage=Stage.UNDER_CONSTRUCTION)
+        assert steps_on(D(2025, 6, 10)) == []
+
+    def test_a_holiday_sends_nothing_and_the_next_working_day_catches_up(self, zone, alice):
+        project = ProjectFactory(zone=zone, stage=Stage.SIGNED, officer=alice)
+        Milestone.objects.create(project=project, stage=Stage.READY, planned_date=D(2025, 9, 30))
+        outcome = reminders.run(D(2025, 10, 1))  # National Day
+        assert not outcome.working_day and not Reminder.objects.exists()
+        assert steps_on(D(2025, 10, 9)) == [(Step.OFFICER, "alice", 1), (Step.SUPERVISOR, "bob", 0)] or (
+            steps_on(D(2025, 10, 9)) == [(Step.OFFICER, "alice", 1)]
+        )
+
+    def test_a_make_up_saturday_is_a_working_day(self, late):
+        # 28 September 2025 (a Sunday) was a make-up working day
+        assert reminders.scan(D(2025, 9, 28)).working_day
+        assert not reminders.scan(D(2025, 10, 2)).working_day
+
+    def test_thresholds_are_the_administrators(self, late):
+        WarningSettings.objects.update_or_create(pk=1, defaults={"supervisor_after_days": 3})
+        assert (Step.SUPERVISOR, "bob", 0) in steps_on(D(2025, 6, 5))
+
+
+class TestLateItems:
+    def test_a_late_item_climbs_the_same_ladder_by_its_deadline(self, late, alice):
+        checklist_generate(project=late, by=alice)
+        lx08 = late.approval_items.get(approval_type__code="LX08")  # 10 working days
+        workflow.run_transition(lx08, "start_preparing", by=alice)
+        workflow.run_transition(lx08, "accept", by=alice, accepted_on=D(2025, 5, 6))
+        lx08.refresh_from_db()
+        assert lx08.deadline == D(2025, 5, 20)
+        found = [r for r in reminders.scan(D(2025, 5, 21)).reminders if r.subject_id == lx08.pk]
+        assert [(r.step, r.recipient, r.period) for r in found] == [(Step.OFFICER, alice, 0)]
+        assert "LX08" in found[0].title + found[0].body and str(lx08.pk) in found[0].link
+
+
+class TestOnce:
+    def test_the_scan_twice_makes_each_reminder_once(self, late):
+        first = reminders.run(D(2025, 6, 10))
+        again = reminders.run(D(2025, 6, 10))
+        assert sum(first.new.values()) == 2 and sum(again.new.values()) == 0
+        assert Reminder.objects.count() == 2
+        assert len(mail.outbox) == 2  # alice and bob, once each
+
+    def test_the_next_period_is_a_new_reminder(self, late):
+        reminders.run(D(2025, 6, 3))
+        reminders.run(D(2025, 6, 4))  # same period: nothing new
+        reminders.run(D(2025, 6, 10))  # officer's second period, supervisor's first
+        assert sorted(Reminder.objects.values_list("step", "period")) == [
+            (Step.OFFICER, 0),
+            (Step.OFFICER, 1),
+            (Step.SUPERVISOR, 0),
+        ]
+
+    def test_a_person_without_email_gets_the_inbox_only(self, late, alice):
+        alice.email = ""
+        alice.save()
+        reminders.run(D(2025, 6, 3))
+        reminder = Reminder.objects.get()
+        assert (reminder.status, reminder.email_status) == ("sent", "none")
+        assert reminder.delivered_at is not None and mail.outbox == []
+
+    def test_the_email_names_the_case_and_links_to_it(self, late):
+        reminders.run(D(2025, 6, 3))
+        (email,) = mail.outbox
+        assert late.name in email.subject and f"/admin/approvals/project/{late.pk}/" in email.body
+
+
+class TestTheScanScales:
+    def test_its_queries_do_not_grow_with_projects(self, zone, alice, bob):
+        def queries_with(count: int) -> int:
+            for _ in range(count):
+                project = ProjectFactory(zone=zone, stage=Stage.SIGNED, officer=alice)
+                Milestone.objects.create(project=project, stage=Stage.READY, planned_date=PLANNED)
+            with CaptureQueriesContext(connection) as captured:
+                found = reminders.scan(D(2025, 6, 10))
+            assert found.reminders
+            return len(captured)
+
+        assert queries_with(3) == queries_with(30)
+
+
+class TestTheCommand:
+    def test_it_says_what_it_claimed_and_sent_per_step(self, late):
+        out = io.StringIO()
+        call_command("send_reminders", "--date", "2025-06-10", stdout=out)
+        text = out.getvalue()
+        assert "officer" in text and "2 reminders new, 2 sent." in text
+        out = io.StringIO()
+        call_command("send_reminders", "--date", "2025-06-10", "--dry-run", stdout=out)
+        assert "0 reminders would be new" in out.getvalue()
+
+    def test_on_a_holiday_it_says_so(self, late):
+        out = io.StringIO()
+        call_command("send_reminders", "--date", "2025-10-03", stdout=out)
+        assert "not a working day" in out.getvalue()
+
+
+class TestForeseenDelay:
+    """Signed, a checklist whose before-works items are all settled but two; works planned to
+    start on 15 October 2025. Worked out by hand on 29 September 2025 (a Monday)."""
+
+    TODAY = D(2025, 9, 29)
+
+    @pytest.fixture
+    def signed(self, zone, alice):
+        project = ProjectFactory(zone=zone, stage=Stage.SIGNED, officer=alice)
+        checklist_generate(project=project, by=alice)
+        for item in project.start_blockers().exclude(approval_type__code__in=["LX08", "HP01"]):
+            workflow.item_set_mode(item, Mode.NOT_APPLICABLE, by=alice, reason="测试")
+        Milestone.objects.create(
+            project=project, stage=Stage.UNDER_CONSTRUCTION, planned_date=D(2025, 10, 15)
+        )
+        return project
+
+    def test_the_earliest_start_by_hand_across_national_day(self, signed, alice):
+        # LX08 (10 working days), not yet accepted: 30 Sep, then 9, 10, 11 (a make-up Saturday),
+        # 13, 14, 15, 16, 17, 20 October → 20 October. HP01 (60 calendar days), accepted on
+        # 1 September: due 31 October, later, so it decides.
+        hp01 = signed.approval_items.get(approval_type__code="HP01")
+        workflow.run_transition(hp01, "start_preparing", by=alice)
+        workflow.run_transition(hp01, "accept", by=alice, accepted_on=D(2025, 9, 1))
+        start, item = foresight.foresee([signed.pk], self.TODAY)[signed.pk]
+        assert (start, item) == (D(2025, 10, 31), hp01.pk)
+        # Under an investor's commitment (承诺制) HP01 holds nothing up: LX08 decides.
+        workflow.item_set_mode(signed.approval_items.get(pk=hp01.pk), Mode.COMMITMENT, by=alice)
+        start, item = foresight.foresee([signed.pk], self.TODAY)[signed.pk]
+        assert start == D(2025, 10, 20)
+        assert item == signed.approval_items.get(approval_type__code="LX08").pk
+
+    def test_it_is_at_risk_and_the_officer_is_warned_weekly(self, signed, alice):
+        foresight.refresh(today=self.TODAY)
+        signed.refresh_from_db()
+        assert signed.at_risk_since == self.TODAY
+        found = [r for r in reminders.scan(self.TODAY).reminders if r.step == Step.AT_RISK]
+        assert [(r.recipient, r.period) for r in found] == [(alice, 0)]
+        # Both open: HP01 (60 calendar days from 29 September) decides, 28 November.
+        assert "2025-10-15" in found[0].body and "2025-11-28" in found[0].body
+        assert "环境影响评价" in found[0].body
+
+    def test_a_plan_on_the_earliest_start_is_not_at_risk(self, signed):
+        Milestone.objects.filter(project=signed).update(planned_date=D(2025, 11, 28))
+        foresight.refresh(today=self.TODAY)
+        signed.refresh_from_db()
+        assert signed.at_risk_since is None
+        Milestone.objects.filter(project=signed).update(planned_date=D(2025, 11, 27))
+        foresight.refresh(today=self.TODAY)
+        signed.refresh_from_db()
+        assert signed.at_risk_since == self.TODAY
+
+    def test_a_plan_after_the_earliest_start_is_not_at_risk(self, signed):
+        Milestone.objects.filter(project=signed).update(planned_date=D(2025, 11, 30))
+        foresight.refresh(today=self.TODAY)
+        signed.refresh_from_db()
+        assert signed.at_risk_since is None
+
+    def test_accepting_the_item_moves_the_date(self, signed, alice):
+        hp01 = signed.approval_items.get(approval_type__code="HP01")
+        workflow.item_set_mode(hp01, Mode.NOT_APPLICABLE, by=alice, reason="测试")
+        foresight.refresh(today=self.TODAY)
+        signed.refresh_from_db()
+        assert signed.at_risk_since is not None  # LX08: 20 October, after the 15th
+        lx08 = signed.approval_items.get(approval_type__code="LX08")
+        workflow.run_transition(lx08, "start_preparing", by=alice)
+        workflow.run_transition(lx08, "accept", by=alice, accepted_on=D(2025, 9, 1))
+        start, _item = foresight.foresee([signed.pk], self.TODAY)[signed.pk]
+        assert start == lx08.__class__.objects.get(pk=lx08.pk).deadline  # 15 September
+        signed.refresh_from_db()
+        assert signed.at_risk_since is None  # refreshed by the transition itself
