@@ -40,6 +40,12 @@ class Colour(models.TextChoices):
 #: The colours of an approval item (a foreseen delay is a project's).
 ITEM_COLOURS = [(c.value, c.label) for c in (Colour.GREEN, Colour.YELLOW, Colour.RED)]
 
+#: Not a colour but a choice of the lists' colour filters: everything someone should look at,
+#: yellow or worse (for projects, a foreseen delay too). The to-do list links to it.
+ATTENTION = "attention"
+MILESTONE_FILTER_CHOICES = [*Colour.choices, (ATTENTION, _("Yellow, red or foreseen delay"))]
+ITEM_FILTER_CHOICES = [*ITEM_COLOURS, (ATTENTION, _("Yellow or red"))]
+
 
 def badge(colour: str | None, note: str = "") -> str:
     """A coloured dot and the colour's name (and a note), or a dash."""
@@ -94,6 +100,8 @@ class MilestoneColours:
     def filter(self, colour: str, field: str = "next_milestone_date") -> Q:
         """The same rule as ``colour()`` on projects annotated with their next milestone."""
         at_risk = Q(at_risk_since__isnull=False)
+        if colour == ATTENTION:
+            return self.filter(Colour.RED, field) | self.filter(Colour.YELLOW, field) | at_risk
         if colour == Colour.RED:
             return Q(**{f"{field}__lt": self.red_before})
         if colour == Colour.YELLOW:
@@ -137,6 +145,8 @@ class ItemColours:
         from .models import ItemStatus, Mode
 
         running = Q(mode=Mode.APPROVAL, status=ItemStatus.ACCEPTED, deadline__isnull=False)
+        if colour == ATTENTION:
+            return running & Q(deadline__lte=self.yellow_from)
         if colour == Colour.RED:
             return running & Q(deadline__lt=self.red_before)
         if colour == Colour.YELLOW:

@@ -43,6 +43,11 @@ def validate_not_future(value: dt.date | None) -> None:
         )
 
 
+def end_of_month(day: dt.date) -> dt.date:
+    """When a plan that names only a month is due."""
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
 _SEPARATED = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2})\s*日?|\s*月?)$")
 _YEAR = re.compile(r"^(\d{4})\s*年?$")
 
@@ -65,7 +70,7 @@ def parse_partial_date(text: str) -> tuple[dt.date, Precision] | None:
     if not 1 <= month <= 12:
         return None
     if match.group(3) is None:
-        return dt.date(year, month, calendar.monthrange(year, month)[1]), "month"
+        return end_of_month(dt.date(year, month, 1)), "month"
     try:
         return dt.date(year, month, int(match.group(3))), "day"
     except ValueError:

@@ -45,13 +45,14 @@ from .models import (
     Stage,
     Step,
 )
+from .spreadsheets.bulk import insert_new
 
 #: How long a claim holds: a worker that died holding one frees it after this.
 LEASE = dt.timedelta(minutes=10)
 #: Attempts at an email before it is given up (the reminder stays in the inbox).
 MAX_ATTEMPTS = 6
-#: Rows inserted per statement.
-BATCH = 1000
+#: Rows inserted per statement (17 columns: well under SQLite's 32,766 parameters).
+BATCH = 500
 
 
 def ladder(days_late: int, days_red: int | None, rules) -> list[tuple[str, int]]:
@@ -125,8 +126,9 @@ def scan(day: dt.date | None = None, rules=None) -> Scan:
             "stage": Stage(m["stage"]).label,
             "day": m["planned_date"],
         }
+        short = Stage(m["stage"]).label
         for step, period in ladder(late, red, rules):
-            add(types[Milestone], m["id"], m, step, period, what, late, red is not None)
+            add(types[Milestone], m["id"], m, step, period, what, late, red is not None, short)
     late_items = ApprovalItem.objects.filter(
         status=ItemStatus.ACCEPTED,  # literally: the partial index approval_item_running_due
         deadline__lt=day,
@@ -164,6 +166,7 @@ def scan(day: dt.date | None = None, rules=None) -> Scan:
                 what,
                 late,
                 red is not None,
+                f"{item['approval_type__code']} {item['approval_type__name']}",
                 officer=officer,
                 item_id=item["id"],
             )
@@ -202,7 +205,8 @@ def _at_risk(result: Scan, add, milestone_type, rules) -> None:
             "works planned to start on %(planned)s can start on %(earliest)s at the earliest "
             "(%(item)s decides it)"
         ) % {"planned": start["planned_date"], "earliest": when, "item": names.get(item_id, "—")}
-        add(milestone_type, start["id"], row, Step.AT_RISK, period, what, 0, False)
+        short = Stage.UNDER_CONSTRUCTION.label
+        add(milestone_type, start["id"], row, Step.AT_RISK, period, what, 0, False, short)
 
 
 class _Adder:
@@ -222,6 +226,7 @@ class _Adder:
         what,
         late,
         red,
+        short,
         *,
         officer=None,
         item_id=None,
@@ -233,7 +238,7 @@ class _Adder:
             recipients = self.supervisors.get(row["project__zone_id"], [])
         else:
             recipients = [row["project__leader_id"]]
-        title = _title(step, row["project__name"], what, late)
+        title = _title(step, row["project__name"], short, late)
         link = (
             reverse("admin:approvals_approvalitem_change", args=[item_id])
             if item_id
@@ -256,15 +261,19 @@ class _Adder:
             )
 
 
-def _title(step: str, project: str, what: str, late: int) -> str:
+def _title(step: str, project: str, short: str, late: int) -> str:
+    """The subject line: the step, the project and what of it (a stage or an item)."""
     if step == Step.AT_RISK:
-        return _("[Foreseen delay] %(project)s") % {"project": project}
+        return _("[Foreseen delay] %(project)s · %(subject)s") % {
+            "project": project,
+            "subject": short,
+        }
     label = {
-        Step.OFFICER: _("[Late] %(project)s: %(days)d days late"),
-        Step.SUPERVISOR: _("[To follow up] %(project)s: %(days)d days late"),
-        Step.LEADER: _("[Red] %(project)s: %(days)d days late"),
+        Step.OFFICER: _("[Late] %(project)s · %(subject)s: %(days)d days late"),
+        Step.SUPERVISOR: _("[To follow up] %(project)s · %(subject)s: %(days)d days late"),
+        Step.LEADER: _("[Red] %(project)s · %(subject)s: %(days)d days late"),
     }[step]
-    return label % {"project": project, "days": late}
+    return label % {"project": project, "subject": short, "days": late}
 
 
 def _body(step: str, project: str, what: str, late: int, red: bool) -> str:
@@ -303,10 +312,8 @@ def _new(found: Scan) -> list[Reminder]:
 
 def record(found: Scan) -> Counter:
     """Insert the reminders not made before; the unique key drops any another scan or worker
-    inserted meanwhile. Returns how many are new, by step."""
-    new = _new(found)
-    Reminder.objects.bulk_create(new, batch_size=BATCH, ignore_conflicts=True)
-    return Counter(r.step for r in new)
+    inserted meanwhile. Returns how many this call inserted, by step."""
+    return Counter(insert_new(_new(found), "step", batch=BATCH))
 
 
 def claim(pk: int, now: dt.datetime | None = None) -> bool:

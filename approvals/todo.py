@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import permissions
-from .colours import Colour, ItemColours, MilestoneColours
+from .colours import ATTENTION, Colour, ItemColours, MilestoneColours
 from .models import OPEN_STAGES, ApprovalItem, CalendarDay, Project, Reminder, StageRequest
 
 SHOWN = 8
@@ -36,18 +35,17 @@ class Section:
     more: str = ""
 
 
-def _projects(queryset, colours: MilestoneColours, *wanted: str) -> tuple[list[Row], int]:
-    q = Q()
-    for colour in wanted:
-        q |= colours.filter(colour)
-    found = queryset.filter(stage__in=OPEN_STAGES).with_next_milestone().filter(q)
+def _projects(queryset, colours: MilestoneColours, wanted: str) -> tuple[list[Row], int]:
+    found = (
+        queryset.filter(stage__in=OPEN_STAGES).with_next_milestone().filter(colours.filter(wanted))
+    )
     rows = []
     for project in found.order_by("next_milestone_date")[:SHOWN]:
         colour = colours.colour(project.next_milestone_date, at_risk=project.at_risk)
-        when = project.next_milestone_date.isoformat() if project.next_milestone_date else ""
+        when = project.next_milestone_date
         rows.append(
             Row(
-                f"{project.name} · {when}",
+                f"{project.name} · {when}" if when else project.name,
                 reverse("admin:approvals_project_change", args=[project.pk]),
                 colour,
             )
@@ -62,21 +60,19 @@ def todo(user) -> list[Section]:
     sections: list[Section] = []
     mine = Project.objects.visible_to(user).filter(officer=user)
     if mine.exists():
-        rows, total = _projects(mine, colours, Colour.RED, Colour.YELLOW, Colour.AT_RISK)
+        rows, total = _projects(mine, colours, ATTENTION)
         sections.append(
             Section(
                 "late",
-                _("My projects late or at risk"),
+                _("My projects due soon, late or at risk"),
                 rows,
                 total,
-                f"{projects_url}?officer__id__exact={user.pk}",
+                f"{projects_url}?colour={ATTENTION}&officer__id__exact={user.pk}",
             )
         )
         bounds = ItemColours.on(today, CalendarDay.objects.calendar())
         items = (
-            ApprovalItem.objects.visible_to(user)
-            .filter(Q(officer=user) | Q(officer__isnull=True, project__officer=user))
-            .filter(bounds.filter(Colour.RED) | bounds.filter(Colour.YELLOW))
+            ApprovalItem.objects.visible_to(user).handled_by(user).filter(bounds.filter(ATTENTION))
         )
         item_rows = [
             Row(
@@ -94,7 +90,8 @@ def todo(user) -> list[Section]:
                 _("My approval items due or late"),
                 item_rows,
                 items.count(),
-                reverse("admin:approvals_approvalitem_changelist") + "?colour=red",
+                reverse("admin:approvals_approvalitem_changelist")
+                + f"?colour={ATTENTION}&handler=me",
             )
         )
     unread = Reminder.objects.unread(user).count()

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import jobs, permissions, workflow
 from ..checklist import colour_bounds
-from ..colours import ITEM_COLOURS, ItemColours, badge
+from ..colours import ITEM_FILTER_CHOICES, ItemColours, badge
 from ..models import (
     ApprovalItem,
     ApprovalType,
@@ -91,15 +91,30 @@ def save_item(request, form: ApprovalItemForm) -> None:
         item.save()
 
 
+class HandlerFilter(admin.SimpleListFilter):
+    """The items one handles (经办), by the rule the reminders follow."""
+
+    title = _("handled by")
+    parameter_name = "handler"
+
+    def lookups(self, request, model_admin):
+        return [("me", _("Me"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.handled_by(request.user)
+        return queryset
+
+
 class ColourFilter(admin.SimpleListFilter):
     title = _("colour")
     parameter_name = "colour"
 
     def lookups(self, request, model_admin):
-        return ITEM_COLOURS
+        return ITEM_FILTER_CHOICES
 
     def queryset(self, request, queryset):
-        if self.value() in dict(ITEM_COLOURS):
+        if self.value() in dict(ITEM_FILTER_CHOICES):
             return queryset.filter(colour_bounds(timezone.localdate()).filter(self.value()))
         return queryset
 
@@ -180,6 +195,7 @@ class ApprovalItemAdmin(SpreadsheetImportViews, TransitionAdminMixin, HistoryAdm
         "status",
         "mode",
         ColourFilter,
+        HandlerFilter,
         "approval_type__before_works",
     )
     search_fields = (

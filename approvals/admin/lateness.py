@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import foresight
-from ..colours import Colour, MilestoneColours, badge
+from ..colours import MILESTONE_FILTER_CHOICES, Colour, MilestoneColours, badge
 from ..models import FORWARD_STAGES, ApprovalItem, Milestone, Project, Stage
 
 
@@ -22,10 +22,10 @@ class ColourFilter(admin.SimpleListFilter):
     parameter_name = "colour"
 
     def lookups(self, request, model_admin):
-        return Colour.choices
+        return MILESTONE_FILTER_CHOICES
 
     def queryset(self, request, queryset):
-        if self.value() in Colour.values:
+        if self.value() in dict(MILESTONE_FILTER_CHOICES):
             colours = MilestoneColours.on(timezone.localdate())
             return queryset.filter(colours.filter(self.value()))
         return queryset

@@ -125,6 +125,11 @@ class ApprovalItemQuerySet(models.QuerySet["ApprovalItem"]):
     def visible_to(self, user) -> ApprovalItemQuerySet:
         return permissions.scope(self, user, permissions.VIEW, "project__")
 
+    def handled_by(self, user) -> ApprovalItemQuerySet:
+        """The items a person handles (经办): named on the item, or else the project's officer.
+        The reminder scan addresses items by the same rule."""
+        return self.filter(Q(officer=user) | Q(officer__isnull=True, project__officer=user))
+
 
 def _may_work(item: ApprovalItem, user) -> bool:
     return permissions.may_work_item(user, item)

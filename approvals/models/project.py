@@ -23,7 +23,7 @@ from simple_history.models import HistoricalRecords
 from zones.models import Enterprise, Zone, normalise_name
 
 from .. import permissions
-from ..dates import validate_entered_date, validate_not_future
+from ..dates import end_of_month, validate_entered_date, validate_not_future
 from ..project_code import CodeGeneration, ProjectCodeField, code_generation, is_project_code
 from .machine import RecordedMachine, TransitionRecord, TransitionRefused, condition
 
@@ -493,6 +493,13 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} · {self.get_stage_display()}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A plan by month is due at the end of that month (guide section 6), whatever day of
+        # it was entered: colours, reminders and foreseen delay all read the stored date.
+        if self.planned_month_only and self.planned_date:
+            self.planned_date = end_of_month(self.planned_date)
+        super().save(*args, **kwargs)
 
 
 class StageChange(TransitionRecord):

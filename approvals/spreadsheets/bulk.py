@@ -127,6 +127,38 @@ def insert(
     return count
 
 
+def insert_new(objs: list[models.Model], returning: str, *, batch: int = 500) -> list[Any]:
+    """Insert model instances, skipping those a unique constraint already holds (another
+    process may have inserted them a moment ago), and return ``returning`` of each row that
+    went in: ``INSERT … ON CONFLICT DO NOTHING RETURNING`` on PostgreSQL and SQLite (3.35+),
+    so that the caller counts exactly what it inserted."""
+    if not objs:
+        return []
+    model = type(objs[0])
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    table = quote(model._meta.db_table)
+    placeholders = f"({', '.join(['%s'] * len(fields))})"
+    back = quote(model._meta.get_field(returning).column)
+    inserted: list[Any] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), batch):
+            chunk = objs[start : start + batch]
+            params = [
+                f.get_db_prep_save(f.pre_save(obj, True), connection)
+                for obj in chunk
+                for f in fields
+            ]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholders] * len(chunk))} "
+                f"ON CONFLICT DO NOTHING RETURNING {back}",
+                params,
+            )
+            inserted.extend(row[0] for row in cursor.fetchall())
+    return inserted
+
+
 def _copy(table: str, columns: str, values: Iterable[tuple]) -> int:
     """PostgreSQL's COPY: one stream per table instead of a statement per row."""
     count = 0
