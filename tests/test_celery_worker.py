@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -14,16 +13,9 @@ from django.conf import settings
 from django.db import connection
 
 from .factories import ProjectFactory
+from .services import database_url, worker_command
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def database_url() -> str:
-    """The test database as a URL the worker process can open."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def start_worker(queue: str, env: dict) -> subprocess.Popen:
@@ -34,20 +26,7 @@ def start_worker(queue: str, env: dict) -> subprocess.Popen:
         "DJANGO_SETTINGS_MODULE": "tests.settings",
     }
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "projectdesk",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "--without-mingle",
-            "--without-gossip",
-            "--loglevel=WARNING",
-        ],
+        worker_command(queue, "--loglevel=WARNING"),
         cwd=settings.BASE_DIR,
         env=environment,
         stdout=subprocess.PIPE,

@@ -5,11 +5,8 @@ why; no history row is lost or doubled."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
 from approvals import workflow
 from approvals.models import (
@@ -23,34 +20,12 @@ from approvals.models import (
 from zones.models import Role
 
 from .factories import ProjectFactory, UserFactory, ZoneRoleFactory
+from .services import at_once
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 ROUNDS = 5
 SIGN = {"agreement_date": dt.date(2025, 4, 7)}
-
-
-def at_once(calls: list[Callable[[], object]]) -> list[object]:
-    """Run the calls in threads released together; each result is a value or the exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[index] = calls[index]()
-        except Exception as error:  # noqa: BLE001 - the refusal is the result under test
-            results[index] = error
-        finally:
-            connection.close()  # each thread opened its own connection
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a thread hung: a lock was never released"
-    return results
 
 
 def people(zone, role: str, count: int, prefix: str):

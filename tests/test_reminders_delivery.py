@@ -10,12 +10,9 @@ import json
 import os
 import signal
 import subprocess
-import sys
-import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -23,7 +20,6 @@ import pytest
 from django.conf import settings as django_settings
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -44,7 +40,7 @@ from approvals.models import (
 from zones.models import Role
 
 from .factories import ProjectFactory, UserFactory, ZoneRoleFactory
-from .test_celery_worker import database_url
+from .services import at_once, database_url, worker_command
 
 D = dt.date(2025, 6, 10)  # a Tuesday, a working day of the official calendar
 
@@ -99,25 +95,13 @@ def start_worker_with_beat(tmp_path: Path, redis_url: str, mail_dir: Path):
         ),
     }
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "projectdesk",
-            "worker",
-            "--beat",
-            "--pool=solo",
-            "-Q",
+        worker_command(
             django_settings.CELERY_TASK_DEFAULT_QUEUE,
+            "--beat",
             "--hostname",
             f"reminders-{uuid.uuid4().hex[:8]}@%h",
-            "--schedule",
-            str(tmp_path / "beat-schedule"),
-            "--without-mingle",
-            "--without-gossip",
             "--loglevel=INFO",
-        ],
+        ),
         cwd=django_settings.BASE_DIR,
         env=environment,
         stdout=log,
@@ -215,29 +199,6 @@ def test_a_real_worker_runs_the_scheduled_scan_and_delivers(
 
 
 # --- 2. scans and deliveries racing on PostgreSQL ------------------------------------------
-
-
-def at_once(calls: list[Callable[[], object]]) -> list[object]:
-    """Run the calls in threads released together; each result is a value or the exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[index] = calls[index]()
-        except Exception as error:  # noqa: BLE001 - an error is a result under test
-            results[index] = error
-        finally:
-            connection.close()  # each thread opened its own connection
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a thread hung: a lock was never released"
-    return results
 
 
 def person(zone, username: str, role: str):
