@@ -12,6 +12,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from approvals import foresight, reminders, workflow
 from approvals.checklist import checklist_generate
@@ -25,6 +26,7 @@ from approvals.models import (
     WarningSettings,
 )
 
+from .admin_helpers import change_form_data
 from .factories import ProjectFactory, UserFactory, ZoneRoleFactory
 
 D = dt.date
@@ -265,3 +267,46 @@ class TestForeseenDelay:
         assert start == lx08.__class__.objects.get(pk=lx08.pk).deadline  # 15 September
         signed.refresh_from_db()
         assert signed.at_risk_since is None  # refreshed by the transition itself
+
+
+@pytest.mark.django_db
+class TestTheSchedule:
+    """The default schedule is in the database (django-celery-beat), where administrators
+    see and change it."""
+
+    def test_the_scan_is_due_at_half_past_eight_beijing_time(self):
+        from django_celery_beat.models import PeriodicTask
+
+        task = PeriodicTask.objects.get(task="approvals.tasks.scan_reminders")
+        assert task.enabled and task.crontab is not None
+        schedule = task.crontab.schedule
+        yesterday = dt.datetime(2025, 6, 9, 0, 30, tzinfo=dt.UTC)  # 08:30 in Beijing
+        schedule.nowfun = lambda: dt.datetime(2025, 6, 10, 0, 15, tzinfo=dt.UTC)  # 08:15
+        assert schedule.is_due(yesterday) == (False, 15 * 60)
+        schedule.nowfun = lambda: dt.datetime(2025, 6, 10, 0, 30, tzinfo=dt.UTC)  # 08:30
+        assert schedule.is_due(yesterday).is_due
+        deliveries = PeriodicTask.objects.get(task="approvals.tasks.deliver_reminders")
+        assert deliveries.enabled and (deliveries.interval.every, deliveries.interval.period) == (
+            5,
+            "minutes",
+        )
+
+    def test_an_administrator_changes_it_in_the_admin_and_staff_do_not_see_it(
+        self, client, django_user_model, alice
+    ):
+        from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+        task = PeriodicTask.objects.get(task="approvals.tasks.scan_reminders")
+        url = reverse("admin:django_celery_beat_crontabschedule_change", args=[task.crontab_id])
+        client.force_login(alice)
+        assert (
+            client.get(reverse("admin:django_celery_beat_periodictask_changelist")).status_code
+            == 403
+        )
+        admin = django_user_model.objects.create_superuser("root", "root@example.org", "x")
+        client.force_login(admin)
+        listing = client.get(reverse("admin:django_celery_beat_periodictask_changelist"))
+        assert "每日逾期提醒扫描" in listing.content.decode()
+        data = change_form_data(client, url, hour="9")
+        assert client.post(url, data).status_code == 302
+        assert CrontabSchedule.objects.get(pk=task.crontab_id).hour == "9"
