@@ -184,9 +184,10 @@ def _at_risk(result: Scan, add, milestone_type, rules) -> None:
     starts = Milestone.objects.filter(project__in=at_risk, stage=Stage.UNDER_CONSTRUCTION)
     start_of = {m["project_id"]: m for m in starts.values("id", "project_id", "planned_date")}
     names = dict(
-        ApprovalItem.objects.filter(pk__in=[i for _d, i in earliest.values() if i]).values_list(
-            "pk", "approval_type__name"
-        )
+        (pk, f"{code} {name}")
+        for pk, code, name in ApprovalItem.objects.filter(
+            pk__in=[i for _d, i in earliest.values() if i]
+        ).values_list("pk", "approval_type__code", "approval_type__name")
     )
     for p in at_risk.values("id", "name", "officer_id", "leader_id", "zone_id", "at_risk_since"):
         start = start_of.get(p["id"])
@@ -205,7 +206,7 @@ def _at_risk(result: Scan, add, milestone_type, rules) -> None:
             "works planned to start on %(planned)s can start on %(earliest)s at the earliest "
             "(%(item)s decides it)"
         ) % {"planned": start["planned_date"], "earliest": when, "item": names.get(item_id, "—")}
-        short = Stage.UNDER_CONSTRUCTION.label
+        short = _("start of works")
         add(milestone_type, start["id"], row, Step.AT_RISK, period, what, 0, False, short)
 
 

@@ -4,7 +4,8 @@ Each role of 晋中 (officer, supervisor, leader, statistician) and a person wit
 open, by GET and by POST, every admin URL of one object (change, history, one history version,
 delete, transitions, requests, decisions, evidence documents, and whatever view is added later:
 the URLs are read from the admin itself) for another zone's project, its approval item, request,
-records and enterprise, and for a project without a zone. Each must refuse, show no field value of
+records, enterprise, its officer's reminder and background job, and for a project without a
+zone. Each must refuse, show no field value of
 the object, and change nothing.
 """
 
@@ -15,8 +16,10 @@ import re
 
 import pytest
 from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, reverse
+from django.utils import timezone
 
 from approvals import workflow
 from approvals.checklist import checklist_generate
@@ -24,10 +27,14 @@ from approvals.models import (
     ApprovalItem,
     ItemModeChange,
     ItemStatusChange,
+    Job,
+    JobKind,
     Mode,
     Project,
+    Reminder,
     StageChange,
     StageRequest,
+    Step,
 )
 from zones.models import Enterprise, Role
 
@@ -84,9 +91,27 @@ def _hidden_case(zone, officer, *, marker: str, code: str | None = None) -> dict
         attachments=[SimpleUploadedFile(f"{marker}-DOCUMENT.pdf", PDF)],
         agreement_date=dt.date(2025, 4, 7),
     )
+    reminder = Reminder.objects.create(
+        subject_type=ContentType.objects.get_for_model(Project),
+        subject_id=project.pk,
+        project=project,
+        step=Step.OFFICER,
+        recipient=officer,
+        period=0,
+        day=dt.date(2025, 6, 3),
+        title=f"{marker}-REMINDER-TITLE",
+        body=f"{marker}-REMINDER-BODY",
+        link=reverse("admin:approvals_project_change", args=[project.pk]),
+        delivered_at=timezone.now(),
+    )
+    job = Job.objects.create(
+        kind=JobKind.EXPORT, created_by=officer, message=f"{marker}-JOB-MESSAGE"
+    )
     return {
         "marker": marker,
         "project": project,
+        "reminder": reminder,
+        "job": job,
         "item": item,
         "request": pending,
         "attachment": pending.attachments.get(),
@@ -139,6 +164,8 @@ def _subject(case: dict, model) -> object | None:
         ItemStatusChange: case["status_change"],
         ItemModeChange: case["mode_change"],
         Enterprise: case["enterprise"],
+        Reminder: case["reminder"],
+        Job: case["job"],
     }.get(model)
 
 
@@ -186,6 +213,8 @@ def _state() -> dict:
             ItemModeChange.objects.count(),
         ),
         "enterprises": list(Enterprise.objects.values().order_by("pk")),
+        "reminders": list(Reminder.objects.values().order_by("pk")),
+        "jobs": list(Job.objects.values().order_by("pk")),
     }
 
 
@@ -236,7 +265,10 @@ def test_the_pages_open_for_the_people_of_the_zone(client, hidden, other_zone, c
     case = hidden["other zone"]
     client.force_login(charlie)
     for url in object_urls(case):
-        if any(part in url for part in ("/delete/", "/decide/", "/cancel/", "/transition/")):
+        if any(
+            part in url
+            for part in ("/delete/", "/decide/", "/cancel/", "/transition/", "/download/")
+        ):
             continue
         if "/request/" in url or "/generate-checklist/" in url or re.search(r"/history/\d+/$", url):
             continue  # POST-only, or the version page that is closed to everyone

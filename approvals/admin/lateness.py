@@ -42,10 +42,11 @@ def next_milestone_cell(project: Project) -> str:
     if colour is None:
         return format_html("{} · {}", label, when)
     return format_html(
-        '{} · {} <strong style="color:{}" title="{}">●</strong>',
+        '{} · {} <strong style="color:{}" title="{}">●</strong> {}',
         label,
         when,
         colour.ink,
+        colour.label,
         colour.label,
     )
 

@@ -58,12 +58,12 @@ class ReminderAdmin(NeverWritten, admin.ModelAdmin):
 
     @admin.display(description=_("title"), ordering="title")
     def title_link(self, obj: Reminder) -> str:
+        """The admin links this first column to the reminder (opening it reads it): a link of
+        its own inside would be a link in a link, which browsers break."""
         weight = "normal" if obj.read_at else "bold"
-        return format_html(
-            '<a href="{}" style="font-weight:{}">{}</a>', obj.link, weight, obj.title
-        )
+        return format_html('<span style="font-weight:{}">{}</span>', weight, obj.title)
 
-    @admin.display(description=_("the case"))
+    @admin.display(description=_("go to"))
     def open_case(self, obj: Reminder) -> str:
         return format_html('<a href="{}" id="open-case">{}</a>', obj.link, gettext("Open the case"))
 

@@ -78,7 +78,7 @@ class Reminder(models.Model):
     )
     day = models.DateField(_("day"), help_text=_("The working day the scan found it due."))
     title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("message"))
+    body = models.TextField(_("reminder text"))
     link = models.CharField(_("link"), max_length=200, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Delivery.choices, default=Delivery.PENDING
