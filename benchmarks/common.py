@@ -21,6 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from approvals.models import Project
+from approvals.spreadsheets.bulk import copy_rows
 from zones.models import Enterprise, Zone
 
 
@@ -118,10 +119,15 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
     """Multi-row INSERTs of values that are already in database form (ids, not objects).
 
     A million rows through ``bulk_create`` spend most of their time building model instances;
-    plain tuples in statements of up to the backend's parameter limit load several times faster.
+    plain tuples in statements of up to the backend's parameter limit load several times faster,
+    and PostgreSQL's COPY faster still.
     """
     columns = {f.attname: f.column for f in model._meta.concrete_fields}
     names = ", ".join(connection.ops.quote_name(columns[name]) for name in fields)
+    if connection.vendor == "postgresql":  # COPY: a huge INSERT costs psycopg more to parse
+        with transaction.atomic():
+            copy_rows(connection.ops.quote_name(model._meta.db_table), names, rows)
+        return
     one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     limit = connection.features.max_query_params or 60_000
     table = connection.ops.quote_name(model._meta.db_table)

@@ -1,0 +1,611 @@
+"""The daily reminder scan (``approvals/reminders.py``) on realistic data, 10,000 and 100,000
+projects, for one fixed working day D:
+
+- (a) ``reminders.scan(D)`` alone: the late milestones, the late approval items and the
+  projects at risk, turned into reminders by the ladder (not saved);
+- (b) ``reminders.record(found)`` the first time: every reminder is new and inserted;
+- (c) ``reminders.record(found)`` again: nothing new;
+- (d) ``foresight.refresh(today=D)``, first (no project marked at risk yet) and again.
+
+Why: the scan promises "a few queries whatever the number of projects", reading the late rows
+through the partial indexes ``milestone_open_due`` and ``approval_item_running_due``. The
+query counts at both sizes are printed side by side, and so are the plans of the scan's two
+main queries, taken from the very statements (SQL and parameters) ``scan`` sends.
+
+The data: projects over 20 zones at mixed stages, five milestones each (planned within a year
+either side of D; the reached ones with actual dates; most open ones not late), a 21-item
+checklist (one item per active approval type) for every project that has signed, with mixed
+statuses and the accepted ones' deadlines around D, officers and leaders from ``make_people``,
+two supervisors per zone. Rows go in with ``insert_rows``, not the ORM.
+
+    .venv/bin/python benchmarks/reminder_scan.py [--sizes 10000 100000] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import calendar as month_calendar
+import datetime as dt
+import os
+import random
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+
+#: The fixed day D the scan runs on: a Wednesday, a working day on the official calendar.
+DAY = dt.date(2025, 6, 11)
+#: Stages of the projects, as a list of a few hundred projects might be spread.
+STAGE_MIX = {
+    "reserve": 28,
+    "signed": 30,
+    "ready": 8,
+    "under_construction": 18,
+    "in_production": 9,
+    "at_capacity": 4,
+    "suspended": 2,
+    "withdrawn": 1,
+}
+SUPERVISORS_PER_ZONE = 2
+#: A step whose first run takes longer than this (ms) is timed once, not ``repeats`` times.
+SLOW_MS = 5_000
+ONE_DAY = dt.timedelta(days=1)
+
+
+# --- the data ---------------------------------------------------------------------------------
+
+
+def clear_projects() -> None:
+    """Empty the projects and every table whose rows point at them (children first), with
+    plain SQL: an earlier benchmark in the same run leaves its own projects behind."""
+    from approvals.models import Project
+    from benchmarks.common import delete_all
+
+    order: list[Any] = []
+    seen: set[Any] = set()
+
+    def visit(model) -> None:
+        seen.add(model)
+        for rel in model._meta.related_objects:
+            child = rel.related_model
+            if (rel.one_to_many or rel.one_to_one) and child not in seen:
+                visit(child)
+        order.append(model)
+
+    visit(Project)
+    delete_all(*order)
+
+
+def ensure_people(people):
+    """The supervisors of each zone (ZoneRole rows), and investors that still exist: the import
+    benchmark, run before this one, deletes every enterprise."""
+    from django.contrib.auth import get_user_model
+
+    from zones.models import Enterprise, Role, ZoneRole
+
+    if Enterprise.objects.filter(pk__in=people.enterprises).count() != len(people.enterprises):
+        Enterprise.objects.bulk_create(
+            Enterprise(name=f"提醒基准实业有限公司{i}") for i in range(len(people.enterprises))
+        )
+        people = replace(
+            people,
+            enterprises=list(
+                Enterprise.objects.filter(name__startswith="提醒基准").values_list("pk", flat=True)
+            ),
+        )
+    user = get_user_model()
+    for zone_id in people.zones:
+        for k in range(SUPERVISORS_PER_ZONE):
+            supervisor, _ = user.objects.get_or_create(
+                username=f"reminder-supervisor-{zone_id}-{k}", defaults={"is_staff": True}
+            )
+            ZoneRole.objects.get_or_create(user=supervisor, zone_id=zone_id, role=Role.SUPERVISOR)
+    return people
+
+
+def reached_index(stage: str, rng: random.Random) -> tuple[int, str]:
+    """How far along the forward path the project is (0 reserve … 5 at capacity), and the
+    stage it was suspended from (empty unless suspended)."""
+    from approvals.models import FORWARD_STAGES
+
+    if stage in ("suspended", "withdrawn"):
+        before = rng.choice(FORWARD_STAGES[:4])
+        return FORWARD_STAGES.index(before), before if stage == "suspended" else ""
+    return FORWARD_STAGES.index(stage), ""
+
+
+def clip(day: dt.date) -> dt.date:
+    """Planned dates stay within a year either side of D."""
+    return min(max(day, DAY - 365 * ONE_DAY), DAY + 365 * ONE_DAY)
+
+
+def milestone_dates(reached: int, rng: random.Random) -> list[tuple[dt.date | None, bool, Any]]:
+    """(planned, month only, actual) of the five milestones (stages 1–5 of the forward path).
+
+    The next milestone is planned 75 days before D to 300 days after it, so about a fifth of
+    the projects are late for it; later ones follow 2 to 7 months apart, earlier (reached) ones
+    lie 2 to 7 months apart before it and were reached a month early to six weeks late, with
+    3 % of them missing their actual date (an import without it; the scan must skip them).
+    """
+    planned: dict[int, dt.date | None] = {}
+    anchor = reached + 1
+    if anchor <= 5:
+        planned[anchor] = DAY + rng.randint(-75, 300) * ONE_DAY
+    else:
+        anchor = 5
+        planned[5] = DAY - rng.randint(0, 200) * ONE_DAY
+    for k in range(anchor + 1, 6):
+        previous = planned[k - 1] or DAY
+        planned[k] = None if rng.random() < 0.05 else previous + rng.randint(60, 200) * ONE_DAY
+    for k in range(anchor - 1, 0, -1):
+        planned[k] = planned[k + 1] - rng.randint(60, 200) * ONE_DAY
+    rows = []
+    for k in range(1, 6):
+        day = planned[k]
+        month_only = day is not None and rng.random() < 0.1
+        if day is not None:
+            day = clip(day)
+            if month_only:
+                day = day.replace(day=month_calendar.monthrange(day.year, day.month)[1])
+        actual = None
+        if k <= reached and day is not None and rng.random() >= 0.03:
+            actual = min(DAY, day + rng.randint(-30, 45) * ONE_DAY)
+        rows.append((day, month_only, actual))
+    return rows
+
+
+ITEM_STATUSES_SIGNED = {  # before-works items of a project at "signed"
+    "approved": 40,
+    "accepted": 18,
+    "preparing": 20,
+    "not_started": 20,
+    "refused": 1,
+    "withdrawn": 1,
+}
+ITEM_STATUSES_BUILDING = {"not_started": 50, "preparing": 25, "accepted": 15, "approved": 10}
+ITEM_STATUSES_PRODUCING = {"approved": 85, "accepted": 10, "preparing": 5}
+
+
+def pick(weights: dict[str, int], rng: random.Random) -> str:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def item_status(kind: dict, reached: int, rng: random.Random) -> str:
+    """Before-works items are all approved once a project is ready (the stage machine demands
+    it); completion and production items run once works are under way."""
+    if kind["before_works"]:
+        return "approved" if reached >= 2 else pick(ITEM_STATUSES_SIGNED, rng)
+    if reached <= 2:
+        return "not_started"
+    return pick(ITEM_STATUSES_BUILDING if reached == 3 else ITEM_STATUSES_PRODUCING, rng)
+
+
+def load(first: int, count: int, people, kinds: list[dict], rng: random.Random) -> None:
+    """Projects ``first`` … ``first + count - 1``, their milestones and their checklists."""
+    from approvals.models import MILESTONE_STAGES, ApprovalItem, CalendarDay, Milestone, Project
+    from approvals.workdays import deadline_after
+    from benchmarks.common import insert_rows, project_rows
+
+    ids = range(first, first + count)
+    stages = rng.choices(list(STAGE_MIX), weights=list(STAGE_MIX.values()), k=count)
+    reached: dict[int, int] = {}
+    authorisation: dict[int, str] = {}
+    commitment: dict[int, bool] = {}
+    fields, rows = project_rows(ids, stages, people)
+    at = {name: i for i, name in enumerate(fields)}
+
+    def projects() -> Iterator[tuple]:
+        for row in rows:
+            row = list(row)
+            pk, stage = row[at["id"]], row[at["stage"]]
+            reached[pk], before = reached_index(stage, rng)
+            row[at["stage_before_suspension"]] = before
+            if stage == "suspended":
+                row[at["suspension_reason"]] = "企业资金未到位"
+            if stage == "withdrawn":
+                row[at["withdrawal_reason"]] = "企业放弃投资"
+            officers = people.officers
+            row[at["leader_id"]] = officers[(pk * 7 + 3) % len(officers)] if pk % 5 else None
+            authorisation[pk] = rng.choices(["filing", "approval", "government"], [85, 10, 5])[0]
+            commitment[pk] = rng.random() < 0.3
+            row[at["authorisation"]] = authorisation[pk]
+            row[at["is_commitment"]] = commitment[pk]
+            yield tuple(row)
+
+    insert_rows(Project, fields, projects())
+
+    stage_values = [s.value for s in MILESTONE_STAGES]
+
+    def milestones() -> Iterator[tuple]:
+        for pk in ids:
+            for k, (planned, month_only, actual) in enumerate(milestone_dates(reached[pk], rng)):
+                yield pk * 5 + k, pk, stage_values[k], planned, month_only, actual
+
+    insert_rows(
+        Milestone,
+        ["id", "project_id", "stage", "planned_date", "planned_month_only", "actual_date"],
+        milestones(),
+    )
+
+    working = CalendarDay.objects.calendar()
+
+    @cache
+    def deadline(kind_index: int, accepted_on: dt.date) -> dt.date:
+        kind = kinds[kind_index]
+        return deadline_after(
+            accepted_on,
+            kind["time_limit"],
+            working_days=kind["limit_unit"] == "working_days",
+            calendar=working,
+        )[0]
+
+    item_fields = [f.attname for f in ApprovalItem._meta.concrete_fields]
+    base = {f.attname: f.get_default() for f in ApprovalItem._meta.concrete_fields}
+
+    def items() -> Iterator[tuple]:
+        officers = people.officers
+        for pk in ids:
+            if reached[pk] < 1:
+                continue  # no checklist before the agreement is signed
+            for n, kind in enumerate(kinds):
+                mode = kind["default_mode"]
+                if authorisation[pk] == "approval" and kind["mode_for_approval_projects"]:
+                    mode = kind["mode_for_approval_projects"]
+                if commitment[pk] and kind["committable"]:
+                    mode = "commitment"
+                row = base | {
+                    "id": pk * len(kinds) + n,
+                    "project_id": pk,
+                    "approval_type_id": kind["id"],
+                    "mode": mode,
+                    "officer_id": officers[(pk + n) % len(officers)]
+                    if rng.random() < 0.2
+                    else None,
+                }
+                status = item_status(kind, reached[pk], rng) if mode == "approval" else None
+                limit = kind["time_limit"] or 30
+                if status == "accepted":
+                    # Accepted up to one and a half time limits before D (a working day is 1.4
+                    # calendar days): about a third of the running items are past their deadline.
+                    span = limit * (21 if kind["limit_unit"] == "working_days" else 15) // 10
+                    accepted_on = DAY - rng.randint(1, max(2, span)) * ONE_DAY
+                    row |= {"accepted_on": accepted_on, "deadline": deadline(n, accepted_on)}
+                elif status == "approved":
+                    accepted_on = DAY - rng.randint(30, 500) * ONE_DAY
+                    row |= {
+                        "accepted_on": accepted_on,
+                        "approved_on": min(DAY, accepted_on + rng.randint(1, limit) * ONE_DAY),
+                        "document_number": f"晋审〔{accepted_on.year}〕{pk % 1000}号",
+                    }
+                elif status in ("refused", "withdrawn"):
+                    row["outcome_reason"] = "申报材料不全"
+                if status:
+                    row["status"] = status
+                yield tuple(row[name] for name in item_fields)
+
+    insert_rows(ApprovalItem, item_fields, items())
+
+
+def catalogue() -> list[dict]:
+    from approvals.models import ApprovalType
+
+    return list(
+        ApprovalType.objects.filter(is_active=True)
+        .order_by("sort_order", "code")
+        .values(
+            "id",
+            "code",
+            "time_limit",
+            "limit_unit",
+            "before_works",
+            "default_mode",
+            "mode_for_approval_projects",
+            "committable",
+        )
+    )
+
+
+def data_summary(size: int, load_s: float) -> tuple:
+    from django.db.models import Count, Q
+
+    from approvals.models import ApprovalItem, Milestone, Project
+    from zones.models import Role, ZoneRole
+
+    m = Milestone.objects.aggregate(
+        all=Count("pk"),
+        open=Count("pk", filter=Q(actual_date__isnull=True)),
+        past=Count("pk", filter=Q(actual_date__isnull=True, planned_date__lt=DAY)),
+    )
+    i = ApprovalItem.objects.aggregate(
+        all=Count("pk"),
+        accepted=Count("pk", filter=Q(status="accepted")),
+        late=Count("pk", filter=Q(status="accepted", deadline__lt=DAY)),
+    )
+    return (
+        size,
+        Project.objects.filter(stage="signed").count(),
+        f"{m['all']:,} / {m['open']:,} / {m['past']:,}",
+        f"{i['all']:,} / {i['accepted']:,} / {i['late']:,}",
+        ZoneRole.objects.filter(role=Role.SUPERVISOR).count(),
+        f"{load_s:.1f}",
+    )
+
+
+# --- measuring --------------------------------------------------------------------------------
+
+
+def cold_caches() -> None:
+    """What the daily job meets in a fresh worker: the warning settings and the content types
+    not yet cached, so that their queries are counted alike at every size."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from approvals.models import WarningSettings
+
+    WarningSettings.clear_cache()
+    ContentType.objects.clear_cache()
+
+
+def statements(fn: Callable[[], Any]) -> tuple[Any, list[tuple[str, Any]]]:
+    """Run ``fn`` once and keep every statement it sent, as sent: SQL and parameters."""
+    from django.db import connection
+
+    sent: list[tuple[str, Any]] = []
+
+    def keep(execute, sql, params, many, context):
+        sent.append((sql, params))
+        return execute(sql, params, many, context)
+
+    cold_caches()
+    with connection.execute_wrapper(keep):
+        result = fn()
+    return result, sent
+
+
+@dataclass
+class Step:
+    name: str
+    ms: float  # median of ``runs`` timed runs
+    sql_ms: float | None  # the captured SQL replayed on a bare cursor (None: not replayable)
+    runs: int
+    sent: list[tuple[str, Any]]  # the statements of one run, as sent
+    result: str
+
+
+def runs_for(first_ms: float, repeats: int) -> int:
+    """A step slower than SLOW_MS is timed once: 9 repeats of a minute say no more than one."""
+    return repeats if first_ms < SLOW_MS else 1
+
+
+def steady(name: str, fn: Callable[[], Any], repeats: int) -> tuple[Step, Any]:
+    """A step that leaves the data as it found it: ``measure`` from common (warm-up, median,
+    SQL replayed)."""
+    from benchmarks.common import measure
+
+    start = time.perf_counter()
+    result, sent = statements(fn)
+    runs = runs_for((time.perf_counter() - start) * 1000, repeats)
+    timed = measure({name: fn}, runs)[name]
+    return Step(name, timed.ms, timed.sql_ms, runs, sent, ""), result
+
+
+def fresh(
+    name: str, fn: Callable[[], Any], reset: Callable[[], Any], repeats: int
+) -> tuple[Step, Any]:
+    """A step that changes the data (a first record, a first refresh): ``reset`` before each
+    run, untimed; no SQL replay, which would not find the data as the step did."""
+    from benchmarks.common import elapsed_ms
+
+    reset()
+    start = time.perf_counter()
+    result, sent = statements(fn)
+    runs = runs_for((time.perf_counter() - start) * 1000, repeats)
+    times = []
+    for _ in range(runs):
+        reset()
+        times.append(elapsed_ms(fn))
+    return Step(name, statistics.median(times), None, runs, sent, ""), result
+
+
+TABLE_OF = re.compile(r'\b(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', re.IGNORECASE)
+
+
+def kinds_of(sent: list[tuple[str, Any]]) -> str:
+    """What the statements were, counted: ``3 × SELECT approvals_reminder``."""
+    counts: Counter = Counter()
+    for sql, _ in sent:
+        verb = sql.lstrip().split(None, 1)[0].upper()
+        table = TABLE_OF.search(sql)
+        counts[f"{verb} {table.group(1) if table else ''}".strip()] += 1
+    return ", ".join(f"{n} × {what}" for what, n in counts.items())
+
+
+def plan(sql: str, params: Any) -> str:
+    """The plan of one statement exactly as ``scan`` executed it, with its bound parameters
+    (not the logged SQL with the values written in, which is only a look-alike on SQLite).
+    PostgreSQL runs it too (EXPLAIN ANALYZE), as ``explain`` in common does."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+            return "; ".join(row[3] for row in cursor.fetchall())
+        cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql, params)
+        lines = [row[0].strip().removeprefix("->").strip() for row in cursor.fetchall()]
+        noise = ("Planning Time", "Workers Planned", "Worker ", "Sort Method")
+        return "; ".join(line for line in lines if not line.startswith(noise))
+
+
+def main_queries(sent: list[tuple[str, Any]]) -> dict[str, tuple[str, Any]]:
+    """Of the statements ``scan`` sent, the late milestones and the late approval items."""
+    found = {}
+    for sql, params in sent:
+        table = TABLE_OF.search(sql)
+        name = table.group(1) if table else ""
+        if name == "approvals_milestone" and '"actual_date" IS NULL' in sql and "<" in sql:
+            found.setdefault("late milestones", (sql, params))
+        if name == "approvals_approvalitem" and '"deadline" <' in sql:
+            found.setdefault("late approval items", (sql, params))
+    missing = {"late milestones", "late approval items"} - set(found)
+    if missing:
+        raise RuntimeError(f"scan() sent no query recognised as {', '.join(sorted(missing))}")
+    return found
+
+
+def by_step(counter: Counter) -> str:
+    return ", ".join(f"{step} {n:,}" for step, n in sorted(counter.items())) or "none"
+
+
+def measure_scan(repeats: int) -> tuple[list[Step], list[str]]:
+    """(a) to (d) on the data loaded now, and the plans of the scan's two main queries."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from approvals import foresight, reminders
+    from approvals.models import ApprovalItem, Milestone, Project, Reminder
+    from benchmarks.common import delete_all
+
+    def no_one_at_risk() -> None:
+        Project.objects.filter(at_risk_since__isnull=False).update(at_risk_since=None)
+
+    def refresh() -> int:
+        return foresight.refresh(today=DAY)
+
+    first, changed = fresh("(d) foresight.refresh(D), first", refresh, no_one_at_risk, repeats)
+    first.result = f"{changed:,} now at risk"
+    again, changed = steady("(d) foresight.refresh(D), again", refresh, repeats)
+    again.result = f"{changed:,} changed"
+
+    scan, found = steady("(a) reminders.scan(D)", lambda: reminders.scan(DAY), repeats)
+    types = ContentType.objects.get_for_models(Milestone, ApprovalItem)
+    subjects = Counter(t for t, _ in {(r.subject_type_id, r.subject_id) for r in found.reminders})
+    scan.result = (
+        f"{len(found.reminders):,} reminders ({by_step(Counter(r.step for r in found.reminders))})"
+        f" about {subjects[types[Milestone].pk]:,} milestones, "
+        f"{subjects[types[ApprovalItem].pk]:,} items; "
+        f"{Project.objects.filter(at_risk_since__isnull=False).count():,} projects at risk"
+    )
+    plans = [
+        f"{name}: `{plan(sql, params)}`" for name, (sql, params) in main_queries(scan.sent).items()
+    ]
+
+    def record() -> Counter:
+        return reminders.record(found)
+
+    recorded, new = fresh(
+        "(b) reminders.record(), first", record, lambda: delete_all(Reminder), repeats
+    )
+    inserted = Reminder.objects.count()
+    assert inserted == sum(new.values()) == len(found.reminders), (inserted, new)
+    recorded.result = f"{inserted:,} rows inserted"
+    repeated, new = steady("(c) reminders.record(), again", record, repeats)
+    assert not new and Reminder.objects.count() == inserted, new
+    repeated.result = "0 new"
+    delete_all(Reminder)
+    return [scan, recorded, repeated, first, again], plans
+
+
+def run(sizes: tuple[int, ...], repeats: int, people) -> str:
+    from django.db import connection
+
+    from approvals.models import ApprovalItem, Milestone, Project, WarningSettings
+    from approvals.workdays import WorkingCalendar
+    from benchmarks.common import analyze, reset_sequences, table
+
+    assert WorkingCalendar().is_working_day(DAY), DAY
+    clear_projects()
+    people = ensure_people(people)
+    WarningSettings.get_solo()  # its row exists, as it does after the first day in production
+    kinds = catalogue()
+    rng = random.Random(11)
+    figures, data, breakdown, plans = [], [], [], []
+    counts: dict[str, dict[int, int]] = {}
+    loaded = 0
+    for size in sizes:
+        started = time.perf_counter()
+        load(loaded + 1, size - loaded, people, kinds, rng)
+        reset_sequences(Project, Milestone, ApprovalItem)
+        for model in (Project, Milestone, ApprovalItem):
+            analyze(model._meta.db_table)
+        data.append(data_summary(size, time.perf_counter() - started))
+        loaded = size
+        steps, size_plans = measure_scan(repeats)
+        for step in steps:
+            sql_ms = "—" if step.sql_ms is None else step.sql_ms
+            figures.append(
+                (size, step.name, step.ms, step.runs, sql_ms, len(step.sent), step.result)
+            )
+            counts.setdefault(step.name, {})[size] = len(step.sent)
+            breakdown.append(f"- {size:,}, {step.name}: {kinds_of(step.sent)}")
+        plans += [f"- {size:,}, {line}" for line in size_plans]
+
+    same = [
+        (
+            step,
+            *(per_size.get(size, "—") for size in sizes),
+            "yes" if len(set(per_size.values())) == 1 else "no",
+        )
+        for step, per_size in counts.items()
+    ]
+    return "\n".join(
+        [
+            table(
+                f"3a. Reminder data on D = {DAY} ({connection.vendor})",
+                [
+                    "projects",
+                    "at signed",
+                    "milestones: all / open / open, planned before D",
+                    "approval items: all / accepted / accepted, deadline before D",
+                    "supervisors",
+                    "load s",
+                ],
+                data,
+            ),
+            table(
+                f"3b. Reminder scan on D = {DAY} (median of {repeats} runs; of 1 above {SLOW_MS:,} ms)",
+                ["projects", "step", "ms", "runs", "SQL ms", "queries", "result"],
+                figures,
+            ),
+            table(
+                "3c. Queries by size (warning settings and content types read cold every time)",
+                ["step", *(f"{size:,}" for size in sizes), "same"],
+                same,
+            ),
+            "\nStatements sent:\n",
+            *breakdown,
+            "\nPlans of the scan's two main queries (as sent, with their parameters):\n",
+            *plans,
+        ]
+    )
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    from benchmarks.run import throwaway_database
+
+    with throwaway_database():
+        os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        from benchmarks.common import machine, make_people, table
+
+        call_command("migrate", verbosity=0)
+        print(table("Machine", ["", ""], machine()), flush=True)
+        started = time.perf_counter()
+        print(run(tuple(args.sizes), args.repeats, make_people()))
+        print(f"\nRuntime: {time.perf_counter() - started:.0f} s")
