@@ -102,11 +102,12 @@ def scan(day: dt.date | None = None, rules=None) -> Scan:
     types = ContentType.objects.get_for_models(Milestone, ApprovalItem)
     add = _Adder(result, supervisors)
     red_after = rules.milestone_red_after_days
+    # Only what the partial indexes hold, written literally (SQLite takes a partial index only
+    # when the WHERE implies its condition), unordered; the project's stage is checked below:
+    # asked in SQL, it let SQLite's planner start from the projects instead, once analysed.
     late_milestones = Milestone.objects.filter(
-        actual_date__isnull=True,  # literally, so that SQLite takes the partial index
-        planned_date__lt=day,
-        project__stage__in=OPEN_STAGES,
-    )
+        actual_date__isnull=True, planned_date__lt=day
+    ).order_by()
     for m in late_milestones.values(
         "id",
         "stage",
@@ -118,7 +119,9 @@ def scan(day: dt.date | None = None, rules=None) -> Scan:
         "project__leader_id",
         "project__zone_id",
     ):
-        if not _stage_ahead(m["stage"], m["project__stage"]):
+        if m["project__stage"] not in OPEN_STAGES or not _stage_ahead(
+            m["stage"], m["project__stage"]
+        ):
             continue
         late = (day - m["planned_date"]).days
         red = late - red_after - 1 if late > red_after else None
@@ -133,8 +136,7 @@ def scan(day: dt.date | None = None, rules=None) -> Scan:
         status=ItemStatus.ACCEPTED,  # literally: the partial index approval_item_running_due
         deadline__lt=day,
         mode=Mode.APPROVAL,
-        project__stage__in=OPEN_STAGES,
-    )
+    ).order_by()
     item_red_after = rules.item_red_after_working_days
     for item in late_items.values(
         "id",
@@ -143,11 +145,14 @@ def scan(day: dt.date | None = None, rules=None) -> Scan:
         "approval_type__code",
         "approval_type__name",
         "project_id",
+        "project__stage",
         "project__name",
         "project__officer_id",
         "project__leader_id",
         "project__zone_id",
     ):
+        if item["project__stage"] not in OPEN_STAGES:
+            continue
         late = (day - item["deadline"]).days
         turned_red = calendar.add_working_days(item["deadline"], item_red_after + 1)
         red = (day - turned_red).days if day >= turned_red else None
