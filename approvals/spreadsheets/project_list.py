@@ -282,15 +282,19 @@ def _plan_new(result: Plan, line: Line, facts: dict) -> None:
         )
     entry = {**line.entry, "source": _source(result, line)}
     result.new_entries.append(New(entry, ref))
-    changes = [[str(_("stage")), "—", str(Stage(values["stage"]).label)]]
-    if line.enterprise:
-        changes.append([_label("enterprise_id"), "—", line.enterprise])
-    for fact in ("total_investment", "expected_annual_output"):
-        if values.get(fact) is not None:
-            changes.append([_label(fact), "—", f"{values[fact].normalize():f}"])
-    for stage, (day, month_only, _category) in _planned(line, result.batch.event_date).items():
-        label = _("planned %(stage)s") % {"stage": Stage(stage).label}
-        changes.append([label, "—", _shown_day(day, month_only)])
+
+    def changes() -> list:  # for the few rows the preview shows
+        shown = [[str(_("stage")), "—", str(Stage(values["stage"]).label)]]
+        if line.enterprise:
+            shown.append([_label("enterprise_id"), "—", line.enterprise])
+        for fact in ("total_investment", "expected_annual_output"):
+            if values.get(fact) is not None:
+                shown.append([_label(fact), "—", f"{values[fact].normalize():f}"])
+        for stage, (day, month_only, _category) in _planned(line, result.batch.event_date).items():
+            label = _("planned %(stage)s") % {"stage": Stage(stage).label}
+            shown.append([label, "—", _shown_day(day, month_only)])
+        return shown
+
     result.report.count("created", *line.where, f"{line.name}（{line.zone}）", changes)
 
 

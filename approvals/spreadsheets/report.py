@@ -71,10 +71,13 @@ class Report:
         if len(self.warnings) < MAX_WARNINGS:
             self.warnings.append(Issue(sheet, row, column, str(reason)))
 
-    def count(self, kind: str, sheet: str, row: int, title: str, changes: list) -> None:
-        """Count a row as created / changed / unchanged, keeping the first few as samples."""
+    def count(self, kind: str, sheet: str, row: int, title: str, changes) -> None:
+        """Count a row as created / changed / unchanged, keeping the first few as samples.
+        ``changes``: a list, or a function making it, called only for a row kept."""
         setattr(self, kind, getattr(self, kind) + 1)
         if len(self.samples[kind]) < SAMPLE_ROWS:
+            if callable(changes):
+                changes = changes()
             self.samples[kind].append(
                 {"sheet": sheet, "row": row, "title": title, "changes": changes}
             )
