@@ -192,6 +192,10 @@ class TestImportingAList:
         cells = [c.split("</td>")[0] for c in counts.split("<td>")[1:]]
         assert cells == ["3", "2", "1", "0", "1", "0"]  # rows, new, changed, unchanged, ⚠, ✗
         assert 'id="import-created"' in text and 'id="import-changed"' in text
+        created = text[text.index('id="import-created"') : text.index('id="import-changed"')]
+        # a new row shows what it brings: its stage, investor, figures and plans
+        assert "<strong>总投资（万元）</strong>：— &rarr; 20000" in created
+        assert "<strong>计划已开工</strong>：— &rarr; 2025-06" in created
         assert "晋中新材料产业园项目（综改区晋中开发区）" in text
         assert "— &rarr; 设备安装" in text  # an empty fact filled: old → new
         assert f"— &rarr; {EVENT.isoformat()}" in text  # the category's milestone planned
