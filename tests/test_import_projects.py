@@ -11,11 +11,15 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
+from approvals import foresight, workflow
+from approvals.checklist import checklist_generate
 from approvals.models import (
     Batch,
     BatchEntry,
     Milestone,
+    Mode,
     Project,
     SpreadsheetImport,
     Stage,
@@ -173,6 +177,31 @@ class TestAnExistingProject:
             industry="",
         )
         return project
+
+    @pytest.mark.parametrize("stored_plan", [None, D(2099, 12, 31)])
+    def test_a_start_planned_by_the_list_flags_a_foreseen_delay(
+        self, stan, listed, alice, catalogue, stored_plan
+    ):
+        """Works planned two days from now; LX08 (10 working days, not applied for) cannot be
+        settled by then: the project is at risk as soon as the list is imported, whether the
+        list plans the start first or moves a stored plan."""
+        Project.objects.filter(pk=listed.pk).update(stage=Stage.SIGNED, officer=alice)
+        listed.refresh_from_db()
+        checklist_generate(project=listed, by=alice)
+        for item in listed.start_blockers().exclude(approval_type__code="LX08"):
+            workflow.item_set_mode(item, Mode.NOT_APPLICABLE, by=alice, reason="测试")
+        if stored_plan:
+            Milestone.objects.create(
+                project=listed, stage=Stage.UNDER_CONSTRUCTION, planned_date=stored_plan
+            )
+        foresight.refresh()
+        listed.refresh_from_db()
+        assert listed.at_risk_since is None
+        soon = timezone.localdate() + dt.timedelta(days=2)
+        report, _ = run(workbook(row(1, listed.name, start=soon)), by=stan)
+        assert report.ok and report.changed == 1
+        listed.refresh_from_db()
+        assert listed.at_risk_since == timezone.localdate()
 
     def test_it_is_matched_by_code_first_then_by_name_in_its_zone(self, stan, listed):
         report, _ = run(

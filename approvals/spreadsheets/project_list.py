@@ -481,7 +481,17 @@ def write(result: Plan, *, by, record) -> None:
     )
     _write_changes(result, by, label)
     record.batch = batch
-    foresight.refresh()  # plans moved: which projects head for a late start (a few queries)
+    # Plans moved on stored projects: which of them head for a late start now. (A new project
+    # has no checklist yet, so it cannot be at risk.)
+    planned = {m.values["project_id"] for m in result.new_milestones if m.project is None}
+    if result.moved_milestones:
+        planned |= set(
+            Milestone.objects.filter(pk__in=list(result.moved_milestones)).values_list(
+                "project_id", flat=True
+            )
+        )
+    if planned:
+        foresight.refresh(planned)
 
 
 def _write_changes(result: Plan, by, label: str) -> None:
