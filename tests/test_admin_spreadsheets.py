@@ -661,3 +661,19 @@ def test_an_existing_project_is_listed_again_in_a_later_round(as_user, stan, zon
     assert Milestone.objects.get(project=project, stage=Stage.SIGNED).planned_date == dt.date(
         2025, 9, 20
     ), "the later round's category moves its milestone"
+
+
+def test_a_stored_report_shows_new_rows_first_whatever_order_its_json_kept():
+    """PostgreSQL's jsonb gives the keys back as "changed", "created", "unchanged"; the
+    preview lists new rows first all the same."""
+    from approvals.spreadsheets.report import Report
+
+    stored = Report("list.xlsx", created=1, changed=1).to_json()
+    stored["samples"] = {
+        "unchanged": [],
+        "changed": [{"sheet": "s", "row": 3, "title": "b", "changes": []}],
+        "created": [{"sheet": "s", "row": 2, "title": "a", "changes": []}],
+    }
+    samples = Report.from_json(stored).samples
+    assert list(samples) == ["created", "changed", "unchanged"]
+    assert samples["created"][0]["title"] == "a" and samples["changed"][0]["title"] == "b"

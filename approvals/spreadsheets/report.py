@@ -90,6 +90,10 @@ class Report:
         data = dict(data)
         data["errors"] = [Issue(**i) for i in data.get("errors", [])]
         data["warnings"] = [Issue(**i) for i in data.get("warnings", [])]
+        # PostgreSQL's jsonb keeps a dict's keys in its own order (by length, then bytes:
+        # "changed" before "created"); the page shows new, changed, unchanged, in that order.
+        samples = data.get("samples", {})
+        data["samples"] = {k: samples.get(k, []) for k in ("created", "changed", "unchanged")}
         return cls(**data)
 
     def summary(self) -> str:
