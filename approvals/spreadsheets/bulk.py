@@ -46,14 +46,25 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
 
 
 def among(field: str, values, model: type[models.Model]) -> models.Q | models.Expression:
-    """``field__in=values`` for a long list: on PostgreSQL one array parameter (``= ANY``)
-    instead of thousands of placeholders, which Django and psycopg each work through one by
-    one. For queries on ``model``'s table alone."""
+    """``field__in=values`` for a long list: on PostgreSQL one array parameter instead of
+    thousands of placeholders, which Django and psycopg each work through one by one. Written
+    ``IN (SELECT unnest(…))``, not ``= ANY(…)``: the planner can then join (hash or index)
+    even on statistics that do not know yet of rows inserted a moment ago, where ``= ANY``
+    became a scan testing every row against the whole array (1 s per 5,000 names on 100,000
+    rows). For queries on ``model``'s table alone."""
     values = list(values)
     if connection.vendor != "postgresql":
         return models.Q(**{f"{field}__in": values})
-    column = connection.ops.quote_name(model._meta.get_field(field).column)
-    return RawSQL(f"{column} = ANY(%s)", (values,), output_field=models.BooleanField())
+    target = model._meta.get_field(field)
+    column = connection.ops.quote_name(target.column)
+    kind = (
+        target.target_field.cast_db_type(connection)
+        if target.is_relation
+        else target.cast_db_type(connection)
+    )
+    return RawSQL(
+        f"{column} IN (SELECT unnest(%s::{kind}[]))", (values,), output_field=models.BooleanField()
+    )
 
 
 def _converter(field: models.Field) -> Convert:
