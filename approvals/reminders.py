@@ -102,36 +102,37 @@ def scan(day: dt.date | None = None, rules=None) -> Scan:
     types = ContentType.objects.get_for_models(Milestone, ApprovalItem)
     add = _Adder(result, supervisors)
     red_after = rules.milestone_red_after_days
-    # Only what the partial indexes hold, written literally (SQLite takes a partial index only
-    # when the WHERE implies its condition), unordered; the project's stage is checked below:
-    # asked in SQL, it let SQLite's planner start from the projects instead, once analysed.
+    # Only what the partial index holds, written literally (SQLite takes a partial index only
+    # when the WHERE implies its condition), unordered and without a join: joined to the
+    # projects, an analysed SQLite started from the projects and read every project's
+    # milestones by project id instead. Their projects come in a second query, by primary key.
     late_milestones = Milestone.objects.filter(
         actual_date__isnull=True, planned_date__lt=day
     ).order_by()
-    for m in late_milestones.values(
-        "id",
-        "stage",
-        "planned_date",
-        "project_id",
-        "project__stage",
-        "project__name",
-        "project__officer_id",
-        "project__leader_id",
-        "project__zone_id",
+    projects = {
+        p["id"]: {f"project__{k}": v for k, v in p.items()}
+        for p in Project.objects.filter(
+            pk__in=late_milestones.values("project_id"), stage__in=OPEN_STAGES
+        )
+        .order_by()
+        .values("id", "stage", "name", "officer_id", "leader_id", "zone_id")
+    }
+    for m_id, m_stage, planned, project_id in late_milestones.values_list(
+        "id", "stage", "planned_date", "project_id"
     ):
-        if m["project__stage"] not in OPEN_STAGES or not _stage_ahead(
-            m["stage"], m["project__stage"]
-        ):
+        project = projects.get(project_id)
+        if project is None or not _stage_ahead(m_stage, project["project__stage"]):
             continue
-        late = (day - m["planned_date"]).days
+        late = (day - planned).days
         red = late - red_after - 1 if late > red_after else None
         what = _("planned %(stage)s on %(day)s") % {
-            "stage": Stage(m["stage"]).label,
-            "day": m["planned_date"],
+            "stage": Stage(m_stage).label,
+            "day": planned,
         }
-        short = Stage(m["stage"]).label
+        short = Stage(m_stage).label
+        row = {"project_id": project_id, **project}
         for step, period in ladder(late, red, rules):
-            add(types[Milestone], m["id"], m, step, period, what, late, red is not None, short)
+            add(types[Milestone], m_id, row, step, period, what, late, red is not None, short)
     late_items = ApprovalItem.objects.filter(
         status=ItemStatus.ACCEPTED,  # literally: the partial index approval_item_running_due
         deadline__lt=day,

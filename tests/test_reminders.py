@@ -191,6 +191,36 @@ class TestTheScanScales:
 
         assert queries_with(3) == queries_with(30)
 
+    def test_it_reads_late_milestones_and_items_by_their_partial_indexes(self, late):
+        """The statements the scan sends can use ``milestone_open_due`` and
+        ``approval_item_running_due``: SQLite's plan names them; PostgreSQL, told not to scan
+        tables (its choice on a handful of rows), takes them, which it can only if the WHERE
+        implies the index's condition."""
+        checklist_generate(project=late, by=late.officer)
+        lx08 = late.approval_items.get(approval_type__code="LX08")
+        workflow.run_transition(lx08, "start_preparing", by=late.officer)
+        workflow.run_transition(lx08, "accept", by=late.officer, accepted_on=D(2025, 5, 6))
+        with CaptureQueriesContext(connection) as captured:
+            found = reminders.scan(D(2025, 6, 10))
+        assert {r.subject_type.model for r in found.reminders} == {"milestone", "approvalitem"}
+        sent = [q["sql"] for q in captured.captured_queries]
+        # the late milestones, and their projects (by a subquery on the same rows)
+        milestones = [q for q in sent if '"actual_date" IS NULL' in q and "<" in q]
+        items = [q for q in sent if 'FROM "approvals_approvalitem"' in q and '"deadline" <' in q]
+        assert len(milestones) == 2 and len(items) == 1, sent
+        explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET LOCAL enable_seqscan = off")
+
+            def plan(sql: str) -> str:
+                cursor.execute(explain + sql)
+                return " ".join(str(c) for row in cursor.fetchall() for c in row)
+
+            for sql in milestones:
+                assert "milestone_open_due" in plan(sql), (sql, plan(sql))
+            assert "approval_item_running_due" in plan(items[0]), plan(items[0])
+
 
 class TestTheCommand:
     def test_it_says_what_it_claimed_and_sent_per_step(self, late):
