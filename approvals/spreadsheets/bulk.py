@@ -11,7 +11,9 @@ import holds SQLite's write lock from its first statement: transactions start IM
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
+from operator import itemgetter
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -46,17 +48,25 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
 
 
 def among(field: str, values, model: type[models.Model]) -> models.Q | models.Expression:
-    """``field__in=values`` for a long list: on PostgreSQL one array parameter instead of
-    thousands of placeholders, which Django and psycopg each work through one by one. Written
+    """``field__in=values`` for a long list of texts or numbers, as one parameter instead of
+    thousands of placeholders, which Django and the driver each work through one by one (on
+    SQLite, 0.3 s of a 10,000-row re-import). On PostgreSQL an array, written
     ``IN (SELECT unnest(…))``, not ``= ANY(…)``: the planner can then join (hash or index)
     even on statistics that do not know yet of rows inserted a moment ago, where ``= ANY``
     became a scan testing every row against the whole array (1 s per 5,000 names on 100,000
-    rows). For queries on ``model``'s table alone."""
+    rows). On SQLite a JSON array read by ``json_each``. For queries on ``model``'s table
+    alone."""
     values = list(values)
-    if connection.vendor != "postgresql":
-        return models.Q(**{f"{field}__in": values})
     target = model._meta.get_field(field)
     column = connection.ops.quote_name(target.column)
+    if connection.vendor == "sqlite":
+        return RawSQL(
+            f"{column} IN (SELECT value FROM json_each(%s))",
+            (json.dumps(values, ensure_ascii=False),),
+            output_field=models.BooleanField(),
+        )
+    if connection.vendor != "postgresql":
+        return models.Q(**{f"{field}__in": values})
     kind = (
         target.target_field.cast_db_type(connection)
         if target.is_relation
@@ -67,17 +77,35 @@ def among(field: str, values, model: type[models.Model]) -> models.Q | models.Ex
     )
 
 
-def _converter(field: models.Field) -> Convert:
+def _remembered(convert: Convert) -> Convert:
+    """``convert`` once per distinct value: an import's rows share a handful of times (the
+    history rows' ``now``) and dates, and Django's adapters cost 6 µs each (0.5 s of 10,000
+    new projects on SQLite)."""
+    done: dict[Any, Any] = {}
+
+    def remembered(value):
+        try:
+            return done[value]
+        except KeyError:
+            done[value] = converted = convert(value)
+            return converted
+
+    return remembered
+
+
+def _converter(field: models.Field) -> Convert | None:
     ops = connection.ops
     if isinstance(field, models.DateTimeField):
-        return ops.adapt_datetimefield_value
+        return _remembered(ops.adapt_datetimefield_value)
     if isinstance(field, models.DateField):
-        return ops.adapt_datefield_value
+        return _remembered(ops.adapt_datefield_value)
     if isinstance(field, models.DecimalField):
-        return lambda v: ops.adapt_decimalfield_value(v, field.max_digits, field.decimal_places)
+        return _remembered(
+            lambda v: ops.adapt_decimalfield_value(v, field.max_digits, field.decimal_places)
+        )
     if isinstance(field, models.JSONField):
         return lambda v: field.get_db_prep_save(v, connection)
-    return lambda v: v
+    return None  # the value as it is
 
 
 def _default(field: models.Field, now) -> Callable[[], Any]:
@@ -101,6 +129,29 @@ def with_defaults(
     ]
 
 
+def _row_maker(plan: list[tuple[str, Callable[[], Any], Convert | None]]):
+    """row dict → the tuple of its columns: all at once by ``itemgetter`` when the row has
+    every column (as ``with_defaults`` makes them), then the few values that need converting
+    (a call per field and row was a third of inserting 10,000 projects)."""
+    names = [name for name, _default, _convert in plan]
+    getter = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+    converted = [(i, convert) for i, (_n, _d, convert) in enumerate(plan) if convert]
+
+    def make(row: dict[str, Any]) -> tuple:
+        try:
+            values = getter(row)
+        except KeyError:
+            values = tuple(row[name] if name in row else default() for name, default, _ in plan)
+        if not converted:
+            return values
+        values = list(values)
+        for i, convert in converted:
+            values[i] = convert(values[i])
+        return tuple(values)
+
+    return make
+
+
 def insert(
     model: type[models.Model],
     rows: Iterable[dict[str, Any]],
@@ -116,10 +167,7 @@ def insert(
     plan = [(f.attname, _default(f, now), _converter(f)) for f in fields]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
-    values = (
-        tuple(convert(row[name] if name in row else default()) for name, default, convert in plan)
-        for row in rows
-    )
+    values = map(_row_maker(plan), rows)
     if connection.vendor == "postgresql":
         return copy_rows(table, columns, values)
     sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
@@ -161,7 +209,10 @@ def insert_new(objs: list[models.Model], returning: str, *, batch: int = 500) ->
     ]
 
     def row(obj) -> list[Any]:
-        return [convert(auto() if auto else getattr(obj, name)) for name, auto, convert in plan]
+        values = [auto() if auto else getattr(obj, name) for name, auto, _convert in plan]
+        return [
+            convert(v) if convert else v for v, (_n, _a, convert) in zip(values, plan, strict=True)
+        ]
 
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
