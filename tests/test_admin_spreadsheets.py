@@ -13,7 +13,7 @@ import io
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from approvals.models import (
     ApprovalItem,
@@ -38,6 +38,7 @@ from zones.models import Enterprise
 
 from .admin_helpers import change_form_data
 from .factories import ProjectFactory
+from .spreadsheet_files import Title, xlsx
 
 PROJECTS = reverse("admin:approvals_project_changelist")
 ITEMS = reverse("admin:approvals_approvalitem_changelist")
@@ -70,17 +71,7 @@ def media_root(settings, tmp_path):
 
 def workbook(headers: list, rows: list[list], *, sheet: str = "清单", title: str = "") -> bytes:
     """An .xlsx as zones write them: an optional title row above the header."""
-    book = Workbook()
-    page = book.active
-    page.title = sheet
-    if title:
-        page.append([title])
-    page.append(headers)
-    for row in rows:
-        page.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx({sheet: [*([Title(title)] if title else []), headers, *rows]})
 
 
 def quarterly_list() -> bytes:

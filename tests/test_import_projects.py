@@ -8,7 +8,6 @@ import datetime as dt
 import io
 from decimal import Decimal
 
-import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
@@ -30,6 +29,7 @@ from approvals.spreadsheets.project_list import BatchSpec
 from zones.models import Enterprise
 
 from .factories import ProjectFactory
+from .spreadsheet_files import Title, xlsx
 
 D = dt.date
 HEADER = [
@@ -51,17 +51,7 @@ ROUND_1 = BatchSpec(2025, 1, D(2025, 3, 28))
 def workbook(
     *rows, header=HEADER, title="晋中市2025年第一季度“三个一批”项目清单", sheet="清单"
 ) -> bytes:
-    book = openpyxl.Workbook()
-    ws = book.active
-    ws.title = sheet
-    if title:
-        ws.append([title])
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx({sheet: [*([Title(title)] if title else []), header, *rows]})
 
 
 def row(
