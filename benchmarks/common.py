@@ -214,6 +214,25 @@ def database_version() -> str:
         return f"PostgreSQL {cursor.fetchone()[0]}"
 
 
+def cpu_times() -> tuple[int, int]:
+    """(steal, all) jiffies of every CPU so far, from /proc/stat; (0, 0) elsewhere."""
+    try:
+        with open("/proc/stat") as stat:
+            values = [int(v) for v in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    return (values[7] if len(values) > 7 else 0), sum(values[:8])
+
+
+def steal_since(start: tuple[int, int]) -> str:
+    """The share of CPU time the hypervisor gave to others since ``start`` (a virtual
+    machine's "steal"): a run with much of it is slower through no fault of the code."""
+    steal, total = cpu_times()
+    if total <= start[1]:
+        return "unknown"
+    return f"{100 * (steal - start[0]) / (total - start[1]):.1f} % of CPU time"
+
+
 def machine() -> list[tuple[str, str]]:
     """What the figures depend on, printed with them so that runs on other machines compare."""
     cpu, processors, memory = "unknown", 0, ""

@@ -75,7 +75,7 @@ def main() -> None:
         from django.db import connection
 
         from benchmarks import changelist, import_bench, overdue, reminder_scan
-        from benchmarks.common import machine, make_people, table
+        from benchmarks.common import cpu_times, machine, make_people, steal_since, table
 
         call_command("migrate", verbosity=0)
         from approvals.models import WarningSettings
@@ -86,12 +86,14 @@ def main() -> None:
         repeats = 3 if args.quick else 9
         sizes = (200_000,) if args.quick or connection.vendor != "sqlite" else (200_000, 1_000_000)
         print(table("Machine", ["", ""], machine()), flush=True)
+        cpu_at_start = cpu_times()
         people = make_people()
         print(changelist.run(repeats, people), flush=True)
         print(overdue.run(sizes, repeats, people), flush=True)
         imports = (10_000,) if args.quick else (10_000, 100_000)
         print(import_bench.run(imports), flush=True)
         print(reminder_scan.run(imports, repeats, people), flush=True)  # as many projects
+        print(f"\nCPU steal during the run: {steal_since(cpu_at_start)}")
     print(f"\nTotal runtime: {time.perf_counter() - started:.0f} s")
 
 
