@@ -544,6 +544,25 @@ def five_rows() -> bytes:
 
 
 class TestLargeFiles:
+    def test_the_preview_of_10000_rows_stays_small(self, as_user, stan, zone, settings):
+        """django-import-export's own confirm page for such a file weighs about 16 MB: ours
+        shows the counts and the first rows of each kind."""
+        settings.SPREADSHEET_WORKER_ROWS = 20_000  # handled in the request, to read the page
+        rows = [
+            [n, "", f"批量项目{n}", f"批量企业{n}", "晋中开发区", "签约", "", 1000 + n, "", ""]
+            for n in range(1, 10_001)
+        ]
+        client = as_user(stan)
+        response = upload(client, LIST_UPLOAD, workbook(LIST_HEADERS, rows), **BATCH)
+        page = client.get(response["Location"])
+        text = html(page)
+        counts = text[text.index('id="import-counts"') : text.index("</table>")]
+        assert [c.split("</td>")[0] for c in counts.split("<td>")[1:]][:2] == ["10000", "10000"]
+        created = text[text.index('id="import-created"') :]
+        assert created.count("<tr><td>") == 50, "the first 50 new rows"
+        assert len(page.content) < 150_000, len(page.content)
+        assert not Project.objects.exists(), "a preview saves nothing"
+
     def test_preview_and_import_run_in_the_worker(
         self, as_user, stan, zone, settings, celery_inline, django_capture_on_commit_callbacks
     ):
