@@ -319,6 +319,33 @@ class TestAllOrNothing:
         assert report.created == 1 and state() == before
 
 
+class TestPostgreSQLStatistics:
+    def test_a_large_import_counts_its_rows_for_the_planner_as_it_goes(
+        self, postgres, stan, monkeypatch
+    ):
+        """Planned on the statistics of an empty table, looking up a chunk's names in a zone
+        of thousands compared every pair (40 s of a 100,000-row import): the import counts the
+        table again as it grows, inside its transaction."""
+        from django.db import connection
+
+        from approvals.spreadsheets import project_list
+
+        monkeypatch.setattr(project_list, "CHUNK", 500)
+        report, _ = run(workbook(*(row(n, f"批量项目{n}") for n in range(1, 1501))), by=stan)
+        assert report.created == 1500
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s)",
+                [["approvals_project", "approvals_milestone", "approvals_batchentry"]],
+            )
+            counted = dict(cursor.fetchall())
+        assert counted == {
+            "approvals_project": 1000,  # counted after 1,000 new rows, not yet after 1,500
+            "approvals_milestone": 1000,
+            "approvals_batchentry": 1000,
+        }
+
+
 class TestTheCommand:
     def write(self, tmp_path, data: bytes) -> str:
         path = tmp_path / "清单.xlsx"

@@ -77,6 +77,43 @@ def among(field: str, values, model: type[models.Model]) -> models.Q | models.Ex
     )
 
 
+class Statistics:
+    """The PostgreSQL planner's statistics of the tables an import fills, kept in step with
+    it: ANALYZE (allowed inside the import's transaction, which it sees) each time the rows
+    written since the last count reach the rows known then. Planned on statistics of an empty
+    table, a lookup of 250 names in a zone of 5,000 projects compared every pair (0.4 s a
+    query, 40 s of a 100,000-row import); recounted at 1,000, 2,000, 4,000 … rows, it is an
+    index lookup. Elsewhere nothing to do (Django never runs SQLite's ANALYZE)."""
+
+    def __init__(self, *models_: type[models.Model]):
+        self.tables = [m._meta.db_table for m in models_]
+        self.known: float | None = None
+        self.since = 0
+
+    def _rows(self) -> float:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = %s::regclass",
+                [connection.ops.quote_name(self.tables[0])],
+            )
+            return cursor.fetchone()[0]
+
+    def grew(self, rows: int) -> None:
+        """``rows`` were written to the first table (and with them rows to the others)."""
+        if connection.vendor != "postgresql" or not rows:
+            return
+        if self.known is None:
+            self.known = self._rows()
+        self.since += rows
+        if self.since < max(1000, self.known):
+            return
+        with connection.cursor() as cursor:
+            for table in self.tables:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+        self.known = self._rows()
+        self.since = 0
+
+
 def _remembered(convert: Convert) -> Convert:
     """``convert`` once per distinct value: an import's rows share a handful of times (the
     history rows' ``now``) and dates, and Django's adapters cost 6 µs each (0.5 s of 10,000

@@ -100,6 +100,7 @@ def run(
         people = People()
         seen: dict[tuple, int] = {}
         lines = iter_lines(source, file_name, report, by=by, progress=progress)
+        statistics = bulk.Statistics(Project, Milestone, BatchEntry, Enterprise)
         for chunk in _chunks(lines, CHUNK):
             if report.errors:
                 continue  # read on: every row that cannot be understood is reported at once
@@ -109,6 +110,7 @@ def run(
             if batch.pk is None:
                 batch.save()
             write(result, by=by, record=record)
+            statistics.grew(len(result.new_projects))
         if dry_run or report.errors:
             transaction.set_rollback(True)
         else:
