@@ -259,3 +259,16 @@ def test_the_worker_stops_when_runserver_dies_by_itself(start_desk, which: str):
     assert status != 0, f"./desk run exited 0 though its server died ({which})" + desk.output()
     desk.assert_nothing_left()
     assert "unbound variable" not in desk.output(), desk.output()
+
+
+def test_a_term_sent_to_desk_alone_stops_everything_at_once(start_desk):
+    """`kill <pid of ./desk run>` (a service manager, a user in another terminal) reaches the
+    script only: it stops the server and the worker then, not when the server next exits."""
+    desk = start_desk()
+    desk.wait_until_serving()
+
+    os.kill(desk.process.pid, signal.SIGTERM)
+
+    status = desk.wait_for_exit(STOP_TIMEOUT)
+    assert status == 143, f"TERM ended ./desk run with status {status}, not 143" + desk.output()
+    desk.assert_nothing_left()
