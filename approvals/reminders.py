@@ -109,8 +109,8 @@ def scan(day: dt.date | None = None, rules=None) -> Scan:
     late_milestones = Milestone.objects.filter(
         actual_date__isnull=True, planned_date__lt=day
     ).order_by()
-    projects = {
-        p["id"]: {f"project__{k}": v for k, v in p.items()}
+    projects = {  # id → the row the ladder reads ("project_id", "project__name", …)
+        p["id"]: {"project_id": p["id"], **{f"project__{k}": v for k, v in p.items()}}
         for p in Project.objects.filter(
             pk__in=late_milestones.values("project_id"), stage__in=OPEN_STAGES
         )
@@ -130,9 +130,8 @@ def scan(day: dt.date | None = None, rules=None) -> Scan:
             "day": planned,
         }
         short = Stage(m_stage).label
-        row = {"project_id": project_id, **project}
         for step, period in ladder(late, red, rules):
-            add(types[Milestone], m_id, row, step, period, what, late, red is not None, short)
+            add(types[Milestone], m_id, project, step, period, what, late, red is not None, short)
     late_items = ApprovalItem.objects.filter(
         status=ItemStatus.ACCEPTED,  # literally: the partial index approval_item_running_due
         deadline__lt=day,
