@@ -1,0 +1,80 @@
+"""python manage.py report sanpi|conversion|readiness [--zone NAME] [--batch YEAR-ROUND ...]
+[--from DATE --to DATE] [--json]: the figures of the dashboard and the reports page, for
+scripts. Over every project (the command line is an administrator's); rates are fractions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from approvals import reports
+from approvals.models import Batch
+from zones.models import Zone
+
+REPORTS = {
+    "sanpi": reports.sanpi,
+    "conversion": reports.conversion,
+    "readiness": reports.readiness,
+}
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as error:
+        raise CommandError(f"“{value}” is not a date: write YYYY-MM-DD.") from error
+
+
+def _batch(value: str) -> tuple[int, int]:
+    year, sep, round_ = value.partition("-")
+    if not sep or not year.isdigit() or not round_.isdigit():
+        raise CommandError(f"“{value}” is not a batch: write YEAR-ROUND, e.g. 2025-2.")
+    return int(year), int(round_)
+
+
+class Command(BaseCommand):
+    help = "Print the 三个一批, conversion or readiness figures (as JSON with --json)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("report", choices=sorted(REPORTS))
+        parser.add_argument(
+            "--zone", action="append", default=[], help="official name or alias (repeatable)"
+        )
+        parser.add_argument("--batch", nargs="+", default=[], help="YEAR-ROUND, e.g. 2025-2")
+        parser.add_argument("--from", dest="date_from", type=_date, help="YYYY-MM-DD")
+        parser.add_argument("--to", dest="date_to", type=_date, help="YYYY-MM-DD")
+        parser.add_argument("--json", action="store_true", help="print JSON")
+
+    def handle(self, *args, report, zone, batch, date_from, date_to, json, **options) -> None:
+        if date_from and date_to and date_from > date_to:
+            raise CommandError("--from is after --to.")
+        selection = reports.Selection(
+            zones=tuple(self._zone(name).pk for name in zone),
+            batches=tuple(self._batch_id(value) for value in batch),
+            date_from=date_from,
+            date_to=date_to,
+        )
+        figures = REPORTS[report](selection)
+        if json:
+            self.stdout.write(_json(figures))
+        else:
+            self.stdout.write(reports.as_text(report, figures), ending="")
+
+    def _zone(self, name: str) -> Zone:
+        zone = Zone.objects.all().matching(name)
+        if zone is None:
+            raise CommandError(f"No zone is called “{name}” (official name or alias).")
+        return zone
+
+    def _batch_id(self, value: str) -> int:
+        year, round_ = _batch(value)
+        found = Batch.objects.filter(year=year, round=round_).values_list("pk", flat=True).first()
+        if found is None:
+            raise CommandError(f"There is no batch {year}-{round_}.")
+        return found
+
+
+def _json(figures: dict) -> str:
+    return json.dumps(figures, ensure_ascii=False, indent=2)
