@@ -341,3 +341,9 @@ class ZoneRoleBackend(BaseBackend):
     def has_module_perms(self, user_obj, app_label: str) -> bool:
         prefix = f"{app_label}."
         return any(p.startswith(prefix) for p in granted(user_obj))
+
+
+def may_see_figures(user) -> bool:
+    """The dashboard and the reports page: administrators and anyone with a role in a zone
+    (each sees the figures of what it sees: its zones, or the projects it follows)."""
+    return is_administrator(user) or bool(_zone_roles(user))

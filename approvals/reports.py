@@ -285,16 +285,6 @@ def by_stage(selection: Selection, user=None) -> list[dict]:
     ]
 
 
-def latest_batch(selection: Selection, user=None) -> dict | None:
-    """The newest round with projects counted, by category."""
-    batch_ids = selection.entries(user).values("batch_id")
-    batch = selection.batch_queryset().filter(pk__in=batch_ids).order_by("-year", "-round").first()
-    if batch is None:
-        return None
-    found = sanpi(dataclasses.replace(selection, batches=(batch.pk,)), user)["batches"]
-    return found[0] if found else None
-
-
 def months_back(today: dt.date, count: int) -> list[dt.date]:
     """The first days of the ``count`` months ending with ``today``'s, oldest first."""
     months = []
@@ -356,6 +346,7 @@ class Table:
     title: str
     headers: list[str]
     rows: list[list]
+    sheet: str = ""  # the .xlsx sheet's name (31 characters at most)
 
 
 def _category_label(category: str) -> str:
@@ -391,8 +382,9 @@ def tables(report: str, figures: dict) -> list[Table]:
                 % {"rounds": figures["rounds"]},
                 [_("category"), _("projects"), _("investment (100m yuan)")],
                 by_category,
+                _("by category"),
             ),
-            Table("sanpi_batches", _("三个一批 by batch"), headers, by_batch),
+            Table("sanpi_batches", _("三个一批 by batch"), headers, by_batch, _("by batch")),
         ]
     if report == "conversion":
         rows = [
@@ -406,7 +398,9 @@ def tables(report: str, figures: dict) -> list[Table]:
             [_("actual annual output (100m yuan)"), figures["actual_output_yi"]],
             [_("output rate (达效率)"), percent(figures["output_rate"])],
         ]
-        return [Table("conversion", _("Conversion"), [_("figure"), _("value")], rows)]
+        return [
+            Table("conversion", _("Conversion"), [_("figure"), _("value")], rows, _("Conversion"))
+        ]
     if report == "readiness":
         rows = [
             [_("projects signed or ready"), figures["projects"]],
@@ -416,7 +410,8 @@ def tables(report: str, figures: dict) -> list[Table]:
             [_("settled"), figures["settled"]],
             [_("projects with applicable items"), figures["projects_with_items"]],
         ]
-        return [Table("readiness", _("Readiness to start works"), [_("figure"), _("value")], rows)]
+        title = _("Readiness to start works")
+        return [Table("readiness", title, [_("figure"), _("value")], rows, title)]
     raise ValueError(report)
 
 

@@ -15,3 +15,11 @@ def my_todo(user):
     from ..todo import todo
 
     return todo(user)
+
+
+@register.simple_tag(takes_context=True)
+def dashboard(context):
+    """The zone dashboard's figures for the person asking, or None (no role, no figures)."""
+    from ..dashboard import board
+
+    return board(context["request"])

@@ -1,0 +1,112 @@
+"""报表: the figures of ``approvals.reports`` as tables, filtered by zone, batch and period,
+each downloadable as .xlsx. For administrators and anyone with a zone role, over what each
+sees (the same scope as the dashboard and every list)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from zones.models import Zone
+
+from .. import permissions, reports
+from ..dates import validate_entered_date
+from ..models import Batch
+from ..spreadsheets import writing
+from .imports import download
+
+REPORTS = {
+    "sanpi": (gettext_lazy("三个一批"), reports.sanpi),
+    "conversion": (gettext_lazy("Conversion"), reports.conversion),
+    "readiness": (gettext_lazy("Readiness to start works"), reports.readiness),
+}
+
+
+class ReportFilter(forms.Form):
+    zone = forms.ModelChoiceField(
+        label=gettext_lazy("zone"),
+        queryset=Zone.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("All my zones"),
+    )
+    batch = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("batches"),
+        queryset=Batch.objects.all(),
+        required=False,
+        help_text=gettext_lazy("None chosen: every round (in the period, if one is given)."),
+    )
+    date_from = forms.DateField(
+        label=gettext_lazy("from"),
+        required=False,
+        validators=[validate_entered_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = forms.DateField(
+        label=gettext_lazy("to"),
+        required=False,
+        validators=[validate_entered_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["zone"].queryset = permissions.zones_seen(Zone.objects.all(), user)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end of the period is before its start."))
+        return data
+
+    def selection(self) -> reports.Selection:
+        data = self.cleaned_data
+        return reports.Selection(
+            zones=(data["zone"].pk,) if data.get("zone") else (),
+            batches=tuple(batch.pk for batch in data.get("batch") or ()),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )
+
+
+def reports_page(request):
+    if not permissions.may_see_figures(request.user):
+        raise PermissionDenied
+    form = ReportFilter(request.GET or None, user=request.user)
+    valid = form.is_valid() if request.GET else True
+    selection = form.selection() if request.GET and valid else reports.Selection()
+    sections = []
+    if valid:
+        for key, (title, figure) in REPORTS.items():
+            sections.append(
+                {
+                    "key": key,
+                    "title": title,
+                    "tables": reports.tables(key, figure(selection, request.user)),
+                }
+            )
+    wanted = request.GET.get("download")
+    if wanted in REPORTS and valid:
+        section = next(s for s in sections if s["key"] == wanted)
+        data = writing.xlsx(
+            [
+                writing.Table(str(table.sheet), [str(h) for h in table.headers], table.rows)
+                for table in section["tables"]
+            ]
+        )
+        return download(data, f"{section['title']}-{timezone.localdate():%Y%m%d}.xlsx")
+    query = request.GET.copy()
+    query.pop("download", None)
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Reports"),
+        "form": form,
+        "sections": sections,
+        "query": query.urlencode(),
+    }
+    return TemplateResponse(request, "admin/approvals/reports.html", context)

@@ -1,0 +1,172 @@
+"""The zone dashboard on the admin index: the figures of ``reports`` for what the person sees
+(its zones; the projects a leader follows; every zone for an administrator), narrowed to one
+zone by choice, with the charts' data. A constant number of queries whatever the number of
+projects: each figure is an aggregate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from zones.models import Zone
+
+from . import permissions, reports
+from .colours import Colour
+from .models import FORWARD_STAGES, Category, Stage
+from .reports import Selection, percent
+
+#: How many rounds the side-by-side chart shows (the newest).
+ROUNDS_CHARTED = 6
+#: The colours of the charts' series: the admin theme's own variables where it has them.
+SERIES = {
+    Category.SIGN: "#2563eb",
+    Category.START: "#f59e0b",
+    Category.PRODUCE: "#16a34a",
+}
+
+
+@dataclass
+class Tile:
+    """One figure with its label, what it is out of, and where to see the projects behind it."""
+
+    key: str
+    label: str
+    value: str
+    note: str = ""
+    url: str = ""
+    colour: str = ""
+
+
+@dataclass
+class Board:
+    zones: list[Zone]
+    zone: Zone | None
+    stages: list[dict]
+    latest: dict | None
+    rates: list[Tile]
+    colours: list[Tile]
+    charts: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def zone_query(self) -> str:
+        return f"zone={self.zone.pk}" if self.zone else ""
+
+
+def chosen_zone(request, zones: list[Zone]) -> Zone | None:
+    """The zone asked for in ``?zone=``, if it is one of the person's (else all of them)."""
+    wanted = request.GET.get("zone", "")
+    return next((z for z in zones if str(z.pk) == wanted), None)
+
+
+def board(request) -> Board | None:
+    user = request.user
+    if not permissions.may_see_figures(user):
+        return None
+    zones = list(permissions.zones_seen(Zone.objects.all(), user).order_by("city", "name"))
+    zone = chosen_zone(request, zones)
+    selection = Selection(zones=(zone.pk,) if zone else ())
+    stages = reports.by_stage(selection, user)
+    sanpi = reports.sanpi(selection, user)
+    latest = sanpi["batches"][-1] if sanpi["batches"] else None
+    if latest:
+        latest["rows"] = [
+            {"label": str(c.label), **latest["categories"][c.value]} for c in Category
+        ]
+    conversion = reports.conversion(selection, user)
+    readiness = reports.readiness(selection, user)
+    projects_url = reverse("admin:approvals_project_changelist")
+    zone_filter = f"&zone__id__exact={zone.pk}" if zone else ""
+    rates = [
+        Tile(
+            "start_rate",
+            _("Start rate (开工率)"),
+            percent(conversion["start_rate"]),
+            _("%(started)d of %(signed)d signed have started works") % conversion,
+        ),
+        Tile(
+            "production_rate",
+            _("Production rate (投产率)"),
+            percent(conversion["production_rate"]),
+            _("%(producing)d of %(started)d started are in production") % conversion,
+        ),
+        Tile(
+            "output_rate",
+            _("Output rate (达效率)"),
+            percent(conversion["output_rate"]),
+            _("%(actual)s of %(expected)s (100m yuan) expected, %(count)d at capacity")
+            % {
+                "actual": conversion["actual_output_yi"],
+                "expected": conversion["expected_output_yi"],
+                "count": conversion["at_capacity"],
+            },
+        ),
+        Tile(
+            "readiness",
+            _("Ready to start works (具备开工条件率)"),
+            percent(readiness["rate"]),
+            _(
+                "%(ready)d of %(projects)d projects signed or ready; items settled %(settled)d / %(items)d"
+            )
+            % readiness,
+        ),
+    ]
+    counts = reports.colour_counts(selection, user)
+    colours = [
+        Tile(
+            colour.value,
+            str(colour.label),
+            str(counts[colour.value]),
+            url=f"{projects_url}?colour={colour.value}{zone_filter}",
+            colour=colour.ink,
+        )
+        for colour in (Colour.RED, Colour.YELLOW, Colour.AT_RISK)
+    ]
+    result = Board(zones, zone, stages, latest, rates, colours)
+    result.charts = charts(selection, user, stages, sanpi["batches"][-ROUNDS_CHARTED:])
+    return result
+
+
+def charts(selection: Selection, user, stages: list[dict], batches: list[dict]) -> dict[str, dict]:
+    """Chart.js data for the stage funnel, starts and productions per month and
+    the latest rounds side by side."""
+    forward = [row for row in stages if row["stage"] in FORWARD_STAGES]
+    funnel = {
+        "labels": [row["label"] for row in forward],
+        "datasets": [
+            {
+                "label": _("projects"),
+                "data": [row["count"] for row in forward],
+                "backgroundColor": "#2563eb",
+            }
+        ],
+    }
+    months = reports.per_month(selection, user)
+    monthly = {
+        "labels": months["months"],
+        "datasets": [
+            {
+                "label": str(Stage.UNDER_CONSTRUCTION.label),
+                "data": months["starts"],
+                "backgroundColor": SERIES[Category.START],
+            },
+            {
+                "label": str(Stage.IN_PRODUCTION.label),
+                "data": months["productions"],
+                "backgroundColor": SERIES[Category.PRODUCE],
+            },
+        ],
+    }
+    rounds = {
+        "labels": [batch["label"] for batch in batches],
+        "datasets": [
+            {
+                "label": str(category.label),
+                "data": [batch["categories"][category.value]["count"] for batch in batches],
+                "backgroundColor": SERIES[category],
+            }
+            for category in Category
+        ],
+    }
+    return {"funnel": funnel, "monthly": monthly, "rounds": rounds}

@@ -1,0 +1,253 @@
+"""The zone dashboard on the admin index and the reports page, as people see them through the
+test client: the figures worked out by hand in tests/figures.py, each person's scope, the zone
+filter, the links behind the colour counts, the .xlsx downloads and constant query counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from approvals.models import Category, Milestone, Stage
+
+from . import figures
+from .factories import ProjectFactory, UserFactory
+from .figures import D, listed, reached
+
+pytestmark = pytest.mark.django_db
+
+rounds = figures.rounds
+guide_example = figures.guide_example
+two_round_lists = figures.two_round_lists
+readiness_cases = figures.readiness_cases
+
+INDEX = reverse("admin:index")
+REPORTS = reverse("admin:reports")
+
+
+def tile(html: str, key: str) -> str:
+    """The value shown on a dashboard tile."""
+    found = re.search(
+        rf'id="tile-{key}".*?class="dashboard-value[^"]*">\s*([^<]*?)\s*<', html, re.S
+    )
+    assert found, f"no tile {key}"
+    return found.group(1)
+
+
+def chart(html: str, name: str) -> dict:
+    found = re.search(
+        rf'<script id="chart-{name}-data" type="application/json">(.*?)</script>', html, re.S
+    )
+    assert found, f"no data for the {name} chart"
+    return json.loads(found.group(1))
+
+
+def stage_row(html: str, stage: str) -> list[str]:
+    row = re.search(rf'<tr id="stage-{stage}">(.*?)</tr>', html, re.S).group(1)
+    return re.findall(r"<td[^>]*>\s*([^<]*?)\s*</td>", row)
+
+
+def test_an_officer_sees_its_zones_figures(as_user, alice, guide_example):
+    html = as_user(alice).get(INDEX).content.decode()
+    assert tile(html, "start_rate") == "70.0 %"  # 祁县's three signings are not alice's
+    assert tile(html, "production_rate") == "57.1 %"
+    assert tile(html, "output_rate") == "100.0 %"
+    assert re.search(r'id="tile-start_rate".*?7.*?10', html, re.S)
+    # 10 projects of 1亿 … 10亿: 2 at capacity (1+2), 2 in production (3+4), 3 building (5+6+7),
+    # 3 signed (8+9+10).
+    assert stage_row(html, Stage.AT_CAPACITY) == ["2", "3.0"]
+    assert stage_row(html, Stage.IN_PRODUCTION) == ["2", "7.0"]
+    assert stage_row(html, Stage.UNDER_CONSTRUCTION) == ["3", "18.0"]
+    assert stage_row(html, Stage.SIGNED) == ["3", "27.0"]
+    funnel = chart(html, "funnel")
+    assert funnel["datasets"][0]["data"] == [0, 3, 0, 3, 2, 2]
+
+
+def test_the_administrator_sees_every_zone_and_filters_by_one(
+    as_user, superuser, guide_example, zone, other_zone
+):
+    client = as_user(superuser)
+    assert tile(client.get(INDEX).content.decode(), "start_rate") == "61.5 %"  # 8 of 13
+    only_qi = client.get(INDEX, {"zone": other_zone.pk}).content.decode()
+    assert tile(only_qi, "start_rate") == "33.3 %"
+    assert f'<option value="{other_zone.pk}" selected>' in only_qi
+
+
+def test_a_zone_not_ones_own_is_no_filter(as_user, alice, guide_example, other_zone):
+    html = as_user(alice).get(INDEX, {"zone": other_zone.pk}).content.decode()
+    assert tile(html, "start_rate") == "70.0 %"
+    assert 'id="dashboard-zone"' not in html  # one zone: nothing to choose
+
+
+def test_a_leader_sees_the_projects_it_follows(as_user, lily, guide_example):
+    for project in guide_example[:4]:  # the four in production or at capacity
+        project.leader = lily
+        project.save()
+    html = as_user(lily).get(INDEX).content.decode()
+    assert tile(html, "start_rate") == "100.0 %"
+    assert tile(html, "production_rate") == "100.0 %"
+    assert stage_row(html, Stage.SIGNED) == ["0", "0.0"]
+
+
+def test_readiness_and_the_latest_round(as_user, bob, readiness_cases, two_round_lists):
+    html = as_user(bob).get(INDEX).content.decode()
+    # readiness_cases: 5 projects, 3 ready; 7 applicable items, 5 settled. two_round_lists
+    # adds A, B and C (at reserve: not counted).
+    assert tile(html, "readiness") == "60.0 %"
+    assert re.search(r'id="tile-readiness".*?3.*?5.*?5 / 7', html, re.S)
+    latest = re.search(r'id="dashboard-latest-batch"(.*?)</table>', html, re.S).group(1)
+    assert "2025" in latest
+    rows = re.findall(r"<th scope=\"row\">([^<]*)</th><td>(\d+)</td><td>([\d.]+)</td>", latest)
+    # Round 2 in 晋中: C and A starting works, 6亿 + 2.5亿.
+    assert [(count, inv) for _, count, inv in rows] == [
+        ("0", "0.0"),
+        ("2", "8.5"),
+        ("0", "0.0"),
+        ("2", "8.5"),
+    ]
+    rounds_chart = chart(html, "rounds")
+    assert rounds_chart["labels"] == [str(b) for b in figures_batches()]
+    assert [d["data"] for d in rounds_chart["datasets"]] == [[2, 0], [1, 2], [0, 0]]
+
+
+def figures_batches():
+    from approvals.models import Batch
+
+    return Batch.objects.order_by("year", "round")
+
+
+def test_colour_counts_link_to_the_filtered_list(as_user, bob, zone, other_zone):
+    today = dt.date.today()
+    red = ProjectFactory(zone=zone, stage=Stage.SIGNED)
+    Milestone.objects.create(
+        project=red, stage=Stage.READY, planned_date=today - dt.timedelta(days=60)
+    )
+    yellow = ProjectFactory(zone=zone, stage=Stage.SIGNED)
+    Milestone.objects.create(
+        project=yellow, stage=Stage.READY, planned_date=today + dt.timedelta(days=2)
+    )
+    elsewhere = ProjectFactory(zone=other_zone, stage=Stage.SIGNED)
+    Milestone.objects.create(
+        project=elsewhere, stage=Stage.READY, planned_date=today - dt.timedelta(days=60)
+    )
+    client = as_user(bob)
+    html = client.get(INDEX).content.decode()
+    assert tile(html, "red") == "1"
+    assert tile(html, "yellow") == "1"
+    assert tile(html, "at_risk") == "0"
+    link = re.search(r'<a class="dashboard-tile[^"]*" id="tile-red" href="([^"]+)"', html).group(1)
+    listed_page = client.get(link.replace("&amp;", "&")).content.decode()
+    assert red.name in listed_page
+    assert yellow.name not in listed_page
+    assert elsewhere.name not in listed_page
+
+
+def test_starts_and_productions_per_month(as_user, bob, zone):
+    today = dt.date.today()
+    this_month = today.replace(day=1)
+    started = ProjectFactory(zone=zone, stage=Stage.UNDER_CONSTRUCTION)
+    reached(started, Stage.UNDER_CONSTRUCTION, this_month)
+    producing = ProjectFactory(zone=zone, stage=Stage.IN_PRODUCTION)
+    reached(producing, Stage.UNDER_CONSTRUCTION, this_month)
+    reached(producing, Stage.IN_PRODUCTION, this_month)
+    long_ago = ProjectFactory(zone=zone, stage=Stage.UNDER_CONSTRUCTION)
+    reached(long_ago, Stage.UNDER_CONSTRUCTION, D(2020, 1, 1))
+    monthly = chart(as_user(bob).get(INDEX).content.decode(), "monthly")
+    assert len(monthly["labels"]) == 12
+    assert monthly["labels"][-1] == f"{today:%Y-%m}"
+    starts, productions = (d["data"] for d in monthly["datasets"])
+    assert starts[-1] == 2 and sum(starts) == 2
+    assert productions[-1] == 1 and sum(productions) == 1
+
+
+def test_no_role_no_figures(as_user, db, guide_example):
+    stranger = UserFactory(username="stranger")
+    html = as_user(stranger).get(INDEX).content.decode()
+    assert 'id="dashboard"' not in html
+    assert as_user(stranger).get(REPORTS).status_code == 403
+
+
+def test_the_dashboard_costs_the_same_queries_for_few_projects_as_for_many(
+    as_user, bob, zone, rounds
+):
+    def queries() -> int:
+        client = as_user(bob)
+        client.get(INDEX)  # warm: sessions, settings caches
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(INDEX).status_code == 200
+        return len(captured)
+
+    def add(n: int) -> None:
+        for i in range(n):
+            project = ProjectFactory(zone=zone, stage=Stage.UNDER_CONSTRUCTION)
+            reached(project, Stage.SIGNED, D(2025, 3, 1))
+            reached(project, Stage.UNDER_CONSTRUCTION, D(2025, 4, 1))
+            listed(rounds[i % 2], project, Category.SIGN, 1000)
+
+    add(3)
+    few = queries()
+    add(30)
+    assert queries() == few
+
+
+# --- the reports page ------------------------------------------------------------------------
+
+
+def report_cells(html: str, table: str) -> list[list[str]]:
+    body = re.search(rf'<table id="table-{table}".*?<tbody>(.*?)</tbody>', html, re.S).group(1)
+    return [
+        re.findall(r"<t[hd][^>]*>\s*([^<]*?)\s*</t[hd]>", row)
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
+
+
+def test_the_reports_page_shows_the_figures_and_filters_them(
+    as_user, stan, guide_example, zone, rounds
+):
+    client = as_user(stan)
+    html = client.get(REPORTS).content.decode()
+    conversion = dict((row[0], row[1]) for row in report_cells(html, "conversion"))
+    assert "70.0 %" in conversion.values() and "57.1 %" in conversion.values()
+    assert "100.0 %" in conversion.values()
+    by_category = report_cells(html, "sanpi")
+    assert by_category[0][1:] == ["10", "55.0"]  # 签约: 1亿 + … + 10亿
+    # Round 2 lists 祁县's projects only: nothing of stan's.
+    html = client.get(REPORTS, {"batch": [rounds[1].pk]}).content.decode()
+    assert report_cells(html, "sanpi")[0][1:] == ["0", "0.0"]
+
+
+def test_the_reports_page_refuses_a_zone_not_ones_own_and_a_reversed_period(
+    as_user, stan, other_zone
+):
+    client = as_user(stan)
+    html = client.get(REPORTS, {"zone": other_zone.pk}).content.decode()
+    assert 'class="errorlist' in html
+    assert 'id="table-conversion"' not in html
+    html = client.get(
+        REPORTS, {"date_from": "2025-05-01", "date_to": "2025-04-01"}
+    ).content.decode()
+    assert 'id="table-conversion"' not in html
+    assert re.search(r'<ul class="errorlist[^>]*>\s*<li>[^<]+</li>', html)
+
+
+def test_each_report_downloads_as_xlsx_with_the_same_figures(as_user, bob, guide_example, zone):
+    client = as_user(bob)
+    response = client.get(REPORTS, {"zone": zone.pk, "download": "conversion"})
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    book = load_workbook(io.BytesIO(response.content))
+    rows = [[c for c in row] for row in book.worksheets[0].iter_rows(values_only=True)]
+    values = [row[1] for row in rows[1:]]
+    assert values[:3] == [10, 7, "70.0 %"]
+    sanpi = client.get(REPORTS, {"download": "sanpi"})
+    sheets = load_workbook(io.BytesIO(sanpi.content)).worksheets
+    assert len(sheets) == 2
+    first_row = next(sheets[0].iter_rows(min_row=2, values_only=True))
+    assert first_row[1:] == (10, 55.0)
