@@ -56,10 +56,16 @@ class TransitionForm(forms.Form):
     def __init__(self, *args, evidence: tuple[str, ...] = (), **kwargs):
         super().__init__(*args, **kwargs)
         available = _evidence_fields()
+        self.evidence = evidence
         self.fields = {**{name: available[name] for name in evidence}, **self.fields}
         for form_field in self.fields.values():
             if isinstance(form_field, forms.DateField):
                 form_field.widget = forms.DateInput(attrs={"type": "date"})
+
+    @property
+    def evidence_labels(self) -> list[str]:
+        """What the change needs to be written down, by the names the form shows."""
+        return [str(self.fields[name].label) for name in self.evidence]
 
     def clean(self):
         cleaned = super().clean()

@@ -49,10 +49,19 @@ class TransitionOption:
     target: str
     evidence: tuple[str, ...]
     reasons: list[str] = field(default_factory=list)
+    documents: str = ""  # which documents back the change, in words
 
     @property
     def allowed(self) -> bool:
         return not self.reasons
+
+    @property
+    def heading(self) -> str:
+        """"Sign the agreement → Signed"; the label alone where the stage reads the same
+        (停缓建, not "停缓建 → 停缓建")."""
+        if not self.target or self.target == self.label:
+            return self.label
+        return f"{self.label} → {self.target}"
 
 
 def transition_names(model: type[RecordedMachine]) -> list[str]:
@@ -110,6 +119,7 @@ def transition_options(
                 target=_target_label(obj, name, current),
                 evidence=tuple(spec["evidence"]),
                 reasons=refusal_reasons(obj, name, user, permitted=permitted),
+                documents=str(spec.get("documents", "")),
             )
         )
     return options

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from .. import foresight, permissions, workflow
+from ..case_file import case_file
 from ..checklist import checklist_generate, settled_by_mode
 from ..forms import TransitionForm, form_errors
 from ..models import (
@@ -105,7 +106,7 @@ class ApprovalItemInline(admin.TabularInline):
 @admin.register(Project)
 class ProjectAdmin(ProjectSpreadsheets, SafeAutocomplete, HistoryAdmin):
     class Media:
-        css = {"all": ["approvals/admin.css"]}
+        css = {"all": ["approvals/admin.css", "approvals/panels.css"]}
 
     change_form_template = "admin/approvals/project/change_form.html"
     import_export_change_list_template = "admin/approvals/project/change_list.html"
@@ -319,6 +320,7 @@ class ProjectAdmin(ProjectSpreadsheets, SafeAutocomplete, HistoryAdmin):
             extra_context["transition_url_name"] = "admin:approvals_project_request"
             extra_context["state_label"] = project.get_stage_display()
             extra_context["foreseen_delay"] = foreseen_delay(project)
+            extra_context["case"] = case_file(project)
             pending = project.stage_requests.pending().select_related("requested_by").first()
             extra_context["pending_request"] = pending
             if pending is None:  # tell the officer why the last request was turned down

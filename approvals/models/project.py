@@ -331,7 +331,7 @@ class Project(RecordedMachine):
         target=Stage.SIGNED,
         conditions=[has_enterprise],
         permission=permissions.may_run_stage_transition,
-        custom={"label": _("Sign the agreement"), "evidence": ("agreement_date",)},
+        custom={"label": _("Sign the agreement"), "evidence": ("agreement_date",), "documents": _("the signed investment agreement")},
     )
     def sign(self, *, agreement_date: dt.date | None = None, comment: str = "") -> None:
         self._reach_milestone(Stage.SIGNED, agreement_date, _("agreement date"))
@@ -342,7 +342,7 @@ class Project(RecordedMachine):
         target=Stage.READY,
         conditions=[has_checklist, start_approvals_settled],
         permission=permissions.may_run_stage_transition,
-        custom={"label": _("Mark ready to start works"), "evidence": ()},
+        custom={"label": _("Mark ready to start works"), "evidence": (), "documents": _("none: the checklist is the evidence")},
     )
     def mark_ready(self, *, comment: str = "") -> None:
         self._reach_milestone(Stage.READY, timezone.localdate(), _("date ready"))
@@ -352,7 +352,7 @@ class Project(RecordedMachine):
         source=Stage.READY,
         target=Stage.UNDER_CONSTRUCTION,
         permission=permissions.may_run_stage_transition,
-        custom={"label": _("Start works"), "evidence": ("start_date",)},
+        custom={"label": _("Start works"), "evidence": ("start_date",), "documents": _("the construction permit or a photo of the works begun on site")},
     )
     def start_works(self, *, start_date: dt.date | None = None, comment: str = "") -> None:
         self._reach_milestone(Stage.UNDER_CONSTRUCTION, start_date, _("actual start date"))
@@ -362,7 +362,7 @@ class Project(RecordedMachine):
         source=Stage.UNDER_CONSTRUCTION,
         target=Stage.IN_PRODUCTION,
         permission=permissions.may_run_stage_transition,
-        custom={"label": _("Start production"), "evidence": ("production_date",)},
+        custom={"label": _("Start production"), "evidence": ("production_date",), "documents": _("a photo of the line running or the trial production report")},
     )
     def start_production(
         self, *, production_date: dt.date | None = None, comment: str = ""
@@ -378,6 +378,7 @@ class Project(RecordedMachine):
         custom={
             "label": _("Reach design capacity"),
             "evidence": ("capacity_date", "actual_annual_output"),
+            "documents": _("the output statistics or the tax figures of the last 12 months"),
         },
     )
     def reach_capacity(
@@ -397,7 +398,7 @@ class Project(RecordedMachine):
         source=OPEN_STAGES,
         target=Stage.SUSPENDED,
         permission=permissions.may_run_stage_transition,
-        custom={"label": _("Suspend"), "evidence": ("reason",)},
+        custom={"label": _("Suspend"), "evidence": ("reason",), "documents": _("the enterprise's letter or the meeting minutes, if any")},
     )
     def suspend(self, *, reason: str = "", comment: str = "") -> None:
         self.suspension_reason = self._required_reason(reason)
@@ -409,7 +410,7 @@ class Project(RecordedMachine):
         target=GET_STATE(_stage_to_resume, states=OPEN_STAGES),
         conditions=[has_stage_to_resume],
         permission=permissions.may_run_stage_transition,
-        custom={"label": _("Resume"), "evidence": ()},
+        custom={"label": _("Resume"), "evidence": (), "documents": _("the enterprise's letter or the meeting minutes, if any")},
     )
     def resume(self, *, comment: str = "") -> None:
         self.suspension_reason = ""
@@ -419,7 +420,7 @@ class Project(RecordedMachine):
         source=[*OPEN_STAGES, Stage.SUSPENDED],
         target=Stage.WITHDRAWN,
         permission=permissions.may_run_stage_transition,
-        custom={"label": _("Withdraw"), "evidence": ("reason",)},
+        custom={"label": _("Withdraw"), "evidence": ("reason",), "documents": _("the enterprise's letter or the meeting minutes, if any")},
     )
     def withdraw(self, *, reason: str = "", comment: str = "") -> None:
         self.withdrawal_reason = self._required_reason(reason)
