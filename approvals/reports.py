@@ -120,13 +120,15 @@ def _totals(categories: dict) -> dict:
     }
 
 
-def sanpi(selection: Selection, user=None) -> dict:
-    """三个一批: per category, and per batch, how many projects at what investment (亿元), as
-    the lists reported them."""
-    entries = selection.entries(user)
+def sanpi_rounds(selection: Selection, user=None) -> list[dict]:
+    """Each round: how many entries of each category at what investment (亿元), as reported.
+    One grouped query; the dashboard needs no more than this."""
     per_batch: dict[int, list] = {}
-    for row in entries.values("batch_id", "category").annotate(
-        count=Count("pk"), investment=Sum("total_investment")
+    for row in (
+        selection.entries(user)
+        .values("batch_id", "category")
+        .annotate(count=Count("pk"), investment=Sum("total_investment"))
+        .order_by()
     ):
         per_batch.setdefault(row["batch_id"], []).append(row)
     batches = []
@@ -144,6 +146,14 @@ def sanpi(selection: Selection, user=None) -> dict:
                 **_totals(categories),
             }
         )
+    return batches
+
+
+def sanpi(selection: Selection, user=None) -> dict:
+    """三个一批: per category over the rounds (a project once per category, at its latest
+    listing), and per round, how many projects at what investment (亿元), as reported."""
+    entries = selection.entries(user)
+    batches = sanpi_rounds(selection, user)
     later = BatchEntry.objects.filter(
         project=OuterRef("project"),
         category=OuterRef("category"),
