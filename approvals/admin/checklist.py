@@ -27,6 +27,7 @@ from ..models import (
 from ..transition_admin import TransitionAdminMixin
 from .base import HistoryAdmin, ReadOnlyRecordInline, RecordInline
 from .imports import SpreadsheetImportViews
+from .speed import FewCounts, SeenZonesFilter, shared_choices
 
 
 class ApprovalItemForm(forms.ModelForm):
@@ -49,10 +50,15 @@ class ApprovalItemForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         officer = self.fields.get("officer")
         if officer is not None and self.instance.project_id:
-            people = permissions.officer_choices({self.instance.project.zone_id})
-            if self.instance.officer_id:  # someone who has left the role since stays selectable
-                people = people | people.model.objects.filter(pk=self.instance.officer_id)
-            officer.queryset = people.distinct()
+            project = self.instance.project  # the page's project, shared by a checklist's rows
+            shared_choices(
+                officer,
+                project,
+                "officer",
+                permissions.officer_choices({project.zone_id}),
+                # someone who has left the role since stays selectable
+                current=self.instance.officer if self.instance.officer_id else None,
+            )
 
     def clean(self):
         cleaned = super().clean()
@@ -169,7 +175,7 @@ def recount_notice(model_admin, request) -> None:
 
 
 @admin.register(ApprovalItem)
-class ApprovalItemAdmin(SpreadsheetImportViews, TransitionAdminMixin, HistoryAdmin):
+class ApprovalItemAdmin(FewCounts, SpreadsheetImportViews, TransitionAdminMixin, HistoryAdmin):
     class Media:
         css = {"all": ["approvals/admin.css"]}
 
@@ -190,7 +196,7 @@ class ApprovalItemAdmin(SpreadsheetImportViews, TransitionAdminMixin, HistoryAdm
         "colour",
     )
     list_filter = (
-        ("project__zone", admin.RelatedOnlyFieldListFilter),
+        ("project__zone", SeenZonesFilter),
         ("approval_type__agency", admin.AllValuesFieldListFilter),
         "status",
         "mode",
@@ -206,6 +212,9 @@ class ApprovalItemAdmin(SpreadsheetImportViews, TransitionAdminMixin, HistoryAdm
         "document_number",
     )
     list_select_related = ("project__zone", "approval_type")
+    # By project and type: the unique constraint's index serves it, where the model's ordering
+    # went through the project's zone name and name and sorted every item.
+    ordering = ("project_id", "approval_type_id")
     fields = (
         "project_link",
         "approval_type",

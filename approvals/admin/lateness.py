@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import foresight
 from ..colours import MILESTONE_FILTER_CHOICES, Colour, MilestoneColours, badge
 from ..models import FORWARD_STAGES, ApprovalItem, Milestone, Project, Stage
+from .speed import ParentKnownInline
 
 
 class ColourFilter(admin.SimpleListFilter):
@@ -27,7 +28,7 @@ class ColourFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() in dict(MILESTONE_FILTER_CHOICES):
             colours = MilestoneColours.on(timezone.localdate())
-            return queryset.filter(colours.filter(self.value()))
+            return queryset.filter(colours.filter(self.value(), field="next_milestone_on"))
         return queryset
 
 
@@ -65,7 +66,7 @@ def milestone_colour(milestone: Milestone) -> Colour | None:
     return MilestoneColours.on(timezone.localdate()).colour(milestone.planned_date, at_risk=at_risk)
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(ParentKnownInline, admin.TabularInline):
     model = Milestone
     extra = 0
     max_num = len(FORWARD_STAGES) - 1
@@ -77,9 +78,6 @@ class MilestoneInline(admin.TabularInline):
         if not obj.pk:
             return ""
         return badge(milestone_colour(obj))
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("project")
 
 
 def foreseen_delay(project: Project) -> dict | None:

@@ -19,6 +19,7 @@ from ..case_file import case_file
 from ..checklist import checklist_generate, settled_by_mode
 from ..forms import TransitionForm, form_errors
 from ..models import (
+    NEXT_STAGE,
     ApprovalItem,
     ItemModeChange,
     Project,
@@ -33,14 +34,22 @@ from .checklist import ApprovalItemForm, save_item
 from .imports import ProjectSpreadsheets
 from .lateness import ColourFilter, MilestoneInline, foreseen_delay, next_milestone_cell
 from .requests import evidence_display
+from .speed import (
+    TRIGRAM,
+    FewCounts,
+    PageColumns,
+    ParentKnownInline,
+    SeenZonesFilter,
+    search_words,
+)
 
 
-class StageChangeInline(ReadOnlyRecordInline):
+class StageChangeInline(ParentKnownInline, ReadOnlyRecordInline):
     model = StageChange
     verbose_name_plural = _("stage history")
 
 
-class ApprovalItemInline(admin.TabularInline):
+class ApprovalItemInline(ParentKnownInline, admin.TabularInline):
     model = ApprovalItem
     form = ApprovalItemForm
     extra = 0
@@ -98,13 +107,13 @@ class ApprovalItemInline(admin.TabularInline):
         return (
             super()
             .get_queryset(request)
-            .select_related("approval_type", "officer", "project")
+            .select_related("approval_type", "officer")
             .prefetch_related(Prefetch("mode_changes", queryset=latest))
         )
 
 
 @admin.register(Project)
-class ProjectAdmin(ProjectSpreadsheets, SafeAutocomplete, HistoryAdmin):
+class ProjectAdmin(FewCounts, PageColumns, ProjectSpreadsheets, SafeAutocomplete, HistoryAdmin):
     class Media:
         css = {"all": ["approvals/admin.css", "approvals/panels.css"]}
 
@@ -122,7 +131,7 @@ class ProjectAdmin(ProjectSpreadsheets, SafeAutocomplete, HistoryAdmin):
         "awaiting_decision",
     )
     list_filter = (
-        ("zone", admin.RelatedOnlyFieldListFilter),
+        ("zone", SeenZonesFilter),
         ColourFilter,
         "stage",
         "industry",
@@ -134,6 +143,9 @@ class ProjectAdmin(ProjectSpreadsheets, SafeAutocomplete, HistoryAdmin):
     )
     search_fields = ("name", "code", "enterprise__name")
     list_select_related = ("zone", "enterprise", "officer")
+    # Newest first: the primary key's index gives any page, under any visibility filter, without
+    # sorting the visible rows (zone name and name, through a join, sorted them all).
+    ordering = ("-id",)
     autocomplete_fields = ("enterprise",)  # a select of every enterprise grows without end
     readonly_fields = (
         "stage",
@@ -182,7 +194,7 @@ class ProjectAdmin(ProjectSpreadsheets, SafeAutocomplete, HistoryAdmin):
         (_("Progress"), {"fields": ("progress", "progress_as_of", "notes")}),
     )
 
-    @admin.display(description=_("next milestone"), ordering="next_milestone_date")
+    @admin.display(description=_("next milestone"), ordering="next_milestone_on")
     def next_milestone(self, obj: Project) -> str:
         return next_milestone_cell(obj)
 
@@ -219,21 +231,45 @@ class ProjectAdmin(ProjectSpreadsheets, SafeAutocomplete, HistoryAdmin):
             ),
         )
 
-    @admin.display(description=_("request pending"), ordering="has_pending_request", empty_value="")
+    @admin.display(
+        description=_("request pending"),
+        # Sorting by it works it out for every row; shown, it is read for the page only.
+        ordering=Exists(StageRequest.objects.pending().filter(project=OuterRef("pk"))),
+        empty_value="",
+    )
     def awaiting_decision(self, obj: Project) -> str | None:
         if not obj.has_pending_request:
             return None  # blank: nothing is wrong with a project nobody asked anything for
         return format_html('<span class="awaiting">{}</span>', gettext("awaiting decision"))
 
     def get_queryset(self, request: HttpRequest):
-        pending = StageRequest.objects.pending().filter(project=OuterRef("pk"))
-        return (
-            super()
-            .get_queryset(request)
-            .visible_to(request.user)
-            .with_next_milestone()
-            .annotate(has_pending_request=Exists(pending))
+        return super().get_queryset(request).visible_to(request.user)
+
+    def page_columns(self, request: HttpRequest, rows: list[Project]) -> None:
+        """The next milestone from the stored date, and which projects of the page await a
+        decision, in one query for the page."""
+        pending = set(
+            StageRequest.objects.pending()
+            .filter(project__in=[p.pk for p in rows])
+            .values_list("project_id", flat=True)
         )
+        for project in rows:
+            project.next_milestone_stage = NEXT_STAGE.get(project.stage, "")
+            project.next_milestone_date = project.next_milestone_on
+            project.has_pending_request = project.pk in pending
+
+    def get_search_results(self, request: HttpRequest, queryset, search_term: str):
+        """Words of three characters or more: each word's matches as a union of three index
+        reads (the trigram indexes of name, code and the enterprise's name on PostgreSQL), the
+        same rows as Django's OR of LIKEs over a join, which reads every row. Shorter words,
+        which no trigram serves, go Django's way on a list that reads one page only
+        (``FewCounts``)."""
+        words = search_words(search_term)
+        if not words or any(len(word) < TRIGRAM for word in words):
+            return super().get_search_results(request, queryset, search_term)
+        for word in words:
+            queryset = queryset.filter(pk__in=Project.objects.named_like(word))
+        return queryset, False
 
     def has_delete_permission(self, request: HttpRequest, obj: Project | None = None) -> bool:
         return False  # a project leaves by being withdrawn; deleting it would erase its record

@@ -20,6 +20,7 @@ from ..display import local_time
 from ..forms import TransitionForm, form_errors
 from ..models import Project, StageRequest, TransitionRefused
 from .base import person
+from .speed import FewCounts, SeenZonesFilter
 
 
 def evidence_display(stage_request: StageRequest) -> list[tuple[str, str]]:
@@ -84,7 +85,7 @@ class DecisionForm(forms.Form):
 
 
 @admin.register(StageRequest)
-class StageRequestAdmin(admin.ModelAdmin):
+class StageRequestAdmin(FewCounts, admin.ModelAdmin):
     class Media:
         css = {"all": ["approvals/admin.css"]}
 
@@ -102,7 +103,7 @@ class StageRequestAdmin(admin.ModelAdmin):
     list_filter = (
         AwaitingFilter,
         "status",
-        ("project__zone", admin.RelatedOnlyFieldListFilter),
+        ("project__zone", SeenZonesFilter),
         "transition",
     )
     search_fields = ("project__name", "project__code", "note", "decision_comment")

@@ -53,6 +53,7 @@ OPEN_STAGES = FORWARD_STAGES[:-1]
 #: Stages that have a milestone: the planned and actual date of reaching them.
 MILESTONE_STAGES = FORWARD_STAGES[1:]
 NEXT_STAGE = dict(zip(FORWARD_STAGES, FORWARD_STAGES[1:], strict=False))
+PREVIOUS_STAGE = {after: before for before, after in NEXT_STAGE.items()}
 
 
 #: Amounts (investment, output, land) are never negative.
@@ -113,6 +114,20 @@ class ProjectQuerySet(models.QuerySet["Project"]):
 
     def editable_by(self, user) -> ProjectQuerySet:
         return permissions.scope(self, user, permissions.EDIT)
+
+    def named_like(self, word: str) -> models.QuerySet:
+        """The ids of projects whose name, code or enterprise's name contains ``word``, as a
+        union of three reads that the trigram indexes serve on PostgreSQL (migration 0014)."""
+        by_enterprise = Enterprise.objects.filter(name__icontains=word).order_by().values("pk")
+        unordered = self.order_by()  # the model's ordering joins zones, and a union refuses it
+        return (
+            unordered.filter(name__icontains=word)
+            .values("pk")
+            .union(
+                unordered.filter(code__icontains=word).values("pk"),
+                unordered.filter(enterprise__in=by_enterprise).values("pk"),
+            )
+        )
 
     def with_next_milestone(self) -> ProjectQuerySet:
         """The stage a project heads for next and the planned date of reaching it, in one query."""
@@ -261,10 +276,17 @@ class Project(RecordedMachine):
     at_risk_since = models.DateField(
         _("foreseen delay since"), null=True, blank=True, editable=False
     )
+    # The planned date of the next milestone (the stage the project heads for), stored so that
+    # the list sorts and filters by it through an index instead of a subquery per project.
+    # Kept in step by save() here, Milestone.save()/delete() and the list import
+    # (refresh_next_milestones); tests/test_speed_queries.py compares it with the subquery.
+    next_milestone_on = models.DateField(
+        _("next milestone planned on"), null=True, blank=True, editable=False
+    )
 
     objects = ProjectQuerySet.as_manager()
     # Worked out, not entered: the field history keeps what people and imports change.
-    history = HistoricalRecords(excluded_fields=["at_risk_since"])
+    history = HistoricalRecords(excluded_fields=["at_risk_since", "next_milestone_on"])
 
     class Meta:
         verbose_name = _("project")
@@ -286,6 +308,8 @@ class Project(RecordedMachine):
                 name="project_at_risk",
                 condition=Q(at_risk_since__isnull=False),
             ),
+            # The list sorted by next milestone, and its colour filter, read this index.
+            models.Index(fields=["next_milestone_on"], name="project_next_milestone"),
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -434,6 +458,18 @@ class Project(RecordedMachine):
             )
         self._pending_milestones[stage] = day
 
+    def _next_milestone_planned(self) -> dt.date | None:
+        """The stored next-milestone date for the stage being saved (the milestones written
+        by a transition set actual dates only, never the plan)."""
+        heading_for = NEXT_STAGE.get(self.stage)
+        if self.pk is None or heading_for is None:
+            return None
+        return (
+            Milestone.objects.filter(project_id=self.pk, stage=heading_for)
+            .values_list("planned_date", flat=True)
+            .first()
+        )
+
     @staticmethod
     def _required_reason(reason: str) -> str:
         if not (reason or "").strip():
@@ -442,14 +478,30 @@ class Project(RecordedMachine):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.name_key = normalise_name(self.name)
+        self.next_milestone_on = self._next_milestone_planned()
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "name_key"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_key", "next_milestone_on"}
         super().save(*args, **kwargs)
         for stage, day in self._pending_milestones.items():
             Milestone.objects.update_or_create(
                 project=self, stage=stage, defaults={"actual_date": day}
             )
         self._pending_milestones = {}
+
+
+def refresh_next_milestones(among: Q | None = None) -> None:
+    """Store every project's next-milestone date afresh (or those of ``among``, a condition on
+    projects), one UPDATE per stage: for writers that add or move milestones in bulk (the list
+    import, a migration) and so bypass Milestone.save()."""
+    projects = Project.objects.all() if among is None else Project.objects.filter(among)
+    for stage, heading_for in NEXT_STAGE.items():
+        planned = Milestone.objects.filter(project=OuterRef("pk"), stage=heading_for).order_by()
+        projects.filter(stage=stage).update(
+            next_milestone_on=Subquery(planned.values("planned_date")[:1])
+        )
+    projects.exclude(stage__in=list(NEXT_STAGE)).exclude(next_milestone_on=None).update(
+        next_milestone_on=None
+    )
 
 
 class Milestone(models.Model):
@@ -501,6 +553,19 @@ class Milestone(models.Model):
         if self.planned_month_only and self.planned_date:
             self.planned_date = end_of_month(self.planned_date)
         super().save(*args, **kwargs)
+        self._store_on_project(self.planned_date)
+
+    def delete(self, *args: Any, **kwargs: Any):
+        deleted = super().delete(*args, **kwargs)
+        self._store_on_project(None)
+        return deleted
+
+    def _store_on_project(self, planned: dt.date | None) -> None:
+        """The project's stored next-milestone date, when this is the milestone it heads for:
+        the stage is tested in the UPDATE itself, so a stage changed meanwhile is respected."""
+        Project.objects.filter(pk=self.project_id, stage=PREVIOUS_STAGE[self.stage]).update(
+            next_milestone_on=planned
+        )
 
 
 class StageChange(TransitionRecord):

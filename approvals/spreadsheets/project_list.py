@@ -33,6 +33,7 @@ from ..models import (
     Stage,
     StageChange,
 )
+from ..models.project import refresh_next_milestones
 from . import bulk
 from .people import People
 from .project_rows import (
@@ -494,6 +495,10 @@ def write(result: Plan, *, by, record) -> None:
         )
     if planned:
         foresight.refresh(planned)
+    # Milestones written in bulk bypass Milestone.save(): the stored next-milestone dates of
+    # the projects they belong to are set here.
+    if project_ids or planned:
+        refresh_next_milestones(bulk.among("id", [*project_ids, *planned], Project))
 
 
 def _write_changes(result: Plan, by, label: str) -> None:

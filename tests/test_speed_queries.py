@@ -1,0 +1,361 @@
+"""Speed at 100,000 projects (guide section 11, the issue "speed at 100,000 projects"): the
+admin's pages send as many queries for 3 rows as for 30, read the next milestone from its
+stored date, count no more than they show, search names through trigram indexes on
+PostgreSQL, and scope an officer's rows without an OR that no index serves.
+
+The timings are in benchmarks/dashboard.py; these tests hold what makes them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from approvals import permissions, workflow
+from approvals.models import (
+    ApprovalItem,
+    ApprovalType,
+    Milestone,
+    Project,
+    Stage,
+    StageChange,
+    StageRequest,
+)
+from approvals.models.project import refresh_next_milestones
+from zones.models import Role
+
+from .factories import ProjectFactory, UserFactory, ZoneRoleFactory
+from .test_import_projects import row, run, workbook
+
+D = dt.date
+PROJECTS = reverse("admin:approvals_project_changelist")
+ITEMS = reverse("admin:approvals_approvalitem_changelist")
+REQUESTS = reverse("admin:approvals_stagerequest_changelist")
+QUEUE = {"queue": "awaiting", "status__exact": "pending"}
+
+
+def get(client, url, params=None, warm: bool = False) -> tuple[list[str], object]:
+    """The page and the SQL it sent (read at once: the next request empties the log);
+    ``warm``: after one request, whose first-time reads (content types, settings) are not
+    the page's."""
+    if warm:
+        client.get(url, params or {})
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    return [q["sql"] for q in captured.captured_queries], response
+
+
+def projects(zone, count: int, **extra) -> list[Project]:
+    made = []
+    for n in range(count):
+        project = ProjectFactory(zone=zone, name=f"年产{n}万吨氢能装备项目", **extra)
+        Milestone.objects.create(
+            project=project, stage=Stage.SIGNED, planned_date=D(2025, 5, n % 28 + 1)
+        )
+        made.append(project)
+    return made
+
+
+def stored_and_worked_out() -> tuple[dict, dict]:
+    """Every project's stored next-milestone date, and the one the subquery works out."""
+    stored = dict(Project.objects.values_list("pk", "next_milestone_on"))
+    worked_out = {p.pk: p.next_milestone_date for p in Project.objects.with_next_milestone()}
+    return stored, worked_out
+
+
+# --- as many queries for 3 rows as for 30 ------------------------------------------------------
+
+
+class TestConstantQueries:
+    @pytest.mark.parametrize("who", ["superuser", "alice", "lily"])
+    def test_the_project_list(self, request, as_user, zone, lily, who):
+        client = as_user(request.getfixturevalue(who))
+
+        def queries_for(count: int) -> int:
+            Project.objects.all().delete()
+            projects(zone, count, leader=lily)
+            sqls, response = get(client, PROJECTS, warm=True)
+            assert len(response.context["cl"].result_list) == count
+            return len(sqls)
+
+        assert queries_for(3) == queries_for(30)
+
+    @pytest.mark.parametrize("term", ["氢能", "氢能装备"])
+    def test_the_project_search(self, as_user, alice, zone, term):
+        client = as_user(alice)
+
+        def queries_for(count: int) -> int:
+            Project.objects.all().delete()
+            projects(zone, count)
+            sqls, response = get(client, PROJECTS, {"q": term}, warm=True)
+            assert len(response.context["cl"].result_list) == count
+            return len(sqls)
+
+        assert queries_for(3) == queries_for(30)
+
+    def test_a_projects_page_whatever_its_checklist_and_history(
+        self, as_user, alice, bob, zone, catalogue
+    ):
+        client = as_user(alice)
+        kinds = list(ApprovalType.objects.filter(is_active=True))
+
+        def queries_for(count: int) -> int:
+            project = ProjectFactory(zone=zone, officer=alice)
+            for kind in kinds[:count]:
+                ApprovalItem.objects.create(project=project, approval_type=kind, officer=bob)
+            StageChange.objects.bulk_create(
+                StageChange(project=project, target=Stage.RESERVE, by=alice) for _ in range(count)
+            )
+            url = reverse("admin:approvals_project_change", args=[project.pk])
+            sqls, response = get(client, url, warm=True)
+            assert len(response.context["inline_admin_formsets"][0].formset.forms) == count
+            return len(sqls)
+
+        assert queries_for(3) == queries_for(21)
+
+    @pytest.mark.parametrize("who", ["superuser", "alice"])
+    def test_the_approval_items_list(self, request, as_user, zone, catalogue, who):
+        client = as_user(request.getfixturevalue(who))
+        kinds = list(ApprovalType.objects.filter(is_active=True)[:3])
+
+        def queries_for(count: int) -> int:
+            Project.objects.all().delete()
+            for project in projects(zone, count // 3):
+                for kind in kinds:
+                    ApprovalItem.objects.create(project=project, approval_type=kind)
+            sqls, response = get(client, ITEMS, warm=True)
+            assert len(response.context["cl"].result_list) == count
+            return len(sqls)
+
+        assert queries_for(3) == queries_for(30)
+
+    def test_the_supervisors_request_queue(self, as_user, alice, bob, zone):
+        client = as_user(bob)
+
+        def queries_for(count: int) -> int:
+            Project.objects.all().delete()
+            for project in projects(zone, count):
+                StageRequest.objects.create(
+                    project=project, transition="sign", requested_by=alice, evidence={}
+                )
+            sqls, response = get(client, REQUESTS, QUEUE, warm=True)
+            assert len(response.context["cl"].result_list) == count
+            return len(sqls)
+
+        assert queries_for(3) == queries_for(30)
+
+
+# --- the project list ---------------------------------------------------------------------------
+
+
+class TestTheProjectList:
+    def test_it_reads_no_milestone_and_orders_by_the_primary_key(self, as_user, alice, zone):
+        made = projects(zone, 3)
+        sqls, response = get(as_user(alice), PROJECTS)
+        assert [p.pk for p in response.context["cl"].result_list] == [p.pk for p in made][::-1]
+        (listed,) = [s for s in sqls if s.startswith('SELECT "approvals_project"."id"')]
+        assert "approvals_milestone" not in listed  # the stored date, no subquery per row
+        assert listed.endswith('ORDER BY "approvals_project"."id" DESC')  # no sort, no join
+        assert not any("approvals_milestone" in s for s in sqls)
+
+    def test_it_shows_the_stored_next_milestone_and_sorts_by_it(self, as_user, alice, zone):
+        late, early = projects(zone, 2)
+        Milestone.objects.filter(project=late).update(planned_date=D(2025, 9, 1))
+        refresh_next_milestones()
+        sqls, response = get(as_user(alice), PROJECTS, {"o": "6"})  # the next-milestone column
+        assert list(response.context["cl"].result_list) == [early, late]
+        assert "已签约 · 2025-09-01" in response.content.decode()
+
+    def test_it_marks_a_pending_request_from_one_query_for_the_page(self, as_user, alice, zone):
+        waiting, other = projects(zone, 2)
+        workflow.request_transition(waiting, "sign", by=alice, agreement_date=D(2025, 4, 7))
+        sqls, response = get(as_user(alice), PROJECTS)
+        marks = {p.pk: p.has_pending_request for p in response.context["cl"].result_list}
+        assert marks == {waiting.pk: True, other.pk: False}
+        assert len([s for s in sqls if 'FROM "approvals_stagerequest"' in s]) == 1
+
+    def test_its_counts_stop_and_no_count_is_made_twice(self, as_user, superuser, zone):
+        projects(zone, 3)
+        sqls, _ = get(as_user(superuser), PROJECTS)
+        counts = [s for s in sqls if "COUNT(" in s and "approvals_project" in s]
+        assert len(counts) == 1 and "LIMIT" in counts[0]
+
+    def test_a_short_search_word_counts_nothing(self, as_user, superuser, zone):
+        projects(zone, 3)
+        ProjectFactory(zone=zone, name="光伏项目")
+        sqls, response = get(as_user(superuser), PROJECTS, {"q": "氢能"})
+        assert len(response.context["cl"].result_list) == 3
+        assert not any("COUNT(" in s and "approvals_project" in s for s in sqls)
+
+    def test_the_next_page_of_a_short_search_is_there_when_more_rows_match(
+        self, as_user, superuser, zone
+    ):
+        projects(zone, 101)
+        client = as_user(superuser)
+        _, first = get(client, PROJECTS, {"q": "氢能"})
+        _, second = get(client, PROJECTS, {"q": "氢能", "p": "2"})
+        assert (len(first.context["cl"].result_list), first.context["cl"].multi_page) == (100, True)
+        assert len(second.context["cl"].result_list) == 1
+
+    def test_a_long_search_word_finds_names_codes_and_enterprises(self, as_user, superuser, zone):
+        by_name = ProjectFactory(zone=zone, name="晋中氢能装备产业园")
+        by_code = ProjectFactory(zone=zone, name="甲", code="2509-140602-89-05-864976")
+        by_enterprise = ProjectFactory(
+            zone=zone, name="乙", enterprise__name="美锦氢能装备有限公司"
+        )
+        ProjectFactory(zone=zone, name="光伏项目")
+        client = as_user(superuser)
+        _, response = get(client, PROJECTS, {"q": "氢能装备"})
+        assert set(response.context["cl"].result_list) == {by_name, by_enterprise}
+        _, response = get(client, PROJECTS, {"q": "140602"})
+        assert list(response.context["cl"].result_list) == [by_code]
+        _, response = get(client, PROJECTS, {"q": "氢能装备 产业园"})
+        assert list(response.context["cl"].result_list) == [by_name]
+
+
+class TestTheStoredNextMilestone:
+    """The list sorts and filters by ``next_milestone_on``: every writer keeps it equal to
+    what the subquery works out."""
+
+    def test_milestones_added_moved_and_deleted_keep_it(self, zone):
+        project = ProjectFactory(zone=zone)
+        signed = Milestone.objects.create(
+            project=project, stage=Stage.SIGNED, planned_date=D(2025, 5, 1)
+        )
+        Milestone.objects.create(project=project, stage=Stage.READY, planned_date=D(2025, 8, 1))
+        project.refresh_from_db()
+        assert project.next_milestone_on == D(2025, 5, 1)
+        signed.planned_date = D(2025, 6, 1)
+        signed.save()
+        project.refresh_from_db()
+        assert project.next_milestone_on == D(2025, 6, 1)
+        signed.delete()
+        project.refresh_from_db()
+        assert project.next_milestone_on is None
+        stored, worked_out = stored_and_worked_out()
+        assert stored == worked_out
+
+    def test_a_stage_change_moves_it_to_the_next_stages_plan(self, zone, alice, bob):
+        project = ProjectFactory(zone=zone)
+        for stage, day in ((Stage.SIGNED, D(2025, 5, 1)), (Stage.READY, D(2025, 8, 1))):
+            Milestone.objects.create(project=project, stage=stage, planned_date=day)
+        asked = workflow.request_transition(project, "sign", by=alice, agreement_date=D(2025, 4, 7))
+        workflow.decide(asked, by=bob, approve=True)
+        project.refresh_from_db()
+        assert (project.stage, project.next_milestone_on) == (Stage.SIGNED, D(2025, 8, 1))
+        asked = workflow.request_transition(project, "suspend", by=alice, reason="资金未到位")
+        workflow.decide(asked, by=bob, approve=True)
+        project.refresh_from_db()
+        assert project.next_milestone_on is None  # a suspended project heads nowhere
+        asked = workflow.request_transition(project, "resume", by=alice)
+        workflow.decide(asked, by=bob, approve=True)
+        project.refresh_from_db()
+        assert project.next_milestone_on == D(2025, 8, 1)
+        stored, worked_out = stored_and_worked_out()
+        assert stored == worked_out
+
+    def test_a_list_import_keeps_it_for_new_and_stored_projects(self, stan, zone):
+        stored_project = ProjectFactory(zone=zone, name="大恒能源7GW光伏垂直一体化项目")
+        data = workbook(
+            row(1, "大恒能源7GW光伏垂直一体化项目", category="签约"),
+            row(2, "晋中碳纤维项目（一期）", category="签约"),
+        )
+        report, _ = run(data, by=stan)
+        assert report.errors == []
+        stored_project.refresh_from_db()
+        new = Project.objects.get(name="晋中碳纤维项目（一期）")
+        assert stored_project.next_milestone_on == new.next_milestone_on == D(2025, 3, 28)
+        stored, worked_out = stored_and_worked_out()
+        assert stored == worked_out
+
+    def test_the_colour_filter_reads_it(self, as_user, alice, zone):
+        late, later = projects(zone, 2)
+        Milestone.objects.filter(project=later).update(planned_date=D(2099, 1, 1))
+        refresh_next_milestones()
+        _, response = get(as_user(alice), PROJECTS, {"colour": "red"})
+        assert list(response.context["cl"].result_list) == [late]
+
+
+# --- the checklist, the project page and the zone filters ----------------------------------------
+
+
+class TestThePeopleOffered:
+    def test_each_checklist_row_offers_the_zones_caseworkers_and_its_own_handler(
+        self, as_user, alice, bob, lily, charlie, zone, catalogue
+    ):
+        left = UserFactory(username="left", first_name="离任")  # once an officer here
+        project = ProjectFactory(zone=zone)
+        kinds = list(ApprovalType.objects.filter(is_active=True)[:2])
+        ApprovalItem.objects.create(project=project, approval_type=kinds[0], officer=left)
+        ApprovalItem.objects.create(project=project, approval_type=kinds[1])
+        url = reverse("admin:approvals_project_change", args=[project.pk])
+        _, response = get(as_user(alice), url)
+        formset = response.context["inline_admin_formsets"][0].formset
+        offered = [
+            {value for value, _ in form.fields["officer"].choices if value}
+            for form in formset.forms
+        ]
+        assert offered == [{alice.pk, bob.pk, left.pk}, {alice.pk, bob.pk}]
+        assert set(formset.forms[1].fields["officer"].queryset) == {alice, bob}
+
+
+class TestZoneFilters:
+    def test_they_offer_the_zones_one_sees_without_reading_the_rows(
+        self, as_user, alice, lily, zone, other_zone, catalogue
+    ):
+        ProjectFactory(zone=other_zone, leader=lily)
+        sqls, response = get(as_user(alice), ITEMS)
+        assert not any('DISTINCT "approvals_project"."zone_id"' in s for s in sqls)
+        (zone_filter,) = [f for f in response.context["cl"].filter_specs if f.title == "开发区"]
+        assert [label for _, label in zone_filter.lookup_choices] == [str(zone)]
+        _, response = get(as_user(lily), PROJECTS)
+        (zone_filter,) = [f for f in response.context["cl"].filter_specs if f.title == "开发区"]
+        assert {label for _, label in zone_filter.lookup_choices} == {str(zone), str(other_zone)}
+
+
+# --- visibility without OR -----------------------------------------------------------------------
+
+
+class TestTheScopeQuery:
+    def test_zones_and_followed_projects_are_a_union_of_ids_not_an_or(
+        self, alice, lily, zone, other_zone
+    ):
+        ZoneRoleFactory(user=lily, zone=other_zone, role=Role.OFFICER)
+        mine = ProjectFactory(zone=other_zone)
+        followed = ProjectFactory(zone=zone, leader=lily)
+        ProjectFactory(zone=zone)
+        visible = Project.objects.visible_to(lily)
+        sql = str(visible.query)
+        assert "UNION" in sql and " OR " not in sql
+        assert set(visible) == {mine, followed}
+        items = permissions.scope(ApprovalItem.objects.all(), lily, path="project__")
+        assert " OR " not in str(items.query)
+
+
+# --- PostgreSQL: the plans ------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("postgres")
+class TestOnPostgreSQL:
+    def test_jit_is_off(self, db):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW jit")
+            assert cursor.fetchone()[0] == "off"
+
+    def test_a_long_search_word_reads_the_trigram_indexes(self, zone):
+        projects(zone, 3)
+        words = Project.objects.filter(pk__in=Project.objects.named_like("氢能装备"))
+        sql, params = words.query.sql_with_params()
+        with connection.cursor() as cursor:
+            # Tiny tables: ask which index can serve (a scan of the whole table, or of the
+            # primary key's index filtering each row, is what an unusable index leaves).
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_indexscan = off")
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        for index in ("project_name_trgm", "project_code_trgm", "enterprise_name_trgm"):
+            assert index in plan, plan
