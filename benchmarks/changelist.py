@@ -96,7 +96,7 @@ def with_subquery() -> list[Row]:
     """Our way: the next milestone comes with each project row from one query."""
     return [
         row(p, p.next_milestone_stage, p.next_milestone_date)
-        for p in listed().with_next_milestone()
+        for p in listed().with_next_milestone_worked_out()
     ]
 
 
@@ -111,7 +111,9 @@ def with_ordered_subquery() -> list[Row]:
         .order_by("project", "planned_date")
         .values("planned_date")[:1]
     )
-    projects = listed().with_next_milestone().annotate(next_milestone_date=Subquery(planned))
+    projects = (
+        listed().with_next_milestone_worked_out().annotate(next_milestone_date=Subquery(planned))
+    )
     return [row(p, p.next_milestone_stage, p.next_milestone_date) for p in projects]
 
 

@@ -63,7 +63,8 @@ def projects(zone, count: int, **extra) -> list[Project]:
 def stored_and_worked_out() -> tuple[dict, dict]:
     """Every project's stored next-milestone date, and the one the subquery works out."""
     stored = dict(Project.objects.values_list("pk", "next_milestone_on"))
-    worked_out = {p.pk: p.next_milestone_date for p in Project.objects.with_next_milestone()}
+    worked_out = Project.objects.with_next_milestone_worked_out()
+    worked_out = {p.pk: p.next_milestone_date for p in worked_out}
     return stored, worked_out
 
 
