@@ -42,6 +42,11 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # django-unfold, the admin's face: before django.contrib.admin, so that its templates win.
+    "unfold",
+    "unfold.contrib.filters",
+    "unfold.contrib.import_export",
+    "unfold.contrib.simple_history",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -122,6 +127,21 @@ LOCALE_PATHS = [BASE_DIR / "projectdesk" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+
+# The admin's face (django-unfold): the site's names, and a sidebar grouped by what each role
+# does (projectdesk/unfold.py builds it; each link asks approvals.permissions who sees it).
+UNFOLD = {
+    "SITE_TITLE": _("ProjectDesk full-proxy service desk"),
+    "SITE_HEADER": _("ProjectDesk full-proxy service desk"),
+    "SITE_SYMBOL": "assignment",
+    "SITE_URL": None,
+    "STYLES": ["projectdesk.unfold.stylesheet"],
+    "SIDEBAR": {
+        "show_search": False,
+        "show_all_applications": "projectdesk.unfold.show_all_applications",
+        "navigation": "projectdesk.unfold.navigation",
+    },
+}
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

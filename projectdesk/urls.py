@@ -5,10 +5,9 @@ from django.views.generic import RedirectView
 
 from approvals.admin.reports import reports_page
 
-admin.site.site_header = admin.site.site_title = _("ProjectDesk full-proxy service desk")
+# admin.site is django-unfold's site (its app replaces it): the site's names and the sidebar
+# are in settings.UNFOLD and projectdesk/unfold.py.
 admin.site.index_title = _("Projects and approvals")
-# The lists are wide (project, zone, dates, status); the index already lists every page.
-admin.site.enable_nav_sidebar = False
 admin.site.empty_value_display = "—"  # one dash for "nothing" on every page
 
 # Pages of the admin that belong to no model (报表) join its URLs, so that they are named

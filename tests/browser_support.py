@@ -71,7 +71,10 @@ def browser() -> Browser:
 @pytest.fixture
 def page(browser: Browser, live_server) -> Page:
     """A fresh page whose browser asks for Chinese, as the zones' staff's browsers do."""
-    context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+    # Wide enough for django-unfold to draw a list's filters beside it (from 1536 px on).
+    context = browser.new_context(
+        base_url=live_server.url, locale="zh-CN", viewport={"width": 1600, "height": 1000}
+    )
     context.set_default_timeout(TIMEOUT_MS)
     tab = context.new_page()
     yield tab

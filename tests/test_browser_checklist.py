@@ -62,14 +62,14 @@ def test_an_officer_generates_the_checklist_and_sees_what_blocks_the_start(as_us
     page.goto(change_url(signed))
     expect(stage_heading(page, "已签约")).to_be_visible()
     blockers = page.locator(".field-start_blockers")
-    expect(blockers.locator("label")).to_have_text("开工前未办结事项:")
+    expect(blockers.locator("label")).to_have_text("开工前未办结事项")
     expect(blockers).to_contain_text("尚未生成审批清单：项目不能视为具备开工条件。")
     ready = page.locator("#blocked-mark_ready")
     expect(ready).to_contain_text("确认具备开工条件")
     expect(ready).to_contain_text("尚未生成审批事项清单")
     checklist = page.locator("#approval_items-group")
     expect(checklist.get_by_role("heading", name="审批事项清单")).to_be_visible()
-    rows = checklist.locator("tbody tr.has_original")
+    rows = checklist.locator("tbody.original tr.form-row")
     expect(rows).to_have_count(0)
 
     page.locator("#generate-checklist").click()
@@ -95,7 +95,9 @@ def test_an_officer_moves_an_item_to_accepted_and_sees_its_deadline(as_user, ali
     lx08 = signed.approval_items.get(approval_type__code="LX08")
     page = as_user(alice)
     page.goto(change_url(signed))
-    row = page.locator("#approval_items-group tbody tr.has_original", has_text="建设用地规划许可证")
+    row = page.locator(
+        "#approval_items-group tbody.original tr.form-row", has_text="建设用地规划许可证"
+    )
     row.get_by_role("link", name="打开", exact=True).click()
 
     item_url = reverse("admin:approvals_approvalitem_change", args=[lx08.pk])
@@ -119,7 +121,7 @@ def test_an_officer_moves_an_item_to_accepted_and_sees_its_deadline(as_user, ali
     expect(panel.get_by_role("heading", level=2)).to_have_text("状态: 已受理")
     expect(page.locator(".field-status .readonly")).to_have_text("已受理")
     expect(page.locator(".field-accepted_on .readonly")).to_have_text("2025年9月26日")
-    expect(page.locator(".field-deadline label")).to_have_text("办结期限:")
+    expect(page.locator(".field-deadline label")).to_have_text("办结期限")
     # Ten working days after Friday 26 September: the National Day holiday (1-8 October) does
     # not count, the make-up days Sunday 28 September and Saturday 11 October do.
     expect(page.locator(".field-deadline .readonly")).to_have_text("2025年10月16日")

@@ -82,12 +82,12 @@ def test_the_supervisor_sees_what_settles_the_start_without_an_approval(
     expect(stage_heading(page, "已签约")).to_be_visible()
     checklist = page.locator("#approval_items-group")
     expect(checklist.locator("thead th", has_text="方式变更理由")).to_have_count(1)
-    row = checklist.locator("tbody tr.has_original", has_text="LX03 用地预审与选址意见书")
+    row = checklist.locator("tbody.original tr.form-row", has_text="LX03 用地预审与选址意见书")
     expect(row).to_have_count(1)
 
     # 不涉及 without a reason: refused on the row's reason field, nothing saved.
     row.locator('select[name$="-mode"]').select_option(label="不涉及")
-    page.locator('input[name="_continue"]').click()
+    page.locator('[name="_continue"]').click()
 
     expect(page.locator(".errornote")).to_be_visible()
     reason_cell = row.locator("td.field-mode_reason")
@@ -99,7 +99,7 @@ def test_the_supervisor_sees_what_settles_the_start_without_an_approval(
 
     # With the reason it is saved, and recorded with who and why.
     reason_cell.locator("input").fill(SITE_REASON)
-    page.locator('input[name="_continue"]').click()
+    page.locator('[name="_continue"]').click()
 
     expect(page.locator(".messagelist .success")).to_be_visible()
     expect(page.locator(".errornote")).to_have_count(0)

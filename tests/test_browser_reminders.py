@@ -160,7 +160,7 @@ def listed_names(page) -> list[str]:
 
 def filter_by_colour(page, label: str, value: str) -> None:
     """Click a choice of the project list's colour filter, in the sidebar."""
-    choices = page.locator('#changelist-filter details[data-filter-title="预警颜色"]')
+    choices = page.locator('#changelist-filter [data-filter-title="预警颜色"]')
     choices.get_by_role("link", name=label, exact=True).click()
     expect(page).to_have_url(re.compile(re.escape(CHANGELIST) + rf"\?colour={value}$"))
     expect(choices.locator("li.selected")).to_have_text(label)
@@ -241,7 +241,7 @@ def test_the_officer_follows_her_reminders_and_colours(page, desk, alice):
     # The late project, from 我的待办: its milestone red, no foreseen delay.
     todo_row(page, "late").get_by_role("link", name=re.compile(LATE)).click()
     expect(page).to_have_url(re.compile(re.escape(change_url(desk[LATE])) + "$"))
-    milestones = page.locator("#milestones-group tbody tr.has_original")
+    milestones = page.locator("#milestones-group tbody.original tr.form-row")
     expect(milestones).to_have_count(1)
     expect(milestones.locator("td.field-stage select")).to_have_value(Stage.READY)
     expect(milestones.locator("td.field-colour")).to_have_text("● 红色")
@@ -268,7 +268,7 @@ def test_the_officer_follows_her_reminders_and_colours(page, desk, alice):
         Stage.UNDER_CONSTRUCTION: "● 预计延误",
     }
     for stage, text in colours.items():
-        row = page.locator("#milestones-group tbody tr.has_original").filter(
+        row = page.locator("#milestones-group tbody.original tr.form-row").filter(
             has=page.locator(f'td.field-stage option[value="{stage}"][selected]')
         )
         expect(row.locator("td.field-colour")).to_have_text(text)
@@ -312,7 +312,7 @@ def test_opening_a_reminder_from_the_inbox_reads_it_and_links_to_the_case(page, 
     expect(case).to_have_text("打开项目")
     case.click()
     expect(page).to_have_url(re.compile(re.escape(change_url(desk[LATE])) + "$"))
-    expect(page.locator("#milestones-group tr.has_original td.field-colour")).to_have_text("● 红色")
+    expect(page.locator("#milestones-group tbody.original td.field-colour")).to_have_text("● 红色")
     page.locator("#site-name a").click()
     expect(unread_link(page)).to_have_text(unread(1))
     assert Reminder.objects.get(pk=reminder.pk).read_at is not None

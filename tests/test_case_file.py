@@ -150,11 +150,13 @@ def test_request_forms_say_what_each_change_needs(as_user, alice, zone):
 def test_request_headings_do_not_repeat_themselves(as_user, alice, zone):
     project = ProjectFactory(zone=zone, stage=Stage.SIGNED, total_investment=Decimal(1))
     html = page(as_user(alice), project)
-    headings = re.findall(r'<form[^>]*class="transition-option"[^>]*>.*?<h3>(.*?)</h3>', html, re.S)
+    headings = re.findall(
+        r'<form[^>]*class="transition-option"[^>]*>.*?<h3[^>]*>(.*?)</h3>', html, re.S
+    )
     assert headings, "no request forms"
     for heading in headings:
         if "→" in heading:
             before, after = (part.strip() for part in heading.split("→"))
             assert before != after, heading
-    suspend = re.search(r'id="transition-suspend".*?<h3>(.*?)</h3>', html, re.S).group(1)
+    suspend = re.search(r'id="transition-suspend".*?<h3[^>]*>(.*?)</h3>', html, re.S).group(1)
     assert "→" not in suspend

@@ -245,5 +245,5 @@ class TestWhatTheOfficerSeesAfterwards:
         _, pending = ten_settled_by_hand
         workflow.decide(pending, by=bob, approve=False, comment="请补充选址意见书说明")
         page = as_user(alice).get(reverse("admin:approvals_project_change", args=[signed.pk]))
-        panel = page.content.decode().split('id="last-rejection"')[1][:600]
+        panel = page.content.decode().split('id="last-rejection"')[1].split('class="module')[0]
         assert "请补充选址意见书说明" in panel and "鲍勃（bob）" in panel

@@ -97,8 +97,8 @@ def list_cells(html: str) -> dict[str, str]:
     """Project name → the next-milestone cell, for every row of the project list."""
     cells = {}
     for row in re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.S):
-        name = re.search(r'<th class="field-name"><a [^>]*>(.*?)</a>', row, re.S)
-        cell = re.search(r'<td class="field-next_milestone">(.*?)</td>', row, re.S)
+        name = re.search(r'<th class="field-name[ "][^>]*><a [^>]*>(.*?)</a>', row, re.S)
+        cell = re.search(r'<td class="field-next_milestone[ "][^>]*>(.*?)</td>', row, re.S)
         if name and cell:
             cells[unescape(name.group(1))] = cell.group(1)
     return cells
@@ -113,9 +113,12 @@ def listed(client, query: str = "") -> dict[str, str]:
 def milestone_rows(html: str) -> dict[str, tuple[str, str] | None]:
     """Stage → the colour dot shown in its row of the milestones inline."""
     rows = {}
-    for row in re.findall(r'<tr[^>]*id="milestones-\d+"[^>]*>(.*?)</tr>', html, re.S):
+    inline = section(html, "milestones-group")
+    for row in re.findall(
+        r'<tbody class="form-group[^"]*\boriginal\b[^"]*"[^>]*>(.*?)</tbody>', inline, re.S
+    ):
         stage = re.search(r'<option value="(\w+)" selected>', row)
-        colour = re.search(r'<td class="field-colour">(.*?)</td>', row, re.S)
+        colour = re.search(r'<td class="[^"]*\bfield-colour\b[^"]*"[^>]*>(.*?)</td>', row, re.S)
         assert stage and colour, row
         rows[stage.group(1)] = dot(colour.group(1))
     return rows
@@ -148,7 +151,7 @@ def todo(client) -> dict[str, tuple[int, str]]:
 
 def unread_shown(html: str) -> int | None:
     """The unread count beside the user's name, or None when the link is absent."""
-    link = re.search(r'<a href="([^"]*)" id="unread-reminders">([^<]*)</a>', html)
+    link = re.search(r'<a href="([^"]*)" id="unread-reminders"[^>]*>([^<]*)</a>', html)
     if not link:
         return None
     assert unescape(link.group(1)) == INBOX + "?unread=1"

@@ -1,27 +1,30 @@
-"""Admin for zones, the people's roles in them, and enterprises."""
+"""Admin for zones, the people's roles in them, enterprises, and the people themselves (users
+and groups, re-registered with django-unfold's classes and forms)."""
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from approvals import permissions
-from approvals.admin.base import SafeAutocomplete
+from approvals.admin.base import ModelAdmin, SafeAutocomplete, TabularInline
 
 from .models import Enterprise, Zone, ZoneRole
 
 
-class ZoneRoleInline(SafeAutocomplete, admin.TabularInline):
+class ZoneRoleInline(SafeAutocomplete, TabularInline):
     model = ZoneRole
     extra = 0
     autocomplete_fields = ("zone",)
 
 
 @admin.register(Zone)
-class ZoneAdmin(admin.ModelAdmin):
+class ZoneAdmin(ModelAdmin):
     list_display = ("name", "city", "aliases_inline", "lead_industries")
     list_filter = ("city",)
     search_fields = ("name", "aliases", "city")
@@ -35,7 +38,7 @@ class ZoneAdmin(admin.ModelAdmin):
 
 
 @admin.register(ZoneRole)
-class ZoneRoleAdmin(SafeAutocomplete, admin.ModelAdmin):
+class ZoneRoleAdmin(SafeAutocomplete, ModelAdmin):
     list_display = ("user", "zone", "role")
     list_filter = ("role", "zone")
     search_fields = ("user__username", "user__first_name", "user__last_name", "zone__name")
@@ -60,7 +63,7 @@ class EnterpriseForm(forms.ModelForm):
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(admin.ModelAdmin):
+class EnterpriseAdmin(ModelAdmin):
     """Names and credit codes for all staff (so that nobody adds a duplicate); contacts and the
     page itself only for those who see one of its projects (``approvals.permissions``)."""
 
@@ -112,8 +115,17 @@ class EnterpriseAdmin(admin.ModelAdmin):
 
 User = get_user_model()
 admin.site.unregister(User)
+admin.site.unregister(Group)
 
 
 @admin.register(User)
-class ProjectDeskUserAdmin(UserAdmin):
+class ProjectDeskUserAdmin(UserAdmin, ModelAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
     inlines = [ZoneRoleInline]
+
+
+@admin.register(Group)
+class ProjectDeskGroupAdmin(GroupAdmin, ModelAdmin):
+    pass

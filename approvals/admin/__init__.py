@@ -1,3 +1,12 @@
 """The approvals admin, one module per page family."""
 
-from . import checklist, jobs, projects, records, reminders, requests  # noqa: F401  (registers the admins)
+from . import (  # noqa: F401  (registers the admins)
+    batches,
+    checklist,
+    jobs,
+    projects,
+    records,
+    reminders,
+    requests,
+    schedule,
+)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import ChangeList
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from unfold.views import ChangeList
 
 from .. import jobs, permissions, workflow
 from ..checklist import colour_bounds
@@ -25,7 +25,7 @@ from ..models import (
     Mode,
 )
 from ..transition_admin import TransitionAdminMixin
-from .base import HistoryAdmin, ReadOnlyRecordInline, RecordInline
+from .base import HistoryAdmin, ModelAdmin, ReadOnlyRecordInline, RecordInline
 from .imports import SpreadsheetImportViews
 from .speed import FewCounts, SeenZonesFilter, shared_choices
 
@@ -312,7 +312,7 @@ class ApprovalItemAdmin(FewCounts, SpreadsheetImportViews, TransitionAdminMixin,
 
 
 @admin.register(ApprovalType)
-class ApprovalTypeAdmin(admin.ModelAdmin):
+class ApprovalTypeAdmin(ModelAdmin):
     list_display = (
         "code",
         "name",
@@ -332,7 +332,7 @@ class ApprovalTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(ModelAdmin):
     list_display = ("day", "kind", "name")
     list_filter = ("kind",)
     date_hierarchy = "day"

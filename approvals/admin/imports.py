@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
-from import_export.forms import SelectableFieldsExportForm
+from unfold.contrib.import_export.forms import SelectableFieldsExportForm
 
 from .. import permissions
 from ..models import ImportKind, ImportStatus, Job, SpreadsheetImport
@@ -112,7 +112,8 @@ class SpreadsheetImportViews:
     def _context(self, request, **extra):
         return {
             **self.admin_site.each_context(request),
-            "opts": self.opts,
+            # Not "opts": django-unfold's header then names the page by its title.
+            "model_opts": self.opts,
             "title": self.import_title,
             "template_url": reverse(f"admin:{self._names()[2]}"),
             "import_url_name": f"admin:{self._names()[0]}",

@@ -12,11 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from .. import permissions
 from ..models import Job, JobStatus, SpreadsheetImport
 from ..spreadsheets import export_jobs
-from .base import NeverWritten
+from .base import ModelAdmin, NeverWritten
 
 
 @admin.register(Job)
-class JobAdmin(NeverWritten, admin.ModelAdmin):
+class JobAdmin(NeverWritten, ModelAdmin):
     change_form_template = "admin/approvals/job/change_form.html"
     list_display = ("kind", "status", "progress", "created_at", "finished_at", "message")
     list_filter = ("kind", "status")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import foresight
 from ..colours import MILESTONE_FILTER_CHOICES, Colour, MilestoneColours, badge
 from ..models import FORWARD_STAGES, ApprovalItem, Milestone, Project, Stage
+from .base import TabularInline
 from .speed import ParentKnownInline
 
 
@@ -66,7 +67,7 @@ def milestone_colour(milestone: Milestone) -> Colour | None:
     return MilestoneColours.on(timezone.localdate()).colour(milestone.planned_date, at_risk=at_risk)
 
 
-class MilestoneInline(ParentKnownInline, admin.TabularInline):
+class MilestoneInline(ParentKnownInline, TabularInline):
     model = Milestone
     extra = 0
     max_num = len(FORWARD_STAGES) - 1

@@ -29,7 +29,7 @@ from ..models import (
     StageRequest,
     TransitionRefused,
 )
-from .base import HistoryAdmin, ReadOnlyRecordInline, SafeAutocomplete
+from .base import HistoryAdmin, ReadOnlyRecordInline, SafeAutocomplete, TabularInline
 from .checklist import ApprovalItemForm, save_item
 from .imports import ProjectSpreadsheets
 from .lateness import ColourFilter, MilestoneInline, foreseen_delay, next_milestone_cell
@@ -49,7 +49,7 @@ class StageChangeInline(ParentKnownInline, ReadOnlyRecordInline):
     verbose_name_plural = _("stage history")
 
 
-class ApprovalItemInline(ParentKnownInline, admin.TabularInline):
+class ApprovalItemInline(ParentKnownInline, TabularInline):
     model = ApprovalItem
     form = ApprovalItemForm
     extra = 0

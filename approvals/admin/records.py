@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import permissions
 from ..models import ApprovalItem, ItemModeChange, ItemStatusChange, Project, StageChange
-from .base import NeverWritten, ReadOnlyRecordAdmin, WhoAndWhen
+from .base import ModelAdmin, NeverWritten, ReadOnlyRecordAdmin, WhoAndWhen
 
 
 def _link(url_name: str, obj) -> str:
@@ -62,7 +62,7 @@ class ItemStatusChangeAdmin(ReadOnlyRecordAdmin):
 
 
 @admin.register(ItemModeChange)
-class ItemModeChangeAdmin(NeverWritten, WhoAndWhen, admin.ModelAdmin):
+class ItemModeChangeAdmin(NeverWritten, WhoAndWhen, ModelAdmin):
     """Who marked which item 承诺 / 统一服务 / 不涉及, when and why."""
 
     list_display = ("at_local", "item", "source", "target", "origin", "reason", "by_name")

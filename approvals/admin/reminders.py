@@ -14,7 +14,7 @@ from solo.admin import SingletonModelAdmin
 from .. import permissions
 from ..display import local_time
 from ..models import Delivery, Reminder, WarningSettings
-from .base import NeverWritten, person
+from .base import ModelAdmin, NeverWritten, person
 
 
 class ReadFilter(admin.SimpleListFilter):
@@ -33,7 +33,7 @@ class ReadFilter(admin.SimpleListFilter):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(NeverWritten, admin.ModelAdmin):
+class ReminderAdmin(NeverWritten, ModelAdmin):
     list_display = ("title_link", "project", "step", "day", "read", "delivery")
     list_filter = (ReadFilter, "step", "status", "email_status")
     search_fields = ("title", "project__name")
@@ -125,7 +125,7 @@ class ReminderAdmin(NeverWritten, admin.ModelAdmin):
 
 
 @admin.register(WarningSettings)
-class WarningSettingsAdmin(SingletonModelAdmin):
+class WarningSettingsAdmin(SingletonModelAdmin, ModelAdmin):
     fieldsets = (
         (
             _("Colours"),

@@ -19,7 +19,7 @@ from ..checklist import settled_by_mode
 from ..display import local_time
 from ..forms import TransitionForm, form_errors
 from ..models import Project, StageRequest, TransitionRefused
-from .base import person
+from .base import ModelAdmin, person
 from .speed import FewCounts, SeenZonesFilter
 
 
@@ -85,7 +85,7 @@ class DecisionForm(forms.Form):
 
 
 @admin.register(StageRequest)
-class StageRequestAdmin(FewCounts, admin.ModelAdmin):
+class StageRequestAdmin(FewCounts, ModelAdmin):
     class Media:
         css = {"all": ["approvals/admin.css"]}
 
@@ -309,7 +309,8 @@ class StageRequestAdmin(FewCounts, admin.ModelAdmin):
                 ],
                 "form": form,
                 "action": request.POST["action"],
-                "opts": self.model._meta,
+                # Not "opts": django-unfold's header then names the page by its title.
+                "model_opts": self.model._meta,
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             }
             return TemplateResponse(

@@ -1,12 +1,14 @@
 from django import template
 
-from ..admin.requests import awaiting_count
-
 register = template.Library()
 
 
 @register.simple_tag
 def awaiting_decisions(user) -> int | None:
+    # Imported here: the admin's modules import django-unfold, whose ModelAdmin renders a widget
+    # while it is defined, which loads every template library, this one too.
+    from ..admin.requests import awaiting_count
+
     return awaiting_count(user)
 
 

@@ -1,0 +1,192 @@
+"""The admin's sidebar (django-unfold), grouped by what each role does.
+
+``UNFOLD["SIDEBAR"]["navigation"]`` names :func:`navigation`, which unfold calls with the request
+of every admin page. Each link carries a ``permission`` callback; every callback asks the one
+home of the access rules, ``approvals.permissions`` (for a model's list: whether the person's
+roles grant its view permission, as ``ZoneRoleBackend`` answers Django): none decides on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest
+from django.templatetags.static import static
+from django.urls import NoReverseMatch, reverse
+from django.utils.text import capfirst
+from django.utils.translation import pgettext_lazy
+
+from approvals import permissions
+
+#: Where a decider finds what waits for it (the queue the admin index links to as well).
+QUEUE_QUERY = "?queue=awaiting&status__exact=pending"
+
+
+def _model_title(app_label: str, model_name: str):
+    from django.apps import apps
+
+    return capfirst(apps.get_model(app_label, model_name)._meta.verbose_name_plural)
+
+
+def _url(name: str) -> str | None:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+# --- who sees a link: each a question to approvals.permissions or to has_perm ---------------
+
+
+def may_view(perm: str) -> Callable[[HttpRequest], bool]:
+    """The person may read the model's pages (its roles grant the view permission, or it is an
+    administrator)."""
+
+    def check(request: HttpRequest) -> bool:
+        return permissions.has(request.user, perm)
+
+    return check
+
+
+def is_administrator(request: HttpRequest) -> bool:
+    return permissions.is_administrator(request.user)
+
+
+def may_see_reminders(request: HttpRequest) -> bool:
+    return permissions.may_see_reminder(request.user)
+
+
+def may_decide(request: HttpRequest) -> bool:
+    return permissions.may_decide_somewhere(request.user)
+
+
+def may_import(request: HttpRequest) -> bool:
+    return permissions.may_import_somewhere(request.user)
+
+
+def may_see_jobs(request: HttpRequest) -> bool:
+    return permissions.may_see_job(request.user)
+
+
+def may_see_reports(request: HttpRequest) -> bool:
+    """The reports page, once it exists (``admin:reports``), for those who see figures."""
+    return _url("admin:reports") is not None and permissions.may_see_figures(request.user)
+
+
+def reports_link(request: HttpRequest) -> str:
+    return _url("admin:reports") or ""
+
+
+def on_reports_page(request: HttpRequest) -> bool:
+    """Unfold marks the current page's link by its address, which a callable link has not."""
+    return bool(reports_link(request)) and request.path == reports_link(request)
+
+
+def show_all_applications(request: HttpRequest) -> bool:
+    """Every registered page (groups, the worker's other schedules, …): administrators'."""
+    return permissions.is_administrator(request.user)
+
+
+def stylesheet(request: HttpRequest) -> str:
+    """The desk's own few rules (approvals/admin.css), on every admin page."""
+    return static("approvals/admin.css")
+
+
+# --- the sidebar ----------------------------------------------------------------------------
+
+
+def _item(title, icon: str, link, permission) -> dict:
+    return {"title": title, "icon": icon, "link": link, "permission": permission}
+
+
+def _changelist(app_label: str, model_name: str, icon: str, permission=None) -> dict | None:
+    """A model's list, shown to whoever may view the model (or as ``permission`` says); left
+    out while the model has no page in the admin."""
+    link = _url(f"admin:{app_label}_{model_name}_changelist")
+    if link is None:
+        return None
+    return _item(
+        _model_title(app_label, model_name),
+        icon,
+        link,
+        permission or may_view(f"{app_label}.view_{model_name}"),
+    )
+
+
+def _group(title, *items) -> dict:
+    return {"title": title, "collapsible": False, "items": [i for i in items if i is not None]}
+
+
+def navigation(request: HttpRequest) -> list[dict]:
+    """The sidebar's groups. Unfold hides a link whose ``permission`` says no, and a group
+    with nothing left in it."""
+    return [
+        _group(
+            pgettext_lazy("sidebar", "My to-do list"),
+            _item(pgettext_lazy("sidebar", "Home"), "dashboard", reverse("admin:index"), None),
+            _item(
+                pgettext_lazy("sidebar", "My reminders"),
+                "notifications",
+                reverse("admin:approvals_reminder_changelist"),
+                may_see_reminders,
+            ),
+        ),
+        _group(
+            pgettext_lazy("sidebar", "Projects"),
+            _changelist("approvals", "project", "work"),
+            _changelist("zones", "enterprise", "apartment"),
+            _changelist("approvals", "batch", "event_list"),
+            _changelist("approvals", "stagerequest", "move_up"),
+            _changelist("approvals", "stagechange", "history"),
+        ),
+        _group(
+            pgettext_lazy("sidebar", "Approval items"),
+            _changelist("approvals", "approvalitem", "checklist"),
+            _changelist("approvals", "itemstatuschange", "published_with_changes"),
+            _changelist("approvals", "itemmodechange", "rule"),
+        ),
+        _group(
+            pgettext_lazy("sidebar", "Awaiting decision"),
+            _item(
+                pgettext_lazy("sidebar", "Requests awaiting my decision"),
+                "pending_actions",
+                reverse("admin:approvals_stagerequest_changelist") + QUEUE_QUERY,
+                may_decide,
+            ),
+        ),
+        _group(
+            pgettext_lazy("sidebar", "Import and export"),
+            _item(
+                pgettext_lazy("sidebar", "三个一批 list import"),
+                "upload_file",
+                reverse("admin:approvals_project_spreadsheet_import"),
+                may_import,
+            ),
+            _item(
+                pgettext_lazy("sidebar", "Approval progress table import"),
+                "upload_file",
+                reverse("admin:approvals_approvalitem_spreadsheet_import"),
+                may_import,
+            ),
+            _changelist("approvals", "job", "sync", may_see_jobs),
+        ),
+        _group(
+            pgettext_lazy("sidebar", "Reports"),
+            {
+                **_item(
+                    pgettext_lazy("sidebar", "Reports"), "bar_chart", reports_link, may_see_reports
+                ),
+                "active": on_reports_page,
+            },
+        ),
+        _group(
+            pgettext_lazy("sidebar", "Settings"),
+            _changelist("zones", "zone", "location_city", is_administrator),
+            _changelist("zones", "zonerole", "badge", is_administrator),
+            _changelist("auth", "user", "manage_accounts", is_administrator),
+            _changelist("approvals", "approvaltype", "list_alt", is_administrator),
+            _changelist("approvals", "calendarday", "calendar_month", is_administrator),
+            _changelist("approvals", "warningsettings", "tune", is_administrator),
+            _changelist("django_celery_beat", "periodictask", "schedule", is_administrator),
+        ),
+    ]
