@@ -27,7 +27,11 @@ class ModelAdmin(unfold.ModelAdmin):
     list_filter_sheet = False
 
 
-TabularInline = unfold.TabularInline
+class TabularInline(unfold.TabularInline):
+    """django-unfold's tabular inline without the title row above each row, which repeats the
+    object's name where the columns already say it."""
+
+    hide_title = True
 
 
 class SafeAutocompleteSelect(AutocompleteSelect):

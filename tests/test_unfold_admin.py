@@ -1,0 +1,140 @@
+"""The admin's face is django-unfold's: a sidebar grouped by what each role does, in Chinese, whose
+every link opens for the person it is shown to; pages that load nothing from another site."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+from django.contrib import admin
+from django.test import RequestFactory, override_settings
+from django.urls import path, reverse
+
+from projectdesk import unfold as sidebar
+
+INDEX = reverse("admin:index")
+GROUPS = ["我的待办", "项目", "审批事项", "待审批", "导入导出", "报表", "设置"]
+ROLES = ["officer", "supervisor", "leader", "statistician", "administrator"]
+
+
+@pytest.fixture
+def people(alice, bob, lily, stan, superuser, project) -> dict:
+    project.leader = lily
+    project.save()
+    return {
+        "officer": alice,
+        "supervisor": bob,
+        "leader": lily,
+        "statistician": stan,
+        "administrator": superuser,
+    }
+
+
+def nav(html: str) -> str:
+    """The sidebar's groups and links (unfold's #nav-sidebar-apps), without the administrators'
+    "all applications" panel and the person's menu that follow them."""
+    start = html.index('id="nav-sidebar-apps"')
+    ends = [html.find(m, start) for m in ("openAllApplications", "openUserLinks")]
+    return html[start : min(e for e in ends if e > 0)]
+
+
+def groups(html: str) -> list[str]:
+    """The titles of the groups with a link in them (unfold hides a group left empty)."""
+    blocks = re.findall(r"<h2[^>]*>\s*([^<]*?)\s*<(.*?)</ol>", nav(html), flags=re.S)
+    return [unescape(title).strip() for title, items in blocks if "<li>" in items]
+
+
+def links(html: str) -> dict[str, str]:
+    """Link title → address, as the sidebar shows them."""
+    found = re.findall(r'<a href="([^"]+)"[^>]*>.*?<span>([^<]*)</span>', nav(html), flags=re.S)
+    return {unescape(title).strip(): unescape(href) for href, title in found}
+
+
+def sidebar_of(client) -> str:
+    response = client.get(INDEX)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_of_the_sidebar_opens_in_unfolds_face_for_each_role(as_user, people, role):
+    client = as_user(people[role])
+    shown = links(sidebar_of(client))
+    assert shown, role
+    for title, href in shown.items():
+        response = client.get(href, follow=True)
+        assert response.status_code == 200, f"{role}: {title} {href} → {response.status_code}"
+        page = response.content.decode()
+        assert 'id="nav-sidebar"' in page and "unfold/css/styles.css" in page, href
+        assert groups(page)[0] == "我的待办", href  # the sidebar, in Chinese, on every page
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_sidebar_is_in_chinese(as_user, people, role):
+    html = sidebar_of(as_user(people[role]))
+    assert set(groups(html)) <= set(GROUPS)
+    english = [t for t in [*groups(html), *links(html)] if re.fullmatch(r"[A-Za-z ()]+", t)]
+    assert english == []
+
+
+@pytest.mark.parametrize(
+    ("role", "decides", "administers"),
+    [
+        ("officer", False, False),
+        ("supervisor", True, False),
+        ("leader", False, False),
+        ("statistician", False, False),
+        ("administrator", True, True),
+    ],
+)
+def test_settings_are_for_administrators_and_the_queue_for_deciders(
+    as_user, people, role, decides, administers
+):
+    html = sidebar_of(as_user(people[role]))
+    shown = groups(html)
+    assert ("设置" in shown) is administers
+    assert ("待审批" in shown) is decides
+    queue = reverse("admin:approvals_stagerequest_changelist") + sidebar.QUEUE_QUERY
+    assert (queue in links(html).values()) is decides
+    assert ("/admin/auth/user/" in html) is administers
+
+
+def test_each_role_finds_its_work_in_the_sidebar(as_user, people):
+    officer = links(sidebar_of(as_user(people["officer"])))
+    assert officer["项目"] == reverse("admin:approvals_project_changelist")
+    assert officer["我的提醒"] == reverse("admin:approvals_reminder_changelist")
+    assert officer["“三个一批”清单导入"] == reverse("admin:approvals_project_spreadsheet_import")
+    assert officer["报表"] == reverse("admin:reports")
+    leader = links(sidebar_of(as_user(people["leader"])))
+    assert "“三个一批”清单导入" not in leader  # a leader reads, imports nothing
+    assert "项目" in leader and "审批事项" in leader
+
+
+def test_no_page_loads_a_script_or_a_stylesheet_from_another_site(as_user, people):
+    client = as_user(people["administrator"])
+    pages = [*links(sidebar_of(client)).values(), reverse("admin:login")]
+    for url in pages:
+        page = client.get(url, follow=True).content.decode()
+        external = re.findall(
+            r'<(?:script|link)\b[^>]*\b(?:src|href)="((?:https?:)?//[^"]*)"', page, re.I
+        )
+        assert external == [], url
+    client.logout()
+    login = client.get(reverse("admin:login")).content.decode()
+    assert 'id="login-form"' in login and "unfold/css/styles.css" in login
+    assert not re.search(r'<(?:script|link)\b[^>]*\b(?:src|href)="(?:https?:)?//', login)
+
+
+# The reports page's link reverses "admin:reports" when the menu is drawn, and hides itself
+# where no such page exists.
+urlpatterns = [path("admin/", admin.site.urls)]
+
+
+def test_the_reports_link_hides_where_there_is_no_reports_page(people):
+    request = RequestFactory().get(INDEX)
+    request.user = people["statistician"]
+    assert sidebar.may_see_reports(request) and sidebar.reports_link(request)
+    with override_settings(ROOT_URLCONF=__name__):
+        assert not sidebar.may_see_reports(request)
+        assert sidebar.reports_link(request) == ""
