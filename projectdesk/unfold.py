@@ -82,6 +82,17 @@ def on_reports_page(request: HttpRequest) -> bool:
     return bool(reports_link(request)) and request.path == reports_link(request)
 
 
+def in_queue(request: HttpRequest) -> bool:
+    """The 待审批 queue is the stage requests' list asked for what awaits the person."""
+    requests = reverse("admin:approvals_stagerequest_changelist")
+    return request.path.startswith(requests) and request.GET.get("queue") == "awaiting"
+
+
+def in_requests(request: HttpRequest) -> bool:
+    requests = reverse("admin:approvals_stagerequest_changelist")
+    return request.path.startswith(requests) and not in_queue(request)
+
+
 def show_all_applications(request: HttpRequest) -> bool:
     """Every registered page (groups, the worker's other schedules, …): administrators'."""
     return permissions.is_administrator(request.user)
@@ -136,7 +147,7 @@ def navigation(request: HttpRequest) -> list[dict]:
             _changelist("approvals", "project", "work"),
             _changelist("zones", "enterprise", "apartment"),
             _changelist("approvals", "batch", "event_list"),
-            _changelist("approvals", "stagerequest", "move_up"),
+            {**_changelist("approvals", "stagerequest", "move_up"), "active": in_requests},
             _changelist("approvals", "stagechange", "history"),
         ),
         _group(
@@ -147,12 +158,15 @@ def navigation(request: HttpRequest) -> list[dict]:
         ),
         _group(
             pgettext_lazy("sidebar", "Awaiting decision"),
-            _item(
-                pgettext_lazy("sidebar", "Requests awaiting my decision"),
-                "pending_actions",
-                reverse("admin:approvals_stagerequest_changelist") + QUEUE_QUERY,
-                may_decide,
-            ),
+            {
+                **_item(
+                    pgettext_lazy("sidebar", "Requests awaiting my decision"),
+                    "pending_actions",
+                    reverse("admin:approvals_stagerequest_changelist") + QUEUE_QUERY,
+                    may_decide,
+                ),
+                "active": in_queue,
+            },
         ),
         _group(
             pgettext_lazy("sidebar", "Import and export"),

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.template.response import TemplateResponse
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
@@ -22,3 +23,12 @@ urlpatterns = [
 ]
 # Uploaded evidence is not served from MEDIA_URL: the stage request page serves each file to
 # the people who may see the request.
+
+
+def permission_denied(request, exception=None):
+    """A refusal as a page of the admin (its sidebar, header and colours), in Chinese."""
+    context = {**admin.site.each_context(request), "title": _("Not allowed")}
+    return TemplateResponse(request, "403.html", context, status=403)
+
+
+handler403 = permission_denied

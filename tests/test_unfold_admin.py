@@ -138,3 +138,11 @@ def test_the_reports_link_hides_where_there_is_no_reports_page(people):
     with override_settings(ROOT_URLCONF=__name__):
         assert not sidebar.may_see_reports(request)
         assert sidebar.reports_link(request) == ""
+
+
+def test_a_refusal_is_a_page_of_the_admin(as_user, people):
+    response = as_user(people["officer"]).get(reverse("admin:auth_user_changelist"))
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "无权访问" in page and groups(page)[0] == "我的待办"
+    assert "--color-primary-600" in page  # the theme's colours, which only the admin's context has
