@@ -5,6 +5,7 @@ projects: each figure is an aggregate."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from django.urls import reverse
@@ -19,6 +20,24 @@ from .reports import Selection, percent
 
 #: How many rounds the side-by-side chart shows (the newest).
 ROUNDS_CHARTED = 6
+_COUNT_AXIS = {"beginAtZero": True, "ticks": {"precision": 0}}
+_BARS = {
+    "animation": False,
+    "responsive": True,
+    "maintainAspectRatio": False,
+    "plugins": {"legend": {"display": True, "position": "bottom"}},
+    "scales": {"x": {"grid": {"display": False}}, "y": _COUNT_AXIS},
+}
+CHART_OPTIONS = {
+    "funnel": {
+        **_BARS,
+        "indexAxis": "y",
+        "plugins": {"legend": {"display": False}},
+        "scales": {"x": _COUNT_AXIS, "y": {"grid": {"display": False}}},
+    },
+    "monthly": _BARS,
+    "rounds": _BARS,
+}
 #: The colours of the charts' series: the admin theme's own variables where it has them.
 SERIES = {
     Category.SIGN: "#2563eb",
@@ -50,8 +69,15 @@ class Board:
     charts: dict[str, dict] = field(default_factory=dict)
 
     @property
-    def zone_query(self) -> str:
-        return f"zone={self.zone.pk}" if self.zone else ""
+    def chart_options(self) -> dict[str, str]:
+        """Chart.js options for each chart (the theme's defaults draw thin, overlapping
+        sparkline bars: these are read with axes, whole numbers and a legend)."""
+        return {name: json.dumps(CHART_OPTIONS[name]) for name in self.charts}
+
+    @property
+    def chart_json(self) -> dict[str, str]:
+        """The charts' data as the admin theme's chart component reads it (Chart.js JSON)."""
+        return {name: json.dumps(data, ensure_ascii=False) for name, data in self.charts.items()}
 
 
 def chosen_zone(request, zones: list[Zone]) -> Zone | None:
@@ -68,8 +94,8 @@ def board(request) -> Board | None:
     zone = chosen_zone(request, zones)
     selection = Selection(zones=(zone.pk,) if zone else ())
     stages = reports.by_stage(selection, user)
-    sanpi = reports.sanpi(selection, user)
-    latest = sanpi["batches"][-1] if sanpi["batches"] else None
+    rounds = reports.sanpi_rounds(selection, user)
+    latest = rounds[-1] if rounds else None
     if latest:
         latest["rows"] = [
             {"label": str(c.label), **latest["categories"][c.value]} for c in Category
@@ -124,7 +150,7 @@ def board(request) -> Board | None:
         for colour in (Colour.RED, Colour.YELLOW, Colour.AT_RISK)
     ]
     result = Board(zones, zone, stages, latest, rates, colours)
-    result.charts = charts(selection, user, stages, sanpi["batches"][-ROUNDS_CHARTED:])
+    result.charts = charts(selection, user, stages, rounds[-ROUNDS_CHARTED:])
     return result
 
 
@@ -132,12 +158,14 @@ def charts(selection: Selection, user, stages: list[dict], batches: list[dict]) 
     """Chart.js data for the stage funnel, starts and productions per month and
     the latest rounds side by side."""
     forward = [row for row in stages if row["stage"] in FORWARD_STAGES]
+    # A funnel: how many have reached each stage (are at it or beyond it).
+    reached = [sum(row["count"] for row in forward[i:]) for i in range(len(forward))]
     funnel = {
         "labels": [row["label"] for row in forward],
         "datasets": [
             {
-                "label": _("projects"),
-                "data": [row["count"] for row in forward],
+                "label": _("projects that reached the stage"),
+                "data": reached,
                 "backgroundColor": "#2563eb",
             }
         ],

@@ -57,8 +57,8 @@ class TransitionOption:
 
     @property
     def heading(self) -> str:
-        """"Sign the agreement → Signed"; the label alone where the stage reads the same
-        (停缓建, not "停缓建 → 停缓建")."""
+        """The change and the stage it leads to ("签约 → 已签约"); the label alone where the
+        stage reads the same (停缓建, not "停缓建 → 停缓建")."""
         if not self.target or self.target == self.label:
             return self.label
         return f"{self.label} → {self.target}"

@@ -615,7 +615,7 @@ class TestMyToDo:
     @staticmethod
     def follow(client, section_html: str):
         link = unescape(
-            re.search(r'<th scope="row"[^>]*><a href="([^"]*)">', section_html).group(1)
+            re.search(r'<th scope="row"[^>]*><a href="([^"]*)"[^>]*>', section_html).group(1)
         )
         response = client.get(link)
         assert response.status_code == 200, link
