@@ -27,7 +27,7 @@ BENCH_DATABASE = "projectdesk_bench"
 
 
 @contextmanager
-def throwaway_database() -> Iterator[None]:
+def throwaway_database(name: str = BENCH_DATABASE) -> Iterator[None]:
     """Point DATABASE_URL at a database made for this run, and remove it afterwards."""
     url = os.environ.get("DATABASE_URL", "")
     if not url or url.startswith("sqlite"):
@@ -40,23 +40,23 @@ def throwaway_database() -> Iterator[None]:
         return
     import psycopg
 
-    def on_server(name: str) -> str:
-        return urlsplit(url)._replace(path=f"/{name}").geturl()
+    def on_server(database: str) -> str:
+        return urlsplit(url)._replace(path=f"/{database}").geturl()
 
     def maintenance(sql: str) -> None:
         with psycopg.connect(on_server("postgres"), autocommit=True) as server:
             server.execute(sql)
 
-    maintenance(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")  # a crashed run's
-    maintenance(f"CREATE DATABASE {BENCH_DATABASE}")
-    os.environ["DATABASE_URL"] = on_server(BENCH_DATABASE)
+    maintenance(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # a crashed run's
+    maintenance(f"CREATE DATABASE {name}")
+    os.environ["DATABASE_URL"] = on_server(name)
     try:
         yield
     finally:
         from django.db import connections
 
         connections.close_all()
-        maintenance(f"DROP DATABASE {BENCH_DATABASE} WITH (FORCE)")
+        maintenance(f"DROP DATABASE {name} WITH (FORCE)")
 
 
 def main() -> None:
@@ -74,7 +74,7 @@ def main() -> None:
         from django.core.management import call_command
         from django.db import connection
 
-        from benchmarks import changelist, import_bench, overdue, reminder_scan
+        from benchmarks import changelist, dashboard, import_bench, overdue, reminder_scan
         from benchmarks.common import cpu_times, machine, make_people, steal_since, table
 
         call_command("migrate", verbosity=0)
@@ -93,6 +93,7 @@ def main() -> None:
         imports = (10_000,) if args.quick else (10_000, 100_000)
         print(import_bench.run(imports), flush=True)
         print(reminder_scan.run(imports, repeats, people), flush=True)  # as many projects
+        print(dashboard.run(args.quick, repeats), flush=True)
         print(f"\nCPU steal during the run: {steal_since(cpu_at_start)}")
     print(f"\nTotal runtime: {time.perf_counter() - started:.0f} s")
 
