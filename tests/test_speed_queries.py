@@ -360,3 +360,28 @@ class TestOnPostgreSQL:
             plan = "\n".join(row[0] for row in cursor.fetchall())
         for index in ("project_name_trgm", "project_code_trgm", "enterprise_name_trgm"):
             assert index in plan, plan
+
+
+class TestTheCounts:
+    def test_a_count_that_stops_says_so_and_pages_up_to_there(self, zone):
+        from approvals.admin.speed import BoundedPaginator
+
+        projects(zone, 5)
+        counted = BoundedPaginator(Project.objects.all(), 2, limit=4)
+        assert (counted.count, str(counted.count), counted.num_pages) == (4, "4+", 2)
+        exact = BoundedPaginator(Project.objects.all(), 2, limit=5)
+        assert (exact.count, str(exact.count), exact.num_pages) == (5, "5", 3)
+
+    def test_a_look_ahead_reads_one_row_more_and_no_more_pages(self, zone):
+        from approvals.admin.speed import LookaheadPaginator
+
+        projects(zone, 5)
+        first = LookaheadPaginator(Project.objects.all(), 2, number=1)
+        assert (str(first.count), first.num_pages, len(first.page(1).object_list)) == ("3+", 2, 2)
+        last = LookaheadPaginator(Project.objects.all(), 2, number=3)
+        assert (str(last.count), last.num_pages, len(last.page(3).object_list)) == ("5", 3, 1)
+
+    def test_the_list_prints_a_stopped_count_with_a_plus(self, as_user, superuser, zone):
+        projects(zone, 101)
+        page = as_user(superuser).get(PROJECTS, {"q": "氢能"}).content.decode()
+        assert "101+" in page

@@ -45,6 +45,14 @@ def page_number(request) -> int:
         return 1
 
 
+class AtLeast(int):
+    """A count that stopped before the end: shown as "1100+" wherever the admin prints the
+    number of rows ("1100+ 项目", "Select all 1100+"), used as the number it is elsewhere."""
+
+    def __str__(self) -> str:
+        return f"{int(self)}+"
+
+
 class BoundedPaginator(Paginator):
     """Counts the rows only up to ``limit``: COUNT over a LIMITed subquery, which stops where
     an exact count of 100,000 rows would read them all. The pager then offers the pages up to
@@ -56,11 +64,8 @@ class BoundedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: self.limit + 1].count()
-
-    @property
-    def counted_all(self) -> bool:
-        return self.count <= self.limit
+        counted = self.object_list[: self.limit + 1].count()
+        return AtLeast(self.limit) if counted > self.limit else counted
 
 
 class LookaheadPaginator(Paginator):
@@ -76,6 +81,8 @@ class LookaheadPaginator(Paginator):
     def count(self) -> int:
         offset = (self.number - 1) * self.per_page
         self.rows = list(self.object_list[offset : offset + self.per_page + 1])
+        if len(self.rows) > self.per_page:  # a next page: more rows than this
+            return AtLeast(offset + len(self.rows))
         return offset + len(self.rows)
 
     def page(self, number):
