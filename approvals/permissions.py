@@ -134,6 +134,18 @@ def scope(queryset: QuerySet, user, perm: str = VIEW, path: str = "") -> QuerySe
     return queryset.filter(**{f"{path}pk__in": ids})
 
 
+def scope_key(user, perm: str = VIEW) -> str:
+    """A name for the rows ``scope()`` gives ``user``: equal keys, equal rows (for a cache of
+    figures over them). Administrators share one; anyone else may follow projects as a leader,
+    so the key is its own, with its zones, so that a change of role changes it."""
+    if is_administrator(user):
+        return "all"
+    if not _active(user):
+        return "none"
+    zones = ",".join(str(zone) for zone in sorted(zone_ids(user, perm)))
+    return f"user{user.pk}:zones{zones}"
+
+
 def zones_seen(queryset: QuerySet, user, path: str = "pk") -> QuerySet:
     """Zones (or rows of zones, through ``path``) where ``user`` holds any role."""
     if is_administrator(user):

@@ -96,6 +96,17 @@ def as_user(client):
     return login
 
 
+@pytest.fixture(autouse=True)
+def cache_cleared():
+    """Each test starts with an empty cache: on SQLite a rolled-back test gives its ids out
+    again, so the dashboard's key of a later test (a state of the data named by its latest
+    ids) could name an earlier test's figures."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def zone(db):
     return ZoneFactory(name="综改区晋中开发区", aliases="晋中开发区", city="晋中市")

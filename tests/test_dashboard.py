@@ -11,6 +11,7 @@ import re
 from html import unescape
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -192,6 +193,7 @@ def test_the_dashboard_costs_the_same_queries_for_few_projects_as_for_many(
     def queries() -> int:
         client = as_user(bob)
         client.get(INDEX)  # warm: sessions, settings caches
+        cache.clear()  # the figures counted afresh each time
         with CaptureQueriesContext(connection) as captured:
             assert client.get(INDEX).status_code == 200
         return len(captured)
@@ -207,6 +209,27 @@ def test_the_dashboard_costs_the_same_queries_for_few_projects_as_for_many(
     few = queries()
     add(30)
     assert queries() == few
+
+
+def test_figures_are_computed_once_for_a_state_of_the_data(as_user, bob, zone, guide_example):
+    """A second visit reads the figures kept from the first; a change made through the desk
+    (a milestone saved writes history) makes the next visit count again."""
+    client = as_user(bob)
+
+    def visit() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as captured:
+            html = client.get(INDEX).content.decode()
+        return len(captured), tile(html, "start_rate")
+
+    first, rate = visit()
+    again, same = visit()
+    assert (rate, same) == ("70.0 %", "70.0 %")
+    assert again < first - 5  # the aggregates were not run again
+    not_started = guide_example[9]
+    reached(not_started, Stage.UNDER_CONSTRUCTION, D(2025, 10, 1))  # a milestone saved: history
+    after, rate = visit()
+    assert after > again + 5  # counted again
+    assert rate == "80.0 %"  # 8 of 10
 
 
 # --- the reports page ------------------------------------------------------------------------
