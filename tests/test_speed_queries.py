@@ -385,3 +385,60 @@ class TestTheCounts:
         projects(zone, 101)
         page = as_user(superuser).get(PROJECTS, {"q": "氢能"}).content.decode()
         assert "101+" in page
+
+
+# --- officer and leader: autocompletes over the people the form accepts -------------------------
+
+
+def people(client, name: str, project=None, **params) -> list[str]:
+    url = reverse("admin:approvals_project_people", args=[name])
+    if project is not None:
+        params["project"] = project.pk
+    response = client.get(url, params)
+    assert response.status_code == 200, response.status_code
+    return [row["text"] for row in response.json()["results"]]
+
+
+class TestThePeopleAutocompletes:
+    def test_the_page_draws_the_chosen_person_only_and_asks_the_view(
+        self, as_user, alice, bob, lily, project
+    ):
+        project.officer = alice
+        project.save()
+        _, response = get(
+            as_user(alice), reverse("admin:approvals_project_change", args=[project.pk])
+        )
+        page = response.content.decode()
+        url = reverse("admin:approvals_project_people", args=["officer"])
+        assert f'data-ajax--url="{url}?project={project.pk}"' in page
+        officer = page[
+            page.index('name="officer"') : page.index("</select>", page.index('name="officer"'))
+        ]
+        assert str(alice) in officer and str(bob) not in officer
+
+    def test_they_offer_the_role_in_the_projects_zone_by_name(
+        self, as_user, alice, bob, lily, stan, charlie, project
+    ):
+        client = as_user(alice)
+        assert people(client, "officer", project) == [str(alice), str(bob)]
+        assert people(client, "leader", project) == [str(lily)]
+        assert people(client, "officer", project, term="鲍") == [str(bob)]
+
+    def test_someone_who_left_the_role_stays_offered_on_its_project(self, as_user, alice, project):
+        left = UserFactory(username="left", first_name="离任")
+        project.officer = left
+        project.save()
+        assert str(left) in people(as_user(alice), "officer", project)
+
+    def test_a_new_project_offers_the_people_of_ones_casework_zones(
+        self, as_user, alice, bob, charlie, zone
+    ):
+        assert people(as_user(alice), "officer") == [str(alice), str(bob)]
+
+    def test_nobody_reads_people_of_a_project_it_may_not_edit(
+        self, as_user, stan, charlie, project
+    ):
+        url = reverse("admin:approvals_project_people", args=["officer"])
+        assert as_user(charlie).get(url, {"project": project.pk}).status_code == 404
+        assert as_user(stan).get(url, {"project": project.pk}).status_code == 403
+        assert as_user(stan).get(url).status_code == 403  # adds no project either

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch
-from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
 from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
+from unfold.widgets import UnfoldAdminAutocompleteModelChoiceFieldWidget
 
 from .. import foresight, permissions, workflow
 from ..case_file import case_file
@@ -42,6 +44,9 @@ from .speed import (
     SeenZonesFilter,
     search_words,
 )
+
+#: A project's people fields and who may fill them (permissions: the role, in the zone).
+PEOPLE_CHOICES = {"officer": permissions.officer_choices, "leader": permissions.leader_choices}
 
 
 class StageChangeInline(ParentKnownInline, ReadOnlyRecordInline):
@@ -309,22 +314,66 @@ class ProjectAdmin(FewCounts, PageColumns, ProjectSpreadsheets, SafeAutocomplete
         if "zone" in fields:
             fields["zone"].queryset = permissions.casework_zones(request.user)
             fields["zone"].required = not permissions.is_administrator(request.user)
-        for name, choices in (
-            ("officer", permissions.officer_choices),
-            ("leader", permissions.leader_choices),
-        ):
+        for name in PEOPLE_CHOICES:
             if name in fields:
-                people = choices(zones)
-                current = getattr(obj, f"{name}_id", None)
-                if current:  # someone who has left the role since stays selectable
-                    people = people | people.model.objects.filter(pk=current)
-                fields[name].queryset = people.distinct()
+                # An autocomplete asking people_view, which offers what the queryset holds:
+                # the select drew every choice, and the page only needs the chosen one.
+                url = reverse("admin:approvals_project_people", args=[name])
+                widget = UnfoldAdminAutocompleteModelChoiceFieldWidget(
+                    attrs={"data-ajax--url": f"{url}?project={obj.pk}" if obj else url}
+                )
+                widget.is_required = fields[name].required
+                fields[name].widget = widget
+                fields[name].queryset = self._people(name, zones, obj)
         return form
+
+    @staticmethod
+    def _people(name: str, zones: set[int] | None, project: Project | None):
+        """Who may be the project's officer or leader: people of that role in ``zones``."""
+        people = PEOPLE_CHOICES[name](zones)
+        current = getattr(project, f"{name}_id", None)
+        if current:  # someone who has left the role since stays selectable
+            people = people | people.model.objects.filter(pk=current)
+        return people.distinct()
+
+    def people_view(self, request: HttpRequest, name: str) -> JsonResponse:
+        """The officer and leader autocompletes: the people the form accepts, by name."""
+        if name not in PEOPLE_CHOICES:
+            raise Http404
+        project = None
+        if request.GET.get("project"):
+            project = self.get_object(request, request.GET["project"])
+            if project is None:
+                raise Http404
+            if not permissions.may_edit(request.user, project):
+                raise PermissionDenied
+        elif not self.has_add_permission(request):
+            raise PermissionDenied
+        people = self._people(name, permissions.choice_zones(request.user, project), project)
+        term = request.GET.get("term", "").strip()
+        if term:
+            people = people.filter(
+                Q(username__icontains=term)
+                | Q(first_name__icontains=term)
+                | Q(last_name__icontains=term)
+            )
+        page = Paginator(people.order_by("username"), 20).get_page(request.GET.get("page"))
+        return JsonResponse(
+            {
+                "results": [{"id": str(p.pk), "text": str(p)} for p in page.object_list],
+                "pagination": {"more": page.has_next()},
+            }
+        )
 
     # --- the checklist --------------------------------------------------------------------
 
     def get_urls(self):
         return [
+            path(
+                "people/<str:name>/",
+                self.admin_site.admin_view(self.people_view),
+                name="approvals_project_people",
+            ),
             path(
                 "<path:object_id>/generate-checklist/",
                 self.admin_site.admin_view(require_POST(self.generate_checklist_view)),
