@@ -47,6 +47,7 @@ from .models import (
     Project,
     Stage,
 )
+from .models.checklist import BLOCKING_START
 
 TEN_THOUSAND = Decimal(10000)
 #: The stages counted by readiness (guide section 9).
@@ -87,6 +88,13 @@ class Selection:
         if self.zones:
             projects = projects.filter(zone_id__in=self.zones)
         return projects
+
+    def rows_of_projects(self, rows: QuerySet, user=None) -> QuerySet:
+        """``rows`` (with a ``project``) of the projects counted; unfiltered when that is
+        every project, so that the plan reads the rows alone."""
+        if not self.zones and (user is None or permissions.is_administrator(user)):
+            return rows
+        return rows.filter(project__in=self.projects(user).values("pk"))
 
     def batch_queryset(self) -> QuerySet[Batch]:
         """The batches named, else those held in the period, else every one."""
@@ -192,10 +200,11 @@ def _cohort(selection: Selection, user=None) -> QuerySet[Project]:
     return selection.projects(user).filter(wanted)
 
 
-def _reached(stage: str) -> Exists:
-    return Exists(
-        Milestone.objects.filter(project=OuterRef("pk"), stage=stage, actual_date__isnull=False)
-    )
+def _reached(stage: str) -> Q:
+    """Projects with an actual date for ``stage``: one set, read once from the partial index
+    ``milestone_reached`` (a correlated EXISTS per project cost 0.2 s at 100,000 projects)."""
+    reached = Milestone.objects.filter(stage=stage, actual_date__isnull=False)
+    return Q(pk__in=reached.values("project_id"))
 
 
 def conversion(selection: Selection, user=None) -> dict:
@@ -205,19 +214,14 @@ def conversion(selection: Selection, user=None) -> dict:
         expected_annual_output__isnull=False,
         actual_annual_output__isnull=False,
     )
-    figures = (
-        _cohort(selection, user)
-        .annotate(
-            started=_reached(Stage.UNDER_CONSTRUCTION), producing=_reached(Stage.IN_PRODUCTION)
-        )
-        .aggregate(
-            signed=Count("pk"),
-            started_count=Count("pk", filter=Q(started=True)),
-            producing_count=Count("pk", filter=Q(started=True, producing=True)),
-            at_capacity=Count("pk", filter=at_capacity),
-            expected=Sum("expected_annual_output", filter=at_capacity),
-            actual=Sum("actual_annual_output", filter=at_capacity),
-        )
+    started = _reached(Stage.UNDER_CONSTRUCTION)
+    figures = _cohort(selection, user).aggregate(
+        signed=Count("pk"),
+        started_count=Count("pk", filter=started),
+        producing_count=Count("pk", filter=started & _reached(Stage.IN_PRODUCTION)),
+        at_capacity=Count("pk", filter=at_capacity),
+        expected=Sum("expected_annual_output", filter=at_capacity),
+        actual=Sum("actual_annual_output", filter=at_capacity),
     )
     expected = figures["expected"] or Decimal(0)
     actual = figures["actual"] or Decimal(0)
@@ -239,36 +243,54 @@ def _readiness_candidates(selection: Selection, user=None) -> QuerySet[Project]:
     if selection.batches:
         listed = BatchEntry.objects.filter(batch__in=selection.batch_queryset())
         projects = projects.filter(pk__in=listed.values("project_id"))
-    items = ApprovalItem.objects.filter(project=OuterRef("pk"))
-    return projects.annotate(has_items=Exists(items), blocked=Exists(items.blocking_start()))
+    return projects
 
 
-#: Ready to start works: the gate of ``mark_ready`` (a checklist, nothing open before works).
-READY = Q(has_items=True, blocked=False)
+#: Settled, of an applicable item (not 不涉及): approved, a commitment or a unified service.
+SETTLED = Q(mode__in=(Mode.COMMITMENT, Mode.UNIFIED)) | Q(status=ItemStatus.APPROVED)
+
+
+def _checklists(projects: QuerySet[Project]) -> list[dict]:
+    """Per project with a checklist: its items blocking the start, applicable and settled.
+    One pass over the items of ``projects``, grouped by project."""
+    applicable = ~Q(mode=Mode.NOT_APPLICABLE)
+    return list(
+        ApprovalItem.objects.filter(project__in=projects.values("pk"))
+        .values("project_id")
+        .annotate(
+            blocking=Count("pk", filter=BLOCKING_START),
+            applicable=Count("pk", filter=applicable),
+            settled=Count("pk", filter=applicable & SETTLED),
+        )
+        .order_by()
+    )
 
 
 def ready_projects(selection: Selection, user=None) -> QuerySet[Project]:
-    return _readiness_candidates(selection, user).filter(READY)
+    """Ready to start works: the gate of ``mark_ready`` (a checklist, nothing open before
+    works), among the projects readiness counts."""
+    items = ApprovalItem.objects.all()
+    return (
+        _readiness_candidates(selection, user)
+        .filter(pk__in=items.values("project_id"))
+        .exclude(pk__in=items.blocking_start().values("project_id"))
+    )
 
 
 def readiness(selection: Selection, user=None) -> dict:
     """具备开工条件率 among projects at ``signed`` or ``ready``, and their applicable items."""
     projects = _readiness_candidates(selection, user)
-    counted = projects.aggregate(projects=Count("pk"), ready=Count("pk", filter=READY))
-    applicable = ApprovalItem.objects.filter(project__in=projects.values("pk")).exclude(
-        mode=Mode.NOT_APPLICABLE
-    )
-    settled = Q(mode__in=(Mode.COMMITMENT, Mode.UNIFIED)) | Q(status=ItemStatus.APPROVED)
-    item_figures = applicable.aggregate(
-        items=Count("pk"),
-        settled=Count("pk", filter=settled),
-        projects_with_items=Count("project", distinct=True),
-    )
+    checklists = _checklists(projects)
+    counted = {
+        "projects": projects.count(),
+        "ready": sum(1 for row in checklists if not row["blocking"]),
+    }
     return {
-        "projects": counted["projects"],
-        "ready": counted["ready"],
+        **counted,
         "rate": rate(counted["ready"], counted["projects"]),
-        **item_figures,
+        "items": sum(row["applicable"] for row in checklists),
+        "settled": sum(row["settled"] for row in checklists),
+        "projects_with_items": sum(1 for row in checklists if row["applicable"]),
     }
 
 
@@ -310,8 +332,8 @@ def per_month(selection: Selection, user=None, *, months: int = 12, today=None) 
     first_days = months_back(today or timezone.localdate(), months)
     counts = {
         (row["stage"], row["month"]): row["count"]
-        for row in Milestone.objects.filter(
-            project__in=selection.projects(user).values("pk"),
+        for row in selection.rows_of_projects(Milestone.objects.all(), user)
+        .filter(
             stage__in=(Stage.UNDER_CONSTRUCTION, Stage.IN_PRODUCTION),
             actual_date__gte=first_days[0],
         )

@@ -107,16 +107,22 @@ class ApprovalType(models.Model):
         return [line.strip() for line in self.short_names.splitlines() if line.strip()]
 
 
+#: An item settled by its status or its mode: what the ready-to-start gate asks of each item.
+SETTLED_ITEM = Q(mode__in=SETTLED_MODES) | Q(status=ItemStatus.APPROVED)
+#: An item that must be settled before works start and is not.
+BLOCKING_START = Q(approval_type__before_works=True) & ~SETTLED_ITEM
+
+
 class ApprovalItemQuerySet(models.QuerySet["ApprovalItem"]):
     def settled(self) -> ApprovalItemQuerySet:
-        return self.filter(Q(mode__in=SETTLED_MODES) | Q(status=ItemStatus.APPROVED))
+        return self.filter(SETTLED_ITEM)
 
     def unsettled(self) -> ApprovalItemQuerySet:
-        return self.exclude(Q(mode__in=SETTLED_MODES) | Q(status=ItemStatus.APPROVED))
+        return self.exclude(SETTLED_ITEM)
 
     def blocking_start(self) -> ApprovalItemQuerySet:
         """Items that must be settled before works start and are not."""
-        return self.unsettled().filter(approval_type__before_works=True)
+        return self.filter(BLOCKING_START)
 
     def running(self) -> ApprovalItemQuerySet:
         """Accepted applications waiting for a decision: the ones with a deadline."""

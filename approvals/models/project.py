@@ -584,6 +584,13 @@ class Milestone(models.Model):
                 name="milestone_open_due",
                 condition=Q(actual_date__isnull=True),
             ),
+            # The reports ask who reached a stage (the conversion cohort, started, producing)
+            # and when (starts and productions per month): the reached ones, by stage.
+            models.Index(
+                fields=["stage", "actual_date", "project"],
+                name="milestone_reached",
+                condition=Q(actual_date__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
