@@ -123,7 +123,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="zh-hans")
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "projectdesk" / "locale"]
+# Our catalogue (makemessages writes it) and the admin theme's, kept by hand: django-unfold ships
+# no Chinese, and makemessages, reading only our sources, would mark its strings obsolete.
+LOCALE_PATHS = [BASE_DIR / "projectdesk" / "locale", BASE_DIR / "projectdesk" / "locale_theme"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
