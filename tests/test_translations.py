@@ -28,7 +28,9 @@ def test_the_compiled_catalogue_matches_the_source(catalogue):
     def key(entry) -> tuple:
         return (entry.msgctxt, entry.msgid)
 
-    compiled = {key(e): e.msgstr for e in polib.mofile(str(catalogue.with_suffix(".mo"))) if e.msgid}
+    compiled = {
+        key(e): e.msgstr for e in polib.mofile(str(catalogue.with_suffix(".mo"))) if e.msgid
+    }
     source = {key(e): e.msgstr for e in polib.pofile(str(catalogue)) if e.translated()}
     assert compiled == source, "run: msgfmt -o django.mo django.po (see README)"
 
