@@ -8,11 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
-from django.db.models import Max
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from zones.models import Zone
@@ -21,11 +17,7 @@ from . import permissions, reports
 from .colours import Colour
 from .models import (
     FORWARD_STAGES,
-    ApprovalItem,
-    BatchEntry,
     Category,
-    Milestone,
-    Project,
     Stage,
 )
 from .reports import Selection, percent
@@ -92,51 +84,21 @@ class Board:
         return {name: json.dumps(data, ensure_ascii=False) for name, data in self.charts.items()}
 
 
-#: How long computed figures are kept at most. Every change made through the desk (a stage,
-#: a milestone, an item, a project's facts, an import) writes a history or list row, which
-#: changes ``figures_version()`` and so the key: the figures are recomputed at once. Writes
-#: that bypass the history (a raw UPDATE) show within this time.
-FIGURES_SECONDS = 600
-
-
-def figures_version() -> str:
-    """What the figures depend on, as a few primary-key maxima (index lookups): the history
-    rows of projects, milestones and approval items, and the rounds' entries."""
-    models = (
-        Project.history.model,
-        Milestone.history.model,
-        ApprovalItem.history.model,
-        BatchEntry,
-    )
-    return "-".join(
-        str(model.objects.order_by().aggregate(last=Max("pk"))["last"] or 0) for model in models
-    )
-
-
 def cached_figures(selection: Selection, user) -> dict:
-    """The dashboard's aggregates over what ``user`` sees: computed once for a state of the
-    data, a person's scope, a zone, a day and a language (at 100,000 projects they take
-    0.3–1 s; the colour counts, read from an index, stay live)."""
-    key = "dashboard:" + ":".join(
-        [
-            figures_version(),
-            permissions.scope_key(user),
-            ",".join(map(str, selection.zones)),
-            timezone.localdate().isoformat(),
-            get_language() or "",
-        ]
-    )
-    figures = cache.get(key)
-    if figures is None:
-        figures = {
+    """The dashboard's aggregates over what ``user`` sees, kept per state of the data (at
+    100,000 projects they take 0.3–0.5 s; the colour counts, read from an index, stay live)."""
+    return reports.kept(
+        "dashboard",
+        selection,
+        user,
+        lambda: {
             "stages": reports.by_stage(selection, user),
             "rounds": reports.sanpi_rounds(selection, user),
             "conversion": reports.conversion(selection, user),
             "readiness": reports.readiness(selection, user),
             "months": reports.per_month(selection, user),
-        }
-        cache.set(key, figures, FIGURES_SECONDS)
-    return figures
+        },
+    )
 
 
 def chosen_zone(request, zones: list[Zone]) -> Zone | None:

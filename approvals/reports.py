@@ -25,12 +25,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import unicodedata
+from collections.abc import Callable
 from decimal import Decimal
+from typing import TypeVar
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.core.cache import cache
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from . import permissions
@@ -49,9 +54,52 @@ from .models import (
 )
 from .models.checklist import BLOCKING_START
 
+T = TypeVar("T")
 TEN_THOUSAND = Decimal(10000)
 #: The stages counted by readiness (guide section 9).
 READINESS_STAGES = (Stage.SIGNED, Stage.READY)
+
+
+#: How long computed figures are kept at most. Every change made through the desk (a stage,
+#: a milestone, an item, a project's facts, an import) writes a history or list row, which
+#: changes ``figures_version()`` and so the key: the figures are counted again at once. Writes
+#: that bypass the history (a raw UPDATE) show within this time.
+FIGURES_SECONDS = 600
+
+
+def figures_version() -> str:
+    """What the figures depend on, as a few primary-key maxima (index lookups, read from the
+    database, so right across processes): the history rows of projects, milestones and approval
+    items, and the rounds' entries."""
+    models = (
+        Project.history.model,
+        Milestone.history.model,
+        ApprovalItem.history.model,
+        BatchEntry,
+    )
+    return "-".join(
+        str(model.objects.order_by().aggregate(last=Max("pk"))["last"] or 0) for model in models
+    )
+
+
+def kept(name: str, selection: Selection, user, count: Callable[[], T]) -> T:
+    """``count()``, computed once for a state of the data, a person's scope, a selection, a
+    day and a language, and kept in the cache (the dashboard and the reports page)."""
+    state = ":".join(
+        [
+            figures_version(),
+            permissions.scope_key(user) if user is not None else "command",
+            repr(dataclasses.astuple(selection)),
+            timezone.localdate().isoformat(),
+            get_language() or "",
+        ]
+    )
+    key = f"figures:{name}:{hashlib.sha256(state.encode()).hexdigest()}"
+    found = cache.get(key)
+    if found is None:
+        found = count()
+        cache.set(key, found, FIGURES_SECONDS)
+    return found
 
 
 def yi(amount: Decimal | None) -> float:

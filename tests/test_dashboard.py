@@ -286,3 +286,22 @@ def test_each_report_downloads_as_xlsx_with_the_same_figures(as_user, bob, guide
     assert len(sheets) == 2
     first_row = next(sheets[0].iter_rows(min_row=2, values_only=True))
     assert first_row[1:] == (10, 55.0)
+
+
+def test_the_reports_page_keeps_its_figures_until_the_data_changes(as_user, stan, guide_example):
+    client = as_user(stan)
+
+    def visit() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as captured:
+            html = client.get(REPORTS).content.decode()
+        rate = dict((row[0], row[1]) for row in report_cells(html, "conversion"))
+        return len(captured), sorted(v for v in rate.values() if v.endswith("%"))[0]
+
+    first, _ = visit()
+    again, _ = visit()
+    assert again < first - 5
+    reached(guide_example[9], Stage.UNDER_CONSTRUCTION, D(2025, 10, 1))
+    after, _ = visit()
+    assert after > again + 5
+    html = client.get(REPORTS).content.decode()
+    assert "80.0 %" in html  # 8 of the 10 signed have started now

@@ -4,6 +4,8 @@ sees (the same scope as the dashboard and every list)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -87,7 +89,12 @@ def reports_page(request):
                 {
                     "key": key,
                     "title": title,
-                    "tables": reports.tables(key, figure(selection, request.user)),
+                    "tables": reports.tables(
+                        key,
+                        reports.kept(
+                            key, selection, request.user, partial(figure, selection, request.user)
+                        ),
+                    ),
                 }
             )
     wanted = request.GET.get("download")
