@@ -1,6 +1,7 @@
 """``manage.py seed_demo``: every seed row loaded, demo people in their zones, idempotent."""
 
 import csv
+import datetime as dt
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -92,6 +93,23 @@ def test_running_it_twice_changes_nothing(seeded):
     call_command("seed_demo", stdout=out)
     assert snapshot() == before
     assert "0 zones and 0 projects created" in out.getvalue()
+
+
+def test_the_projects_signed_at_the_events_form_a_round(seeded):
+    """The five seed rows noted "三个一批签约…" on 2025-04-07: a round of five signings with
+    their investment as the seed gives it, and each project's signing date."""
+    from approvals import reports
+    from approvals.models import Batch
+
+    noted = [r for r in rows("seed_projects.csv") if "三个一批签约" in r["notes"]]
+    assert len(noted) == 5
+    batch = Batch.objects.get()
+    assert (batch.year, batch.round, batch.event_date) == (2025, 1, dt.date(2025, 4, 7))
+    assert sorted(e.name for e in batch.entries.all()) == sorted(r["name"] for r in noted)
+    figures = reports.sanpi(reports.Selection())
+    total = sum(Decimal(r["total_investment_yi"]) for r in noted)
+    assert figures["categories"]["sign"] == {"count": 5, "investment_yi": float(total)}
+    assert reports.conversion(reports.Selection())["signed"] == 5
 
 
 def test_signed_demo_projects_get_their_checklist(seeded):

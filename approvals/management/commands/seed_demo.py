@@ -15,10 +15,13 @@ from django.db import transaction
 from approvals import permissions
 from approvals.checklist import checklist_generate
 from approvals.dates import parse_partial_date
-from approvals.models import Project, Stage
+from approvals.models import Batch, BatchEntry, Category, Milestone, Project, Stage
 from zones.models import Enterprise, Role, Zone, ZoneRole
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+#: The seed's notes name the projects signed at a 三个一批 event ("三个一批签约项目") and its
+#: date (as_of), not the round's number: the demo records them as the first round of that year.
+SIGNING_NOTE = "三个一批签约"
 DEFAULT_DEMO_PASSWORD = "projectdesk-demo"  # documented in README; for the demo only
 
 #: username, display name, role, zones (None: every zone of 晋中市)
@@ -43,6 +46,7 @@ class Command(BaseCommand):
         zones_created = self._zones()
         people = self._people()
         projects_created = self._projects(people)
+        self._signing_round()
         # Checklists for the signed projects, so that the demo shows what blocks their start;
         # generated in the name of a demo person who may do it.
         by = people.get("admin") or people.get("officer")
@@ -54,6 +58,36 @@ class Command(BaseCommand):
             f"seed_demo: {zones_created} zones and {projects_created} projects created "
             f"({Zone.objects.count()} zones, {Project.objects.count()} projects in total)."
         )
+
+    def _signing_round(self) -> None:
+        """The seed's projects signed at a 三个一批 event: their signing date and the round's
+        list, so that the dashboard and the reports have a round to show (added once)."""
+        for row in read_csv("seed_projects.csv"):
+            as_of = parse_partial_date(row["as_of"])
+            if SIGNING_NOTE not in row["notes"] or not as_of or not row["zone"]:
+                continue
+            project = Project.objects.filter(zone__name=row["zone"], name=row["name"]).first()
+            if project is None:
+                continue
+            event = as_of[0]
+            batch, _ = Batch.objects.get_or_create(
+                year=event.year, round=1, defaults={"event_date": event}
+            )
+            if not Milestone.objects.filter(project=project, stage=Stage.SIGNED).exists():
+                Milestone.objects.create(
+                    project=project, stage=Stage.SIGNED, planned_date=event, actual_date=event
+                )
+            BatchEntry.objects.get_or_create(
+                batch=batch,
+                project=project,
+                defaults={
+                    "category": Category.SIGN,
+                    "name": project.name,
+                    "enterprise": row["investor"],
+                    "total_investment": project.total_investment,
+                    "source": "seed_projects.csv",
+                },
+            )
 
     def _zones(self) -> int:
         created = 0
