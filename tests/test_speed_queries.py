@@ -442,3 +442,12 @@ class TestThePeopleAutocompletes:
         assert as_user(charlie).get(url, {"project": project.pk}).status_code == 404
         assert as_user(stan).get(url, {"project": project.pk}).status_code == 403
         assert as_user(stan).get(url).status_code == 403  # adds no project either
+
+
+def test_an_admin_mixing_in_page_columns_must_say_how_it_fills_them():
+    from approvals.admin.speed import PageColumns
+
+    with pytest.raises(TypeError, match="without page_columns"):
+        type("Forgetful", (PageColumns,), {})
+    filled = type("Filled", (PageColumns,), {"page_columns": lambda self, request, rows: None})
+    assert callable(filled.page_columns)

@@ -116,12 +116,15 @@ class FewCounts:
 
 
 class PageColumns:
-    """A ModelAdmin mixin: ``page_columns(request, rows)`` works out columns for the shown page
-    only, in one query, after the page is read (an annotation with a subquery would run for
-    every row the database passes over, skipped pages included)."""
+    """A ModelAdmin mixin: the admin's ``page_columns(request, rows)`` works out columns for the
+    shown page only, in one query, after the page is read (an annotation with a subquery would
+    run for every row the database passes over, skipped pages included). An admin that mixes
+    it in without that method is refused when its class is made, not on its first list."""
 
-    def page_columns(self, request, rows: list) -> None:
-        raise NotImplementedError
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if not callable(getattr(cls, "page_columns", None)):
+            raise TypeError(f"{cls.__name__} mixes in PageColumns without page_columns()")
 
     def get_changelist(self, request, **kwargs):
         base = super().get_changelist(request, **kwargs)
