@@ -111,7 +111,7 @@ def board(request) -> Board | None:
     user = request.user
     if not permissions.may_see_figures(user):
         return None
-    zones = list(permissions.zones_seen(Zone.objects.all(), user).order_by("city", "name"))
+    zones = list(permissions.zones_visible(user).order_by("city", "name"))
     zone = chosen_zone(request, zones)
     selection = Selection(zones=(zone.pk,) if zone else ())
     figures = cached_figures(selection, user)

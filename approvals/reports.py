@@ -156,10 +156,9 @@ class Selection:
         return batches
 
     def entries(self, user=None) -> QuerySet[BatchEntry]:
-        entries = BatchEntry.objects.filter(batch__in=self.batch_queryset())
-        if (user is not None and not permissions.is_administrator(user)) or self.zones:
-            entries = entries.filter(project__in=self.projects(user).values("pk"))
-        return entries
+        return self.rows_of_projects(
+            BatchEntry.objects.filter(batch__in=self.batch_queryset()), user
+        )
 
 
 def _categories(rows) -> dict:

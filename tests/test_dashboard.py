@@ -305,3 +305,20 @@ def test_the_reports_page_keeps_its_figures_until_the_data_changes(as_user, stan
     assert after > again + 5
     html = client.get(REPORTS).content.decode()
     assert "80.0 %" in html  # 8 of the 10 signed have started now
+
+
+def test_a_leader_can_narrow_to_the_zone_of_a_project_it_follows_there(
+    as_user, lily, other_zone, guide_example
+):
+    """lily leads in 晋中 only, but follows one of 祁县's signings: 祁县 is hers to choose,
+    as in the project list's zone filter (permissions.zones_visible)."""
+    followed = ProjectFactory(zone=other_zone, stage=Stage.UNDER_CONSTRUCTION, leader=lily)
+    reached(followed, Stage.SIGNED, D(2025, 3, 1))
+    reached(followed, Stage.UNDER_CONSTRUCTION, D(2025, 5, 1))
+    client = as_user(lily)
+    html = client.get(INDEX).content.decode()
+    assert f'<option value="{other_zone.pk}"' in html
+    only_qi = client.get(INDEX, {"zone": other_zone.pk}).content.decode()
+    assert tile(only_qi, "start_rate") == "100.0 %"  # her one followed project there
+    reports_page = client.get(REPORTS, {"zone": other_zone.pk}).content.decode()
+    assert 'class="errorlist' not in reports_page

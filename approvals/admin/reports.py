@@ -57,7 +57,7 @@ class ReportFilter(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["zone"].queryset = permissions.zones_seen(Zone.objects.all(), user)
+        self.fields["zone"].queryset = permissions.zones_visible(user)
 
     def clean(self):
         data = super().clean()
