@@ -97,8 +97,18 @@ class MilestoneColours:
             return Colour.YELLOW
         return Colour.AT_RISK if at_risk else Colour.GREEN
 
-    def filter(self, colour: str, field: str = "next_milestone_date") -> Q:
-        """The same rule as ``colour()`` on projects annotated with their next milestone."""
+    def filter(self, colour: str, field: str = "next_milestone_date", *, risk: bool = True) -> Q:
+        """The same rule as ``colour()`` on projects annotated with their next milestone (or on
+        any dated row through ``field``; ``risk=False`` for rows that have no foreseen delay:
+        task nodes, problems)."""
+        if not risk:
+            if colour == ATTENTION:
+                return self.filter(Colour.RED, field, risk=False) | self.filter(
+                    Colour.YELLOW, field, risk=False
+                )
+            if colour == Colour.GREEN:
+                return Q(**{f"{field}__gt": self.yellow_from})
+            return self.filter(colour, field)
         at_risk = Q(at_risk_since__isnull=False)
         if colour == ATTENTION:
             return self.filter(Colour.RED, field) | self.filter(Colour.YELLOW, field) | at_risk
@@ -152,3 +162,34 @@ class ItemColours:
         if colour == Colour.YELLOW:
             return running & Q(deadline__gte=self.red_before, deadline__lte=self.yellow_from)
         return running & Q(deadline__gt=self.yellow_from)
+
+
+# --- the rest of the progress list (三清单): task nodes and problems, by the milestones' rule ----
+
+
+def task_node_colour(node, colours: MilestoneColours) -> Colour | None:
+    """A task node not done yet is coloured by its planned date like a milestone."""
+    if node.actual_date is not None:
+        return None
+    return colours.colour(node.planned_date)
+
+
+def task_node_filter(colour: str, colours: MilestoneColours) -> Q:
+    return Q(actual_date__isnull=True) & colours.filter(colour, "planned_date", risk=False)
+
+
+def problem_colour(problem, colours: MilestoneColours) -> Colour | None:
+    """An unsolved problem is coloured by its deadline like a milestone (none without one)."""
+    from .models import UNSOLVED
+
+    if problem.status not in UNSOLVED or problem.deadline is None:
+        return None
+    return colours.colour(problem.deadline)
+
+
+def problem_filter(colour: str, colours: MilestoneColours) -> Q:
+    from .models import UNSOLVED
+
+    return Q(status__in=UNSOLVED, deadline__isnull=False) & colours.filter(
+        colour, "deadline", risk=False
+    )

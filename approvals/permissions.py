@@ -25,6 +25,8 @@ GENERATE = "approvals.add_approvalitem"
 EDIT_ITEM = "approvals.change_approvalitem"
 WORK_ITEM = "approvals.change_item_status"
 IMPORT = "approvals.import_spreadsheets"
+WORK_PROBLEM = "approvals.change_problem"
+CLOSE_PROBLEM = "approvals.close_problem"
 #: Shared by every zone: what a role may do with them holds wherever the role is held.
 REFERENCE_DATA = frozenset({"approvals.ApprovalType", "approvals.CalendarDay"})
 
@@ -247,6 +249,38 @@ def import_zones(user) -> set[int] | None:
     if user is None or is_administrator(user):
         return None
     return zone_ids(user, IMPORT)
+
+
+# --- problems (堵点) ---------------------------------------------------------------------------
+
+
+def may_work_problem(user, problem) -> bool:
+    """Work a problem off: start it, resolve it (those who do the project's casework)."""
+    return has(user, WORK_PROBLEM, problem)
+
+
+def may_close_problem(user, problem) -> bool:
+    """Close (销号) a resolved problem, or send it back: a supervisor of the project's zone who
+    did not resolve it (four eyes, as for stage requests)."""
+    if problem.resolved_by_id is not None and problem.resolved_by_id == getattr(user, "pk", None):
+        return False
+    return has(user, CLOSE_PROBLEM, problem)
+
+
+def closable(problems: QuerySet, user) -> QuerySet:
+    """``may_close_problem`` as a query over problems."""
+    others = problems.exclude(resolved_by=user) if _active(user) else problems.none()
+    return scope(others, user, CLOSE_PROBLEM, "project__")
+
+
+def may_escalate_problem(user, problem) -> bool:
+    """Hand a problem to the leader by hand: a supervisor's call (the reminder scan escalates a
+    red one by itself)."""
+    return has(user, CLOSE_PROBLEM, problem)
+
+
+def may_close_somewhere(user) -> bool:
+    return has(user, CLOSE_PROBLEM)
 
 
 def may_see_job(user, job=None) -> bool:

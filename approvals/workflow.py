@@ -84,14 +84,30 @@ def _target_label(obj: RecordedMachine, name: str, current: Transition | None) -
 Permitted = Callable[[Any, Any], bool]
 
 
-def _may_run(obj: RecordedMachine, user) -> bool:
-    return obj.may_transition(user)
+def may_run(obj: RecordedMachine, name: str, user) -> bool:
+    """Whether ``user`` may run transition ``name`` of ``obj`` directly: the permission the
+    transition declares from the current state (django-fsm never checks it itself), and the
+    machine's own rule where no declaration applies from here. A problem's 销号 asks another
+    person than its resolving, so the rule is per transition, not per machine."""
+    current = obj.current_transition(name)
+    return _declared_permission(obj, current, user)
+
+
+def _declared_permission(obj: RecordedMachine, current: Transition | None, user) -> bool:
+    rule = current.permission if current is not None else None
+    if rule is None:
+        return obj.may_transition(user)
+    if callable(rule):
+        return bool(rule(obj, user))
+    return permissions.has(user, rule, obj)
 
 
 def refusal_reasons(
-    obj: RecordedMachine, name: str, user=None, *, permitted: Permitted = _may_run
+    obj: RecordedMachine, name: str, user=None, *, permitted: Permitted | None = None
 ) -> list[str]:
-    """Why ``name`` cannot run on ``obj`` now (for ``user``, when given); empty if it can."""
+    """Why ``name`` cannot run on ``obj`` now (for ``user``, when given); empty if it can.
+    ``permitted`` replaces the transition's own permission (a stage change is asked for, not
+    run: whether one may ask is the question)."""
     current = obj.current_transition(name)
     if current is None:
         sources = "、".join(obj.state_label(t.source) for t in obj.transitions() if t.name == name)
@@ -100,13 +116,15 @@ def refusal_reasons(
             % {"state": obj.state_label(obj.state), "sources": sources}
         ]
     reasons = [str(c.explain(obj)) for c in current.conditions if not c(obj)]
-    if user is not None and not permitted(obj, user):
-        reasons.append(_("You may not make this change."))
+    if user is not None:
+        allowed = permitted(obj, user) if permitted else _declared_permission(obj, current, user)
+        if not allowed:
+            reasons.append(_("You may not make this change."))
     return reasons
 
 
 def transition_options(
-    obj: RecordedMachine, user, *, permitted: Permitted = _may_run
+    obj: RecordedMachine, user, *, permitted: Permitted | None = None
 ) -> list[TransitionOption]:
     options = []
     for name in obj.transition_names():
@@ -138,7 +156,7 @@ def run_transition(obj: Machine, name: str, *, by, comment: str = "", **evidence
         # The lock serialises concurrent changes of one row; the state read under it is the
         # one the conditions are checked against.
         locked = model.objects.select_for_update().get(pk=obj.pk)
-        if not locked.may_transition(by):
+        if not may_run(locked, name, by):
             raise PermissionDenied(_("You may not make this change."))
         _apply(locked, name, by=by, comment=comment, evidence=evidence)
         foresight.refresh([project_of(locked).pk])

@@ -19,6 +19,13 @@ _READ = {
     "approvals.view_itemmodechange",
     "approvals.view_stagerequest",
     "approvals.view_requestattachment",
+    "approvals.view_problem",
+    "approvals.view_problemchange",
+    "approvals.view_servicerecord",
+    "approvals.view_tasknode",
+    "approvals.view_monthlyprogress",
+    "approvals.view_factorneed",
+    "approvals.view_whitelistproject",
 }
 _CASEWORK = {
     "zones.add_enterprise",
@@ -32,6 +39,20 @@ _CASEWORK = {
     "approvals.add_approvalitem",
     "approvals.change_approvalitem",
     "approvals.change_item_status",
+    # the rest of an officer's day: problems, service records, task plans, monthly figures and
+    # factor needs of its zones' projects (records are kept: nobody deletes a problem or a visit)
+    "approvals.add_problem",
+    "approvals.change_problem",
+    "approvals.add_servicerecord",
+    "approvals.change_servicerecord",
+    "approvals.add_tasknode",
+    "approvals.change_tasknode",
+    "approvals.delete_tasknode",
+    "approvals.add_monthlyprogress",
+    "approvals.change_monthlyprogress",
+    "approvals.add_factorneed",
+    "approvals.change_factorneed",
+    "approvals.delete_factorneed",
 }
 
 #: Statisticians import the quarterly lists; officers and supervisors may too (guide section 11).
@@ -40,7 +61,10 @@ _IMPORT = {"approvals.import_spreadsheets", "approvals.view_batch", "approvals.v
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.OFFICER: frozenset(_READ | _CASEWORK | _IMPORT),
     Role.SUPERVISOR: frozenset(
-        _READ | _CASEWORK | _IMPORT | {"zones.view_zonerole", "approvals.decide_stagerequest"}
+        _READ
+        | _CASEWORK
+        | _IMPORT
+        | {"zones.view_zonerole", "approvals.decide_stagerequest", "approvals.close_problem"}
     ),
     Role.LEADER: frozenset(_READ),
     Role.STATISTICIAN: frozenset(_READ | _IMPORT),

@@ -23,8 +23,19 @@ from .checklist import (
     Mode,
     ModeOrigin,
 )
+from .factor_need import WHITE_LIST_INVESTMENT, Factor, FactorNeed, WhiteListProject
 from .job import Job, JobKind, JobStatus
 from .machine import RecordedMachine, TransitionRecord, TransitionRefused
+from .monthly_progress import MonthlyProgress, cumulative_problem, first_of_month
+from .problem import (
+    SOLVED,
+    UNSOLVED,
+    Problem,
+    ProblemCategory,
+    ProblemChange,
+    ProblemSource,
+    ProblemStatus,
+)
 from .project import (
     FORWARD_STAGES,
     MILESTONE_STAGES,
@@ -38,10 +49,29 @@ from .project import (
     StageChange,
 )
 from .reminder import Delivery, EmailState, Reminder, Step
+from .service_record import ServiceKind, ServiceRecord
 from .stage_request import RequestAttachment, RequestStatus, StageRequest
+from .task_plan import TaskNode
 from .warnings import WarningSettings
 
 __all__ = [
+    "WHITE_LIST_INVESTMENT",
+    "Factor",
+    "FactorNeed",
+    "WhiteListProject",
+    "MonthlyProgress",
+    "cumulative_problem",
+    "first_of_month",
+    "SOLVED",
+    "UNSOLVED",
+    "Problem",
+    "ProblemCategory",
+    "ProblemChange",
+    "ProblemSource",
+    "ProblemStatus",
+    "ServiceKind",
+    "ServiceRecord",
+    "TaskNode",
     "Delivery",
     "EmailState",
     "Reminder",
