@@ -1,7 +1,7 @@
 """The escalation ladder (guide sections 6 and 11): who is reminded of what, and when.
 
-``scan(day)`` finds, set-based, the late milestones, the late approval items and the projects
-at risk, and decides by the ladder who must hear of each today: the officer from the first
+``scan(day)`` finds, set-based, the late milestones, approval items, task nodes (倒排工期) and
+problems (堵点), and the projects at risk, and decides by the ladder who must hear of each today: the officer from the first
 working day late and then every week; the zone's supervisors from the eighth day; the leader
 when it turns red and then every month while red; the officer, weekly, of a foreseen delay.
 Each becomes a ``Reminder`` row under a unique key (subject, step, recipient, period): the scan
@@ -9,13 +9,15 @@ run twice, by two workers or again after a retry, makes each reminder once. ``de
 sends the pending ones, each claimed in the database first: into the recipient's inbox in the
 desk, and by email when it has an address. A failed email is tried again later, each time
 after a longer wait; a claim lapses, so a worker that died after claiming leaves the reminder
-to the next run. The scan does nothing on a day off of the official calendar.
+to the next run. The scan does nothing on a day off of the official calendar. A problem that
+turns red is also escalated to the leader (a status of its own) by ``run()``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -33,6 +35,7 @@ from .colours import warnings
 from .models import (
     FORWARD_STAGES,
     OPEN_STAGES,
+    UNSOLVED,
     ApprovalItem,
     CalendarDay,
     Delivery,
@@ -40,10 +43,12 @@ from .models import (
     ItemStatus,
     Milestone,
     Mode,
+    Problem,
     Project,
     Reminder,
     Stage,
     Step,
+    TaskNode,
 )
 from .spreadsheets.bulk import insert_new
 
@@ -99,7 +104,7 @@ def scan(day: dt.date | None = None, rules=None) -> Scan:
         role=Role.SUPERVISOR, user__is_active=True
     ).values_list("zone_id", "user_id"):
         supervisors[zone_id].append(user_id)
-    types = ContentType.objects.get_for_models(Milestone, ApprovalItem)
+    types = ContentType.objects.get_for_models(Milestone, ApprovalItem, TaskNode, Problem)
     add = _Adder(result, supervisors)
     red_after = rules.milestone_red_after_days
     # Only what the partial index holds, written literally (SQLite takes a partial index only
@@ -175,8 +180,90 @@ def scan(day: dt.date | None = None, rules=None) -> Scan:
                 officer=officer,
                 item_id=item["id"],
             )
+    _late_task_nodes(result, add, types[TaskNode], rules)
+    _late_problems(result, add, types[Problem], rules)
     _at_risk(result, add, types[Milestone], rules)
     return result
+
+
+def _late_task_nodes(result: Scan, add, node_type, rules) -> None:
+    """Task nodes (倒排工期) climb the milestones' ladder by their planned date."""
+    day = result.day
+    red_after = rules.milestone_red_after_days
+    late_nodes = TaskNode.objects.filter(actual_date__isnull=True, planned_date__lt=day).order_by()
+    for node in late_nodes.values(
+        "id",
+        "name",
+        "planned_date",
+        "project_id",
+        "project__stage",
+        "project__name",
+        "project__officer_id",
+        "project__leader_id",
+        "project__zone_id",
+    ):
+        if node["project__stage"] not in OPEN_STAGES:
+            continue
+        late = (day - node["planned_date"]).days
+        red = late - red_after - 1 if late > red_after else None
+        what = _("task node “%(node)s” planned on %(day)s") % {
+            "node": node["name"],
+            "day": node["planned_date"],
+        }
+        for step, period in ladder(late, red, rules):
+            add(
+                node_type, node["id"], node, step, period, what, late, red is not None, node["name"]
+            )
+
+
+def _late_problems(result: Scan, add, problem_type, rules) -> None:
+    """Unsolved problems past their deadline climb the same ladder: the person responsible (or
+    the project's officer), the zone's supervisors, the leader when red (guide section 6);
+    ``problems.escalate_red`` then marks a red one escalated."""
+    day = result.day
+    red_after = rules.milestone_red_after_days
+    late_problems = Problem.objects.filter(
+        status__in=list(UNSOLVED),
+        deadline__lt=day,  # literally: the partial index's condition
+    ).order_by()
+    for problem in late_problems.values(
+        "id",
+        "description",
+        "department",
+        "deadline",
+        "responsible_id",
+        "project_id",
+        "project__stage",
+        "project__name",
+        "project__officer_id",
+        "project__leader_id",
+        "project__zone_id",
+    ):
+        if problem["project__stage"] not in OPEN_STAGES:
+            continue
+        late = (day - problem["deadline"]).days
+        red = late - red_after - 1 if late > red_after else None
+        text = problem["description"]
+        short = text if len(text) <= 30 else text[:29] + "…"
+        what = _("problem “%(problem)s” (%(department)s) due on %(day)s") % {
+            "problem": short,
+            "department": problem["department"] or "—",
+            "day": problem["deadline"],
+        }
+        for step, period in ladder(late, red, rules):
+            add(
+                problem_type,
+                problem["id"],
+                problem,
+                step,
+                period,
+                what,
+                late,
+                red is not None,
+                _("problem: %(problem)s") % {"problem": short},
+                officer=problem["responsible_id"],
+                link=("admin:approvals_problem_change", problem["id"]),
+            )
 
 
 def _at_risk(result: Scan, add, milestone_type, rules) -> None:
@@ -223,8 +310,7 @@ class _Adder:
         self.result = result
         self.supervisors = supervisors
         self.wording = _Wording()
-        self.item_link = _link_maker("admin:approvals_approvalitem_change")
-        self.project_link = _link_maker("admin:approvals_project_change")
+        self.links: dict[str, Callable[[int], str]] = {}
 
     def __call__(
         self,
@@ -240,6 +326,7 @@ class _Adder:
         *,
         officer=None,
         item_id=None,
+        link: tuple[str, int] | None = None,
     ) -> None:
         project_id = row["project_id"]
         if step in (Step.OFFICER, Step.AT_RISK):
@@ -250,7 +337,9 @@ class _Adder:
             recipients = [row["project__leader_id"]]
         title = self.wording.title(step, row["project__name"], short, late)[:200]
         body = self.wording.body(step, row["project__name"], what, late, red)
-        link = self.item_link(item_id) if item_id else self.project_link(project_id)
+        if item_id:
+            link = ("admin:approvals_approvalitem_change", item_id)
+        link = self.link(*(link or ("admin:approvals_project_change", project_id)))
         for recipient in filter(None, dict.fromkeys(recipients)):
             self.result.reminders.append(
                 Reminder(
@@ -266,6 +355,11 @@ class _Adder:
                     link=link,
                 )
             )
+
+    def link(self, name: str, pk: int) -> str:
+        if name not in self.links:
+            self.links[name] = _link_maker(name)
+        return self.links[name](pk)
 
 
 def _link_maker(name: str):
@@ -423,6 +517,10 @@ def run(day: dt.date | None = None, *, dry_run: bool = False) -> Outcome:
         new = Counter(r.step for r in _new(found))
         return Outcome(found.day, found.working_day, by_step, new, Counter())
     new = record(found)
+    if found.working_day:
+        from .problems import escalate_red
+
+        escalate_red(found.day)
     return Outcome(found.day, found.working_day, by_step, new, deliver())
 
 
