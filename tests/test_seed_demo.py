@@ -171,3 +171,30 @@ class TestPasswords:
         call_command("seed_demo", stdout=StringIO())
         assert authenticate(username="officer", password="a-password-for-this-site-3")
         assert authenticate(username="officer", password="projectdesk-demo") is None
+
+
+def test_the_officers_day_is_seeded_once_through_the_services(seeded):
+    from approvals.models import (
+        FactorNeed,
+        MonthlyProgress,
+        Problem,
+        ProblemStatus,
+        ServiceRecord,
+        TaskNode,
+        WhiteListProject,
+    )
+
+    officer = ZoneRole.objects.filter(user__username="officer", role=Role.OFFICER).first().user
+    visit = ServiceRecord.objects.get(recorded_by=officer)
+    follow_up = Problem.objects.get(service_record=visit)
+    assert follow_up.status == ProblemStatus.OPEN and follow_up.created_by == officer
+    resolved = Problem.objects.get(status=ProblemStatus.RESOLVED)
+    assert resolved.resolved_by == officer  # waits for the supervisor's 销号
+    assert TaskNode.objects.filter(project=visit.project).count() == 4
+    assert MonthlyProgress.objects.exists() and FactorNeed.objects.exists()
+    assert set(FactorNeed.objects.values_list("project", flat=True)) == set(
+        WhiteListProject.objects.filter(officer=officer).values_list("pk", flat=True)
+    )
+    counts = [m.objects.count() for m in (ServiceRecord, Problem, TaskNode, FactorNeed)]
+    call_command("seed_demo", stdout=StringIO())
+    assert [m.objects.count() for m in (ServiceRecord, Problem, TaskNode, FactorNeed)] == counts

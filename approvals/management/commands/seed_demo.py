@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -11,11 +12,28 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from approvals import permissions
 from approvals.checklist import checklist_generate
 from approvals.dates import parse_partial_date
-from approvals.models import Batch, BatchEntry, Category, Milestone, Project, Stage
+from approvals.models import (
+    WHITE_LIST_INVESTMENT,
+    Batch,
+    BatchEntry,
+    Category,
+    Factor,
+    FactorNeed,
+    Milestone,
+    MonthlyProgress,
+    ProblemCategory,
+    Project,
+    ServiceKind,
+    ServiceRecord,
+    Stage,
+    TaskNode,
+)
+from approvals.problems import FollowUp, problem_add, problem_transition, service_record_add
 from zones.models import Enterprise, Role, Zone, ZoneRole
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
@@ -47,6 +65,7 @@ class Command(BaseCommand):
         people = self._people()
         projects_created = self._projects(people)
         self._signing_round()
+        self._casework(people)
         # Checklists for the signed projects, so that the demo shows what blocks their start;
         # generated in the name of a demo person who may do it.
         by = people.get("admin") or people.get("officer")
@@ -88,6 +107,97 @@ class Command(BaseCommand):
                     "source": "seed_projects.csv",
                 },
             )
+
+    def _casework(self, people: dict[str, object]) -> None:
+        """An officer's day on three of its projects — a visit whose follow-up opened a problem,
+        a problem resolved and waiting for the supervisor's 销号, a task plan with a late node,
+        last month's figures — and the factor needs of its white-list projects, entered through
+        the services in the officer's name (added once, dated from today)."""
+        officer = people.get("officer")
+        if officer is None or ServiceRecord.objects.filter(recorded_by=officer).exists():
+            return
+        today = timezone.localdate()
+        day = dt.timedelta(days=1)
+        mine = Project.objects.filter(officer=officer, zone__isnull=False).order_by("name")
+        open_ = list(mine.filter(stage__in=[Stage.SIGNED, Stage.UNDER_CONSTRUCTION])[:3])
+        if not open_:
+            return
+        first = open_[0]
+        service_record_add(
+            project=first,
+            by=officer,
+            day=today - 12 * day,
+            kind=ServiceKind.ON_SITE,
+            participants=f"{officer.first_name}；企业项目负责人；自然资源局",
+            done="现场办公，协调土地摘牌时间",
+            follow_up=FollowUp(
+                description="用地指标尚未落实，影响土地摘牌",
+                category=ProblemCategory.LAND,
+                department="自然资源局",
+                deadline=today - 5 * day,
+            ),
+        )
+        for name, offset, done in (
+            ("完成土地摘牌", -5, None),
+            ("主体封顶", 60, None),
+            ("设备安装", 120, None),
+            ("签订投资协议", -40, -41),
+        ):
+            TaskNode.objects.get_or_create(
+                project=first,
+                name=name,
+                defaults={
+                    "planned_date": today + offset * day,
+                    "actual_date": today + done * day if done is not None else None,
+                },
+            )
+        if len(open_) > 1:
+            second = problem_add(
+                project=open_[1],
+                by=officer,
+                description="双回路供电接入方案待批复",
+                category=ProblemCategory.ENERGY,
+                department="供电公司",
+                deadline=today + 15 * day,
+                reported_on=today - 20 * day,
+            )
+            problem_transition(
+                second,
+                "resolve",
+                by=officer,
+                resolution="供电公司已出具接入批复",
+                resolved_on=today - day,
+            )
+        month = (today.replace(day=1) - day).replace(day=1)
+        for project in open_:
+            if project.total_investment:
+                plan = (project.total_investment * Decimal("0.2")).quantize(Decimal("1"))
+                MonthlyProgress.objects.get_or_create(
+                    project=project,
+                    month=month,
+                    defaults={
+                        "annual_plan": plan,
+                        "completed_month": (plan / 12).quantize(Decimal("1")),
+                        "completed_year": (plan * month.month / 12).quantize(Decimal("1")),
+                        "image_progress": project.progress[:200],
+                        "updated_by": officer,
+                    },
+                )
+        for project in mine.filter(total_investment__gte=WHITE_LIST_INVESTMENT):
+            for factor, requested, secured in (
+                (Factor.LAND, project.land_area_mu or Decimal("300"), Decimal("200")),
+                (Factor.ENERGY, Decimal("12000"), Decimal("12000")),
+                (
+                    Factor.FUNDS,
+                    (project.total_investment * Decimal("0.3")).quantize(Decimal("1")),
+                    Decimal("0"),
+                ),
+            ):
+                FactorNeed.objects.get_or_create(
+                    project=project,
+                    factor=factor,
+                    defaults={"requested": requested, "secured": min(secured, requested)},
+                )
 
     def _zones(self) -> int:
         created = 0
