@@ -10,13 +10,21 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 from import_export import fields, resources
 from import_export.formats.base_formats import CSV, XLSX
 
 from ..colours import Colour, MilestoneColours
-from ..models import OPEN_STAGES, ApprovalItem, ApprovalType, BatchEntry, Project, Stage
+from ..models import (
+    OPEN_STAGES,
+    ApprovalItem,
+    ApprovalType,
+    BatchEntry,
+    Problem,
+    Project,
+    Stage,
+)
 from . import writing
 
 WAN_PER_YI = Decimal(10000)
@@ -196,19 +204,40 @@ DISPATCH_HEADERS = [
     "预警",
     "未办结审批事项",
     "存在问题",
+    "未解决问题数",
+    "未解决问题",
     "项目管家",
     "包联领导",
 ]
 
 
 def dispatch_queryset(queryset: QuerySet) -> QuerySet:
-    """Every open project of ``queryset`` with what the table shows, in four queries."""
+    """Every open project of ``queryset`` with what the table shows, in five queries."""
     open_items = ApprovalItem.objects.unsettled().select_related("approval_type")
+    unsolved = Problem.objects.unsolved().order_by(
+        F("deadline").asc(nulls_last=True), "reported_on", "pk"
+    )
     return (
         export_queryset(queryset.filter(stage__in=OPEN_STAGES))
-        .prefetch_related(Prefetch("approval_items", queryset=open_items, to_attr="open_items"))
+        .prefetch_related(
+            Prefetch("approval_items", queryset=open_items, to_attr="open_items"),
+            Prefetch("problems", queryset=unsolved, to_attr="unsolved_problems"),
+        )
         .order_by("zone__name", "name")
     )
+
+
+def problem_text(problem: Problem) -> str:
+    """An unsolved problem as the table writes it: the text, the department and the deadline."""
+    handed = "，".join(
+        part
+        for part in (
+            problem.department,
+            f"{problem.deadline:%Y-%m-%d}前" if problem.deadline else "",
+        )
+        if part
+    )
+    return f"{problem.description}（{handed}）" if handed else problem.description
 
 
 def dispatch_rows(projects: Iterable[Project], colours: MilestoneColours) -> Iterator[list[Any]]:
@@ -219,6 +248,7 @@ def dispatch_rows(projects: Iterable[Project], colours: MilestoneColours) -> Ite
             for i in sorted(project.open_items, key=lambda i: i.approval_type.sort_order)
         )
         problems = project.entries[0].problems if project.entries else ""  # the latest round's
+        unsolved = project.unsolved_problems  # the desk's own, worked off and closed (销号)
         yield [
             number,
             project.code or "",
@@ -232,6 +262,8 @@ def dispatch_rows(projects: Iterable[Project], colours: MilestoneColours) -> Ite
             str(colour.label) if colour else "",
             open_items,
             problems,
+            len(unsolved),
+            "；".join(f"{n}. {problem_text(p)}" for n, p in enumerate(unsolved, 1)),
             project.officer.get_full_name() if project.officer else "",
             project.leader.get_full_name() if project.leader else "",
         ]
@@ -246,7 +278,7 @@ def dispatch_table(projects, today: dt.date | None = None) -> writing.Table:
     if isinstance(projects, QuerySet):
         projects = dispatch_queryset(projects).iterator(chunk_size=2000)
     rows = dispatch_rows(projects, MilestoneColours.on(today))
-    widths = {2: 40, 3: 22, 4: 24, date_column: 12, 10: 50, 11: 40}
+    widths = {2: 40, 3: 22, 4: 24, date_column: 12, 10: 50, 11: 40, 13: 60}
     return writing.Table(f"周调度表{today:%Y%m%d}", DISPATCH_HEADERS, rows, fill, widths)
 
 
