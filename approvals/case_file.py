@@ -1,15 +1,28 @@
 """The case file: what an officer or a leader needs at a glance at the top of a project's
 page — the stage timeline (each milestone planned and actual, coloured by the same rule as the
-milestones list), the checklist's progress with the items holding up the next stage, and the
-三个一批 rounds the project was listed in. A fixed handful of queries."""
+milestones list), the checklist's progress with the items holding up the next stage, the
+三个一批 rounds the project was listed in, and its unsolved problems (堵点) with their colour,
+deadline and department. A fixed handful of queries."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import Count, F
+from django.utils import timezone
+
 from .admin.lateness import milestone_colour
-from .colours import Colour
-from .models import FORWARD_STAGES, MILESTONE_STAGES, ApprovalItem, BatchEntry, Project, Stage
+from .colours import Colour, MilestoneColours, problem_colour
+from .models import (
+    FORWARD_STAGES,
+    MILESTONE_STAGES,
+    ApprovalItem,
+    BatchEntry,
+    Problem,
+    Project,
+    Stage,
+)
+from .models.checklist import SETTLED_ITEM
 
 
 @dataclass
@@ -30,6 +43,7 @@ class CaseFile:
     total: int
     blockers: list[ApprovalItem] = field(default_factory=list)
     entries: list[BatchEntry] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def settled_percent(self) -> int:
@@ -56,13 +70,28 @@ def case_file(project: Project) -> CaseFile:
                 current=stage == current,
             )
         )
-    items = project.approval_items.all()
-    total = items.count()
-    settled = items.settled().count() if total else 0
+    # One query for both counts: the problems below stay within the case file's handful.
+    counts = project.approval_items.aggregate(
+        total=Count("pk"), settled=Count("pk", filter=SETTLED_ITEM)
+    )
+    total, settled = counts["total"], counts["settled"]
     blockers = []
     if current in (Stage.RESERVE, Stage.SIGNED):  # what keeps it from being ready to start
         blockers = list(project.start_blockers().order_by("approval_type__sort_order"))
     entries = list(
         project.batch_entries.select_related("batch").order_by("-batch__year", "-batch__round")
     )
-    return CaseFile(steps, settled, total, blockers, entries)
+    return CaseFile(steps, settled, total, blockers, entries, unsolved_problems(project))
+
+
+def unsolved_problems(project: Project) -> list[Problem]:
+    """The project's unsolved problems, the most pressing first (deadline, none last), each
+    with its colour (``problem.colour``) by the milestones' rule."""
+    problems = list(
+        project.problems.unsolved().order_by(F("deadline").asc(nulls_last=True), "reported_on")
+    )
+    if problems:
+        colours = MilestoneColours.on(timezone.localdate())
+        for problem in problems:
+            problem.colour = problem_colour(problem, colours)
+    return problems

@@ -1,6 +1,7 @@
 """The zone dashboard on the admin index: the figures of ``reports`` for what the person sees
 (its zones; the projects a leader follows; every zone for an administrator), narrowed to one
-zone by choice, with the charts' data. A constant number of queries whatever the number of
+zone by choice, with the charts' data, the open problems and the investment completed against
+plan this year (``casework_reports``). A constant number of queries whatever the number of
 projects: each figure is an aggregate."""
 
 from __future__ import annotations
@@ -8,15 +9,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zones.models import Zone
 
-from . import permissions, reports
-from .colours import Colour
+from . import casework_reports, permissions, reports
+from .colours import Colour, MilestoneColours
 from .models import (
     FORWARD_STAGES,
+    UNSOLVED,
     Category,
     Stage,
 )
@@ -71,6 +74,8 @@ class Board:
     rates: list[Tile]
     colours: list[Tile]
     charts: dict[str, dict] = field(default_factory=dict)
+    problems: list[Tile] = field(default_factory=list)
+    investment: list[dict] = field(default_factory=list)
 
     @property
     def chart_options(self) -> dict[str, str]:
@@ -97,6 +102,10 @@ def cached_figures(selection: Selection, user) -> dict:
             "conversion": reports.conversion(selection, user),
             "readiness": reports.readiness(selection, user),
             "months": reports.per_month(selection, user),
+            "problems": casework_reports.problems(selection, user),
+            "investment": casework_reports.latest_per_zone(
+                casework_reports.investment(casework_reports.this_year(selection), user)
+            ),
         },
     )
 
@@ -171,7 +180,45 @@ def board(request) -> Board | None:
     ]
     result = Board(zones, zone, stages, latest, rates, colours)
     result.charts = charts(stages, figures["months"], rounds[-ROUNDS_CHARTED:])
+    result.problems = problem_tiles(figures["problems"], zone)
+    result.investment = [
+        {**row, "rate_shown": percent(row["rate"])} for row in figures["investment"]
+    ]
     return result
+
+
+def problem_tiles(figures: dict, zone: Zone | None) -> list[Tile]:
+    """Unsolved problems and the red ones among them, each linking to the problem list
+    filtered so (the standard admin's lookups: status, deadline, the project's zone)."""
+    try:
+        problems_url = reverse("admin:approvals_problem_changelist")
+    except NoReverseMatch:  # the problem pages are not installed: the figures without a link
+        problems_url = ""
+    unsolved = f"status__in={','.join(UNSOLVED)}"
+    zone_filter = f"&project__zone__id__exact={zone.pk}" if zone else ""
+    red_before = MilestoneColours.on(timezone.localdate()).red_before
+    links = {
+        "problems_unsolved": f"?{unsolved}{zone_filter}",
+        # problem_filter(RED): unsolved, deadline before the red threshold's day
+        "problems_red": f"?{unsolved}&deadline__lt={red_before.isoformat()}{zone_filter}",
+    }
+    return [
+        Tile(
+            "problems_unsolved",
+            _("Unsolved problems (堵点)"),
+            str(figures["unsolved"]),
+            _("%(yellow)d yellow; %(resolved)d resolved, %(closed)d of them closed") % figures,
+            url=problems_url and problems_url + links["problems_unsolved"],
+        ),
+        Tile(
+            "problems_red",
+            _("Red problems"),
+            str(figures["red"]),
+            _("unsolved, more than the red threshold past their deadline"),
+            url=problems_url and problems_url + links["problems_red"],
+            colour=Colour.RED.ink,
+        ),
+    ]
 
 
 def charts(stages: list[dict], months: dict, batches: list[dict]) -> dict[str, dict]:

@@ -49,6 +49,8 @@ from .models import (
     ItemStatus,
     Milestone,
     Mode,
+    MonthlyProgress,
+    Problem,
     Project,
     Stage,
 )
@@ -69,13 +71,15 @@ FIGURES_SECONDS = 600
 
 def figures_version() -> str:
     """What the figures depend on, as a few primary-key maxima (index lookups, read from the
-    database, so right across processes): the history rows of projects, milestones and approval
-    items, and the rounds' entries."""
+    database, so right across processes): the history rows of projects, milestones, approval
+    items, problems and monthly figures, and the rounds' entries."""
     models = (
         Project.history.model,
         Milestone.history.model,
         ApprovalItem.history.model,
         BatchEntry,
+        Problem.history.model,
+        MonthlyProgress.history.model,
     )
     return "-".join(
         str(model.objects.order_by().aggregate(last=Max("pk"))["last"] or 0) for model in models
@@ -491,7 +495,9 @@ def tables(report: str, figures: dict) -> list[Table]:
         ]
         title = _("Readiness to start works")
         return [Table("readiness", title, [_("figure"), _("value")], rows, title)]
-    raise ValueError(report)
+    from . import casework_reports  # problems and investment: a module of their own
+
+    return casework_reports.tables(report, figures)
 
 
 def _width(text: str) -> int:

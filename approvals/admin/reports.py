@@ -1,6 +1,6 @@
-"""报表: the figures of ``approvals.reports`` as tables, filtered by zone, batch and period,
-each downloadable as .xlsx. For administrators and anyone with a zone role, over what each
-sees (the same scope as the dashboard and every list)."""
+"""报表: the figures of ``approvals.reports`` and ``approvals.casework_reports`` as tables,
+filtered by zone, batch and period, each downloadable as .xlsx. For administrators and anyone
+with a zone role, over what each sees (the same scope as the dashboard and every list)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from zones.models import Zone
 
-from .. import permissions, reports
+from .. import casework_reports, permissions, reports
 from ..dates import validate_entered_date
 from ..models import Batch
 from ..spreadsheets import writing
@@ -26,6 +26,8 @@ REPORTS = {
     "sanpi": (gettext_lazy("三个一批"), reports.sanpi),
     "conversion": (gettext_lazy("Conversion"), reports.conversion),
     "readiness": (gettext_lazy("Readiness to start works"), reports.readiness),
+    "problems": (gettext_lazy("Problems (堵点)"), casework_reports.problems),
+    "investment": (gettext_lazy("Investment completed (月调度)"), casework_reports.investment),
 }
 
 

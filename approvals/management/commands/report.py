@@ -1,6 +1,7 @@
-"""python manage.py report sanpi|conversion|readiness [--zone NAME] [--batch YEAR-ROUND ...]
-[--from DATE --to DATE] [--json]: the figures of the dashboard and the reports page, for
-scripts. Over every project (the command line is an administrator's); rates are fractions."""
+"""python manage.py report sanpi|conversion|readiness|problems|investment [--zone NAME]
+[--batch YEAR-ROUND ...] [--from DATE --to DATE] [--json]: the figures of the dashboard and the
+reports page, for scripts. Over every project (the command line is an administrator's); rates
+are fractions, investment of the monthly figures in 万元 (rules: approvals/casework_reports.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from approvals import reports
+from approvals import casework_reports, reports
 from approvals.models import Batch
 from zones.models import Zone
 
@@ -17,6 +18,8 @@ REPORTS = {
     "sanpi": reports.sanpi,
     "conversion": reports.conversion,
     "readiness": reports.readiness,
+    "problems": casework_reports.problems,
+    "investment": casework_reports.investment,
 }
 
 
@@ -35,7 +38,10 @@ def _batch(value: str) -> tuple[int, int]:
 
 
 class Command(BaseCommand):
-    help = "Print the 三个一批, conversion or readiness figures (as JSON with --json)."
+    help = (
+        "Print the 三个一批, conversion, readiness, problems or monthly investment figures "
+        "(as JSON with --json)."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("report", choices=sorted(REPORTS))
