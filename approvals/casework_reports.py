@@ -21,6 +21,9 @@ Problems — the rules taken here:
 
 Investment — the rules taken here (amounts in 万元, as the monthly table reports them):
 
+* The rows counted are those of the projects counted, as for problems (scope, zones, and the
+  projects listed in the batches named, if any).
+
 * The months: those of the period (from the month of ``date_from`` to that of ``date_to``);
   with no period, the year of the latest month that has figures. Rows run from the first to the
   last month with figures in there (in the zones chosen), every month between included: a

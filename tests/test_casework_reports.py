@@ -44,10 +44,14 @@ from approvals import casework_reports, problems, reports
 from approvals.models import MonthlyProgress, Problem, ProblemCategory, ProblemStatus, Stage
 from approvals.reports import Selection
 
+from . import figures
 from .factories import ProjectFactory
+from .figures import listed
 from .test_exports import xlsx_rows
 
 pytestmark = pytest.mark.django_db
+
+rounds = figures.rounds  # the fixture, found by its name
 
 INDEX = reverse("admin:index")
 REPORTS = reverse("admin:reports")
@@ -298,6 +302,23 @@ def test_rows_of_the_period_s_first_year_before_it_are_not_carried_into_the_next
     assert figures_of(found, "综改区晋中开发区") == [("2025-01", 1, 0.0, 40.0, 40.0, None)]
 
 
+def test_batches_named_narrow_both_to_the_projects_they_list(problem_cases, monthly_cases, rounds):
+    listed(rounds[0], problem_cases["red"].project, "sign", 1000)  # 甲光伏项目: red, yellow, closed
+    listed(rounds[0], monthly_cases[1], "start", 1000)  # 乙月报项目: 600 planned in January
+    named = Selection(batches=(rounds[0].pk,), date_from=D(2025, 1, 1), date_to=D(2025, 3, 31))
+    found = casework_reports.problems(Selection(batches=(rounds[0].pk,)))
+    assert (found["total"], found["unsolved"], found["closed"], found["red"]) == (3, 2, 1, 1)
+    invested = casework_reports.investment(named)
+    assert figures_of(invested, "综改区晋中开发区")[0] == (
+        "2025-01",
+        1,
+        600.0,
+        50.0,
+        50.0,
+        round(50 / 600, 6),
+    )
+
+
 def test_investment_by_zone_and_for_an_officer(monthly_cases, other_zone, alice):
     only_qi = casework_reports.investment(
         Selection(zones=(other_zone.pk,), date_from=D(2025, 1, 1), date_to=D(2025, 3, 31))
@@ -393,6 +414,21 @@ def test_the_dashboard_shows_unsolved_and_red_problems_linking_to_the_list(
         listed = client.get(tile_link(html, key))
         assert listed.status_code == 200
         assert listed.context["cl"].result_count == expected, key
+
+
+def test_the_dashboard_narrowed_to_a_zone_links_to_that_zones_problems(
+    as_user, superuser, charlie, other_zone, problem_cases
+):
+    client = as_user(superuser)
+    html = client.get(INDEX, {"zone": other_zone.pk}).content.decode()
+    assert (tile(html, "problems_unsolved"), tile(html, "problems_red")) == ("0", "0")
+    everywhere = client.get(INDEX).content.decode()
+    assert tile(everywhere, "problems_unsolved") == "3"
+    link = tile_link(everywhere, "problems_unsolved")
+    listed = client.get(tile_link(html, "problems_unsolved"))
+    assert listed.context["cl"].result_count == 0  # 祁县's one problem is closed
+    assert client.get(link).context["cl"].result_count == 3
+    assert tile(as_user(charlie).get(INDEX).content.decode(), "problems_unsolved") == "0"
 
 
 def test_the_dashboard_shows_investment_against_plan_this_year(as_user, bob, zone):
