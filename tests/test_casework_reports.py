@@ -348,6 +348,10 @@ def test_the_command_prints_problems_as_json(problem_cases):
         run("problems", "--json", "--from", days(-35).isoformat(), "--to", T.isoformat())
     )
     assert period["total"] == 4  # the three of 晋中 and 祁县's one
+    table = run("problems", "--zone", "晋中开发区").splitlines()
+    department = next(line.split() for line in table if line.startswith("自然资源局"))
+    assert department[1:] == ["2", "1", "1", "1", "1", "3"]
+    assert any(line.split()[-1] == "7.0" for line in table if line.strip())
 
 
 def test_the_command_prints_investment_as_json_and_as_a_table(monthly_cases):
