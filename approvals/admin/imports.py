@@ -5,13 +5,17 @@ templates, and the progress of what the worker does for large files."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
@@ -65,6 +69,48 @@ class ApprovalTableForm(forms.Form):
     file = SpreadsheetField()
 
 
+class MonthlyTableForm(forms.Form):
+    file = SpreadsheetField(
+        help_text=_(
+            "The month is read from a 月份 column, or from the title or the sheet's name "
+            "(e.g. 2025年3月). A month imported again replaces that month's figures of the "
+            "projects listed."
+        )
+    )
+
+
+#: The blank template of each kind: (what writes it, the name it downloads as).
+TEMPLATES: dict[str, tuple[Callable[[], bytes], str]] = {
+    ImportKind.PROJECT_LIST: (exports.list_template, "三个一批项目清单（模板）.xlsx"),
+    ImportKind.APPROVAL_TABLE: (exports.approval_template, "前期手续办理进度表（模板）.xlsx"),
+    ImportKind.MONTHLY_TABLE: (exports.monthly_template, "月调度表（模板）.xlsx"),
+}
+#: Where each kind's preview is (the page of a worker's job links it).
+PREVIEW_URLS = {
+    ImportKind.PROJECT_LIST: "admin:approvals_project_spreadsheet_preview",
+    ImportKind.APPROVAL_TABLE: "admin:approvals_approvalitem_spreadsheet_preview",
+    ImportKind.MONTHLY_TABLE: "admin:approvals_project_monthly_preview",
+}
+
+
+def preview_url(record: SpreadsheetImport) -> str:
+    return reverse(PREVIEW_URLS[record.kind], args=[record.token])
+
+
+@dataclass(frozen=True)
+class ImportPage:
+    """One kind of spreadsheet imported on a list: its pages' URLs are named after ``slug``
+    ("spreadsheet" for the list's own kind: ``…_spreadsheet_import``, ``…_preview``,
+    ``…_template``), and after the import the person lands on ``done`` (a list's URL name;
+    this list when empty or not installed)."""
+
+    kind: str
+    slug: str
+    form: type[forms.Form]
+    title: Any
+    done: str = ""
+
+
 def download(data: bytes | str, name: str, content_type: str = XLSX_TYPE) -> HttpResponse:
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quoted(name)}"
@@ -84,20 +130,29 @@ class SpreadsheetImportViews:
     import_kind: str = ""
     import_form = ApprovalTableForm
     import_title = ""
+    #: Further kinds imported on the same list, each with pages of its own.
+    more_imports: tuple[ImportPage, ...] = ()
 
-    def _names(self) -> tuple[str, str, str]:
-        prefix = f"{self.opts.app_label}_{self.opts.model_name}_spreadsheet"
+    def import_pages(self) -> dict[str, ImportPage]:
+        main = ImportPage(self.import_kind, "spreadsheet", self.import_form, self.import_title)
+        return {page.slug: page for page in (main, *self.more_imports)}
+
+    def _names(self, slug: str = "spreadsheet") -> tuple[str, str, str]:
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}_{slug}"
         return f"{prefix}_import", f"{prefix}_preview", f"{prefix}_template"
 
     def get_urls(self):
-        upload, preview, template = self._names()
         view = self.admin_site.admin_view
-        return [
-            path("spreadsheet-import/", view(self.import_view), name=upload),
-            path("spreadsheet-import/template/", view(self.template_view), name=template),
-            path("spreadsheet-import/<str:token>/", view(self.preview_view), name=preview),
-            *super().get_urls(),
-        ]
+        urls = []
+        for slug in self.import_pages():
+            upload, preview, template = self._names(slug)
+            page = {"page": slug}
+            urls += [
+                path(f"{slug}-import/", view(self.import_view), page, name=upload),
+                path(f"{slug}-import/template/", view(self.template_view), page, name=template),
+                path(f"{slug}-import/<str:token>/", view(self.preview_view), page, name=preview),
+            ]
+        return [*urls, *super().get_urls()]
 
     def has_spreadsheet_import_permission(self, request: HttpRequest) -> bool:
         return permissions.may_import_somewhere(request.user)
@@ -107,30 +162,37 @@ class SpreadsheetImportViews:
         extra_context["may_import"] = self.has_spreadsheet_import_permission(request)
         extra_context["import_url"] = reverse(f"admin:{self._names()[0]}")
         extra_context["template_url"] = reverse(f"admin:{self._names()[2]}")
+        extra_context["import_urls"] = {
+            slug: {"upload": reverse(f"admin:{upload}"), "template": reverse(f"admin:{template}")}
+            for slug in self.import_pages()
+            for upload, _preview, template in [self._names(slug)]
+        }
         return super().changelist_view(request, extra_context)
 
-    def _context(self, request, **extra):
+    def _context(self, request, page: ImportPage, **extra):
+        upload, _preview, template = self._names(page.slug)
         return {
             **self.admin_site.each_context(request),
             # Not "opts": django-unfold's header then names the page by its title.
             "model_opts": self.opts,
-            "title": self.import_title,
-            "template_url": reverse(f"admin:{self._names()[2]}"),
-            "import_url_name": f"admin:{self._names()[0]}",
+            "title": page.title,
+            "template_url": reverse(f"admin:{template}"),
+            "import_url_name": f"admin:{upload}",
             **extra,
         }
 
-    def import_view(self, request: HttpRequest):
+    def import_view(self, request: HttpRequest, page: str = "spreadsheet"):
         if not self.has_spreadsheet_import_permission(request):
             raise PermissionDenied
-        form = self.import_form(request.POST or None, request.FILES or None)
+        page = self.import_pages()[page]
+        form = page.form(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             data = upload.read()
             spec = {k: form.cleaned_data.get(k) for k in ("year", "round", "event_date")}
             try:
                 record = imports.receive(
-                    self.import_kind,
+                    page.kind,
                     data,
                     upload.name,
                     by=request.user,
@@ -144,26 +206,35 @@ class SpreadsheetImportViews:
                     imports.start_in_worker(record, "import_preview")
                 else:
                     imports.preview(record, data)
-                return HttpResponseRedirect(self._preview_url(record))
+                return HttpResponseRedirect(self._preview_url(record, page))
         return TemplateResponse(
             request,
             "admin/approvals/spreadsheet_import.html",
-            self._context(request, form=form, step="upload"),
+            self._context(request, page, form=form, step="upload"),
         )
 
-    def _preview_url(self, record: SpreadsheetImport) -> str:
-        return reverse(f"admin:{self._names()[1]}", args=[record.token])
+    def _preview_url(self, record: SpreadsheetImport, page: ImportPage) -> str:
+        return reverse(f"admin:{self._names(page.slug)[1]}", args=[record.token])
 
-    def _record(self, request, token: str) -> SpreadsheetImport:
-        record = SpreadsheetImport.objects.filter(token=token, kind=self.import_kind).first()
+    def _done_url(self, page: ImportPage) -> str:
+        if page.done:
+            try:
+                return reverse(page.done)
+            except NoReverseMatch:
+                pass
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+
+    def _record(self, request, token: str, page: ImportPage) -> SpreadsheetImport:
+        record = SpreadsheetImport.objects.filter(token=token, kind=page.kind).first()
         if record is None or not (
             record.by_id == request.user.pk or permissions.is_administrator(request.user)
         ):
             raise Http404
         return record
 
-    def preview_view(self, request: HttpRequest, token: str):
-        record = self._record(request, token)
+    def preview_view(self, request: HttpRequest, token: str, page: str = "spreadsheet"):
+        page = self.import_pages()[page]
+        record = self._record(request, token, page)
         job = Job.objects.filter(payload__import=record.pk).order_by("-created_at").first()
         may_confirm = record.by_id == request.user.pk  # an administrator reads, never imports it
         if request.method == "POST" and not may_confirm:
@@ -171,19 +242,18 @@ class SpreadsheetImportViews:
         if request.method == "POST" and record.status == ImportStatus.PREVIEWED:
             if imports.in_worker(record):
                 imports.start_in_worker(record, "import_apply")
-                return HttpResponseRedirect(self._preview_url(record))
+                return HttpResponseRedirect(self._preview_url(record, page))
             report = imports.apply(record)
             level = messages.SUCCESS if report.applied else messages.ERROR
             self.message_user(request, f"{record.file_name}：{report.summary()}", level)
             if report.applied:
-                return HttpResponseRedirect(
-                    reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
-                )
-            return HttpResponseRedirect(self._preview_url(record))
+                return HttpResponseRedirect(self._done_url(page))
+            return HttpResponseRedirect(self._preview_url(record, page))
         running = job is not None and job.status in ("queued", "running")
         report = Report.from_json(record.report) if record.report else None
         context = self._context(
             request,
+            page,
             record=record,
             report=report,
             job=job,
@@ -199,12 +269,11 @@ class SpreadsheetImportViews:
         )
         return TemplateResponse(request, "admin/approvals/spreadsheet_import.html", context)
 
-    def template_view(self, request: HttpRequest):
+    def template_view(self, request: HttpRequest, page: str = "spreadsheet"):
         if not self.has_spreadsheet_import_permission(request):
             raise PermissionDenied
-        if self.import_kind == ImportKind.PROJECT_LIST:
-            return download(exports.list_template(), "三个一批项目清单（模板）.xlsx")
-        return download(exports.approval_template(), "前期手续办理进度表（模板）.xlsx")
+        write, name = TEMPLATES[self.import_pages()[page].kind]
+        return download(write(), name)
 
 
 class ExportForm(SelectableFieldsExportForm):
@@ -222,11 +291,22 @@ class ExportForm(SelectableFieldsExportForm):
 
 
 class ProjectSpreadsheets(SpreadsheetImportViews, ExportMixin):
-    """The project list: 三个一批 import, export as filtered, the weekly dispatch table."""
+    """The project list: 三个一批 import, the monthly progress table's import (月调度表: figures
+    of the projects, shown on each project's page), export as filtered, the weekly dispatch
+    table."""
 
     import_kind = ImportKind.PROJECT_LIST
     import_form = ProjectListForm
     import_title = _("Import a 三个一批 project list")
+    more_imports = (
+        ImportPage(
+            ImportKind.MONTHLY_TABLE,
+            "monthly",
+            MonthlyTableForm,
+            _("Import a monthly progress table"),
+            done="admin:approvals_monthlyprogress_changelist",
+        ),
+    )
     resource_classes = [exports.ProjectExportResource]
     export_form_class = ExportForm
     formats = [exports.SafeXLSX, exports.SafeCSV]

@@ -99,6 +99,7 @@ class BatchEntry(models.Model):
 class ImportKind(models.TextChoices):
     PROJECT_LIST = "project_list", _("三个一批 project list")
     APPROVAL_TABLE = "approval_table", _("Approval progress table")
+    MONTHLY_TABLE = "monthly_table", _("Monthly progress table")
 
 
 class ImportStatus(models.TextChoices):

@@ -1,4 +1,4 @@
-"""What the two import commands share: who acts, the progress bar, the summary and the exit."""
+"""What the import commands share: who acts, the progress bar, the summary and the exit."""
 
 from __future__ import annotations
 

@@ -316,3 +316,22 @@ def approval_template() -> bytes:
     kinds = ApprovalType.objects.filter(is_active=True).order_by("sort_order", "code")
     headers = ["序号", "项目代码", "项目名称", "所在开发区", *[k.name for k in kinds]]
     return writing.xlsx([writing.Table("前期手续办理进度表", headers, [])])
+
+
+MONTHLY_TEMPLATE = [
+    "序号",
+    "项目代码",
+    "项目名称",
+    "所在开发区",
+    "月份",
+    "年度计划投资（万元）",
+    "本月完成投资（万元）",
+    "累计完成投资（万元）",
+    "形象进度",
+    "存在问题",
+]
+
+
+def monthly_template() -> bytes:
+    """The monthly progress table (月调度表); 累计 is the year to date."""
+    return writing.xlsx([writing.Table("重点项目月调度表", MONTHLY_TEMPLATE, [])])

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from .. import jobs, permissions
 from ..models import ImportKind, ImportStatus, Job, JobKind, SpreadsheetImport
-from . import approval_table, project_list
+from . import approval_table, monthly_table, project_list
 from .reading import SpreadsheetRefused, count_rows
 from .report import Report
 
@@ -80,7 +80,8 @@ def _run(record: SpreadsheetImport, data: bytes, *, dry_run: bool, progress=None
             dry_run=dry_run,
             progress=progress,
         )
-    return approval_table.run(
+    module = monthly_table if record.kind == ImportKind.MONTHLY_TABLE else approval_table
+    return module.run(
         data, record.file_name, by=record.by, record=record, dry_run=dry_run, progress=progress
     )
 

@@ -29,11 +29,13 @@ from ..models import (
     BatchEntry,
     Category,
     Milestone,
+    ProblemSource,
     Project,
     Stage,
     StageChange,
 )
 from ..models.project import refresh_next_milestones
+from ..problems import Listed
 from . import bulk
 from .people import People
 from .project_rows import (
@@ -44,6 +46,8 @@ from .project_rows import (
     BatchSpec,
     Line,
     iter_lines,
+    problem_change,
+    problems_opened,
 )
 from .report import Report
 
@@ -75,6 +79,10 @@ class Plan:
     moved_milestones: dict[int, tuple[dt.date, bool]] = field(default_factory=dict)
     new_entries: list[New] = field(default_factory=list)
     entry_changes: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: 存在问题 texts to open as problems: (stored project id, or the new project's ref; text)
+    problems: list[tuple[int | None, int | None, str]] = field(default_factory=list)
+    #: id(line) → (what ``problems_from_import`` found, the row's problem as listed to it)
+    problem_notes: dict[int, tuple[Any, Listed]] = field(default_factory=dict)
 
 
 def _chunks(lines: Iterator[Line], size: int) -> Iterator[list[Line]]:
@@ -159,6 +167,7 @@ def _compare(result: Plan, lines: list[Line], people: People, seen: dict, *, loc
     )
     people.remember(stored)
     by_id = {p["id"]: p for p in stored}
+    _plan_problems(result, lines, matched)
     for line in lines:
         facts = _people_and_enterprise(line, people, enterprises, result)
         project = by_id.get(matched.get(id(line)))
@@ -168,6 +177,43 @@ def _compare(result: Plan, lines: list[Line], people: People, seen: dict, *, loc
             existing = (entries.get(project["id"]), milestones[project["id"]])
             _plan_existing(result, line, project, facts, existing, people)
     return result
+
+
+def _plan_problems(result: Plan, lines: list[Line], matched: dict[int, int]) -> None:
+    """What the rows' 存在问题 would open, asked of ``problems_from_import`` without writing
+    (``write`` opens them, once the new projects have their ids). A project the list creates
+    has no id yet: a stand-in, negative, matches no problem recorded."""
+    listed, lines_listed = [], []
+    new = 0
+    for line in lines:
+        project_id = matched.get(id(line))
+        ref = None
+        if project_id is None:
+            ref, new = new, new + 1  # the order _plan_new gives the chunk's new projects
+        if line.problem:
+            result.problems.append((project_id, ref, line.problem))
+            listed.append(Listed(project_id if ref is None else -1 - ref, line.problem))
+            lines_listed.append(line)
+    if not listed:
+        return
+    batch = result.batch
+    imported = problems_opened(
+        listed,
+        by=None,
+        reported_on=batch.event_date,
+        source=ProblemSource.LIST_IMPORT,
+        batch=batch if batch.pk else None,
+        dry_run=True,
+    )
+    for line, item in zip(lines_listed, listed, strict=True):
+        result.problem_notes[id(line)] = (imported[item], item)
+
+
+def _problem_change(result: Plan, line: Line) -> list:
+    if id(line) not in result.problem_notes:
+        return []
+    imported, listed = result.problem_notes[id(line)]
+    return problem_change(result.report, line.where, line.header("problems"), listed, imported)
 
 
 def _keys_by_zone(lines: list[Line]) -> dict[int, set[str]]:
@@ -285,6 +331,7 @@ def _plan_new(result: Plan, line: Line, facts: dict) -> None:
         )
     entry = {**line.entry, "source": _source(result, line)}
     result.new_entries.append(New(entry, ref))
+    problem = _problem_change(result, line)
 
     def changes() -> list:  # for the few rows the preview shows
         shown = [[str(_("stage")), "—", str(Stage(values["stage"]).label)]]
@@ -296,7 +343,7 @@ def _plan_new(result: Plan, line: Line, facts: dict) -> None:
         for stage, (day, month_only, _category) in _planned(line, result.batch.event_date).items():
             label = _("planned %(stage)s") % {"stage": Stage(stage).label}
             shown.append([label, "—", _shown_day(day, month_only)])
-        return shown
+        return shown + problem
 
     result.report.count("created", *line.where, f"{line.name}（{line.zone}）", changes)
 
@@ -360,6 +407,7 @@ def _plan_existing(result: Plan, line: Line, project: dict, facts: dict, existin
         )
     changes += _plan_milestones(result, line, project["id"], milestones)
     changes += _plan_entry(result, line, project["id"], entry)
+    changes += _problem_change(result, line)
     kind = "changed" if changes else "unchanged"
     report.count(kind, *line.where, f"{project['name']}（{line.zone}）", changes)
 
@@ -483,6 +531,17 @@ def write(result: Plan, *, by, record) -> None:
         with_ids=False,
     )
     _write_changes(result, by, label)
+    if result.problems:  # reported on the round's date, due 30 days after it (guide 11)
+        problems_opened(
+            [
+                Listed(project_ids[ref] if ref is not None else project_id, text)
+                for project_id, ref, text in result.problems
+            ],
+            by=by,
+            reported_on=batch.event_date,
+            source=ProblemSource.LIST_IMPORT,
+            batch=batch,
+        )
     record.batch = batch
     # Plans moved on stored projects: which of them head for a late start now. (A new project
     # has no checklist yet, so it cannot be at risk.)
