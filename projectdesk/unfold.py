@@ -20,6 +20,8 @@ from approvals import permissions
 
 #: Where a decider finds what waits for it (the queue the admin index links to as well).
 QUEUE_QUERY = "?queue=awaiting&status__exact=pending"
+#: Where a supervisor finds the resolved problems waiting for its closing (销号).
+CLOSING_QUERY = "?queue=closing"
 
 
 def _model_title(app_label: str, model_name: str):
@@ -62,6 +64,29 @@ def may_decide(request: HttpRequest) -> bool:
 
 def may_import(request: HttpRequest) -> bool:
     return permissions.may_import_somewhere(request.user)
+
+
+def may_close(request: HttpRequest) -> bool:
+    return permissions.may_close_somewhere(request.user)
+
+
+def may_see_three_lists(request: HttpRequest) -> bool:
+    """三清单: anyone who sees projects (of its zones, or those it follows)."""
+    return permissions.has(request.user, permissions.VIEW)
+
+
+def on_three_lists_page(request: HttpRequest) -> bool:
+    return request.path == reverse("admin:three_lists")
+
+
+def in_closing_queue(request: HttpRequest) -> bool:
+    problems = reverse("admin:approvals_problem_changelist")
+    return request.path.startswith(problems) and request.GET.get("queue") == "closing"
+
+
+def in_problems(request: HttpRequest) -> bool:
+    problems = reverse("admin:approvals_problem_changelist")
+    return request.path.startswith(problems) and not in_closing_queue(request)
 
 
 def may_see_jobs(request: HttpRequest) -> bool:
@@ -149,6 +174,9 @@ def navigation(request: HttpRequest) -> list[dict]:
             _changelist("approvals", "batch", "event_list"),
             {**_changelist("approvals", "stagerequest", "move_up"), "active": in_requests},
             _changelist("approvals", "stagechange", "history"),
+            {**_changelist("approvals", "problem", "report"), "active": in_problems},
+            _changelist("approvals", "servicerecord", "handshake"),
+            _changelist("approvals", "whitelistproject", "verified"),
         ),
         _group(
             pgettext_lazy("sidebar", "Approval items"),
@@ -166,6 +194,15 @@ def navigation(request: HttpRequest) -> list[dict]:
                     may_decide,
                 ),
                 "active": in_queue,
+            },
+            {
+                **_item(
+                    pgettext_lazy("sidebar", "Problems awaiting my closing (销号)"),
+                    "task_alt",
+                    reverse("admin:approvals_problem_changelist") + CLOSING_QUERY,
+                    may_close,
+                ),
+                "active": in_closing_queue,
             },
         ),
         _group(
@@ -191,6 +228,15 @@ def navigation(request: HttpRequest) -> list[dict]:
                     pgettext_lazy("sidebar", "Reports"), "bar_chart", reports_link, may_see_reports
                 ),
                 "active": on_reports_page,
+            },
+            {
+                **_item(
+                    pgettext_lazy("sidebar", "Three lists (三清单)"),
+                    "fact_check",
+                    reverse("admin:three_lists"),
+                    may_see_three_lists,
+                ),
+                "active": on_three_lists_page,
             },
         ),
         _group(

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from approvals.admin.reports import reports_page
+from approvals.admin.three_lists import three_lists_page
 
 # admin.site is django-unfold's site (its app replaces it): the site's names and the sidebar
 # are in settings.UNFOLD and projectdesk/unfold.py.
@@ -15,7 +16,10 @@ admin.site.empty_value_display = "—"  # one dash for "nothing" on every page
 # "admin:…", need its login and draw its frame. Before the admin's own: its last pattern
 # takes any "<app_label>/".
 admin_urls, app_name, namespace = admin.site.urls
-own_pages = [path("reports/", admin.site.admin_view(reports_page), name="reports")]
+own_pages = [
+    path("reports/", admin.site.admin_view(reports_page), name="reports"),
+    path("three-lists/", admin.site.admin_view(three_lists_page), name="three_lists"),
+]
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

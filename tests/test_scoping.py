@@ -4,8 +4,9 @@ Each role of 晋中 (officer, supervisor, leader, statistician) and a person wit
 open, by GET and by POST, every admin URL of one object (change, history, one history version,
 delete, transitions, requests, decisions, evidence documents, and whatever view is added later:
 the URLs are read from the admin itself) for another zone's project, its approval item, request,
-records, enterprise, its officer's reminder and background job, and for a project without a
-zone. Each must refuse, show no field value of
+records, enterprise, its officer's reminder and background job, its problems (堵点), service
+record, task plan, monthly figures and factor needs (the project is on the white list), and for a
+project without a zone. Each must refuse, show no field value of
 the object, and change nothing.
 """
 
@@ -25,17 +26,25 @@ from approvals import workflow
 from approvals.checklist import checklist_generate
 from approvals.models import (
     ApprovalItem,
+    FactorNeed,
     ItemModeChange,
     ItemStatusChange,
     Job,
     JobKind,
     Mode,
+    MonthlyProgress,
+    Problem,
+    ProblemChange,
     Project,
     Reminder,
+    ServiceRecord,
     StageChange,
     StageRequest,
     Step,
+    TaskNode,
+    WhiteListProject,
 )
+from approvals.problems import FollowUp, problem_add, problem_transition, service_record_add
 from zones.models import Enterprise, Role
 
 from .factories import EnterpriseFactory, ProjectFactory, UserFactory, ZoneRoleFactory
@@ -58,7 +67,9 @@ def media(settings, tmp_path):
 
 def _hidden_case(zone, officer, *, marker: str, code: str | None = None) -> dict:
     """A project with everything a page could show: field history, a checklist with a status
-    change and a mode change, a pending request with a document, an enterprise with contacts.
+    change and a mode change, a pending request with a document, an enterprise with contacts,
+    a problem being worked on, a service record whose follow-up opened another, a task node,
+    a month's figures and a factor need; 10亿元 or more, so that it is on the white list.
     Enterprise names are for all staff (guide section 11): only its contacts carry the marker."""
     enterprise = EnterpriseFactory(contact_person=f"{marker}-CONTACT", contact_phone=code or "")
     project = ProjectFactory(
@@ -68,6 +79,7 @@ def _hidden_case(zone, officer, *, marker: str, code: str | None = None) -> dict
         enterprise=enterprise,
         progress=f"{marker}-PROGRESS",
         notes=f"{marker}-NOTES-1",
+        total_investment=150_000,
     )
     project.notes = f"{marker}-NOTES-2"
     project.save()  # a history row with old and new values
@@ -107,6 +119,29 @@ def _hidden_case(zone, officer, *, marker: str, code: str | None = None) -> dict
     job = Job.objects.create(
         kind=JobKind.EXPORT, created_by=officer, message=f"{marker}-JOB-MESSAGE"
     )
+    problem = problem_add(
+        project=project, by=officer, description=f"{marker}-PROBLEM", department=f"{marker}-DEPT"
+    )
+    problem_transition(problem, "start", by=officer, comment=f"{marker}-PROBLEM-COMMENT")
+    problem.department = f"{marker}-DEPT-LATER"
+    problem.save()  # a field history row with old and new values
+    record, _follow_up = service_record_add(
+        project=project,
+        by=officer,
+        day=dt.date(2025, 6, 3),
+        participants=f"{marker}-PARTICIPANTS",
+        done=f"{marker}-DONE",
+        follow_up=FollowUp(description=f"{marker}-FOLLOW-UP", department=f"{marker}-DEPT-2"),
+    )
+    node = TaskNode.objects.create(
+        project=project, name=f"{marker}-NODE", planned_date=dt.date(2025, 9, 30)
+    )
+    month = MonthlyProgress.objects.create(
+        project=project, month=dt.date(2025, 5, 1), image_progress=f"{marker}-IMAGE"
+    )
+    need = FactorNeed.objects.create(
+        project=project, factor="land", requested=100, notes=f"{marker}-FACTOR"
+    )
     return {
         "marker": marker,
         "project": project,
@@ -119,6 +154,13 @@ def _hidden_case(zone, officer, *, marker: str, code: str | None = None) -> dict
         "stage_change": project.stage_changes.get(),
         "status_change": item.status_changes.latest("at"),
         "mode_change": ItemModeChange.objects.filter(item__project=project).latest("at"),
+        "problem": problem,
+        "problem_change": problem.status_changes.latest("at"),
+        "service_record": record,
+        "task_node": node,
+        "monthly_progress": month,
+        "factor_need": need,
+        "white_list": WhiteListProject.objects.get(pk=project.pk),
     }
 
 
@@ -166,6 +208,13 @@ def _subject(case: dict, model) -> object | None:
         Enterprise: case["enterprise"],
         Reminder: case["reminder"],
         Job: case["job"],
+        Problem: case["problem"],
+        ProblemChange: case["problem_change"],
+        ServiceRecord: case["service_record"],
+        TaskNode: case["task_node"],
+        MonthlyProgress: case["monthly_progress"],
+        FactorNeed: case["factor_need"],
+        WhiteListProject: case["white_list"],
     }.get(model)
 
 
@@ -215,6 +264,12 @@ def _state() -> dict:
         "enterprises": list(Enterprise.objects.values().order_by("pk")),
         "reminders": list(Reminder.objects.values().order_by("pk")),
         "jobs": list(Job.objects.values().order_by("pk")),
+        "problems": list(Problem.objects.values().order_by("pk")),
+        "problem_changes": ProblemChange.objects.count(),
+        "service_records": list(ServiceRecord.objects.values().order_by("pk")),
+        "task_nodes": list(TaskNode.objects.values().order_by("pk")),
+        "monthly_progress": list(MonthlyProgress.objects.values().order_by("pk")),
+        "factor_needs": list(FactorNeed.objects.values().order_by("pk")),
     }
 
 
@@ -276,6 +331,14 @@ def test_the_pages_open_for_the_people_of_the_zone(client, hidden, other_zone, c
         assert response.status_code in {200, 302}, f"{url} → {response.status_code}"
     page = client.get(reverse("admin:approvals_project_history", args=[case["project"].pk]))
     assert "SECRET-OTHERZONE-NOTES-2" in page.content.decode()
+    shown = {
+        "admin:approvals_problem_change": (case["problem"], "SECRET-OTHERZONE-PROBLEM-COMMENT"),
+        "admin:approvals_problem_history": (case["problem"], "SECRET-OTHERZONE-DEPT-LATER"),
+        "admin:approvals_servicerecord_change": (case["service_record"], "SECRET-OTHERZONE-DONE"),
+        "admin:approvals_project_change": (case["project"], "SECRET-OTHERZONE-FACTOR"),
+    }
+    for name, (obj, marker) in shown.items():
+        assert marker in client.get(reverse(name, args=[obj.pk])).content.decode(), name
 
 
 def test_the_administrator_sees_the_project_without_a_zone(client, hidden):

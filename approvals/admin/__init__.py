@@ -2,11 +2,14 @@
 
 from . import (  # noqa: F401  (registers the admins)
     batches,
+    casework,
     checklist,
     jobs,
+    problems,
     projects,
     records,
     reminders,
     requests,
     schedule,
+    service_records,
 )

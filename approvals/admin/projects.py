@@ -24,6 +24,7 @@ from ..models import (
     NEXT_STAGE,
     ApprovalItem,
     ItemModeChange,
+    MonthlyProgress,
     Project,
     RequestStatus,
     Stage,
@@ -32,6 +33,12 @@ from ..models import (
     TransitionRefused,
 )
 from .base import HistoryAdmin, ReadOnlyRecordInline, SafeAutocomplete, TabularInline
+from .casework import (
+    FactorNeedInline,
+    MonthlyProgressInline,
+    TaskNodeInline,
+    save_monthly_progress,
+)
 from .checklist import ApprovalItemForm, save_item
 from .imports import ProjectSpreadsheets
 from .lateness import ColourFilter, MilestoneInline, foreseen_delay, next_milestone_cell
@@ -159,7 +166,14 @@ class ProjectAdmin(FewCounts, PageColumns, ProjectSpreadsheets, SafeAutocomplete
         "code_format",
         "actual_annual_output",
     )
-    inlines = [ApprovalItemInline, MilestoneInline, StageChangeInline]
+    inlines = [
+        ApprovalItemInline,
+        MilestoneInline,
+        TaskNodeInline,
+        MonthlyProgressInline,
+        FactorNeedInline,
+        StageChangeInline,
+    ]
     actions = ["generate_checklists"]
     fieldsets = (
         (
@@ -288,6 +302,8 @@ class ProjectAdmin(FewCounts, PageColumns, ProjectSpreadsheets, SafeAutocomplete
         foresight.refresh([form.instance.pk])  # its plans or its checklist may have changed
 
     def save_formset(self, request, form, formset, change) -> None:
+        if formset.model is MonthlyProgress:
+            return save_monthly_progress(request, formset)
         if formset.model is not ApprovalItem:
             return super().save_formset(request, form, formset, change)
         # Like formset.save(), which the change message reads, but each item through save_item:
