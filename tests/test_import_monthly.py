@@ -321,6 +321,13 @@ class TestErrors:
         assert f"{later:%Y-%m}" in report.errors[0].reason
         assert not MonthlyProgress.objects.exists()
 
+    @pytest.mark.parametrize("written", [2025, "2025年", "13月", "下月"])
+    def test_a_month_column_that_names_no_month(self, dh, stan, written):
+        _record, report = run(table(row(dh, month=written)), stan)
+        assert [(e.row, e.column) for e in report.errors] == [(FIRST_ROW, "月份")]
+        assert str(written) in report.errors[0].reason
+        assert not MonthlyProgress.objects.exists()
+
     def test_a_month_alone_without_a_year_anywhere(self, dh, stan):
         _record, report = run(table(row(dh, month="3月"), top=[Title("重点项目月调度表")]), stan)
         assert [(e.row, e.column) for e in report.errors] == [(3, "月份")]
@@ -403,6 +410,13 @@ class TestAgain:
         again = imports.apply(second, data)
         assert again.applied and again.changes_nothing
         assert footprint() == after_first
+
+    def test_a_sheet_of_problems_alone_makes_no_month(self, dh, stan):
+        header = ["项目名称", "所在开发区", "月份", "存在问题"]
+        data = table([dh.name, "晋中开发区", "2025年3月", "用地指标未落实"], header=header)
+        _record, report = run(data, stan)
+        assert report.applied and (report.created, report.changed) == (0, 1), report.errors
+        assert not MonthlyProgress.objects.exists() and Problem.objects.count() == 1
 
     def test_a_preview_writes_nothing(self, dh, stan):
         before = footprint()

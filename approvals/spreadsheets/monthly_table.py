@@ -157,6 +157,8 @@ def month_cell(value: Any, year: int | None) -> dt.date | None:
     the sheet's title. Raises ``CellError``."""
     if is_blank(value):
         return None
+    if re.fullmatch(r"\s*\d{4}(\.0)?\s*年?\s*", unicodedata.normalize("NFKC", str(value))):
+        raise cells.CellError(_("“%(value)s” is not a month.") % {"value": cells.text(value)})
     alone = None
     if isinstance(value, int | float) and not isinstance(value, bool) and value == int(value):
         alone = int(value) if 1 <= value <= 12 else None
@@ -496,23 +498,25 @@ def plan(source, file_name: str, *, by=None, record=None, dry_run=True, progress
             for name, value in line.values.items()
             if not (_same(before[name], value) if before else value in (None, ""))
         ]
-        if before is None:
+        if before is None and line.values:  # (a sheet of problems alone makes no month)
             values = {"project_id": line.project_id, "month": line.month, **line.values}
             result.new_rows.append({**values, **common})
         elif changes:
             result.changed[before["id"]] = {**line.values, **common}
-        done, _late = line.values.get("completed_month"), line.values.get("completed_year")
-        if done is not None and _late is not None and done > _late:
+        in_month, to_date = line.values.get("completed_month"), line.values.get("completed_year")
+        if in_month is not None and to_date is not None and in_month > to_date:
             report.warn(
                 *line.where,
                 line.header("completed_month"),
                 _("The month's investment %(month)s is more than the year to date %(year)s.")
-                % {"month": _shown(done), "year": _shown(_late)},
+                % {"month": _shown(in_month), "year": _shown(to_date)},
             )
         if id(line) in problems:
             imported, listed = problems[id(line)]
             changes += problem_change(report, line.where, line.header("problems"), listed, imported)
-        kind = "created" if before is None else ("changed" if changes else "unchanged")
+        kind = "changed" if changes else "unchanged"
+        if before is None and line.values:
+            kind = "created"
         title = f"{project['name']} · {line.month:%Y-%m}"
         report.count(kind, *line.where, title, changes)
     return result
@@ -528,7 +532,9 @@ def write(result: Plan, *, by, record) -> None:
     )
     bulk.insert(MonthlyProgress, rows)
     bulk.insert_history(MonthlyProgress, rows, user_id=user_id, reason=label)
-    changed = list(MonthlyProgress.objects.filter(pk__in=list(result.changed)))
+    changed = list(
+        MonthlyProgress.objects.filter(bulk.among("id", result.changed, MonthlyProgress))
+    )
     names: set[str] = set()
     for row in changed:
         for name, value in result.changed[row.pk].items():
