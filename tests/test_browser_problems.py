@@ -52,9 +52,7 @@ def test_a_visit_opens_a_problem_that_is_resolved_and_closed(as_user, alice, bob
     page.fill("#id_follow_up_deadline", deadline.isoformat())
     page.locator('[name="_save"]').click()
 
-    expect(page.locator(".messagelist")).to_contain_text(
-        f"后续问题已立为堵点：“{FOLLOW_UP}”"
-    )
+    expect(page.locator(".messagelist")).to_contain_text(f"后续问题已立为堵点：“{FOLLOW_UP}”")
     record = ServiceRecord.objects.get()
     problem = Problem.objects.get()
     assert (record.project, record.recorded_by) == (project, alice)

@@ -397,9 +397,3 @@ class ProblemAdmin(FewCounts, PageColumns, SafeAutocomplete, TransitionAdminMixi
             )
         return HttpResponseRedirect(self._change_url(problem))
 
-
-def closing_count(user) -> int | None:
-    """How many resolved problems wait for ``user``'s closing (None: it closes none)."""
-    if not permissions.may_close_somewhere(user):
-        return None
-    return Problem.objects.awaiting_closing(user).count()
