@@ -286,7 +286,7 @@ def problem_change(report: Report, where: tuple[str, int], column: str, listed, 
         return []
     alone = opened.get((listed.project_id, description_key(listed.text)))
     note = ImportedProblems([alone] if alone else [], []).note(listed)
-    return [[column or _("problem"), "—", note]]
+    return [[column, "—", note]]  # the 存在问题 column as the file names it
 
 
 def _indexed(imported: ImportedProblems) -> tuple[dict, dict]:
