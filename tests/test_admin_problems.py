@@ -104,6 +104,15 @@ class TestTheOfficersDay:
         assert errors and str(errors[0]).startswith(zh("This problem is already recorded")[:6])
         assert Problem.objects.count() == 1
 
+    def test_the_project_is_found_by_name_among_those_one_sees(
+        self, as_user, alice, charlie, project
+    ):
+        url = reverse("admin:autocomplete")
+        query = {"app_label": "approvals", "model_name": "problem", "field_name": "project"}
+        found = as_user(alice).get(url, {**query, "term": "大恒"}).json()["results"]
+        assert [r["id"] for r in found] == [str(project.pk)]
+        assert as_user(charlie).get(url, {**query, "term": "大恒"}).json()["results"] == []
+
     def test_another_zones_project_cannot_be_chosen(self, as_user, charlie, project):
         response = as_user(charlie).post(
             ADD,

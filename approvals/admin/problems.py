@@ -396,4 +396,3 @@ class ProblemAdmin(FewCounts, PageColumns, SafeAutocomplete, TransitionAdminMixi
                 messages.SUCCESS,
             )
         return HttpResponseRedirect(self._change_url(problem))
-
