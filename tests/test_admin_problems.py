@@ -101,7 +101,12 @@ class TestTheOfficersDay:
         )
         assert response.status_code == 200
         errors = response.context["adminform"].form.non_field_errors()
-        assert errors and str(errors[0]).startswith(zh("This problem is already recorded")[:6])
+        with translation.override("zh-hans"):
+            expected = gettext(
+                "This problem is already recorded for the project (%(status)s, reported on "
+                "%(day)s)."
+            ) % {"status": problem.get_status_display(), "day": problem.reported_on}
+        assert list(errors) == [expected]
         assert Problem.objects.count() == 1
 
     def test_the_project_is_found_by_name_among_those_one_sees(
