@@ -222,23 +222,36 @@ class ImportedProblems:
 
     def note(self, listed: Listed) -> str:
         """What the preview says of a listed problem: opened, or already recorded (and how it
-        stands: a resolved one is not reopened)."""
-        for seen, problem in self.known:
-            if seen == listed:
-                return _("problem already recorded (%(status)s): not opened again") % {
-                    "status": problem.get_status_display()
-                }
-        return _("problem opened, due %(day)s") % {
-            "day": next(
-                (
-                    p.deadline
-                    for p in self.opened
-                    if p.project_id == listed.project_id
-                    and p.description_key == description_key(listed.text)
-                ),
-                "—",
-            )
-        }
+        stands: a resolved one is not reopened). Looked up in an index made once."""
+        index = getattr(self, "_index", None)
+        if index is None:
+            opened = {(p.project_id, p.description_key): p for p in self.opened}
+            index = self._index = (opened, dict(self.known))
+        opened, known = index
+        if listed in known:
+            return _("problem already recorded (%(status)s): not opened again") % {
+                "status": known[listed].get_status_display()
+            }
+        problem = opened.get((listed.project_id, description_key(listed.text)))
+        return _("problem opened, due %(day)s") % {"day": problem.deadline if problem else "—"}
+
+
+#: Projects whose problems are read at once: by the leading column of the unique index
+#: (project, text), not by two IN lists whose every pair SQLite probes.
+PROJECTS_AT_ONCE = 500
+
+
+def _recorded(keys: set[tuple[int, str]]) -> dict[tuple[int, str], Problem]:
+    projects = sorted({pid for pid, _key in keys})
+    found = {}
+    for start in range(0, len(projects), PROJECTS_AT_ONCE):
+        for problem in Problem.objects.filter(
+            project_id__in=projects[start : start + PROJECTS_AT_ONCE]
+        ):
+            key = (problem.project_id, problem.description_key)
+            if key in keys:
+                found[key] = problem
+    return found
 
 
 def problems_from_import(
@@ -253,7 +266,8 @@ def problems_from_import(
     """Open a problem for each listed text not recorded yet for its project; due
     ``IMPORTED_DUE_AFTER_DAYS`` after ``reported_on`` (the list's date). Run inside the
     import's transaction, after the import checked the rows' zones (``import_zones``): a
-    problem listed again — open, resolved or closed — is left as it is."""
+    problem listed again — open, resolved or closed — is left as it is, and so is one another
+    import recorded a moment ago (each is saved under its own savepoint)."""
     wanted: dict[tuple[int, str], Listed] = {}
     for item in listed:
         text = (item.text or "").strip()
@@ -261,13 +275,7 @@ def problems_from_import(
             wanted.setdefault(
                 (item.project_id, description_key(text)), Listed(item.project_id, text)
             )
-    existing = {
-        (p.project_id, p.description_key): p
-        for p in Problem.objects.filter(
-            project_id__in={pid for pid, _key in wanted},
-            description_key__in={key for _pid, key in wanted},
-        )
-    }
+    existing = _recorded(set(wanted))
     result = ImportedProblems([], [])
     due = reported_on + dt.timedelta(days=IMPORTED_DUE_AFTER_DAYS)
     for key, item in wanted.items():
@@ -287,7 +295,14 @@ def problems_from_import(
         problem._changed_by = by
         problem._history_user = by
         if not dry_run:
-            problem.save()
+            try:
+                with transaction.atomic():
+                    problem.save()
+            except IntegrityError:  # another import recorded the same text meanwhile
+                result.known.append(
+                    (item, Problem.objects.get(project_id=key[0], description_key=key[1]))
+                )
+                continue
         result.opened.append(problem)
     return result
 
