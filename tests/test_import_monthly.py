@@ -573,3 +573,21 @@ class TestThePages:
         run_job(Job.objects.get(kind="import_apply").pk)
         assert SpreadsheetImport.objects.get().status == ImportStatus.APPLIED
         assert list(figures()) == [(dh.pk, D(2025, 3, 1))]
+
+
+def test_a_big_monthly_imports_job_page_links_its_own_preview(alice, as_user):
+    from approvals.models import ImportKind, Job, JobKind, JobStatus, SpreadsheetImport
+
+    record = SpreadsheetImport.objects.create(
+        token="m" * 32, kind=ImportKind.MONTHLY_TABLE, file_name="月调度.xlsx", by=alice
+    )
+    job = Job.objects.create(
+        kind=JobKind.IMPORT_PREVIEW,
+        status=JobStatus.DONE,
+        created_by=alice,
+        result={"import": record.token},
+    )
+    page = as_user(alice).get(reverse("admin:approvals_job_change", args=[job.pk]))
+    preview = reverse("admin:approvals_project_monthly_preview", args=[record.token])
+    assert page.status_code == 200
+    assert preview in page.content.decode()

@@ -48,9 +48,9 @@ class JobAdmin(NeverWritten, ModelAdmin):
         token = (obj.result or {}).get("import")
         record = SpreadsheetImport.objects.filter(token=token).first() if token else None
         if record is not None:
-            model = "project" if record.kind == "project_list" else "approvalitem"
-            url = reverse(f"admin:approvals_{model}_spreadsheet_preview", args=[token])
-            return format_html('<a href="{}">{}</a>', url, record.file_name)
+            from .imports import preview_url
+
+            return format_html('<a href="{}">{}</a>', preview_url(record), record.file_name)
         return "—"
 
     def get_queryset(self, request):
