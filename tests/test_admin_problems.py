@@ -230,6 +230,30 @@ class TestFourEyes:
         sues = as_user(sue).get(LIST, queue).context["cl"].result_list
         assert {p.pk for p in sues} == {mine.pk, resolved_by_bob.pk}
 
+    def test_another_supervisor_sends_it_back_with_a_reason(self, as_user, sue, resolved_by_bob):
+        client = as_user(sue)
+        client.post(transition_url(resolved_by_bob, "reopen"), {"reopen-reason": ""})
+        resolved_by_bob.refresh_from_db()
+        assert resolved_by_bob.status == ProblemStatus.RESOLVED  # a reason is needed
+        client.post(transition_url(resolved_by_bob, "reopen"), {"reopen-reason": "指标仍未下达"})
+        resolved_by_bob.refresh_from_db()
+        assert (resolved_by_bob.status, resolved_by_bob.resolved_by) == (
+            ProblemStatus.IN_PROGRESS,
+            None,
+        )
+        change = resolved_by_bob.status_changes.get(transition="reopen")
+        assert (change.by, change.evidence["reason"]) == (sue, "指标仍未下达")
+
+    def test_a_supervisor_escalates_it_and_an_officer_may_not(self, as_user, alice, bob, problem):
+        page = as_user(alice).get(change_url(problem)).content.decode()
+        assert 'id="transition-escalate"' not in page and 'id="blocked-escalate"' in page
+        as_user(bob).post(transition_url(problem, "escalate"), {"escalate-reason": "已超期"})
+        problem.refresh_from_db()
+        assert (problem.status, problem.escalated_on) == (
+            ProblemStatus.ESCALATED,
+            timezone.localdate(),
+        )
+
     def test_an_officer_cannot_close(self, as_user, alice, resolved_by_bob):
         response = as_user(alice).post(transition_url(resolved_by_bob, "close"), {})
         assert response.status_code == 403

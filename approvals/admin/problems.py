@@ -207,6 +207,9 @@ class ProblemAdmin(FewCounts, PageColumns, SafeAutocomplete, TransitionAdminMixi
     )
     search_fields = ("description", "department", "project__name", "project__code")
     list_select_related = ("project", "responsible")
+    # Newest first by the primary key, which any page is read by without sorting the visible
+    # rows (the model's order by report date has no index).
+    ordering = ("-id",)
     autocomplete_fields = ("project",)
     inlines = [ProblemChangeInline]
     readonly_fields = (
