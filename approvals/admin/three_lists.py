@@ -112,13 +112,10 @@ def three_lists(zone: Zone, month: dt.date, user) -> ThreeLists:
     first, last = month.replace(day=1), end_of_month(month)
     today = timezone.localdate()
     colours = MilestoneColours.on(today)
-    projects = list(
-        permissions.scope(Project.objects.filter(zone=zone), user)
-        .select_related("officer", "leader")
-        .order_by("name", "pk")
-    )
+    scoped = permissions.scope(Project.objects.filter(zone=zone), user)
+    projects = list(scoped.select_related("officer", "leader").order_by("name", "pk"))
     by_id = {p.pk: p for p in projects}
-    ids = list(by_id)
+    ids = scoped.order_by().values("pk")  # a subquery: no list of every id in the SQL
 
     departments: dict[int, set[str]] = defaultdict(set)
     for project_id, department in (
