@@ -80,7 +80,6 @@ class ProblemAddForm(forms.ModelForm):
             "responsible",
             "reported_on",
         )
-        widgets = {"deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     user = None  # set by ProblemAdmin.get_form
 
@@ -122,7 +121,6 @@ class ProblemChangeForm(forms.ModelForm):
     class Meta:
         model = Problem
         fields = ("category", "department", "deadline", "responsible")
-        widgets = {"deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     user = None
 

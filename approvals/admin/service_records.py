@@ -13,6 +13,12 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from unfold.widgets import (
+    UnfoldAdminSelectWidget,
+    UnfoldAdminSingleDateWidget,
+    UnfoldAdminTextareaWidget,
+    UnfoldAdminTextInputWidget,
+)
 
 from .. import permissions
 from ..models import Problem, ProblemCategory, Project, ServiceRecord, TransitionRefused
@@ -32,7 +38,7 @@ class ServiceRecordAddForm(forms.ModelForm):
         label=_("follow-up: problem"),
         required=False,
         max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 2}),
         help_text=_("A problem the visit found; leave empty when there is none."),
     )
     follow_up_category = forms.ChoiceField(
@@ -40,20 +46,21 @@ class ServiceRecordAddForm(forms.ModelForm):
         choices=ProblemCategory.choices,
         initial=ProblemCategory.OTHER,
         required=False,
+        widget=UnfoldAdminSelectWidget,
     )
     follow_up_department = forms.CharField(
-        label=_("follow-up: handed to (department)"), max_length=100, required=False
+        label=_("follow-up: handed to (department)"),
+        max_length=100,
+        required=False,
+        widget=UnfoldAdminTextInputWidget,
     )
     follow_up_deadline = forms.DateField(
-        label=_("follow-up: deadline"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        label=_("follow-up: deadline"), required=False, widget=UnfoldAdminSingleDateWidget
     )
 
     class Meta:
         model = ServiceRecord
         fields = ("project", "day", "kind", "participants", "done")
-        widgets = {"day": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     user = None  # set by ServiceRecordAdmin.get_form
     problem: Problem | None = None
@@ -111,7 +118,6 @@ class ServiceRecordChangeForm(forms.ModelForm):
     class Meta:
         model = ServiceRecord
         fields = ("day", "kind", "participants", "done")
-        widgets = {"day": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
 
 @admin.register(ServiceRecord)
