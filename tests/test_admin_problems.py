@@ -11,6 +11,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.translation import gettext
 
 from approvals.models import Problem, ProblemChange, ProblemStatus
@@ -322,7 +323,10 @@ class TestTheList:
         project.save()
         own = problem_add(project=project, by=bob, description="资金缺口")
         handed = problem_add(project=project, by=alice, description="用工缺口", responsible=bob)
-        alices = as_user(alice).get(LIST, {"queue": "mine"}).context["cl"].result_list
-        assert [p.pk for p in alices] == [own.pk]
+        response = as_user(alice).get(LIST, {"queue": "mine"})
+        assert [p.pk for p in response.context["cl"].result_list] == [own.pk]
+        with translation.override("zh-hans"):
+            shown = gettext("%(person)s (the project's officer)") % {"person": alice}
+        assert escape(shown) in response.content.decode()
         bobs = as_user(bob).get(LIST, {"queue": "mine"}).context["cl"].result_list
         assert [p.pk for p in bobs] == [handed.pk]

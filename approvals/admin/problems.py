@@ -204,7 +204,7 @@ class ProblemAdmin(FewCounts, PageColumns, SafeAutocomplete, TransitionAdminMixi
         ("project__zone", SeenZonesFilter),
     )
     search_fields = ("description", "department", "project__name", "project__code")
-    list_select_related = ("project", "responsible")
+    list_select_related = ("project__officer", "responsible")
     # Newest first by the primary key, which any page is read by without sorting the visible
     # rows (the model's order by report date has no index).
     ordering = ("-id",)
@@ -284,6 +284,11 @@ class ProblemAdmin(FewCounts, PageColumns, SafeAutocomplete, TransitionAdminMixi
 
     @admin.display(description=_("person responsible"))
     def responsible_name(self, obj: Problem) -> str:
+        if obj.responsible_id is None and obj.project.officer_id is not None:
+            # nobody named: the project's officer follows it up (and is reminded)
+            return gettext("%(person)s (the project's officer)") % {
+                "person": person(obj.project.officer)
+            }
         return person(obj.responsible)
 
     @admin.display(description=_("colour"))
