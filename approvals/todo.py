@@ -1,6 +1,7 @@
 """我的待办: what each person should look at first, on the admin index. An officer: its projects
-late or at risk, its approval items yellow or red, its unread reminders; a supervisor also the
-requests awaiting it and its zones' red projects; a leader the projects it follows that are red.
+late or at risk, its approval items and problems (堵点) yellow or red, its unread reminders; a
+supervisor also the requests and the problems' closings (销号) awaiting it and its zones' red
+projects; a leader the projects it follows that are red and their escalated problems.
 A handful of queries whatever the number of projects; each list shows its first rows and links
 to the whole of it."""
 
@@ -13,8 +14,24 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import permissions
-from .colours import ATTENTION, Colour, ItemColours, MilestoneColours
-from .models import OPEN_STAGES, ApprovalItem, CalendarDay, Project, Reminder, StageRequest
+from .colours import (
+    ATTENTION,
+    Colour,
+    ItemColours,
+    MilestoneColours,
+    problem_colour,
+    problem_filter,
+)
+from .models import (
+    OPEN_STAGES,
+    ApprovalItem,
+    CalendarDay,
+    Problem,
+    ProblemStatus,
+    Project,
+    Reminder,
+    StageRequest,
+)
 
 SHOWN = 8
 
@@ -94,6 +111,19 @@ def todo(user) -> list[Section]:
                 + f"?colour={ATTENTION}&handler=me",
             )
         )
+    problems_url = reverse("admin:approvals_problem_changelist")
+    own_problems = Problem.objects.visible_to(user).handled_by(user)
+    if own_problems.exists():
+        late = own_problems.filter(problem_filter(ATTENTION, colours))
+        sections.append(
+            Section(
+                "problems",
+                _("My problems due or late"),
+                _problem_rows(late.order_by("deadline"), colours),
+                late.count(),
+                f"{problems_url}?queue=mine&colour={ATTENTION}",
+            )
+        )
     unread = Reminder.objects.unread(user).count()
     if unread or Reminder.objects.inbox(user).exists():
         sections.append(
@@ -116,6 +146,18 @@ def todo(user) -> list[Section]:
                 reverse("admin:approvals_stagerequest_changelist") + "?queue=awaiting",
             )
         )
+    if permissions.may_close_somewhere(user):
+        closing = Problem.objects.awaiting_closing(user)
+        sections.append(
+            Section(
+                "closing",
+                _("Problems awaiting my closing (销号)"),
+                _problem_rows(closing.order_by("resolved_on"), colours),
+                closing.count(),
+                f"{problems_url}?queue=closing",
+            )
+        )
+    if permissions.may_decide_somewhere(user):
         zones = permissions.scope(Project.objects.all(), user, permissions.DECIDE)
         rows, total = _projects(zones, colours, Colour.RED)
         sections.append(
@@ -135,4 +177,25 @@ def todo(user) -> list[Section]:
                 f"{projects_url}?colour=red&leader__id__exact={user.pk}",
             )
         )
+        escalated = Problem.objects.filter(project__leader=user, status=ProblemStatus.ESCALATED)
+        sections.append(
+            Section(
+                "escalated",
+                _("Problems escalated to me"),
+                _problem_rows(escalated.order_by("deadline"), colours),
+                escalated.count(),
+                f"{problems_url}?status__exact={ProblemStatus.ESCALATED}",
+            )
+        )
     return sections
+
+
+def _problem_rows(problems, colours: MilestoneColours) -> list[Row]:
+    return [
+        Row(
+            f"{problem.project} · {problem.description[:40]} · {problem.deadline or '—'}",
+            reverse("admin:approvals_problem_change", args=[problem.pk]),
+            problem_colour(problem, colours),
+        )
+        for problem in problems.select_related("project")[:SHOWN]
+    ]

@@ -219,6 +219,12 @@ def navigation(request: HttpRequest) -> list[dict]:
                 reverse("admin:approvals_approvalitem_spreadsheet_import"),
                 may_import,
             ),
+            _item(
+                pgettext_lazy("sidebar", "Monthly progress table import"),
+                "upload_file",
+                reverse("admin:approvals_project_monthly_import"),
+                may_import,
+            ),
             _changelist("approvals", "job", "sync", may_see_jobs),
         ),
         _group(

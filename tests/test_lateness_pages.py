@@ -593,7 +593,7 @@ class TestMyToDo:
 
     def test_the_leader_sees_only_the_red_projects_it_follows(self, desk, as_user, lily):
         sections = todo(as_user(lily))
-        assert set(sections) == {"followed_red"}
+        assert set(sections) == {"followed_red", "escalated"}
         total, red = sections["followed_red"]
         assert total == 1
         assert desk["red"].name in red
@@ -611,6 +611,60 @@ class TestMyToDo:
         assert sections["late"][0] == 1
         assert desk["charlies_red"].name in sections["late"][1]
         assert sections["items"][0] == 0
+
+    @pytest.fixture
+    def problems(self, desk, zone, alice, bob, lily):
+        """alice's problems: one red (deadline 40 days ago, escalated by the ladder), one
+        yellow (due in 5 days), one green (due in 20 days); one resolved by alice and one by
+        bob, both waiting for 销号."""
+        from approvals import problems as services
+        from approvals.models import Problem
+
+        def add(text, due, project="red"):
+            return services.problem_add(
+                project=desk[project],
+                by=alice,
+                description=text,
+                deadline=TODAY + dt.timedelta(days=due),
+                reported_on=D(2025, 6, 1),
+            )
+
+        made = {
+            "red": add("用地指标未落实", -40),
+            "yellow": add("用电增容待批复", 5),
+            "green": add("用工缺口", 20, "green"),
+        }
+        for key, who in (("by_alice", alice), ("by_bob", bob)):
+            made[key] = add(f"资金缺口（{key}）", 10, "yellow")
+            services.problem_transition(
+                made[key], "resolve", by=who, resolution="已解决", resolved_on=TODAY
+            )
+        reminders.run(TODAY)  # the ladder escalates the red one to lily
+        assert Problem.objects.get(pk=made["red"].pk).status == "escalated"
+        return made
+
+    def test_each_person_sees_its_own_part_of_the_problems(
+        self, problems, as_user, alice, bob, lily
+    ):
+        mine = todo(as_user(alice))["problems"]
+        assert mine[0] == 2
+        assert "用地指标未落实" in mine[1] and "用电增容待批复" in mine[1]
+        assert "用工缺口" not in mine[1]
+        closing = todo(as_user(bob))["closing"]
+        assert closing[0] == 1 and "by_alice" in closing[1] and "by_bob" not in closing[1]
+        escalated = todo(as_user(lily))["escalated"]
+        assert escalated[0] == 1 and "用地指标未落实" in escalated[1]
+
+    @pytest.mark.parametrize(
+        ("person", "key"), [("alice", "problems"), ("bob", "closing"), ("lily", "escalated")]
+    )
+    def test_each_problem_sections_link_lists_what_it_counts(
+        self, problems, as_user, alice, bob, lily, person, key
+    ):
+        client = as_user({"alice": alice, "bob": bob, "lily": lily}[person])
+        total, html = todo(client)[key]
+        assert total > 0
+        assert self.follow(client, html).result_count == total
 
     @staticmethod
     def follow(client, section_html: str):

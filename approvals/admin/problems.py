@@ -9,7 +9,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -163,16 +162,10 @@ class QueueFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         user = request.user
         if self.value() == "mine":
-            return queryset.filter(responsible_q(user))
+            return queryset.handled_by(user)
         if self.value() == "closing":
             return queryset.filter(pk__in=Problem.objects.awaiting_closing(user).values("pk"))
         return queryset
-
-
-def responsible_q(user) -> Q:
-    """A problem is one's own when one is named responsible, or, with nobody named, when one
-    is the project's officer (the rule the reminders follow)."""
-    return Q(responsible=user) | Q(responsible__isnull=True, project__officer=user)
 
 
 class ProblemChangeInline(ReadOnlyRecordInline):

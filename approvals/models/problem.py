@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 from simple_history.models import HistoricalRecords
 
@@ -43,7 +44,7 @@ class ProblemCategory(models.TextChoices):
 
 
 class ProblemStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("problem status", "Open")
     IN_PROGRESS = "in_progress", _("Being solved")
     ESCALATED = "escalated", _("Escalated to the leader")
     RESOLVED = "resolved", _("Resolved, awaiting closing")
@@ -69,6 +70,11 @@ class ProblemQuerySet(models.QuerySet["Problem"]):
 
     def unsolved(self) -> ProblemQuerySet:
         return self.filter(status__in=UNSOLVED)
+
+    def handled_by(self, user) -> ProblemQuerySet:
+        """One's own problems: named responsible, or, with nobody named, the project's officer.
+        The reminder scan addresses problems by the same rule."""
+        return self.filter(Q(responsible=user) | Q(responsible__isnull=True, project__officer=user))
 
     def awaiting_closing(self, user) -> ProblemQuerySet:
         """Resolved problems ``user`` may close (销号): never one it resolved itself."""
