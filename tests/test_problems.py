@@ -97,7 +97,7 @@ class TestTheStatusMachine:
                 land, "resolve", by=alice, resolution="  ", resolved_on=timezone.localdate()
             )
         tomorrow = timezone.localdate() + dt.timedelta(days=1)
-        with pytest.raises(TransitionRefused, match="future"):
+        with pytest.raises(TransitionRefused, match="晚于今天"):
             problems.problem_transition(
                 land, "resolve", by=alice, resolution="已解决", resolved_on=tomorrow
             )
@@ -144,12 +144,12 @@ class TestClosingUnderFourEyes:
 
     def test_the_supervisor_who_resolved_it_may_not_close_it(self, land, bob, dora):
         resolve(land, bob)
-        with pytest.raises(PermissionDenied, match="resolved"):
+        with pytest.raises(PermissionDenied, match="自己解决"):
             problems.problem_transition(land, "close", by=bob)
         assert fresh(land).status == ProblemStatus.RESOLVED
         options = {o.name: o for o in problems.problem_options(fresh(land), bob)}
         assert not options["close"].allowed
-        assert any("another supervisor" in r for r in options["close"].reasons)
+        assert any("另一位科室负责人" in r for r in options["close"].reasons)
         problems.problem_transition(land, "close", by=dora)
         assert fresh(land).closed_by == dora
 
@@ -191,12 +191,12 @@ class TestWhoMayReportAndWork:
         assert list(Problem.objects.visible_to(UserFactory(username="nobody"))) == []
 
     def test_the_same_text_is_the_same_problem(self, project, land, alice):
-        with pytest.raises(TransitionRefused, match="already recorded"):
+        with pytest.raises(TransitionRefused, match="已记录此问题"):
             problems.problem_add(project=project, by=alice, description=" 土地指标 未落实 ")
         assert Problem.objects.filter(project=project).count() == 1
 
     def test_the_person_responsible_is_someone_of_the_zone(self, project, alice, charlie, bob):
-        with pytest.raises(TransitionRefused, match="no officer or supervisor"):
+        with pytest.raises(TransitionRefused, match="不是该项目所在开发区的代办员"):
             problems.problem_add(
                 project=project, by=alice, description="环境容量不足", responsible=charlie
             )

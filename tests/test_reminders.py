@@ -19,10 +19,12 @@ from approvals.checklist import checklist_generate
 from approvals.models import (
     Milestone,
     Mode,
+    Problem,
     Project,
     Reminder,
     Stage,
     Step,
+    TaskNode,
     WarningSettings,
 )
 
@@ -192,23 +194,35 @@ class TestTheScanScales:
 
         assert queries_with(3) == queries_with(30)
 
-    def test_it_reads_late_milestones_and_items_by_their_partial_indexes(self, late):
-        """The statements the scan sends can use ``milestone_open_due`` and
-        ``approval_item_running_due``: SQLite's plan names them; PostgreSQL, told not to scan
-        tables (its choice on a handful of rows), takes them, which it can only if the WHERE
-        implies the index's condition."""
+    def test_it_reads_late_milestones_items_nodes_and_problems_by_their_partial_indexes(self, late):
+        """The statements the scan sends can use ``milestone_open_due``,
+        ``approval_item_running_due``, ``task_node_open_due`` and ``problem_unsolved_due``:
+        SQLite's plan names them; PostgreSQL, told not to scan tables (its choice on a handful
+        of rows), takes them, which it can only if the WHERE implies the index's condition."""
         checklist_generate(project=late, by=late.officer)
         lx08 = late.approval_items.get(approval_type__code="LX08")
         workflow.run_transition(lx08, "start_preparing", by=late.officer)
         workflow.run_transition(lx08, "accept", by=late.officer, accepted_on=D(2025, 5, 6))
+        TaskNode.objects.create(project=late, name="完成土地摘牌", planned_date=PLANNED)
+        Problem.objects.create(project=late, description="用地指标未落实", deadline=PLANNED)
         with CaptureQueriesContext(connection) as captured:
             found = reminders.scan(D(2025, 6, 10))
-        assert {r.subject_type.model for r in found.reminders} == {"milestone", "approvalitem"}
+        assert {r.subject_type.model for r in found.reminders} == {
+            "milestone",
+            "approvalitem",
+            "tasknode",
+            "problem",
+        }
         sent = [q["sql"] for q in captured.captured_queries]
         # the late milestones, and their projects (by a subquery on the same rows)
-        milestones = [q for q in sent if '"actual_date" IS NULL' in q and "<" in q]
+        milestones = [
+            q for q in sent if '"actual_date" IS NULL' in q and "approvals_tasknode" not in q
+        ]
         items = [q for q in sent if 'FROM "approvals_approvalitem"' in q and '"deadline" <' in q]
+        nodes = [q for q in sent if '"approvals_tasknode"."actual_date" IS NULL' in q]
+        problems = [q for q in sent if 'FROM "approvals_problem"' in q and '"deadline" <' in q]
         assert len(milestones) == 2 and len(items) == 1, sent
+        assert len(nodes) == 1 and len(problems) == 1, sent
         explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
@@ -221,6 +235,8 @@ class TestTheScanScales:
             for sql in milestones:
                 assert "milestone_open_due" in plan(sql), (sql, plan(sql))
             assert "approval_item_running_due" in plan(items[0]), plan(items[0])
+            assert "task_node_open_due" in plan(nodes[0]), plan(nodes[0])
+            assert "problem_unsolved_due" in plan(problems[0]), plan(problems[0])
 
 
 class TestTheCommand:

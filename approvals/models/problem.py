@@ -152,7 +152,8 @@ class Problem(RecordedMachine):
         choices=ProblemStatus.choices,
         default=ProblemStatus.OPEN,
         protected=True,
-        db_index=True,
+        # No index of its own: the scan reads unsolved problems through problem_unsolved_due,
+        # which SQLite passed over for a status index when there was one.
     )
     resolution = models.TextField(_("resolution"), blank=True, editable=False)
     resolved_on = models.DateField(_("resolved on"), null=True, blank=True, editable=False)
