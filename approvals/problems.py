@@ -187,6 +187,7 @@ def service_record_add(
                 for f, m in invalid.message_dict.items()
             ]
         ) from invalid
+    record._history_user = by
     with transaction.atomic():
         record.save()
         problem = None

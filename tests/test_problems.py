@@ -391,3 +391,18 @@ class TestTaskNodesClimbTheLadder:
             project = ProjectFactory(zone=zone, stage=stage, officer=alice)
             TaskNode.objects.create(project=project, name="试生产", planned_date=DUE)
         assert ladder_on(D(2025, 6, 10), TaskNode) == []
+
+
+def test_a_service_record_edited_later_keeps_its_history(project, alice, bob, as_user):
+    from django.urls import reverse
+
+    record, _ = problems.service_record_add(
+        project=project, by=alice, day=D(2025, 5, 6), participants="艾丽", done="走访"
+    )
+    record.done = "走访，协调供电"
+    record._history_user = bob
+    record.save()
+    versions = list(record.history.order_by("history_id").values_list("done", "history_user"))
+    assert versions == [("走访", alice.pk), ("走访，协调供电", bob.pk)]
+    page = as_user(alice).get(reverse("admin:approvals_servicerecord_history", args=[record.pk]))
+    assert page.status_code == 200

@@ -23,7 +23,7 @@ from unfold.widgets import (
 from .. import permissions
 from ..models import Problem, ProblemCategory, Project, ServiceRecord, TransitionRefused
 from ..problems import ADD_RECORD, FollowUp, service_record_add
-from .base import ModelAdmin, SafeAutocomplete, person
+from .base import HistoryAdmin, SafeAutocomplete, person
 from .speed import FewCounts, PageColumns, SeenZonesFilter
 
 CHANGE_RECORD = "approvals.change_servicerecord"
@@ -121,7 +121,7 @@ class ServiceRecordChangeForm(forms.ModelForm):
 
 
 @admin.register(ServiceRecord)
-class ServiceRecordAdmin(FewCounts, PageColumns, SafeAutocomplete, ModelAdmin):
+class ServiceRecordAdmin(FewCounts, PageColumns, SafeAutocomplete, HistoryAdmin):
     list_display = (
         "day",
         "project",

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .. import permissions
 from ..dates import validate_entered_date, validate_not_future
@@ -56,6 +57,7 @@ class ServiceRecord(models.Model):
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
 
     objects = ServiceRecordQuerySet.as_manager()
+    history = HistoricalRecords()  # a record edited later shows who changed what, and when
 
     class Meta:
         verbose_name = _("service record")
