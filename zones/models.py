@@ -127,3 +127,52 @@ class Enterprise(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AdminRole(models.TextChoices):
+    """The three administrators kept apart (三权分立, GB/T 22239-2019): none does another's job."""
+
+    SYSTEM = "system", _("System administrator")
+    SECURITY = "security", _("Security administrator")
+    AUDIT = "audit", _("Audit administrator")
+
+
+class Administrator(models.Model):
+    """A user holding one of the three administrator roles (at most one of them). What each
+    may do is decided in ``approvals.permissions``."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="administrator",
+    )
+    role = models.CharField(_("administrator role"), max_length=20, choices=AdminRole.choices)
+
+    class Meta:
+        verbose_name = _("administrator")
+        verbose_name_plural = _("administrators")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()}"
+
+
+class AccountSecurity(models.Model):
+    """What the authentication controls keep per account: when the password was last set
+    (maximum password age) and the one session it may hold (a new login ends the older)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="security",
+    )
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
+    session_key = models.CharField(_("current session"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("account security")
+        verbose_name_plural = _("account security")
+
+    def __str__(self) -> str:
+        return str(self.user)

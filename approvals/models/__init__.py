@@ -1,5 +1,6 @@
 """The approvals app's models, one module per concept."""
 
+from .audit import AuditEvent, AuditKind, AuditRecordIsFinal, AuditResult
 from .batch import (
     CATEGORY_MILESTONE,
     Batch,
@@ -55,6 +56,10 @@ from .task_plan import TaskNode
 from .warnings import WarningSettings
 
 __all__ = [
+    "AuditEvent",
+    "AuditKind",
+    "AuditRecordIsFinal",
+    "AuditResult",
     "WHITE_LIST_INVESTMENT",
     "Factor",
     "FactorNeed",
