@@ -418,3 +418,24 @@ def may_see_figures(user) -> bool:
     """The dashboard and the reports page: administrators and anyone with a role in a zone
     (each sees the figures of what it sees: its zones, or the projects it follows)."""
     return is_administrator(user) or bool(_zone_roles(user))
+
+
+# --- issue 12 fallback (authentication engineer): may_keep_security until the administrator
+# roles' engineer writes the real rule; replace this whole block with theirs. ---------------
+
+
+def _admin_role(user) -> str:
+    """The administrator role ``user`` holds (system, security, audit), or ""."""
+    if not _active(user):
+        return ""
+    from zones.models import Administrator
+
+    return Administrator.objects.filter(user=user).values_list("role", flat=True).first() or ""
+
+
+def may_keep_security(user) -> bool:
+    """Sees lockouts and lifts them, resets second factors: the security administrator."""
+    return is_administrator(user) or _admin_role(user) == "security"
+
+
+# --- end of the issue 12 fallback ---------------------------------------------------------------

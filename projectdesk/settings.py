@@ -58,6 +58,10 @@ INSTALLED_APPS = [
     "import_export",
     "django_celery_beat",
     "solo",
+    # Identification and authentication (issue 12): lockout, second factor.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "zones",
     "approvals",
 ]
@@ -69,9 +73,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified()
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The one session, the second factor, the password's age (zones/security.py).
+    "zones.middleware.AuthenticationControlsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a lockout flagged during the login into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 # Reverting to an old version would write a protected stage or status: never offered.
 SIMPLE_HISTORY_REVERT_DISABLED = True
@@ -111,14 +120,11 @@ elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out name before any password is checked (django-axes).
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     # Permissions that follow from a user's zone roles (officer, supervisor, ...).
     "approvals.permissions.ZoneRoleBackend",
-]
-
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="zh-hans")
@@ -185,6 +191,56 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="projectdesk@localhost")
 # For django.core.mail.backends.filebased.EmailBackend: one file per message in this folder.
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+
+# --- authentication (issue 12) ---
+# Passwords: Django's checks, at least PASSWORD_MIN_LENGTH characters of three of the four
+# classes (upper, lower, digits, symbols), and changed every PASSWORD_MAX_AGE_DAYS (0: never);
+# an older one sends its owner to the password change page and nowhere else (zones/security.py).
+PASSWORD_MIN_LENGTH = env.int("PASSWORD_MIN_LENGTH", default=10)
+PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=90)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "zones.validators.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    # Validates nothing: records when a password is set, for its maximum age.
+    {"NAME": "zones.validators.MaximumAgeValidator", "OPTIONS": {"days": PASSWORD_MAX_AGE_DAYS}},
+]
+# Lockout (django-axes, guide section 11): LOGIN_FAILURE_LIMIT failures of one name from one
+# address, or LOGIN_FAILURE_LIMIT_PER_NAME of one name from any address, lock that name out for
+# LOGIN_LOCKOUT_MINUTES (0: until the security administrator lifts it). Axes compares one count
+# with one limit; the handler in zones/security.py gives it the count of whichever binds first.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_LIMIT_PER_NAME = env.int("LOGIN_FAILURE_LIMIT_PER_NAME", default=20)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=30)
+if not 0 < LOGIN_FAILURE_LIMIT <= LOGIN_FAILURE_LIMIT_PER_NAME:
+    raise ImproperlyConfigured(
+        "LOGIN_FAILURE_LIMIT must be at least 1 and at most LOGIN_FAILURE_LIMIT_PER_NAME."
+    )
+if LOGIN_LOCKOUT_MINUTES < 0:
+    raise ImproperlyConfigured("LOGIN_LOCKOUT_MINUTES must be 0 (no end) or more.")
+AXES_HANDLER = "zones.security.LockoutHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_COOLOFF_TIME = (LOGIN_LOCKOUT_MINUTES / 60) or None  # hours
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_ENABLE_ADMIN = False  # zones/security_admin.py shows them to the security administrator
+AXES_LOCKOUT_CALLABLE = "zones.security.lockout_response"
+# Sessions end after SESSION_IDLE_MINUTES without a request (each request renews the expiry).
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+if SESSION_IDLE_MINUTES < 1:
+    raise ImproperlyConfigured("SESSION_IDLE_MINUTES must be 1 or more.")
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+# Second factor (TOTP) for supervisors and administrators: on unless DEBUG (the embedded demo).
+REQUIRE_2FA = env_bool("REQUIRE_2FA", default=not DEBUG)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="ProjectDesk")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # nobody reads another person's secret in the admin
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=False)

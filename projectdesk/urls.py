@@ -6,6 +6,10 @@ from django.views.generic import RedirectView
 
 from approvals.admin.reports import reports_page
 from approvals.admin.three_lists import three_lists_page
+from zones import (
+    second_factor,
+    security_admin,  # noqa: F401  (registers the security administrator's pages)
+)
 
 # admin.site is django-unfold's site (its app replaces it): the site's names and the sidebar
 # are in settings.UNFOLD and projectdesk/unfold.py.
@@ -19,6 +23,13 @@ admin_urls, app_name, namespace = admin.site.urls
 own_pages = [
     path("reports/", admin.site.admin_view(reports_page), name="reports"),
     path("three-lists/", admin.site.admin_view(three_lists_page), name="three_lists"),
+    # The second factor after the password (zones/second_factor.py, issue 12).
+    path("second-factor/", admin.site.admin_view(second_factor.verify), name="second_factor"),
+    path(
+        "second-factor/enrol/",
+        admin.site.admin_view(second_factor.enrol),
+        name="second_factor_enrol",
+    ),
 ]
 
 urlpatterns = [

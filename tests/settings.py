@@ -21,3 +21,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # Tasks the code queues go to a queue of this test run only: a worker started by a test listens
 # there, and no other worker on the same broker (a developer's ./desk run) takes them.
 CELERY_TASK_DEFAULT_QUEUE = f"projectdesk-test-{os.getpid()}"
+
+# Authentication controls (issue 12) stay out of the other tests' way: tests/test_authentication.py
+# switches each on. No second factor; no lockout (which also refuses `authenticate()` without a
+# request, as tests of commands call it).
+REQUIRE_2FA = False
+AXES_ENABLED = False

@@ -1,0 +1,127 @@
+"""The security administrator's pages (issue 12): failed logins and lockouts, lifted from the
+list, and the people's second-factor devices, reset by deleting them. Read and kept by whom
+``approvals.permissions.may_keep_security`` names; nobody adds or edits a row by hand.
+
+django-axes registers no admin of its own here (``AXES_ENABLE_ADMIN = False``); django-otp's
+TOTP device admin (which shows secrets and lets its users edit them) is replaced."""
+
+from __future__ import annotations
+
+from axes.models import AccessAttempt, AccessFailureLog
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from approvals import permissions
+from approvals.admin.base import ModelAdmin
+
+from . import security
+
+
+class SecurityAdministratorsOnly:
+    """Seen and kept by the security administrator; written only by the login itself."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return permissions.may_keep_security(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return permissions.may_keep_security(request.user)
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(AccessAttempt)
+class LockoutAdmin(SecurityAdministratorsOnly, ModelAdmin):
+    """Failed logins still counted, per name, address and browser; a name whose count reached
+    a limit is locked out (``zones.security``)."""
+
+    list_display = ("username", "ip_address", "failures_since_start", "attempt_time", "locked")
+    search_fields = ("username", "ip_address")
+    fields = ("username", "ip_address", "user_agent", "failures_since_start", "attempt_time")
+    readonly_fields = fields
+    ordering = ("-attempt_time",)
+    actions = ("lift",)
+
+    def get_actions(self, request: HttpRequest):
+        # Lifting deletes the counted failures: offered to those who keep security (delete_selected,
+        # which asks the delete permission nobody has here, is not).
+        if not permissions.may_keep_security(request.user):
+            return {}
+        return {"lift": self.get_action("lift")}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return security.with_failure_counts(super().get_queryset(request))
+
+    @admin.display(description=gettext_lazy("locked out"), boolean=True)
+    def locked(self, obj: AccessAttempt) -> bool:
+        return security.is_locked(obj)
+
+    @admin.action(description=gettext_lazy("Lift the lockout of the selected names"))
+    def lift(self, request: HttpRequest, queryset: QuerySet) -> None:
+        names = sorted(set(queryset.values_list("username", flat=True)))
+        for name in names:
+            security.lift_lockout(name)
+        self.message_user(
+            request,
+            ngettext(
+                "Lifted the lockout of %(names)s: its failed logins are forgotten.",
+                "Lifted the lockout of %(names)s: their failed logins are forgotten.",
+                len(names),
+            )
+            % {"names": "、".join(names)},
+        )
+
+
+@admin.register(AccessFailureLog)
+class FailedLoginAdmin(SecurityAdministratorsOnly, ModelAdmin):
+    """Every failed login, kept after its lockout is lifted or has run out."""
+
+    list_display = ("attempt_time", "username", "ip_address", "locked_out")
+    list_filter = ("locked_out",)
+    search_fields = ("username", "ip_address")
+    fields = ("attempt_time", "username", "ip_address", "user_agent", "path_info", "locked_out")
+    readonly_fields = fields
+    date_hierarchy = "attempt_time"
+
+
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class SecondFactorAdmin(SecurityAdministratorsOnly, ModelAdmin):
+    """The people's authenticators. Resetting one deletes it: its owner enrols a new one at the
+    next login (a supervisor's or administrator's session that proved it is no longer verified)."""
+
+    list_display = ("user", "name", "confirmed", "created_at", "last_used_at")
+    list_filter = ("confirmed",)
+    search_fields = ("user__username", "user__first_name", "user__last_name")
+    list_select_related = ("user",)
+    fields = ("user", "name", "confirmed", "created_at", "last_used_at")
+    readonly_fields = fields
+    actions = ("reset",)
+
+    def get_actions(self, request: HttpRequest):
+        if not permissions.may_keep_security(request.user):
+            return {}
+        return {"reset": self.get_action("reset")}
+
+    @admin.action(description=gettext_lazy("Reset the second factor of the selected people"))
+    def reset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        people = sorted({str(device.user) for device in queryset.select_related("user")})
+        TOTPDevice.objects.filter(user__in=queryset.values("user")).delete()
+        self.message_user(
+            request,
+            _("Second factor reset for %(people)s: each enrols a new one at the next login.")
+            % {"people": "、".join(people)},
+        )
