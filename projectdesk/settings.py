@@ -8,6 +8,7 @@ broker under ``var/`` in the project folder, so a fresh clone runs with only Pyt
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_EVAL, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -58,6 +59,8 @@ INSTALLED_APPS = [
     "import_export",
     "django_celery_beat",
     "solo",
+    # Content-Security-Policy (issue 12; the policy is in the production block below).
+    "csp",
     # Identification and authentication (issue 12): lockout, second factor.
     "axes",
     "django_otp",
@@ -67,7 +70,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the load balancer's /healthz answers before the SSL redirect, the host check and
+    # the session (projectdesk/health.py).
+    "projectdesk.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files with far-future caching, right after SecurityMiddleware (whitenoise's docs).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # A write that cannot get the database in time: 503 "系统繁忙" (projectdesk/busy.py).
+    "projectdesk.busy.BusyDatabaseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -242,9 +253,95 @@ REQUIRE_2FA = env_bool("REQUIRE_2FA", default=not DEBUG)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="ProjectDesk")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # nobody reads another person's secret in the admin
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=False)
-    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=False)
+# --- production (issue 12) ---
+# With DEBUG off the desk is served by gunicorn behind a TLS-terminating proxy (./desk serve,
+# README "Production"): HTTPS only, secure cookies, HSTS, a Content-Security-Policy, static files
+# from whitenoise, and database waits bounded. Every knob defaults to the production value.
+SECURE_PROXY_SSL_HEADER = None if DEBUG else ("HTTP_X_FORWARDED_PROTO", "https")
+USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", default=False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# One year, the subdomains of the desk's host too, and consent to the browsers' preload list
+# (the header alone enrols nothing: the domain's owner submits it, with includeSubDomains).
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"  # the CSRF check of HTTPS posts reads the Referer
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp 4: maintained, a nonce made only when a template asks for
+# one, a report-only mode, and the directive dict that Django 6's own SECURE_CSP adopted).
+#   script-src: our pages have no inline script; django-unfold's Alpine.js (the standard build,
+#     which unfold bundles) compiles every x-data / @click expression with the Function
+#     constructor, so 'unsafe-eval' is the one exception; Chart.js and htmx need nothing more.
+#   style-src: 'unsafe-inline' for styles only: unfold writes <style> blocks (its theme colours,
+#     the list's column widths) and style= attributes (progress bars, avatars), our pages colour
+#     their dots with style=, and htmx adds its indicator style. A style cannot run code.
+#   img-src data: unfold's CSS draws icons as data: SVG; QR codes are drawn as data: or SVG.
+_CSP = {
+    "default-src": [SELF],
+    "script-src": [SELF, UNSAFE_EVAL, NONCE],
+    "style-src": [SELF, UNSAFE_INLINE],
+    "img-src": [SELF, "data:"],
+    "font-src": [SELF],
+    "connect-src": [SELF],
+    "object-src": [NONE],
+    "base-uri": [SELF],
+    "form-action": [SELF],
+    "frame-ancestors": [NONE],
+}
+# With DEBUG (./desk run) violations are reported in the browser's console, not enforced:
+# Django's debug pages have inline scripts.
+if DEBUG:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP}
+# Static files: collected into STATIC_ROOT at start and served by whitenoise with hashed names
+# (compressed, cached for ever) with DEBUG off; Django's plain storage with DEBUG.
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(STATIC_ROOT)))
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", default=not DEBUG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+# A write that waits for a lock longer than DATABASE_LOCK_TIMEOUT, or a statement running longer
+# than DATABASE_STATEMENT_TIMEOUT (PostgreSQL; "0" for no limit), fails and the person reads
+# "系统繁忙，请稍后重试" (projectdesk/busy.py); ./desk serve gives its worker the task time limit.
+# SQLite waits SQLITE_TIMEOUT seconds for the file's write lock.
+DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+DATABASE_LOCK_TIMEOUT = env.str("DATABASE_LOCK_TIMEOUT", default="0" if DEBUG else "5s")
+DATABASE_STATEMENT_TIMEOUT = env.str("DATABASE_STATEMENT_TIMEOUT", default="0" if DEBUG else "30s")
+if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    _pg = DATABASES["default"]["OPTIONS"]
+    _pg.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+    _pg["options"] = " ".join(
+        [
+            _pg.get("options", ""),
+            f"-c lock_timeout={DATABASE_LOCK_TIMEOUT}",
+            f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT}",
+        ]
+    ).strip()
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"]["timeout"] = env.int("SQLITE_TIMEOUT", default=20)
+# How long a busy page asks the browser to wait before trying again (Retry-After, seconds).
+BUSY_RETRY_AFTER = env.int("BUSY_RETRY_AFTER", default=10)
+# The broker out of reach: publishing a task gives up after BROKER_TIMEOUT seconds (one retry)
+# and the request still succeeds; its job stays queued in the database and is sent again when
+# the broker is back (approvals/jobs.py). projectdesk/celery.py gives Redis the same timeouts.
+BROKER_TIMEOUT = env.float("BROKER_TIMEOUT", default=2.0)
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = BROKER_TIMEOUT
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
 
 # Celery: REDIS_URL selects Redis; otherwise kombu's file-system transport, which needs
 # no server and still lets a separate worker process pick up the messages.

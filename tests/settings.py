@@ -27,3 +27,12 @@ CELERY_TASK_DEFAULT_QUEUE = f"projectdesk-test-{os.getpid()}"
 # request, as tests of commands call it).
 REQUIRE_2FA = False
 AXES_ENABLED = False
+
+# The production block with DEBUG off, but for what a test process cannot have (issue 12): the
+# test client and the live server speak plain HTTP with no proxy in front (the redirect is tested
+# through gunicorn in test_serve.py), and nothing ran collectstatic for whitenoise's manifest.
+SECURE_SSL_REDIRECT = False
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = True  # from the apps' folders, as runserver
