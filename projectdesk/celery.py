@@ -1,9 +1,11 @@
 """The Celery app: configured from Django settings with the ``CELERY_`` prefix."""
 
+import logging
 import os
 from pathlib import Path
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "projectdesk.settings")
 
@@ -27,3 +29,44 @@ def ensure_broker_folders() -> None:
 def _prepare_broker(sender: Celery, **kwargs) -> None:
     if str(sender.conf.broker_url).startswith("filesystem://"):
         ensure_broker_folders()
+
+
+# --- reliability (issue 12) ---
+REQUEUE_ENTRY = "重发等待中的后台任务"
+
+
+@app.on_after_configure.connect
+def _reliability(sender: Celery, **kwargs) -> None:
+    conf = sender.conf
+    # Redis out of reach: a request gives up publishing after BROKER_TIMEOUT seconds
+    # (settings), here for the socket too, instead of redis-py's default of waiting for ever.
+    if str(conf.broker_url).startswith(("redis://", "rediss://")):
+        conf.broker_transport_options = {
+            "socket_connect_timeout": conf.broker_connection_timeout,
+            "socket_timeout": 10,  # above kombu's 1 s BRPOP wait, far below "for ever"
+            **(conf.broker_transport_options or {}),
+        }
+    # Jobs queued while the broker was away are sent again every minute. Kept by
+    # django-celery-beat like the reminders' schedule (beat writes this entry into the database
+    # as it starts, so administrators see it under 周期性任务); a message nobody took within the
+    # minute expires, as the next run sends the job again.
+    conf.beat_schedule = {
+        REQUEUE_ENTRY: {
+            "task": "approvals.tasks.requeue_jobs",
+            "schedule": 60.0,
+            "options": {"expire_seconds": 55},
+        }
+    }
+
+
+@worker_ready.connect
+def _requeue_waiting_jobs(sender=None, **kwargs) -> None:
+    """A worker that starts sends again every job still queued in the database, however young:
+    their messages may have been lost with the broker, or never sent. The task queue they go
+    to is the one this worker's tasks go to by default."""
+    from approvals.tasks import requeue_jobs
+
+    try:
+        requeue_jobs.delay(0)
+    except Exception:  # noqa: BLE001 - the minute's run will do it
+        logging.getLogger(__name__).warning("could not ask for the queued jobs", exc_info=True)

@@ -47,3 +47,5 @@ def permission_denied(request, exception=None):
 
 
 handler403 = permission_denied
+# A busy database met outside a view (e.g. saving the session) is the busy page, not a bare 500.
+handler500 = "projectdesk.busy.server_error"

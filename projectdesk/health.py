@@ -1,0 +1,75 @@
+"""``/healthz`` for the load balancer: can this process reach the database and the broker?
+
+Answered by a middleware placed first, before Django's SecurityMiddleware: the balancer probes
+each backend over plain HTTP, often with its address as the Host, so the probe must pass by the
+SSL redirect and the ALLOWED_HOSTS check; it needs no session, no language and no login either.
+Each check has a short timeout, so a hung service makes the answer 503 within seconds instead of
+holding the probe.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+PATH = "/healthz"
+
+
+def check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def check_broker() -> None:
+    """Reach the broker through Celery's own connection settings (kombu): Redis answers a PING;
+    the embedded file-system broker only needs its folders."""
+    from projectdesk.celery import app
+
+    timeout = settings.BROKER_TIMEOUT
+    with app.connection_for_write(connect_timeout=timeout) as conn:
+        conn.ensure_connection(max_retries=1, timeout=timeout)
+        client = getattr(conn.default_channel, "client", None)
+        if client is not None:  # Redis
+            client.ping()
+
+
+CHECKS: dict[str, Callable[[], None]] = {"database": check_database, "broker": check_broker}
+
+
+def run_checks() -> tuple[bool, dict]:
+    results = {}
+    for name, check in CHECKS.items():
+        started = time.monotonic()
+        try:
+            check()
+        except Exception as error:  # noqa: BLE001 - any failure is the answer
+            # The kind of error only: its message may name hosts and users.
+            results[name] = {"ok": False, "error": type(error).__name__}
+        else:
+            results[name] = {"ok": True}
+        results[name]["ms"] = round((time.monotonic() - started) * 1000, 1)
+    return all(r["ok"] for r in results.values()), results
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    healthy, checks = run_checks()
+    response = JsonResponse(
+        {"status": "ok" if healthy else "failing", "checks": checks}, status=200 if healthy else 503
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class HealthCheckMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info == PATH and request.method in ("GET", "HEAD"):
+            return healthz(request)
+        return self.get_response(request)
