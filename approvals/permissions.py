@@ -5,17 +5,47 @@ project* are the zone-wide roles (officer, supervisor, statistician) it holds in
 zone, plus the leader's when it follows the project (包联领导). A row of a project (an approval
 item, a stage request, a record) follows its project. Services, admin pages and the Django
 permission backend all ask here; none of them decides on its own.
+
+**Administrators (三权分立, guide section 11).** Three roles kept apart, none able to do
+another's job (``zones.models.Administrator``, at most one role per user):
+
+- the *system administrator* sees every zone read-only and keeps the configuration: zones, the
+  approval catalogue, the calendar, the reminder schedule and warning settings, and people's zone
+  roles (the ZoneRole pages); it edits no case and opens neither accounts nor the audit log;
+- the *security administrator* keeps accounts (creates, deactivates, resets passwords; the
+  lockouts and second factors of ``zones/security_admin.py``): not the configuration, not
+  zone roles, not the audit log, and never an administrator's or superuser's account;
+- the *audit administrator* searches and exports the security audit log, and nothing else.
+
+Nobody grants itself a role: an administrator holds no zone role (any it is given counts for
+nothing, and the ZoneRole form refuses one), the security administrator cannot set the
+superuser flag, groups or a user's own permissions (which grant nothing anyway: ``AccountBackend``
+grants no permission, every rule is here), and ``Administrator`` rows are written only by
+``manage.py grant_admin_role`` on the server: no page adds, changes or deletes one.
+
+**Superusers.** In the embedded demo (``SUPERUSER_POWERS``, which is ``DEBUG``) the ``admin``
+superuser remains all-powerful (:func:`is_administrator`). With it off the flag grants nothing:
+``AccountBackend`` reads a logged-in superuser's flag as off (so that Django's own shortcut in
+``User.has_perm`` does not fire either; should such a person save its own account, the stored
+flag goes too, and the audit log says so), and ``manage.py check --deploy`` reports every active
+superuser as an error (``zones/checks.py``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.backends import BaseBackend
+from django.conf import settings
+from django.contrib.auth.backends import BaseBackend, ModelBackend
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from zones.models import Enterprise, Role, Zone, ZoneRole
-from zones.roles import CASEWORK_ROLES, ROLE_PERMISSIONS, ZONE_WIDE_ROLES
+from zones.models import Administrator, AdminRole, Enterprise, Role, Zone, ZoneRole
+from zones.roles import (
+    ADMINISTRATOR_PERMISSIONS,
+    CASEWORK_ROLES,
+    ROLE_PERMISSIONS,
+    ZONE_WIDE_ROLES,
+)
 
 VIEW = "approvals.view_project"
 EDIT = "approvals.change_project"
@@ -36,13 +66,90 @@ def _active(user) -> bool:
 
 
 def is_administrator(user) -> bool:
-    """The one ``is_superuser`` shortcut: administrators see and keep everything."""
-    return _active(user) and user.is_superuser
+    """The one ``is_superuser`` shortcut: the embedded demo's superuser sees and keeps
+    everything. With ``SUPERUSER_POWERS`` off (DEBUG off) the flag grants nothing."""
+    return _active(user) and user.is_superuser and settings.SUPERUSER_POWERS
+
+
+def admin_role(user) -> str | None:
+    """The administrator role ``user`` holds (an ``AdminRole`` value), or None; read once per
+    user object."""
+    if not _active(user):
+        return None
+    if not hasattr(user, "_admin_role_cache"):
+        user._admin_role_cache = (
+            Administrator.objects.filter(user_id=user.pk).values_list("role", flat=True).first()
+        )
+    return user._admin_role_cache
+
+
+def is_system_administrator(user) -> bool:
+    """Sees every zone read-only and keeps the configuration (and the demo's superuser)."""
+    return is_administrator(user) or admin_role(user) == AdminRole.SYSTEM
+
+
+def may_keep_configuration(user) -> bool:
+    """Zones, the catalogue, the calendar, the reminder schedule and warnings."""
+    return is_system_administrator(user)
+
+
+def may_keep_zone_roles(user) -> bool:
+    """Who holds which role in which zone: the system administrator's."""
+    return is_system_administrator(user)
+
+
+def may_keep_security(user) -> bool:
+    """Accounts (create, deactivate, password), lockouts and second factors: the security
+    administrator's (and the demo's superuser); not the configuration, not the audit log."""
+    return is_administrator(user) or admin_role(user) == AdminRole.SECURITY
+
+
+def may_keep_account(user, account) -> bool:
+    """Change ``account``: the security administrator, and never an administrator's or a
+    superuser's account (those are kept on the server: ``manage.py grant_admin_role``), so that
+    no administrator takes over another's by resetting its password."""
+    if is_administrator(user):
+        return True
+    if not may_keep_security(user) or account is None:
+        return may_keep_security(user) and account is None
+    return not account.is_superuser and admin_role(account) is None
+
+
+def keepable_accounts(queryset: QuerySet, user) -> QuerySet:
+    """``may_keep_account`` as a query over users."""
+    if is_administrator(user):
+        return queryset
+    if not may_keep_security(user):
+        return queryset.none()
+    return queryset.filter(is_superuser=False, administrator__isnull=True)
+
+
+def may_read_audit(user) -> bool:
+    """Search and export the security audit log: the audit administrator only (and the demo's
+    superuser). Nobody changes or deletes a record through the application."""
+    return is_administrator(user) or admin_role(user) == AdminRole.AUDIT
+
+
+def _admin_permissions(user) -> frozenset[str]:
+    role = admin_role(user)
+    return ADMINISTRATOR_PERMISSIONS.get(role, frozenset()) if role else frozenset()
+
+
+def is_demo_account_refused(user) -> bool:
+    """The demo's accounts (published names, a published password) never log in with DEBUG
+    off."""
+    if settings.DEBUG or user is None:
+        return False
+    from approvals.management.commands.seed_demo import demo_usernames
+
+    return user.get_username() in demo_usernames()
 
 
 def _zone_roles(user) -> set[tuple[int, str]]:
-    """(zone id, role) pairs, read once per user object (a request's user lives one request)."""
-    if not _active(user):
+    """(zone id, role) pairs, read once per user object (a request's user lives one request).
+    An administrator holds none: a role it is given counts for nothing (nobody grants itself
+    casework by assigning itself a zone role)."""
+    if not _active(user) or admin_role(user) is not None:
         return set()
     if not hasattr(user, "_zone_roles_cache"):
         user._zone_roles_cache = set(
@@ -92,7 +199,7 @@ def granted(user, obj: Any = None) -> set[str]:
     if obj is None:
         roles = {role for _, role in _zone_roles(user)}
     elif isinstance(obj, Enterprise):
-        return _enterprise_permissions(user, obj)
+        return _enterprise_permissions(user, obj) | _admin_permissions(user)
     elif isinstance(obj, Zone):
         roles = {role for zone, role in _zone_roles(user) if zone == obj.pk}
     elif (project := project_of(obj)) is not None:
@@ -103,7 +210,7 @@ def granted(user, obj: Any = None) -> set[str]:
         roles = {role for _, role in _zone_roles(user)}
     else:  # anything else belongs to nobody's zone: administrators only
         roles = set()
-    perms: set[str] = set()
+    perms: set[str] = set(_admin_permissions(user))
     for role in roles:
         perms |= ROLE_PERMISSIONS[role]
     return perms
@@ -116,7 +223,7 @@ def has(user, perm: str, obj: Any = None) -> bool:
 def scope(queryset: QuerySet, user, perm: str = VIEW, path: str = "") -> QuerySet:
     """``queryset`` narrowed to the rows whose project grants ``user`` ``perm``; ``path`` leads
     from the row to its project (``"project__"`` for an item, ``""`` for a project)."""
-    if is_administrator(user):
+    if is_administrator(user) or perm in _admin_permissions(user):
         return queryset
     if not _active(user):
         return queryset.none()
@@ -140,7 +247,7 @@ def scope_key(user, perm: str = VIEW) -> str:
     """A name for the rows ``scope()`` gives ``user``: equal keys, equal rows (for a cache of
     figures over them). Administrators share one; anyone else may follow projects as a leader,
     so the key is its own, with its zones, so that a change of role changes it."""
-    if is_administrator(user):
+    if is_administrator(user) or perm in _admin_permissions(user):
         return "all"
     if not _active(user):
         return "none"
@@ -149,8 +256,9 @@ def scope_key(user, perm: str = VIEW) -> str:
 
 
 def zones_seen(queryset: QuerySet, user, path: str = "pk") -> QuerySet:
-    """Zones (or rows of zones, through ``path``) where ``user`` holds any role."""
-    if is_administrator(user):
+    """Zones (or rows of zones, through ``path``) where ``user`` holds any role (every zone for
+    the system administrator, who sees every zone and keeps their roles)."""
+    if is_system_administrator(user):
         return queryset
     return queryset.filter(**{f"{path}__in": {zone for zone, _ in _zone_roles(user)}})
 
@@ -159,7 +267,7 @@ def zones_visible(user) -> QuerySet[Zone]:
     """The zones of the projects ``user`` may see: where it holds a role, and those of the
     projects it follows as a leader (for filters by zone, without reading every project)."""
     zones = Zone.objects.all()
-    if is_administrator(user):
+    if is_system_administrator(user):
         return zones
     if not _active(user):
         return zones.none()
@@ -287,12 +395,12 @@ def may_see_job(user, job=None) -> bool:
     """Background work is its starter's (administrators see all); ``job`` None: one's list."""
     if not _active(user):
         return False
-    return job is None or is_administrator(user) or job.created_by_id == user.pk
+    return job is None or is_system_administrator(user) or job.created_by_id == user.pk
 
 
 def jobs(queryset: QuerySet, user) -> QuerySet:
     """``may_see_job`` as a query."""
-    if is_administrator(user):
+    if is_system_administrator(user):
         return queryset
     return queryset.filter(created_by=user) if _active(user) else queryset.none()
 
@@ -301,12 +409,12 @@ def may_see_reminder(user, reminder=None) -> bool:
     """A reminder is its recipient's (administrators see all, to follow failed deliveries)."""
     if not _active(user):
         return False
-    return reminder is None or is_administrator(user) or reminder.recipient_id == user.pk
+    return reminder is None or is_system_administrator(user) or reminder.recipient_id == user.pk
 
 
 def reminders(queryset: QuerySet, user) -> QuerySet:
     """``may_see_reminder`` as a query: one's inbox, delivered reminders only."""
-    if is_administrator(user):
+    if is_system_administrator(user):
         return queryset
     if not _active(user):
         return queryset.none()
@@ -372,7 +480,7 @@ def _enterprise_q(user, perm: str) -> Q:
 
 def enterprises(queryset: QuerySet, user, perm: str = VIEW) -> QuerySet:
     """Enterprises whose details ``user`` may see (``VIEW``) or edit (``EDIT``)."""
-    if is_administrator(user):
+    if is_administrator(user) or perm in _admin_permissions(user):
         return queryset
     if not _active(user):
         return queryset.none()
@@ -383,7 +491,7 @@ def with_contacts_visible(queryset: QuerySet, user) -> QuerySet:
     """Annotates ``contacts_visible``: whether ``user`` may read the row's contact details."""
     from django.db.models import BooleanField, Value
 
-    if is_administrator(user):
+    if is_administrator(user) or VIEW in _admin_permissions(user):
         return queryset.annotate(contacts_visible=Value(True, output_field=BooleanField()))
     if not _active(user):
         return queryset.annotate(contacts_visible=Value(False, output_field=BooleanField()))
@@ -415,27 +523,43 @@ class ZoneRoleBackend(BaseBackend):
 
 
 def may_see_figures(user) -> bool:
-    """The dashboard and the reports page: administrators and anyone with a role in a zone
-    (each sees the figures of what it sees: its zones, or the projects it follows)."""
-    return is_administrator(user) or bool(_zone_roles(user))
+    """The dashboard and the reports page: the system administrator and anyone with a role in
+    a zone (each sees the figures of what it sees: its zones, or the projects it follows)."""
+    return is_system_administrator(user) or bool(_zone_roles(user))
 
 
-# --- issue 12 fallback (authentication engineer): may_keep_security until the administrator
-# roles' engineer writes the real rule; replace this whole block with theirs. ---------------
+class AccountBackend(ModelBackend):
+    """Django's password check, and nothing more: it grants no permission (groups and a user's
+    own permissions grant nothing; ``ZoneRoleBackend`` answers from the rules above). The
+    demo's accounts never log in with DEBUG off, and with ``SUPERUSER_POWERS`` off a superuser's
+    flag is read as off, so that Django's own shortcut in ``User.has_perm`` grants nothing."""
+
+    def user_can_authenticate(self, user) -> bool:
+        return super().user_can_authenticate(user) and not is_demo_account_refused(user)
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        return _flag_read(super().authenticate(request, username, password, **kwargs))
+
+    def get_user(self, user_id):
+        return _flag_read(super().get_user(user_id))
+
+    def get_user_permissions(self, user_obj, obj=None) -> set[str]:
+        return set()
+
+    def get_group_permissions(self, user_obj, obj=None) -> set[str]:
+        return set()
+
+    def get_all_permissions(self, user_obj, obj=None) -> set[str]:
+        return set()
+
+    def has_perm(self, user_obj, perm: str, obj=None) -> bool:
+        return False
+
+    def has_module_perms(self, user_obj, app_label: str) -> bool:
+        return False
 
 
-def _admin_role(user) -> str:
-    """The administrator role ``user`` holds (system, security, audit), or ""."""
-    if not _active(user):
-        return ""
-    from zones.models import Administrator
-
-    return Administrator.objects.filter(user=user).values_list("role", flat=True).first() or ""
-
-
-def may_keep_security(user) -> bool:
-    """Sees lockouts and lifts them, resets second factors: the security administrator."""
-    return is_administrator(user) or _admin_role(user) == "security"
-
-
-# --- end of the issue 12 fallback ---------------------------------------------------------------
+def _flag_read(user):
+    if user is not None and not settings.SUPERUSER_POWERS:
+        user.is_superuser = False
+    return user

@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified()
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The request's address and person, for the security audit log's records (issue 12).
+    "approvals.audit.AuditContextMiddleware",
     # The one session, the second factor, the password's age (zones/security.py).
     "zones.middleware.AuthenticationControlsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -133,7 +135,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out name before any password is checked (django-axes).
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's password check, granting no permission itself; refuses the demo's accounts with
+    # DEBUG off and reads a superuser flag as off without SUPERUSER_POWERS (issue 12).
+    "approvals.permissions.AccountBackend",
     # Permissions that follow from a user's zone roles (officer, supervisor, ...).
     "approvals.permissions.ZoneRoleBackend",
 ]
@@ -252,6 +256,20 @@ SESSION_SAVE_EVERY_REQUEST = True
 REQUIRE_2FA = env_bool("REQUIRE_2FA", default=not DEBUG)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="ProjectDesk")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # nobody reads another person's secret in the admin
+
+# --- audit and administrators (issue 12) ---
+# The superuser flag holds only in the embedded demo (DEBUG on): elsewhere it grants nothing and
+# `manage.py check --deploy` reports each active superuser (approvals/permissions.py). Not read
+# from the environment: production has no way to turn it on.
+SUPERUSER_POWERS = DEBUG
+# Security audit records are kept at least this many days (six months: 网络安全法 art. 21);
+# `manage.py purge_audit` removes none younger.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=183)
+if AUDIT_RETENTION_DAYS < 183:
+    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS may not be less than 183 (six months).")
+# The audit log's source address is REMOTE_ADDR, or the first X-Forwarded-For hop when a proxy
+# we trust sets it (on only behind one: anyone can send the header).
+TRUSTED_PROXY = env_bool("TRUSTED_PROXY", default=False)
 
 # --- production (issue 12) ---
 # With DEBUG off the desk is served by gunicorn behind a TLS-terminating proxy (./desk serve,

@@ -36,3 +36,8 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = True  # from the apps' folders, as runserver
+
+# --- audit and administrators (issue 12) ---
+# The tests' superusers play the embedded demo's `admin` (DEBUG is off under pytest-django);
+# tests/test_admin_roles.py turns this off to see a superuser flag grant nothing.
+SUPERUSER_POWERS = True

@@ -165,12 +165,36 @@ class TestPasswords:
         assert "demo users not created" in out.getvalue()
         assert Project.objects.count() == len(rows("seed_projects.csv"))
 
-    def test_with_debug_off_a_chosen_demo_password_is_used(self, db, settings, monkeypatch):
+    def test_with_debug_off_no_demo_user_is_created_even_with_a_chosen_password(
+        self, db, settings, monkeypatch
+    ):
+        from django.contrib.auth import get_user_model
+
         settings.DEBUG = False
         monkeypatch.setenv("DEMO_PASSWORD", "a-password-for-this-site-3")
-        call_command("seed_demo", stdout=StringIO())
-        assert authenticate(username="officer", password="a-password-for-this-site-3")
-        assert authenticate(username="officer", password="projectdesk-demo") is None
+        out = StringIO()
+        call_command("seed_demo", stdout=out)
+        assert get_user_model().objects.count() == 0
+        assert "demo users not created" in out.getvalue()
+
+    def test_with_debug_off_a_demo_account_left_over_cannot_log_in(self, seeded, settings):
+        assert authenticate(username="officer", password="projectdesk-demo") is not None
+        settings.DEBUG = False
+        for username in ["admin", "officer", "sysadmin", "secadmin", "auditor"]:
+            assert authenticate(username=username, password="projectdesk-demo") is None
+
+
+def test_the_three_demo_administrators_hold_their_roles(seeded):
+    from zones.models import Administrator, AdminRole
+
+    assert dict(Administrator.objects.values_list("user__username", "role")) == {
+        "sysadmin": AdminRole.SYSTEM,
+        "secadmin": AdminRole.SECURITY,
+        "auditor": AdminRole.AUDIT,
+    }
+    for username in ["sysadmin", "secadmin", "auditor"]:
+        assert authenticate(username=username, password="projectdesk-demo") is not None
+    assert not ZoneRole.objects.filter(user__administrator__isnull=False).exists()
 
 
 def test_the_officers_day_is_seeded_once_through_the_services(seeded):

@@ -1,5 +1,10 @@
 """Admin for zones, the people's roles in them, enterprises, and the people themselves (users
-and groups, re-registered with django-unfold's classes and forms)."""
+and groups, re-registered with django-unfold's classes and forms).
+
+Who keeps what (``approvals.permissions``, 三权分立): zones and zone roles are the system
+administrator's; accounts the security administrator's (never an administrator's or a
+superuser's, nor their flags, groups or own permissions); administrator roles nobody's here:
+``manage.py grant_admin_role`` on the server writes them, and this page only lists them."""
 
 from django import forms
 from django.contrib import admin
@@ -14,13 +19,20 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 from approvals import permissions
 from approvals.admin.base import ModelAdmin, SafeAutocomplete, TabularInline
 
-from .models import Enterprise, Zone, ZoneRole
+from . import checks  # noqa: F401  (registers the deploy checks)
+from .models import Administrator, Enterprise, Zone, ZoneRole
 
 
 class ZoneRoleInline(SafeAutocomplete, TabularInline):
     model = ZoneRole
     extra = 0
     autocomplete_fields = ("zone",)
+
+
+def _role_holders():
+    """Who may be given a zone role: active people who are no administrator (an administrator
+    holds none: nobody grants itself casework)."""
+    return get_user_model().objects.filter(is_active=True, administrator__isnull=True)
 
 
 @admin.register(Zone)
@@ -47,6 +59,20 @@ class ZoneRoleAdmin(SafeAutocomplete, ModelAdmin):
 
     def get_queryset(self, request):
         return permissions.zones_seen(super().get_queryset(request), request.user, "zone")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = _role_holders()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_add_permission(self, request) -> bool:
+        return permissions.may_keep_zone_roles(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return permissions.may_keep_zone_roles(request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return permissions.may_keep_zone_roles(request.user)
 
 
 class EnterpriseForm(forms.ModelForm):
@@ -120,12 +146,92 @@ admin.site.unregister(Group)
 
 @admin.register(User)
 class ProjectDeskUserAdmin(UserAdmin, ModelAdmin):
+    """Accounts, kept by the security administrator: created, deactivated, passwords set; the
+    superuser flag, groups and a user's own permissions are not offered (they grant nothing:
+    every rule is in ``approvals.permissions``). Zone roles are the system administrator's, on
+    their own page."""
+
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
     inlines = [ZoneRoleInline]
+    list_filter = ("is_staff", "is_active")
+    account_fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None or permissions.is_administrator(request.user):
+            return super().get_fieldsets(request, obj)
+        return self.account_fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("last_login", "date_joined") if obj is not None else ()
+
+    def get_inlines(self, request, obj):
+        return self.inlines if permissions.may_keep_zone_roles(request.user) else []
+
+    def get_queryset(self, request):
+        return permissions.keepable_accounts(super().get_queryset(request), request.user)
+
+    def has_module_permission(self, request) -> bool:
+        return permissions.may_keep_security(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return permissions.may_keep_account(request.user, obj)
+
+    def has_add_permission(self, request) -> bool:
+        return permissions.may_keep_security(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return permissions.may_keep_account(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return permissions.is_administrator(request.user)  # accounts are deactivated, kept
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not permissions.is_administrator(request.user):
+            actions.pop("delete_selected", None)
+        return actions
 
 
 @admin.register(Group)
 class ProjectDeskGroupAdmin(GroupAdmin, ModelAdmin):
-    pass
+    """Groups grant nothing here (``AccountBackend``): the demo's superuser alone sees them."""
+
+    def has_module_permission(self, request) -> bool:
+        return permissions.is_administrator(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return permissions.is_administrator(request.user)
+
+
+@admin.register(Administrator)
+class AdministratorAdmin(ModelAdmin):
+    """Who holds which administrator role: listed for the security administrator; written by
+    nobody here (``manage.py grant_admin_role`` on the server), superusers included."""
+
+    list_display = ("user", "role")
+    list_filter = ("role",)
+    list_select_related = ("user",)
+    readonly_fields = ("user", "role")
+    actions = None
+
+    def has_module_permission(self, request) -> bool:
+        return permissions.may_keep_security(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return permissions.may_keep_security(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -5,7 +5,7 @@ Roles are held per zone, so the permissions hold per zone too: ``approvals.permi
 that project's zone, or the leader's when one follows the project.
 """
 
-from .models import Role
+from .models import AdminRole, Role
 
 _READ = {
     "zones.view_zone",
@@ -74,3 +74,50 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 ZONE_WIDE_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.STATISTICIAN)
 #: Roles whose holders may edit the case of a project in the zone.
 CASEWORK_ROLES = (Role.OFFICER, Role.SUPERVISOR)
+
+_BEAT = {
+    f"django_celery_beat.{action}_{model}"
+    for action in ("view", "add", "change", "delete")
+    for model in (
+        "periodictask",
+        "crontabschedule",
+        "intervalschedule",
+        "solarschedule",
+        "clockedschedule",
+    )
+}
+
+#: The three administrators (三权分立), kept apart: what each may do anywhere. Read with the
+#: rules of ``approvals.permissions`` (which also decides whose account the security
+#: administrator keeps, and that nobody writes an audit record).
+ADMINISTRATOR_PERMISSIONS: dict[str, frozenset[str]] = {
+    # Every zone read-only, and the configuration: zones, catalogue, calendar, warnings and
+    # reminder periods, the schedule, and who holds which zone role.
+    AdminRole.SYSTEM: frozenset(
+        _READ
+        | _BEAT
+        | {
+            "approvals.view_batch",
+            "approvals.view_batchentry",
+            "zones.add_zone",
+            "zones.change_zone",
+            "zones.view_zonerole",
+            "zones.add_zonerole",
+            "zones.change_zonerole",
+            "zones.delete_zonerole",
+            "approvals.add_approvaltype",
+            "approvals.change_approvaltype",
+            "approvals.view_calendarday",
+            "approvals.add_calendarday",
+            "approvals.change_calendarday",
+            "approvals.delete_calendarday",
+            "approvals.view_warningsettings",
+            "approvals.change_warningsettings",
+        }
+    ),
+    # Accounts (never an administrator's: approvals.permissions.may_keep_account), lockouts and
+    # second factors (zones/security_admin.py asks may_keep_security).
+    AdminRole.SECURITY: frozenset({"auth.view_user", "auth.add_user", "auth.change_user"}),
+    # The security audit log: search and export, nothing else.
+    AdminRole.AUDIT: frozenset({"approvals.view_auditevent"}),
+}

@@ -1,6 +1,7 @@
 """The approvals admin, one module per page family."""
 
 from . import (  # noqa: F401  (registers the admins)
+    audit,
     batches,
     casework,
     checklist,

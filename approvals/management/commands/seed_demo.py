@@ -34,7 +34,7 @@ from approvals.models import (
     TaskNode,
 )
 from approvals.problems import FollowUp, problem_add, problem_transition, service_record_add
-from zones.models import Enterprise, Role, Zone, ZoneRole
+from zones.models import Administrator, AdminRole, Enterprise, Role, Zone, ZoneRole
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 #: The seed's notes name the projects signed at a 三个一批 event ("三个一批签约项目") and its
@@ -49,6 +49,23 @@ DEMO_PEOPLE = [
     ("leader", "张建国", Role.LEADER, ["综改区晋中开发区", "平遥经济技术开发区"]),
     ("statistician", "赵丽", Role.STATISTICIAN, None),
 ]
+#: The three administrators kept apart (三权分立), to try the separation in the demo:
+#: username, display name, administrator role.
+DEMO_ADMINISTRATORS = [
+    ("sysadmin", "系统管理员", AdminRole.SYSTEM),
+    ("secadmin", "安全管理员", AdminRole.SECURITY),
+    ("auditor", "审计管理员", AdminRole.AUDIT),
+]
+
+
+def demo_usernames() -> list[str]:
+    """Every demo account's name: never an account with DEBUG off (zones/checks.py reports
+    one; ``approvals.permissions.AccountBackend`` refuses its login)."""
+    return [
+        "admin",
+        *(username for username, *_ in DEMO_PEOPLE),
+        *(username for username, *_ in DEMO_ADMINISTRATORS),
+    ]
 
 
 def read_csv(name: str) -> list[dict[str, str]]:
@@ -216,18 +233,19 @@ class Command(BaseCommand):
 
     def _people(self) -> dict[str, object]:
         """The demo users, created when missing and never touched when present: an existing
-        user keeps its password (``./desk run`` seeds at every start). With DEBUG off no user
-        gets the published default password."""
+        user keeps its password (``./desk run`` seeds at every start). With DEBUG off no demo
+        user is created at all: their names are published, they may not log in there, and
+        ``check --deploy`` reports any that exists."""
         password = os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
         User = get_user_model()
-        usernames = ["admin", *(username for username, *_ in DEMO_PEOPLE)]
+        usernames = demo_usernames()
         people = {u.username: u for u in User.objects.filter(username__in=usernames)}
-        if not settings.DEBUG and password == DEFAULT_DEMO_PASSWORD:
+        if not settings.DEBUG:
             missing = [u for u in usernames if u not in people]
             if missing:
                 self.stdout.write(
-                    "seed_demo: DEBUG is off and DEMO_PASSWORD is not set: demo users not "
-                    f"created ({', '.join(missing)})."
+                    "seed_demo: DEBUG is off: demo users not created "
+                    f"({', '.join(missing)}); the demo's accounts exist only in the demo."
                 )
             return people
         if "admin" not in people:
@@ -247,6 +265,15 @@ class Command(BaseCommand):
                 else Zone.objects.filter(name__in=zone_names)
             )
             ZoneRole.objects.bulk_create(ZoneRole(user=user, zone=z, role=role) for z in zones)
+            people[username] = user
+            self.stdout.write(f"seed_demo: created the demo user {username}.")
+        for username, display_name, admin_role in DEMO_ADMINISTRATORS:
+            if username in people:
+                continue
+            user = User.objects.create_user(
+                username=username, password=password, is_staff=True, first_name=display_name
+            )
+            Administrator.objects.create(user=user, role=admin_role)
             people[username] = user
             self.stdout.write(f"seed_demo: created the demo user {username}.")
         return people

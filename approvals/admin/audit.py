@@ -1,0 +1,170 @@
+"""The security audit log's pages (安全审计): search and export, by the audit administrator only
+(``permissions.may_read_audit``); everyone else — the security and system administrators, any
+zone role — is refused (403). Nobody adds, changes or deletes a record here, superusers
+included: no add, change or delete permission, no bulk action, no history form; the model
+refuses too, and ``manage.py purge_audit`` is the one way rows go (after the retention period)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .. import audit, permissions
+from ..display import local_time
+from ..models.audit import AuditEvent, AuditKind
+from ..spreadsheets import writing
+from .base import ModelAdmin
+
+EXPORT_FORMATS = ("xlsx", "csv")
+
+
+def _refuse_unless_auditor(request: HttpRequest) -> None:
+    if not permissions.may_read_audit(request.user):
+        raise PermissionDenied
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ModelAdmin):
+    list_display = (
+        "at_local",
+        "kind",
+        "username",
+        "object_type",
+        "object_repr",
+        "result",
+        "source_address",
+    )
+    list_filter = ("kind", "result", ("at", admin.DateFieldListFilter), "object_type")
+    search_fields = ("username", "object_repr", "object_id", "source_address")
+    date_hierarchy = "at"
+    fields = (
+        "at_local",
+        "kind",
+        "user",
+        "username",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "result",
+        "source_address",
+        "detail",
+    )
+    readonly_fields = fields
+    actions = None
+    list_select_related = ("user",)
+    change_list_template = "admin/approvals/auditevent/change_list.html"
+
+    @admin.display(description=_("date and time"), ordering="at")
+    def at_local(self, obj: AuditEvent) -> str:
+        return local_time(obj.at)
+
+    # --- who: the audit administrator reads; nobody writes --------------------------------
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return permissions.may_read_audit(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return permissions.may_read_audit(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest):
+        return {}
+
+    def history_view(self, request, object_id, extra_context=None):
+        raise PermissionDenied
+
+    def changelist_view(self, request, extra_context=None):
+        _refuse_unless_auditor(request)
+        query = request.GET.urlencode()
+        extra_context = {
+            **(extra_context or {}),
+            **{
+                f"export_{fmt}": reverse("admin:approvals_auditevent_export", args=[fmt])
+                + (f"?{query}" if query else "")
+                for fmt in EXPORT_FORMATS
+            },
+        }
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        _refuse_unless_auditor(request)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # --- export: the list as searched and filtered --------------------------------------------
+
+    def get_urls(self):
+        export = self.admin_site.admin_view(self.export_view)
+        return [
+            path("export/<str:fmt>/", export, name="approvals_auditevent_export"),
+            *super().get_urls(),
+        ]
+
+    def export_view(self, request: HttpRequest, fmt: str) -> HttpResponse:
+        _refuse_unless_auditor(request)
+        if fmt not in EXPORT_FORMATS:
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        events = changelist.get_queryset(request).select_related(None).order_by("-at", "-id")
+        table = writing.Table(
+            title=gettext("security audit log"),
+            headers=[
+                gettext("date and time"),
+                gettext("type"),
+                gettext("subject"),
+                gettext("object type"),
+                gettext("object id"),
+                gettext("object"),
+                gettext("result"),
+                gettext("source address"),
+                gettext("detail"),
+            ],
+            rows=(
+                [
+                    local_time(e.at),
+                    e.get_kind_display(),
+                    e.username,
+                    e.object_type,
+                    e.object_id,
+                    e.object_repr,
+                    e.get_result_display(),
+                    e.source_address or "",
+                    _detail_text(e.detail),
+                ]
+                for e in events.iterator()
+            ),
+        )
+        audit.record(
+            AuditKind.EXPORT,
+            request=request,
+            obj=gettext("security audit log"),
+            format=fmt,
+            query=request.GET.urlencode(),
+        )
+        name = "audit-log"
+        if fmt == "csv":
+            response = HttpResponse(writing.csv_text(table), content_type="text/csv")
+        else:
+            response = HttpResponse(
+                writing.xlsx([table]),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+        return response
+
+
+def _detail_text(detail) -> str:
+    if not detail:
+        return ""
+    return "; ".join(f"{key}={value}" for key, value in detail.items())

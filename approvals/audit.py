@@ -1,0 +1,335 @@
+"""Writing the security audit log (安全审计, ``approvals.models.audit``): :func:`record`, the
+request's context for signal handlers, and the handlers that record what Django and the
+libraries signal (logins, failed logins, logouts, lockouts, second-factor failures, password
+changes, permission and role changes, deletions). Imports, exports and decisions call
+:func:`record` where they happen.
+
+**A record and its action commit together.** :func:`record` writes in the caller's transaction
+(under a savepoint): an action that rolls back leaves no record claiming it happened. When the
+write itself fails, the event goes in full to the ``projectdesk.audit`` logger at ERROR (the
+operators' log, which they alert on: never silently lost) and then:
+
+- inside a transaction — every change of data: decisions, imports, role and permission changes,
+  deletions, the purge — the error is raised, so that the action rolls back with it: nothing
+  changes without its record;
+- outside one — a login, a logout, a failed login, a download — there is nothing to roll back
+  and the action goes on: the log line is its record.
+
+**Source address**: ``REMOTE_ADDR``, or the first ``X-Forwarded-For`` hop when ``TRUSTED_PROXY``
+says a proxy we run is in front (anyone can send the header).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from contextvars import ContextVar
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db import models, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from zones.models import Administrator, ZoneRole
+
+from .models.audit import AuditEvent, AuditKind, AuditResult
+
+logger = logging.getLogger("projectdesk.audit")
+SUCCESS, FAILURE = AuditResult.SUCCESS, AuditResult.FAILURE
+
+_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
+
+
+class AuditContextMiddleware:
+    """Makes the request (its address and person) available to the signal handlers below."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        token = _request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _request.reset(token)
+
+
+def current_request() -> HttpRequest | None:
+    return _request.get()
+
+
+def client_address(request: HttpRequest | None) -> str | None:
+    """The client's address: the first X-Forwarded-For hop behind a trusted proxy, else
+    REMOTE_ADDR; None when it is no address."""
+    if request is None:
+        return None
+    raw = request.META.get("REMOTE_ADDR", "")
+    if settings.TRUSTED_PROXY and request.META.get("HTTP_X_FORWARDED_FOR"):
+        raw = request.META["HTTP_X_FORWARDED_FOR"].split(",")[0]
+    try:
+        return str(ipaddress.ip_address(raw.strip()))
+    except ValueError:
+        return None
+
+
+def _person(request: HttpRequest | None):
+    user = getattr(request, "user", None) if request is not None else None
+    return user if user is not None and user.is_authenticated else None
+
+
+def _object_fields(obj: Any) -> dict[str, str]:
+    if obj is None:
+        return {}
+    if isinstance(obj, models.Model):
+        return {
+            "object_type": obj._meta.label,
+            "object_id": "" if obj.pk is None else str(obj.pk),
+            "object_repr": str(obj)[:300],
+        }
+    return {"object_repr": str(obj)[:300]}
+
+
+def record(
+    kind: str,
+    *,
+    request: HttpRequest | None = None,
+    user=None,
+    username: str = "",
+    obj: Any = None,
+    result: str = SUCCESS,
+    **detail: Any,
+) -> AuditEvent | None:
+    """Write one audit record. ``request`` defaults to the current one; ``user`` to its person;
+    ``username`` (as typed, kept for unknown names) to the user's; ``obj`` is a model instance or
+    a text naming what was acted on; ``detail`` any further facts (JSON)."""
+    request = request or current_request()
+    user = user if user is not None else _person(request)
+    if user is not None and not getattr(user, "pk", None):
+        user = None
+    event = AuditEvent(
+        kind=kind,
+        user=user,
+        username=(username or (user.get_username() if user is not None else ""))[:150],
+        result=result,
+        source_address=client_address(request),
+        detail=detail,
+        **_object_fields(obj),
+    )
+    try:
+        with transaction.atomic():
+            event.save()
+    except Exception:
+        logger.exception(
+            "audit record not written: kind=%s user=%s object=%s/%s %s result=%s address=%s "
+            "detail=%s",
+            event.kind,
+            event.username,
+            event.object_type,
+            event.object_id,
+            event.object_repr,
+            event.result,
+            event.source_address,
+            detail,
+        )
+        if transaction.get_connection().in_atomic_block:
+            raise
+        return None
+    return event
+
+
+# --- logins, logouts, lockouts, second factor ------------------------------------------------
+
+
+@receiver(user_logged_in, dispatch_uid="approvals.audit.login")
+def _logged_in(sender, request, user, **kwargs) -> None:
+    record(AuditKind.LOGIN, request=request, user=user)
+
+
+@receiver(user_login_failed, dispatch_uid="approvals.audit.login_failed")
+def _login_failed(sender, credentials, request=None, **kwargs) -> None:
+    name = str(credentials.get("username", "") or "")
+    known = get_user_model().objects.filter(username=name).first() if name else None
+    record(AuditKind.LOGIN_FAILED, request=request, user=known, username=name, result=FAILURE)
+
+
+@receiver(user_logged_out, dispatch_uid="approvals.audit.logout")
+def _logged_out(sender, request, user, **kwargs) -> None:
+    if user is not None:
+        record(AuditKind.LOGOUT, request=request, user=user)
+
+
+def _locked_out(sender, request=None, username=None, ip_address=None, **kwargs) -> None:
+    name = str(username or "")
+    known = get_user_model().objects.filter(username=name).first() if name else None
+    record(AuditKind.LOCKOUT, request=request, user=known, username=name, result=FAILURE)
+
+
+def _second_factor_failed(sender, user=None, **kwargs) -> None:
+    record(AuditKind.SECOND_FACTOR, user=user, result=FAILURE, reason="wrong code")
+
+
+try:  # the lockout (django-axes) and the second factor (django-otp), when installed
+    from axes.signals import user_locked_out
+
+    user_locked_out.connect(_locked_out, dispatch_uid="approvals.audit.lockout")
+except ImportError:  # pragma: no cover - without axes there is no lockout to record
+    pass
+try:
+    from django_otp.forms import otp_verification_failed
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    otp_verification_failed.connect(_second_factor_failed, dispatch_uid="approvals.audit.otp")
+
+    @receiver(pre_save, sender=TOTPDevice, dispatch_uid="approvals.audit.totp_before")
+    def _totp_before(sender, instance, **kwargs) -> None:
+        before = sender.objects.filter(pk=instance.pk).values_list(
+            "throttling_failure_count", flat=True
+        )
+        instance._audit_failures = before.first() if instance.pk else None
+
+    @receiver(post_save, sender=TOTPDevice, dispatch_uid="approvals.audit.totp_after")
+    def _totp_after(sender, instance, created, **kwargs) -> None:
+        """A failed code raises the device's throttling count (django-otp saves it)."""
+        before = getattr(instance, "_audit_failures", None)
+        if before is not None and instance.throttling_failure_count > before:
+            record(
+                AuditKind.SECOND_FACTOR,
+                user=instance.user,
+                obj=instance,
+                result=FAILURE,
+                failures=instance.throttling_failure_count,
+            )
+except ImportError:  # pragma: no cover
+    pass
+
+
+# --- passwords, accounts' flags, groups and permissions ----------------------------------------
+
+_FLAGS = ("is_active", "is_staff", "is_superuser")
+
+
+@receiver(pre_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="approvals.audit.user_before")
+def _user_before(sender, instance, update_fields=None, **kwargs) -> None:
+    watched = {"password", *_FLAGS}
+    if instance.pk is None or (update_fields is not None and not watched & set(update_fields)):
+        instance._audit_before = None
+        return
+    instance._audit_before = (
+        sender.objects.filter(pk=instance.pk).values("password", *_FLAGS).first()
+    )
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="approvals.audit.user_after")
+def _user_after(sender, instance, created, **kwargs) -> None:
+    if created:
+        record(AuditKind.PERMISSION, obj=instance, action="account created")
+        return
+    before = getattr(instance, "_audit_before", None)
+    instance._audit_before = None
+    if not before:
+        return
+    if before["password"] != instance.password:
+        record(AuditKind.PASSWORD, obj=instance)
+    changed = {
+        f: [before[f], getattr(instance, f)] for f in _FLAGS if before[f] != getattr(instance, f)
+    }
+    if changed:
+        record(AuditKind.PERMISSION, obj=instance, changed=changed)
+
+
+def _members_changed(field: str):
+    def handler(sender, instance, action, model, pk_set, reverse, **kwargs) -> None:
+        if action not in {"post_add", "post_remove", "post_clear"}:
+            return
+        if reverse:  # from the group's or permission's side: name the users
+            users = get_user_model().objects.filter(pk__in=pk_set or ())
+            for user in users:
+                record(AuditKind.PERMISSION, obj=user, **{field: action[5:], "of": str(instance)})
+            return
+        names = [str(o) for o in model.objects.filter(pk__in=pk_set or ())]
+        record(AuditKind.PERMISSION, obj=instance, **{field: action[5:], "names": names})
+
+    return handler
+
+
+_groups = _members_changed("groups")
+_own_permissions = _members_changed("user_permissions")
+m2m_changed.connect(
+    _groups, sender=get_user_model().groups.through, dispatch_uid="approvals.audit.groups"
+)
+m2m_changed.connect(
+    _own_permissions,
+    sender=get_user_model().user_permissions.through,
+    dispatch_uid="approvals.audit.user_permissions",
+)
+
+
+# --- zone roles and administrator roles ----------------------------------------------------
+
+
+def _role_facts(instance) -> dict[str, Any]:
+    facts = {"user": str(instance.user), "role": instance.role}
+    if isinstance(instance, ZoneRole):
+        facts["zone"] = str(instance.zone)
+    return facts
+
+
+def _role_before(sender, instance, **kwargs) -> None:
+    old = sender.objects.filter(pk=instance.pk).first() if instance.pk else None
+    instance._audit_before = _role_facts(old) if old is not None else None
+
+
+def _role_saved(sender, instance, created, **kwargs) -> None:
+    now = _role_facts(instance)
+    if created:
+        record(AuditKind.PERMISSION, obj=instance, action="granted", **now)
+    elif getattr(instance, "_audit_before", None) != now:
+        record(
+            AuditKind.PERMISSION,
+            obj=instance,
+            action="changed",
+            before=instance._audit_before,
+            **now,
+        )
+
+
+def _role_deleted(sender, instance, **kwargs) -> None:
+    record(AuditKind.PERMISSION, obj=instance, action="revoked", **_role_facts(instance))
+
+
+for _model in (ZoneRole, Administrator):
+    _uid = f"approvals.audit.{_model.__name__}"
+    pre_save.connect(_role_before, sender=_model, dispatch_uid=f"{_uid}.before")
+    post_save.connect(_role_saved, sender=_model, dispatch_uid=f"{_uid}.saved")
+    post_delete.connect(_role_deleted, sender=_model, dispatch_uid=f"{_uid}.deleted")
+
+
+# --- deletions by people ---------------------------------------------------------------------
+
+#: Deletions recorded: of the desk's own rows (and accounts), when a person deletes them through
+#: the application (a request is under way); the purge of the log records itself.
+_DELETION_APPS = {"approvals", "zones", "auth"}
+
+
+@receiver(post_delete, dispatch_uid="approvals.audit.deletion")
+def _deleted(sender, instance, **kwargs) -> None:
+    if current_request() is None:
+        return
+    label = sender._meta.app_label
+    if sender._meta.label == "axes.AccessAttempt":
+        record(AuditKind.UNLOCK, obj=instance, of=instance.username)
+        return
+    if sender._meta.label == "otp_totp.TOTPDevice":
+        record(AuditKind.SECOND_FACTOR, obj=instance, action="reset", of=str(instance.user))
+        return
+    if (
+        label not in _DELETION_APPS
+        or sender in (AuditEvent, ZoneRole, Administrator)
+        or sender.__name__.startswith("Historical")
+    ):
+        return
+    record(AuditKind.DELETION, obj=instance)
