@@ -239,7 +239,7 @@ if not 0 < LOGIN_FAILURE_LIMIT <= LOGIN_FAILURE_LIMIT_PER_NAME:
 if LOGIN_LOCKOUT_MINUTES < 0:
     raise ImproperlyConfigured("LOGIN_LOCKOUT_MINUTES must be 0 (no end) or more.")
 AXES_HANDLER = "zones.security.LockoutHandler"
-AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_FAILURE_LIMIT = "zones.security.failure_limit"  # reads LOGIN_FAILURE_LIMIT
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_COOLOFF_TIME = (LOGIN_LOCKOUT_MINUTES / 60) or None  # hours
 AXES_RESET_ON_SUCCESS = True

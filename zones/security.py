@@ -122,7 +122,7 @@ def needs_second_factor(user) -> bool:
 class LockoutHandler(AxesDatabaseHandler):
     """Axes' database handler with the two limits of guide section 11.
 
-    Axes locks when ``get_failures() >= AXES_FAILURE_LIMIT`` (= ``LOGIN_FAILURE_LIMIT``), at
+    Axes locks when ``get_failures() >= AXES_FAILURE_LIMIT`` (``LOGIN_FAILURE_LIMIT``), at
     the failure that reaches it (the answer is the lockout page) and at every later attempt
     (refused before the password is checked). The count given is the (name, address) pair's,
     raised to that limit once the name's failures from every address reach
@@ -138,6 +138,11 @@ class LockoutHandler(AxesDatabaseHandler):
         if from_anywhere >= settings.LOGIN_FAILURE_LIMIT_PER_NAME:
             return max(from_here, settings.LOGIN_FAILURE_LIMIT)
         return from_here
+
+
+def failure_limit(request=None, credentials=None) -> int:
+    """Axes' ``AXES_FAILURE_LIMIT``: the (name, address) limit, read when asked."""
+    return settings.LOGIN_FAILURE_LIMIT
 
 
 def lockout_response(request, original_response=None, credentials=None) -> HttpResponse:

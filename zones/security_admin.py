@@ -103,13 +103,37 @@ class SecondFactorAdmin(SecurityAdministratorsOnly, ModelAdmin):
     """The people's authenticators. Resetting one deletes it: its owner enrols a new one at the
     next login (a supervisor's or administrator's session that proved it is no longer verified)."""
 
-    list_display = ("user", "name", "confirmed", "created_at", "last_used_at")
-    list_filter = ("confirmed",)
+    # django-otp's fields have English labels only: the columns are named here.
+    list_display = ("person", "device_name", "enrolled", "created", "last_used")
     search_fields = ("user__username", "user__first_name", "user__last_name")
     list_select_related = ("user",)
-    fields = ("user", "name", "confirmed", "created_at", "last_used_at")
+    fields = ("person", "device_name", "enrolled", "created", "last_used")
     readonly_fields = fields
     actions = ("reset",)
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        title = {"title": _("Second-factor devices")}
+        return super().changelist_view(request, {**title, **(extra_context or {})})
+
+    @admin.display(description=gettext_lazy("person"), ordering="user__username")
+    def person(self, obj: TOTPDevice) -> str:
+        return str(obj.user)
+
+    @admin.display(description=gettext_lazy("device"))
+    def device_name(self, obj: TOTPDevice) -> str:
+        return obj.name
+
+    @admin.display(description=gettext_lazy("enrolled"), boolean=True, ordering="confirmed")
+    def enrolled(self, obj: TOTPDevice) -> bool:
+        return obj.confirmed
+
+    @admin.display(description=gettext_lazy("created"), ordering="created_at")
+    def created(self, obj: TOTPDevice):
+        return obj.created_at
+
+    @admin.display(description=gettext_lazy("last used"), ordering="last_used_at")
+    def last_used(self, obj: TOTPDevice):
+        return obj.last_used_at
 
     def get_actions(self, request: HttpRequest):
         if not permissions.may_keep_security(request.user):
