@@ -306,8 +306,12 @@ class TestSecondFactor:
 
         device.refresh_from_db()
         device.throttle_reset()
+        before = client.session.session_key
         assert client.post(VERIFY, {"code": code_for(device)}).status_code == 302
         assert logged_in(client)
+        # A new session key once verified, and it stays the account's one session.
+        assert client.session.session_key != before
+        assert AccountSecurity.objects.get(user=bob).session_key == client.session.session_key
 
     def test_a_used_code_is_not_accepted_twice(self, bob):
         device = TOTPDevice.objects.create(user=bob, name="phone", confirmed=True)

@@ -66,6 +66,13 @@ def _page(request: HttpRequest, template: str, **context) -> HttpResponse:
     return render(request, template, context)
 
 
+def _verified(request: HttpRequest, device: TOTPDevice) -> None:
+    """The session proved the second factor: it counts as verified, under a new key (as a login
+    gives one), so that a session id seen before the proof is worth nothing after it."""
+    request.session.cycle_key()
+    otp_login(request, device)
+
+
 def verify(request: HttpRequest) -> HttpResponse:
     """A code from the enrolled authenticator: the session counts as verified from now on."""
     device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
@@ -75,7 +82,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         )
     form = CodeForm(request.POST or None, device=device)
     if request.method == "POST" and form.is_valid():
-        otp_login(request, device)
+        _verified(request, device)
         return HttpResponseRedirect(_next_url(request))
     return _page(request, "admin/security/second_factor.html", title=_("Second factor"), form=form)
 
@@ -96,7 +103,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        otp_login(request, device)
+        _verified(request, device)
         messages.success(request, _("Your authenticator app is enrolled."))
         return HttpResponseRedirect(_next_url(request))
     secret = b32encode(device.bin_key).decode()
