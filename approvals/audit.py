@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -33,6 +34,7 @@ from django.db import models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.http import HttpRequest
+from django.urls import reverse
 
 from zones.models import Administrator, ZoneRole
 
@@ -42,6 +44,8 @@ logger = logging.getLogger("projectdesk.audit")
 SUCCESS, FAILURE = AuditResult.SUCCESS, AuditResult.FAILURE
 
 _request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
+#: Who acts when no person does: a command names itself (``acting_as``).
+_actor: ContextVar[str] = ContextVar("audit_actor", default="")
 
 
 class AuditContextMiddleware:
@@ -60,6 +64,17 @@ class AuditContextMiddleware:
 
 def current_request() -> HttpRequest | None:
     return _request.get()
+
+
+@contextmanager
+def acting_as(name: str):
+    """Records written meanwhile without a person name ``name`` as their subject (a command
+    run on the server: ``manage.py grant_admin_role``)."""
+    token = _actor.set(name)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
 
 
 def client_address(request: HttpRequest | None) -> str | None:
@@ -113,7 +128,7 @@ def record(
     event = AuditEvent(
         kind=kind,
         user=user,
-        username=(username or (user.get_username() if user is not None else ""))[:150],
+        username=(username or (user.get_username() if user is not None else _actor.get()))[:150],
         result=result,
         source_address=client_address(request),
         detail=detail,
@@ -272,7 +287,7 @@ m2m_changed.connect(
 
 
 def _role_facts(instance) -> dict[str, Any]:
-    facts = {"user": str(instance.user), "role": instance.role}
+    facts = {"holder": str(instance.user), "role": instance.role}
     if isinstance(instance, ZoneRole):
         facts["zone"] = str(instance.zone)
     return facts
@@ -310,26 +325,43 @@ for _model in (ZoneRole, Administrator):
 
 # --- deletions by people ---------------------------------------------------------------------
 
-#: Deletions recorded: of the desk's own rows (and accounts), when a person deletes them through
-#: the application (a request is under way); the purge of the log records itself.
-_DELETION_APPS = {"approvals", "zones", "auth"}
+#: Deletions recorded: of the desk's own rows and accounts, when a person deletes them through
+#: the application (a request is under way). Connected per model, so that the log's own rows
+#: (purged by ``manage.py purge_audit``, which records itself) and the history tables keep
+#: Django's one-statement delete; roles are recorded as revoked above.
+_DELETION_APPS = ("approvals", "zones", "auth")
 
 
-@receiver(post_delete, dispatch_uid="approvals.audit.deletion")
 def _deleted(sender, instance, **kwargs) -> None:
     if current_request() is None:
         return
-    label = sender._meta.app_label
     if sender._meta.label == "axes.AccessAttempt":
-        record(AuditKind.UNLOCK, obj=instance, of=instance.username)
-        return
-    if sender._meta.label == "otp_totp.TOTPDevice":
+        # A successful login forgets its own failures (AXES_RESET_ON_SUCCESS): no unlock.
+        if current_request().path != reverse("admin:login"):
+            record(AuditKind.UNLOCK, obj=instance, of=instance.username)
+    elif sender._meta.label == "otp_totp.TOTPDevice":
         record(AuditKind.SECOND_FACTOR, obj=instance, action="reset", of=str(instance.user))
-        return
-    if (
-        label not in _DELETION_APPS
-        or sender in (AuditEvent, ZoneRole, Administrator)
-        or sender.__name__.startswith("Historical")
-    ):
-        return
-    record(AuditKind.DELETION, obj=instance)
+    else:
+        record(AuditKind.DELETION, obj=instance)
+
+
+def _deletions_recorded():
+    from django.apps import apps
+
+    for label in _DELETION_APPS:
+        for model in apps.get_app_config(label).get_models():
+            if model not in (AuditEvent, ZoneRole, Administrator) and not model.__name__.startswith(
+                "Historical"
+            ):
+                yield model
+    for label, name in (("axes", "AccessAttempt"), ("otp_totp", "TOTPDevice")):
+        try:
+            yield apps.get_model(label, name)
+        except LookupError:
+            continue
+
+
+for _model in _deletions_recorded():
+    post_delete.connect(
+        _deleted, sender=_model, dispatch_uid=f"approvals.audit.deleted.{_model._meta.label}"
+    )

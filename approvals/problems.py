@@ -17,10 +17,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import permissions, workflow
+from . import audit, permissions, workflow
 from .colours import MilestoneColours, warnings
 from .models import (
     UNSOLVED,
+    AuditKind,
     Problem,
     ProblemCategory,
     ProblemSource,
@@ -155,7 +156,17 @@ def problem_transition(
     if name in ("close", "reopen") and problem.resolved_by_id == getattr(by, "pk", None):
         # Said before anything else, whatever the row holds now: nobody confirms its own work.
         raise PermissionDenied(_("Nobody closes a problem it resolved itself."))
-    return workflow.run_transition(problem, name, by=by, comment=comment, **evidence)
+    with transaction.atomic():
+        problem = workflow.run_transition(problem, name, by=by, comment=comment, **evidence)
+        if name in ("close", "reopen"):  # 销号 confirmed or sent back: a decision, audited
+            audit.record(
+                AuditKind.DECISION,
+                user=by,
+                obj=problem,
+                decision="closed" if name == "close" else "sent back",
+                project=str(problem.project),
+            )
+    return problem
 
 
 # --- service records ---------------------------------------------------------------------------

@@ -19,12 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import State, Transition
 
-from . import foresight, permissions
+from . import audit, foresight, permissions
 from .evidence import check_attachments
 from .forms import TransitionForm, form_errors
 from .models import (
     MODES_NEEDING_REASON,
     ApprovalItem,
+    AuditKind,
     ItemModeChange,
     Mode,
     ModeOrigin,
@@ -324,6 +325,15 @@ def decide(stage_request: StageRequest, by, approve: bool, comment: str = "") ->
         locked.decided_at = timezone.now()
         locked.decision_comment = comment
         locked.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
+        # The security audit log's record commits with the decision (approvals/audit.py).
+        audit.record(
+            AuditKind.DECISION,
+            user=by,
+            obj=locked,
+            decision="approved" if approve else "rejected",
+            transition=locked.transition,
+            project=str(project),
+        )
         if approve:
             foresight.refresh([project.pk])
     stage_request.refresh_from_db()

@@ -54,6 +54,26 @@ def is_administrator(request: HttpRequest) -> bool:
     return permissions.is_administrator(request.user)
 
 
+def keeps_configuration(request: HttpRequest) -> bool:
+    """设置: the system administrator's (zones, zone roles, catalogue, calendar, warnings,
+    schedule)."""
+    return permissions.may_keep_configuration(request.user)
+
+
+def keeps_zone_roles(request: HttpRequest) -> bool:
+    return permissions.may_keep_zone_roles(request.user)
+
+
+def keeps_security(request: HttpRequest) -> bool:
+    """账户与安全: the security administrator's (accounts, lockouts, second factors)."""
+    return permissions.may_keep_security(request.user)
+
+
+def reads_audit(request: HttpRequest) -> bool:
+    """安全审计: the audit administrator's."""
+    return permissions.may_read_audit(request.user)
+
+
 def may_see_reminders(request: HttpRequest) -> bool:
     return permissions.may_see_reminder(request.user)
 
@@ -247,12 +267,44 @@ def navigation(request: HttpRequest) -> list[dict]:
         ),
         _group(
             pgettext_lazy("sidebar", "Settings"),
-            _changelist("zones", "zone", "location_city", is_administrator),
-            _changelist("zones", "zonerole", "badge", is_administrator),
-            _changelist("auth", "user", "manage_accounts", is_administrator),
-            _changelist("approvals", "approvaltype", "list_alt", is_administrator),
-            _changelist("approvals", "calendarday", "calendar_month", is_administrator),
-            _changelist("approvals", "warningsettings", "tune", is_administrator),
-            _changelist("django_celery_beat", "periodictask", "schedule", is_administrator),
+            _changelist("zones", "zone", "location_city", keeps_configuration),
+            _changelist("zones", "zonerole", "badge", keeps_zone_roles),
+            _changelist("approvals", "approvaltype", "list_alt", keeps_configuration),
+            _changelist("approvals", "calendarday", "calendar_month", keeps_configuration),
+            _changelist("approvals", "warningsettings", "tune", keeps_configuration),
+            _changelist("django_celery_beat", "periodictask", "schedule", keeps_configuration),
+        ),
+        _group(
+            pgettext_lazy("sidebar", "Accounts and security"),
+            _changelist("auth", "user", "manage_accounts", keeps_security),
+            _changelist("zones", "administrator", "admin_panel_settings", keeps_security),
+            _link_or_none(
+                pgettext_lazy("sidebar", "Lockouts"),
+                "lock_person",
+                "admin:axes_accessattempt_changelist",
+                keeps_security,
+            ),
+            _link_or_none(
+                pgettext_lazy("sidebar", "Failed logins"),
+                "no_accounts",
+                "admin:axes_accessfailurelog_changelist",
+                keeps_security,
+            ),
+            _link_or_none(
+                pgettext_lazy("sidebar", "Second factors"),
+                "phonelink_lock",
+                "admin:otp_totp_totpdevice_changelist",
+                keeps_security,
+            ),
+        ),
+        _group(
+            pgettext_lazy("sidebar", "Security audit"),
+            _changelist("approvals", "auditevent", "policy", reads_audit),
         ),
     ]
+
+
+def _link_or_none(title, icon: str, name: str, permission) -> dict | None:
+    """A page of another app, left out while it has none in the admin."""
+    link = _url(name)
+    return None if link is None else _item(title, icon, link, permission)

@@ -179,16 +179,29 @@ def hidden(zone, other_zone, charlie, superuser) -> dict[str, dict]:
     }
 
 
+#: The security and audit administrators (三权分立) see no case at all.
+ADMINISTRATORS_WITHOUT_CASES = ("security admin", "audit admin")
+
+
 def outside(role, hidden: dict) -> list[dict]:
     """The cases outside the role's scope: a leader sees only the projects it follows."""
+    if role in ADMINISTRATORS_WITHOUT_CASES:
+        return list(hidden.values())
     keys = ["other zone", "no zone", *(["not followed"] if role in (Role.LEADER, "none") else [])]
     return [hidden[key] for key in keys]
 
 
 @pytest.fixture
 def people(alice, bob, lily, stan, db) -> dict:
+    from zones.models import Administrator, AdminRole
+
     nobody = UserFactory(username="nobody")  # staff, no role anywhere
+    keepers = {}
+    for name, role in (("security admin", AdminRole.SECURITY), ("audit admin", AdminRole.AUDIT)):
+        keepers[name] = UserFactory(username=name.replace(" ", "-"))
+        Administrator.objects.create(user=keepers[name], role=role)
     return {
+        **keepers,
         Role.OFFICER: alice,
         Role.SUPERVISOR: bob,
         Role.LEADER: lily,
@@ -280,7 +293,7 @@ def _leaks(content: str, cases: list[dict]) -> list[str]:
     return [m for m in markers if m in content]
 
 
-@pytest.mark.parametrize("role", [*Role.values, "none"])
+@pytest.mark.parametrize("role", [*Role.values, "none", *ADMINISTRATORS_WITHOUT_CASES])
 def test_no_page_of_an_object_outside_ones_scope_opens(client, people, hidden, role):
     user = people[role]
     client.force_login(user)
@@ -300,7 +313,7 @@ def test_no_page_of_an_object_outside_ones_scope_opens(client, people, hidden, r
     assert len(walked) >= 2 * 40, walked  # every page family was reached
 
 
-@pytest.mark.parametrize("role", [*Role.values, "none"])
+@pytest.mark.parametrize("role", [*Role.values, "none", *ADMINISTRATORS_WITHOUT_CASES])
 def test_no_list_shows_an_object_outside_ones_scope(client, people, hidden, role):
     client.force_login(people[role])
     cases = outside(role, hidden)
@@ -347,3 +360,20 @@ def test_the_administrator_sees_the_project_without_a_zone(client, hidden):
         reverse("admin:approvals_project_history", args=[hidden["no zone"]["project"].pk])
     )
     assert page.status_code == 200 and "SECRET-NOZONE-NOTES-2" in page.content.decode()
+
+
+def test_the_system_administrator_reads_every_case_and_changes_nothing(client, hidden):
+    """It sees every zone read-only: each case's pages open for reading, and no POST of any of
+    them (change, delete, transitions, decisions, requests) changes anything."""
+    from zones.models import Administrator, AdminRole
+
+    keeper = UserFactory(username="system-admin")
+    Administrator.objects.create(user=keeper, role=AdminRole.SYSTEM)
+    client.force_login(keeper)
+    before = _state()
+    for case in hidden.values():
+        change = reverse("admin:approvals_project_change", args=[case["project"].pk])
+        assert case["marker"] in client.get(change).content.decode()
+        for url in object_urls(case):
+            client.post(url, follow=True)
+    assert _state() == before

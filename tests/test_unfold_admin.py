@@ -14,8 +14,20 @@ from django.urls import path, reverse
 from projectdesk import unfold as sidebar
 
 INDEX = reverse("admin:index")
-GROUPS = ["我的待办", "项目", "审批事项", "待审批", "导入导出", "报表", "设置"]
+GROUPS = [
+    "我的待办",
+    "项目",
+    "审批事项",
+    "待审批",
+    "导入导出",
+    "报表",
+    "设置",
+    "账户与安全",
+    "安全审计",
+]
 ROLES = ["officer", "supervisor", "leader", "statistician", "administrator"]
+#: The three administrators kept apart (三权分立): each its own group of the sidebar.
+ADMINISTRATORS = {"system": "设置", "security": "账户与安全", "audit": "安全审计"}
 
 
 @pytest.fixture
@@ -28,7 +40,18 @@ def people(alice, bob, lily, stan, superuser, project) -> dict:
         "leader": lily,
         "statistician": stan,
         "administrator": superuser,
+        **{role: _administrator(role) for role in ADMINISTRATORS},
     }
+
+
+def _administrator(role: str):
+    from zones.models import Administrator
+
+    from .factories import UserFactory
+
+    user = UserFactory(username=f"{role}-admin")
+    Administrator.objects.create(user=user, role=role)
+    return user
 
 
 def nav(html: str) -> str:
@@ -57,7 +80,7 @@ def sidebar_of(client) -> str:
     return response.content.decode()
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", [*ROLES, *ADMINISTRATORS])
 def test_every_page_of_the_sidebar_opens_in_unfolds_face_for_each_role(as_user, people, role):
     client = as_user(people[role])
     shown = links(sidebar_of(client))
@@ -70,7 +93,7 @@ def test_every_page_of_the_sidebar_opens_in_unfolds_face_for_each_role(as_user, 
         assert groups(page)[0] == "我的待办", href  # the sidebar, in Chinese, on every page
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", [*ROLES, *ADMINISTRATORS])
 def test_the_sidebar_is_in_chinese(as_user, people, role):
     html = sidebar_of(as_user(people[role]))
     assert set(groups(html)) <= set(GROUPS)
@@ -98,6 +121,30 @@ def test_settings_are_for_administrators_and_the_queue_for_deciders(
     queue = reverse("admin:approvals_stagerequest_changelist") + sidebar.QUEUE_QUERY
     assert (queue in links(html).values()) is decides
     assert ("/admin/auth/user/" in html) is administers
+
+
+@pytest.mark.parametrize("role", ADMINISTRATORS)
+def test_each_administrator_sees_its_own_group_and_no_others(as_user, people, role):
+    shown = groups(sidebar_of(as_user(people[role])))
+    for other, group in ADMINISTRATORS.items():
+        assert (group in shown) is (other == role), (role, group)
+    # the system administrator reads every project; the other two open no casework at all
+    assert ("项目" in shown) is (role == "system")
+    assert "待审批" not in shown
+    imports = reverse("admin:approvals_project_spreadsheet_import")
+    assert imports not in links(sidebar_of(as_user(people[role]))).values()
+
+
+def test_the_administrators_links_lead_to_their_own_pages(as_user, people):
+    hrefs = {
+        role: set(links(sidebar_of(as_user(people[role]))).values()) for role in ADMINISTRATORS
+    }
+    users = reverse("admin:auth_user_changelist")
+    zone_roles = reverse("admin:zones_zonerole_changelist")
+    audit_log = reverse("admin:approvals_auditevent_changelist")
+    assert users in hrefs["security"] and users not in hrefs["system"] | hrefs["audit"]
+    assert zone_roles in hrefs["system"] and zone_roles not in hrefs["security"] | hrefs["audit"]
+    assert audit_log in hrefs["audit"] and audit_log not in hrefs["system"] | hrefs["security"]
 
 
 def test_each_role_finds_its_work_in_the_sidebar(as_user, people):

@@ -21,8 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 from unfold.contrib.import_export.forms import SelectableFieldsExportForm
 
-from .. import permissions
-from ..models import ImportKind, ImportStatus, Job, SpreadsheetImport
+from .. import audit, permissions
+from ..models import AuditKind, ImportKind, ImportStatus, Job, SpreadsheetImport
 from ..spreadsheets import export_jobs, exports, imports
 from ..spreadsheets.reading import SpreadsheetRefused
 from ..spreadsheets.report import Report
@@ -111,7 +111,12 @@ class ImportPage:
     done: str = ""
 
 
-def download(data: bytes | str, name: str, content_type: str = XLSX_TYPE) -> HttpResponse:
+def download(
+    data: bytes | str, name: str, content_type: str = XLSX_TYPE, audited: bool = True
+) -> HttpResponse:
+    """A spreadsheet to download; an export of data (not a blank template) is audited."""
+    if audited:
+        audit.record(AuditKind.EXPORT, obj=name)
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quoted(name)}"
     return response
@@ -273,7 +278,7 @@ class SpreadsheetImportViews:
         if not self.has_spreadsheet_import_permission(request):
             raise PermissionDenied
         write, name = TEMPLATES[self.import_pages()[page].kind]
-        return download(write(), name)
+        return download(write(), name, audited=False)
 
 
 class ExportForm(SelectableFieldsExportForm):
@@ -336,6 +341,7 @@ class ProjectSpreadsheets(SpreadsheetImportViews, ExportMixin):
         # django-import-export puts the Chinese name in a plain filename="…", which Django
         # then encodes whole (RFC 2047) and browsers do not read: name it as RFC 6266 says.
         name = export_jobs.file_name("projects", file_format.get_extension())
+        audit.record(AuditKind.EXPORT, request=request, obj=name, rows=queryset.count())
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quoted(name)}"
         return response
 

@@ -9,8 +9,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .. import permissions
-from ..models import Job, JobStatus, SpreadsheetImport
+from .. import audit, permissions
+from ..models import AuditKind, Job, JobStatus, SpreadsheetImport
 from ..spreadsheets import export_jobs
 from .base import ModelAdmin, NeverWritten
 
@@ -74,4 +74,5 @@ class JobAdmin(NeverWritten, ModelAdmin):
         target = export_jobs.path_of(job) if job is not None else None
         if target is None or not target.exists():
             raise Http404
+        audit.record(AuditKind.EXPORT, request=request, obj=job, file=job.result["name"])
         return FileResponse(target.open("rb"), as_attachment=True, filename=job.result["name"])

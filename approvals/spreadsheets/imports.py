@@ -17,8 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import jobs, permissions
-from ..models import ImportKind, ImportStatus, Job, JobKind, SpreadsheetImport
+from .. import audit, jobs, permissions
+from ..models import AuditKind, ImportKind, ImportStatus, Job, JobKind, SpreadsheetImport
 from . import approval_table, monthly_table, project_list
 from .reading import SpreadsheetRefused, count_rows
 from .report import Report
@@ -133,6 +133,15 @@ def _apply(record: SpreadsheetImport, data: bytes | None, progress) -> Report:
     else:
         record.status = ImportStatus.REFUSED
     record.save(update_fields=["report", "status", "applied_at", "batch"])
+    if report.applied:  # audited in the import's transaction (approvals/audit.py)
+        audit.record(
+            AuditKind.IMPORT,
+            user=record.by,
+            obj=record,
+            import_kind=record.kind,
+            file=record.file_name,
+            sha256=record.sha256,
+        )
     return report
 
 

@@ -1,0 +1,50 @@
+"""``manage.py purge_audit --before YYYY-MM-DD``: the one way audit records go.
+
+Deletes the security audit log's records older than the date, which may not be later than
+``AUDIT_RETENTION_DAYS`` (at least 183: six months) before today; a younger date is refused and
+nothing goes. The model refuses to delete a single row (``AuditEvent.delete``), so this is a
+queryset delete, and the purge records itself in the log, in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from approvals import audit
+from approvals.models import AuditEvent, AuditKind
+
+
+class Command(BaseCommand):
+    help = "Delete security audit records older than --before (at least the retention period)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--before", required=True, help="YYYY-MM-DD")
+
+    def handle(self, *args, before: str, **options) -> None:
+        try:
+            day = dt.date.fromisoformat(before)
+        except ValueError as error:
+            raise CommandError(f"--before {before!r} is not a date (YYYY-MM-DD).") from error
+        days = settings.AUDIT_RETENTION_DAYS
+        latest = timezone.localdate() - dt.timedelta(days=days)
+        if day > latest:
+            raise CommandError(
+                f"Audit records are kept {days} days: --before may be {latest} at the latest."
+            )
+        cutoff = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+        with transaction.atomic():
+            # A queryset delete (AuditEvent.delete refuses single rows); nothing listens to the
+            # log's own delete signals, so it is one statement.
+            deleted, _ = AuditEvent.objects.filter(at__lt=cutoff).delete()
+            audit.record(
+                AuditKind.DELETION,
+                obj="security audit log",
+                username="manage.py purge_audit",
+                before=day.isoformat(),
+                deleted=deleted,
+            )
+        self.stdout.write(f"purge_audit: {deleted} audit records before {day} deleted.")
