@@ -6,6 +6,7 @@ assertion reads the log afresh."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from io import StringIO
 
 import pytest
@@ -204,6 +205,38 @@ class TestTheLogItself:
         text = csv.content.decode("utf-8-sig")
         assert "'=cmd" in text and "alice" not in text
         assert last(AuditKind.EXPORT).user == auditor
+
+    def test_the_auditor_filters_by_type_result_days_and_address(self, as_user, auditor):
+        def made(days_ago: int, **fields) -> AuditEvent:
+            event = AuditEvent.objects.create(**fields)
+            at = timezone.now() - dt.timedelta(days=days_ago)
+            AuditEvent.objects.filter(pk=event.pk).update(at=at)
+            return event
+
+        early = made(30, kind=AuditKind.LOGIN, username="alice", source_address="192.0.2.1")
+        failed = made(5, kind=AuditKind.LOGIN_FAILED, username="bob", result="failure")
+        today = made(0, kind=AuditKind.EXPORT, username="alice", object_repr="周调度表.xlsx")
+        client = as_user(auditor)
+        url = reverse("admin:approvals_auditevent_changelist")
+
+        def listed(**query) -> set[int]:
+            page = client.get(url, query)
+            assert page.status_code == 200
+            return {e.pk for e in page.context["cl"].result_list} & {early.pk, failed.pk, today.pk}
+
+        assert listed(kind__exact="login_failed") == {failed.pk}
+        assert listed(result__exact="failure") == {failed.pk}
+        assert listed(q="192.0.2.1") == {early.pk}
+        assert listed(q="周调度表") == {today.pk}
+        assert listed(q="alice") == {early.pk, today.pk}
+        day = (timezone.localdate() - dt.timedelta(days=5)).isoformat()
+        assert listed(at_from=day, at_to=day) == {failed.pk}
+        export = reverse("admin:approvals_auditevent_export", args=["xlsx"])
+        response = client.get(export, {"kind__exact": "login_failed"})
+        from openpyxl import load_workbook
+
+        rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+        assert [r[2] for r in rows[1:]] == ["bob"]
 
     def test_a_failed_write_inside_a_transaction_fails_the_action(self, monkeypatch):
         def broken(self, *args, **kwargs):
