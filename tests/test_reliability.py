@@ -250,3 +250,24 @@ def start_worker(redis_url: str, tmp_path) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def test_a_busy_database_met_outside_the_view_is_the_busy_page_too(rf):
+    """E.g. the session saved on the way out: Django's 500 handler runs inside the except."""
+    from django.db import OperationalError
+
+    from projectdesk.busy import server_error
+
+    try:
+        try:
+            raise sqlite3.OperationalError("database is locked")
+        except sqlite3.OperationalError as cause:
+            raise OperationalError("database is locked") from cause
+    except OperationalError:
+        busy = server_error(rf.get("/admin/"))
+    try:
+        raise OperationalError("no such table: approvals_project")
+    except OperationalError:
+        broken = server_error(rf.get("/admin/"))
+    assert busy.status_code == 503 and "系统繁忙，请稍后重试" in busy.content.decode()
+    assert broken.status_code == 500
