@@ -235,6 +235,14 @@ def test_a_second_login_ends_the_first_session(alice):
     assert AccountSecurity.objects.get(user=alice).session_key == second.session.session_key
 
 
+def test_logging_in_over_another_persons_session_is_the_new_current_one(client, alice, bob):
+    log_in(client, "alice", PASSWORD)
+    log_in(client, "bob", PASSWORD)  # the same browser, without logging out
+    log_in(client, "alice", PASSWORD)
+    assert logged_in(client)
+    assert AccountSecurity.objects.get(user=alice).session_key == client.session.session_key
+
+
 def test_changing_ones_password_keeps_ones_own_session(client, alice):
     log_in(client, "alice", PASSWORD)
     changed = client.post(

@@ -75,8 +75,12 @@ def record_login(sender, request: HttpRequest | None, user, **kwargs) -> None:
     """The session of this login becomes the account's current one (Django has given it a new
     key already): every older session of the account ends at its next request."""
     session = getattr(request, "session", None)
-    if session is None or not session.session_key:
+    if session is None:
         return
+    if not session.session_key:
+        # Logging in over another person's session flushes it and leaves the key to be made
+        # when the session is saved, after this signal: make it now, to record it.
+        session.save()
     AccountSecurity.objects.update_or_create(
         user_id=user.pk, defaults={"session_key": session.session_key}
     )
