@@ -43,6 +43,18 @@ user = get_user_model().objects.create_user("serve-officer", password="{PASSWORD
 ZoneRole.objects.create(user=user, zone=zone, role=Role.OFFICER)
 """
 
+REQUEUE_SCHEDULED = """
+import time
+from django_celery_beat.models import PeriodicTask
+from projectdesk.celery import REQUEUE_ENTRY
+entry = PeriodicTask.objects.filter(name=REQUEUE_ENTRY, task="approvals.tasks.requeue_jobs")
+for _ in range(40):
+    if entry.filter(enabled=True, interval__every=60, interval__period="seconds").exists():
+        break
+    time.sleep(0.5)
+print(entry.filter(enabled=True).exists())
+"""
+
 
 def services() -> tuple[str, str]:
     """The PostgreSQL server (a URL of its maintenance database) and the Redis URL to use."""
@@ -218,7 +230,7 @@ def test_serve_runs_production_behind_the_proxy(served_database, tmp_path):
         assert css.status == 200 and "immutable" in css.getheader("Cache-Control", "")
 
         # A person of that database logs in through the proxy and opens the admin index.
-        made = manage(environment, "shell", "-c", MAKE_OFFICER)
+        made = manage(environment, "shell", "--no-imports", "-c", MAKE_OFFICER)
         assert made.returncode == 0, made.stderr
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
         form = urlencode(
@@ -245,6 +257,10 @@ def test_serve_runs_production_behind_the_proxy(served_database, tmp_path):
         checked = manage(environment, "check", "--deploy", "--fail-level", "WARNING")
         assert checked.returncode == 0, checked.stdout + checked.stderr
         assert "System check identified no issues (0 silenced)." in checked.stdout
+
+        # The one beat wrote its entry that sends waiting jobs again into the schedule.
+        scheduled = manage(environment, "shell", "--no-imports", "-c", REQUEUE_SCHEDULED)
+        assert scheduled.stdout.strip() == "True", scheduled.stdout + scheduled.stderr
 
         # Everything it started stops with it.
         started = {pid: command_line(pid) for pid in living_in_session(served.session)}
