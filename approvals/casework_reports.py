@@ -45,9 +45,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 from decimal import Decimal
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Q, QuerySet
+from django.db import connection
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -62,13 +75,13 @@ from .models import (
     Problem,
     ProblemCategory,
     ProblemStatus,
+    Project,
 )
 from .models.monthly_progress import first_of_month
 from .reports import Selection, Table, percent, rate
 
 #: The casework reports, by key (the reports page and the command read these).
 REPORTS = ("problems", "investment")
-ZERO = Decimal(0)
 
 
 def _projects(selection: Selection, user=None):
@@ -135,19 +148,35 @@ def _median_days(timed: QuerySet[Problem], count: int) -> float | None:
 
 def problems(selection: Selection, user=None, *, today: dt.date | None = None) -> dict:
     """Unsolved, resolved and closed problems in all, by category and by department, the red
-    and yellow among the unsolved, and the median days to resolve (rules: module docstring)."""
+    and yellow among the unsolved, and the median days to resolve (rules: module docstring).
+    Two queries: the counts per category and department (at most 7 × the departments rows,
+    added up here into the totals, the categories and the departments), and the median's."""
     colours = MilestoneColours.on(today or timezone.localdate())
     rows = problem_rows(selection, user)
     counts = _problem_counts(colours)
     timed = Q(status__in=SOLVED, resolved_on__isnull=False)
-    totals = rows.aggregate(**counts, timed=Count("pk", filter=timed))
+    totals = dict.fromkeys([*counts, "timed"], 0)
     by_category = {
         c.value: dict.fromkeys(counts, 0) | {"label": str(c.label)} for c in ProblemCategory
     }
-    for row in rows.values("category").annotate(**counts).order_by():
-        by_category[row.pop("category")].update(row)
+    departments: dict[str, dict] = {}
+    for row in (
+        rows.values("category", "department")
+        .annotate(**counts, timed=Count("pk", filter=timed))
+        .order_by()
+    ):
+        category, department = row.pop("category"), row.pop("department")
+        of_category = by_category[category]
+        of_department = departments.setdefault(
+            department, {"department": department} | dict.fromkeys(counts, 0)
+        )
+        for name, value in row.items():
+            totals[name] += value
+            if name in counts:
+                of_category[name] += value
+                of_department[name] += value
     by_department = sorted(
-        rows.values("department").annotate(**counts).order_by(),
+        departments.values(),
         key=lambda row: (-row["unsolved"], -row["total"], row["department"]),
     )
     timed_count = totals.pop("timed")
@@ -185,40 +214,57 @@ def _period(rows: QuerySet, selection: Selection) -> tuple[dt.date, dt.date] | N
     return (dt.date(last.year, 1, 1), last) if last else None
 
 
-class _Carried:
-    """One project's figures of one year, month by month, carried as the docstring says."""
-
-    def __init__(self) -> None:
-        self.plan: Decimal | None = None
-        self.cumulative: Decimal | None = None
-        self.monthly_sum = ZERO
-
-    def take(self, plan, completed_month, completed_year) -> None:
-        if plan is not None:
-            self.plan = plan
-        if completed_year is not None:
-            self.cumulative = completed_year
-        self.monthly_sum += completed_month or ZERO
-
-    @property
-    def year_to_date(self) -> Decimal:
-        return self.cumulative if self.cumulative is not None else self.monthly_sum
+def _in_cents(field: str) -> Cast:
+    """An amount in whole cents of 万元 (an integer), worked out by the database: the columns
+    have two decimals, so the sums below are exact without a Decimal per value."""
+    return Cast(Round(F(field) * 100), BigIntegerField())
 
 
-def _figure(projects: int, plan: Decimal, month: Decimal, cumulative: Decimal) -> dict:
+def _wan(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-2)
+
+
+def _figure(projects: int, plan: int, month: int, cumulative: int) -> dict:
+    """A zone's (or all zones') month, from sums in cents."""
     return {
         "projects": projects,
-        "annual_plan_wan": _amount(plan),
-        "completed_month_wan": _amount(month),
-        "completed_year_wan": _amount(cumulative),
-        "rate": rate(cumulative, plan),
+        "annual_plan_wan": _amount(_wan(plan)),
+        "completed_month_wan": _amount(_wan(month)),
+        "completed_year_wan": _amount(_wan(cumulative)),
+        "rate": rate(_wan(cumulative), _wan(plan)),
     }
+
+
+def _changes(figures) -> Iterator[tuple[dt.date, int, int, int, int]]:
+    """One project's rows of a year, in month order, as the changes they make to its counted
+    figures (rules: module docstring): (month, projects, plan, in the month, cumulative), the
+    amounts in cents. Summed per zone and month and run up through the year, they give the
+    figures of every month, the months a project missed included (carried)."""
+    plan = cumulative = monthly_sum = 0
+    stated = False  # a cumulative stated this year so far
+    first = True
+    for month, new_plan, in_month, new_cumulative in figures:
+        plan_change = 0 if new_plan is None else new_plan - plan
+        plan += plan_change
+        in_month = in_month or 0
+        monthly_sum += in_month
+        before = cumulative
+        if new_cumulative is not None:
+            cumulative, stated = new_cumulative, True
+        elif not stated:
+            cumulative = monthly_sum
+        yield month, int(first), plan_change, in_month, cumulative - before
+        first = False
 
 
 def investment(selection: Selection, user=None) -> dict:
     """Per zone and month: annual plan, completed in the month, cumulative for the year and the
     completion rate (rules: module docstring); and the same over all zones per month. One
-    query for the period, one for the rows of its years, one for the zones' names."""
+    query for the period, one for the rows of its years, one for the zones' names.
+
+    Each project's rows are turned into the changes they make (``_changes``), summed per zone
+    and month, and run up month by month within each year: the work follows the rows read,
+    not the projects times the months shown. The amounts come as whole cents (integers)."""
     rows = _rows(MonthlyProgress, selection, user)
     period = _period(rows, selection)
     empty = {"months": [], "zones": [], "totals": []}
@@ -232,47 +278,50 @@ def investment(selection: Selection, user=None) -> dict:
             "project_id",
             "project__zone_id",
             "month",
-            "annual_plan",
-            "completed_month",
-            "completed_year",
+            _in_cents("annual_plan"),
+            _in_cents("completed_month"),
+            _in_cents("completed_year"),
         )
     )
-    by_project: dict[int, list[tuple]] = defaultdict(list)
-    zone_of: dict[int, int] = {}
-    for project, zone, *figures in read.iterator(chunk_size=5000):
-        by_project[project].append(tuple(figures))
-        zone_of[project] = zone
-    shown = sorted(
-        {month for rows_ in by_project.values() for month, *_r in rows_ if month >= start}
-    )
+    # (zone, month) → [projects, plan, in the month, cumulative]: changes, then run up.
+    changes: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    shown: set[dt.date] = set()
+
+    def add(zone: int, figures: list[tuple]) -> None:
+        for month, *change in _changes(figures):
+            total = changes[(zone, month)]
+            for i, value in enumerate(change):
+                total[i] += value
+            if month >= start:
+                shown.add(month)
+
+    current, zone, year, figures = None, None, None, []
+    for project, zone_id, month, *amounts in read.iterator(chunk_size=5000):
+        if project != current or month.year != year:
+            if figures:
+                add(zone, figures)
+            current, zone, year, figures = project, zone_id, month.year, []
+        figures.append((month, *amounts))
+    if figures:
+        add(zone, figures)
     if not shown:
         return empty
-    months = _month_range(shown[0], shown[-1])
-    # (zone, month) → [projects, plan, month, cumulative]
-    sums: dict[tuple[int, dt.date], list] = defaultdict(lambda: [0, ZERO, ZERO, ZERO])
-    for project, figures in by_project.items():
-        position, carried, year, started = 0, _Carried(), None, False
-        for month in months:
-            if month.year != year:  # a new year: nothing carried over
-                carried, year, started = _Carried(), month.year, False
-            in_month = ZERO
-            while position < len(figures) and figures[position][0] <= month:
-                stated, plan, completed_month, completed_year = figures[position]
-                position += 1
-                if stated.year != year:
-                    continue  # a year before the months shown
-                carried.take(plan, completed_month, completed_year)
-                if stated == month:
-                    in_month = completed_month or ZERO
-                started = True
-            if not started:
-                continue  # no row of this year yet: the project does not count
-            total = sums[(zone_of[project], month)]
-            total[0] += 1
-            total[1] += carried.plan or ZERO
-            total[2] += in_month
-            total[3] += carried.year_to_date
-    names = dict(Zone.objects.filter(pk__in=set(zone_of.values())).values_list("pk", "name"))
+    months = _month_range(min(shown), max(shown))
+    # Run the changes up through each year, from its January (rows before the first month
+    # shown are carried into it), and keep the months shown.
+    sums: dict[tuple[int, dt.date], list[int]] = {}
+    for zone in {zone for zone, _month in changes}:
+        running, year = [0, 0, 0, 0], None
+        for month in _month_range(dt.date(months[0].year, 1, 1), months[-1]):
+            if month.year != year:
+                running, year = [0, 0, 0, 0], month.year
+            projects, plan, _in_month, cumulative = running
+            change = changes.get((zone, month), (0, 0, 0, 0))
+            # The month's own figure is not carried; the others are.
+            running = [projects + change[0], plan + change[1], change[2], cumulative + change[3]]
+            if running[0] and month >= months[0]:
+                sums[(zone, month)] = running
+    names = dict(Zone.objects.filter(pk__in={z for z, _m in changes}).values_list("pk", "name"))
     zones = []
     for zone in sorted(names, key=lambda pk: names[pk]):
         found = [
@@ -285,8 +334,9 @@ def investment(selection: Selection, user=None) -> dict:
     totals = []
     for month in months:
         parts = [sums[key] for key in sums if key[1] == month]
-        summed = [sum(part[i] for part in parts) for i in range(4)]
-        totals.append({"month": f"{month:%Y-%m}", **_figure(summed[0], *map(Decimal, summed[1:]))})
+        totals.append(
+            {"month": f"{month:%Y-%m}", **_figure(*(sum(p[i] for p in parts) for i in range(4)))}
+        )
     return {"months": [f"{m:%Y-%m}" for m in months], "zones": zones, "totals": totals}
 
 
@@ -302,6 +352,73 @@ def latest_per_zone(figures: dict) -> list[dict]:
         {"zone_id": z["zone_id"], "zone": z["zone"], **z["months"][-1]}
         for z in figures["zones"]
         if z["months"]
+    ]
+
+
+def _cents_of(value) -> int | None:
+    """An amount read by raw SQL (float or int on SQLite, Decimal on PostgreSQL) in cents."""
+    return None if value is None else round(value * 100)
+
+
+def latest_this_year(selection: Selection, user=None, today: dt.date | None = None) -> list[dict]:
+    """The dashboard's investment: ``latest_per_zone(investment(this_year(selection, today),
+    user))``, the same figures, from one grouped row per project instead of every row of the
+    year. Within one year every zone with figures ends at the year's latest month M, where a
+    project counts its row of M in the month, and the plan and the cumulative of its latest
+    rows up to M that state them (else the sum of its months): the database gives those per
+    project (a GROUP BY, then two lookups by the unique (project, month) index); they are summed
+    here per zone, in cents. Three queries: the latest month, the projects' figures, the
+    zones' names."""
+    chosen = this_year(selection, today)
+    rows = _rows(MonthlyProgress, chosen, user).filter(
+        month__gte=first_of_month(chosen.date_from), month__lte=first_of_month(chosen.date_to)
+    )
+    last = rows.aggregate(last=Max("month"))["last"]
+    if last is None:
+        return []
+    grouped = (
+        rows.values("project_id")
+        .annotate(
+            plan_month=Max("month", filter=Q(annual_plan__isnull=False)),
+            cumulative_month=Max("month", filter=Q(completed_year__isnull=False)),
+            monthly_sum=Sum(_in_cents("completed_month")),
+            in_month=Sum(_in_cents("completed_month"), filter=Q(month=last)),
+        )
+        .order_by()
+    )
+    inner, params = grouped.query.sql_with_params()
+    quote = connection.ops.quote_name
+    monthly = quote(MonthlyProgress._meta.db_table)
+    project, month = quote("project_id"), quote("month")
+
+    def stated(column: str, at: str) -> str:
+        # A lookup by the unique (project, month) index for each project; as a join, PostgreSQL
+        # hashed the whole table twice instead.
+        return (
+            f"(SELECT s.{quote(column)} FROM {monthly} s"
+            f" WHERE s.{project} = g.{project} AND s.{month} = g.{at})"
+        )
+
+    sql = (
+        f"SELECT p.{quote('zone_id')}, {stated('annual_plan', 'plan_month')},"
+        f" {stated('completed_year', 'cumulative_month')}, g.monthly_sum, g.in_month"
+        f" FROM ({inner}) g"
+        f" JOIN {quote(Project._meta.db_table)} p ON p.{quote('id')} = g.{project}"
+    )
+    # zone → [projects, plan, in the month, cumulative], in cents
+    sums: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for zone, plan, cumulative, monthly_sum, in_month in cursor.fetchall():
+            total = sums[zone]
+            total[0] += 1
+            total[1] += _cents_of(plan) or 0
+            total[2] += int(in_month or 0)  # a SUM of integers (numeric on PostgreSQL)
+            total[3] += _cents_of(cumulative) if cumulative is not None else int(monthly_sum or 0)
+    names = dict(Zone.objects.filter(pk__in=sums).values_list("pk", "name"))
+    return [
+        {"zone_id": zone, "zone": names[zone], "month": f"{last:%Y-%m}", **_figure(*sums[zone])}
+        for zone in sorted(names, key=lambda pk: names[pk])
     ]
 
 

@@ -103,9 +103,7 @@ def cached_figures(selection: Selection, user) -> dict:
             "readiness": reports.readiness(selection, user),
             "months": reports.per_month(selection, user),
             "problems": casework_reports.problems(selection, user),
-            "investment": casework_reports.latest_per_zone(
-                casework_reports.investment(casework_reports.this_year(selection), user)
-            ),
+            "investment": casework_reports.latest_this_year(selection, user),
         },
     )
 
