@@ -251,22 +251,7 @@ class ProblemAdmin(FewCounts, PageColumns, SafeAutocomplete, TransitionAdminMixi
             },
         ),
     )
-    add_fieldsets = (
-        (
-            None,
-            {
-                "fields": (
-                    "project",
-                    "description",
-                    "category",
-                    "department",
-                    "deadline",
-                    "responsible",
-                    "reported_on",
-                )
-            },
-        ),
-    )
+    add_fieldsets = ((None, {"fields": ProblemAddForm.Meta.fields}),)
 
     # --- columns and fields -------------------------------------------------------------------
 
