@@ -332,6 +332,12 @@ def may_decide_somewhere(user) -> bool:
     return has(user, DECIDE)
 
 
+def holds_a_second_factor_role(user) -> bool:
+    """Who proves a second factor when it is required (guide section 11): supervisors — the
+    deciders — and administrators (the three roles, and the demo's superuser)."""
+    return is_administrator(user) or admin_role(user) is not None or may_decide_somewhere(user)
+
+
 def may_cancel(user, stage_request) -> bool:
     """Only the person who asked, while it still sees the project."""
     return stage_request.requested_by_id == getattr(user, "pk", None) and may_see(

@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 
 from approvals import permissions
 
-from .models import AccountSecurity, Administrator, Role, ZoneRole
+from .models import AccountSecurity
 
 # --- passwords ---------------------------------------------------------------------------------
 
@@ -113,11 +113,7 @@ def needs_second_factor(user) -> bool:
     roles) prove a second factor when ``REQUIRE_2FA`` is on."""
     if not settings.REQUIRE_2FA or not user.is_authenticated:
         return False
-    return (
-        permissions.is_administrator(user)
-        or Administrator.objects.filter(user_id=user.pk).exists()
-        or ZoneRole.objects.filter(user_id=user.pk, role=Role.SUPERVISOR).exists()
-    )
+    return permissions.holds_a_second_factor_role(user)
 
 
 # --- lockout -----------------------------------------------------------------------------------
