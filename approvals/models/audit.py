@@ -30,6 +30,7 @@ class AuditKind(models.TextChoices):
     EXPORT = "export", _("Export")
     DECISION = "decision", _("Decision")
     DELETION = "deletion", _("Deletion")
+    CONFIGURATION = "configuration", _("Configuration change")
 
 
 class AuditResult(models.TextChoices):
