@@ -81,10 +81,12 @@ def foresee(projects, today: dt.date | None = None) -> dict[int, tuple[dt.date |
     return {pk: earliest_start(items.get(pk, ()), today, calendar) for pk in items}
 
 
-def refresh(project_ids: Iterable[int] | None = None, today: dt.date | None = None) -> int:
-    """Work out again which projects are at risk (all of them when ``project_ids`` is None);
-    a project found at risk keeps the day it first was. A few queries, however many projects."""
-    today = today or timezone.localdate()
+def at_risk(
+    today: dt.date, project_ids: Iterable[int] | None = None
+) -> dict[int, tuple[dt.date, int | None]]:
+    """project id → (earliest start, deciding item) of the projects at risk on ``today`` (all
+    of them when ``project_ids`` is None), worked out afresh. Reads only: the reminder scan
+    asks it for any day, a dry run included."""
     scope = Project.objects.all()
     if project_ids is not None:
         scope = scope.filter(pk__in=list(project_ids))
@@ -97,14 +99,37 @@ def refresh(project_ids: Iterable[int] | None = None, today: dt.date | None = No
     planned = dict(
         starts.filter(project__in=candidates.values("pk")).values_list("project_id", "planned_date")
     )
-    earliest = foresee(candidates, today)
-    late = {pk for pk, (start, _item) in earliest.items() if start and planned[pk] < start}
+    return {
+        pk: (start, item)
+        for pk, (start, item) in foresee(candidates, today).items()
+        if start and planned[pk] < start
+    }
+
+
+def store(late: Iterable[int], today: dt.date, project_ids: Iterable[int] | None = None) -> int:
+    """Mark ``late`` at risk since ``today`` (a project already marked keeps the day it first
+    was) and unmark the others of the scope (every project when ``project_ids`` is None).
+    Returns how many changed."""
+    scope = Project.objects.all()
+    if project_ids is not None:
+        scope = scope.filter(pk__in=list(project_ids))
+    late = set(late)
     now_at_risk = set(scope.filter(at_risk_since__isnull=False).values_list("pk", flat=True))
     became, ended = late - now_at_risk, now_at_risk - late
     for ids, since in ((became, today), (ended, None)):
         for chunk in _chunks(sorted(ids)):
             Project.objects.filter(pk__in=chunk).update(at_risk_since=since)
     return len(became) + len(ended)
+
+
+def refresh(project_ids: Iterable[int] | None = None, today: dt.date | None = None) -> int:
+    """Work out again which projects are at risk (all of them when ``project_ids`` is None)
+    and store it; a project found at risk keeps the day it first was. A few queries, however
+    many projects."""
+    today = today or timezone.localdate()
+    if project_ids is not None:
+        project_ids = list(project_ids)
+    return store(at_risk(today, project_ids), today, project_ids)
 
 
 def _chunks(ids: list[int], size: int = 5000):

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mail
+from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -81,6 +82,8 @@ class Scan:
     day: dt.date
     reminders: list[Reminder] = field(default_factory=list)
     working_day: bool = True
+    #: project id → (earliest start, deciding item): the projects at risk on ``day``.
+    at_risk: dict[int, tuple[dt.date, int | None]] = field(default_factory=dict)
 
 
 def _stage_ahead(milestone_stage: str, project_stage: str) -> bool:
@@ -268,25 +271,40 @@ def _late_problems(result: Scan, add, problem_type, rules) -> None:
 
 def _at_risk(result: Scan, add, milestone_type, rules) -> None:
     """The officer hears, weekly, of a project heading for a late start: about its start
-    milestone, with the earliest date and the item deciding it."""
+    milestone, with the earliest date and the item deciding it. At risk as worked out for the
+    scan's day (reading only); the weeks count from the day it was first found at risk, or from
+    the scan's day when that is later (a scan for an earlier day than the one stored)."""
     day = result.day
-    foresight.refresh(today=day)
-    at_risk = Project.objects.filter(stage=Stage.SIGNED, at_risk_since__isnull=False)
-    earliest = foresight.foresee(at_risk, day)
-    starts = Milestone.objects.filter(project__in=at_risk, stage=Stage.UNDER_CONSTRUCTION)
-    start_of = {m["project_id"]: m for m in starts.values("id", "project_id", "planned_date")}
-    names = dict(
-        (pk, f"{code} {name}")
-        for pk, code, name in ApprovalItem.objects.filter(
-            pk__in=[i for _d, i in earliest.values() if i]
-        ).values_list("pk", "approval_type__code", "approval_type__name")
-    )
-    for p in at_risk.values("id", "name", "officer_id", "leader_id", "zone_id", "at_risk_since"):
-        start = start_of.get(p["id"])
-        when, item_id = earliest.get(p["id"], (None, None))
-        if start is None or when is None:
+    result.at_risk = foresight.at_risk(day)
+    ids = sorted(result.at_risk)
+    projects, start_of, names = {}, {}, {}
+    deciding = sorted({i for _d, i in result.at_risk.values() if i})
+    for chunk in foresight._chunks(ids):
+        projects.update(
+            (p["id"], p)
+            for p in Project.objects.filter(pk__in=chunk).values(
+                "id", "name", "officer_id", "leader_id", "zone_id", "at_risk_since"
+            )
+        )
+        starts = Milestone.objects.filter(project__in=chunk, stage=Stage.UNDER_CONSTRUCTION)
+        start_of.update(
+            (m["project_id"], m) for m in starts.values("id", "project_id", "planned_date")
+        )
+    for chunk in foresight._chunks(deciding):
+        names.update(
+            (pk, f"{code} {name}")
+            for pk, code, name in ApprovalItem.objects.filter(pk__in=chunk).values_list(
+                "pk", "approval_type__code", "approval_type__name"
+            )
+        )
+    for pk in ids:
+        p, start = projects[pk], start_of.get(pk)
+        when, item_id = result.at_risk[pk]
+        if start is None:
             continue
-        period = (day - p["at_risk_since"]).days // rules.at_risk_every_days
+        since = p["at_risk_since"]
+        since = day if since is None or since > day else since
+        period = (day - since).days // rules.at_risk_every_days
         row = {
             "project_id": p["id"],
             "project__name": p["name"],
@@ -510,12 +528,28 @@ class Outcome:
 
 
 def run(day: dt.date | None = None, *, dry_run: bool = False) -> Outcome:
-    """The daily job, as the task and ``manage.py send_reminders`` run it."""
+    """The daily job, as the task and ``manage.py send_reminders`` run it: for today, or for
+    an earlier day missed (never a day to come: its reminders and escalations would record
+    what has not happened). Run for today, it also stores which projects are at risk (the
+    lists filter on it); run for an earlier day, it leaves that as it is.
+
+    A dry run writes nothing at all: the scan only reads, and what it reads runs in a
+    transaction rolled back (a first read may create a default row, such as the thresholds)."""
+    today = timezone.localdate()
+    day = day or today
+    if day > today:
+        raise ValueError(f"{day} is after today ({today}): reminders are for days that came.")
+    if dry_run:
+        with transaction.atomic():
+            found = scan(day)
+            new = Counter(r.step for r in _new(found))
+            transaction.set_rollback(True)
+        by_step = Counter(r.step for r in found.reminders)
+        return Outcome(found.day, found.working_day, by_step, new, Counter())
     found = scan(day)
     by_step = Counter(r.step for r in found.reminders)
-    if dry_run:
-        new = Counter(r.step for r in _new(found))
-        return Outcome(found.day, found.working_day, by_step, new, Counter())
+    if found.working_day and day == today:
+        foresight.store(found.at_risk, today)
     new = record(found)
     if found.working_day:
         from .problems import escalate_red

@@ -10,18 +10,23 @@ to her inbox and marks a reminder read, opens the late and the at-risk projects 
 sidebar; she opens a reminder from the inbox (which reads it) and follows it to its case. bob (the zone's supervisor) logs in in a browser of
 his own and reads his reminder and the zone's red projects.
 
-Nothing is frozen: the live server answers from another thread, so every date is built from
-the real today and the job runs on the last working day of the official calendar up to today.
-Every check after an action reads the database afresh. The browser and its fixtures:
-``tests/browser_support.py``.
+The clock is frozen on a working day, Friday 4 December 2026, and ticks from 09:00 there
+(time-machine moves the whole process's clock, the live server's thread included; the browser
+keeps its own, and the cookies' Max-Age is what it reads). The job runs, as the daily task does,
+for the last working day of the official calendar up to today: on a Saturday or a holiday, the
+one before, while the foreseen delay was found today (the last test builds the same desk on
+Saturday 5 December 2026 and on National Day, 1 October 2026). Every check after an action
+reads the database afresh. The browser and its fixtures: ``tests/browser_support.py``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
@@ -60,6 +65,9 @@ SOON = "晋中临近的物流园项目"
 AT_RISK = "晋中锂电隔膜项目"
 GREEN = "晋中从容的玻璃器皿项目"
 DAYS_LATE = 40  # red: more than 30 days late, and past the supervisor's 8 days
+TODAY = dt.date(2026, 12, 4)  # a Friday, a working day
+SATURDAY = dt.date(2026, 12, 5)
+NATIONAL_DAY = dt.date(2026, 10, 1)  # a holiday of the official calendar
 
 
 @pytest.fixture(autouse=True)
@@ -91,7 +99,16 @@ def days(n: int) -> dt.date:
 
 
 @pytest.fixture
-def desk(zone, catalogue, alice, bob) -> dict:
+def today(request):
+    """The clock frozen on ``TODAY`` (or the day a test asks for), ticking from 09:00 Beijing."""
+    day = getattr(request, "param", TODAY)
+    at_nine = dt.datetime.combine(day, dt.time(9), tzinfo=ZoneInfo("Asia/Shanghai"))
+    with time_machine.travel(at_nine, tick=True):
+        yield day
+
+
+@pytest.fixture
+def desk(today, zone, catalogue, alice, bob) -> dict:
     """alice's four projects, the foreseen delay worked out, and the daily job run once."""
     alice.email = "alice@desk.cn"
     alice.save()
@@ -353,3 +370,24 @@ def test_the_supervisor_reads_his_reminder_and_the_zones_red_projects(page, desk
     expect(page.locator("#result_list tbody tr")).to_have_count(1)
     assert listed_names(page) == [LATE]
     assert Reminder.objects.get(recipient=bob).read_at is None
+
+
+# --- the same desk on a day off ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("today", "last_working"),
+    [(SATURDAY, dt.date(2026, 12, 4)), (NATIONAL_DAY, dt.date(2026, 9, 30))],
+    indirect=["today"],
+)
+def test_on_a_day_off_the_job_runs_for_the_last_working_day(desk, today, last_working, alice):
+    """Built on a Saturday or a holiday, the foreseen delay found today, the job for the working
+    day before: the officer hears of it in its first week (counted from the job's day), and the
+    day it was found stays today's."""
+    assert not CalendarDay.objects.calendar().is_working_day(today)
+    assert desk["day"] == last_working
+    at_risk = Reminder.objects.get(step=Step.AT_RISK)
+    assert (at_risk.recipient, at_risk.period, at_risk.day) == (alice, 0, last_working)
+    assert Project.objects.get(pk=desk[AT_RISK].pk).at_risk_since == today
+    late = Reminder.objects.get(step=Step.OFFICER)
+    assert late.title.endswith(f"已逾期 {DAYS_LATE - (today - last_working).days} 天")

@@ -3,7 +3,7 @@ demand, through the same code the scheduled task runs."""
 
 import datetime as dt
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from approvals import reminders
 from approvals.models import Step
@@ -17,7 +17,10 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="say what is due, send nothing")
 
     def handle(self, *args, date, dry_run, **options) -> None:
-        outcome = reminders.run(date, dry_run=dry_run)
+        try:
+            outcome = reminders.run(date, dry_run=dry_run)
+        except ValueError as error:  # a day to come
+            raise CommandError(str(error)) from error
         if not outcome.working_day:
             self.stdout.write(f"{outcome.day}: not a working day: no reminders.")
             return

@@ -1,0 +1,199 @@
+"""The reminder scan off its happy path (issue 17): a scan for an earlier day than the one a
+project became at risk, a dry run that must write nothing at all, a day to come refused, and
+two threads inserting the same reminder into the outbox at once on SQLite.
+
+The clock is frozen on Monday 29 September 2025, a working day; the Friday before, 26
+September, was one too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import threading
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from approvals import foresight, reminders, workflow
+from approvals.checklist import checklist_generate
+from approvals.models import (
+    Milestone,
+    Mode,
+    Problem,
+    ProblemStatus,
+    Project,
+    Reminder,
+    Stage,
+    Step,
+    WarningSettings,
+)
+
+from .factories import ProjectFactory
+from .services import at_once
+
+D = dt.date
+TODAY = D(2025, 9, 29)  # a Monday
+FRIDAY = D(2025, 9, 26)  # the working day before
+NOW = dt.datetime(2025, 9, 29, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture(autouse=True)
+def frozen_day():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def heading_for_a_late_start(catalogue, zone, alice):
+    """Signed, every before-works item settled but HP01 (60 calendar days, not applied for);
+    works planned for 15 October 2025: at risk on any day of late September."""
+    project = ProjectFactory(zone=zone, stage=Stage.SIGNED, officer=alice, name="晋中锂电隔膜项目")
+    checklist_generate(project=project, by=alice)
+    for item in project.start_blockers().exclude(approval_type__code="HP01"):
+        workflow.item_set_mode(item, Mode.NOT_APPLICABLE, by=alice, reason="园区已统一办理")
+    Milestone.objects.create(
+        project=project, stage=Stage.UNDER_CONSTRUCTION, planned_date=D(2025, 10, 15)
+    )
+    return project
+
+
+# --- a scan for an earlier day ------------------------------------------------------------
+
+
+def test_a_scan_for_a_past_working_day_after_a_project_became_at_risk_today(
+    heading_for_a_late_start, alice
+):
+    project = heading_for_a_late_start
+    foresight.refresh()
+    project.refresh_from_db()
+    assert project.at_risk_since == TODAY
+
+    outcome = reminders.run(FRIDAY)
+
+    assert outcome.working_day and outcome.new == {Step.AT_RISK: 1}
+    reminder = Reminder.objects.get()
+    assert (reminder.recipient, reminder.step, reminder.period, reminder.day) == (
+        alice,
+        Step.AT_RISK,
+        0,  # counted from Friday, the scan's day: it was at risk then too
+        FRIDAY,
+    )
+    assert "2025-11-25" in reminder.body  # HP01: 60 calendar days from Friday
+    project.refresh_from_db()
+    assert project.at_risk_since == TODAY  # what the lists read is today's, kept
+    # Today's scan finds the same week: nothing new.
+    assert reminders.run().new == {}
+    assert Reminder.objects.count() == 1
+
+
+def test_the_command_runs_for_a_past_day_and_refuses_a_day_to_come(heading_for_a_late_start):
+    foresight.refresh()
+    out = io.StringIO()
+    call_command("send_reminders", "--date", FRIDAY.isoformat(), stdout=out)
+    assert "1 reminders new, 1 sent." in out.getvalue()
+    with pytest.raises(CommandError, match="2027-06-07 is after today"):
+        call_command("send_reminders", "--date", "2027-06-07", stdout=io.StringIO())
+    assert Reminder.objects.count() == 1
+
+
+def test_a_project_at_risk_on_the_stored_day_is_counted_from_it(heading_for_a_late_start):
+    """The weeks count from the day it was first found at risk when that is before the scan's."""
+    project = heading_for_a_late_start
+    Project.objects.filter(pk=project.pk).update(at_risk_since=D(2025, 9, 15))
+    found = [r for r in reminders.scan(TODAY).reminders if r.step == Step.AT_RISK]
+    assert [r.period for r in found] == [2]  # 14 days: the third week
+
+
+# --- a dry run writes nothing ---------------------------------------------------------------
+
+
+def every_table() -> dict[str, list[str]]:
+    """Every row of every table of the database, as text, in a stable order."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        tables = connection.introspection.table_names(cursor)
+        if connection.vendor == "sqlite":
+            tables.append("sqlite_sequence")
+        dump = {}
+        for table in sorted(tables):
+            cursor.execute(f"SELECT * FROM {quote(table)}")
+            dump[table] = sorted(repr(row) for row in cursor.fetchall())
+    return dump
+
+
+@pytest.fixture
+def much_to_do(heading_for_a_late_start, zone, alice, bob, lily):
+    """Everything a run writes: a project at risk not yet marked, one marked that no longer is,
+    a late milestone (new reminders), a red problem (escalated); no thresholds row yet (the
+    first read creates it)."""
+    alice.email = "alice@desk.cn"
+    alice.save()
+    late = ProjectFactory(zone=zone, stage=Stage.SIGNED, officer=alice, leader=lily)
+    Milestone.objects.create(project=late, stage=Stage.READY, planned_date=D(2025, 8, 1))
+    Project.objects.filter(pk=late.pk).update(at_risk_since=D(2025, 9, 1))  # not any more
+    Problem.objects.create(project=late, description="用地指标未落实", deadline=D(2025, 7, 1))
+    WarningSettings.objects.all().delete()
+    assert heading_for_a_late_start.at_risk_since is None
+    return late
+
+
+@pytest.mark.parametrize("day", [None, FRIDAY])
+def test_a_dry_run_leaves_every_table_as_it_was(much_to_do, day):
+    before = every_table()
+    args = ["--dry-run"] + (["--date", day.isoformat()] if day else [])
+    out = io.StringIO()
+    call_command("send_reminders", *args, stdout=out)
+    assert every_table() == before
+    # It did find what a run would do, and a run does write it.
+    assert "7 reminders would be new" in out.getvalue(), out.getvalue()
+    reminders.run(day)
+    after = every_table()
+    assert after != before
+    assert len(after["approvals_reminder"]) == 7
+    assert Problem.objects.get().status == ProblemStatus.ESCALATED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dry_run_writes_nothing_on_postgresql_either(postgres, much_to_do):
+    """The same, outside any test transaction, where a write would commit."""
+    before = every_table()
+    out = io.StringIO()
+    call_command("send_reminders", "--dry-run", stdout=out)
+    assert "7 reminders would be new" in out.getvalue(), out.getvalue()
+    assert every_table() == before
+
+
+# --- the outbox on SQLite: two threads insert the same reminder -----------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_threads_inserting_the_same_reminders_make_each_once(catalogue, zone, alice, bob):
+    """Both scans found the reminders new before either inserted (held at a barrier there):
+    the outbox's unique key keeps one row each, and neither insert fails (``ON CONFLICT DO
+    NOTHING``). On whichever database the suite runs; SQLite by default."""
+    project = ProjectFactory(zone=zone, stage=Stage.SIGNED, officer=alice)
+    Milestone.objects.create(project=project, stage=Stage.READY, planned_date=D(2025, 9, 15))
+    found = reminders.scan(TODAY)
+    assert len(found.reminders) == 2  # alice (week 2) and bob (week 1)
+    both_decided = threading.Barrier(2)
+    insert_new = reminders.insert_new
+
+    def held_then_inserted(objs, returning, **options):
+        both_decided.wait(timeout=30)
+        return insert_new(objs, returning, **options)
+
+    reminders.insert_new = held_then_inserted
+    try:
+        results = at_once([lambda: reminders.record(reminders.scan(TODAY))] * 2)
+    finally:
+        reminders.insert_new = insert_new
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sum(sum(new.values()) for new in results) == 2
+    assert sorted(Reminder.objects.values_list("step", "recipient__username", "period")) == [
+        (Step.OFFICER, "alice", 1),
+        (Step.SUPERVISOR, "bob", 0),
+    ]
