@@ -171,6 +171,22 @@ def test_the_command_prints_sanpi_as_json(two_round_lists):
     assert only_second["categories"]["sign"]["count"] == 0
 
 
+def test_a_repeated_batch_option_means_every_round_named(two_round_lists):
+    """``--batch A --batch B`` is ``--batch A B`` (guide section 12): both rounds, worked out by
+    hand from the two lists — sign A 2亿 + B 3亿; start C (listed twice: counted once, its latest
+    figure 6亿) + A 2.5亿; produce Q 4亿 — not the last round alone (start C, A; sign none)."""
+    both = {"sign": (2, 5.0), "start": (2, 8.5), "produce": (1, 4.0)}
+
+    def figures(*args) -> dict:
+        sanpi = json.loads(run("sanpi", "--json", *args))
+        return {k: (v["count"], v["investment_yi"]) for k, v in sanpi["categories"].items()}
+
+    assert figures("--batch", "2025-1", "2025-2") == both
+    assert figures("--batch", "2025-1", "--batch", "2025-2") == both
+    assert figures("--batch", "2025-2", "--batch", "2025-1", "2025-2") == both
+    assert figures("--batch", "2025-2")["sign"] == (0, 0.0)
+
+
 def test_the_command_prints_conversion_as_json(guide_example):
     conversion = json.loads(
         run("conversion", "--json", "--zone", "晋中开发区", "--batch", "2025-1")

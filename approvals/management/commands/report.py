@@ -45,10 +45,22 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("report", choices=sorted(REPORTS))
+        # Repeatable, and several values after one flag too: `--batch A --batch B` is
+        # `--batch A B` (argparse's "extend"; with nargs="+" alone the last flag wins).
         parser.add_argument(
-            "--zone", action="append", default=[], help="official name or alias (repeatable)"
+            "--zone",
+            action="extend",
+            nargs="+",
+            default=[],
+            help="official name or alias (repeatable)",
         )
-        parser.add_argument("--batch", nargs="+", default=[], help="YEAR-ROUND, e.g. 2025-2")
+        parser.add_argument(
+            "--batch",
+            action="extend",
+            nargs="+",
+            default=[],
+            help="YEAR-ROUND, e.g. 2025-2 (repeatable)",
+        )
         parser.add_argument("--from", dest="date_from", type=_date, help="YYYY-MM-DD")
         parser.add_argument("--to", dest="date_to", type=_date, help="YYYY-MM-DD")
         parser.add_argument("--json", action="store_true", help="print JSON")
@@ -57,8 +69,8 @@ class Command(BaseCommand):
         if date_from and date_to and date_from > date_to:
             raise CommandError("--from is after --to.")
         selection = reports.Selection(
-            zones=tuple(self._zone(name).pk for name in zone),
-            batches=tuple(self._batch_id(value) for value in batch),
+            zones=tuple(dict.fromkeys(self._zone(name).pk for name in zone)),
+            batches=tuple(dict.fromkeys(self._batch_id(value) for value in batch)),
             date_from=date_from,
             date_to=date_to,
         )
