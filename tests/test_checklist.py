@@ -359,6 +359,44 @@ class TestTheReadyToStartGate:
         move(project, "mark_ready", officer=alice, supervisor=bob)
         assert project.stage == Stage.READY
 
+    @pytest.mark.parametrize(
+        ("status", "steps", "label"),
+        [
+            (ItemStatus.PREPARING, ["start_preparing"], "准备材料"),
+            (ItemStatus.ACCEPTED, ["start_preparing", "accept"], "已受理"),
+        ],
+        ids=["preparing", "accepted"],
+    )
+    def test_an_item_being_prepared_or_accepted_blocks(
+        self, zone, alice, bob, status, steps, label
+    ):
+        """Applied for is not settled: only approved (or a settled mode) opens the gate."""
+        project = ProjectFactory(zone=zone, stage=Stage.SIGNED)
+        checklist_generate(project=project, by=administrator())
+        project.approval_items.exclude(approval_type__code="LX03").update(mode=Mode.NOT_APPLICABLE)
+        lx03 = item(project, "LX03")
+        for name in steps:
+            workflow.run_transition(lx03, name, by=alice, **EVIDENCE[name])
+        assert item(project, "LX03").status == status
+        with pytest.raises(TransitionRefused, match=f"LX03 用地预审与选址意见书（{label}"):
+            workflow.request_transition(project, "mark_ready", by=alice)
+        assert Project.objects.get(pk=project.pk).stage == Stage.SIGNED
+        assert not StageRequest.objects.filter(project_id=project.pk).exists()
+
+    @pytest.mark.parametrize("status", [ItemStatus.PREPARING, ItemStatus.ACCEPTED])
+    def test_an_item_reopened_after_the_request_blocks_the_decision(self, zone, alice, bob, status):
+        project = ProjectFactory(zone=zone, stage=Stage.SIGNED)
+        checklist_generate(project=project, by=administrator())
+        project.approval_items.update(mode=Mode.NOT_APPLICABLE)
+        asked = workflow.request_transition(project, "mark_ready", by=alice)
+        # Meanwhile LX03 turns out to apply, and is only applied for.
+        project.approval_items.filter(approval_type__code="LX03").update(
+            mode=Mode.APPROVAL, status=status
+        )
+        with pytest.raises(TransitionRefused, match="LX03"):
+            workflow.decide(asked, by=bob, approve=True)
+        assert Project.objects.get(pk=project.pk).stage == Stage.SIGNED
+
     def test_a_refused_item_still_blocks(self, zone, alice):
         project = ProjectFactory(zone=zone, stage=Stage.SIGNED)
         checklist_generate(project=project, by=administrator())
