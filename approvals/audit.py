@@ -15,13 +15,13 @@ operators' log, which they alert on: never silently lost) and then:
 - outside one — a login, a logout, a failed login, a download — there is nothing to roll back
   and the action goes on: the log line is its record.
 
-**Source address**: ``REMOTE_ADDR``, or the first ``X-Forwarded-For`` hop when ``TRUSTED_PROXY``
-says a proxy we run is in front (anyone can send the header).
+**Source address**: the address our trusted proxy saw (``zones.security.client_address``, which
+the lockout reads too): ``REMOTE_ADDR``, or behind ``TRUSTED_PROXY`` the ``X-Forwarded-For``
+entry our proxy added — never one the client wrote.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -37,6 +37,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from zones.models import Administrator, ZoneRole
+from zones.security import client_address
 
 from .models.audit import AuditEvent, AuditKind, AuditResult
 
@@ -75,20 +76,6 @@ def acting_as(name: str):
         yield
     finally:
         _actor.reset(token)
-
-
-def client_address(request: HttpRequest | None) -> str | None:
-    """The client's address: the first X-Forwarded-For hop behind a trusted proxy, else
-    REMOTE_ADDR; None when it is no address."""
-    if request is None:
-        return None
-    raw = request.META.get("REMOTE_ADDR", "")
-    if settings.TRUSTED_PROXY and request.META.get("HTTP_X_FORWARDED_FOR"):
-        raw = request.META["HTTP_X_FORWARDED_FOR"].split(",")[0]
-    try:
-        return str(ipaddress.ip_address(raw.strip()))
-    except ValueError:
-        return None
 
 
 def _person(request: HttpRequest | None):

@@ -357,6 +357,13 @@ def may_import_somewhere(user) -> bool:
     return has(user, IMPORT)
 
 
+def may_export_projects(user) -> bool:
+    """The project list's export and its weekly dispatch table (周调度): for whoever may open
+    the list, each getting the projects it sees; not for the security or audit administrator,
+    who see none (and whose pages they are not)."""
+    return has(user, VIEW)
+
+
 def import_zones(user) -> set[int] | None:
     """The zones whose rows ``user`` may import (None: every zone, for an administrator or a
     command run without a person: whoever runs manage.py already holds the database)."""

@@ -40,8 +40,9 @@ def run_job(job_id: int) -> None:
 
 @shared_task
 def requeue_jobs(waiting_longer_than_seconds: float = 60) -> int:
-    """Send again the jobs queued in the database that no worker has taken (the beat, every
-    minute; each worker as it starts, for all of them)."""
+    """Send again the jobs queued in the database that no worker has taken, and those whose
+    worker died holding them (lease run out: once; failed the second time) -- the beat, every
+    minute; each worker as it starts, for all of them."""
     import datetime as dt
 
     return jobs.requeue(waiting_longer_than=dt.timedelta(seconds=waiting_longer_than_seconds))

@@ -222,6 +222,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "zones.validators.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    # Django's similarity check misses a name inside a longer password ("Alice@Desk-2026").
+    {"NAME": "zones.validators.NotTheUserNameValidator"},
     # Validates nothing: records when a password is set, for its maximum age.
     {"NAME": "zones.validators.MaximumAgeValidator", "OPTIONS": {"days": PASSWORD_MAX_AGE_DAYS}},
 ]
@@ -246,6 +248,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_ENABLE_ADMIN = False  # zones/security_admin.py shows them to the security administrator
 AXES_LOCKOUT_CALLABLE = "zones.security.lockout_response"
+# Where a login goes when its "next" is missing or off-site (Django's default is a 404).
+LOGIN_REDIRECT_URL = "admin:index"
 # Sessions end after SESSION_IDLE_MINUTES without a request (each request renews the expiry).
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 if SESSION_IDLE_MINUTES < 1:
@@ -267,9 +271,21 @@ SUPERUSER_POWERS = DEBUG
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=183)
 if AUDIT_RETENTION_DAYS < 183:
     raise ImproperlyConfigured("AUDIT_RETENTION_DAYS may not be less than 183 (six months).")
-# The audit log's source address is REMOTE_ADDR, or the first X-Forwarded-For hop when a proxy
-# we trust sets it (on only behind one: anyone can send the header).
-TRUSTED_PROXY = env_bool("TRUSTED_PROXY", default=False)
+# How many proxies of ours stand in front (each appends to X-Forwarded-For): the client's
+# address is the entry the outermost one added, never one the client wrote (zones/security.py,
+# read by the audit log and the lockout). 1 with DEBUG off (./desk serve runs behind its TLS
+# proxy, whose X-Forwarded-Proto SECURE_PROXY_SSL_HEADER trusts too); 0: REMOTE_ADDR alone.
+_proxies = env.str("TRUSTED_PROXY", default="0" if DEBUG else "1").strip().lower()
+if _proxies.isascii() and _proxies.isdigit():
+    TRUSTED_PROXY = int(_proxies)
+elif _proxies in _TRUE | _FALSE:
+    TRUSTED_PROXY = int(_proxies in _TRUE)
+else:
+    raise ImproperlyConfigured(
+        f"TRUSTED_PROXY={_proxies!r} is not a number of proxies (0: none, 1: one, as in front "
+        "of ./desk serve)."
+    )
+AXES_CLIENT_IP_CALLABLE = "zones.security.client_address"
 
 # --- production (issue 12) ---
 # With DEBUG off the desk is served by gunicorn behind a TLS-terminating proxy (./desk serve,

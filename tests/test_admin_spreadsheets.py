@@ -331,13 +331,19 @@ class TestImportingAList:
         other_kind = reverse("admin:approvals_approvalitem_spreadsheet_preview", args=[token])
         assert as_user(stan).get(other_kind).status_code == 404
 
-    def test_an_administrator_confirming_anothers_import_is_not_recorded_as_theirs(
+    def test_an_administrator_reads_anothers_import_but_never_confirms_it(
         self, as_user, stan, superuser, zone
     ):
         url = upload(as_user(stan), LIST_UPLOAD, quarterly_list(), **BATCH)["Location"]
-        as_user(superuser).post(url)
+        assert as_user(superuser).post(url).status_code == 403
+        assert not Project.objects.exists() and not StageChange.objects.exists()
+        assert only_import().status == ImportStatus.PREVIEWED
+        # Its uploader confirms it: the import, and every change it made, are the uploader's.
+        assert as_user(stan).post(url).status_code == 302
         changes = StageChange.objects.all()
-        assert not changes.exists() or {c.by for c in changes} == {superuser}
+        assert only_import().status == ImportStatus.APPLIED
+        assert changes.count() == Project.objects.count() > 0
+        assert {c.by for c in changes} == {stan}
 
     def test_confirming_twice_imports_once(self, as_user, stan, zone):
         client = as_user(stan)

@@ -86,3 +86,80 @@ def test_check_worker_says_when_no_worker_answers():
     queue = f"nobody-listens-{uuid.uuid4().hex}"
     with pytest.raises(CommandError, match="no Celery worker answered"):
         call_command("check_worker", "--timeout", "1", "--queue", queue)
+
+
+# --- progress seen from another process while a worker imports (issue 17) --------------------
+
+
+def list_of(rows: int) -> bytes:
+    from .test_import_projects import row, workbook
+
+    return workbook(*(row(n, f"批量项目{n}") for n in range(1, rows + 1)))
+
+
+def import_job(kind: str, rows: int, by):
+    """A large list received and its preview or import queued for the worker (after the
+    commit, as the page does)."""
+    from approvals.spreadsheets import imports
+
+    from .test_import_projects import ROUND_1
+
+    data = list_of(rows)
+    record = imports.receive(
+        "project_list",
+        data,
+        "清单.xlsx",
+        by=by,
+        source="test",
+        year=ROUND_1.year,
+        round=ROUND_1.round,
+        event_date=ROUND_1.event_date,
+    )
+    return record, imports.start_in_worker(record, kind)
+
+
+def watch(job, until, timeout: float = 120) -> list[tuple[str, int, int | None]]:
+    """(status, done, total) of ``job`` as a page of this process reads it, until ``until``
+    holds or the time is out."""
+    import time
+
+    from approvals import jobs
+    from approvals.models import Job
+
+    seen = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        read = jobs.live(Job.objects.get(pk=job.pk))
+        seen.append((read.status, read.done, read.total))
+        if until(read):
+            break
+        time.sleep(0.02)
+    return seen
+
+
+def test_a_workers_import_progress_is_read_by_another_process_as_it_goes(
+    zone, stan, settings, tmp_path
+):
+    """On the configured services: SQLite and the file-based cache under VAR_DIR by default,
+    PostgreSQL and Redis in CI. The preview runs in its transaction, rolled back at its end."""
+    from approvals.models import JobStatus, Project
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    progress = settings.CACHES["progress"]["BACKEND"].rsplit(".", 1)[-1]
+    assert progress == ("RedisCache" if settings.REDIS_URL else "FileBasedCache")
+    record, job = import_job("import_preview", 1500, stan)
+    worker = start_worker(
+        settings.CELERY_TASK_DEFAULT_QUEUE,
+        {"SPREADSHEET_CHUNK_ROWS": "10", "MEDIA_ROOT": str(tmp_path / "media")},
+    )
+    try:
+        seen = watch(job, lambda read: read.status in (JobStatus.DONE, JobStatus.FAILED))
+    finally:
+        worker.terminate()
+        print(worker.communicate(timeout=30)[0])
+    running = [(done, total) for status, done, total in seen if status == JobStatus.RUNNING]
+    moving = {done for done, total in running if 0 < done < total}
+    assert len(moving) >= 3, seen[-5:]  # several steps seen while it ran
+    assert [done for done, _total in running] == sorted(done for done, _total in running)
+    assert seen[-1] == (JobStatus.DONE, 1500, 1500)
+    assert not Project.objects.exists()  # a preview

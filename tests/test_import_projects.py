@@ -321,16 +321,14 @@ class TestAllOrNothing:
 
 class TestPostgreSQLStatistics:
     def test_a_large_import_counts_its_rows_for_the_planner_as_it_goes(
-        self, postgres, stan, monkeypatch
+        self, postgres, stan, settings
     ):
         """Planned on the statistics of an empty table, looking up a chunk's names in a zone
         of thousands compared every pair (40 s of a 100,000-row import): the import counts the
         table again as it grows, inside its transaction."""
         from django.db import connection
 
-        from approvals.spreadsheets import project_list
-
-        monkeypatch.setattr(project_list, "CHUNK", 500)
+        settings.SPREADSHEET_CHUNK_ROWS = 500
         report, _ = run(workbook(*(row(n, f"批量项目{n}") for n in range(1, 1501))), by=stan)
         assert report.created == 1500
         with connection.cursor() as cursor:

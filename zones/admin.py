@@ -19,7 +19,10 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 from approvals import permissions
 from approvals.admin.base import ModelAdmin, SafeAutocomplete, TabularInline
 
-from . import checks  # noqa: F401  (registers the deploy checks)
+from . import (
+    checks,  # noqa: F401  (registers the deploy checks)
+    validators,
+)
 from .models import Administrator, Enterprise, Zone, ZoneRole
 
 
@@ -144,6 +147,33 @@ admin.site.unregister(User)
 admin.site.unregister(Group)
 
 
+def _checked_username(form, exclude_pk=None) -> str | None:
+    """The form's user name, NFKC-normalised, unless it is a look-alike of another account's
+    (``zones.validators.validate_username``)."""
+    username = form.cleaned_data.get("username")
+    if not username:
+        return username
+    others = User.objects.exclude(pk=exclude_pk).values_list("username", flat=True)
+    return validators.validate_username(username, others=others.iterator())
+
+
+class AccountCreationForm(UserCreationForm):
+    def clean_username(self):
+        # Django's own check first: a name that differs from another only in case.
+        if super().clean_username() is None:
+            return None
+        return _checked_username(self)
+
+
+class AccountChangeForm(UserChangeForm):
+    def clean_username(self):
+        # Only a new name is checked: an account kept under its old one can still be saved
+        # (deactivated, above all).
+        if "username" not in self.changed_data:
+            return self.cleaned_data.get("username")
+        return _checked_username(self, exclude_pk=self.instance.pk)
+
+
 @admin.register(User)
 class ProjectDeskUserAdmin(UserAdmin, ModelAdmin):
     """Accounts, kept by the security administrator: created, deactivated, passwords set; the
@@ -151,8 +181,8 @@ class ProjectDeskUserAdmin(UserAdmin, ModelAdmin):
     every rule is in ``approvals.permissions``). Zone roles are the system administrator's, on
     their own page."""
 
-    form = UserChangeForm
-    add_form = UserCreationForm
+    form = AccountChangeForm
+    add_form = AccountCreationForm
     change_password_form = AdminPasswordChangeForm
     inlines = [ZoneRoleInline]
     list_filter = ("is_staff", "is_active")

@@ -22,6 +22,9 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from unfold.widgets import UnfoldAdminTextInputWidget
 
+from approvals import audit
+from approvals.models import AuditKind, AuditResult
+
 
 class CodeForm(forms.Form):
     code = forms.RegexField(
@@ -41,6 +44,15 @@ class CodeForm(forms.Form):
         code = self.cleaned_data["code"].strip()
         allowed, _details = self.device.verify_is_allowed()
         if not allowed:
+            # Refused unchecked, so django-otp counts no failure (and saves nothing, which is
+            # what records the wrong codes): recorded here, a guess under the throttle too.
+            audit.record(
+                AuditKind.SECOND_FACTOR,
+                user=self.device.user,
+                obj=self.device,
+                result=AuditResult.FAILURE,
+                reason="throttled",
+            )
             raise forms.ValidationError(
                 _("Too many wrong codes: wait a moment, then enter the code your app shows.")
             )

@@ -16,11 +16,15 @@
 - **Second factor** (TOTP, django-otp): with ``REQUIRE_2FA`` on, supervisors and administrators
   enrol an authenticator app after their password and enter its code at every login; until
   then no page opens.
+- **The client's address** (:func:`client_address`) is the one the outermost of our
+  ``TRUSTED_PROXY`` proxies saw: the lockout (``AXES_CLIENT_IP_CALLABLE``) and the audit log
+  both read it here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 
 from axes.handlers.database import AxesDatabaseHandler
 from axes.models import AccessAttempt
@@ -37,6 +41,37 @@ from django.utils.translation import gettext as _
 from approvals import permissions
 
 from .models import AccountSecurity
+
+# --- the client's address ----------------------------------------------------------------------
+
+
+def client_address(request: HttpRequest | None) -> str | None:
+    """The address the request came from, as the outermost of our proxies saw it.
+
+    Behind ``TRUSTED_PROXY`` = N proxies of ours, each appends the address it received the
+    request from to ``X-Forwarded-For``, after whatever the client itself wrote there: the
+    entry the outermost one added is the N-th from the right, and everything left of it is the
+    client's to forge. Fewer entries than proxies: the leftmost, which one of ours added. No
+    header, or an entry that is no address: ``REMOTE_ADDR`` (the request did not come through
+    the proxies, or they are misconfigured; either way that peer is what we know). Without
+    trusted proxies the header is ignored. None only when ``REMOTE_ADDR`` is no address either.
+    """
+    if request is None:
+        return None
+    remote = request.META.get("REMOTE_ADDR", "")
+    raw = remote
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    proxies = settings.TRUSTED_PROXY
+    if proxies and forwarded.strip():
+        entries = [entry.strip() for entry in forwarded.split(",")]
+        raw = entries[-proxies] if len(entries) >= proxies else entries[0]
+    for candidate in (raw, remote):
+        try:
+            return str(ipaddress.ip_address(candidate.strip()))
+        except ValueError:
+            continue
+    return None
+
 
 # --- passwords ---------------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 """The security administrator's pages (issue 12): failed logins and lockouts, lifted from the
-list, and the people's second-factor devices, reset by deleting them. Read and kept by whom
+list, and the people's second-factor devices (never an administrator's), reset by deleting them. Read and kept by whom
 ``approvals.permissions.may_keep_security`` names; nobody adds or edits a row by hand.
 
 django-axes registers no admin of its own here (``AXES_ENABLE_ADMIN = False``); django-otp's
@@ -8,7 +8,8 @@ TOTP device admin (which shows secrets and lets its users edit them) is replaced
 from __future__ import annotations
 
 from axes.models import AccessAttempt, AccessFailureLog
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -101,7 +102,12 @@ if admin.site.is_registered(TOTPDevice):
 @admin.register(TOTPDevice)
 class SecondFactorAdmin(SecurityAdministratorsOnly, ModelAdmin):
     """The people's authenticators. Resetting one deletes it: its owner enrols a new one at the
-    next login (a supervisor's or administrator's session that proved it is no longer verified)."""
+    next login (a supervisor's session that proved it is no longer verified).
+
+    Never an administrator's or a superuser's, its own included (``may_keep_account``): their
+    devices are neither listed, nor opened, nor reset here — else the security administrator,
+    knowing or resetting a colleague's password, would take over the account with a phone of
+    its own."""
 
     # django-otp's fields have English labels only: the columns are named here.
     list_display = ("person", "device_name", "enrolled", "created", "last_used")
@@ -110,6 +116,14 @@ class SecondFactorAdmin(SecurityAdministratorsOnly, ModelAdmin):
     fields = ("person", "device_name", "enrolled", "created", "last_used")
     readonly_fields = fields
     actions = ("reset",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).filter(user__in=_keepable(request))
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and not permissions.may_keep_account(request.user, obj.user):
+            return False
+        return super().has_view_permission(request, obj)
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
         title = {"title": _("Second-factor devices")}
@@ -142,10 +156,30 @@ class SecondFactorAdmin(SecurityAdministratorsOnly, ModelAdmin):
 
     @admin.action(description=gettext_lazy("Reset the second factor of the selected people"))
     def reset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        people = sorted({str(device.user) for device in queryset.select_related("user")})
-        TOTPDevice.objects.filter(user__in=queryset.values("user")).delete()
-        self.message_user(
-            request,
-            _("Second factor reset for %(people)s: each enrols a new one at the next login.")
-            % {"people": "、".join(people)},
-        )
+        # Asked again here, whatever the selection was made of: the rule is the action's too.
+        owners = get_user_model().objects.filter(pk__in=queryset.values("user"))
+        kept = owners.filter(pk__in=_keepable(request))
+        people = sorted(str(person) for person in kept)
+        refused = sorted(str(person) for person in owners.exclude(pk__in=kept))
+        TOTPDevice.objects.filter(user__in=kept).delete()
+        if people:
+            self.message_user(
+                request,
+                _("Second factor reset for %(people)s: each enrols a new one at the next login.")
+                % {"people": "、".join(people)},
+            )
+        if refused:
+            self.message_user(
+                request,
+                _(
+                    "Not reset: %(people)s. An administrator's second factor is not the "
+                    "security administrator's to reset."
+                )
+                % {"people": "、".join(refused)},
+                messages.ERROR,
+            )
+
+
+def _keepable(request: HttpRequest) -> QuerySet:
+    """The accounts whose second factor ``request.user`` may reset (``may_keep_account``)."""
+    return permissions.keepable_accounts(get_user_model().objects.all(), request.user)

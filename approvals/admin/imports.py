@@ -323,6 +323,9 @@ class ProjectSpreadsheets(SpreadsheetImportViews, ExportMixin):
             *super().get_urls(),
         ]
 
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return permissions.may_export_projects(request.user)
+
     def changelist_view(self, request, extra_context=None):
         extra_context = extra_context or {}
         extra_context["dispatch_url"] = reverse(
@@ -350,6 +353,8 @@ class ProjectSpreadsheets(SpreadsheetImportViews, ExportMixin):
 
     def dispatch_view(self, request: HttpRequest):
         """The weekly dispatch table of the projects the list shows (as filtered)."""
+        if not self.has_export_permission(request):
+            raise PermissionDenied
         queryset = self.get_export_queryset(request)
         if queryset.count() > settings.SPREADSHEET_WORKER_ROWS:
             job = export_jobs.start("dispatch", queryset, "xlsx", by=request.user)

@@ -9,7 +9,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .. import audit, permissions
+from .. import audit, jobs, permissions
 from ..models import AuditKind, Job, JobStatus, SpreadsheetImport
 from ..spreadsheets import export_jobs
 from .base import ModelAdmin, NeverWritten
@@ -34,6 +34,7 @@ class JobAdmin(NeverWritten, ModelAdmin):
 
     @admin.display(description=_("progress"))
     def progress(self, obj: Job) -> str:
+        obj = jobs.live(obj)
         if obj.total:
             return f"{obj.done} / {obj.total}（{obj.percent}%）"
         return str(obj.done) if obj.done else "—"
@@ -55,6 +56,10 @@ class JobAdmin(NeverWritten, ModelAdmin):
 
     def get_queryset(self, request):
         return permissions.jobs(super().get_queryset(request), request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        """With the progress its worker has reported (kept outside the row while it runs)."""
+        return jobs.live(super().get_object(request, object_id, from_field))
 
     def has_view_permission(self, request, obj=None) -> bool:
         return permissions.may_see_job(request.user, obj)

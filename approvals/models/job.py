@@ -48,6 +48,13 @@ class Job(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    #: Until when the worker that claimed the job holds it (``jobs.LEASE``, renewed as it
+    #: reports progress). A worker killed mid-job leaves it running; once the lease has run
+    #: out the job is sent again, once (``jobs.requeue``).
+    lease_until = models.DateTimeField(_("held until"), null=True, blank=True)
+    #: How many times a worker claimed it: the claim's number is the lease's token, so that a
+    #: worker that lost its lease can no longer report or finish the job.
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     objects = JobQuerySet.as_manager()
@@ -62,7 +69,13 @@ class Job(models.Model):
                 fields=["kind"],
                 name="job_unfinished",
                 condition=models.Q(status__in=["queued", "running"]),
-            )
+            ),
+            # The beat's minute looks for running jobs whose lease ran out.
+            models.Index(
+                fields=["lease_until"],
+                name="job_running_lease",
+                condition=models.Q(status="running"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -214,9 +214,21 @@ def _projects(rows: list[TableRow], report: Report, allowed, lock) -> dict[tuple
     for r in rows:
         row = r.row
         zone = zones.get(cells.name_key(r.text("zone")))
+        # The zone first: a row of a zone one may not import for says only that, not whether
+        # a project of that zone exists.
+        if allowed is not None and zone is not None and zone.pk not in allowed:
+            report.error(
+                row.sheet,
+                row.number,
+                r.header("zone"),
+                _("You may not import for “%(zone)s”.") % {"zone": zone},
+            )
+            continue
         project = by_code.get(r.code) if r.code else None
         if project is None and zone is not None:
             project = by_name.get((zone.pk, cells.name_key(r.text("name"))))
+        if project is not None and allowed is not None and project["zone_id"] not in allowed:
+            project = None  # another zone's, by its code: as unknown as to that person
         if project is None:
             what = r.code or f"“{r.text('name')}”（{r.text('zone') or '—'}）"
             report.error(
@@ -227,11 +239,6 @@ def _projects(rows: list[TableRow], report: Report, allowed, lock) -> dict[tuple
                     "No project %(what)s is recorded: an approval table updates existing projects only."
                 )
                 % {"what": what},
-            )
-            continue
-        if allowed is not None and project["zone_id"] not in allowed:
-            report.error(
-                row.sheet, row.number, "", _("You may not import for this project's zone.")
             )
             continue
         if project["id"] in seen:

@@ -108,41 +108,47 @@ def preview(record: SpreadsheetImport, data: bytes | None = None, progress=None)
 def apply(record: SpreadsheetImport, data: bytes | None = None, progress=None) -> Report:
     """Compare again and write, all or nothing (what the preview showed may have changed).
     The import's row is locked for the while: a second confirmation waits, then finds it
-    done."""
+    done. A refused file leaves nothing of itself (its module rolls back every chunk); the
+    record is marked refused afterwards, outside that transaction, with its rows, so that
+    nothing the rollback undid (a new round) is pointed at."""
     with transaction.atomic():
         record = SpreadsheetImport.objects.select_for_update().get(pk=record.pk)
         if record.status == ImportStatus.APPLIED:
             return Report.from_json(record.report)
-        return _apply(record, data, progress)
-
-
-def _apply(record: SpreadsheetImport, data: bytes | None, progress) -> Report:
-    report = _run(
-        record, data if data is not None else data_of(record), dry_run=False, progress=progress
-    )
-    record.report = report.to_json()
-    if report.applied:
-        record.status = ImportStatus.APPLIED
-        record.applied_at = timezone.now()
-        if record.kind == ImportKind.PROJECT_LIST:
-            from ..models import Batch
-
-            record.batch = Batch.objects.filter(
-                year=record.batch_year, round=record.batch_round
-            ).first()
-    else:
-        record.status = ImportStatus.REFUSED
-    record.save(update_fields=["report", "status", "applied_at", "batch"])
-    if report.applied:  # audited in the import's transaction (approvals/audit.py)
-        audit.record(
-            AuditKind.IMPORT,
-            user=record.by,
-            obj=record,
-            import_kind=record.kind,
-            file=record.file_name,
-            sha256=record.sha256,
+        report = _run(
+            record, data if data is not None else data_of(record), dry_run=False, progress=progress
         )
+        if report.applied:
+            _applied(record, report)
+            return report
+    record.report = report.to_json()
+    record.status = ImportStatus.REFUSED
+    SpreadsheetImport.objects.filter(pk=record.pk).exclude(status=ImportStatus.APPLIED).update(
+        report=record.report, status=record.status
+    )
     return report
+
+
+def _applied(record: SpreadsheetImport, report: Report) -> None:
+    record.report = report.to_json()
+    record.status = ImportStatus.APPLIED
+    record.applied_at = timezone.now()
+    if record.kind == ImportKind.PROJECT_LIST:
+        from ..models import Batch
+
+        record.batch = Batch.objects.filter(
+            year=record.batch_year, round=record.batch_round
+        ).first()
+    record.save(update_fields=["report", "status", "applied_at", "batch"])
+    # audited in the import's transaction (approvals/audit.py)
+    audit.record(
+        AuditKind.IMPORT,
+        user=record.by,
+        obj=record,
+        import_kind=record.kind,
+        file=record.file_name,
+        sha256=record.sha256,
+    )
 
 
 def same_file_imported(record: SpreadsheetImport) -> SpreadsheetImport | None:
@@ -178,4 +184,5 @@ def run_job(job: Job) -> None:
     except SpreadsheetRefused as refused:
         jobs.finish(job, str(refused), failed=True)
         return
+    jobs.report(job, report.rows, report.rows)  # the rows read, of the rows the file spans
     jobs.finish(job, report.summary(), result={"import": record.token})

@@ -341,9 +341,21 @@ def _match(lines: list[Line], report: Report, allowed, lock: bool) -> dict[int, 
     by_name = {(p["zone_id"], p["name_key"]): p for p in stored.values()}
     seen: dict[tuple[int, dt.date], int] = {}
     for line in lines:
+        # The zone first: a row of a zone one may not import for says only that, not whether
+        # a project of that zone exists.
+        zone_id = zones.get(cells.name_key(line.zone))
+        if allowed is not None and zone_id is not None and zone_id not in allowed:
+            report.error(
+                *line.where,
+                line.header("zone"),
+                _("You may not import for “%(zone)s”.") % {"zone": names[zone_id]},
+            )
+            continue
         project = by_code.get(line.code) if line.code else None
         if project is None:
-            project = by_name.get((zones.get(cells.name_key(line.zone)), cells.name_key(line.name)))
+            project = by_name.get((zone_id, cells.name_key(line.name)))
+        if project is not None and allowed is not None and project["zone_id"] not in allowed:
+            project = None  # another zone's, by its code: as unknown as to that person
         if project is None:
             what = line.code or f"“{line.name}”（{line.zone or '—'}）"
             report.error(
@@ -354,13 +366,6 @@ def _match(lines: list[Line], report: Report, allowed, lock: bool) -> dict[int, 
                     "projects only."
                 )
                 % {"what": what},
-            )
-            continue
-        if allowed is not None and project["zone_id"] not in allowed:
-            report.error(
-                *line.where,
-                line.header("zone"),
-                _("You may not import for “%(zone)s”.") % {"zone": names[project["zone_id"]]},
             )
             continue
         if line.month is not None:

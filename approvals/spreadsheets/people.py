@@ -9,30 +9,29 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
-from zones.models import Enterprise, Role, ZoneRole
+from zones.models import Enterprise
 
+from .. import permissions
 from . import cells
-
-#: Which zone roles may fill the officer and the leader columns.
-ROLES_FOR = {"officer": (Role.OFFICER, Role.SUPERVISOR), "leader": (Role.LEADER,)}
 
 
 class People:
     """Officers and leaders of every zone, found by any name they go by (display name, family
     + given name, login), and the names of the people and enterprises the stored projects point
-    at: a handful of queries, however many rows."""
+    at: a handful of queries, however many rows. Who may fill each column is the forms' rule
+    (``permissions.people_roles``): a departed (inactive) person named in a list is like an
+    unknown name, a warning and nobody assigned (guide section 12)."""
 
     def __init__(self) -> None:
         self.by_name: dict[tuple[int, str, str], set[int]] = defaultdict(set)
         self.names: dict[int, str] = {}
         self.enterprises: dict[int, str] = {}
-        for held in ZoneRole.objects.select_related("user"):
-            user = held.user
-            self.names[user.pk] = str(user)
-            for kind, roles in ROLES_FOR.items():
-                if held.role in roles:
-                    for name in self._names_of(user):
-                        self.by_name[(held.zone_id, kind, cells.name_key(name))].add(user.pk)
+        for kind in permissions.PEOPLE_ROLES:
+            for held in permissions.people_roles(kind).select_related("user"):
+                user = held.user
+                self.names[user.pk] = str(user)
+                for name in self._names_of(user):
+                    self.by_name[(held.zone_id, kind, cells.name_key(name))].add(user.pk)
 
     def remember(self, projects: list[dict]) -> None:
         """Names of the people and enterprises these stored projects point at."""

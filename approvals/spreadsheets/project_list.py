@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
@@ -54,8 +55,6 @@ from .report import Report
 __all__ = ["BatchSpec", "run"]
 
 MILESTONE_FIELDS = ("id", "project_id", "stage", "planned_date", "planned_month_only")
-#: Rows compared (and written) at a time: memory stays flat however long the list.
-CHUNK = 5000
 
 
 @dataclass
@@ -110,14 +109,17 @@ def run(
         seen: dict[tuple, int] = {}
         lines = iter_lines(source, file_name, report, by=by, progress=progress)
         statistics = bulk.Statistics(Project, Milestone, BatchEntry, Enterprise)
-        for chunk in _chunks(lines, CHUNK):
+        # Rows compared (and written) at a time: memory stays flat however long the list.
+        for chunk in _chunks(lines, settings.SPREADSHEET_CHUNK_ROWS):
+            if progress:
+                progress(report.rows, None)
             if report.errors:
                 continue  # read on: every row that cannot be understood is reported at once
             result = _compare(Plan(report, batch), chunk, people, seen, lock=not dry_run)
             if report.errors or dry_run:
                 continue
-            if batch.pk is None:
-                batch.save()
+            if batch.pk is None and not _created(batch, report):
+                continue
             write(result, by=by, record=record)
             statistics.grew(len(result.new_projects))
         if dry_run or report.errors:
@@ -125,6 +127,29 @@ def run(
         else:
             report.applied = True
     return report
+
+
+def _created(batch: Batch, report: Report) -> bool:
+    """Save the new round, or report that another import has just created it (two people
+    confirming lists of the same new round at once: the second waits for the first's commit,
+    then meets the unique round)."""
+    try:
+        with transaction.atomic():
+            batch.save()
+    except IntegrityError:
+        batch.pk = None
+        report.error(
+            "",
+            0,
+            "",
+            _(
+                "Batch %(batch)s was created by another import meanwhile: preview this file "
+                "again to compare it with what that import wrote."
+            )
+            % {"batch": batch},
+        )
+        return False
+    return True
 
 
 def _compare(result: Plan, lines: list[Line], people: People, seen: dict, *, lock: bool) -> Plan:
@@ -542,7 +567,6 @@ def write(result: Plan, *, by, record) -> None:
             source=ProblemSource.LIST_IMPORT,
             batch=batch,
         )
-    record.batch = batch
     # Plans moved on stored projects: which of them head for a late start now. (A new project
     # has no checklist yet, so it cannot be at risk.)
     planned = {m.values["project_id"] for m in result.new_milestones if m.project is None}

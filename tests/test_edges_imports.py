@@ -1,0 +1,280 @@
+"""Imports at their edges (issue 17): an error in a later chunk of a large list, a departed
+officer named in a list, a row of a zone one may not import for, and two people confirming
+lists of the same new round at once."""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth import get_user_model
+
+from approvals import permissions
+from approvals.models import (
+    Batch,
+    BatchEntry,
+    ImportKind,
+    ImportStatus,
+    Milestone,
+    MonthlyProgress,
+    Project,
+    SpreadsheetImport,
+    StageChange,
+)
+from approvals.spreadsheets import approval_table, imports
+from approvals.spreadsheets.people import People
+from zones.models import Administrator, AdminRole, Enterprise, Role, ZoneRole
+
+from . import test_import_approvals as approvals_table_files
+from . import test_import_monthly as monthly_files
+from .factories import UserFactory, ZoneFactory, ZoneRoleFactory
+from .services import at_once, database_url
+from .test_import_projects import ROUND_1, row, workbook
+
+pytestmark = pytest.mark.django_db
+
+
+def state() -> dict:
+    return {
+        model.__name__: list(model.objects.values().order_by("pk"))
+        for model in (Project, BatchEntry, Milestone, StageChange, Enterprise, Batch)
+    }
+
+
+def received(data: bytes, by, spec=ROUND_1, name: str = "清单.xlsx") -> SpreadsheetImport:
+    return imports.receive(
+        ImportKind.PROJECT_LIST,
+        data,
+        name,
+        by=by,
+        source="test",
+        year=spec.year,
+        round=spec.round,
+        event_date=spec.event_date,
+    )
+
+
+# --- an error late in a large list (finding 4, and the multi-chunk rollback of finding 9) ------
+
+#: Eight rows in chunks of three: the bad seventh row is in the third chunk, after two chunks
+#: (and the new round) were written.
+LATE_ERROR = [
+    *(row(n, f"批量项目{n}") for n in range(1, 7)),
+    row(7, "不在任何开发区的项目", zone="火星开发区"),
+    row(8, "批量项目8"),
+]
+
+
+@pytest.fixture
+def small_chunks(settings):
+    settings.SPREADSHEET_CHUNK_ROWS = 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_error_in_a_later_chunk_undoes_every_chunk_and_the_record_keeps_its_rows(
+    zone, stan, small_chunks
+):
+    before = state()
+    record = received(workbook(*LATE_ERROR), stan)
+
+    report = imports.apply(record)  # committed for real: no test transaction around it
+
+    assert not report.applied
+    assert [(e.row, e.column) for e in report.errors] == [(9, "所在开发区")]  # title, header
+    assert "火星开发区" in report.errors[0].reason
+    assert state() == before  # nothing of the first two chunks, no round
+    record.refresh_from_db()
+    assert (record.status, record.batch_id, record.applied_at) == (
+        ImportStatus.REFUSED,
+        None,
+        None,
+    )
+    kept = record.report["errors"]
+    assert [(e["row"], e["column"]) for e in kept] == [(9, "所在开发区")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_import_command_refusing_a_late_row_exits_1_with_the_rows_and_no_traceback(
+    zone, tmp_path
+):
+    path = tmp_path / "清单.xlsx"
+    path.write_bytes(workbook(*LATE_ERROR))
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "SPREADSHEET_CHUNK_ROWS": "3",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+    }
+    command = ["manage.py", "import_projects", str(path), "--batch", "2025-1"]
+    command += ["--event-date", "2025-03-28"]
+
+    done = subprocess.run(
+        [sys.executable, *command],
+        cwd=django_settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "火星开发区" in done.stderr and "9" in done.stderr
+    assert not Project.objects.exists() and not Batch.objects.exists()
+    assert SpreadsheetImport.objects.get().status == ImportStatus.REFUSED
+
+
+# --- a departed officer named in a list (finding 5) -------------------------------------------
+
+
+def test_a_departed_officer_named_in_a_list_is_not_assigned_and_the_preview_warns(
+    zone, stan, alice
+):
+    alice.is_active = False
+    alice.save()
+
+    report = imports.apply(received(workbook(row(1, "甲项目", officer="艾丽")), stan))
+
+    assert report.applied
+    assert Project.objects.get(name="甲项目").officer_id is None
+    assert [(w.row, w.column) for w in report.warnings] == [(3, "项目管家")]
+    assert "艾丽" in report.warnings[0].reason
+
+
+def test_an_active_officer_named_in_a_list_is_assigned(zone, stan, alice):
+    imports.apply(received(workbook(row(1, "甲项目", officer="艾丽")), stan))
+    assert Project.objects.get(name="甲项目").officer == alice
+
+
+def test_the_officer_rule_is_one_for_forms_imports_and_single_people(db):
+    """The object form (``may_be``), the query form (the forms' choices) and the import's
+    lookup agree on generated people: active or not, administrators or not, any role in either
+    of two zones."""
+    rng = random.Random(17)
+    zones = [ZoneFactory(name="综改区晋中开发区"), ZoneFactory(name="祁县经济开发区")]
+    people = []
+    for n in range(40):
+        user = UserFactory(username=f"person{n}", first_name=f"人员{n}")
+        user.is_active = rng.random() > 0.3
+        user.save()
+        for zone in zones:
+            for role in Role.values:
+                if rng.random() < 0.25:
+                    ZoneRoleFactory(user=user, zone=zone, role=role)
+        if rng.random() < 0.1:
+            Administrator.objects.create(user=user, role=AdminRole.SYSTEM)
+        people.append(user)
+    found = People()
+    for kind in permissions.PEOPLE_ROLES:
+        choices = permissions.officer_choices if kind == "officer" else permissions.leader_choices
+        for zone in zones:
+            in_query = set(choices({zone.pk}).values_list("pk", flat=True))
+            in_import = {
+                user.pk for user in people if found.find(zone, kind, user.username)[0] == user.pk
+            }
+            one_by_one = {
+                user.pk
+                for user in people
+                if permissions.may_be(get_user_model().objects.get(pk=user.pk), kind, zone.pk)
+            }
+            assert in_query == in_import == one_by_one
+            holders = ZoneRole.objects.filter(zone=zone, role__in=permissions.PEOPLE_ROLES[kind])
+            assert in_query  # the data holds people of each rule, and departed ones left out
+            assert in_query < set(holders.values_list("user_id", flat=True))
+
+
+# --- a row of a zone one may not import for (finding 17) ---------------------------------------
+
+
+def test_a_monthly_row_of_another_zone_says_only_that_whether_its_project_exists_or_not(
+    zone, stan, other_project, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    rows = [
+        [1, "", other_project.name, "祁县经开区", "2025年3月", 100, 10, 10],
+        [2, "", "祁县没有的项目", "祁县经开区", "2025年3月", 100, 10, 10],
+    ]
+    _record, report = monthly_files.run(monthly_files.table(*rows), stan)
+
+    reasons = [(e.row, e.column, e.reason) for e in report.errors]
+    first = monthly_files.FIRST_ROW
+    assert [(r, c) for r, c, _reason in reasons] == [
+        (first, "所在开发区"),
+        (first + 1, "所在开发区"),
+    ]
+    assert reasons[0][2] == reasons[1][2] and "祁县" in reasons[0][2]
+    assert not MonthlyProgress.objects.exists()
+
+
+def test_an_approval_row_of_another_zone_says_only_that_whether_its_project_exists_or_not(
+    catalogue, zone, stan, other_project, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    header = approvals_table_files.HEADER
+    cells = [
+        {"项目名称": other_project.name, "所在开发区": "祁县经开区", "立项": "2025-03-01"},
+        {"项目名称": "祁县没有的项目", "所在开发区": "祁县经开区", "立项": "2025-03-01"},
+    ]
+    rows = [[n, *[c.get(h, "") for h in header[1:]]] for n, c in enumerate(cells, 1)]
+    data = approvals_table_files.table(*rows)
+
+    report = approval_table.run(data, "表.xlsx", by=stan, record=None, dry_run=True)
+
+    reasons = [(e.row, e.column, e.reason) for e in report.errors]
+    first = approvals_table_files.FIRST_ROW
+    assert [(r, c) for r, c, _reason in reasons] == [
+        (first, "所在开发区"),
+        (first + 1, "所在开发区"),
+    ]
+    assert reasons[0][2] == reasons[1][2] and "祁县" in reasons[0][2]
+
+
+def test_another_zones_project_named_by_its_code_is_unknown_to_the_importer(
+    zone, stan, other_project, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    other_project.code = "2504-140781-04-01-654321"
+    other_project.save()
+    rows = [
+        [1, other_project.code, "某项目", "", "2025年3月", 100, 10, 10],
+        [2, "2504-140781-04-01-000000", "某项目", "", "2025年3月", 100, 10, 10],
+    ]
+    _record, report = monthly_files.run(monthly_files.table(*rows), stan)
+
+    reasons = [e.reason.replace(rows[i][1], "CODE") for i, e in enumerate(report.errors)]
+    assert len(reasons) == 2 and reasons[0] == reasons[1]
+
+
+# --- two confirmations of the same new round at once (finding 17) ------------------------------
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_two_lists_of_the_same_new_round_confirmed_at_once_one_applies_the_other_is_told(
+    postgres, zone, stan
+):
+    first = received(workbook(row(1, "甲项目")), stan, name="甲.xlsx")
+    second = received(workbook(row(1, "乙项目")), stan, name="乙.xlsx")
+    for record in (first, second):
+        assert imports.preview(record).ok
+
+    results = at_once(
+        [
+            lambda: imports.apply(SpreadsheetImport.objects.get(pk=first.pk)),
+            lambda: imports.apply(SpreadsheetImport.objects.get(pk=second.pk)),
+        ]
+    )
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    applied = [r for r in results if r.applied]
+    refused = [r for r in results if not r.applied]
+    assert len(applied) == len(refused) == 1
+    assert "2025年第1批" in refused[0].errors[0].reason and "预览" in refused[0].errors[0].reason
+    assert Batch.objects.count() == 1 and Project.objects.count() == 1
+    statuses = sorted(SpreadsheetImport.objects.values_list("status", flat=True))
+    assert statuses == sorted([ImportStatus.APPLIED, ImportStatus.REFUSED])
