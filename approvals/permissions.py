@@ -443,25 +443,42 @@ def may_work_item(user, item) -> bool:
     return has(user, WORK_ITEM, item)
 
 
-def _people_holding(zone_ids_: set[int] | None, roles: tuple[str, ...]) -> QuerySet:
-    """Active users holding one of ``roles`` in one of these zones (None: any zone). The role and
-    the zone are one condition on one row: a leader here who is an officer elsewhere is no
-    officer here."""
+#: The roles that let a person be a project's officer (or an item's 经办人) or its leader, in
+#: the zone where the role is held.
+PEOPLE_ROLES = {"officer": CASEWORK_ROLES, "leader": (Role.LEADER,)}
+
+
+def may_be(user, kind: str, zone_id: int) -> bool:
+    """The rule of who may fill a project's ``kind`` ("officer", "leader") in a zone, for one
+    person: an active person (no administrator: its zone roles count for nothing) holding one
+    of ``PEOPLE_ROLES[kind]`` there. ``people_roles`` is the same rule as a query."""
+    return any(z == zone_id and role in PEOPLE_ROLES[kind] for z, role in _zone_roles(user))
+
+
+def people_roles(kind: str, zone_ids_: set[int] | None = None) -> QuerySet:
+    """``may_be`` as a query: the zone roles (None: of every zone) that let their holder fill a
+    project's ``kind`` there. The role and the zone are one condition on one row: a leader
+    here who is an officer elsewhere is no officer here. Imports read people through it."""
+    held = ZoneRole.objects.filter(role__in=PEOPLE_ROLES[kind], user__is_active=True).exclude(
+        user__in=Administrator.objects.values("user_id")
+    )
+    return held if zone_ids_ is None else held.filter(zone_id__in=zone_ids_)
+
+
+def _people_holding(zone_ids_: set[int] | None, kind: str) -> QuerySet:
     from django.contrib.auth import get_user_model
 
-    held = ZoneRole.objects.filter(role__in=roles)
-    if zone_ids_ is not None:
-        held = held.filter(zone_id__in=zone_ids_)
-    return get_user_model().objects.filter(pk__in=held.values("user_id"), is_active=True)
+    held = people_roles(kind, zone_ids_)
+    return get_user_model().objects.filter(pk__in=held.values("user_id"))
 
 
 def officer_choices(zone_ids_: set[int] | None) -> QuerySet:
     """Who may be a project's officer or an item's 经办人: officers and supervisors there."""
-    return _people_holding(zone_ids_, CASEWORK_ROLES)
+    return _people_holding(zone_ids_, "officer")
 
 
 def leader_choices(zone_ids_: set[int] | None) -> QuerySet:
-    return _people_holding(zone_ids_, (Role.LEADER,))
+    return _people_holding(zone_ids_, "leader")
 
 
 def choice_zones(user, project=None) -> set[int] | None:

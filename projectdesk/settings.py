@@ -185,6 +185,8 @@ MILESTONE_RED_AFTER_DAYS = env.int("MILESTONE_RED_AFTER_DAYS", default=30)
 IMPORT_FILE_MAX_MB = env.int("IMPORT_FILE_MAX_MB", default=20)
 IMPORT_EXPANDED_MAX_MB = env.int("IMPORT_EXPANDED_MAX_MB", default=300)
 SPREADSHEET_WORKER_ROWS = env.int("SPREADSHEET_WORKER_ROWS", default=10_000)
+# Rows of a project list compared and written at a time (memory stays flat however long the list).
+SPREADSHEET_CHUNK_ROWS = env.int("SPREADSHEET_CHUNK_ROWS", default=5000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Where people open the desk: links in reminder emails start with it.
@@ -407,6 +409,24 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240
 # The schedule (the daily reminder scan, the delivery retries) lives in the database, where
 # administrators see and change it in the admin (django-celery-beat).
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# The progress of background jobs and their workers' leases (approvals/jobs.py), written while
+# the job's own transaction is open and read by the web's processes: Redis with REDIS_URL, else
+# files under VAR_DIR (a per-process memory cache, or a row under SQLite's one writer, hides it).
+CACHES["progress"] = (
+    {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "projectdesk",
+        "OPTIONS": {"socket_connect_timeout": BROKER_TIMEOUT, "socket_timeout": 5},
+    }
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "progress"),
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    }
+)
 
 LOGGING = {
     "version": 1,

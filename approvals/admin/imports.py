@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 from unfold.contrib.import_export.forms import SelectableFieldsExportForm
 
-from .. import audit, permissions
+from .. import audit, jobs, permissions
 from ..models import AuditKind, ImportKind, ImportStatus, Job, SpreadsheetImport
 from ..spreadsheets import export_jobs, exports, imports
 from ..spreadsheets.reading import SpreadsheetRefused
@@ -240,7 +240,9 @@ class SpreadsheetImportViews:
     def preview_view(self, request: HttpRequest, token: str, page: str = "spreadsheet"):
         page = self.import_pages()[page]
         record = self._record(request, token, page)
-        job = Job.objects.filter(payload__import=record.pk).order_by("-created_at").first()
+        job = jobs.live(
+            Job.objects.filter(payload__import=record.pk).order_by("-created_at").first()
+        )
         may_confirm = record.by_id == request.user.pk  # an administrator reads, never imports it
         if request.method == "POST" and not may_confirm:
             raise PermissionDenied
