@@ -184,6 +184,11 @@ MILESTONE_RED_AFTER_DAYS = env.int("MILESTONE_RED_AFTER_DAYS", default=30)
 # (a zip bomb is refused before it is read), and from how many rows the work moves to the worker.
 IMPORT_FILE_MAX_MB = env.int("IMPORT_FILE_MAX_MB", default=20)
 IMPORT_EXPANDED_MAX_MB = env.int("IMPORT_EXPANDED_MAX_MB", default=300)
+# The most rows, and cells (rows × columns of each sheet's used area), a spreadsheet may span,
+# all its sheets together: checked before a sheet is built (a reader builds a sheet whole,
+# ~60 bytes a cell), so a few kilobytes cannot ask for gigabytes.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+IMPORT_MAX_CELLS = env.int("IMPORT_MAX_CELLS", default=3_000_000)
 SPREADSHEET_WORKER_ROWS = env.int("SPREADSHEET_WORKER_ROWS", default=10_000)
 # Rows of a project list compared and written at a time (memory stays flat however long the list).
 SPREADSHEET_CHUNK_ROWS = env.int("SPREADSHEET_CHUNK_ROWS", default=5000)
