@@ -210,10 +210,9 @@ class TestTheLogItself:
 
     def test_the_auditor_filters_by_type_result_days_and_address(self, as_user, auditor):
         def made(days_ago: int, **fields) -> AuditEvent:
-            event = AuditEvent.objects.create(**fields)
+            # Written with its date: the database refuses to change a record afterwards.
             at = timezone.now() - dt.timedelta(days=days_ago)
-            AuditEvent.objects.filter(pk=event.pk).update(at=at)
-            return event
+            return AuditEvent.objects.create(at=at, **fields)
 
         early = made(30, kind=AuditKind.LOGIN, username="alice", source_address="192.0.2.1")
         failed = made(5, kind=AuditKind.LOGIN_FAILED, username="bob", result="failure")
@@ -251,9 +250,8 @@ class TestTheLogItself:
 
 class TestPurge:
     def old(self, days: int) -> AuditEvent:
-        event = AuditEvent.objects.create(kind=AuditKind.LOGIN, username=f"d{days}")
-        AuditEvent.objects.filter(pk=event.pk).update(at=timezone.now() - dt.timedelta(days=days))
-        return event
+        at = timezone.now() - dt.timedelta(days=days)
+        return AuditEvent.objects.create(kind=AuditKind.LOGIN, username=f"d{days}", at=at)
 
     def test_it_refuses_a_date_within_the_retention_period(self):
         kept = self.old(200)

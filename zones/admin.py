@@ -7,17 +7,21 @@ superuser's, nor their flags, groups or own permissions); administrator roles no
 ``manage.py grant_admin_role`` on the server writes them, and this page only lists them."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from approvals import permissions
 from approvals.admin.base import ModelAdmin, SafeAutocomplete, TabularInline
+from approvals.models import AuditEvent
 
 from . import (
     checks,  # noqa: F401  (registers the deploy checks)
@@ -226,7 +230,44 @@ class ProjectDeskUserAdmin(UserAdmin, ModelAdmin):
         actions = super().get_actions(request)
         if not permissions.is_administrator(request.user):
             actions.pop("delete_selected", None)
+        elif "delete_selected" in actions:
+            delete_selected, name, description = actions["delete_selected"]
+
+            def delete_unrecorded(modeladmin, request, queryset):
+                if self._kept_for_the_audit_log(request, queryset):
+                    return None  # back to the list, with the message
+                return delete_selected(modeladmin, request, queryset)
+
+            actions[name] = (delete_unrecorded, name, description)
         return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        person = self.get_object(request, unquote(object_id))
+        if (
+            person is not None
+            and self.has_delete_permission(request, person)
+            and self._kept_for_the_audit_log(request, [person])
+        ):
+            return HttpResponseRedirect(reverse("admin:auth_user_change", args=[person.pk]))
+        return super().delete_view(request, object_id, extra_context)
+
+    def _kept_for_the_audit_log(self, request, people) -> bool:
+        """People named by security audit records are deactivated, never deleted (issue 17):
+        the records keep naming them (``AuditEvent.user`` is PROTECT). Says so, in place of
+        Django's list of "protected objects", which would show the records themselves to
+        someone who may not read the log."""
+        recorded = AuditEvent.people_recorded(people)
+        if recorded:
+            self.message_user(
+                request,
+                gettext(
+                    "%(people)s: named in the security audit log, so never deleted. "
+                    "Deactivate the account instead (untick “Active” on its page)."
+                )
+                % {"people": "、".join(str(p) for p in recorded)},
+                messages.ERROR,
+            )
+        return bool(recorded)
 
 
 @admin.register(Group)

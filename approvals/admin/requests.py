@@ -14,11 +14,11 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from .. import permissions, workflow
+from .. import audit, permissions, workflow
 from ..checklist import settled_by_mode
 from ..display import local_time
 from ..forms import TransitionForm, form_errors
-from ..models import Project, StageRequest, TransitionRefused
+from ..models import AuditKind, Project, StageRequest, TransitionRefused
 from .base import ModelAdmin, person
 from .speed import FewCounts, SeenZonesFilter
 
@@ -288,6 +288,15 @@ class StageRequestAdmin(FewCounts, ModelAdmin):
         attachment = stage_request.attachments.filter(pk=attachment_id).first()
         if attachment is None:
             raise Http404
+        # A document leaving the desk is an export of the security audit log (issue 17).
+        project = stage_request.project
+        audit.record(
+            AuditKind.EXPORT,
+            request=request,
+            obj=attachment,
+            project={"id": project.pk, "name": project.name},
+            stage_request=stage_request.pk,
+        )
         return FileResponse(
             attachment.file.open("rb"), as_attachment=True, filename=attachment.name
         )

@@ -2,17 +2,39 @@
 logouts, failed logins and lockouts, permission and role changes, imports, exports, decisions and
 deletions, each with date and time, type, subject, object, result and source address.
 
-Rows are written once and never changed or deleted through the application: ``save()`` refuses
-an update and ``delete()`` refuses always; only ``manage.py purge_audit`` removes rows, and never
-one younger than the retention period (six months at least)."""
+Rows are written once and never changed or deleted, and **the database refuses** it (finding 7
+of issue 17: a ``save()`` override is walked past by ``QuerySet.update()``, ``.delete()`` and
+SQL). Migration 0020 puts row triggers on the table that refuse every UPDATE and every DELETE,
+on PostgreSQL and on SQLite, and on PostgreSQL a statement trigger that refuses TRUNCATE (row
+triggers do not see it; nor a TRUNCATE of the users' table CASCADE). The refusal is an
+``IntegrityError`` saying "append-only" on both engines. ``save()`` and ``delete()`` refuse as
+well, with a clearer message, before the database is asked.
+
+The one way records go is :func:`audit_purge_switch`, used by ``manage.py purge_audit`` (never a
+date within the retention period, six months at least) and by the test suite's flush
+(``tests/conftest.py``); it lets DELETE through for the length of one transaction, never UPDATE.
+In production the application also connects as a role that does not own the table and holds
+only SELECT and INSERT on it (README, Production): the triggers are the second wall.
+
+People named by records (``user``) are deactivated, never deleted: the key is PROTECT (so
+Django's collector never issues the UPDATE that SET_NULL would, which the triggers refuse) and
+its constraint stays in the database, which refuses a DELETE of the person in SQL too. The name
+is on the row anyway (``username``).
+
+On SQLite, a migration that rebuilds this table (most ``AlterField``/``RemoveField`` there copy
+the rows into a new table and drop the old one) drops its triggers with it: such a migration
+must create them again (``0020_audit_append_only``'s SQL). ``tests/test_audit_protection.py``
+fails if they are missing."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -48,7 +70,8 @@ class AuditEvent(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("subject (user)"),
-        on_delete=models.SET_NULL,
+        # Not SET_NULL: that rewrites records (an UPDATE the triggers refuse). The person stays.
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -84,3 +107,57 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any):
         raise AuditRecordIsFinal(_("An audit record is never deleted."))
+
+    @classmethod
+    def people_recorded(cls, people: Iterable[Any]) -> list[Any]:
+        """Those of ``people`` whom a record names as its subject: they may be deactivated,
+        never deleted (the key is PROTECT; the user admin says so in words)."""
+        people = list(people)
+        named = set(
+            cls.objects.filter(user__in=[p.pk for p in people]).values_list("user_id", flat=True)
+        )
+        return [p for p in people if p.pk in named]
+
+
+#: The SQLite switch: a table of the migration's own (no model), holding a row only inside the
+#: transaction of a purge.
+SQLITE_SWITCH_TABLE = "approvals_auditevent_purge_switch"
+#: The PostgreSQL switch: a transaction-local setting the trigger function reads.
+POSTGRESQL_SWITCH = "projectdesk.audit_purge"
+
+
+@contextmanager
+def audit_purge_switch(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """The one switch the audit table's triggers recognise: inside the block, in its own
+    transaction (a savepoint when one is open), DELETE of audit rows passes, and TRUNCATE on
+    PostgreSQL; UPDATE never does. Used by ``manage.py purge_audit`` only, and by the test
+    suite to flush the database after a transactional test.
+
+    How it holds on each engine — the switch lives and dies with the transaction, so a purge
+    that fails rolls it back together with its deletions, and the block closes it again for the
+    rest of a longer transaction:
+
+    - PostgreSQL: ``set_config('projectdesk.audit_purge', 'on', true)`` — a ``SET LOCAL``: seen
+      by this transaction only, undone by its end or by the rollback of the savepoint; the
+      trigger function reads it with ``current_setting(…, true)``.
+    - SQLite: a row in ``approvals_auditevent_purge_switch``, written inside the transaction and
+      deleted before the block ends; the DELETE trigger's ``WHEN NOT EXISTS (…)`` reads it.
+      SQLite has one writer and no reader sees another connection's uncommitted row, so the
+      switch is open for this transaction alone. Not a Python function registered on Django's
+      connection: every other connection (``dbshell``, the sqlite3 tool, a backup script) would
+      then fail with "no such function" instead of the log's refusal, and a flag on the
+      connection outlives a rolled-back transaction unless every path resets it.
+    """
+    connection = connections[using]
+    with transaction.atomic(using=using):
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SELECT set_config(%s, 'on', true)", [POSTGRESQL_SWITCH])
+            else:
+                cursor.execute(f"INSERT INTO {SQLITE_SWITCH_TABLE} (opened) VALUES (1)")
+        yield
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SELECT set_config(%s, 'off', true)", [POSTGRESQL_SWITCH])
+            else:
+                cursor.execute(f"DELETE FROM {SQLITE_SWITCH_TABLE}")

@@ -2,8 +2,13 @@
 
 Deletes the security audit log's records older than the date, which may not be later than
 ``AUDIT_RETENTION_DAYS`` (at least 183: six months) before today; a younger date is refused and
-nothing goes. The model refuses to delete a single row (``AuditEvent.delete``), so this is a
-queryset delete, and the purge records itself in the log, in the same transaction."""
+nothing goes. The database refuses every DELETE of audit rows (issue 17: triggers of migration
+0020) but inside :func:`~approvals.models.audit.audit_purge_switch`, the one switch they
+recognise, which this command alone opens; the purge records itself in the log, in the same
+transaction, so that the records go only with the record of their going.
+
+In production the application's database role holds only SELECT and INSERT on the log (README,
+Production): run this command with the owner's ``DATABASE_URL``."""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from django.utils import timezone
 
 from approvals import audit
 from approvals.models import AuditEvent, AuditKind
+from approvals.models.audit import audit_purge_switch
 
 
 class Command(BaseCommand):
@@ -38,8 +44,9 @@ class Command(BaseCommand):
         cutoff = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
         with transaction.atomic():
             # A queryset delete (AuditEvent.delete refuses single rows); nothing listens to the
-            # log's own delete signals, so it is one statement.
-            deleted, _ = AuditEvent.objects.filter(at__lt=cutoff).delete()
+            # log's own delete signals, so it is one statement, let through by the switch.
+            with audit_purge_switch():
+                deleted, _ = AuditEvent.objects.filter(at__lt=cutoff).delete()
             audit.record(
                 AuditKind.DELETION,
                 obj="security audit log",
