@@ -8,6 +8,17 @@ from django.utils.translation import gettext, override
 from . import jobs
 from .models import JobKind, Project
 
+#: The tasks a schedule entry (django-celery-beat, kept by the system administrator) may name.
+#: None takes an argument from its entry: each runs for the moment it runs. ``requeue_jobs``
+#: takes its wait from a worker starting (``projectdesk/celery.py``), never from the schedule.
+#: Celery's own result cleanup is there because the beat writes its entry where results expire.
+SCHEDULED_TASKS = (
+    "approvals.tasks.scan_reminders",
+    "approvals.tasks.deliver_reminders",
+    "approvals.tasks.requeue_jobs",
+    "celery.backend_cleanup",
+)
+
 
 @shared_task(ignore_result=False)
 def health_check() -> dict:
@@ -56,15 +67,15 @@ def _recount(job) -> None:
 
 
 @shared_task
-def scan_reminders(day: str | None = None) -> dict:
+def scan_reminders() -> dict:
     """The daily scan (beat at 08:30 on every day; it does nothing on a day off) and the
-    delivery of what it found. ``day`` (ISO) runs it for another day."""
-    import datetime as dt
-
+    delivery of what it found, for today. It takes no argument: a scan for another day is the
+    operator's ``manage.py send_reminders --date``, never a schedule entry's (a message naming
+    a day is refused by Celery, before anything runs, as a wrong call)."""
     from . import reminders
 
     with override(settings.LANGUAGE_CODE):
-        outcome = reminders.run(dt.date.fromisoformat(day) if day else None)
+        outcome = reminders.run()
     return {"new": dict(outcome.new), "sent": dict(outcome.sent)}
 
 

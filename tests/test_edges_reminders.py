@@ -1,6 +1,7 @@
 """The reminder scan off its happy path (issue 17): a scan for an earlier day than the one a
-project became at risk, a dry run that must write nothing at all, a day to come refused, and
-two threads inserting the same reminder into the outbox at once on SQLite.
+project became at risk, a dry run that must write nothing at all, a day to come refused, two
+threads inserting the same reminder into the outbox at once on SQLite, and the schedule that
+was a back door (an entry of the scan with a day of 2027), its changes now audited.
 
 The clock is frozen on Monday 29 September 2025, a working day; the Friday before, 26
 September, was one too.
@@ -17,10 +18,15 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.urls import reverse
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from approvals import foresight, reminders, workflow
 from approvals.checklist import checklist_generate
 from approvals.models import (
+    AuditEvent,
+    AuditKind,
+    AuditResult,
     Milestone,
     Mode,
     Problem,
@@ -31,8 +37,10 @@ from approvals.models import (
     Step,
     WarningSettings,
 )
+from zones.models import Administrator, AdminRole
 
-from .factories import ProjectFactory
+from .admin_helpers import change_form_data
+from .factories import ProjectFactory, UserFactory
 from .services import at_once
 
 D = dt.date
@@ -197,3 +205,167 @@ def test_two_threads_inserting_the_same_reminders_make_each_once(catalogue, zone
         (Step.OFFICER, "alice", 1),
         (Step.SUPERVISOR, "bob", 0),
     ]
+
+
+# --- the schedule is no back door -----------------------------------------------------------
+
+TASKS = reverse("admin:django_celery_beat_periodictask_changelist")
+ADD_TASK = reverse("admin:django_celery_beat_periodictask_add")
+
+
+@pytest.fixture
+def sysadmin(db):
+    user = UserFactory(username="sys")
+    Administrator.objects.create(user=user, role=AdminRole.SYSTEM)
+    return user
+
+
+@pytest.fixture
+def in_2027(catalogue, zone, alice, bob, lily):
+    """What a scan dated 2027 would act on: a milestone planned in May 2027 and a problem due
+    on 1 January 2027 (red by June: escalated)."""
+    project = ProjectFactory(zone=zone, stage=Stage.SIGNED, officer=alice, leader=lily)
+    Milestone.objects.create(project=project, stage=Stage.READY, planned_date=D(2027, 5, 1))
+    return Problem.objects.create(
+        project=project, description="用地指标未落实", deadline=D(2027, 1, 1)
+    )
+
+
+def configuration_records():
+    return AuditEvent.objects.filter(kind=AuditKind.CONFIGURATION).order_by("id")
+
+
+def add_task_data(client, **changes) -> dict:
+    scan = PeriodicTask.objects.get(task="approvals.tasks.scan_reminders")
+    data = change_form_data(client, ADD_TASK, name="每日扫描（2027）", crontab=scan.crontab_id)
+    data.update(changes)
+    return data
+
+
+def test_a_schedule_entry_naming_a_day_is_refused_in_chinese(as_user, sysadmin, in_2027):
+    client = as_user(sysadmin)
+    data = add_task_data(
+        client, regtask="approvals.tasks.scan_reminders", kwargs='{"day": "2027-06-07"}'
+    )
+    page = client.post(ADD_TASK, data)
+    assert page.status_code == 200  # the form again, with the error
+    errors = page.context["adminform"].form.errors
+    assert errors["kwargs"] == [
+        "任务“approvals.tasks.scan_reminders”不接受参数：它总是按运行当时执行。"
+        '请删除 {"day": "2027-06-07"}。'
+    ]
+    assert not PeriodicTask.objects.filter(name="每日扫描（2027）").exists()
+    assert not configuration_records().exists()
+    # Positional arguments likewise; and a task the schedule does not run.
+    data = add_task_data(client, regtask="approvals.tasks.scan_reminders", args='["2027-06-07"]')
+    assert "args" in client.post(ADD_TASK, data).context["adminform"].form.errors
+    data = add_task_data(client, task="approvals.tasks.run_job", args="[1]")
+    errors = client.post(ADD_TASK, data).context["adminform"].form.errors
+    assert "不是计划任务可以运行的任务" in errors["task"][0]
+    assert PeriodicTask.objects.count() == 2  # the migration's two
+
+
+def test_a_task_sent_a_day_anyway_refuses_it_and_does_nothing(in_2027, celery_inline):
+    """A message naming a day (an entry written into the database directly, or before the
+    rule): the task is called wrongly and nothing runs."""
+    from approvals.tasks import scan_reminders
+
+    with pytest.raises(TypeError, match="unexpected keyword argument 'day'"):
+        scan_reminders.apply(kwargs={"day": "2027-06-07"})  # as a worker runs a message
+    with pytest.raises(TypeError):
+        scan_reminders.delay(day="2027-06-07")  # refused as it is sent
+    assert not Reminder.objects.exists()
+    in_2027.refresh_from_db()
+    assert in_2027.status == ProblemStatus.OPEN
+    assert scan_reminders.apply().successful()  # today's run: nothing of 2027 is late yet
+    assert not Reminder.objects.exists()
+
+
+def test_an_entry_added_changed_and_deleted_is_recorded(as_user, sysadmin):
+    client = as_user(sysadmin)
+    every_hour = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.HOURS)
+    data = add_task_data(
+        client,
+        name="每小时发送待发提醒",
+        regtask="approvals.tasks.deliver_reminders",
+        crontab="",
+        interval=every_hour.pk,
+    )
+    assert client.post(ADD_TASK, data).status_code == 302
+    task = PeriodicTask.objects.get(name="每小时发送待发提醒")
+    added = configuration_records().get()
+    assert (added.user, added.username, added.source_address, added.result) == (
+        sysadmin,
+        "sys",
+        "127.0.0.1",
+        AuditResult.SUCCESS,
+    )
+    assert (added.object_type, added.object_id) == ("django_celery_beat.PeriodicTask", str(task.pk))
+    assert added.detail["action"] == "added"
+    assert added.detail["values"]["task"] == "approvals.tasks.deliver_reminders"
+    assert added.detail["values"]["interval_id"] == every_hour.pk
+
+    change = reverse("admin:django_celery_beat_periodictask_change", args=[task.pk])
+    assert (
+        client.post(change, change_form_data(client, change, description="重试邮件")).status_code
+        == 302
+    )
+    changed = configuration_records().last()
+    assert changed.detail == {"action": "changed", "changed": {"description": ["", "重试邮件"]}}
+
+    # The list's actions change it by an UPDATE: recorded too.
+    off = {"action": "disable_tasks", "_selected_action": [task.pk]}
+    assert client.post(TASKS, off).status_code == 302
+    assert PeriodicTask.objects.get(pk=task.pk).enabled is False
+    assert configuration_records().last().detail == {
+        "action": "changed",
+        "changed": {"enabled": [True, False]},
+    }
+
+    # Deleting the interval deletes the task using it: both recorded.
+    delete = reverse("admin:django_celery_beat_intervalschedule_delete", args=[every_hour.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+    assert not PeriodicTask.objects.filter(pk=task.pk).exists()
+    deleted = {
+        (r.object_type, r.object_id)
+        for r in configuration_records()
+        if r.detail["action"] == "deleted"
+    }
+    assert deleted == {
+        ("django_celery_beat.PeriodicTask", str(task.pk)),
+        ("django_celery_beat.IntervalSchedule", str(every_hour.pk)),
+    }
+    assert {r.user for r in configuration_records()} == {sysadmin}
+
+
+def test_the_daily_scans_time_changed_is_recorded(as_user, sysadmin):
+    client = as_user(sysadmin)
+    scan = PeriodicTask.objects.get(task="approvals.tasks.scan_reminders")
+    url = reverse("admin:django_celery_beat_crontabschedule_change", args=[scan.crontab_id])
+    assert client.post(url, change_form_data(client, url, hour="9")).status_code == 302
+    record = configuration_records().get()
+    assert (record.user, record.object_type, record.object_id) == (
+        sysadmin,
+        "django_celery_beat.CrontabSchedule",
+        str(scan.crontab_id),
+    )
+    assert record.detail == {"action": "changed", "changed": {"hour": ["8", "9"]}}
+
+
+def test_running_a_forged_entry_now_is_refused(as_user, sysadmin, in_2027, celery_inline):
+    """An entry with a day, written into the database past the form: "run now" names it and
+    runs nothing."""
+    scan = PeriodicTask.objects.get(task="approvals.tasks.scan_reminders")
+    forged = PeriodicTask.objects.create(
+        name="伪造的扫描",
+        task="approvals.tasks.scan_reminders",
+        crontab=scan.crontab,
+        kwargs='{"day": "2027-06-07"}',
+    )
+    client = as_user(sysadmin)
+    page = client.post(TASKS, {"action": "run_tasks", "_selected_action": [forged.pk]}, follow=True)
+    assert page.status_code == 200
+    assert "伪造的扫描：任务“approvals.tasks.scan_reminders”不接受参数" in page.content.decode()
+    assert not Reminder.objects.exists()
+    in_2027.refresh_from_db()
+    assert in_2027.status == ProblemStatus.OPEN

@@ -15,8 +15,10 @@ import uuid
 from collections import Counter
 from email import message_from_bytes, policy
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings as django_settings
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
@@ -28,11 +30,14 @@ from approvals import reminders
 from approvals.models import (
     ApprovalItem,
     ApprovalType,
+    CalendarDay,
     Delivery,
     EmailState,
     ItemStatus,
     Milestone,
     Mode,
+    Problem,
+    ProblemStatus,
     Reminder,
     Stage,
     Step,
@@ -128,6 +133,15 @@ def stop(worker: subprocess.Popen, log, log_path: Path) -> str:
     return output
 
 
+def machines_today() -> dt.date:
+    """The worker's today: the machine's, even while this process travels in time (a test's
+    frozen clock, or PROJECTDESK_TEST_TODAY in tests/conftest.py)."""
+    hatch = time_machine.escape_hatch
+    if not hatch.is_travelling():
+        return timezone.localdate()
+    return hatch.datetime.datetime.now(ZoneInfo(django_settings.TIME_ZONE)).date()
+
+
 def scans_run(log_path: Path) -> int:
     text = log_path.read_text(errors="replace")
     return sum(
@@ -139,24 +153,39 @@ def scans_run(log_path: Path) -> int:
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_runs_the_scheduled_scan_and_delivers(
-    tmp_path: Path, redis_url: str, catalogue, zone, alice
+    tmp_path: Path, redis_url: str, catalogue, zone, alice, lily
 ):
+    """The scheduled scan takes no day: it scans the worker's today, which the administrators'
+    calendar makes a working day whatever day the suite runs on (a make-up working day), with a
+    milestone three days late. Beside it, an entry of the scan naming a day of 2027 (written
+    into the database past the admin's form, as an attacker with the schedule did, issue 17):
+    the beat refuses to send it, and nothing of 2027 happens."""
     from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
+    today = machines_today()
+    CalendarDay.objects.update_or_create(day=today, defaults={"kind": CalendarDay.Kind.WORKDAY})
     with_email(alice)
     project = ProjectFactory(zone=zone, officer=alice, name="晋中太行山新能源装备制造项目")
-    start = late_milestone(project, Stage.UNDER_CONSTRUCTION, 3)  # planned 7 June
+    start = Milestone.objects.create(
+        project=project, stage=Stage.UNDER_CONSTRUCTION, planned_date=today - dt.timedelta(days=3)
+    )
+    in_2027 = ProjectFactory(zone=zone, officer=alice, leader=lily, name="晋中二〇二七年项目")
+    Milestone.objects.create(project=in_2027, stage=Stage.SIGNED, planned_date=dt.date(2027, 5, 1))
+    problem = Problem.objects.create(
+        project=in_2027, description="用地指标未落实", deadline=dt.date(2027, 1, 1)
+    )
     PeriodicTask.objects.update(enabled=False)  # the migration's own: they would not fire anyway
     every_second, _ = IntervalSchedule.objects.get_or_create(
         every=1, period=IntervalSchedule.SECONDS
     )
-    PeriodicTask.objects.create(
-        name=f"scan for the test {uuid.uuid4().hex[:8]}",
-        task="approvals.tasks.scan_reminders",
-        interval=every_second,
-        kwargs=json.dumps({"day": D.isoformat()}),
-        queue=django_settings.CELERY_TASK_DEFAULT_QUEUE,
-    )
+    for name, kwargs in (("scan for the test", {}), ("forged scan", {"day": "2027-06-07"})):
+        PeriodicTask.objects.create(
+            name=f"{name} {uuid.uuid4().hex[:8]}",
+            task="approvals.tasks.scan_reminders",
+            interval=every_second,
+            kwargs=json.dumps(kwargs),
+            queue=django_settings.CELERY_TASK_DEFAULT_QUEUE,
+        )
     mail_dir = tmp_path / "mail"
     log_path = tmp_path / "worker.log"
 
@@ -177,12 +206,16 @@ def test_a_real_worker_runs_the_scheduled_scan_and_delivers(
         output = stop(worker, log, log_path)
 
     assert scans_run(log_path) >= 4, output
+    assert "got an unexpected keyword argument 'day'" in output
+    assert Reminder.objects.count() == 1
+    problem.refresh_from_db()
+    assert problem.status == ProblemStatus.OPEN
     made = Reminder.objects.filter(recipient=alice)
     assert made.count() == 1
     reminder = made.get()
     assert (reminder.subject_id, reminder.step, reminder.period) == (start.pk, Step.OFFICER, 0)
     assert reminder.subject == start
-    assert reminder.day == D
+    assert reminder.day == today
     assert reminder.delivered_at is not None  # in alice's inbox
     assert reminder in Reminder.objects.inbox(alice)
     assert (reminder.status, reminder.email_status, reminder.attempts) == (
