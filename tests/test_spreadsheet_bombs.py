@@ -36,6 +36,7 @@ from .spreadsheet_files import (
     handmade_xlsx,
     long_rows_bomb,
     wide_sheets_bomb,
+    with_member,
     xls,
     xls_bomb,
     xls_declaring,
@@ -237,6 +238,21 @@ class TestCapsHoldAcrossSheets:
         assert sum(len(r) for r in only_sheet(read_all(build({"S": rows}), name))) == 20
         wider = [r + ["x"] for r in rows]
         assert "上限 20 个" in refusal(build({"S": wider}), name)
+
+
+class TestOrdinaryFilesStillRead:
+    def test_a_workbook_with_a_large_picture(self):
+        """Parts that hold no tag (a picture) are passed over, however long."""
+        rows = [["项目名称", "所在开发区"], ["甲项目", "晋中开发区"]]
+        data = with_member(xlsx({"S": rows}), "xl/media/image1.bmp", b"\xff" * (9 << 20))
+        assert read_all(data, "清单.xlsx") == {"S": rows}
+
+    def test_a_sheet_written_without_references(self):
+        """Some writers leave out every ``r``: cells are then counted as calamine counts them."""
+        row = '<row><c t="inlineStr"><is><t>甲项目</t></is></c><c t="inlineStr"><is><t>晋中开发区</t></is></c></row>'
+        data = handmade_xlsx({"S": HEADER_ROW + row.encode() * 3})
+        assert reading.count_rows(data, "清单.xlsx") == 4
+        assert read_all(data, "清单.xlsx")["S"][1:] == [["甲项目", "晋中开发区"]] * 3
 
 
 class TestWhatTheOldCheckDidNotSee:

@@ -218,8 +218,8 @@ _REF = re.compile(rb"(?<![\w:.\-])r\s*=\s*(?:\"([^\"<]*)\"|'([^'<]*)')")
 #: A reference as calamine reads it: letters, then digits (anything else fails the read).
 _REF_VALUE = re.compile(rb"([A-Za-z]*)([0-9]*)")
 _SCAN_CHUNK = 1 << 20
-#: Longer than this without a tag is no worksheet (a cell holds at most 32,767 characters).
-_LONGEST_TEXT = 4 << 20
+#: A tag longer than this is no worksheet's.
+_LONGEST_TAG = 4 << 20
 _U32 = 0xFFFF_FFFF
 
 
@@ -363,12 +363,18 @@ def _scan_part(archive, info, label: str, extent: _Extent, tags: _Tags, *, bulk:
             chunk = stream.read(_SCAN_CHUNK)
             text = tail + chunk
             if chunk:
-                # Up to the last "<": no tag is cut in two ("<" never stands inside a tag).
+                # Up to the last "<": no tag is cut in two ("<" never stands inside a tag);
+                # after one long text, up to the end of the tag before it.
                 cut = text.rfind(b"<")
                 if cut <= 0:
-                    if len(text) > _LONGEST_TEXT:
+                    cut = text.rfind(b">") + 1
+                if cut <= 0:
+                    if b"<" not in text:
+                        tail = b""  # no tag begins here (a picture, a long text)
+                    elif len(text) > _LONGEST_TAG:
                         raise _not_xlsx(extent.name)
-                    tail = text
+                    else:
+                        tail = text
                     continue
                 text, tail = text[:cut], text[cut:]
             if not (part.bulk(text) if bulk else part.tag_by_tag(text)):
