@@ -157,8 +157,10 @@ def _checked_username(form, exclude_pk=None) -> str | None:
     username = form.cleaned_data.get("username")
     if not username:
         return username
+    # Read whole, not through .iterator(): a refusal leaves the loop early, and PostgreSQL's
+    # server-side cursor of an abandoned iterator was gone by the time it was closed.
     others = User.objects.exclude(pk=exclude_pk).values_list("username", flat=True)
-    return validators.validate_username(username, others=others.iterator())
+    return validators.validate_username(username, others=list(others))
 
 
 class AccountCreationForm(UserCreationForm):
