@@ -373,7 +373,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 BUSY_RETRY_AFTER = env.int("BUSY_RETRY_AFTER", default=10)
 # The broker out of reach: publishing a task gives up after BROKER_TIMEOUT seconds (one retry)
 # and the request still succeeds; its job stays queued in the database and is sent again when
-# the broker is back (approvals/jobs.py). projectdesk/celery.py gives Redis the same timeouts.
+# the broker is back (approvals/jobs.py). Redis's sockets get the same timeouts (below).
 BROKER_TIMEOUT = env.float("BROKER_TIMEOUT", default=2.0)
 CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = BROKER_TIMEOUT
@@ -383,6 +383,15 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.5,
     "interval_max": 0.5,
 }
+# Redis away for however long: the worker and the beat keep trying (Celery's default gave up
+# after 100 attempts, about 46 minutes, and the worker exited), at first start too; meanwhile
+# the web serves and jobs wait in the database. The wait between two attempts starts at 2 s and
+# grows by 2 s up to BROKER_RETRY_INTERVAL_MAX (Celery's 30; projectdesk.celery.Consumer).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+BROKER_RETRY_INTERVAL_MAX = env.float("BROKER_RETRY_INTERVAL_MAX", default=30.0)
+CELERY_WORKER_CONSUMER = "projectdesk.celery:Consumer"
 
 # Celery: REDIS_URL selects Redis; otherwise kombu's file-system transport, which needs
 # no server and still lets a separate worker process pick up the messages.
@@ -390,7 +399,13 @@ REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+    # Redis out of reach or not answering: connecting gives up after BROKER_TIMEOUT seconds and
+    # any other socket operation after 10 (above kombu's 1 s BRPOP wait), instead of redis-py's
+    # default of waiting for ever.
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
+        "socket_connect_timeout": BROKER_TIMEOUT,
+        "socket_timeout": 10,
+    }
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sqlite3
 import subprocess
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -29,10 +31,11 @@ from . import test_health
 from .admin_helpers import change_form_data
 from .factories import ProjectFactory
 from .services import database_url, worker_command
-from .test_health import closed_port, put_back, use_broker
+from .test_health import _forget_connections, closed_port, put_back, use_broker
 
 # The broker out of reach (a closed port): pytest takes a module's fixtures from its names.
 broker_away = test_health.broker_away
+own_redis = test_health.own_redis
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -271,3 +274,98 @@ def test_a_busy_database_met_outside_the_view_is_the_busy_page_too(rf):
         broken = server_error(rf.get("/admin/"))
     assert busy.status_code == 503 and "系统繁忙，请稍后重试" in busy.content.decode()
     assert broken.status_code == 500
+
+
+# --- Redis away longer than Celery's retries (issue 17, finding 15) ------------------------
+
+# Celery's worker gave up after 100 attempts to reach the broker (about 46 minutes at its pace
+# of 2, 4, ... 30 s) and exited; the worker must try again for as long as Redis is away.
+CELERY_GAVE_UP_AFTER = 100
+SHORT_RETRY = "0.05"  # BROKER_RETRY_INTERVAL_MAX: a hundred attempts take seconds, not 46 minutes
+RETRY_LINE = re.compile(r"Trying again .*?\((\d+)/")
+
+
+def retries_seen(log: Path) -> int:
+    """The highest attempt number the worker logged while the broker was away."""
+    return max((int(n) for n in RETRY_LINE.findall(log.read_text(errors="replace"))), default=0)
+
+
+def wait_for(condition, seconds: float, what: str, log: Path | None = None):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    tail = log.read_text(errors="replace")[-4000:] if log else ""
+    pytest.fail(f"{what}: not within {seconds} s\n{tail}")
+
+
+@pytest.mark.services
+def test_a_worker_outlives_a_broker_away_longer_than_celery_s_retries(
+    client, alice, zone, big_exports, own_redis, tmp_path
+):
+    ProjectFactory(zone=zone, officer=alice, name="晋中氢能项目")
+    client.force_login(alice)
+    queue = app.conf.task_default_queue  # this test process sends its jobs there
+    log = tmp_path / "worker.log"
+    environment = {
+        **os.environ,
+        "REDIS_URL": own_redis.url,
+        "DATABASE_URL": database_url(),
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "tests.settings"),
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "PROJECTDESK_VAR_DIR": str(tmp_path / "var"),
+        "BROKER_RETRY_INTERVAL_MAX": SHORT_RETRY,
+    }
+    with log.open("wb") as output:
+        worker = subprocess.Popen(
+            worker_command(queue, "--loglevel=INFO"),
+            cwd=settings.BASE_DIR,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    saved = use_broker(own_redis.url, {"socket_connect_timeout": 2})
+    try:
+        wait_for(lambda: " ready." in log.read_text(errors="replace"), 90, "worker ready", log)
+        own_redis.stop()  # Redis goes away while the worker is connected
+
+        # Longer than Celery's hundred attempts, the worker is still there, trying again.
+        wait_for(
+            lambda: worker.poll() is not None or retries_seen(log) > CELERY_GAVE_UP_AFTER + 20,
+            120,
+            "more than a hundred attempts",
+            log,
+        )
+        assert worker.poll() is None, "the worker ended\n" + log.read_text()[-4000:]
+
+        # Meanwhile a person's request succeeds and its job waits in the database.
+        assert client.get(DISPATCH).status_code == 302
+        job = Job.objects.get()
+        assert job.status == JobStatus.QUEUED
+
+        # Redis comes back: the same worker connects again, and the job sent again (the beat's
+        # minute, played here) runs, once.
+        own_redis.start()
+        _forget_connections()
+        sent = wait_for(lambda: jobs.requeue(waiting_longer_than=dt.timedelta(0)), 30, "sent")
+        assert sent == 1
+
+        def finished():
+            job.refresh_from_db()
+            return job.status not in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+        wait_for(finished, 90, "the waiting job run", log)
+        assert job.status == JobStatus.DONE, log.read_text()[-4000:]
+        assert worker.poll() is None  # the worker that waited is the one that ran it
+        assert log.read_text().count("run_job[") >= 1
+    finally:
+        put_back(saved)
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(timeout=10)

@@ -25,6 +25,13 @@ import pytest
 
 from .conftest import _reachable, service_unavailable
 from .test_desk_run import alive, command_line, free_port, living_in_session
+from .test_health import RedisServer
+from .test_reliability import (
+    CELERY_GAVE_UP_AFTER,
+    SHORT_RETRY,
+    retries_seen,
+    wait_for,
+)
 
 pytestmark = pytest.mark.services
 
@@ -304,3 +311,125 @@ def test_serve_refuses_to_start_without_what_production_needs(tmp_path, change, 
     assert result.returncode == 2
     assert f"./desk serve refuses to start: {refusal}" in result.stderr
     assert not (tmp_path / "static").exists()  # nothing was started
+
+
+START_JOB = """
+from django.db import transaction
+from approvals import jobs
+from approvals.models import JobKind
+with transaction.atomic():
+    job = jobs.start(JobKind.RECOUNT_DEADLINES)
+print(job.pk)
+"""
+
+JOB_STATUS = "from approvals.models import Job; print(Job.objects.get(pk={pk}).status)"
+
+
+def pid_in(pidfile: Path) -> int | None:
+    """The living process a Celery pid file names, if any."""
+    try:
+        pid = int(pidfile.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return pid if alive(pid) else None
+
+
+def test_serve_keeps_the_site_up_while_redis_is_away_longer_than_the_retries(
+    served_database, tmp_path
+):
+    """Issue 17, finding 15: Redis away for longer than Celery's hundred attempts (46 minutes at
+    its pace, seconds here) once ended the worker, and ./desk serve stopped gunicorn with it."""
+    services()
+    redis = RedisServer(tmp_path)
+    redis.start()
+    port = free_port()
+    environment = production_environment(served_database, redis.url, tmp_path, port)
+    environment["BROKER_RETRY_INTERVAL_MAX"] = SHORT_RETRY
+    served = Served(environment, port, tmp_path / "serve.log")
+    var = tmp_path / "var"
+    try:
+        served.wait_healthy()
+        worker, beat = wait_for(
+            lambda: (
+                (w := pid_in(var / "serve-worker.pid"))
+                and (b := pid_in(var / "serve-beat.pid"))
+                and (w, b)
+            ),
+            60,
+            "the worker's and the beat's pid files",
+            served.log,
+        )
+        wait_for(
+            lambda: " ready." in served.log.read_text(errors="replace"),
+            60,
+            "worker ready",
+            served.log,
+        )
+
+        redis.stop()  # while the worker is connected
+        # Longer than the old limit of attempts: the worker still tries, the site still answers.
+        wait_for(
+            lambda: (
+                served.process.poll() is not None
+                or retries_seen(served.log) > CELERY_GAVE_UP_AFTER + 20
+            ),
+            120,
+            "more than a hundred attempts",
+            served.log,
+        )
+        assert served.process.poll() is None, "./desk serve ended" + served.output()
+        assert alive(worker) and alive(beat), served.output()
+        assert served.request("GET", "/admin/login/").status == 200
+        started = time.monotonic()
+        health = served.request("GET", "/healthz", https=False)
+        assert time.monotonic() - started < 1.5
+        assert health.status == 503
+        assert '"database": {"ok": true' in health.text and '"broker": {"ok": false' in health.text
+
+        # A job started meanwhile waits in the database.
+        made = manage(environment, "shell", "--no-imports", "-c", START_JOB)
+        assert made.returncode == 0, made.stderr
+        job = int(made.stdout.split()[-1])
+        status = manage(environment, "shell", "--no-imports", "-c", JOB_STATUS.format(pk=job))
+        assert status.stdout.strip() == "queued", status.stdout + status.stderr
+
+        # A worker or a beat that dies anyway (out of memory, a crash) is started again, and
+        # the site stays up.
+        os.kill(worker, signal.SIGKILL)
+        os.kill(beat, signal.SIGKILL)
+        wait_for(
+            lambda: (
+                served.process.poll() is not None
+                or (
+                    pid_in(var / "serve-worker.pid") not in (None, worker)
+                    and pid_in(var / "serve-beat.pid") not in (None, beat)
+                )
+            ),
+            60,
+            "a new worker and beat",
+            served.log,
+        )
+        assert served.process.poll() is None, "./desk serve ended" + served.output()
+        assert served.request("GET", "/admin/login/").status == 200
+
+        # Redis is back: healthy again, and the waiting job runs.
+        redis.start()
+        served.wait_healthy()
+
+        def job_done():
+            done = manage(environment, "shell", "--no-imports", "-c", JOB_STATUS.format(pk=job))
+            return done.stdout.strip() == "done"
+
+        wait_for(job_done, 90, "the waiting job run", served.log)
+
+        running = {pid: command_line(pid) for pid in living_in_session(served.session)}
+        assert sum("celery" in line and " beat" in line for line in running.values()) == 1
+        assert served.stop() == 143, served.output()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(alive(pid) for pid in running):
+            time.sleep(0.2)
+        left = {pid: line for pid, line in running.items() if alive(pid)}
+        assert not left, f"still running after ./desk serve ended: {left}" + served.output()
+    finally:
+        served.kill_everything()
+        redis.stop()
