@@ -33,8 +33,7 @@ _CASEWORK = {
     "approvals.add_project",
     "approvals.change_project",
     "approvals.add_milestone",
-    "approvals.change_milestone",
-    "approvals.delete_milestone",
+    "approvals.change_milestone",  # plans only: rows of record are the workflow's (issue 17)
     "approvals.request_stage_change",
     "approvals.add_approvalitem",
     "approvals.change_approvalitem",

@@ -4,7 +4,9 @@ can start at the earliest and the item deciding it."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -53,26 +55,82 @@ def next_milestone_cell(project: Project) -> str:
     )
 
 
+def stage_reached(project: Project, stage: str) -> bool:
+    """Whether ``project`` is at ``stage`` or past it: a suspended project where it stood, a
+    withdrawn one everywhere (its case is closed)."""
+    current = project.stage_before_suspension if project.stage == Stage.SUSPENDED else project.stage
+    if current not in FORWARD_STAGES:
+        return True
+    return FORWARD_STAGES.index(stage) <= FORWARD_STAGES.index(current)
+
+
 def milestone_colour(milestone: Milestone) -> Colour | None:
     """A milestone reached, or of a stage the project has passed, is never late."""
     if milestone.actual_date is not None:
         return Colour.GREEN
     project = milestone.project
-    current = project.stage_before_suspension if project.stage == Stage.SUSPENDED else project.stage
-    if current not in FORWARD_STAGES:
-        return None
-    if FORWARD_STAGES.index(milestone.stage) <= FORWARD_STAGES.index(current):
+    if stage_reached(project, milestone.stage):
         return None
     at_risk = project.at_risk and milestone.stage == Stage.UNDER_CONSTRUCTION
     return MilestoneColours.on(timezone.localdate()).colour(milestone.planned_date, at_risk=at_risk)
 
 
+def of_record(milestone: Milestone) -> bool:
+    """A milestone with an actual date, or of a stage the project has reached, is a fact of
+    record: the decision that moved the stage wrote it, and only the workflow (a request and a
+    decision) changes it. The reports count it (开工率 reads the actual dates by stage)."""
+    return milestone.actual_date is not None or stage_reached(milestone.project, milestone.stage)
+
+
+class MilestoneForm(forms.ModelForm):
+    """A row of the project page. On a row of record every field is disabled, so that a posted
+    value is ignored, not only hidden: relabelling the signed row as the start of works moved
+    开工率 with no decision (issue 17)."""
+
+    class Meta:
+        model = Milestone
+        fields = ("stage", "planned_date", "planned_month_only")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.of_record = self.instance.pk is not None and of_record(self.instance)
+        if self.of_record:
+            for name in self._meta.fields:
+                if name in self.fields:
+                    self.fields[name].disabled = True
+
+
+class MilestoneFormSet(BaseInlineFormSet):
+    """A new row, or an open row given another stage, plans a stage still ahead: the milestone
+    of a stage the project has reached is written by the change that reached it."""
+
+    def clean(self) -> None:
+        super().clean()
+        for form in self.forms:
+            if form.of_record or not form.has_changed():
+                continue
+            stage = form.cleaned_data.get("stage")
+            if stage and stage_reached(self.instance, stage):
+                form.add_error(
+                    "stage",
+                    _(
+                        "The project has reached this stage: its milestone is recorded by "
+                        "the stage change, not planned here."
+                    ),
+                )
+
+
 class MilestoneInline(ParentKnownInline, TabularInline):
     model = Milestone
+    form = MilestoneForm
+    formset = MilestoneFormSet
     extra = 0
     max_num = len(FORWARD_STAGES) - 1
     fields = ("stage", "planned_date", "planned_month_only", "actual_date", "colour")
     readonly_fields = ("actual_date", "colour")  # the date is set by the change that reaches it
+    # Nobody deletes a milestone here: a plan given up is a date cleared (the row keeps its
+    # history), and a row of record is the workflow's. No role holds delete_milestone either.
+    can_delete = False
 
     @admin.display(description=_("colour"))
     def colour(self, obj: Milestone) -> str:
