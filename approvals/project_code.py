@@ -12,7 +12,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-CODE_PATTERN = re.compile(r"^\d{4}-\d{6}-\d{2}-\d{2}-\d{6}$")
+#: ASCII digits only: ``\d`` takes any script's digits, and "٢٥٠٩-…" was stored as typed (issue
+#: 17). The national platform issues codes in ASCII digits and Chinese input methods write them
+#: so or full width, which ``normalise_project_code`` folds; any other script's digits are not
+#: how a code is written here, and folding them by value would store a code the person did not
+#: see (Bengali ৪ is 4 and looks like 8), so they are refused with the expected shape.
+CODE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{6}-[0-9]{2}-[0-9]{2}-[0-9]{6}")
 _DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−﹣"})
 
 
@@ -28,7 +33,7 @@ def normalise_project_code(value: str | None) -> str:
 
 
 def validate_project_code(value: str) -> None:
-    if not CODE_PATTERN.match(value or ""):
+    if not CODE_PATTERN.fullmatch(value or ""):
         raise ValidationError(
             _(
                 "“%(value)s” is not a project code: expected 24 characters shaped "
@@ -47,7 +52,7 @@ def code_generation(code: str) -> CodeGeneration:
 
 
 def is_project_code(value: str | None) -> bool:
-    return bool(value) and CODE_PATTERN.match(value) is not None
+    return bool(value) and CODE_PATTERN.fullmatch(value) is not None
 
 
 class ProjectCodeFormField(forms.CharField):

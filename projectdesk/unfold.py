@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest
+from django.contrib import admin
+from django.core.paginator import InvalidPage
+from django.http import Http404, HttpRequest
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils.text import capfirst
@@ -308,3 +310,15 @@ def _link_or_none(title, icon: str, name: str, permission) -> dict | None:
     """A page of another app, left out while it has none in the admin."""
     link = _url(name)
     return None if link is None else _item(title, icon, link, permission)
+
+
+# --- unfold's search page -------------------------------------------------------------------
+
+
+def search(request: HttpRequest):
+    """unfold's search page (``admin:search``), with a page number that is no page of the
+    answers (``?page=abc``, ``0``, ``99``) answered "not found": unfold's own raised (a 500)."""
+    try:
+        return admin.site.search(request)
+    except InvalidPage as invalid:
+        raise Http404(str(invalid)) from invalid

@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 
 from approvals.admin.reports import reports_page
 from approvals.admin.three_lists import three_lists_page
+from projectdesk import unfold
 from zones import (
     second_factor,
     security_admin,  # noqa: F401  (registers the security administrator's pages)
@@ -23,6 +24,9 @@ admin_urls, app_name, namespace = admin.site.urls
 own_pages = [
     path("reports/", admin.site.admin_view(reports_page), name="reports"),
     path("three-lists/", admin.site.admin_view(three_lists_page), name="three_lists"),
+    # unfold's search page under its own address and name ("admin:search" reverses to it),
+    # answered here first: a page number that is no page is "not found", not a 500.
+    path("search/", admin.site.admin_view(unfold.search)),
     # The second factor after the password (zones/second_factor.py, issue 12).
     path("second-factor/", admin.site.admin_view(second_factor.verify), name="second_factor"),
     path(

@@ -38,6 +38,11 @@ def test_valid_codes_are_told_apart_by_generation(code, generation):
         "25O9-140602-89-05-864976",  # a letter O
         "2509_140602_89_05_864976",
         "",
+        # Digits of other scripts: a code is written in the digits the national platform
+        # issues (full-width ones are folded to those by normalise_project_code).
+        "٢٥٠٩-١٤٠٦٠٢-٨٩-٠٥-٨٦٤٩٧٦",  # Arabic-Indic
+        "2509-140602-89-05-৮৬৪৯৭৬",  # Bengali: ৮ is 8, ৪ is 4 and looks like 8
+        "2509-140602-89-05-864976\n",  # a line break after it
     ],
 )
 def test_wrong_shapes_are_refused_with_the_expected_shape(code):

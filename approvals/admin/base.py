@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db import models
 from django.utils import formats
 from django.utils.translation import gettext
@@ -16,15 +18,65 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 from unfold import admin as unfold
+from unfold.views import ChangeList as UnfoldChangeList
 
 from ..display import local_time
 
 
+def refuse_nul(*values: str | None) -> None:
+    """Nobody types a NUL character, and PostgreSQL cannot hold one in a text value: a search
+    or a filter carrying one raised there (a 500). Refused as a bad request instead."""
+    if any("\x00" in (value or "") for value in values):
+        raise BadRequest("A NUL character in the request.")
+
+
+class ChangeList(UnfoldChangeList):
+    """A list answers the filters it declares (``list_filter``, ``date_hierarchy``, and the
+    ModelAdmin's ``linked_lookups``, which the desk's own pages link to), its search and the
+    admin's own parameters, nothing else. Django lets any lookup on the model's own fields
+    through the query string, so ``?id__exact=9&contact_phone__startswith=139`` answered yes
+    or no about a value the page does not show; such a lookup is refused here as Django
+    refuses an undeclared one across a relation (``DisallowedModelAdminLookup``: 400)."""
+
+    def get_filters(self, request):
+        asked = self.get_filters_params()
+        refuse_nul(*(value for values in asked.values() for value in values))
+        specs, has_filters, remaining, duplicates, active = super().get_filters(request)
+        # What the declared filters took is gone from ``remaining``; the date hierarchy turns
+        # its year, month and day into these two bounds, which are asked for directly only
+        # through a filter that takes them (a date filter on the same field).
+        made = set()
+        if self.date_hierarchy:
+            made = {f"{self.date_hierarchy}__gte", f"{self.date_hierarchy}__lt"}
+        taken = {name for spec in specs for name in getattr(spec, "used_parameters", {})}
+        undeclared = (set(remaining) - made - set(self.model_admin.linked_lookups)) | (
+            set(asked) & made - taken
+        )
+        if undeclared:
+            raise DisallowedModelAdminLookup(
+                f"Filtering by {', '.join(sorted(undeclared))} not allowed"
+            )
+        return specs, has_filters, remaining, duplicates, active
+
+
 class ModelAdmin(unfold.ModelAdmin):
     """django-unfold's ModelAdmin as the desk uses it: on a wide screen the list's filters stand
-    beside it, as in Django's own admin, instead of behind a button."""
+    beside it, as in Django's own admin, instead of behind a button; the list takes declared
+    filters only (``ChangeList``); a search with a NUL character is a bad request."""
 
     list_filter_sheet = False
+    #: Lookups of the list that no filter offers but the desk's own pages link to (我的待办,
+    #: the dashboard's tiles): declared here, like a filter, to pass ``ChangeList``.
+    linked_lookups: tuple[str, ...] = ()
+
+    def get_changelist(self, request, **kwargs):
+        return ChangeList
+
+    def get_search_results(self, request, queryset, search_term):
+        # The list's own search box drops such a term with a message (Django's search form);
+        # the autocompletes come here with theirs.
+        refuse_nul(search_term)
+        return super().get_search_results(request, queryset, search_term)
 
 
 class TabularInline(unfold.TabularInline):
@@ -34,23 +86,45 @@ class TabularInline(unfold.TabularInline):
     hide_title = True
 
 
+def key_holds(key: models.Field, raw) -> bool:
+    """Whether ``raw`` is a value the key column can hold: 10,000 digits are no number, and 31
+    digits a number no 64-bit column holds (SQLite raised OverflowError reading it back)."""
+    try:
+        value = key.to_python(raw)
+        key.run_validators(value)  # an integer key's range, as the database states it
+        key.get_prep_value(value)
+    except (ValidationError, ValueError, TypeError, OverflowError):
+        return False
+    return value is not None
+
+
 class SafeAutocompleteSelect(AutocompleteSelect):
     """Django's autocomplete widget looks the submitted value up again when a refused form is
-    drawn once more; a value that is no key at all (10,000 digits) then raised, a 500. Values
-    the related key cannot hold are dropped before that lookup: the field error says why."""
+    drawn once more, and an add page's ``?project=`` when it is drawn first; a value that is no
+    key (10,000 digits, or 31) then raised, a 500. Values the related key cannot hold are
+    dropped before that lookup: the field error says why."""
 
     def optgroups(self, name, value, attr=None):
         remote = self.field.remote_field
         key = remote.model._meta.get_field(getattr(remote, "field_name", None) or "pk")
-        usable = []
+        return super().optgroups(name, [raw for raw in value if key_holds(key, raw)], attr)
+
+
+class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's field looks the chosen keys up with ``IN (…)``, which a 31-digit key overflowed
+    on SQLite (a 500): a value the key cannot hold is an invalid choice, as any unknown one."""
+
+    def _check_values(self, value):
+        opts = self.queryset.model._meta
+        key = opts.get_field(self.to_field_name) if self.to_field_name else opts.pk
         for raw in value:
-            try:
-                key.to_python(raw)
-                key.get_prep_value(key.to_python(raw))
-            except (ValidationError, ValueError, TypeError, OverflowError):
-                continue
-            usable.append(raw)
-        return super().optgroups(name, usable, attr)
+            if not key_holds(key, raw):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": raw},
+                )
+        return super()._check_values(value)
 
 
 class SafeAutocomplete:

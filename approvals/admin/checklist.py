@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from unfold.views import ChangeList
 
 from .. import jobs, permissions, workflow
 from ..checklist import colour_bounds
@@ -25,7 +24,7 @@ from ..models import (
     Mode,
 )
 from ..transition_admin import TransitionAdminMixin
-from .base import HistoryAdmin, ModelAdmin, ReadOnlyRecordInline, RecordInline
+from .base import ChangeList, HistoryAdmin, ModelAdmin, ReadOnlyRecordInline, RecordInline
 from .imports import SpreadsheetImportViews
 from .speed import FewCounts, SeenZonesFilter, shared_choices
 

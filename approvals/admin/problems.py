@@ -197,6 +197,7 @@ class ProblemAdmin(FewCounts, PageColumns, SafeAutocomplete, TransitionAdminMixi
         ("project__zone", SeenZonesFilter),
     )
     search_fields = ("description", "department", "project__name", "project__code")
+    linked_lookups = ("status__in", "deadline__lt")  # the dashboard's tiles (dashboard.py)
     list_select_related = ("project__officer", "responsible")
     # Newest first by the primary key, which any page is read by without sorting the visible
     # rows (the model's order by report date has no index).

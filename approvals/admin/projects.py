@@ -32,7 +32,13 @@ from ..models import (
     StageRequest,
     TransitionRefused,
 )
-from .base import HistoryAdmin, ReadOnlyRecordInline, SafeAutocomplete, TabularInline
+from .base import (
+    HistoryAdmin,
+    ReadOnlyRecordInline,
+    SafeAutocomplete,
+    TabularInline,
+    refuse_nul,
+)
 from .casework import (
     FactorNeedInline,
     MonthlyProgressInline,
@@ -154,6 +160,7 @@ class ProjectAdmin(FewCounts, PageColumns, ProjectSpreadsheets, SafeAutocomplete
         "is_commitment",
     )
     search_fields = ("name", "code", "enterprise__name")
+    linked_lookups = ("officer__id__exact", "leader__id__exact")  # 我的待办 (approvals/todo.py)
     list_select_related = ("zone", "enterprise", "officer")
     # Newest first: the primary key's index gives any page, under any visibility filter, without
     # sorting the visible rows (zone name and name, through a join, sorted them all).
@@ -283,6 +290,7 @@ class ProjectAdmin(FewCounts, PageColumns, ProjectSpreadsheets, SafeAutocomplete
         same rows as Django's OR of LIKEs over a join, which reads every row. Shorter words,
         which no trigram serves, go Django's way on a list that reads one page only
         (``FewCounts``)."""
+        refuse_nul(search_term)
         words = search_words(search_term)
         if not words or any(len(word) < TRIGRAM for word in words):
             return super().get_search_results(request, queryset, search_term)
@@ -367,6 +375,7 @@ class ProjectAdmin(FewCounts, PageColumns, ProjectSpreadsheets, SafeAutocomplete
             raise PermissionDenied
         people = self._people(name, permissions.choice_zones(request.user, project), project)
         term = request.GET.get("term", "").strip()
+        refuse_nul(term)
         if term:
             people = people.filter(
                 Q(username__icontains=term)

@@ -20,6 +20,7 @@ from .. import casework_reports, permissions, reports
 from ..dates import validate_entered_date
 from ..models import Batch
 from ..spreadsheets import writing
+from .base import SafeModelMultipleChoiceField
 from .imports import download
 
 REPORTS = {
@@ -38,7 +39,7 @@ class ReportFilter(forms.Form):
         required=False,
         empty_label=gettext_lazy("All my zones"),
     )
-    batch = forms.ModelMultipleChoiceField(
+    batch = SafeModelMultipleChoiceField(
         label=gettext_lazy("batches"),
         queryset=Batch.objects.all(),
         required=False,

@@ -1,0 +1,414 @@
+"""The admin's pages off the happy path (issue 17, findings 10, 11 and the pages of 17).
+
+- A milestone of a stage the project has reached, or one with an actual date, is a fact of
+  record: the project page neither relabels nor deletes it, whatever is posted, and the
+  conversion figures stay as they were.
+- A list answers its declared filters only: a lookup on any other field of the model
+  (``?contact_phone__startswith=139``) is refused, on every list of ours.
+- Odd addresses get a page or a refusal, never a 500: a page number that is no number, a NUL
+  character, an id of 31 digits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from io import StringIO
+
+import pytest
+import time_machine
+from django.contrib import admin
+from django.core.management import call_command
+from django.urls import reverse
+from solo.admin import SingletonModelAdmin
+
+from approvals.admin.base import ModelAdmin
+from approvals.models import Category, Milestone, Project, Stage
+from zones.models import Administrator, AdminRole, Enterprise
+
+from . import figures
+from .admin_helpers import change_form_data
+from .factories import EnterpriseFactory, MilestoneFactory, ProjectFactory, UserFactory
+from .figures import D, listed
+from .flows import move
+
+rounds = figures.rounds  # the fixture, for pytest to find by its name
+
+#: An id no key column holds: 31 digits overflow SQLite's 64-bit integers.
+HUGE_ID = "9" * 31
+
+
+def change_url(project: Project) -> str:
+    return reverse("admin:approvals_project_change", args=[project.pk])
+
+
+def conversion() -> dict:
+    """``manage.py report conversion`` as an operator runs it."""
+    out = StringIO()
+    call_command("report", "conversion", "--json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def row_index(data: dict, stage: str) -> int:
+    return next(
+        i
+        for i in range(int(data["milestones-TOTAL_FORMS"]))
+        if data.get(f"milestones-{i}-stage") == stage
+    )
+
+
+def fields_of(milestone: Milestone) -> tuple:
+    fresh = Milestone.objects.get(pk=milestone.pk)
+    return (fresh.stage, fresh.planned_date, fresh.planned_month_only, fresh.actual_date)
+
+
+# --- finding 10: milestones of record ------------------------------------------------------
+
+
+@pytest.fixture
+def signed(zone, alice, bob, project, rounds):
+    """alice's project, signed on 2025-04-07 through a request bob approved, and listed as
+    签约 in round 2025-1; its start of works planned (ahead, still open)."""
+    with time_machine.travel(dt.datetime(2025, 9, 26, 10, 0), tick=False):
+        MilestoneFactory(project=project, stage=Stage.SIGNED, planned_date=D(2025, 4, 30))
+        move(project, "sign", officer=alice, supervisor=bob, agreement_date=D(2025, 4, 7))
+    listed(rounds[0], project, Category.SIGN, 500000)
+    MilestoneFactory(project=project, stage=Stage.READY, planned_date=D(2026, 3, 31))
+    return project
+
+
+class TestMilestonesOfRecord:
+    @pytest.fixture(autouse=True)
+    def a_working_monday(self):
+        with time_machine.travel(dt.datetime(2026, 12, 7, 10, 0), tick=False):
+            yield
+
+    def test_the_signed_row_cannot_be_relabelled_as_the_start_of_works(
+        self, as_user, alice, signed
+    ):
+        row = signed.milestones.get(stage=Stage.SIGNED)
+        before, figures_before = fields_of(row), conversion()
+        assert (figures_before["signed"], figures_before["started"]) == (1, 0)
+        client = as_user(alice)
+        data = change_form_data(client, change_url(signed))
+        index = row_index(data, Stage.SIGNED)
+        data[f"milestones-{index}-stage"] = Stage.UNDER_CONSTRUCTION
+        data[f"milestones-{index}-planned_date"] = "2025-01-01"
+        response = client.post(change_url(signed), data)
+        assert response.status_code in (200, 302)
+        assert fields_of(row) == before == (Stage.SIGNED, D(2025, 4, 30), False, D(2025, 4, 7))
+        assert conversion() == figures_before
+        assert not signed.milestones.filter(stage=Stage.UNDER_CONSTRUCTION).exists()
+
+    @pytest.mark.parametrize("who", ["alice", "superuser"])  # the demo's superuser may all
+    def test_the_signed_row_cannot_be_deleted(self, request, as_user, signed, who):
+        row = signed.milestones.get(stage=Stage.SIGNED)
+        before, figures_before = fields_of(row), conversion()
+        client = as_user(request.getfixturevalue(who))
+        data = change_form_data(client, change_url(signed))
+        data[f"milestones-{row_index(data, Stage.SIGNED)}-DELETE"] = "on"
+        response = client.post(change_url(signed), data)
+        assert response.status_code in (200, 302)
+        assert Milestone.objects.filter(pk=row.pk).exists()
+        assert fields_of(row) == before
+        assert conversion() == figures_before
+
+    def test_no_row_is_deleted_through_the_page_and_no_role_may(self, as_user, alice, signed):
+        """A plan dropped is a date cleared: the row and its history stay."""
+        plan = signed.milestones.get(stage=Stage.READY)
+        client = as_user(alice)
+        page = client.get(change_url(signed))
+        formset = next(
+            f.formset for f in page.context["inline_admin_formsets"] if f.formset.model is Milestone
+        )
+        assert not formset.can_delete
+        data = change_form_data(client, change_url(signed))
+        data[f"milestones-{row_index(data, Stage.READY)}-DELETE"] = "on"
+        client.post(change_url(signed), data)
+        assert Milestone.objects.filter(pk=plan.pk).exists()
+        assert not alice.has_perm("approvals.delete_milestone", signed)
+
+    def test_the_rows_of_record_are_drawn_disabled_and_the_open_plan_editable(
+        self, as_user, alice, signed
+    ):
+        page = as_user(alice).get(change_url(signed))
+        formset = next(
+            f.formset for f in page.context["inline_admin_formsets"] if f.formset.model is Milestone
+        )
+        by_stage = {form.instance.stage: form for form in formset.initial_forms}
+        for name in ("stage", "planned_date", "planned_month_only"):
+            assert by_stage[Stage.SIGNED].fields[name].disabled, name
+        assert not by_stage[Stage.READY].fields["planned_date"].disabled
+        assert not by_stage[Stage.READY].fields["stage"].disabled
+
+    def test_the_open_plan_is_still_moved_on_the_page(self, as_user, alice, signed):
+        client = as_user(alice)
+        data = change_form_data(client, change_url(signed))
+        data[f"milestones-{row_index(data, Stage.READY)}-planned_date"] = "2026-06-30"
+        assert client.post(change_url(signed), data).status_code == 302
+        assert signed.milestones.get(stage=Stage.READY).planned_date == D(2026, 6, 30)
+
+    def test_an_open_row_cannot_be_relabelled_as_a_reached_stage(self, as_user, alice, zone):
+        """Works started without the workflow knowing of the signing (a project created by a
+        list at 开工): its earlier stages are passed, and no plan is added for them."""
+        started = ProjectFactory(zone=zone, stage=Stage.UNDER_CONSTRUCTION)
+        plan = MilestoneFactory(
+            project=started, stage=Stage.IN_PRODUCTION, planned_date=D(2027, 6, 30)
+        )
+        client = as_user(alice)
+        data = change_form_data(client, change_url(started))
+        data[f"milestones-{row_index(data, Stage.IN_PRODUCTION)}-stage"] = Stage.SIGNED
+        response = client.post(change_url(started), data)
+        assert response.status_code == 200
+        formset = next(
+            f.formset
+            for f in response.context["inline_admin_formsets"]
+            if f.formset.model is Milestone
+        )
+        assert "stage" in formset.errors[0]
+        assert fields_of(plan) == (Stage.IN_PRODUCTION, D(2027, 6, 30), False, None)
+
+    def test_a_row_for_a_passed_stage_cannot_be_added(self, as_user, alice, zone):
+        started = ProjectFactory(zone=zone, stage=Stage.UNDER_CONSTRUCTION)
+        client = as_user(alice)
+        data = change_form_data(client, change_url(started))
+        data.update(
+            {
+                "milestones-TOTAL_FORMS": "1",
+                "milestones-0-project": started.pk,
+                "milestones-0-stage": Stage.UNDER_CONSTRUCTION,
+                "milestones-0-planned_date": "2025-08-01",
+            }
+        )
+        response = client.post(change_url(started), data)
+        assert response.status_code == 200
+        assert not Milestone.objects.filter(project=started).exists()
+        data["milestones-0-stage"] = Stage.IN_PRODUCTION
+        assert client.post(change_url(started), data).status_code == 302
+        assert Milestone.objects.get(project=started).stage == Stage.IN_PRODUCTION
+
+
+# --- finding 11: declared filters only -----------------------------------------------------
+
+ENTERPRISES = reverse("admin:zones_enterprise_changelist")
+PROJECTS = reverse("admin:approvals_project_changelist")
+
+
+@pytest.fixture
+def contact(zone, project):
+    """An enterprise of 晋中's project, whose contacts 祁县's officer does not see."""
+    enterprise = EnterpriseFactory(
+        name="山西联系人测试有限公司",
+        contact_person="王经理",
+        contact_phone="13912345678",
+        notes="董事长私人电话 13800000000",
+    )
+    Project.objects.filter(pk=project.pk).update(enterprise=enterprise)
+    return enterprise
+
+
+@pytest.mark.parametrize(
+    "lookup",
+    [
+        "contact_phone__startswith=139",
+        "contact_phone=13912345678",
+        "contact_person__contains=王",
+        "notes__contains=私人",
+        "credit_code__isnull=True",
+    ],
+)
+def test_an_undeclared_lookup_on_the_enterprise_list_is_refused(as_user, charlie, contact, lookup):
+    client = as_user(charlie)
+    assert client.get(ENTERPRISES).status_code == 200  # the names are everybody's
+    response = client.get(f"{ENTERPRISES}?id__exact={contact.pk}&{lookup}")
+    assert response.status_code == 400
+    response = client.get(f"{ENTERPRISES}?{lookup}")
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "lookup", ["notes__contains=x", "total_investment__gt=1", "id__exact=1", "name_key=x"]
+)
+def test_an_undeclared_lookup_on_the_project_list_is_refused(as_user, alice, project, lookup):
+    assert as_user(alice).get(f"{PROJECTS}?{lookup}").status_code == 400
+
+
+def test_the_project_lists_declared_filters_still_answer(as_user, alice, project, zone):
+    client = as_user(alice)
+    for query in (f"zone__id__exact={zone.pk}", "stage__exact=reserve", "colour=red", "q=光伏"):
+        response = client.get(f"{PROJECTS}?{query}")
+        assert response.status_code == 200, query
+    response = client.get(f"{PROJECTS}?stage__exact=reserve")
+    assert [p.pk for p in response.context["cl"].result_list] == [project.pk]
+
+
+def _our_admins() -> list[tuple[type, object]]:
+    return [
+        (model, model_admin)
+        for model, model_admin in admin.site._registry.items()
+        if isinstance(model_admin, ModelAdmin)
+    ]
+
+
+@pytest.fixture
+def readers(db, superuser):
+    """Whoever opens each list: the demo's superuser, else the administrator whose it is."""
+    people = [superuser]
+    for role in (AdminRole.SYSTEM, AdminRole.SECURITY, AdminRole.AUDIT):
+        user = UserFactory(username=f"admin-{role}")
+        Administrator.objects.create(user=user, role=role)
+        people.append(user)
+    return people
+
+
+def _list_for(client_factory, readers, url):
+    for person in readers:
+        client = client_factory(person)
+        response = client.get(url)
+        if response.status_code == 200:
+            return client, response
+    raise AssertionError(f"nobody opens {url}")
+
+
+def test_every_list_of_ours_answers_its_declared_filters_and_refuses_others(
+    as_user, readers, zone, project, contact
+):
+    checked = 0
+    for model, model_admin in _our_admins():
+        opts = model._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        client, response = _list_for(as_user, readers, url)
+        if "cl" not in response.context:  # a page of one row (the warning thresholds): no list
+            assert isinstance(model_admin, SingletonModelAdmin), url
+            continue
+        changelist = response.context["cl"]
+        queries = set()
+        for spec in changelist.filter_specs:
+            strings = {c["query_string"] for c in spec.choices(changelist) if "query_string" in c}
+            if not strings:  # a typed filter (unfold's range of days): its parameters, filled
+                strings = {"?" + "&".join(f"{p}=2026-12-06" for p in spec.expected_parameters())}
+            queries |= strings
+        if model_admin.date_hierarchy:
+            field = model_admin.date_hierarchy
+            queries |= {f"?{field}__year=2026", f"?{field}__year=2026&{field}__month=12"}
+            queries.add(f"?{field}__year=2026&{field}__month=12&{field}__day=6")
+        if model_admin.search_fields:
+            queries.add("?q=x")
+        for query in queries:
+            answer = client.get(url + query)
+            assert answer.status_code == 200, (url, query, answer.status_code)
+            checked += 1
+        assert client.get(f"{url}?id__exact=1").status_code == 400, url
+        assert client.get(f"{url}?pk__in=1,2").status_code == 400, url
+        declared = {p for spec in changelist.filter_specs for p in spec.expected_parameters()}
+        bound = f"{model_admin.date_hierarchy}__gte"
+        if model_admin.date_hierarchy and bound not in declared:
+            # the hierarchy makes its bounds from a year, month and day; nobody asks for them
+            assert client.get(f"{url}?{bound}=2026-01-01").status_code == 400, url
+    assert checked > 60
+
+
+# --- finding 17: odd addresses -------------------------------------------------------------
+
+SEARCH = reverse("admin:search")
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5", "99", "٢"])
+def test_the_search_page_answers_a_bad_page_number_with_not_found(as_user, alice, page):
+    client = as_user(alice)
+    assert client.get(SEARCH, {"s": "项目"}).status_code == 200
+    assert client.get(SEARCH, {"s": "项目", "page": "1"}).status_code == 200
+    assert client.get(SEARCH, {"s": "项目", "page": page}).status_code == 404
+
+
+@pytest.fixture
+def nul_client(as_user, alice, project):
+    client = as_user(alice)
+    client.raise_request_exception = False  # a 500 is an answer to assert, not an error here
+    return client
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        (
+            "admin:autocomplete",
+            {
+                "term": "a\x00b",
+                "app_label": "approvals",
+                "model_name": "project",
+                "field_name": "enterprise",
+            },
+        ),
+        (
+            "admin:autocomplete",
+            {
+                "term": "光伏\x00项目",
+                "app_label": "approvals",
+                "model_name": "problem",
+                "field_name": "project",
+            },
+        ),
+        ("admin:approvals_project_changelist", {"stage__exact": "a\x00b"}),
+        ("admin:approvals_problem_changelist", {"status__exact": "\x00"}),
+    ],
+)
+def test_a_nul_character_in_a_search_or_filter_is_a_bad_request(nul_client, path, query):
+    assert nul_client.get(reverse(path), query).status_code == 400
+
+
+def test_a_nul_character_in_the_people_autocomplete_is_a_bad_request(nul_client):
+    url = reverse("admin:approvals_project_people", args=["officer"])
+    assert nul_client.get(url, {"term": "a\x00b"}).status_code == 400
+    assert nul_client.get(url, {"term": "al"}).status_code == 200
+
+
+def test_a_nul_character_in_the_lists_search_box_is_told_not_failed(nul_client):
+    response = nul_client.get(PROJECTS, {"q": "光伏\x00"})
+    assert response.status_code == 200  # Django's own search form says what is wrong
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        reverse("admin:approvals_problem_add") + f"?project={HUGE_ID}",
+        reverse("admin:approvals_servicerecord_add") + f"?project={HUGE_ID}",
+    ],
+)
+def test_an_add_page_for_a_project_id_of_31_digits_draws_the_empty_form(nul_client, url):
+    response = nul_client.get(url)
+    assert response.status_code == 200
+    assert response.context["adminform"].form["project"].value() == HUGE_ID
+
+
+def test_a_report_for_a_batch_id_of_31_digits_is_a_form_error(nul_client, rounds):
+    response = nul_client.get(reverse("admin:reports"), {"batch": HUGE_ID})
+    assert response.status_code == 200
+    assert "batch" in response.context["form"].errors
+    response = nul_client.get(reverse("admin:reports"), {"batch": rounds[0].pk})
+    assert response.status_code == 200 and not response.context["form"].errors
+
+
+def test_an_enterprise_id_of_31_digits_on_the_project_form_is_a_field_error(nul_client, project):
+    enterprise = project.enterprise_id
+    data = change_form_data(nul_client, change_url(project), enterprise=HUGE_ID)
+    response = nul_client.post(change_url(project), data)
+    assert response.status_code == 200
+    assert "enterprise" in response.context["adminform"].form.errors
+    project.refresh_from_db()
+    assert project.enterprise_id == enterprise
+    assert Enterprise.objects.filter(pk=enterprise).exists()
+
+
+ARABIC_INDIC = "٢٥٠٩-١٤٠٦٠٢-٨٩-٠٥-٨٦٤٩٧٦"  # 2509-140602-89-05-864976 in Arabic-Indic digits
+
+
+def test_a_code_in_arabic_indic_digits_is_a_form_error_on_the_project_page(as_user, alice, project):
+    client = as_user(alice)
+    response = client.post(
+        change_url(project), change_form_data(client, change_url(project), code=ARABIC_INDIC)
+    )
+    assert response.status_code == 200
+    assert "code" in response.context["adminform"].form.errors
+    project.refresh_from_db()
+    assert project.code is None
