@@ -25,6 +25,44 @@ def pytest_sessionstart(session) -> None:
         raise pytest.UsageError("REQUIRE_SERVICES=1 needs DATABASE_URL pointing at PostgreSQL")
 
 
+# --- the suite on another day ----------------------------------------------------------------
+#: PROJECTDESK_TEST_TODAY=YYYY-MM-DD runs the session as if today were that day (a Saturday, an
+#: official holiday: the suite must pass on any day), from 09:00 Beijing time, the clock
+#: ticking. Tests that freeze their own clock still do (time-machine nests); processes a test
+#: starts (workers, servers) keep the machine's clock.
+TEST_TODAY = os.environ.get("PROJECTDESK_TEST_TODAY", "")
+_travel = None
+
+
+def pytest_configure(config) -> None:
+    global _travel
+    if not TEST_TODAY:
+        return
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    try:
+        day = dt.date.fromisoformat(TEST_TODAY)
+    except ValueError as error:
+        raise pytest.UsageError(f"PROJECTDESK_TEST_TODAY={TEST_TODAY!r}: not YYYY-MM-DD") from error
+    nine = dt.datetime.combine(day, dt.time(9), tzinfo=ZoneInfo("Asia/Shanghai"))
+    _travel = time_machine.travel(nine, tick=True)
+    _travel.start()
+
+
+def pytest_unconfigure(config) -> None:
+    if _travel is not None:
+        _travel.stop()
+
+
+def pytest_report_header(config) -> str | None:
+    if TEST_TODAY:
+        return f"PROJECTDESK_TEST_TODAY: the session runs on {TEST_TODAY} (from 09:00 Beijing)"
+    return None
+
+
 def _reachable(url: str, default_port: int) -> bool:
     parsed = urlparse(url)
     try:

@@ -37,6 +37,23 @@ def signed(zone):
     return ProjectFactory(zone=zone, stage=Stage.SIGNED, name="晋能控股年产8GW电池项目")
 
 
+def frozen_at(moment: dt.datetime):
+    """A fixture freezing the clock at ``moment``, for a test to name before the people it
+    logs in: made on the real today, an account could be more than the password's 90 days
+    old at ``moment`` (the suite run in September, or with PROJECTDESK_TEST_TODAY)."""
+
+    @pytest.fixture
+    def frozen():
+        with time_machine.travel(moment, tick=False):
+            yield
+
+    return frozen
+
+
+new_years_eve = frozen_at(dt.datetime(2026, 12, 31, 10, 0))
+late_november = frozen_at(dt.datetime(2026, 11, 25, 10, 0))
+
+
 class TestTheProjectPage:
     def test_without_a_checklist_it_says_the_project_cannot_be_ready(self, as_user, alice, signed):
         page = as_user(alice).get(project_url(signed)).content.decode()
@@ -128,8 +145,9 @@ class TestTheItemPage:
         url = reverse("admin:approvals_approvalitem_transition", args=[lx08.pk, "start_preparing"])
         assert as_user(stan).post(url).status_code == 403
 
-    @time_machine.travel(dt.datetime(2026, 12, 31, 10, 0), tick=False)
-    def test_a_deadline_counted_monday_to_friday_is_flagged(self, as_user, alice, signed):
+    def test_a_deadline_counted_monday_to_friday_is_flagged(
+        self, new_years_eve, as_user, alice, signed
+    ):
         checklist_generate(project=signed, by=administrator())
         lx08 = signed.approval_items.get(approval_type__code="LX08")
         ApprovalItem.objects.filter(pk=lx08.pk).update(status=ItemStatus.PREPARING)
@@ -224,8 +242,9 @@ class TestTheItemsList:
         assert queries_for(1) == queries_for(8)
 
 
-@time_machine.travel(dt.datetime(2026, 11, 25, 10, 0), tick=False)
-def test_the_holiday_table_warns_about_next_year_until_it_is_entered(as_user, superuser):
+def test_the_holiday_table_warns_about_next_year_until_it_is_entered(
+    late_november, as_user, superuser
+):
     from approvals.models import CalendarDay
 
     url = reverse("admin:approvals_calendarday_changelist")
@@ -325,8 +344,9 @@ def test_a_checklist_row_keeps_its_approval_type(as_user, alice, signed):
     assert len(codes) == len(set(codes)) == 21
 
 
-@time_machine.travel(dt.datetime(2026, 12, 31, 10, 0), tick=False)
-def test_the_items_list_warns_when_a_deadline_counts_monday_to_friday(as_user, alice, signed):
+def test_the_items_list_warns_when_a_deadline_counts_monday_to_friday(
+    new_years_eve, as_user, alice, signed
+):
     from approvals import workflow
 
     checklist_generate(project=signed, by=administrator())
