@@ -50,6 +50,14 @@ def permission_denied(request, exception=None):
     return TemplateResponse(request, "403.html", context, status=403)
 
 
+def bad_request(request, exception=None):
+    """A request the desk cannot read (a filter no list offers, a NUL character, a forged
+    parameter) as a page of the admin in Chinese, instead of Django's bare "Bad Request"."""
+    context = {**admin.site.each_context(request), "title": _("This address cannot be read")}
+    return TemplateResponse(request, "400.html", context, status=400)
+
+
+handler400 = bad_request
 handler403 = permission_denied
 # A busy database met outside a view (e.g. saving the session) is the busy page, not a bare 500.
 handler500 = "projectdesk.busy.server_error"

@@ -233,6 +233,17 @@ def test_an_undeclared_lookup_on_the_project_list_is_refused(as_user, alice, pro
     assert as_user(alice).get(f"{PROJECTS}?{lookup}").status_code == 400
 
 
+def test_a_refused_lookup_is_told_in_chinese_on_a_page_of_the_admin(as_user, alice, project):
+    response = as_user(alice).get(f"{PROJECTS}?notes__contains=x")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "无法识别的地址" in page
+    assert "请使用本页提供的筛选和搜索" in page
+    assert "Bad Request" not in page
+    assert reverse("admin:index") in page  # the way back
+    assert reverse("admin:logout") in page  # in the admin's own frame: its header and sidebar
+
+
 def test_the_project_lists_declared_filters_still_answer(as_user, alice, project, zone):
     client = as_user(alice)
     for query in (f"zone__id__exact={zone.pk}", "stage__exact=reserve", "colour=red", "q=光伏"):
