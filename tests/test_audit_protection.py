@@ -14,7 +14,7 @@ import pytest
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 from django.urls import reverse
@@ -112,6 +112,22 @@ class TestThePurge:
         assert purge.username == "manage.py purge_audit"
         assert purge.detail == {"before": day.isoformat(), "deleted": 1}
         assert "1 audit records" in out.getvalue()
+
+    def test_run_as_the_applications_role_it_says_whose_it_is_and_deletes_nothing(self, postgres):
+        """The README's role split: the application's role holds SELECT and INSERT on the log.
+        Played with SET LOCAL ROLE inside the test's transaction (rolled back with it)."""
+        gone = self.old(400, "gone")
+        sql("CREATE ROLE projectdesk_app_played NOLOGIN")
+        sql("GRANT USAGE ON SCHEMA public TO projectdesk_app_played")
+        sql("GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO projectdesk_app_played")
+        sql("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO projectdesk_app_played")
+        sql("SET LOCAL ROLE projectdesk_app_played")
+        day = timezone.localdate() - dt.timedelta(days=300)
+        with pytest.raises(CommandError, match="role that owns the tables.*Nothing was deleted"):
+            call_command("purge_audit", "--before", day.isoformat(), stdout=StringIO())
+        sql("RESET ROLE")
+        assert AuditEvent.objects.filter(pk=gone.pk).exists()
+        assert not AuditEvent.objects.filter(kind=AuditKind.DELETION).exists()
 
     def test_the_switch_closes_with_its_block_even_inside_a_longer_transaction(self, event):
         from approvals.models.audit import audit_purge_switch

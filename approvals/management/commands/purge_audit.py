@@ -16,7 +16,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from approvals import audit
@@ -42,6 +42,19 @@ class Command(BaseCommand):
                 f"Audit records are kept {days} days: --before may be {latest} at the latest."
             )
         cutoff = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+        try:
+            deleted = self._purge(day, cutoff)
+        except DatabaseError as error:
+            # The application's role may not delete audit rows (README, Production: the
+            # database roles); that is the design working, not a crash to print as a traceback.
+            raise CommandError(
+                f"The database refused the purge ({str(error).strip()}). Run purge_audit with "
+                "the DATABASE_URL of the role that owns the tables, not the application's "
+                "(README, Production: the database roles). Nothing was deleted."
+            ) from error
+        self.stdout.write(f"purge_audit: {deleted} audit records before {day} deleted.")
+
+    def _purge(self, day: dt.date, cutoff: dt.datetime) -> int:
         with transaction.atomic():
             # A queryset delete (AuditEvent.delete refuses single rows); nothing listens to the
             # log's own delete signals, so it is one statement, let through by the switch.
@@ -54,4 +67,4 @@ class Command(BaseCommand):
                 before=day.isoformat(),
                 deleted=deleted,
             )
-        self.stdout.write(f"purge_audit: {deleted} audit records before {day} deleted.")
+        return deleted
