@@ -27,7 +27,7 @@ from django.conf import settings as django_settings
 from django.urls import reverse
 
 from approvals.models import Project, SpreadsheetImport
-from approvals.spreadsheets import imports, project_rows, reading
+from approvals.spreadsheets import extent, imports, project_rows, reading
 from approvals.spreadsheets.reading import SpreadsheetRefused
 
 from .spreadsheet_files import (
@@ -289,7 +289,7 @@ class TestWhatTheOldCheckDidNotSee:
             book = reading.python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
             sheet = book.get_sheet_by_index(0)
             assert (sheet.height, sheet.width) == (100, 26)
-            assert reading._check_extent(data, "清单.xlsx") == 100
+            assert extent.check_xlsx(data, "清单.xlsx") == 100
 
     def test_a_part_read_twice_counts_twice(self, settings):
         """Two sheets of a workbook may name one part of the file: it is built twice."""
@@ -317,7 +317,7 @@ class TestWhatTheOldCheckDidNotSee:
 
     def test_rows_are_counted_again_as_they_come(self, settings, monkeypatch):
         """Should the check before reading be misled, the rows themselves are counted."""
-        monkeypatch.setattr(reading, "_check_extent", lambda data, name: 0)
+        monkeypatch.setattr(reading, "check_xlsx", lambda data, name: 0)
         settings.IMPORT_MAX_ROWS = 10
         sheet = [["项目名称", "所在开发区"]] + [[f"项目{n}", "晋中开发区"] for n in range(10)]
         assert "上限 10 行" in refusal(xlsx({"S": sheet}), "清单.xlsx")

@@ -22,7 +22,7 @@ import pytest
 from django.conf import settings as django_settings
 
 from approvals.models import ImportKind, SpreadsheetImport
-from approvals.spreadsheets import approval_table, cells, imports, reading
+from approvals.spreadsheets import approval_table, cells, extent, imports, reading
 from approvals.spreadsheets.reading import SpreadsheetRefused
 
 from .spreadsheet_files import Title, csv_bytes, with_member, xls, xlsx, zip_bomb
@@ -237,7 +237,7 @@ class TestEveryFormat:
     def test_an_old_xls_keeps_its_merged_caption_and_real_dates(self):
         rows = [Title(CAPTION), HEADER, [1, "甲项目", "晋中开发区", 1.5, dt.date(2025, 3, 15)]]
         data = xls({"签约一批": rows})
-        assert data.startswith(reading.OLE2)
+        assert data.startswith(extent.OLE2)
         found = only(data, "清单.xls")
         assert found["sheet"].header_row == 2
         number, row = found["rows"][0]
@@ -666,5 +666,5 @@ def test_the_helper_builds_real_files():
     """The files these tests read are what Excel and WPS open: checked with other readers."""
     book = openpyxl.load_workbook(io.BytesIO(xlsx({"S": [Title(CAPTION), HEADER]})))
     assert book["S"]["A1"].value == CAPTION and book["S"]["B2"].value == "项目名称"
-    assert xls({"S": [HEADER]}).startswith(reading.OLE2)
+    assert xls({"S": [HEADER]}).startswith(extent.OLE2)
     assert csv_bytes([HEADER], bom=True).startswith(b"\xef\xbb\xbf")
