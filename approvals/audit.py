@@ -313,18 +313,20 @@ for _model in (ZoneRole, Administrator):
 # --- deletions by people ---------------------------------------------------------------------
 
 #: Deletions recorded: of the desk's own rows and accounts, when a person deletes them through
-#: the application (a request is under way). Connected per model, so that the log's own rows
+#: the application (a request is under way) or a command run on the server names itself
+#: (``acting_as``: ``manage.py reset_second_factor``). Connected per model, so that the log's own rows
 #: (purged by ``manage.py purge_audit``, which records itself) and the history tables keep
 #: Django's one-statement delete; roles are recorded as revoked above.
 _DELETION_APPS = ("approvals", "zones", "auth")
 
 
 def _deleted(sender, instance, **kwargs) -> None:
-    if current_request() is None:
+    request = current_request()
+    if request is None and not _actor.get():  # neither a person nor a command that says so
         return
     if sender._meta.label == "axes.AccessAttempt":
         # A successful login forgets its own failures (AXES_RESET_ON_SUCCESS): no unlock.
-        if current_request().path != reverse("admin:login"):
+        if request is None or request.path != reverse("admin:login"):
             record(AuditKind.UNLOCK, obj=instance, of=instance.username)
     elif sender._meta.label == "otp_totp.TOTPDevice":
         record(AuditKind.SECOND_FACTOR, obj=instance, action="reset", of=str(instance.user))

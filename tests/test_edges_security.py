@@ -25,7 +25,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.core.management.base import SystemCheckError
+from django.core.management.base import CommandError, SystemCheckError
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -152,6 +152,21 @@ class TestAdministratorsSecondFactors:
     def test_a_person_s_device_page_opens(self, as_user, sam, devices):
         change = reverse("admin:otp_totp_totpdevice_change", args=[devices["bob"].pk])
         assert as_user(sam).get(change).status_code == 200
+
+    def test_an_administrator_s_way_back_is_the_server_s_command_and_it_is_recorded(self, devices):
+        out = StringIO()
+        call_command("reset_second_factor", "aud", stdout=out)
+
+        assert kept_devices() == {"bob", "sam", "sys", "root"}
+        assert "1 device(s) of aud removed" in out.getvalue()
+        (reset,) = audited(AuditKind.SECOND_FACTOR)
+        assert (reset.username, reset.detail["action"], reset.detail["of"]) == (
+            "manage.py reset_second_factor",
+            "reset",
+            "aud",
+        )
+        with pytest.raises(CommandError, match="No user 'nobody'"):
+            call_command("reset_second_factor", "nobody", stdout=StringIO())
 
 
 # --- 16: the address the trusted proxy saw, for the audit log and the lockout alike -------------
