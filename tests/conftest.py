@@ -220,3 +220,16 @@ def project(zone):
 @pytest.fixture
 def other_project(other_zone):
     return ProjectFactory(zone=other_zone, name="碳基新材料产业园项目")
+
+
+@pytest.fixture
+def never_read(monkeypatch):
+    """Fails the test if the workbook reader is even started: refusals of a file come first."""
+    from approvals.spreadsheets import reading
+
+    class NotToBeOpened:
+        @staticmethod
+        def from_filelike(*args, **kwargs):
+            raise AssertionError("the file was opened for reading before it was refused")
+
+    monkeypatch.setattr(reading.python_calamine, "CalamineWorkbook", NotToBeOpened)

@@ -166,18 +166,6 @@ class TestTheAttacksFiles:
 # --- in this process: refused before the reader starts ----------------------------------------
 
 
-@pytest.fixture
-def never_read(monkeypatch):
-    """Fails the test if the workbook reader is even started: refusals come first."""
-
-    class NotToBeOpened:
-        @staticmethod
-        def from_filelike(*args, **kwargs):
-            raise AssertionError("the file was opened for reading before it was refused")
-
-    monkeypatch.setattr(reading.python_calamine, "CalamineWorkbook", NotToBeOpened)
-
-
 def refusal(data: bytes, name: str) -> str:
     with pytest.raises(SpreadsheetRefused) as refused:
         for _sheet, rows in reading.read_sheets(data, name):

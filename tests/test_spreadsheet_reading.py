@@ -443,18 +443,6 @@ class TestDates:
 # --- refusals of the file as a whole ---------------------------------------------------------
 
 
-@pytest.fixture
-def never_read(monkeypatch):
-    """Fails the test if the workbook reader is even started: refusals come first."""
-
-    class NotToBeOpened:
-        @staticmethod
-        def from_filelike(*args, **kwargs):
-            raise AssertionError("the file was opened for reading before it was refused")
-
-    monkeypatch.setattr(reading.python_calamine, "CalamineWorkbook", NotToBeOpened)
-
-
 def refusal(data: bytes, name: str) -> str:
     with pytest.raises(SpreadsheetRefused) as refused:
         read(data, name)
