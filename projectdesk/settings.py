@@ -13,9 +13,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(environ.Env().str("PROJECTDESK_VAR_DIR", default=str(BASE_DIR / "var")))
 
 env = environ.Env()
+VAR_DIR = Path(env.str("PROJECTDESK_VAR_DIR", default=str(BASE_DIR / "var")))
 
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
@@ -120,15 +120,31 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'projectdesk.sqlite3'}"),
 }
+# A write that waits for a lock longer than DATABASE_LOCK_TIMEOUT, or a statement running longer
+# than DATABASE_STATEMENT_TIMEOUT (PostgreSQL; "0" for no limit), fails and the person reads
+# "系统繁忙，请稍后重试" (projectdesk/busy.py); ./desk serve gives its worker the task time limit.
+# SQLite waits SQLITE_TIMEOUT seconds for the file's write lock.
+DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+DATABASE_LOCK_TIMEOUT = env.str("DATABASE_LOCK_TIMEOUT", default="0" if DEBUG else "5s")
+DATABASE_STATEMENT_TIMEOUT = env.str("DATABASE_STATEMENT_TIMEOUT", default="0" if DEBUG else "30s")
+SQLITE_TIMEOUT = env.int("SQLITE_TIMEOUT", default=20)
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker, beat) share one file: wait for locks instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
-    )
+    # SQLITE_TIMEOUT wins over a timeout written in DATABASE_URL.
+    _db_options.update({"timeout": SQLITE_TIMEOUT, "transaction_mode": "IMMEDIATE"})
 elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
-    # No JIT compilation: the admin's plans read one page, yet their cost estimates over
-    # 100,000 projects made PostgreSQL compile them, 1.27 s of a 1.73 s list page.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    _db_options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+    # No JIT compilation (unless DATABASE_URL says otherwise): the admin's plans read one page,
+    # yet their cost estimates over 100,000 projects made PostgreSQL compile them, 1.27 s of a
+    # 1.73 s list page.
+    _db_options["options"] = " ".join(
+        [
+            _db_options.get("options", "-c jit=off"),
+            f"-c lock_timeout={DATABASE_LOCK_TIMEOUT}",
+            f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT}",
+        ]
+    ).strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -167,7 +183,9 @@ UNFOLD = {
 }
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Static files: collected into STATIC_ROOT at start and served by whitenoise with hashed names
+# (compressed, cached for ever) with DEBUG off; Django's plain storage with DEBUG (below).
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # Evidence documents attached to stage requests (agreements, permits, site photos).
@@ -338,9 +356,7 @@ if DEBUG:
     CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP}
 else:
     CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP}
-# Static files: collected into STATIC_ROOT at start and served by whitenoise with hashed names
-# (compressed, cached for ever) with DEBUG off; Django's plain storage with DEBUG.
-STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(STATIC_ROOT)))
+# Static files with hashed names from whitenoise's manifest with DEBUG off (STATIC_ROOT above).
 STATIC_MANIFEST = env_bool("STATIC_MANIFEST", default=not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -350,25 +366,6 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-# A write that waits for a lock longer than DATABASE_LOCK_TIMEOUT, or a statement running longer
-# than DATABASE_STATEMENT_TIMEOUT (PostgreSQL; "0" for no limit), fails and the person reads
-# "系统繁忙，请稍后重试" (projectdesk/busy.py); ./desk serve gives its worker the task time limit.
-# SQLite waits SQLITE_TIMEOUT seconds for the file's write lock.
-DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
-DATABASE_LOCK_TIMEOUT = env.str("DATABASE_LOCK_TIMEOUT", default="0" if DEBUG else "5s")
-DATABASE_STATEMENT_TIMEOUT = env.str("DATABASE_STATEMENT_TIMEOUT", default="0" if DEBUG else "30s")
-if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
-    _pg = DATABASES["default"]["OPTIONS"]
-    _pg.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
-    _pg["options"] = " ".join(
-        [
-            _pg.get("options", ""),
-            f"-c lock_timeout={DATABASE_LOCK_TIMEOUT}",
-            f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT}",
-        ]
-    ).strip()
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"]["timeout"] = env.int("SQLITE_TIMEOUT", default=20)
 # How long a busy page asks the browser to wait before trying again (Retry-After, seconds).
 BUSY_RETRY_AFTER = env.int("BUSY_RETRY_AFTER", default=10)
 # The broker out of reach: publishing a task gives up after BROKER_TIMEOUT seconds (one retry)

@@ -65,3 +65,57 @@ def test_a_malformed_debug_value_fails_loudly():
     result = run_with({"DEBUG": "perhaps", "SECRET_KEY": "x" * 50})
     assert result.returncode != 0
     assert "DEBUG='perhaps' is not a yes/no value" in result.stderr
+
+
+CONNECTION_PARAMETERS = (
+    "import django; django.setup(); from django.db import connection; "
+    "p = connection.get_connection_params(); "
+    "print(p.get('timeout'), p.get('connect_timeout'), repr(p.get('options')))"
+)
+
+
+def connection_parameters_with(env: dict) -> list[str]:
+    """What the default connection would be opened with (nothing is connected)."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}
+    }
+    clean.update(env, DJANGO_SETTINGS_MODULE="projectdesk.settings")
+    result = subprocess.run(
+        [sys.executable, "-c", CONNECTION_PARAMETERS],
+        env=clean,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()[-1].split(" ", 2)
+
+
+def test_sqlite_waits_sqlite_timeout_seconds_for_the_write_lock():
+    assert connection_parameters_with({"DEBUG": "1"})[0] == "20"
+    assert connection_parameters_with({"DEBUG": "1", "SQLITE_TIMEOUT": "3"})[0] == "3"
+
+
+def test_sqlite_timeout_wins_over_one_in_the_database_url():
+    parameters = connection_parameters_with(
+        {"DEBUG": "1", "SQLITE_TIMEOUT": "4", "DATABASE_URL": "sqlite:////tmp/x.sqlite3?timeout=9"}
+    )
+    assert parameters[0] == "4"
+
+
+def test_postgresql_connects_with_jit_off_and_bounded_waits():
+    url = "postgres://postgres@127.0.0.1:5432/projectdesk"
+    assert connection_parameters_with({"SECRET_KEY": "x" * 50, "DATABASE_URL": url}) == [
+        "None",
+        "5",
+        "'-c jit=off -c lock_timeout=5s -c statement_timeout=30s'",
+    ]
+    assert (
+        connection_parameters_with(
+            {"DEBUG": "1", "DATABASE_URL": url, "DATABASE_LOCK_TIMEOUT": "2s"}
+        )[2]
+        == "'-c jit=off -c lock_timeout=2s -c statement_timeout=0'"
+    )
