@@ -3,6 +3,8 @@ one row an administrator changes in the admin; the defaults are the guide's."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -10,7 +12,18 @@ from django.utils.translation import gettext_lazy as _
 from solo.models import SingletonModel
 
 
-def _days(label, default: int, help_text=""):
+def default_milestone_yellow_within_days() -> int:
+    """A new row's threshold, from the deployment's environment. A function, not the number, so
+    that the migration names it and stays the same whatever a deployment sets."""
+    return settings.MILESTONE_YELLOW_WITHIN_DAYS
+
+
+def default_milestone_red_after_days() -> int:
+    """As above, for MILESTONE_RED_AFTER_DAYS."""
+    return settings.MILESTONE_RED_AFTER_DAYS
+
+
+def _days(label, default: int | Callable[[], int], help_text=""):
     return models.PositiveSmallIntegerField(
         label,
         default=default,
@@ -22,10 +35,10 @@ def _days(label, default: int, help_text=""):
 class WarningSettings(SingletonModel):
     milestone_yellow_within_days = _days(
         _("milestone yellow from (days before its date)"),
-        settings.MILESTONE_YELLOW_WITHIN_DAYS,
+        default_milestone_yellow_within_days,
     )
     milestone_red_after_days = _days(
-        _("milestone red after (days late)"), settings.MILESTONE_RED_AFTER_DAYS
+        _("milestone red after (days late)"), default_milestone_red_after_days
     )
     item_yellow_within_working_days = _days(
         _("approval item yellow from (working days before its deadline)"), 3
