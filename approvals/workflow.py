@@ -65,10 +65,6 @@ class TransitionOption:
         return f"{self.label} → {self.target}"
 
 
-def transition_names(model: type[RecordedMachine]) -> list[str]:
-    return model.transition_names()
-
-
 def transition_label(model: type[RecordedMachine], name: str) -> str:
     return model.transition_label(name)
 

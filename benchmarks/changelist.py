@@ -26,6 +26,7 @@ from approvals.models import (
     Stage,
     StageChange,
 )
+from tests.oracles import with_next_milestone_worked_out
 
 from .common import (
     People,
@@ -96,7 +97,7 @@ def with_subquery() -> list[Row]:
     """Our way: the next milestone comes with each project row from one query."""
     return [
         row(p, p.next_milestone_stage, p.next_milestone_date)
-        for p in listed().with_next_milestone_worked_out()
+        for p in with_next_milestone_worked_out(listed())
     ]
 
 
@@ -111,8 +112,8 @@ def with_ordered_subquery() -> list[Row]:
         .order_by("project", "planned_date")
         .values("planned_date")[:1]
     )
-    projects = (
-        listed().with_next_milestone_worked_out().annotate(next_milestone_date=Subquery(planned))
+    projects = with_next_milestone_worked_out(listed()).annotate(
+        next_milestone_date=Subquery(planned)
     )
     return [row(p, p.next_milestone_stage, p.next_milestone_date) for p in projects]
 

@@ -193,7 +193,7 @@ class TestTheItemStatusMachine:
         hp02 = item(checklist, "HP02")
         with pytest.raises(TransitionRefused, match="已视为办结"):
             workflow.run_transition(hp02, "start_preparing", by=alice)
-        assert hp02.is_settled
+        assert ApprovalItem.objects.settled().filter(pk=hp02.pk).exists()
 
     def test_acceptance_needs_its_date_and_it_may_not_be_in_the_future(self, project, alice):
         subject = item_at(project, ItemStatus.PREPARING)

@@ -28,6 +28,7 @@ from approvals.models.project import refresh_next_milestones
 from zones.models import Role
 
 from .factories import ProjectFactory, UserFactory, ZoneRoleFactory
+from .oracles import with_next_milestone_worked_out
 from .test_import_projects import row, run, workbook
 
 D = dt.date
@@ -63,7 +64,7 @@ def projects(zone, count: int, **extra) -> list[Project]:
 def stored_and_worked_out() -> tuple[dict, dict]:
     """Every project's stored next-milestone date, and the one the subquery works out."""
     stored = dict(Project.objects.values_list("pk", "next_milestone_on"))
-    worked_out = Project.objects.with_next_milestone_worked_out()
+    worked_out = with_next_milestone_worked_out(Project.objects.all())
     worked_out = {p.pk: p.next_milestone_date for p in worked_out}
     return stored, worked_out
 

@@ -247,10 +247,6 @@ class ApprovalItem(RecordedMachine):
     def __str__(self) -> str:
         return f"{self.project} · {self.approval_type}"
 
-    @property
-    def is_settled(self) -> bool:
-        return self.mode in SETTLED_MODES or self.status == ItemStatus.APPROVED
-
     def may_transition(self, user) -> bool:
         return permissions.may_work_item(user, self)
 

@@ -241,10 +241,6 @@ class Problem(RecordedMachine):
         text = self.description if len(self.description) <= 40 else self.description[:39] + "…"
         return f"{self.project} · {text}"
 
-    @property
-    def is_unsolved(self) -> bool:
-        return self.status in UNSOLVED
-
     def may_transition(self, user) -> bool:
         return permissions.may_work_problem(user, self)
 

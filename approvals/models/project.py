@@ -121,9 +121,6 @@ class ProjectQuerySet(models.QuerySet["Project"]):
     def visible_to(self, user) -> ProjectQuerySet:
         return permissions.scope(self, user, permissions.VIEW)
 
-    def editable_by(self, user) -> ProjectQuerySet:
-        return permissions.scope(self, user, permissions.EDIT)
-
     def named_like(self, word: str) -> models.QuerySet:
         """The ids of projects whose name, code or enterprise's name contains ``word``, as a
         union of three reads that the trigram indexes serve on PostgreSQL (migration 0014)."""
@@ -144,21 +141,6 @@ class ProjectQuerySet(models.QuerySet["Project"]):
         filter and sort by it without a subquery per project."""
         return self.annotate(
             next_milestone_stage=_next_stage(), next_milestone_date=F("next_milestone_on")
-        )
-
-    def with_next_milestone_worked_out(self) -> ProjectQuerySet:
-        """As ``with_next_milestone()``, worked out from the milestones by a subquery per
-        project: what the stored date must equal (the tests compare them)."""
-        next_stage = _next_stage()
-        # Unordered: (project, stage) is unique, and the model ordering would join and sort
-        # in every row's subquery.
-        planned = (
-            Milestone.objects.filter(project=OuterRef("pk"), stage=OuterRef("next_milestone_stage"))
-            .order_by()
-            .values("planned_date")[:1]
-        )
-        return self.annotate(next_milestone_stage=next_stage).annotate(
-            next_milestone_date=Subquery(planned)
         )
 
 
