@@ -1,4 +1,8 @@
-"""Celery tasks: thin, taking ids, doing their work through the service modules."""
+"""Celery tasks: thin, taking ids, doing their work through the service modules.
+
+Each task's name is pinned with ``name=`` (today's generated "approvals.tasks.<function>"): the
+beat's stored schedule entries and queued messages name it, and must keep finding it when this
+module moves (tests/test_task_names.py)."""
 
 from celery import shared_task
 from django.conf import settings
@@ -20,13 +24,13 @@ SCHEDULED_TASKS = (
 )
 
 
-@shared_task(ignore_result=False)
+@shared_task(name="approvals.tasks.health_check", ignore_result=False)
 def health_check() -> dict:
     """A worker that answers has reached the broker and the database: ``./desk run`` waits for it."""
     return {"database": connection.vendor, "projects": Project.objects.count()}
 
 
-@shared_task
+@shared_task(name="approvals.tasks.run_job")
 def run_job(job_id: int) -> None:
     """Run a queued job of any kind, once."""
     job = jobs.claim(job_id)
@@ -49,7 +53,7 @@ def run_job(job_id: int) -> None:
             raise
 
 
-@shared_task
+@shared_task(name="approvals.tasks.requeue_jobs")
 def requeue_jobs(waiting_longer_than_seconds: float = 60) -> int:
     """Send again the jobs queued in the database that no worker has taken, and those whose
     worker died holding them (lease run out: once; failed the second time) -- the beat, every
@@ -66,7 +70,7 @@ def _recount(job) -> None:
     jobs.finish(job, gettext("%(count)d deadlines changed.") % {"count": changed})
 
 
-@shared_task
+@shared_task(name="approvals.tasks.scan_reminders")
 def scan_reminders() -> dict:
     """The daily scan (beat at 08:30 on every day; it does nothing on a day off) and the
     delivery of what it found, for today. It takes no argument: a scan for another day is the
@@ -79,7 +83,7 @@ def scan_reminders() -> dict:
     return {"new": dict(outcome.new), "sent": dict(outcome.sent)}
 
 
-@shared_task
+@shared_task(name="approvals.tasks.deliver_reminders")
 def deliver_reminders() -> dict:
     """Send what is due: reminders waiting for another attempt at their email, or left by a
     worker that died holding them."""
