@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F
 from django.utils import timezone
 
-from .admin.lateness import milestone_colour
 from .colours import Colour, MilestoneColours, problem_colour
+from .lateness import effective_stage, milestone_colour
 from .models import (
     FORWARD_STAGES,
     MILESTONE_STAGES,
@@ -51,7 +51,7 @@ class CaseFile:
 
 
 def case_file(project: Project) -> CaseFile:
-    current = project.stage_before_suspension if project.stage == Stage.SUSPENDED else project.stage
+    current = effective_stage(project)
     position = FORWARD_STAGES.index(current) if current in FORWARD_STAGES else -1
     milestones = {m.stage: m for m in project.milestones.all()}
     steps = []

@@ -39,6 +39,7 @@ from django.conf import settings
 from django.contrib.auth.backends import BaseBackend, ModelBackend
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from zones.demo_accounts import demo_usernames
 from zones.models import Administrator, AdminRole, Enterprise, Role, Zone, ZoneRole
 from zones.roles import (
     ADMINISTRATOR_PERMISSIONS,
@@ -140,8 +141,6 @@ def is_demo_account_refused(user) -> bool:
     off."""
     if settings.DEBUG or user is None:
         return False
-    from approvals.management.commands.seed_demo import demo_usernames
-
     return user.get_username() in demo_usernames()
 
 

@@ -32,9 +32,10 @@ from django.utils.translation import gettext as _
 from zones.models import Role, ZoneRole
 
 from . import foresight
+from .bulk import insert_new
 from .colours import warnings
+from .lateness import stage_ahead
 from .models import (
-    FORWARD_STAGES,
     OPEN_STAGES,
     UNSOLVED,
     ApprovalItem,
@@ -51,7 +52,6 @@ from .models import (
     Step,
     TaskNode,
 )
-from .spreadsheets.bulk import insert_new
 
 #: How long a claim holds: a worker that died holding one frees it after this.
 LEASE = dt.timedelta(minutes=10)
@@ -84,11 +84,6 @@ class Scan:
     working_day: bool = True
     #: project id → (earliest start, deciding item): the projects at risk on ``day``.
     at_risk: dict[int, tuple[dt.date, int | None]] = field(default_factory=dict)
-
-
-def _stage_ahead(milestone_stage: str, project_stage: str) -> bool:
-    """A milestone of a stage the project has not reached yet (a passed one is never late)."""
-    return FORWARD_STAGES.index(milestone_stage) > FORWARD_STAGES.index(project_stage)
 
 
 def scan(day: dt.date | None = None, rules=None) -> Scan:
@@ -129,7 +124,7 @@ def scan(day: dt.date | None = None, rules=None) -> Scan:
         "id", "stage", "planned_date", "project_id"
     ):
         project = projects.get(project_id)
-        if project is None or not _stage_ahead(m_stage, project["project__stage"]):
+        if project is None or not stage_ahead(m_stage, project["project__stage"]):
             continue
         late = (day - planned).days
         red = late - red_after - 1 if late > red_after else None

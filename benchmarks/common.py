@@ -20,8 +20,8 @@ from django.db import connection, models, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from approvals.bulk import copy_rows
 from approvals.models import Project
-from approvals.spreadsheets.bulk import copy_rows
 from zones.models import Enterprise, Zone
 
 

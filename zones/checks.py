@@ -18,6 +18,8 @@ from django.contrib.auth.password_validation import (
 from django.core.checks import Error, Tags, Warning, register
 from django.db import DatabaseError
 
+from .demo_accounts import demo_usernames
+
 
 def _active_users():
     from django.contrib.auth import get_user_model
@@ -51,8 +53,6 @@ def no_superusers(app_configs=None, **kwargs) -> list[Error]:
 def no_demo_accounts(app_configs=None, **kwargs) -> list[Error]:
     if settings.DEBUG:
         return []
-    from approvals.management.commands.seed_demo import demo_usernames
-
     try:
         names = sorted(
             _active_users().filter(username__in=demo_usernames()).values_list("username", flat=True)

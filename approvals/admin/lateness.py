@@ -13,7 +13,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import foresight
-from ..colours import MILESTONE_FILTER_CHOICES, Colour, MilestoneColours, badge
+from ..colours import MILESTONE_FILTER_CHOICES, MilestoneColours, badge
+from ..lateness import milestone_colour, of_record, stage_reached
 from ..models import FORWARD_STAGES, ApprovalItem, Milestone, Project, Stage
 from .base import TabularInline
 from .speed import ParentKnownInline
@@ -53,33 +54,6 @@ def next_milestone_cell(project: Project) -> str:
         colour.label,
         colour.label,
     )
-
-
-def stage_reached(project: Project, stage: str) -> bool:
-    """Whether ``project`` is at ``stage`` or past it: a suspended project where it stood, a
-    withdrawn one everywhere (its case is closed)."""
-    current = project.stage_before_suspension if project.stage == Stage.SUSPENDED else project.stage
-    if current not in FORWARD_STAGES:
-        return True
-    return FORWARD_STAGES.index(stage) <= FORWARD_STAGES.index(current)
-
-
-def milestone_colour(milestone: Milestone) -> Colour | None:
-    """A milestone reached, or of a stage the project has passed, is never late."""
-    if milestone.actual_date is not None:
-        return Colour.GREEN
-    project = milestone.project
-    if stage_reached(project, milestone.stage):
-        return None
-    at_risk = project.at_risk and milestone.stage == Stage.UNDER_CONSTRUCTION
-    return MilestoneColours.on(timezone.localdate()).colour(milestone.planned_date, at_risk=at_risk)
-
-
-def of_record(milestone: Milestone) -> bool:
-    """A milestone with an actual date, or of a stage the project has reached, is a fact of
-    record: the decision that moved the stage wrote it, and only the workflow (a request and a
-    decision) changes it. The reports count it (开工率 reads the actual dates by stage)."""
-    return milestone.actual_date is not None or stage_reached(milestone.project, milestone.stage)
 
 
 class MilestoneForm(forms.ModelForm):

@@ -30,13 +30,13 @@ from simple_history.utils import bulk_update_with_history
 
 from zones.models import Zone
 
-from .. import permissions
+from .. import bulk, permissions
 from ..dates import end_of_month
 from ..models import MonthlyProgress, ProblemSource, Project, cumulative_problem
 from ..models.problem import description_key
 from ..problems import ImportedProblems, Listed
 from ..project_code import is_project_code, normalise_project_code
-from . import bulk, cells
+from . import cells
 from .project_rows import problem_change, problem_text, problems_opened
 from .reading import (
     HEADER_SEARCH_ROWS,

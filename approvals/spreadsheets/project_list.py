@@ -23,7 +23,7 @@ from simple_history.utils import bulk_update_with_history
 
 from zones.models import Enterprise
 
-from .. import foresight
+from .. import bulk, foresight
 from ..models import (
     CATEGORY_MILESTONE,
     Batch,
@@ -37,7 +37,6 @@ from ..models import (
 )
 from ..models.project import refresh_next_milestones
 from ..problems import Listed
-from . import bulk
 from .people import People
 from .project_rows import (
     ENTRY_FIELDS,

@@ -34,38 +34,14 @@ from approvals.models import (
     TaskNode,
 )
 from approvals.problems import FollowUp, problem_add, problem_transition, service_record_add
-from zones.models import Administrator, AdminRole, Enterprise, Role, Zone, ZoneRole
+from zones.demo_accounts import DEMO_ADMINISTRATORS, DEMO_PEOPLE, demo_usernames
+from zones.models import Administrator, Enterprise, Role, Zone, ZoneRole
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 #: The seed's notes name the projects signed at a 三个一批 event ("三个一批签约项目") and its
 #: date (as_of), not the round's number: the demo records them as the first round of that year.
 SIGNING_NOTE = "三个一批签约"
 DEFAULT_DEMO_PASSWORD = "projectdesk-demo"  # documented in README; for the demo only
-
-#: username, display name, role, zones (None: every zone of 晋中市)
-DEMO_PEOPLE = [
-    ("officer", "李明", Role.OFFICER, ["综改区晋中开发区", "平遥经济技术开发区"]),
-    ("supervisor", "王芳", Role.SUPERVISOR, ["综改区晋中开发区", "平遥经济技术开发区"]),
-    ("leader", "张建国", Role.LEADER, ["综改区晋中开发区", "平遥经济技术开发区"]),
-    ("statistician", "赵丽", Role.STATISTICIAN, None),
-]
-#: The three administrators kept apart (三权分立), to try the separation in the demo:
-#: username, display name, administrator role.
-DEMO_ADMINISTRATORS = [
-    ("sysadmin", "系统管理员", AdminRole.SYSTEM),
-    ("secadmin", "安全管理员", AdminRole.SECURITY),
-    ("auditor", "审计管理员", AdminRole.AUDIT),
-]
-
-
-def demo_usernames() -> list[str]:
-    """Every demo account's name: never an account with DEBUG off (zones/checks.py reports
-    one; ``approvals.permissions.AccountBackend`` refuses its login)."""
-    return [
-        "admin",
-        *(username for username, *_ in DEMO_PEOPLE),
-        *(username for username, *_ in DEMO_ADMINISTRATORS),
-    ]
 
 
 def read_csv(name: str) -> list[dict[str, str]]:
