@@ -36,6 +36,14 @@ from .models import (
 SHOWN = 8
 
 
+def awaiting_count(user) -> int | None:
+    """How many stage requests wait for ``user``'s decision (None: not a decider): the to-do
+    list's section and the admin index's banner (``templatetags/desk.py``)."""
+    if not permissions.may_decide_somewhere(user):
+        return None
+    return StageRequest.objects.awaiting(user).count()
+
+
 @dataclass
 class Row:
     text: str
@@ -135,14 +143,14 @@ def todo(user) -> list[Section]:
                 reverse("admin:approvals_reminder_changelist") + "?unread=1",
             )
         )
-    if permissions.may_decide_somewhere(user):
-        awaiting = StageRequest.objects.awaiting(user)
+    awaiting = awaiting_count(user)
+    if awaiting is not None:
         sections.append(
             Section(
                 "awaiting",
                 _("Requests awaiting my decision"),
                 [],
-                awaiting.count(),
+                awaiting,
                 reverse("admin:approvals_stagerequest_changelist") + "?queue=awaiting",
             )
         )

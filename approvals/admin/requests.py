@@ -356,10 +356,3 @@ class StageRequestAdmin(FewCounts, ModelAdmin):
     @admin.action(description=_("Reject the selected requests"), permissions=["decide"])
     def reject_selected(self, request: HttpRequest, queryset):
         return self._decide_selected(request, queryset, approve=False)
-
-
-def awaiting_count(user) -> int | None:
-    """For the admin index: how many requests wait for ``user``'s decision (None: not a decider)."""
-    if not permissions.may_decide_somewhere(user):
-        return None
-    return StageRequest.objects.awaiting(user).count()

@@ -5,9 +5,9 @@ register = template.Library()
 
 @register.simple_tag
 def awaiting_decisions(user) -> int | None:
-    # Imported here: the admin's modules import django-unfold, whose ModelAdmin renders a widget
-    # while it is defined, which loads every template library, this one too.
-    from ..admin.requests import awaiting_count
+    # Imported when called, like the tags below: this library loads while the admin's modules
+    # are being imported (django-unfold's ModelAdmin renders a widget as it is defined).
+    from ..todo import awaiting_count
 
     return awaiting_count(user)
 
