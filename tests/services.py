@@ -57,3 +57,17 @@ def at_once(calls: list[Callable[[], object]]) -> list[object]:
         thread.join(timeout=60)
     assert not any(t.is_alive() for t in threads), "a thread hung: a lock was never released"
     return results
+
+
+def machines_now():
+    """The clock of a real worker process a test starts: the machine's, even while this process
+    travels in time (a test's frozen clock, or PROJECTDESK_TEST_TODAY in tests/conftest.py)."""
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    hatch = time_machine.escape_hatch
+    if not hatch.is_travelling():
+        return timezone.now()
+    return hatch.datetime.datetime.now(dt.UTC)

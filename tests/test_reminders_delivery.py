@@ -15,10 +15,8 @@ import uuid
 from collections import Counter
 from email import message_from_bytes, policy
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.conf import settings as django_settings
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
@@ -45,7 +43,7 @@ from approvals.models import (
 from zones.models import Role
 
 from .factories import ProjectFactory, UserFactory, ZoneRoleFactory
-from .services import at_once, database_url, worker_command
+from .services import at_once, database_url, machines_now, worker_command
 
 D = dt.date(2025, 6, 10)  # a Tuesday, a working day of the official calendar
 
@@ -136,10 +134,7 @@ def stop(worker: subprocess.Popen, log, log_path: Path) -> str:
 def machines_today() -> dt.date:
     """The worker's today: the machine's, even while this process travels in time (a test's
     frozen clock, or PROJECTDESK_TEST_TODAY in tests/conftest.py)."""
-    hatch = time_machine.escape_hatch
-    if not hatch.is_travelling():
-        return timezone.localdate()
-    return hatch.datetime.datetime.now(ZoneInfo(django_settings.TIME_ZONE)).date()
+    return timezone.localdate(machines_now())
 
 
 def scans_run(log_path: Path) -> int:
