@@ -168,6 +168,18 @@ def live(job: Job | None) -> Job | None:
         seen = _seen(job)
         if seen is not None:
             job.done, job.total = seen["done"], seen["total"]
+        else:
+            # Nothing reported yet, or the job ended between the page's read of its row and
+            # this one (``finish`` clears its progress): the row as it is now says which,
+            # instead of the 0 % a running row still holds.
+            ended = (
+                Job.objects.filter(pk=job.pk)
+                .exclude(status=JobStatus.RUNNING)
+                .values("status", "done", "total", "message", "result", "finished_at")
+                .first()
+            )
+            for name, value in (ended or {}).items():
+                setattr(job, name, value)
     return job
 
 

@@ -57,6 +57,23 @@ def test_a_job_whose_lease_ran_out_is_sent_again_and_run_once(celery_inline):
     assert (job.status, job.message) != (JobStatus.FAILED, "late")
 
 
+def test_a_page_that_read_the_row_as_the_job_ended_shows_its_last_progress():
+    """A page reads the row (still running), then the progress; the worker ends the job in
+    between. The page shows the job's end, not 0 from the running row (seen once in a full run
+    on a loaded machine: a bar that went back to 0 % at its end)."""
+    job = claimed_by_a_worker_that_dies()
+    with time_machine.travel(NOW + dt.timedelta(seconds=10), tick=False):
+        jobs.report(job, 1500, 1500)
+        read = Job.objects.get(pk=job.pk)
+        assert jobs.finish(job, "done") is True
+        shown = jobs.live(read)
+    assert (shown.status, shown.done, shown.total) == (JobStatus.DONE, 1500, 1500)
+    assert (Job.objects.get(pk=job.pk).status, Job.objects.get(pk=job.pk).done) == (
+        JobStatus.DONE,
+        1500,
+    )
+
+
 def test_a_worker_that_reports_keeps_its_job(celery_inline):
     job = claimed_by_a_worker_that_dies()
     with time_machine.travel(NOW + dt.timedelta(seconds=100), tick=False):
