@@ -4,7 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from approvals.models import Milestone, Project
-from zones.models import Enterprise, Role, Zone, ZoneRole
+from zones.models import Administrator, Enterprise, Role, Zone, ZoneRole
 
 
 class ZoneFactory(factory.django.DjangoModelFactory):
@@ -65,3 +65,10 @@ class MilestoneFactory(factory.django.DjangoModelFactory):
         model = Milestone
 
     project = factory.SubFactory(ProjectFactory)
+
+
+def administrator(username: str, role: str):
+    """An account holding one of the three administrator roles (``zones.models.AdminRole``)."""
+    user = UserFactory(username=username)
+    Administrator.objects.create(user=user, role=role)
+    return user

@@ -17,16 +17,10 @@ from approvals import permissions
 from approvals.models import AuditEvent, AuditKind, Project
 from zones.models import Administrator, AdminRole, Role, ZoneRole
 
-from .factories import UserFactory, ZoneRoleFactory
+from .factories import UserFactory, ZoneRoleFactory, administrator
 
 AUDIT_LIST = reverse("admin:approvals_auditevent_changelist")
 USERS = reverse("admin:auth_user_changelist")
-
-
-def administrator(username: str, role: str):
-    user = UserFactory(username=username)
-    Administrator.objects.create(user=user, role=role)
-    return user
 
 
 @pytest.fixture

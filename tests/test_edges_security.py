@@ -34,9 +34,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from approvals.models import AuditEvent, AuditKind, AuditResult
 from zones import checks, security, validators
-from zones.models import Administrator, AdminRole
+from zones.models import AdminRole
 
-from .factories import UserFactory
+from .factories import UserFactory, administrator
 
 PASSWORD = "secret-pass-123"  # tests/factories.py
 LOGIN = reverse("admin:login")
@@ -48,12 +48,6 @@ USERS_ADD = reverse("admin:auth_user_add")
 EXPORT = reverse("admin:approvals_project_export")
 DISPATCH = reverse("admin:approvals_project_dispatch")
 PROXY = "127.0.0.1"  # the TLS proxy in front of ./desk serve, as gunicorn sees it
-
-
-def administrator(username: str, role: str):
-    user = UserFactory(username=username)
-    Administrator.objects.create(user=user, role=role)
-    return user
 
 
 @pytest.fixture
