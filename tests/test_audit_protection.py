@@ -227,17 +227,21 @@ class TestPeopleWithRecords:
 
 
 class TestEvidenceDownloads:
-    def test_a_download_is_recorded_with_who_what_and_which_project(
-        self, as_user, alice, project, settings, tmp_path
-    ):
+    @pytest.fixture
+    def asked(self, alice, project, settings, tmp_path):
+        """alice's request to sign, with the agreement as its evidence."""
         settings.MEDIA_ROOT = tmp_path
-        asked = workflow.request_transition(
+        return workflow.request_transition(
             project,
             "sign",
             by=alice,
             agreement_date=dt.date(2025, 4, 7),
             attachments=[SimpleUploadedFile("投资协议.pdf", PDF)],
         )
+
+    def test_a_download_is_recorded_with_who_what_and_which_project(
+        self, as_user, alice, project, asked
+    ):
         attachment = asked.attachments.get()
         url = reverse("admin:approvals_stagerequest_attachment", args=[asked.pk, attachment.pk])
         response = as_user(alice).get(url, REMOTE_ADDR=ADDRESS)
@@ -252,17 +256,7 @@ class TestEvidenceDownloads:
         assert event.detail["project"] == {"id": project.pk, "name": project.name}
         assert event.detail["stage_request"] == asked.pk
 
-    def test_a_refused_download_records_nothing(
-        self, as_user, alice, charlie, project, settings, tmp_path
-    ):
-        settings.MEDIA_ROOT = tmp_path
-        asked = workflow.request_transition(
-            project,
-            "sign",
-            by=alice,
-            agreement_date=dt.date(2025, 4, 7),
-            attachments=[SimpleUploadedFile("投资协议.pdf", PDF)],
-        )
+    def test_a_refused_download_records_nothing(self, as_user, charlie, asked):
         url = reverse(
             "admin:approvals_stagerequest_attachment", args=[asked.pk, asked.attachments.get().pk]
         )
