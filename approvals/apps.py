@@ -7,4 +7,4 @@ class ApprovalsConfig(AppConfig):
     verbose_name = _("Projects and approvals")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the stage-change recorder)
+        from approvals import signals  # noqa: F401  (connects the stage-change recorder)

@@ -4,7 +4,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django_fsm.signals import post_transition
 
-from .models import CalendarDay, RecordedMachine
+from approvals.models import CalendarDay, RecordedMachine
 
 
 @receiver(post_transition, dispatch_uid="approvals.queue_transition_record")
@@ -20,6 +20,6 @@ def queue_transition_record(sender, instance, name: str, source, target, **kwarg
 def recount_deadlines(sender, **kwargs) -> None:
     """A holiday entered or corrected moves the deadlines counted across it: the worker
     recounts them after the change is committed, not the web request."""
-    from .jobs import recount_deadlines
+    from approvals.jobs.services import recount_deadlines
 
     recount_deadlines()

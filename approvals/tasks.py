@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext, override
 
-from . import jobs
-from .models import JobKind, Project
+from approvals.jobs import services as jobs
+from approvals.models import JobKind, Project
 
 #: The tasks a schedule entry (django-celery-beat, kept by the system administrator) may name.
 #: None takes an argument from its entry: each runs for the moment it runs. ``requeue_jobs``
@@ -41,11 +41,11 @@ def run_job(job_id: int) -> None:
             if job.kind == JobKind.RECOUNT_DEADLINES:
                 _recount(job)
             elif job.kind in (JobKind.IMPORT_PREVIEW, JobKind.IMPORT_APPLY):
-                from .spreadsheets import imports
+                from approvals.spreadsheets import imports
 
                 imports.run_job(job)
             elif job.kind == JobKind.EXPORT:
-                from .spreadsheets import export_jobs
+                from approvals.spreadsheets import export_jobs
 
                 export_jobs.run_job(job)
         except Exception as error:
@@ -64,7 +64,7 @@ def requeue_jobs(waiting_longer_than_seconds: float = 60) -> int:
 
 
 def _recount(job) -> None:
-    from .checklist import recompute_deadlines
+    from approvals.checklist.services import recompute_deadlines
 
     changed = recompute_deadlines(progress=lambda done, total: jobs.report(job, done, total))
     jobs.finish(job, gettext("%(count)d deadlines changed.") % {"count": changed})
@@ -76,7 +76,7 @@ def scan_reminders() -> dict:
     delivery of what it found, for today. It takes no argument: a scan for another day is the
     operator's ``manage.py send_reminders --date``, never a schedule entry's (a message naming
     a day is refused by Celery, before anything runs, as a wrong call)."""
-    from . import reminders
+    from approvals.reminders import services as reminders
 
     with override(settings.LANGUAGE_CODE):
         outcome = reminders.run()
@@ -87,6 +87,6 @@ def scan_reminders() -> dict:
 def deliver_reminders() -> dict:
     """Send what is due: reminders waiting for another attempt at their email, or left by a
     worker that died holding them."""
-    from . import reminders
+    from approvals.reminders import services as reminders
 
     return dict(reminders.deliver())

@@ -11,7 +11,7 @@
 - the problem list (page 1) and the three-lists page of one zone and month, through
   ``django.test.Client``.
 
-"Before" is the code of ``approvals/casework_reports.py`` at commit ``BEFORE_COMMIT`` (read
+"Before" is the code of ``approvals/figures/casework.py`` at commit ``BEFORE_COMMIT`` (read
 with ``git show`` and loaded beside today's module), so both run on the same data in the same
 rounds. Every "before"/"now" pair is checked to give the same figures.
 
@@ -71,9 +71,9 @@ def working_day_up_to(day: dt.date) -> dt.date:
 
 
 def before_module() -> types.ModuleType:
-    """``approvals/casework_reports.py`` of ``BEFORE_COMMIT``, loaded as a module of its own."""
+    """``approvals/figures/casework.py`` of ``BEFORE_COMMIT``, loaded as a module of its own."""
     source = subprocess.run(
-        ["git", "show", f"{BEFORE_COMMIT}:approvals/casework_reports.py"],
+        ["git", "show", f"{BEFORE_COMMIT}:approvals/figures/casework.py"],
         cwd=HERE.parent,
         capture_output=True,
         text=True,
@@ -81,7 +81,7 @@ def before_module() -> types.ModuleType:
     ).stdout
     module = types.ModuleType("approvals._casework_reports_before")
     module.__package__ = "approvals"
-    module.__file__ = f"{BEFORE_COMMIT}:approvals/casework_reports.py"
+    module.__file__ = f"{BEFORE_COMMIT}:approvals/figures/casework.py"
     exec(compile(source, module.__file__, "exec"), module.__dict__)
     return module
 
@@ -139,8 +139,8 @@ def monthly_rows(projects: list[int], day: dt.date, rng: random.Random) -> Itera
 
 
 def problem_rows(projects: list[int], count: int, day: dt.date, rng: random.Random):
+    from approvals.casework.models.problem import description_key
     from approvals.models import Problem, ProblemCategory
-    from approvals.models.problem import description_key
 
     fields = [f.attname for f in Problem._meta.concrete_fields]
     base = base_row(Problem)
@@ -249,8 +249,8 @@ def floors(day: dt.date, zone: int) -> dict[str, Callable[[], Any]]:
     """What the investment figures cannot beat: reading their rows, and one grouped sum."""
     from django.db.models import Sum
 
+    from approvals.figures.reports import Selection
     from approvals.models import MonthlyProgress
-    from approvals.reports import Selection
 
     year = MonthlyProgress.objects.filter(
         month__gte=dt.date(day.year - 1, 1, 1), month__lte=dt.date(day.year - 1, 12, 1)
@@ -286,7 +286,7 @@ def floors(day: dt.date, zone: int) -> dict[str, Callable[[], Any]]:
 
 def investment_rows(day: dt.date, zone: int, admin, before, now) -> tuple[list, list]:
     """The investment figures, before and now, beside their floors; the figures compared."""
-    from approvals.reports import Selection
+    from approvals.figures.reports import Selection
     from benchmarks.common import measure
 
     last_year = Selection(
@@ -327,8 +327,8 @@ def investment_rows(day: dt.date, zone: int, admin, before, now) -> tuple[list, 
 def problem_rows_measured(zone: int, admin, before, now) -> tuple[list, list]:
     from django.db.models import Count
 
+    from approvals.figures.reports import Selection
     from approvals.models import Problem
-    from approvals.reports import Selection
     from benchmarks.common import measure
 
     def floor(rows) -> Callable[[], Any]:
@@ -355,7 +355,8 @@ def page_rows(admin, zone: int, day: dt.date, before) -> list:
     from django.core.cache import cache
     from django.test import Client
 
-    from approvals import casework_reports, dashboard
+    from approvals.figures import casework as casework_reports
+    from approvals.figures import dashboard
     from benchmarks.common import measure
 
     client = Client()
@@ -406,7 +407,7 @@ def page_rows(admin, zone: int, day: dt.date, before) -> list:
 
 
 def scan_rows(day: dt.date) -> tuple[list, list]:
-    from approvals import reminders
+    from approvals.reminders import services as reminders
     from benchmarks.common import measure
 
     def without() -> Any:
@@ -489,7 +490,7 @@ def run(quick: bool, repeats: int) -> str:
 def _run(quick: bool, repeats: int) -> str:
     from django.db import connection
 
-    from approvals import casework_reports
+    from approvals.figures import casework as casework_reports
     from benchmarks.common import table
 
     started = time.perf_counter()

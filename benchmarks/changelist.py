@@ -26,9 +26,7 @@ from approvals.models import (
     Stage,
     StageChange,
 )
-from tests.oracles import with_next_milestone_worked_out
-
-from .common import (
+from benchmarks.common import (
     People,
     analyze,
     delete_all,
@@ -39,6 +37,7 @@ from .common import (
     reset_sequences,
     table,
 )
+from tests.oracles import with_next_milestone_worked_out
 
 SIZES = (200, 2_000)
 URL = "/admin/approvals/project/?all="

@@ -20,7 +20,7 @@ from django.db import connection, models, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from approvals.bulk import copy_rows
+from approvals.core.bulk import copy_rows
 from approvals.models import Project
 from zones.models import Enterprise, Zone
 

@@ -17,8 +17,7 @@ from django.db import connection
 from django.utils import timezone
 
 from approvals.models import MILESTONE_STAGES, Milestone, Project, StageChange
-
-from .common import (
+from benchmarks.common import (
     People,
     analyze,
     delete_all,

@@ -1,4 +1,4 @@
-"""The daily reminder scan (``approvals/reminders.py``) on realistic data, 10,000 and 100,000
+"""The daily reminder scan (``approvals/reminders/services.py``) on realistic data, 10,000 and 100,000
 projects, for one fixed working day D:
 
 - (a) ``reminders.scan(D)`` alone: the late milestones, the late approval items and the
@@ -189,8 +189,8 @@ def item_status(kind: dict, reached: int, rng: random.Random) -> str:
 
 def load(first: int, count: int, people, kinds: list[dict], rng: random.Random) -> None:
     """Projects ``first`` … ``first + count - 1``, their milestones and their checklists."""
+    from approvals.core.workdays import deadline_after
     from approvals.models import MILESTONE_STAGES, ApprovalItem, CalendarDay, Milestone, Project
-    from approvals.workdays import deadline_after
     from benchmarks.common import insert_rows, project_rows
 
     ids = range(first, first + count)
@@ -469,8 +469,9 @@ def measure_scan(repeats: int) -> tuple[list[Step], list[str]]:
     """(a) to (d) on the data loaded now, and the plans of the scan's main queries."""
     from django.contrib.contenttypes.models import ContentType
 
-    from approvals import foresight, reminders
+    from approvals.checklist import foresight
     from approvals.models import ApprovalItem, Milestone, Project, Reminder
+    from approvals.reminders import services as reminders
     from benchmarks.common import delete_all
 
     def no_one_at_risk() -> None:
@@ -516,8 +517,8 @@ def measure_scan(repeats: int) -> tuple[list[Step], list[str]]:
 def run(sizes: tuple[int, ...], repeats: int, people) -> str:
     from django.db import connection
 
+    from approvals.core.workdays import WorkingCalendar
     from approvals.models import ApprovalItem, Milestone, Project, WarningSettings
-    from approvals.workdays import WorkingCalendar
     from benchmarks.common import analyze, reset_sequences, table
 
     assert WorkingCalendar().is_working_day(DAY), DAY

@@ -6,7 +6,7 @@ and statement_timeout (settings, production block), a deadlock or a serializatio
 a server out of connections. Nothing is saved half-way because every write that can meet such an
 error runs in a transaction that the error rolls back: the admin's add, change and delete views
 and its list editing are atomic, and every other page writes through a service that opens one
-(approvals.workflow, problems, checklist, the imports). ATOMIC_REQUESTS is not used: with
+(approvals.stages.workflow, problems, checklist, the imports). ATOMIC_REQUESTS is not used: with
 SQLite's IMMEDIATE transactions (settings) it would take the file's write lock for every page,
 reads included.
 

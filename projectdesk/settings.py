@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "zones",
+    "accounts",
     "approvals",
 ]
 
@@ -87,9 +88,9 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified()
     "django.contrib.messages.middleware.MessageMiddleware",
     # The request's address and person, for the security audit log's records (issue 12).
-    "approvals.audit.AuditContextMiddleware",
-    # The one session, the second factor, the password's age (zones/security.py).
-    "zones.middleware.AuthenticationControlsMiddleware",
+    "approvals.audit.services.AuditContextMiddleware",
+    # The one session, the second factor, the password's age (accounts/security.py).
+    "accounts.middleware.AuthenticationControlsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: turns a lockout flagged during the login into its page.
@@ -111,7 +112,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "approvals.context_processors.reminders",
+                "approvals.reminders.context_processors.reminders",
             ],
         },
     },
@@ -153,9 +154,9 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     # Django's password check, granting no permission itself; refuses the demo's accounts with
     # DEBUG off and reads a superuser flag as off without SUPERUSER_POWERS (issue 12).
-    "approvals.permissions.AccountBackend",
+    "approvals.access.permissions.AccountBackend",
     # Permissions that follow from a user's zone roles (officer, supervisor, ...).
-    "approvals.permissions.ZoneRoleBackend",
+    "approvals.access.permissions.ZoneRoleBackend",
 ]
 
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="zh-hans")
@@ -168,7 +169,7 @@ USE_I18N = True
 USE_TZ = True
 
 # The admin's face (django-unfold): the site's names, and a sidebar grouped by what each role
-# does (projectdesk/unfold.py builds it; each link asks approvals.permissions who sees it).
+# does (projectdesk/unfold.py builds it; each link asks approvals.access.permissions who sees it).
 UNFOLD = {
     "SITE_TITLE": _("ProjectDesk full-proxy service desk"),
     "SITE_HEADER": _("ProjectDesk full-proxy service desk"),
@@ -235,7 +236,7 @@ EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 # --- authentication (issue 12) ---
 # Passwords: Django's checks, at least PASSWORD_MIN_LENGTH characters of three of the four
 # classes (upper, lower, digits, symbols), and changed every PASSWORD_MAX_AGE_DAYS (0: never);
-# an older one sends its owner to the password change page and nowhere else (zones/security.py).
+# an older one sends its owner to the password change page and nowhere else (accounts/security.py).
 PASSWORD_MIN_LENGTH = env.int("PASSWORD_MIN_LENGTH", default=10)
 PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=90)
 AUTH_PASSWORD_VALIDATORS = [
@@ -246,16 +247,16 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-    {"NAME": "zones.validators.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "accounts.validators.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
     # Django's similarity check misses a name inside a longer password ("Alice@Desk-2026").
-    {"NAME": "zones.validators.NotTheUserNameValidator"},
+    {"NAME": "accounts.validators.NotTheUserNameValidator"},
     # Validates nothing: records when a password is set, for its maximum age.
-    {"NAME": "zones.validators.MaximumAgeValidator", "OPTIONS": {"days": PASSWORD_MAX_AGE_DAYS}},
+    {"NAME": "accounts.validators.MaximumAgeValidator", "OPTIONS": {"days": PASSWORD_MAX_AGE_DAYS}},
 ]
 # Lockout (django-axes, guide section 11): LOGIN_FAILURE_LIMIT failures of one name from one
 # address, or LOGIN_FAILURE_LIMIT_PER_NAME of one name from any address, lock that name out for
 # LOGIN_LOCKOUT_MINUTES (0: until the security administrator lifts it). Axes compares one count
-# with one limit; the handler in zones/security.py gives it the count of whichever binds first.
+# with one limit; the handler in accounts/security.py gives it the count of whichever binds first.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_LIMIT_PER_NAME = env.int("LOGIN_FAILURE_LIMIT_PER_NAME", default=20)
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=30)
@@ -265,14 +266,14 @@ if not 0 < LOGIN_FAILURE_LIMIT <= LOGIN_FAILURE_LIMIT_PER_NAME:
     )
 if LOGIN_LOCKOUT_MINUTES < 0:
     raise ImproperlyConfigured("LOGIN_LOCKOUT_MINUTES must be 0 (no end) or more.")
-AXES_HANDLER = "zones.security.LockoutHandler"
-AXES_FAILURE_LIMIT = "zones.security.failure_limit"  # reads LOGIN_FAILURE_LIMIT
+AXES_HANDLER = "accounts.security.LockoutHandler"
+AXES_FAILURE_LIMIT = "accounts.security.failure_limit"  # reads LOGIN_FAILURE_LIMIT
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_COOLOFF_TIME = (LOGIN_LOCKOUT_MINUTES / 60) or None  # hours
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
-AXES_ENABLE_ADMIN = False  # zones/security_admin.py shows them to the security administrator
-AXES_LOCKOUT_CALLABLE = "zones.security.lockout_response"
+AXES_ENABLE_ADMIN = False  # approvals/admin/accounts.py shows them to the security administrator
+AXES_LOCKOUT_CALLABLE = "accounts.security.lockout_response"
 # Where a login goes when its "next" is missing or off-site (Django's default is a 404).
 LOGIN_REDIRECT_URL = "admin:index"
 # Sessions end after SESSION_IDLE_MINUTES without a request (each request renews the expiry).
@@ -288,7 +289,7 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # nobody reads another person's secret in 
 
 # --- audit and administrators (issue 12) ---
 # The superuser flag holds only in the embedded demo (DEBUG on): elsewhere it grants nothing and
-# `manage.py check --deploy` reports each active superuser (approvals/permissions.py). Not read
+# `manage.py check --deploy` reports each active superuser (approvals/access/permissions.py). Not read
 # from the environment: production has no way to turn it on.
 SUPERUSER_POWERS = DEBUG
 # Security audit records are kept at least this many days (six months: 网络安全法 art. 21);
@@ -297,7 +298,7 @@ AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=183)
 if AUDIT_RETENTION_DAYS < 183:
     raise ImproperlyConfigured("AUDIT_RETENTION_DAYS may not be less than 183 (six months).")
 # How many proxies of ours stand in front (each appends to X-Forwarded-For): the client's
-# address is the entry the outermost one added, never one the client wrote (zones/security.py,
+# address is the entry the outermost one added, never one the client wrote (accounts/security.py,
 # read by the audit log and the lockout). 1 with DEBUG off (./desk serve runs behind its TLS
 # proxy, whose X-Forwarded-Proto SECURE_PROXY_SSL_HEADER trusts too); 0: REMOTE_ADDR alone.
 _proxies = env.str("TRUSTED_PROXY", default="0" if DEBUG else "1").strip().lower()
@@ -310,7 +311,7 @@ else:
         f"TRUSTED_PROXY={_proxies!r} is not a number of proxies (0: none, 1: one, as in front "
         "of ./desk serve)."
     )
-AXES_CLIENT_IP_CALLABLE = "zones.security.client_address"
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_address"
 
 # --- production (issue 12) ---
 # With DEBUG off the desk is served by gunicorn behind a TLS-terminating proxy (./desk serve,
@@ -370,7 +371,7 @@ STORAGES = {
 BUSY_RETRY_AFTER = env.int("BUSY_RETRY_AFTER", default=10)
 # The broker out of reach: publishing a task gives up after BROKER_TIMEOUT seconds (one retry)
 # and the request still succeeds; its job stays queued in the database and is sent again when
-# the broker is back (approvals/jobs.py). Redis's sockets get the same timeouts (below).
+# the broker is back (approvals/jobs/services.py). Redis's sockets get the same timeouts (below).
 BROKER_TIMEOUT = env.float("BROKER_TIMEOUT", default=2.0)
 CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = BROKER_TIMEOUT
@@ -427,7 +428,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240
 # administrators see and change it in the admin (django-celery-beat).
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
-# The progress of background jobs and their workers' leases (approvals/jobs.py), written while
+# The progress of background jobs and their workers' leases (approvals/jobs/services.py), written while
 # the job's own transaction is open and read by the web's processes: Redis with REDIS_URL, else
 # files under VAR_DIR (a per-process memory cache, or a row under SQLite's one writer, hides it).
 CACHES["progress"] = (

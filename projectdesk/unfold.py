@@ -2,7 +2,7 @@
 
 ``UNFOLD["SIDEBAR"]["navigation"]`` names :func:`navigation`, which unfold calls with the request
 of every admin page. Each link carries a ``permission`` callback; every callback asks the one
-home of the access rules, ``approvals.permissions`` (for a model's list: whether the person's
+home of the access rules, ``approvals.access.permissions`` (for a model's list: whether the person's
 roles grant its view permission, as ``ZoneRoleBackend`` answers Django): none decides on its own.
 """
 
@@ -18,7 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.text import capfirst
 from django.utils.translation import pgettext_lazy
 
-from approvals import permissions
+from approvals.access import permissions
 
 #: Where a decider finds what waits for it (the queue the admin index links to as well).
 QUEUE_QUERY = "?queue=awaiting&status__exact=pending"
@@ -39,7 +39,7 @@ def _url(name: str) -> str | None:
         return None
 
 
-# --- who sees a link: each a question to approvals.permissions or to has_perm ---------------
+# --- who sees a link: each a question to approvals.access.permissions or to has_perm ---------------
 
 
 def may_view(perm: str) -> Callable[[HttpRequest], bool]:

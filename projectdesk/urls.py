@@ -4,13 +4,10 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
+from accounts import second_factor
 from approvals.admin.reports import reports_page
 from approvals.admin.three_lists import three_lists_page
 from projectdesk import unfold
-from zones import (
-    second_factor,
-    security_admin,  # noqa: F401  (registers the security administrator's pages)
-)
 
 # admin.site is django-unfold's site (its app replaces it): the site's names and the sidebar
 # are in settings.UNFOLD and projectdesk/unfold.py.
@@ -27,7 +24,7 @@ own_pages = [
     # unfold's search page under its own address and name ("admin:search" reverses to it),
     # answered here first: a page number that is no page is "not found", not a 500.
     path("search/", admin.site.admin_view(unfold.search)),
-    # The second factor after the password (zones/second_factor.py, issue 12).
+    # The second factor after the password (accounts/second_factor.py, issue 12).
     path("second-factor/", admin.site.admin_view(second_factor.verify), name="second_factor"),
     path(
         "second-factor/enrol/",

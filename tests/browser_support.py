@@ -21,8 +21,7 @@ from django.urls import reverse
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from approvals.models import Project
-
-from .conftest import service_unavailable
+from tests.conftest import service_unavailable
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

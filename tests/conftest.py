@@ -13,9 +13,8 @@ from urllib.parse import urlparse
 import pytest
 from django.db import connection
 
+from tests.factories import ProjectFactory, UserFactory, ZoneFactory, ZoneRoleFactory
 from zones.models import Role
-
-from .factories import ProjectFactory, UserFactory, ZoneFactory, ZoneRoleFactory
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
@@ -89,7 +88,7 @@ def flush_through_the_audit_purge_switch():
     what the code under test may do on its connection is unchanged."""
     from django.db.backends.base.operations import BaseDatabaseOperations
 
-    from approvals.models.audit import audit_purge_switch
+    from approvals.audit.models import audit_purge_switch
 
     flush = BaseDatabaseOperations.execute_sql_flush
 

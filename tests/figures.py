@@ -26,8 +26,7 @@ from approvals.models import (
     Mode,
     Stage,
 )
-
-from .factories import ProjectFactory
+from tests.factories import ProjectFactory
 
 D = dt.date
 

@@ -1,7 +1,7 @@
 """The way a stage changes, as the guide tells it: an officer asks, a supervisor approves."""
 
-from approvals import workflow
 from approvals.models import Project, StageRequest
+from approvals.stages import workflow
 
 
 def move(
@@ -15,6 +15,6 @@ def move(
 
 def administrator():
     """Somebody who may generate any project's checklist, for tests whose subject is not who."""
-    from .factories import UserFactory
+    from tests.factories import UserFactory
 
     return UserFactory(username="checklist-admin", is_superuser=True)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from approvals.casework.problems import problem_add
 from approvals.models import (
     FactorNeed,
     MonthlyProgress,
@@ -20,10 +21,8 @@ from approvals.models import (
     ServiceRecord,
     TaskNode,
 )
-from approvals.problems import problem_add
-
-from .admin_helpers import change_form_data
-from .factories import ProjectFactory
+from tests.admin_helpers import change_form_data
+from tests.factories import ProjectFactory
 
 RECORDS_ADD = reverse("admin:approvals_servicerecord_add")
 WHITE_LIST = reverse("admin:approvals_whitelistproject_changelist")
@@ -286,7 +285,7 @@ class TestTheThreeLists:
         assert "未包联项目" not in response.content.decode()
 
     def test_nobody_without_a_role_opens_it(self, client, db):
-        from .factories import UserFactory
+        from tests.factories import UserFactory
 
         client.force_login(UserFactory(username="nobody"))
         assert client.get(THREE_LISTS).status_code == 403

@@ -10,11 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from approvals.checklist import checklist_generate
+from approvals.checklist.services import checklist_generate
 from approvals.models import ApprovalItem, ItemStatus, Mode, Stage
-
-from .factories import ProjectFactory
-from .flows import administrator
+from tests.factories import ProjectFactory
+from tests.flows import administrator
 
 D = dt.date
 ITEMS = reverse("admin:approvals_approvalitem_changelist")
@@ -259,7 +258,7 @@ class TestTheAuditRecords:
     ):
         checklist_generate(project=signed, by=administrator())
         lx01 = signed.approval_items.get(approval_type__code="LX01")
-        from approvals import workflow
+        from approvals.stages import workflow
 
         workflow.run_transition(lx01, "start_preparing", by=alice)
         record = lx01.status_changes.get(transition="start_preparing")
@@ -274,7 +273,7 @@ class TestTheAuditRecords:
 
 
 def test_an_officer_marks_an_item_not_applicable_on_the_project_page(as_user, alice, signed):
-    from .admin_helpers import change_form_data
+    from tests.admin_helpers import change_form_data
 
     checklist_generate(project=signed, by=administrator())
     client = as_user(alice)
@@ -312,7 +311,7 @@ def test_the_status_change_list_runs_the_same_queries_for_few_rows_as_for_many(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from approvals import workflow
+    from approvals.stages import workflow
 
     client = as_user(alice)
     url = reverse("admin:approvals_itemstatuschange_changelist")
@@ -332,8 +331,7 @@ def test_the_status_change_list_runs_the_same_queries_for_few_rows_as_for_many(
 
 def test_a_checklist_row_keeps_its_approval_type(as_user, alice, signed):
     from approvals.models import ApprovalType
-
-    from .admin_helpers import change_form_data
+    from tests.admin_helpers import change_form_data
 
     checklist_generate(project=signed, by=administrator())
     client = as_user(alice)
@@ -347,7 +345,7 @@ def test_a_checklist_row_keeps_its_approval_type(as_user, alice, signed):
 def test_the_items_list_warns_when_a_deadline_counts_monday_to_friday(
     new_years_eve, as_user, alice, signed
 ):
-    from approvals import workflow
+    from approvals.stages import workflow
 
     checklist_generate(project=signed, by=administrator())
     lx08 = signed.approval_items.get(approval_type__code="LX08")
@@ -357,7 +355,7 @@ def test_the_items_list_warns_when_a_deadline_counts_monday_to_friday(
 
 
 def test_a_project_created_in_the_admin_records_who_created_it(as_user, alice, zone):
-    from .admin_helpers import change_form_data
+    from tests.admin_helpers import change_form_data
 
     client = as_user(alice)
     data = change_form_data(client, reverse("admin:approvals_project_add"))

@@ -14,11 +14,10 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 
+from approvals.casework.problems import problem_add, problem_transition
 from approvals.models import Problem, ProblemChange, ProblemStatus
-from approvals.problems import problem_add, problem_transition
+from tests.factories import UserFactory, ZoneRoleFactory
 from zones.models import Role
-
-from .factories import UserFactory, ZoneRoleFactory
 
 ADD = reverse("admin:approvals_problem_add")
 LIST = reverse("admin:approvals_problem_changelist")
@@ -177,7 +176,7 @@ class TestTheOfficersDay:
         assert ProblemChange.objects.filter(problem=problem).count() == 1
 
     def test_it_edits_the_deadline_but_not_the_text(self, as_user, alice, problem):
-        from .admin_helpers import change_form_data
+        from tests.admin_helpers import change_form_data
 
         client = as_user(alice)
         later = timezone.localdate() + dt.timedelta(days=40)

@@ -9,9 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from approvals.models import Milestone, Project, Stage
-
-from .admin_helpers import change_form_data
-from .factories import MilestoneFactory, ProjectFactory, UserFactory
+from tests.admin_helpers import change_form_data
+from tests.factories import MilestoneFactory, ProjectFactory, UserFactory
 
 CHANGELIST = reverse("admin:approvals_project_changelist")
 
@@ -194,7 +193,7 @@ class TestTheList:
         assert list(response.context["cl"].result_list) == [project]
 
     def test_it_marks_projects_with_a_request_awaiting_decision(self, as_user, alice, zone):
-        from approvals import workflow
+        from approvals.stages import workflow
 
         waiting = ProjectFactory(zone=zone, name="甲")
         ProjectFactory(zone=zone, name="乙")

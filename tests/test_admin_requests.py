@@ -8,10 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from approvals import workflow
 from approvals.models import RequestStatus, Stage, StageRequest, TransitionRefused
-
-from .factories import ProjectFactory
+from approvals.stages import workflow
+from tests.factories import ProjectFactory
 
 SIGN = {"agreement_date": dt.date(2025, 4, 7)}
 REQUESTS = reverse("admin:approvals_stagerequest_changelist")
@@ -242,8 +241,8 @@ class TestDecidingSeveral:
 
 class TestNoBackDoors:
     def test_the_history_shows_field_changes(self, as_user, alice, bob, project):
-        from .admin_helpers import change_form_data
-        from .flows import move
+        from tests.admin_helpers import change_form_data
+        from tests.flows import move
 
         client = as_user(alice)
         client.post(
@@ -258,7 +257,7 @@ class TestNoBackDoors:
         assert "<td>艾丽（alice）</td>" in page and "<td>鲍勃（bob）</td>" in page
 
     def test_an_old_version_cannot_be_saved_back(self, as_user, alice, bob, superuser, project):
-        from .flows import move
+        from tests.flows import move
 
         first = project.history.earliest("history_date")
         move(project, "sign", officer=alice, supervisor=bob, **SIGN)
@@ -296,7 +295,7 @@ def test_the_request_and_audit_lists_run_the_same_queries_for_few_rows_as_for_ma
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from .flows import move
+    from tests.flows import move
 
     client = as_user(bob)
 
@@ -322,7 +321,7 @@ def test_a_next_address_off_the_site_is_not_followed(as_user, alice, project):
 
 
 def test_projects_and_items_cannot_be_deleted_in_the_admin(as_user, superuser, project):
-    from approvals.checklist import checklist_generate
+    from approvals.checklist.services import checklist_generate
 
     checklist_generate(project=project, by=superuser)
     client = as_user(superuser)

@@ -13,11 +13,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError, SystemCheckError
 from django.urls import reverse
 
-from approvals import permissions
+from approvals.access import permissions
 from approvals.models import AuditEvent, AuditKind, Project
+from tests.factories import UserFactory, ZoneRoleFactory, administrator
 from zones.models import Administrator, AdminRole, Role, ZoneRole
-
-from .factories import UserFactory, ZoneRoleFactory, administrator
 
 AUDIT_LIST = reverse("admin:approvals_auditevent_changelist")
 USERS = reverse("admin:auth_user_changelist")
@@ -148,7 +147,7 @@ class TestTheSecurityAdministrator:
 
 class TestTheSystemAdministrator:
     def test_it_sees_every_zone_read_only(self, as_user, sysadmin, project, other_zone):
-        from .factories import ProjectFactory
+        from tests.factories import ProjectFactory
 
         elsewhere = ProjectFactory(zone=other_zone)
         client = as_user(sysadmin)
@@ -242,7 +241,7 @@ class TestASuperuserOutsideTheDemo:
             call_command("check", "--deploy", "--fail-level", "ERROR", stdout=StringIO())
 
     def test_the_checks_are_quiet_in_the_tests_settings(self, superuser):
-        from zones import checks
+        from accounts import checks
 
         assert checks.no_superusers() == []
 

@@ -34,11 +34,10 @@ from approvals.models import (
     Stage,
     StageChange,
 )
+from tests.admin_helpers import change_form_data
+from tests.factories import ProjectFactory
+from tests.spreadsheet_files import Title, xlsx
 from zones.models import Enterprise
-
-from .admin_helpers import change_form_data
-from .factories import ProjectFactory
-from .spreadsheet_files import Title, xlsx
 
 PROJECTS = reverse("admin:approvals_project_changelist")
 ITEMS = reverse("admin:approvals_approvalitem_changelist")
@@ -682,7 +681,7 @@ def test_an_existing_project_is_listed_again_in_a_later_round(as_user, stan, zon
 def test_a_stored_report_shows_new_rows_first_whatever_order_its_json_kept():
     """PostgreSQL's jsonb gives the keys back as "changed", "created", "unchanged"; the
     preview lists new rows first all the same."""
-    from approvals.spreadsheets.report import Report
+    from approvals.spreadsheets.outcome import Report
 
     stored = Report("list.xlsx", created=1, changed=1).to_json()
     stored["samples"] = {

@@ -16,7 +16,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from approvals import audit, workflow
+from approvals.audit import services as audit
+from approvals.casework.problems import problem_add, problem_transition
 from approvals.models import (
     AuditEvent,
     AuditKind,
@@ -24,12 +25,11 @@ from approvals.models import (
     ImportKind,
     StageRequest,
 )
-from approvals.problems import problem_add, problem_transition
 from approvals.spreadsheets import imports
+from approvals.stages import workflow
+from tests.factories import UserFactory
+from tests.spreadsheet_files import Title, xlsx
 from zones.models import Administrator, AdminRole, Role, ZoneRole
-
-from .factories import UserFactory
-from .spreadsheet_files import Title, xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -149,7 +149,7 @@ class TestWork:
         )
 
     def test_an_import_is_recorded(self, catalogue, project, alice, settings, tmp_path):
-        from approvals.checklist import checklist_generate
+        from approvals.checklist.services import checklist_generate
 
         settings.MEDIA_ROOT = tmp_path
         project.code = "2503-140702-04-01-123456"

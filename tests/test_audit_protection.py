@@ -20,11 +20,11 @@ from django.db.models import ProtectedError
 from django.urls import reverse
 from django.utils import timezone
 
-from approvals import audit, workflow
+from approvals.audit import services as audit
 from approvals.models import AuditEvent, AuditKind
+from approvals.stages import workflow
+from tests.factories import UserFactory
 from zones.models import AccountSecurity
-
-from .factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +130,7 @@ class TestThePurge:
         assert not AuditEvent.objects.filter(kind=AuditKind.DELETION).exists()
 
     def test_the_switch_closes_with_its_block_even_inside_a_longer_transaction(self, event):
-        from approvals.models.audit import audit_purge_switch
+        from approvals.audit.models import audit_purge_switch
 
         older = self.old(400, "older")
         with transaction.atomic():
@@ -141,14 +141,14 @@ class TestThePurge:
         assert not AuditEvent.objects.filter(pk=older.pk).exists() and unchanged(event)
 
     def test_the_switch_lets_no_update_through(self, event):
-        from approvals.models.audit import audit_purge_switch
+        from approvals.audit.models import audit_purge_switch
 
         with refused(), audit_purge_switch():
             AuditEvent.objects.filter(pk=event.pk).update(username="mallory")
         assert unchanged(event)
 
     def test_a_purge_that_fails_deletes_nothing_and_leaves_the_switch_closed(self, event):
-        from approvals.models.audit import audit_purge_switch
+        from approvals.audit.models import audit_purge_switch
 
         with pytest.raises(RuntimeError), audit_purge_switch():
             AuditEvent.objects.filter(pk=event.pk).delete()

@@ -26,11 +26,10 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import security
 from approvals.models import Project
-from zones import security
+from tests.factories import UserFactory
 from zones.models import AccountSecurity, Administrator, AdminRole
-
-from .factories import UserFactory
 
 PASSWORD = "secret-pass-123"  # tests/factories.py
 LOGIN = reverse("admin:login")

@@ -13,10 +13,16 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from approvals.models import Stage
-
-from . import browser_support
-from .browser_support import ARTIFACTS, CHANGELIST, PASSWORD, TIMEOUT_MS, change_url, stage_heading
-from .factories import ProjectFactory
+from tests import browser_support
+from tests.browser_support import (
+    ARTIFACTS,
+    CHANGELIST,
+    PASSWORD,
+    TIMEOUT_MS,
+    change_url,
+    stage_heading,
+)
+from tests.factories import ProjectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -14,13 +14,12 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from approvals import workflow
-from approvals.checklist import checklist_generate
+from approvals.checklist.services import checklist_generate
 from approvals.models import ItemStatus, RequestStatus, Stage
-
-from . import browser_support
-from .browser_support import ARTIFACTS, change_url, stage_heading
-from .factories import ProjectFactory
+from approvals.stages import workflow
+from tests import browser_support
+from tests.browser_support import ARTIFACTS, change_url, stage_heading
+from tests.factories import ProjectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -18,11 +18,10 @@ from openpyxl import Workbook
 from playwright.sync_api import expect
 
 from approvals.models import Batch, Category, Milestone, Project, Stage
-
-from . import browser_support
-from .browser_support import ARTIFACTS, CHANGELIST, change_url
-from .factories import ProjectFactory
-from .figures import listed, reached
+from tests import browser_support
+from tests.browser_support import ARTIFACTS, CHANGELIST, change_url
+from tests.factories import ProjectFactory
+from tests.figures import listed, reached
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -12,8 +12,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from . import browser_support
-from .browser_support import change_url
+from tests import browser_support
+from tests.browser_support import change_url
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

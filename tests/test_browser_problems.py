@@ -16,9 +16,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from approvals.models import Problem, ProblemSource, ProblemStatus, ServiceRecord
-
-from . import browser_support
-from .browser_support import ARTIFACTS
+from tests import browser_support
+from tests.browser_support import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

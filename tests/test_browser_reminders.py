@@ -33,8 +33,8 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from approvals import foresight, reminders, workflow
-from approvals.checklist import checklist_generate
+from approvals.checklist import foresight
+from approvals.checklist.services import checklist_generate
 from approvals.models import (
     CalendarDay,
     EmailState,
@@ -45,11 +45,12 @@ from approvals.models import (
     Stage,
     Step,
 )
-
-from . import browser_support
-from .browser_support import ARTIFACTS, CHANGELIST, PASSWORD, change_url
-from .factories import ProjectFactory
-from .flows import administrator
+from approvals.reminders import services as reminders
+from approvals.stages import workflow
+from tests import browser_support
+from tests.browser_support import ARTIFACTS, CHANGELIST, PASSWORD, change_url
+from tests.factories import ProjectFactory
+from tests.flows import administrator
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
-from . import browser_support
-from .browser_support import PASSWORD, TIMEOUT_MS
+from tests import browser_support
+from tests.browser_support import PASSWORD, TIMEOUT_MS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

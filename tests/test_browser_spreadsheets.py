@@ -22,7 +22,7 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from playwright.sync_api import expect
 
-from approvals.colours import Colour
+from approvals.cases.colours import Colour
 from approvals.models import (
     Batch,
     BatchEntry,
@@ -32,10 +32,9 @@ from approvals.models import (
     Stage,
     StageChange,
 )
-
-from . import browser_support
-from .browser_support import ARTIFACTS, CHANGELIST, PASSWORD
-from .factories import MilestoneFactory, ProjectFactory
+from tests import browser_support
+from tests.browser_support import ARTIFACTS, CHANGELIST, PASSWORD
+from tests.factories import MilestoneFactory, ProjectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -13,8 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from approvals.case_file import case_file
-from approvals.colours import Colour
+from approvals.cases.case_file import case_file
+from approvals.cases.colours import Colour
 from approvals.models import (
     ApprovalItem,
     ApprovalType,
@@ -24,10 +24,9 @@ from approvals.models import (
     Project,
     Stage,
 )
-
-from . import figures
-from .factories import ProjectFactory
-from .figures import listed
+from tests import figures
+from tests.factories import ProjectFactory
+from tests.figures import listed
 
 pytestmark = pytest.mark.django_db
 

@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from approvals.casework.problems import problem_add, problem_transition
 from approvals.models import (
     Factor,
     FactorNeed,
@@ -20,10 +21,8 @@ from approvals.models import (
     ServiceRecord,
     TaskNode,
 )
-from approvals.problems import problem_add, problem_transition
-
-from .factories import ProjectFactory
-from .test_speed_queries import get
+from tests.factories import ProjectFactory
+from tests.test_speed_queries import get
 
 D = dt.date
 PROBLEMS = reverse("admin:approvals_problem_changelist")

@@ -1,4 +1,4 @@
-"""The figures of casework (approvals/casework_reports.py) on data whose answers are worked out
+"""The figures of casework (approvals/figures/casework.py) on data whose answers are worked out
 by hand below: problems (堵点) by category and department, their colours and the median days to
 resolve, and the monthly investment (月调度) per zone and month with a project missing a month;
 then the same figures from ``manage.py report``, on the dashboard, on the reports page and in
@@ -40,14 +40,15 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from approvals import casework_reports, problems, reports
+from approvals.casework import problems
+from approvals.figures import casework as casework_reports
+from approvals.figures import reports
+from approvals.figures.reports import Selection
 from approvals.models import MonthlyProgress, Problem, ProblemCategory, ProblemStatus, Stage
-from approvals.reports import Selection
-
-from . import figures
-from .factories import ProjectFactory
-from .figures import listed
-from .test_exports import xlsx_rows
+from tests import figures
+from tests.factories import ProjectFactory
+from tests.figures import listed
+from tests.test_exports import xlsx_rows
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from celery import Celery
 from django.conf import settings
 from django.db import connection
 
-from .factories import ProjectFactory
-from .services import database_url, worker_command
+from tests.factories import ProjectFactory
+from tests.services import database_url, worker_command
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -92,7 +92,7 @@ def test_check_worker_says_when_no_worker_answers():
 
 
 def list_of(rows: int) -> bytes:
-    from .test_import_projects import row, workbook
+    from tests.test_import_projects import row, workbook
 
     return workbook(*(row(n, f"批量项目{n}") for n in range(1, rows + 1)))
 
@@ -101,8 +101,7 @@ def import_job(kind: str, rows: int, by):
     """A large list received and its preview or import queued for the worker (after the
     commit, as the page does)."""
     from approvals.spreadsheets import imports
-
-    from .test_import_projects import ROUND_1
+    from tests.test_import_projects import ROUND_1
 
     data = list_of(rows)
     record = imports.receive(
@@ -123,7 +122,7 @@ def watch(job, until, timeout: float = 120) -> list[tuple[str, int, int | None]]
     holds or the time is out."""
     import time
 
-    from approvals import jobs
+    from approvals.jobs import services as jobs
     from approvals.models import Job
 
     seen = []

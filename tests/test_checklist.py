@@ -7,9 +7,8 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
 
-from approvals import workflow
-from approvals.checklist import checklist_generate, proposed_mode
-from approvals.colours import Colour, ItemColours
+from approvals.cases.colours import Colour, ItemColours
+from approvals.checklist.services import checklist_generate, proposed_mode
 from approvals.models import (
     ApprovalItem,
     ApprovalType,
@@ -23,9 +22,9 @@ from approvals.models import (
     StageRequest,
     TransitionRefused,
 )
-
-from .factories import ProjectFactory
-from .flows import administrator, move
+from approvals.stages import workflow
+from tests.factories import ProjectFactory
+from tests.flows import administrator, move
 
 D = dt.date
 

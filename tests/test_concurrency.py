@@ -8,7 +8,6 @@ import datetime as dt
 
 import pytest
 
-from approvals import workflow
 from approvals.models import (
     Project,
     RequestStatus,
@@ -17,10 +16,10 @@ from approvals.models import (
     StageRequest,
     TransitionRefused,
 )
+from approvals.stages import workflow
+from tests.factories import ProjectFactory, UserFactory, ZoneRoleFactory
+from tests.services import at_once
 from zones.models import Role
-
-from .factories import ProjectFactory, UserFactory, ZoneRoleFactory
-from .services import at_once
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

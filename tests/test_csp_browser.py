@@ -14,13 +14,12 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from approvals.checklist import checklist_generate
+from approvals.checklist.services import checklist_generate
 from approvals.models import Batch, Category, Stage
-
-from . import browser_support
-from .browser_support import ARTIFACTS, CHANGELIST, PASSWORD, change_url
-from .factories import ProjectFactory
-from .figures import listed, reached
+from tests import browser_support
+from tests.browser_support import ARTIFACTS, CHANGELIST, PASSWORD, change_url
+from tests.factories import ProjectFactory
+from tests.figures import listed, reached
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -18,10 +18,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from approvals.models import Category, Milestone, Stage
-
-from . import figures
-from .factories import ProjectFactory, UserFactory
-from .figures import D, listed, reached
+from tests import figures
+from tests.factories import ProjectFactory, UserFactory
+from tests.figures import D, listed, reached
 
 pytestmark = pytest.mark.django_db
 

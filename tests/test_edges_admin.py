@@ -24,13 +24,12 @@ from solo.admin import SingletonModelAdmin
 
 from approvals.admin.base import ModelAdmin
 from approvals.models import Category, Milestone, Project, Stage
+from tests import figures
+from tests.admin_helpers import change_form_data
+from tests.factories import EnterpriseFactory, MilestoneFactory, ProjectFactory, UserFactory
+from tests.figures import D, listed
+from tests.flows import move
 from zones.models import Administrator, AdminRole, Enterprise
-
-from . import figures
-from .admin_helpers import change_form_data
-from .factories import EnterpriseFactory, MilestoneFactory, ProjectFactory, UserFactory
-from .figures import D, listed
-from .flows import move
 
 rounds = figures.rounds  # the fixture, for pytest to find by its name
 

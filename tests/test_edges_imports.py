@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 
-from approvals import permissions
+from approvals.access import permissions
 from approvals.models import (
     Batch,
     BatchEntry,
@@ -27,13 +27,12 @@ from approvals.models import (
 )
 from approvals.spreadsheets import approval_table, imports
 from approvals.spreadsheets.people import People
+from tests import test_import_approvals as approvals_table_files
+from tests import test_import_monthly as monthly_files
+from tests.factories import UserFactory, ZoneFactory, ZoneRoleFactory
+from tests.services import at_once, database_url
+from tests.test_import_projects import ROUND_1, row, workbook
 from zones.models import Administrator, AdminRole, Enterprise, Role, ZoneRole
-
-from . import test_import_approvals as approvals_table_files
-from . import test_import_monthly as monthly_files
-from .factories import UserFactory, ZoneFactory, ZoneRoleFactory
-from .services import at_once, database_url
-from .test_import_projects import ROUND_1, row, workbook
 
 pytestmark = pytest.mark.django_db
 

@@ -21,8 +21,8 @@ from django.db import connection
 from django.urls import reverse
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from approvals import foresight, reminders, workflow
-from approvals.checklist import checklist_generate
+from approvals.checklist import foresight
+from approvals.checklist.services import checklist_generate
 from approvals.models import (
     AuditEvent,
     AuditKind,
@@ -37,11 +37,12 @@ from approvals.models import (
     Step,
     WarningSettings,
 )
+from approvals.reminders import services as reminders
+from approvals.stages import workflow
+from tests.admin_helpers import change_form_data
+from tests.factories import ProjectFactory, UserFactory
+from tests.services import at_once
 from zones.models import Administrator, AdminRole
-
-from .admin_helpers import change_form_data
-from .factories import ProjectFactory, UserFactory
-from .services import at_once
 
 D = dt.date
 TODAY = D(2025, 9, 29)  # a Monday

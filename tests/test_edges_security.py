@@ -32,11 +32,10 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import checks, security, validators
 from approvals.models import AuditEvent, AuditKind, AuditResult
-from zones import checks, security, validators
+from tests.factories import UserFactory, administrator
 from zones.models import AdminRole
-
-from .factories import UserFactory, administrator
 
 PASSWORD = "secret-pass-123"  # tests/factories.py
 LOGIN = reverse("admin:login")

@@ -7,10 +7,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from approvals import permissions
+from approvals.access import permissions
+from tests.factories import EnterpriseFactory, ProjectFactory
 from zones.models import Enterprise
-
-from .factories import EnterpriseFactory, ProjectFactory
 
 LIST = reverse("admin:zones_enterprise_changelist")
 ADD = reverse("admin:zones_enterprise_add")

@@ -15,10 +15,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
-from approvals import workflow
-from approvals.evidence import NAME_MAX, check_attachments, stored_name
 from approvals.models import RequestAttachment, StageRequest, TransitionRefused
-from approvals.models.stage_request import attachment_path
+from approvals.stages import workflow
+from approvals.stages.evidence import NAME_MAX, check_attachments, stored_name
+from approvals.stages.models import attachment_path
 
 SIGN = {"agreement_date": dt.date(2025, 4, 7)}
 

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
-from approvals.colours import Colour
+from approvals.cases.colours import Colour
 from approvals.models import (
     ApprovalItem,
     ApprovalType,
@@ -30,8 +30,7 @@ from approvals.models import (
     Stage,
 )
 from approvals.tasks import run_job
-
-from .factories import MilestoneFactory, ProjectFactory, UserFactory
+from tests.factories import MilestoneFactory, ProjectFactory, UserFactory
 
 EXPORT = reverse("admin:approvals_project_export")
 DISPATCH = reverse("admin:approvals_project_dispatch")
@@ -624,8 +623,7 @@ def test_an_exported_list_reads_back_in(as_user, stan, zone):
     import datetime as dt
 
     from approvals.spreadsheets import imports
-
-    from .test_import_projects import row, workbook
+    from tests.test_import_projects import row, workbook
 
     first = workbook(row(1, "回读甲项目", yi=2, category="签约"), row(2, "回读乙项目", yi=3))
     record = imports.receive(

@@ -15,8 +15,7 @@ from django.db import OperationalError, connection
 
 from projectdesk import health
 from projectdesk.celery import app
-
-from .conftest import service_unavailable
+from tests.conftest import service_unavailable
 
 pytestmark = pytest.mark.django_db
 

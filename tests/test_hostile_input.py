@@ -15,13 +15,12 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from approvals import workflow
-from approvals.checklist import checklist_generate
+from approvals.checklist.services import checklist_generate
 from approvals.models import ApprovalItem, Milestone, Project, Stage, StageRequest
+from approvals.stages import workflow
+from tests.admin_helpers import change_form_data
+from tests.factories import MilestoneFactory, ProjectFactory
 from zones.models import Enterprise
-
-from .admin_helpers import change_form_data
-from .factories import MilestoneFactory, ProjectFactory
 
 HOSTILE = [
     "",

@@ -15,7 +15,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from approvals.checklist import checklist_generate
+from approvals.checklist.services import checklist_generate
 from approvals.models import (
     ApprovalItem,
     ApprovalType,
@@ -30,10 +30,9 @@ from approvals.models import (
     SpreadsheetImport,
 )
 from approvals.spreadsheets import approval_table, imports
-from approvals.spreadsheets.report import Issue
-
-from .factories import ProjectFactory
-from .spreadsheet_files import Title, csv_bytes, xls, xlsx
+from approvals.spreadsheets.outcome import Issue
+from tests.factories import ProjectFactory
+from tests.spreadsheet_files import Title, csv_bytes, xls, xlsx
 
 pytestmark = pytest.mark.django_db
 

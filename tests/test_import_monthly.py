@@ -19,7 +19,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from approvals import permissions
+from approvals.access import permissions
 from approvals.models import (
     ImportKind,
     ImportStatus,
@@ -30,9 +30,8 @@ from approvals.models import (
     SpreadsheetImport,
 )
 from approvals.spreadsheets import exports, imports
-
-from .factories import ProjectFactory
-from .spreadsheet_files import Title, csv_bytes, xls, xlsx
+from tests.factories import ProjectFactory
+from tests.spreadsheet_files import Title, csv_bytes, xls, xlsx
 
 pytestmark = pytest.mark.django_db
 

@@ -13,6 +13,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from approvals.casework.problems import problem_transition
 from approvals.models import (
     ImportKind,
     Problem,
@@ -20,11 +21,9 @@ from approvals.models import (
     ProblemStatus,
     Project,
 )
-from approvals.problems import problem_transition
 from approvals.spreadsheets import imports
-
-from .factories import ProjectFactory
-from .spreadsheet_files import Title, xlsx
+from tests.factories import ProjectFactory
+from tests.spreadsheet_files import Title, xlsx
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from approvals import foresight, workflow
-from approvals.checklist import checklist_generate
+from approvals.checklist import foresight
+from approvals.checklist.services import checklist_generate
 from approvals.models import (
     Batch,
     BatchEntry,
@@ -26,10 +26,10 @@ from approvals.models import (
 )
 from approvals.spreadsheets import imports
 from approvals.spreadsheets.project_list import BatchSpec
+from approvals.stages import workflow
+from tests.factories import ProjectFactory
+from tests.spreadsheet_files import Title, xlsx
 from zones.models import Enterprise
-
-from .factories import ProjectFactory
-from .spreadsheet_files import Title, xlsx
 
 D = dt.date
 HEADER = [

@@ -8,12 +8,11 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from approvals import workflow
-from approvals.checklist import checklist_generate, settled_by_mode
+from approvals.checklist.services import checklist_generate, settled_by_mode
 from approvals.models import ItemModeChange, Mode, ModeOrigin, Stage, TransitionRefused
-
-from .admin_helpers import change_form_data
-from .factories import ProjectFactory
+from approvals.stages import workflow
+from tests.admin_helpers import change_form_data
+from tests.factories import ProjectFactory
 
 
 @pytest.fixture

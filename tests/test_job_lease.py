@@ -13,7 +13,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from approvals import jobs
+from approvals.jobs import services as jobs
 from approvals.models import (
     ImportStatus,
     Job,
@@ -23,9 +23,8 @@ from approvals.models import (
     SpreadsheetImport,
 )
 from approvals.spreadsheets import imports
-
-from .services import machines_now
-from .test_celery_worker import import_job, start_worker, watch
+from tests.services import machines_now
+from tests.test_celery_worker import import_job, start_worker, watch
 
 pytestmark = pytest.mark.django_db
 
@@ -120,8 +119,8 @@ def test_a_recount_whose_worker_died_twice_no_longer_shows_its_banner(as_user, a
 
 
 def previewed_list(by) -> SpreadsheetImport:
-    from .test_celery_worker import list_of
-    from .test_import_projects import ROUND_1
+    from tests.test_celery_worker import list_of
+    from tests.test_import_projects import ROUND_1
 
     record = imports.receive(
         "project_list",

@@ -21,9 +21,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from approvals import foresight, reminders, workflow
-from approvals.checklist import checklist_generate
-from approvals.colours import Colour
+from approvals.cases.colours import Colour
+from approvals.checklist import foresight
+from approvals.checklist.services import checklist_generate
 from approvals.models import (
     NEXT_STAGE,
     ApprovalItem,
@@ -35,10 +35,11 @@ from approvals.models import (
     Step,
     WarningSettings,
 )
-
-from .admin_helpers import change_form_data
-from .factories import MilestoneFactory, ProjectFactory
-from .flows import administrator
+from approvals.reminders import services as reminders
+from approvals.stages import workflow
+from tests.admin_helpers import change_form_data
+from tests.factories import MilestoneFactory, ProjectFactory
+from tests.flows import administrator
 
 TODAY = dt.date(2025, 9, 26)  # a Friday, a working day
 NOW = dt.datetime(2025, 9, 26, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -617,7 +618,7 @@ class TestMyToDo:
         """alice's problems: one red (deadline 40 days ago, escalated by the ladder), one
         yellow (due in 5 days), one green (due in 20 days); one resolved by alice and one by
         bob, both waiting for 销号."""
-        from approvals import problems as services
+        from approvals.casework import problems as services
         from approvals.models import Problem
 
         def add(text, due, project="red"):

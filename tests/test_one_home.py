@@ -1,4 +1,4 @@
-"""Each rule has one home: who may do what lives in ``approvals/permissions.py`` (the role table
+"""Each rule has one home: who may do what lives in ``approvals/access/permissions.py`` (the role table
 in ``zones/roles.py``), working-day arithmetic imports no model, and django-fsm's declarations
 are read next to the machine base, through its public API."""
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from approvals import permissions
+from approvals.access import permissions
 from approvals.models import ApprovalItem, Project, StageRequest
 
 ROOT = Path(settings.BASE_DIR)
@@ -29,7 +29,7 @@ def sources_with(text: str) -> list[str]:
 
 
 def test_only_the_permissions_module_asks_is_superuser():
-    assert sources_with(".is_superuser") == ["approvals/permissions.py"]
+    assert sources_with(".is_superuser") == ["approvals/access/permissions.py"]
 
 
 def test_no_code_asks_django_for_a_permission_by_name_instead_of_the_rule():
@@ -38,7 +38,7 @@ def test_no_code_asks_django_for_a_permission_by_name_instead_of_the_rule():
 
 def test_zone_roles_are_read_for_access_only_by_the_permissions_module():
     assert set(sources_with("zone_ids(")) <= {
-        "approvals/permissions.py",
+        "approvals/access/permissions.py",
         "approvals/management/commands/seed_demo.py",  # which zones the demo people work in
         "zones/models.py",  # the query itself
     }
@@ -49,7 +49,7 @@ def test_nobody_reads_django_fsms_private_attribute():
 
 
 def test_working_day_arithmetic_imports_no_model():
-    tree = ast.parse((ROOT / "approvals/workdays.py").read_text(encoding="utf-8"))
+    tree = ast.parse((ROOT / "approvals/core/workdays.py").read_text(encoding="utf-8"))
     imported = [
         node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
     ] + [
@@ -60,7 +60,7 @@ def test_working_day_arithmetic_imports_no_model():
     ]
     assert not [m for m in imported if "models" in m or m.startswith(("django", "approvals"))]
     # and it loads on its own, before Django is even set up
-    code = "import approvals.workdays, sys; assert 'approvals.models' not in sys.modules"
+    code = "import approvals.core.workdays, sys; assert 'approvals.models' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 
 
@@ -78,9 +78,8 @@ class TestTheRuleAndItsQueryAgree:
 
     @pytest.fixture
     def world(self, zone, other_zone, alice, bob, lily, stan, charlie, superuser):
-        from approvals import workflow
-
-        from .factories import ProjectFactory
+        from approvals.stages import workflow
+        from tests.factories import ProjectFactory
 
         projects = [
             ProjectFactory(zone=zone),
@@ -111,7 +110,7 @@ class TestTheRuleAndItsQueryAgree:
             assert by_query == by_object, person
 
     def test_items_follow_their_project(self, world):
-        from approvals.checklist import checklist_generate
+        from approvals.checklist.services import checklist_generate
 
         people, projects, _ = world
         for project in projects:

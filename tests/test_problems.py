@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from approvals import problems, reminders
+from approvals.casework import problems
 from approvals.models import (
     Problem,
     ProblemCategory,
@@ -26,9 +26,9 @@ from approvals.models import (
     TaskNode,
     TransitionRefused,
 )
+from approvals.reminders import services as reminders
+from tests.factories import ProjectFactory, UserFactory, ZoneRoleFactory
 from zones.models import Role
-
-from .factories import ProjectFactory, UserFactory, ZoneRoleFactory
 
 D = dt.date
 

@@ -4,14 +4,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
-from approvals.project_code import (
+from approvals.cases.project_code import (
     CodeGeneration,
     code_generation,
     normalise_project_code,
     validate_project_code,
 )
-
-from .factories import ProjectFactory
+from tests.factories import ProjectFactory
 
 
 @pytest.mark.parametrize(

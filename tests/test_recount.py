@@ -11,9 +11,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from approvals import jobs, workflow
-from approvals.checklist import checklist_generate
+from approvals.checklist.services import checklist_generate
+from approvals.jobs import services as jobs
 from approvals.models import CalendarDay, Job, JobKind, JobStatus
+from approvals.stages import workflow
 
 D = dt.date
 ITEMS = reverse("admin:approvals_approvalitem_changelist")
@@ -105,7 +106,7 @@ def test_a_real_worker_recounts_after_the_commit(catalogue, project, alice):
     """Through the configured broker (the file-system one, or Redis in CI) to a worker process."""
     from django.conf import settings
 
-    from .test_celery_worker import start_worker
+    from tests.test_celery_worker import start_worker
 
     lx08 = accepted_into_2027(project, alice)
 

@@ -23,15 +23,14 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from approvals import jobs
+from approvals.jobs import services as jobs
 from approvals.models import Job, JobKind, JobStatus, Milestone, Stage
 from projectdesk.celery import REQUEUE_ENTRY, app
-
-from . import test_health
-from .admin_helpers import change_form_data
-from .factories import ProjectFactory
-from .services import database_url, worker_command
-from .test_health import _forget_connections, closed_port, put_back, use_broker
+from tests import test_health
+from tests.admin_helpers import change_form_data
+from tests.factories import ProjectFactory
+from tests.services import database_url, worker_command
+from tests.test_health import _forget_connections, closed_port, put_back, use_broker
 
 # The broker out of reach (a closed port): pytest takes a module's fixtures from its names.
 broker_away = test_health.broker_away

@@ -14,8 +14,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from approvals import foresight, reminders, workflow
-from approvals.checklist import checklist_generate
+from approvals.checklist import foresight
+from approvals.checklist.services import checklist_generate
 from approvals.models import (
     Milestone,
     Mode,
@@ -27,9 +27,10 @@ from approvals.models import (
     TaskNode,
     WarningSettings,
 )
-
-from .admin_helpers import change_form_data
-from .factories import ProjectFactory, UserFactory, ZoneRoleFactory
+from approvals.reminders import services as reminders
+from approvals.stages import workflow
+from tests.admin_helpers import change_form_data
+from tests.factories import ProjectFactory, UserFactory, ZoneRoleFactory
 
 D = dt.date
 PLANNED = D(2025, 6, 2)  # a Monday; 3 June is the first day late, both working days

@@ -24,7 +24,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from approvals import reminders
 from approvals.models import (
     ApprovalItem,
     ApprovalType,
@@ -40,10 +39,10 @@ from approvals.models import (
     Stage,
     Step,
 )
+from approvals.reminders import services as reminders
+from tests.factories import ProjectFactory, UserFactory, ZoneRoleFactory
+from tests.services import at_once, database_url, machines_now, worker_command
 from zones.models import Role
-
-from .factories import ProjectFactory, UserFactory, ZoneRoleFactory
-from .services import at_once, database_url, machines_now, worker_command
 
 D = dt.date(2025, 6, 10)  # a Tuesday, a working day of the official calendar
 

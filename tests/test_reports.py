@@ -15,13 +15,12 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from approvals import reports
+from approvals.figures import reports
+from approvals.figures.reports import Selection
 from approvals.models import Category, Stage
-from approvals.reports import Selection
-
-from . import figures
-from .factories import ProjectFactory
-from .figures import D, listed, reached
+from tests import figures
+from tests.factories import ProjectFactory
+from tests.figures import D, listed, reached
 
 # The fixtures this module takes from tests/figures.py (pytest finds them among its names).
 rounds = figures.rounds

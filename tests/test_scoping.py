@@ -22,8 +22,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, reverse
 from django.utils import timezone
 
-from approvals import workflow
-from approvals.checklist import checklist_generate
+from approvals.casework.problems import (
+    FollowUp,
+    problem_add,
+    problem_transition,
+    service_record_add,
+)
+from approvals.checklist.services import checklist_generate
 from approvals.models import (
     ApprovalItem,
     FactorNeed,
@@ -44,11 +49,10 @@ from approvals.models import (
     TaskNode,
     WhiteListProject,
 )
-from approvals.problems import FollowUp, problem_add, problem_transition, service_record_add
+from approvals.stages import workflow
+from tests.factories import EnterpriseFactory, ProjectFactory, UserFactory, ZoneRoleFactory
+from tests.flows import administrator
 from zones.models import Enterprise, Role
-
-from .factories import EnterpriseFactory, ProjectFactory, UserFactory, ZoneRoleFactory
-from .flows import administrator
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 #: Each hidden case writes its own marker into every field a page could show.

@@ -98,7 +98,7 @@ def test_running_it_twice_changes_nothing(seeded):
 def test_the_projects_signed_at_the_events_form_a_round(seeded):
     """The five seed rows noted "三个一批签约…" on 2025-04-07: a round of five signings with
     their investment as the seed gives it, and each project's signing date."""
-    from approvals import reports
+    from approvals.figures import reports
     from approvals.models import Batch
 
     noted = [r for r in rows("seed_projects.csv") if "三个一批签约" in r["notes"]]

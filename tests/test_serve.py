@@ -23,10 +23,10 @@ from urllib.parse import urlencode, urlparse
 
 import pytest
 
-from .conftest import _reachable, service_unavailable
-from .test_desk_run import alive, command_line, free_port, living_in_session
-from .test_health import RedisServer
-from .test_reliability import (
+from tests.conftest import _reachable, service_unavailable
+from tests.test_desk_run import alive, command_line, free_port, living_in_session
+from tests.test_health import RedisServer
+from tests.test_reliability import (
     CELERY_GAVE_UP_AFTER,
     SHORT_RETRY,
     retries_seen,
@@ -315,7 +315,7 @@ def test_serve_refuses_to_start_without_what_production_needs(tmp_path, change, 
 
 START_JOB = """
 from django.db import transaction
-from approvals import jobs
+from approvals.jobs import services as jobs
 from approvals.models import JobKind
 with transaction.atomic():
     job = jobs.start(JobKind.RECOUNT_DEADLINES)

@@ -14,7 +14,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from approvals import permissions, workflow
+from approvals.access import permissions
+from approvals.cases.models.project import refresh_next_milestones
 from approvals.models import (
     ApprovalItem,
     ApprovalType,
@@ -24,12 +25,11 @@ from approvals.models import (
     StageChange,
     StageRequest,
 )
-from approvals.models.project import refresh_next_milestones
+from approvals.stages import workflow
+from tests.factories import ProjectFactory, UserFactory, ZoneRoleFactory
+from tests.oracles import with_next_milestone_worked_out
+from tests.test_import_projects import row, run, workbook
 from zones.models import Role
-
-from .factories import ProjectFactory, UserFactory, ZoneRoleFactory
-from .oracles import with_next_milestone_worked_out
-from .test_import_projects import row, run, workbook
 
 D = dt.date
 PROJECTS = reverse("admin:approvals_project_changelist")
@@ -365,7 +365,7 @@ class TestOnPostgreSQL:
 
 class TestTheCounts:
     def test_a_count_that_stops_says_so_and_pages_up_to_there(self, zone):
-        from approvals.admin.speed import BoundedPaginator
+        from approvals.admin.at_scale import BoundedPaginator
 
         projects(zone, 5)
         counted = BoundedPaginator(Project.objects.all(), 2, limit=4)
@@ -374,7 +374,7 @@ class TestTheCounts:
         assert (exact.count, str(exact.count), exact.num_pages) == (5, "5", 3)
 
     def test_a_look_ahead_reads_one_row_more_and_no_more_pages(self, zone):
-        from approvals.admin.speed import LookaheadPaginator
+        from approvals.admin.at_scale import LookaheadPaginator
 
         projects(zone, 5)
         first = LookaheadPaginator(Project.objects.all(), 2, number=1)
@@ -446,7 +446,7 @@ class TestThePeopleAutocompletes:
 
 
 def test_an_admin_mixing_in_page_columns_must_say_how_it_fills_them():
-    from approvals.admin.speed import PageColumns
+    from approvals.admin.at_scale import PageColumns
 
     with pytest.raises(TypeError, match="without page_columns"):
         type("Forgetful", (PageColumns,), {})

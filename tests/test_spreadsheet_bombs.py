@@ -29,8 +29,7 @@ from django.urls import reverse
 from approvals.models import Project, SpreadsheetImport
 from approvals.spreadsheets import extent, imports, project_rows, reading
 from approvals.spreadsheets.reading import SpreadsheetRefused
-
-from .spreadsheet_files import (
+from tests.spreadsheet_files import (
     HEADER_ROW,
     csv_bytes,
     handmade_xlsx,

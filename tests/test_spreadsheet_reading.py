@@ -24,8 +24,7 @@ from django.conf import settings as django_settings
 from approvals.models import ImportKind, SpreadsheetImport
 from approvals.spreadsheets import approval_table, cells, extent, imports, reading
 from approvals.spreadsheets.reading import SpreadsheetRefused
-
-from .spreadsheet_files import Title, csv_bytes, with_member, xls, xlsx, zip_bomb
+from tests.spreadsheet_files import Title, csv_bytes, with_member, xls, xlsx, zip_bomb
 
 #: The columns of a quarterly list (guide 8.1) these tests read, with the synonyms people use.
 LIST_HEADERS = {

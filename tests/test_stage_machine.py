@@ -8,8 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from approvals import workflow
-from approvals.checklist import checklist_generate
+from approvals.checklist.services import checklist_generate
 from approvals.models import (
     OPEN_STAGES,
     Milestone,
@@ -20,9 +19,9 @@ from approvals.models import (
     StageRequest,
     TransitionRefused,
 )
-
-from .factories import ProjectFactory
-from .flows import administrator, move
+from approvals.stages import workflow
+from tests.factories import ProjectFactory
+from tests.flows import administrator, move
 
 EVIDENCE = {
     "sign": {"agreement_date": dt.date(2025, 4, 7)},

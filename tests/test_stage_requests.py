@@ -12,8 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from approvals import workflow
-from approvals.checklist import checklist_generate
+from approvals.checklist.services import checklist_generate
 from approvals.models import (
     ApprovalItem,
     ItemStatus,
@@ -24,10 +23,10 @@ from approvals.models import (
     StageRequest,
     TransitionRefused,
 )
+from approvals.stages import workflow
+from tests.factories import ProjectFactory, UserFactory, ZoneRoleFactory
+from tests.flows import administrator, move
 from zones.models import Role
-
-from .factories import ProjectFactory, UserFactory, ZoneRoleFactory
-from .flows import administrator, move
 
 SIGN = {"agreement_date": dt.date(2025, 4, 7)}
 

@@ -45,9 +45,8 @@ def people(alice, bob, lily, stan, superuser, project) -> dict:
 
 
 def _administrator(role: str):
+    from tests.factories import UserFactory
     from zones.models import Administrator
-
-    from .factories import UserFactory
 
     user = UserFactory(username=f"{role}-admin")
     Administrator.objects.create(user=user, role=role)

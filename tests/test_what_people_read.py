@@ -11,8 +11,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from approvals import workflow
-from approvals.checklist import checklist_generate
+from approvals.checklist.services import checklist_generate
 from approvals.models import (
     ApprovalGroup,
     ApprovalItem,
@@ -27,9 +26,9 @@ from approvals.models import (
     RequestStatus,
     Stage,
 )
-
-from .factories import UserFactory, ZoneRoleFactory
-from .flows import move
+from approvals.stages import workflow
+from tests.factories import UserFactory, ZoneRoleFactory
+from tests.flows import move
 
 SIGN = {"agreement_date": dt.date(2025, 4, 7)}
 

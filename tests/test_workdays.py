@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
+from approvals.core.workdays import WorkingCalendar, package_years
 from approvals.models import CalendarDay
-from approvals.workdays import WorkingCalendar, package_years
 
 D = dt.date
 

@@ -12,7 +12,6 @@ class ZonesConfig(AppConfig):
         from django.contrib.auth import get_user_model
 
         get_user_model().__str__ = display_name
-        from . import security  # noqa: F401  (records each login's session: issue 12)
 
 
 def display_name(user) -> str:

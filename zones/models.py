@@ -139,7 +139,7 @@ class AdminRole(models.TextChoices):
 
 class Administrator(models.Model):
     """A user holding one of the three administrator roles (at most one of them). What each
-    may do is decided in ``approvals.permissions``."""
+    may do is decided in ``approvals.access.permissions``."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,

@@ -1,11 +1,11 @@
 """What each zone role may do, as Django permission names: the table of roles.
 
-Roles are held per zone, so the permissions hold per zone too: ``approvals.permissions``
+Roles are held per zone, so the permissions hold per zone too: ``approvals.access.permissions``
 (the one home of every access rule) grants a permission on a project only through a role in
 that project's zone, or the leader's when one follows the project.
 """
 
-from .models import AdminRole, Role
+from zones.models import AdminRole, Role
 
 _READ = {
     "zones.view_zone",
@@ -87,7 +87,7 @@ _BEAT = {
 }
 
 #: The three administrators (三权分立), kept apart: what each may do anywhere. Read with the
-#: rules of ``approvals.permissions`` (which also decides whose account the security
+#: rules of ``approvals.access.permissions`` (which also decides whose account the security
 #: administrator keeps, and that nobody writes an audit record).
 ADMINISTRATOR_PERMISSIONS: dict[str, frozenset[str]] = {
     # Every zone read-only, and the configuration: zones, catalogue, calendar, warnings and
@@ -114,8 +114,8 @@ ADMINISTRATOR_PERMISSIONS: dict[str, frozenset[str]] = {
             "approvals.change_warningsettings",
         }
     ),
-    # Accounts (never an administrator's: approvals.permissions.may_keep_account), lockouts and
-    # second factors (zones/security_admin.py asks may_keep_security).
+    # Accounts (never an administrator's: approvals.access.permissions.may_keep_account), lockouts and
+    # second factors (approvals/admin/accounts.py asks may_keep_security).
     AdminRole.SECURITY: frozenset({"auth.view_user", "auth.add_user", "auth.change_user"}),
     # The security audit log: search and export, nothing else.
     AdminRole.AUDIT: frozenset({"approvals.view_auditevent"}),

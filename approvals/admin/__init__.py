@@ -1,6 +1,8 @@
-"""The approvals admin, one module per page family."""
+"""The admin, one module per page family: every page of the site, the zones' and the
+accounts' included (same look, same list rules)."""
 
-from . import (  # noqa: F401  (registers the admins)
+from approvals.admin import (  # noqa: F401  (registers the admins)
+    accounts,
     audit,
     batches,
     casework,
@@ -13,4 +15,5 @@ from . import (  # noqa: F401  (registers the admins)
     requests,
     schedule,
     service_records,
+    zones,
 )

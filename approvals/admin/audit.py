@@ -15,11 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.utils import parse_date_str
 
-from .. import audit, permissions
-from ..display import local_time
-from ..models.audit import AuditEvent, AuditKind
-from ..spreadsheets import writing
-from .base import ModelAdmin
+from approvals.access import permissions
+from approvals.admin.base import ModelAdmin
+from approvals.audit import services as audit
+from approvals.audit.models import AuditEvent, AuditKind
+from approvals.core.display import local_time
+from approvals.spreadsheets import writing
 
 EXPORT_FORMATS = ("xlsx", "csv")
 

@@ -20,7 +20,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 from unfold import admin as unfold
 from unfold.views import ChangeList as UnfoldChangeList
 
-from ..display import local_time
+from approvals.core.display import local_time
 
 
 def refuse_nul(*values: str | None) -> None:

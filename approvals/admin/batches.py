@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from ..models import Batch
-from .base import ModelAdmin, NeverWritten
+from approvals.admin.base import ModelAdmin, NeverWritten
+from approvals.models import Batch
 
 
 @admin.register(Batch)

@@ -20,11 +20,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .. import permissions
-from ..colours import MilestoneColours, badge, task_node_colour
-from ..models import Factor, FactorNeed, MonthlyProgress, TaskNode, WhiteListProject
-from .base import ModelAdmin, TabularInline
-from .speed import FewCounts, ParentKnownInline, SeenZonesFilter
+from approvals.access import permissions
+from approvals.admin.at_scale import FewCounts, ParentKnownInline, SeenZonesFilter
+from approvals.admin.base import ModelAdmin, TabularInline
+from approvals.cases.colours import MilestoneColours, badge, task_node_colour
+from approvals.models import Factor, FactorNeed, MonthlyProgress, TaskNode, WhiteListProject
 
 
 class ProjectRowsInline(ParentKnownInline, TabularInline):

@@ -10,10 +10,21 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .. import jobs, permissions, workflow
-from ..checklist import colour_bounds
-from ..colours import ITEM_FILTER_CHOICES, ItemColours, badge
-from ..models import (
+from approvals.access import permissions
+from approvals.admin.at_scale import FewCounts, SeenZonesFilter, shared_choices
+from approvals.admin.base import (
+    ChangeList,
+    HistoryAdmin,
+    ModelAdmin,
+    ReadOnlyRecordInline,
+    RecordInline,
+)
+from approvals.admin.imports import SpreadsheetImportViews
+from approvals.admin.transitions import TransitionAdminMixin
+from approvals.cases.colours import ITEM_FILTER_CHOICES, ItemColours, badge
+from approvals.checklist.services import colour_bounds
+from approvals.jobs import services as jobs
+from approvals.models import (
     ApprovalItem,
     ApprovalType,
     CalendarDay,
@@ -23,10 +34,7 @@ from ..models import (
     JobKind,
     Mode,
 )
-from ..transition_admin import TransitionAdminMixin
-from .base import ChangeList, HistoryAdmin, ModelAdmin, ReadOnlyRecordInline, RecordInline
-from .imports import SpreadsheetImportViews
-from .speed import FewCounts, SeenZonesFilter, shared_choices
+from approvals.stages import workflow
 
 
 class ApprovalItemForm(forms.ModelForm):

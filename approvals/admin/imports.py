@@ -21,11 +21,13 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 from unfold.contrib.import_export.forms import SelectableFieldsExportForm
 
-from .. import audit, jobs, permissions
-from ..models import AuditKind, ImportKind, ImportStatus, Job, SpreadsheetImport
-from ..spreadsheets import export_jobs, exports, imports
-from ..spreadsheets.reading import SpreadsheetRefused
-from ..spreadsheets.report import Report
+from approvals.access import permissions
+from approvals.audit import services as audit
+from approvals.jobs import services as jobs
+from approvals.models import AuditKind, ImportKind, ImportStatus, Job, SpreadsheetImport
+from approvals.spreadsheets import export_jobs, exports, imports
+from approvals.spreadsheets.outcome import Report
+from approvals.spreadsheets.reading import SpreadsheetRefused
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -54,7 +56,7 @@ class ProjectListForm(forms.Form):
         cleaned = super().clean()
         year, round_ = cleaned.get("year"), cleaned.get("round")
         if year and round_ and not cleaned.get("event_date"):
-            from ..models import Batch
+            from approvals.models import Batch
 
             if not Batch.objects.filter(year=year, round=round_).exists():
                 self.add_error(

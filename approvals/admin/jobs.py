@@ -9,10 +9,12 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .. import audit, jobs, permissions
-from ..models import AuditKind, Job, JobStatus, SpreadsheetImport
-from ..spreadsheets import export_jobs
-from .base import ModelAdmin, NeverWritten
+from approvals.access import permissions
+from approvals.admin.base import ModelAdmin, NeverWritten
+from approvals.audit import services as audit
+from approvals.jobs import services as jobs
+from approvals.models import AuditKind, Job, JobStatus, SpreadsheetImport
+from approvals.spreadsheets import export_jobs
 
 
 @admin.register(Job)
@@ -49,7 +51,7 @@ class JobAdmin(NeverWritten, ModelAdmin):
         token = (obj.result or {}).get("import")
         record = SpreadsheetImport.objects.filter(token=token).first() if token else None
         if record is not None:
-            from .imports import preview_url
+            from approvals.admin.imports import preview_url
 
             return format_html('<a href="{}">{}</a>', preview_url(record), record.file_name)
         return "—"

@@ -12,12 +12,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .. import foresight
-from ..colours import MILESTONE_FILTER_CHOICES, MilestoneColours, badge
-from ..lateness import milestone_colour, of_record, stage_reached
-from ..models import FORWARD_STAGES, ApprovalItem, Milestone, Project, Stage
-from .base import TabularInline
-from .speed import ParentKnownInline
+from approvals.admin.at_scale import ParentKnownInline
+from approvals.admin.base import TabularInline
+from approvals.cases.colours import MILESTONE_FILTER_CHOICES, MilestoneColours, badge
+from approvals.cases.lateness import milestone_colour, of_record, stage_reached
+from approvals.checklist import foresight
+from approvals.models import FORWARD_STAGES, ApprovalItem, Milestone, Project, Stage
 
 
 class ColourFilter(admin.SimpleListFilter):

@@ -16,14 +16,25 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .. import permissions
-from ..colours import ITEM_FILTER_CHOICES, MilestoneColours, badge, problem_colour, problem_filter
-from ..forms import TransitionForm, form_errors
-from ..models import Problem, ProblemChange, ProblemStatus, Project, TransitionRefused
-from ..problems import ADD_PROBLEM, problem_add, problem_options, problem_transition
-from ..transition_admin import TransitionAdminMixin
-from .base import HistoryAdmin, ReadOnlyRecordInline, SafeAutocomplete, person
-from .speed import FewCounts, PageColumns, SeenZonesFilter
+from approvals.access import permissions
+from approvals.admin.at_scale import FewCounts, PageColumns, SeenZonesFilter
+from approvals.admin.base import HistoryAdmin, ReadOnlyRecordInline, SafeAutocomplete, person
+from approvals.admin.transitions import TransitionAdminMixin
+from approvals.cases.colours import (
+    ITEM_FILTER_CHOICES,
+    MilestoneColours,
+    badge,
+    problem_colour,
+    problem_filter,
+)
+from approvals.casework.problems import (
+    ADD_PROBLEM,
+    problem_add,
+    problem_options,
+    problem_transition,
+)
+from approvals.models import Problem, ProblemChange, ProblemStatus, Project, TransitionRefused
+from approvals.stages.forms import TransitionForm, form_errors
 
 #: The evidence a problem's changes ask for beyond the forms' shared fields (``forms.py``).
 PROBLEM_EVIDENCE = ("resolution", "resolved_on")

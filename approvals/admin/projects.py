@@ -16,11 +16,41 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from unfold.widgets import UnfoldAdminAutocompleteModelChoiceFieldWidget
 
-from .. import foresight, permissions, workflow
-from ..case_file import case_file
-from ..checklist import checklist_generate, settled_by_mode
-from ..forms import TransitionForm, form_errors
-from ..models import (
+from approvals.access import permissions
+from approvals.admin.at_scale import (
+    TRIGRAM,
+    FewCounts,
+    PageColumns,
+    ParentKnownInline,
+    SeenZonesFilter,
+    search_words,
+)
+from approvals.admin.base import (
+    HistoryAdmin,
+    ReadOnlyRecordInline,
+    SafeAutocomplete,
+    TabularInline,
+    refuse_nul,
+)
+from approvals.admin.casework import (
+    FactorNeedInline,
+    MonthlyProgressInline,
+    TaskNodeInline,
+    save_monthly_progress,
+)
+from approvals.admin.checklist import ApprovalItemForm, save_item
+from approvals.admin.imports import ProjectSpreadsheets
+from approvals.admin.lateness import (
+    ColourFilter,
+    MilestoneInline,
+    foreseen_delay,
+    next_milestone_cell,
+)
+from approvals.admin.requests import evidence_display
+from approvals.cases.case_file import case_file
+from approvals.checklist import foresight
+from approvals.checklist.services import checklist_generate, settled_by_mode
+from approvals.models import (
     NEXT_STAGE,
     ApprovalItem,
     ItemModeChange,
@@ -32,31 +62,8 @@ from ..models import (
     StageRequest,
     TransitionRefused,
 )
-from .base import (
-    HistoryAdmin,
-    ReadOnlyRecordInline,
-    SafeAutocomplete,
-    TabularInline,
-    refuse_nul,
-)
-from .casework import (
-    FactorNeedInline,
-    MonthlyProgressInline,
-    TaskNodeInline,
-    save_monthly_progress,
-)
-from .checklist import ApprovalItemForm, save_item
-from .imports import ProjectSpreadsheets
-from .lateness import ColourFilter, MilestoneInline, foreseen_delay, next_milestone_cell
-from .requests import evidence_display
-from .speed import (
-    TRIGRAM,
-    FewCounts,
-    PageColumns,
-    ParentKnownInline,
-    SeenZonesFilter,
-    search_words,
-)
+from approvals.stages import workflow
+from approvals.stages.forms import TransitionForm, form_errors
 
 #: A project's people fields and who may fill them (permissions: the role, in the zone).
 PEOPLE_CHOICES = {"officer": permissions.officer_choices, "leader": permissions.leader_choices}
@@ -160,7 +167,10 @@ class ProjectAdmin(FewCounts, PageColumns, ProjectSpreadsheets, SafeAutocomplete
         "is_commitment",
     )
     search_fields = ("name", "code", "enterprise__name")
-    linked_lookups = ("officer__id__exact", "leader__id__exact")  # 我的待办 (approvals/todo.py)
+    linked_lookups = (
+        "officer__id__exact",
+        "leader__id__exact",
+    )  # 我的待办 (approvals/figures/todo.py)
     list_select_related = ("zone", "enterprise", "officer")
     # Newest first: the primary key's index gives any page, under any visibility filter, without
     # sorting the visible rows (zone name and name, through a join, sorted them all).

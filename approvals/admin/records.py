@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .. import permissions
-from ..models import ApprovalItem, ItemModeChange, ItemStatusChange, Project, StageChange
-from .base import ModelAdmin, NeverWritten, ReadOnlyRecordAdmin, WhoAndWhen
+from approvals.access import permissions
+from approvals.admin.base import ModelAdmin, NeverWritten, ReadOnlyRecordAdmin, WhoAndWhen
+from approvals.models import ApprovalItem, ItemModeChange, ItemStatusChange, Project, StageChange
 
 
 def _link(url_name: str, obj) -> str:

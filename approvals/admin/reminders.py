@@ -11,10 +11,10 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from solo.admin import SingletonModelAdmin
 
-from .. import permissions
-from ..display import local_time
-from ..models import Delivery, Reminder, WarningSettings
-from .base import ModelAdmin, NeverWritten, person
+from approvals.access import permissions
+from approvals.admin.base import ModelAdmin, NeverWritten, person
+from approvals.core.display import local_time
+from approvals.models import Delivery, Reminder, WarningSettings
 
 
 class ReadFilter(admin.SimpleListFilter):

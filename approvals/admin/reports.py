@@ -1,4 +1,4 @@
-"""报表: the figures of ``approvals.reports`` and ``approvals.casework_reports`` as tables,
+"""报表: the figures of ``approvals.figures.reports`` and ``approvals.figures.casework`` as tables,
 filtered by zone, batch and period, each downloadable as .xlsx. For administrators and anyone
 with a zone role, over what each sees (the same scope as the dashboard and every list)."""
 
@@ -14,14 +14,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from approvals.access import permissions
+from approvals.admin.base import SafeModelMultipleChoiceField
+from approvals.admin.imports import download
+from approvals.core.dates import validate_entered_date
+from approvals.figures import casework as casework_reports
+from approvals.figures import reports
+from approvals.models import Batch
+from approvals.spreadsheets import writing
 from zones.models import Zone
-
-from .. import casework_reports, permissions, reports
-from ..dates import validate_entered_date
-from ..models import Batch
-from ..spreadsheets import writing
-from .base import SafeModelMultipleChoiceField
-from .imports import download
 
 REPORTS = {
     "sanpi": (gettext_lazy("三个一批"), reports.sanpi),

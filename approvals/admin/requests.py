@@ -14,13 +14,15 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from .. import audit, permissions, workflow
-from ..checklist import settled_by_mode
-from ..display import local_time
-from ..forms import TransitionForm, form_errors
-from ..models import AuditKind, Project, StageRequest, TransitionRefused
-from .base import ModelAdmin, person
-from .speed import FewCounts, SeenZonesFilter
+from approvals.access import permissions
+from approvals.admin.at_scale import FewCounts, SeenZonesFilter
+from approvals.admin.base import ModelAdmin, person
+from approvals.audit import services as audit
+from approvals.checklist.services import settled_by_mode
+from approvals.core.display import local_time
+from approvals.models import AuditKind, Project, StageRequest, TransitionRefused
+from approvals.stages import workflow
+from approvals.stages.forms import TransitionForm, form_errors
 
 
 def evidence_display(stage_request: StageRequest) -> list[tuple[str, str]]:

@@ -29,10 +29,10 @@ from django_celery_beat.models import (
 )
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
-from .. import audit
-from ..models.audit import AuditKind
-from ..tasks import SCHEDULED_TASKS
-from .base import ModelAdmin, TabularInline
+from approvals.admin.base import ModelAdmin, TabularInline
+from approvals.audit import services as audit
+from approvals.audit.models import AuditKind
+from approvals.tasks import SCHEDULED_TASKS
 
 SCHEDULES = (PeriodicTask, IntervalSchedule, CrontabSchedule, SolarSchedule, ClockedSchedule)
 #: What the beat itself writes on a task as it runs it: not a change anybody made.

@@ -20,11 +20,11 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
-from .. import permissions
-from ..models import Problem, ProblemCategory, Project, ServiceRecord, TransitionRefused
-from ..problems import ADD_RECORD, FollowUp, service_record_add
-from .base import HistoryAdmin, SafeAutocomplete, person
-from .speed import FewCounts, PageColumns, SeenZonesFilter
+from approvals.access import permissions
+from approvals.admin.at_scale import FewCounts, PageColumns, SeenZonesFilter
+from approvals.admin.base import HistoryAdmin, SafeAutocomplete, person
+from approvals.casework.problems import ADD_RECORD, FollowUp, service_record_add
+from approvals.models import Problem, ProblemCategory, Project, ServiceRecord, TransitionRefused
 
 CHANGE_RECORD = "approvals.change_servicerecord"
 

@@ -28,11 +28,8 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from zones.models import Zone
-
-from .. import permissions
-from ..checklist import colour_bounds
-from ..colours import (
+from approvals.access import permissions
+from approvals.cases.colours import (
     Colour,
     MilestoneColours,
     badge,
@@ -40,8 +37,9 @@ from ..colours import (
     task_node_colour,
     task_node_filter,
 )
-from ..dates import end_of_month
-from ..models import (
+from approvals.checklist.services import colour_bounds
+from approvals.core.dates import end_of_month
+from approvals.models import (
     NEXT_STAGE,
     UNSOLVED,
     ApprovalItem,
@@ -51,6 +49,7 @@ from ..models import (
     Stage,
     TaskNode,
 )
+from zones.models import Zone
 
 COLOURS = (Colour.RED, Colour.YELLOW, Colour.GREEN)
 

@@ -1,17 +1,48 @@
-"""The approvals app's models, one module per concept."""
+"""The approvals app's models, gathered from the capability packages that define them (Django
+loads an app's models from here; ``from approvals.models import Project`` keeps working).
 
-from .audit import AuditEvent, AuditKind, AuditRecordIsFinal, AuditResult
-from .batch import (
-    CATEGORY_MILESTONE,
-    Batch,
-    BatchEntry,
-    Category,
-    ImportKind,
-    ImportStatus,
-    SpreadsheetImport,
+The modules ``project``, ``batch``, ``warnings`` and ``stage_request`` beside this
+file are old paths that migrations import, nothing else (an import-linter contract keeps it so)."""
+
+from approvals.audit.models import AuditEvent, AuditKind, AuditRecordIsFinal, AuditResult
+from approvals.cases.models.project import (
+    FORWARD_STAGES,
+    MILESTONE_STAGES,
+    NEXT_STAGE,
+    OPEN_STAGES,
+    Authorisation,
+    Milestone,
+    Project,
+    ProjectQuerySet,
+    Stage,
+    StageChange,
 )
-from .calendar import CalendarDay
-from .checklist import (
+from approvals.cases.models.rounds import CATEGORY_MILESTONE, Batch, BatchEntry, Category
+from approvals.cases.models.thresholds import WarningSettings
+from approvals.casework.models.factor_need import (
+    WHITE_LIST_INVESTMENT,
+    Factor,
+    FactorNeed,
+    WhiteListProject,
+)
+from approvals.casework.models.monthly_progress import (
+    MonthlyProgress,
+    cumulative_problem,
+    first_of_month,
+)
+from approvals.casework.models.problem import (
+    SOLVED,
+    UNSOLVED,
+    Problem,
+    ProblemCategory,
+    ProblemChange,
+    ProblemSource,
+    ProblemStatus,
+)
+from approvals.casework.models.service_record import ServiceKind, ServiceRecord
+from approvals.casework.models.task_plan import TaskNode
+from approvals.checklist.calendar import CalendarDay
+from approvals.checklist.models import (
     MODES_NEEDING_REASON,
     SETTLED_MODES,
     ApprovalGroup,
@@ -24,36 +55,11 @@ from .checklist import (
     Mode,
     ModeOrigin,
 )
-from .factor_need import WHITE_LIST_INVESTMENT, Factor, FactorNeed, WhiteListProject
-from .job import Job, JobKind, JobStatus
-from .machine import RecordedMachine, TransitionRecord, TransitionRefused
-from .monthly_progress import MonthlyProgress, cumulative_problem, first_of_month
-from .problem import (
-    SOLVED,
-    UNSOLVED,
-    Problem,
-    ProblemCategory,
-    ProblemChange,
-    ProblemSource,
-    ProblemStatus,
-)
-from .project import (
-    FORWARD_STAGES,
-    MILESTONE_STAGES,
-    NEXT_STAGE,
-    OPEN_STAGES,
-    Authorisation,
-    Milestone,
-    Project,
-    ProjectQuerySet,
-    Stage,
-    StageChange,
-)
-from .reminder import Delivery, EmailState, Reminder, Step
-from .service_record import ServiceKind, ServiceRecord
-from .stage_request import RequestAttachment, RequestStatus, StageRequest
-from .task_plan import TaskNode
-from .warnings import WarningSettings
+from approvals.core.machine import RecordedMachine, TransitionRecord, TransitionRefused
+from approvals.jobs.models import Job, JobKind, JobStatus
+from approvals.reminders.models import Delivery, EmailState, Reminder, Step
+from approvals.spreadsheets.models import ImportKind, ImportStatus, SpreadsheetImport
+from approvals.stages.models import RequestAttachment, RequestStatus, StageRequest
 
 __all__ = [
     "AuditEvent",

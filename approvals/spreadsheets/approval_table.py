@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from zones.models import Zone
-
-from .. import foresight, permissions
-from ..models import (
+from approvals.access import permissions
+from approvals.cases.project_code import is_project_code, normalise_project_code
+from approvals.checklist import foresight
+from approvals.models import (
     ApprovalItem,
     ApprovalType,
     CalendarDay,
@@ -29,10 +29,17 @@ from ..models import (
     Project,
     TransitionRefused,
 )
-from ..project_code import is_project_code, normalise_project_code
-from . import cells
-from .reading import Column, Row, SpreadsheetRefused, clean_header, is_blank, sheets_with_header
-from .report import Report
+from approvals.spreadsheets import cells
+from approvals.spreadsheets.outcome import Report
+from approvals.spreadsheets.reading import (
+    Column,
+    Row,
+    SpreadsheetRefused,
+    clean_header,
+    is_blank,
+    sheets_with_header,
+)
+from zones.models import Zone
 
 BATCH_SIZE = 1000
 HEADERS = {

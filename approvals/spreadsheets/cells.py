@@ -15,11 +15,10 @@ from typing import Any
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from approvals.core.dates import EARLIEST, LATEST, parse_partial_date
+from approvals.models import Category, ItemStatus, Mode, Stage
+from approvals.spreadsheets.reading import is_blank
 from zones.models import normalise_name
-
-from ..dates import EARLIEST, LATEST, parse_partial_date
-from ..models import Category, ItemStatus, Mode, Stage
-from .reading import is_blank
 
 #: Excel counts days from 1899-12-30 (its 1900 leap-year bug included).
 EXCEL_EPOCH = dt.date(1899, 12, 30)

@@ -10,8 +10,8 @@ from django.core.management.base import CommandError
 from django.db.models import Q
 from tqdm import tqdm
 
-from . import imports
-from .reading import SpreadsheetRefused
+from approvals.spreadsheets import imports
+from approvals.spreadsheets.reading import SpreadsheetRefused
 
 
 def acting_user(name: str | None):

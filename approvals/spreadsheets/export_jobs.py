@@ -12,9 +12,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import jobs
-from ..models import Job, JobKind, Project
-from . import exports, writing
+from approvals.jobs import services as jobs
+from approvals.models import Job, JobKind, Project
+from approvals.spreadsheets import exports, writing
 
 EXPORT_DIR = "exports"
 CHUNK = 2000

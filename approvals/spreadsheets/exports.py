@@ -15,8 +15,8 @@ from django.utils import timezone
 from import_export import fields, resources
 from import_export.formats.base_formats import CSV, XLSX
 
-from ..colours import Colour, MilestoneColours
-from ..models import (
+from approvals.cases.colours import Colour, MilestoneColours
+from approvals.models import (
     OPEN_STAGES,
     ApprovalItem,
     ApprovalType,
@@ -25,7 +25,7 @@ from ..models import (
     Project,
     Stage,
 )
-from . import writing
+from approvals.spreadsheets import writing
 
 WAN_PER_YI = Decimal(10000)
 #: A category as the lists write it (the import reads these back).

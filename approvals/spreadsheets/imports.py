@@ -17,11 +17,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import audit, jobs, permissions
-from ..models import AuditKind, ImportKind, ImportStatus, Job, JobKind, SpreadsheetImport
-from . import approval_table, monthly_table, project_list
-from .reading import SpreadsheetRefused, count_rows
-from .report import Report
+from approvals.access import permissions
+from approvals.audit import services as audit
+from approvals.jobs import services as jobs
+from approvals.models import AuditKind, ImportKind, ImportStatus, Job, JobKind, SpreadsheetImport
+from approvals.spreadsheets import approval_table, monthly_table, project_list
+from approvals.spreadsheets.outcome import Report
+from approvals.spreadsheets.reading import SpreadsheetRefused, count_rows
 
 
 def receive(
@@ -134,13 +136,13 @@ def _applied(record: SpreadsheetImport, report: Report) -> None:
     record.status = ImportStatus.APPLIED
     record.applied_at = timezone.now()
     if record.kind == ImportKind.PROJECT_LIST:
-        from ..models import Batch
+        from approvals.models import Batch
 
         record.batch = Batch.objects.filter(
             year=record.batch_year, round=record.batch_round
         ).first()
     record.save(update_fields=["report", "status", "applied_at", "batch"])
-    # audited in the import's transaction (approvals/audit.py)
+    # audited in the import's transaction (approvals/audit/services.py)
     audit.record(
         AuditKind.IMPORT,
         user=record.by,

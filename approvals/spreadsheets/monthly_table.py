@@ -28,17 +28,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from zones.models import Zone
-
-from .. import bulk, permissions
-from ..dates import end_of_month
-from ..models import MonthlyProgress, ProblemSource, Project, cumulative_problem
-from ..models.problem import description_key
-from ..problems import ImportedProblems, Listed
-from ..project_code import is_project_code, normalise_project_code
-from . import cells
-from .project_rows import problem_change, problem_text, problems_opened
-from .reading import (
+from approvals.access import permissions
+from approvals.cases.project_code import is_project_code, normalise_project_code
+from approvals.casework.models.problem import description_key
+from approvals.casework.problems import ImportedProblems, Listed
+from approvals.core import bulk
+from approvals.core.dates import end_of_month
+from approvals.models import MonthlyProgress, ProblemSource, Project, cumulative_problem
+from approvals.spreadsheets import cells
+from approvals.spreadsheets.outcome import Report
+from approvals.spreadsheets.project_rows import problem_change, problem_text, problems_opened
+from approvals.spreadsheets.reading import (
     HEADER_SEARCH_ROWS,
     TOTAL_LABEL,
     Column,
@@ -47,7 +47,7 @@ from .reading import (
     is_blank,
     read_sheets,
 )
-from .report import Report
+from zones.models import Zone
 
 HEADERS = {
     "序号": "sequence",

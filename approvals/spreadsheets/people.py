@@ -9,10 +9,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
+from approvals.access import permissions
+from approvals.spreadsheets import cells
 from zones.models import Enterprise
-
-from .. import permissions
-from . import cells
 
 
 class People:

@@ -21,10 +21,11 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from zones.models import Enterprise
-
-from .. import bulk, foresight
-from ..models import (
+from approvals.cases.models.project import refresh_next_milestones
+from approvals.casework.problems import Listed
+from approvals.checklist import foresight
+from approvals.core import bulk
+from approvals.models import (
     CATEGORY_MILESTONE,
     Batch,
     BatchEntry,
@@ -35,10 +36,9 @@ from ..models import (
     Stage,
     StageChange,
 )
-from ..models.project import refresh_next_milestones
-from ..problems import Listed
-from .people import People
-from .project_rows import (
+from approvals.spreadsheets.outcome import Report
+from approvals.spreadsheets.people import People
+from approvals.spreadsheets.project_rows import (
     ENTRY_FIELDS,
     FACT_COLUMN,
     FACTS,
@@ -49,7 +49,7 @@ from .project_rows import (
     problem_change,
     problems_opened,
 )
-from .report import Report
+from zones.models import Enterprise
 
 __all__ = ["BatchSpec", "run"]
 

@@ -12,16 +12,21 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from approvals.access import permissions
+from approvals.cases.project_code import is_project_code, normalise_project_code
+from approvals.casework.models.problem import description_key
+from approvals.casework.problems import ImportedProblems, Listed, problems_from_import
+from approvals.models import SOLVED, Stage
+from approvals.spreadsheets import cells
+from approvals.spreadsheets.outcome import Report
+from approvals.spreadsheets.reading import (
+    Column,
+    Row,
+    SpreadsheetRefused,
+    naming,
+    sheets_with_header,
+)
 from zones.models import Zone
-
-from .. import permissions
-from ..models import SOLVED, Stage
-from ..models.problem import description_key
-from ..problems import ImportedProblems, Listed, problems_from_import
-from ..project_code import is_project_code, normalise_project_code
-from . import cells
-from .reading import Column, Row, SpreadsheetRefused, naming, sheets_with_header
-from .report import Report
 
 Progress = Callable[[int, int | None], None]
 

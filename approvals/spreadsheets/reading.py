@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 import python_calamine
 from django.utils.translation import gettext as _
 
-from .extent import (
+from approvals.spreadsheets.extent import (
     Extent,
     SpreadsheetRefused,
     check_csv,

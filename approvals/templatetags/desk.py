@@ -7,14 +7,14 @@ register = template.Library()
 def awaiting_decisions(user) -> int | None:
     # Imported when called, like the tags below: this library loads while the admin's modules
     # are being imported (django-unfold's ModelAdmin renders a widget as it is defined).
-    from ..todo import awaiting_count
+    from approvals.figures.todo import awaiting_count
 
     return awaiting_count(user)
 
 
 @register.simple_tag
 def my_todo(user):
-    from ..todo import todo
+    from approvals.figures.todo import todo
 
     return todo(user)
 
@@ -22,6 +22,6 @@ def my_todo(user):
 @register.simple_tag(takes_context=True)
 def dashboard(context):
     """The zone dashboard's figures for the person asking, or None (no role, no figures)."""
-    from ..dashboard import board
+    from approvals.figures.dashboard import board
 
     return board(context["request"])

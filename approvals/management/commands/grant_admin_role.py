@@ -26,7 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--revoke", action="store_true", help="take the user's role away")
 
     def handle(self, *args, username: str, role: str | None, revoke: bool, **options) -> None:
-        from approvals import audit
+        from approvals.audit import services as audit
 
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         if revoke == bool(role):
             raise CommandError("Name a role to grant, or --revoke without one.")
         with transaction.atomic(), audit.acting_as(COMMAND):
-            # The signals of approvals.audit record each change: the role, the zone roles
+            # The signals of approvals.audit.services record each change: the role, the zone roles
             # dropped, the flags.
             if revoke:
                 gone, _ = Administrator.objects.filter(user=user).delete()

@@ -3,7 +3,7 @@
 Deletes the security audit log's records older than the date, which may not be later than
 ``AUDIT_RETENTION_DAYS`` (at least 183: six months) before today; a younger date is refused and
 nothing goes. The database refuses every DELETE of audit rows (issue 17: triggers of migration
-0020) but inside :func:`~approvals.models.audit.audit_purge_switch`, the one switch they
+0020) but inside :func:`~approvals.audit.models.audit_purge_switch`, the one switch they
 recognise, which this command alone opens; the purge records itself in the log, in the same
 transaction, so that the records go only with the record of their going.
 
@@ -19,9 +19,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from approvals import audit
+from approvals.audit import services as audit
+from approvals.audit.models import audit_purge_switch
 from approvals.models import AuditEvent, AuditKind
-from approvals.models.audit import audit_purge_switch
 
 
 class Command(BaseCommand):

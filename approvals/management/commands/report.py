@@ -1,7 +1,7 @@
 """python manage.py report sanpi|conversion|readiness|problems|investment [--zone NAME]
 [--batch YEAR-ROUND ...] [--from DATE --to DATE] [--json]: the figures of the dashboard and the
 reports page, for scripts. Over every project (the command line is an administrator's); rates
-are fractions, investment of the monthly figures in 万元 (rules: approvals/casework_reports.py)."""
+are fractions, investment of the monthly figures in 万元 (rules: approvals/figures/casework.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from approvals import casework_reports, reports
+from approvals.figures import casework as casework_reports
+from approvals.figures import reports
 from approvals.models import Batch
 from zones.models import Zone
 

@@ -21,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("username")
 
     def handle(self, *args, username: str, **options) -> None:
-        from approvals import audit
+        from approvals.audit import services as audit
 
         user = get_user_model().objects.filter(username=username).first()
         if user is None:

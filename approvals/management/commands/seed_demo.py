@@ -14,9 +14,16 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from approvals import permissions
-from approvals.checklist import checklist_generate
-from approvals.dates import parse_partial_date
+from accounts.demo_accounts import DEMO_ADMINISTRATORS, DEMO_PEOPLE, demo_usernames
+from approvals.access import permissions
+from approvals.casework.problems import (
+    FollowUp,
+    problem_add,
+    problem_transition,
+    service_record_add,
+)
+from approvals.checklist.services import checklist_generate
+from approvals.core.dates import parse_partial_date
 from approvals.models import (
     WHITE_LIST_INVESTMENT,
     Batch,
@@ -33,8 +40,6 @@ from approvals.models import (
     Stage,
     TaskNode,
 )
-from approvals.problems import FollowUp, problem_add, problem_transition, service_record_add
-from zones.demo_accounts import DEMO_ADMINISTRATORS, DEMO_PEOPLE, demo_usernames
 from zones.models import Administrator, Enterprise, Role, Zone, ZoneRole
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"

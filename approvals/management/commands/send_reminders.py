@@ -5,8 +5,8 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from approvals import reminders
 from approvals.models import Step
+from approvals.reminders import services as reminders
 
 
 class Command(BaseCommand):

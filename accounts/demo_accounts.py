@@ -1,0 +1,33 @@
+"""The demo's accounts: their names, roles and zones. Their names and password are published
+(README), so with DEBUG off none of them may exist (``accounts/checks.py``) or log in
+(``approvals.access.permissions.is_demo_account_refused``); ``manage.py seed_demo`` creates them. The
+list lives here, beside the checks that refuse it, not in the command: a security rule reads it."""
+
+from __future__ import annotations
+
+from zones.models import AdminRole, Role
+
+#: username, display name, role, zones (None: every zone of 晋中市)
+DEMO_PEOPLE = [
+    ("officer", "李明", Role.OFFICER, ["综改区晋中开发区", "平遥经济技术开发区"]),
+    ("supervisor", "王芳", Role.SUPERVISOR, ["综改区晋中开发区", "平遥经济技术开发区"]),
+    ("leader", "张建国", Role.LEADER, ["综改区晋中开发区", "平遥经济技术开发区"]),
+    ("statistician", "赵丽", Role.STATISTICIAN, None),
+]
+#: The three administrators kept apart (三权分立), to try the separation in the demo:
+#: username, display name, administrator role.
+DEMO_ADMINISTRATORS = [
+    ("sysadmin", "系统管理员", AdminRole.SYSTEM),
+    ("secadmin", "安全管理员", AdminRole.SECURITY),
+    ("auditor", "审计管理员", AdminRole.AUDIT),
+]
+
+
+def demo_usernames() -> list[str]:
+    """Every demo account's name: never an account with DEBUG off (accounts/checks.py reports
+    one; ``approvals.access.permissions.AccountBackend`` refuses its login)."""
+    return [
+        "admin",
+        *(username for username, *_ in DEMO_PEOPLE),
+        *(username for username, *_ in DEMO_ADMINISTRATORS),
+    ]

@@ -1,0 +1,306 @@
+"""Admin for zones, the people's roles in them, enterprises, and the people themselves (users
+and groups, re-registered with django-unfold's classes and forms).
+
+Who keeps what (``approvals.access.permissions``, 三权分立): zones and zone roles are the system
+administrator's; accounts the security administrator's (never an administrator's or a
+superuser's, nor their flags, groups or own permissions); administrator roles nobody's here:
+``manage.py grant_admin_role`` on the server writes them, and this page only lists them."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+
+from accounts import validators
+from approvals.access import permissions
+from approvals.admin.base import ModelAdmin, SafeAutocomplete, TabularInline
+from approvals.models import AuditEvent
+from zones.models import Administrator, Enterprise, Zone, ZoneRole
+
+
+class ZoneRoleInline(SafeAutocomplete, TabularInline):
+    model = ZoneRole
+    extra = 0
+    autocomplete_fields = ("zone",)
+
+
+def _role_holders():
+    """Who may be given a zone role: active people who are no administrator (an administrator
+    holds none: nobody grants itself casework)."""
+    return get_user_model().objects.filter(is_active=True, administrator__isnull=True)
+
+
+@admin.register(Zone)
+class ZoneAdmin(ModelAdmin):
+    list_display = ("name", "city", "aliases_inline", "lead_industries")
+    list_filter = ("city",)
+    search_fields = ("name", "aliases", "city")
+
+    @admin.display(description=Zone._meta.get_field("aliases").verbose_name)
+    def aliases_inline(self, obj: Zone) -> str:
+        return "、".join(obj.alias_list())
+
+    def get_queryset(self, request):
+        return permissions.zones_seen(super().get_queryset(request), request.user)
+
+
+@admin.register(ZoneRole)
+class ZoneRoleAdmin(SafeAutocomplete, ModelAdmin):
+    list_display = ("user", "zone", "role")
+    list_filter = ("role", "zone")
+    search_fields = ("user__username", "user__first_name", "user__last_name", "zone__name")
+    list_select_related = ("user", "zone")
+    autocomplete_fields = ("zone",)
+
+    def get_queryset(self, request):
+        return permissions.zones_seen(super().get_queryset(request), request.user, "zone")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = _role_holders()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_add_permission(self, request) -> bool:
+        return permissions.may_keep_zone_roles(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return permissions.may_keep_zone_roles(request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return permissions.may_keep_zone_roles(request.user)
+
+
+class EnterpriseForm(forms.ModelForm):
+    class Meta:
+        model = Enterprise
+        fields = (
+            "name",
+            "credit_code",
+            "contact_person",
+            "contact_phone",
+            "notes",
+            "created_in_zone",
+        )
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(ModelAdmin):
+    """Names and credit codes for all staff (so that nobody adds a duplicate); contacts and the
+    page itself only for those who see one of its projects (``approvals.access.permissions``)."""
+
+    form = EnterpriseForm
+    list_display = ("name_link", "credit_code", "contact_person_shown", "contact_phone_shown")
+    list_display_links = None
+    search_fields = ("name", "credit_code")
+
+    @admin.display(description=_("name"), ordering="name")
+    def name_link(self, obj: Enterprise) -> str:
+        if not obj.contacts_visible:
+            return obj.name
+        url = reverse("admin:zones_enterprise_change", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.name)
+
+    @admin.display(description=_("contact person"))
+    def contact_person_shown(self, obj: Enterprise) -> str:
+        return obj.contact_person if obj.contacts_visible else "—"
+
+    @admin.display(description=_("contact phone"))
+    def contact_phone_shown(self, obj: Enterprise) -> str:
+        return obj.contact_phone if obj.contacts_visible else "—"
+
+    def get_queryset(self, request):
+        return permissions.with_contacts_visible(super().get_queryset(request), request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        """Every page of one enterprise (change, history, delete) is for those who may see it."""
+        obj = super().get_object(request, object_id, from_field)
+        return obj if obj is not None and obj.contacts_visible else None
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("created_in_zone",) if obj is not None else ()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "created_in_zone":
+            kwargs["queryset"] = permissions.casework_zones(request.user)
+            kwargs["required"] = not permissions.is_administrator(request.user)
+            zones = list(kwargs["queryset"][:2])
+            if len(zones) == 1:
+                kwargs["initial"] = zones[0].pk
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is None:
+            return super().has_change_permission(request)
+        return permissions.may_edit_enterprise(request.user, obj)
+
+
+User = get_user_model()
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+def _checked_username(form, exclude_pk=None) -> str | None:
+    """The form's user name, NFKC-normalised, unless it is a look-alike of another account's
+    (``accounts.validators.validate_username``)."""
+    username = form.cleaned_data.get("username")
+    if not username:
+        return username
+    # Read whole, not through .iterator(): a refusal leaves the loop early, and PostgreSQL's
+    # server-side cursor of an abandoned iterator was gone by the time it was closed.
+    others = User.objects.exclude(pk=exclude_pk).values_list("username", flat=True)
+    return validators.validate_username(username, others=list(others))
+
+
+class AccountCreationForm(UserCreationForm):
+    def clean_username(self):
+        # Django's own check first: a name that differs from another only in case.
+        if super().clean_username() is None:
+            return None
+        return _checked_username(self)
+
+
+class AccountChangeForm(UserChangeForm):
+    def clean_username(self):
+        # Only a new name is checked: an account kept under its old one can still be saved
+        # (deactivated, above all).
+        if "username" not in self.changed_data:
+            return self.cleaned_data.get("username")
+        return _checked_username(self, exclude_pk=self.instance.pk)
+
+
+@admin.register(User)
+class ProjectDeskUserAdmin(UserAdmin, ModelAdmin):
+    """Accounts, kept by the security administrator: created, deactivated, passwords set; the
+    superuser flag, groups and a user's own permissions are not offered (they grant nothing:
+    every rule is in ``approvals.access.permissions``). Zone roles are the system administrator's, on
+    their own page."""
+
+    form = AccountChangeForm
+    add_form = AccountCreationForm
+    change_password_form = AdminPasswordChangeForm
+    inlines = [ZoneRoleInline]
+    list_filter = ("is_staff", "is_active")
+    account_fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None or permissions.is_administrator(request.user):
+            return super().get_fieldsets(request, obj)
+        return self.account_fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("last_login", "date_joined") if obj is not None else ()
+
+    def get_inlines(self, request, obj):
+        return self.inlines if permissions.may_keep_zone_roles(request.user) else []
+
+    def get_queryset(self, request):
+        return permissions.keepable_accounts(super().get_queryset(request), request.user)
+
+    def has_module_permission(self, request) -> bool:
+        return permissions.may_keep_security(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return permissions.may_keep_account(request.user, obj)
+
+    def has_add_permission(self, request) -> bool:
+        return permissions.may_keep_security(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return permissions.may_keep_account(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return permissions.is_administrator(request.user)  # accounts are deactivated, kept
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not permissions.is_administrator(request.user):
+            actions.pop("delete_selected", None)
+        elif "delete_selected" in actions:
+            delete_selected, name, description = actions["delete_selected"]
+
+            def delete_unrecorded(modeladmin, request, queryset):
+                if self._kept_for_the_audit_log(request, queryset):
+                    return None  # back to the list, with the message
+                return delete_selected(modeladmin, request, queryset)
+
+            actions[name] = (delete_unrecorded, name, description)
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        person = self.get_object(request, unquote(object_id))
+        if (
+            person is not None
+            and self.has_delete_permission(request, person)
+            and self._kept_for_the_audit_log(request, [person])
+        ):
+            return HttpResponseRedirect(reverse("admin:auth_user_change", args=[person.pk]))
+        return super().delete_view(request, object_id, extra_context)
+
+    def _kept_for_the_audit_log(self, request, people) -> bool:
+        """People named by security audit records are deactivated, never deleted (issue 17):
+        the records keep naming them (``AuditEvent.user`` is PROTECT). Says so, in place of
+        Django's list of "protected objects", which would show the records themselves to
+        someone who may not read the log."""
+        recorded = AuditEvent.people_recorded(people)
+        if recorded:
+            self.message_user(
+                request,
+                gettext(
+                    "%(people)s: named in the security audit log, so never deleted. "
+                    "Deactivate the account instead (untick “Active” on its page)."
+                )
+                % {"people": "、".join(str(p) for p in recorded)},
+                messages.ERROR,
+            )
+        return bool(recorded)
+
+
+@admin.register(Group)
+class ProjectDeskGroupAdmin(GroupAdmin, ModelAdmin):
+    """Groups grant nothing here (``AccountBackend``): the demo's superuser alone sees them."""
+
+    def has_module_permission(self, request) -> bool:
+        return permissions.is_administrator(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return permissions.is_administrator(request.user)
+
+
+@admin.register(Administrator)
+class AdministratorAdmin(ModelAdmin):
+    """Who holds which administrator role: listed for the security administrator; written by
+    nobody here (``manage.py grant_admin_role`` on the server), superusers included."""
+
+    list_display = ("user", "role")
+    list_filter = ("role",)
+    list_select_related = ("user",)
+    readonly_fields = ("user", "role")
+    actions = None
+
+    def has_module_permission(self, request) -> bool:
+        return permissions.may_keep_security(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return permissions.may_keep_security(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,97 @@
+"""The case file: what an officer or a leader needs at a glance at the top of a project's
+page — the stage timeline (each milestone planned and actual, coloured by the same rule as the
+milestones list), the checklist's progress with the items holding up the next stage, the
+三个一批 rounds the project was listed in, and its unsolved problems (堵点) with their colour,
+deadline and department. A fixed handful of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F
+from django.utils import timezone
+
+from approvals.cases.colours import Colour, MilestoneColours, problem_colour
+from approvals.cases.lateness import effective_stage, milestone_colour
+from approvals.checklist.models import SETTLED_ITEM
+from approvals.models import (
+    FORWARD_STAGES,
+    MILESTONE_STAGES,
+    ApprovalItem,
+    BatchEntry,
+    Problem,
+    Project,
+    Stage,
+)
+
+
+@dataclass
+class Step:
+    stage: str
+    label: str
+    planned: object = None
+    actual: object = None
+    colour: Colour | None = None
+    reached: bool = False
+    current: bool = False
+
+
+@dataclass
+class CaseFile:
+    steps: list[Step]
+    settled: int
+    total: int
+    blockers: list[ApprovalItem] = field(default_factory=list)
+    entries: list[BatchEntry] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def settled_percent(self) -> int:
+        return round(100 * self.settled / self.total) if self.total else 0
+
+
+def case_file(project: Project) -> CaseFile:
+    current = effective_stage(project)
+    position = FORWARD_STAGES.index(current) if current in FORWARD_STAGES else -1
+    milestones = {m.stage: m for m in project.milestones.all()}
+    steps = []
+    for stage in MILESTONE_STAGES:
+        milestone = milestones.get(stage)
+        if milestone is not None:
+            milestone.project = project  # the colour rule reads the project's stage
+        steps.append(
+            Step(
+                stage=stage.value,
+                label=str(stage.label),
+                planned=milestone.planned_date if milestone else None,
+                actual=milestone.actual_date if milestone else None,
+                colour=milestone_colour(milestone) if milestone else None,
+                reached=FORWARD_STAGES.index(stage) <= position,
+                current=stage == current,
+            )
+        )
+    # One query for both counts: the problems below stay within the case file's handful.
+    counts = project.approval_items.aggregate(
+        total=Count("pk"), settled=Count("pk", filter=SETTLED_ITEM)
+    )
+    total, settled = counts["total"], counts["settled"]
+    blockers = []
+    if current in (Stage.RESERVE, Stage.SIGNED):  # what keeps it from being ready to start
+        blockers = list(project.start_blockers().order_by("approval_type__sort_order"))
+    entries = list(
+        project.batch_entries.select_related("batch").order_by("-batch__year", "-batch__round")
+    )
+    return CaseFile(steps, settled, total, blockers, entries, unsolved_problems(project))
+
+
+def unsolved_problems(project: Project) -> list[Problem]:
+    """The project's unsolved problems, the most pressing first (deadline, none last), each
+    with its colour (``problem.colour``) by the milestones' rule."""
+    problems = list(
+        project.problems.unsolved().order_by(F("deadline").asc(nulls_last=True), "reported_on")
+    )
+    if problems:
+        colours = MilestoneColours.on(timezone.localdate())
+        for problem in problems:
+            problem.colour = problem_colour(problem, colours)
+    return problems

@@ -1,0 +1,628 @@
+"""What a project is: its facts, its stage machine and its milestones.
+
+How a stage change is asked for and run for a person lives in ``approvals/stages/workflow.py``; the
+transitions here only check their own evidence and keep it in memory, and ``save()`` writes the
+milestone dates and the ``StageChange`` row once the stage update itself succeeded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Case, CharField, F, OuterRef, Q, Subquery, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import GET_STATE, FSMField, transition
+from simple_history.models import HistoricalRecords
+
+from approvals.access import permissions
+from approvals.cases.project_code import (
+    CodeGeneration,
+    ProjectCodeField,
+    code_generation,
+    is_project_code,
+)
+from approvals.core.dates import end_of_month, validate_entered_date, validate_not_future
+from approvals.core.machine import RecordedMachine, TransitionRecord, TransitionRefused, condition
+from zones.models import Enterprise, Zone, normalise_name
+
+
+class Stage(models.TextChoices):
+    RESERVE = "reserve", _("Reserve / negotiation")
+    SIGNED = "signed", _("Signed")
+    READY = "ready", _("Ready to start works")
+    UNDER_CONSTRUCTION = "under_construction", _("Under construction")
+    IN_PRODUCTION = "in_production", _("In production")
+    AT_CAPACITY = "at_capacity", _("At design capacity")
+    SUSPENDED = "suspended", _("Suspended")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+#: The forward path, one step at a time.
+FORWARD_STAGES = [
+    Stage.RESERVE,
+    Stage.SIGNED,
+    Stage.READY,
+    Stage.UNDER_CONSTRUCTION,
+    Stage.IN_PRODUCTION,
+    Stage.AT_CAPACITY,
+]
+#: Stages a project can be suspended or withdrawn from (at capacity, the case is closed).
+OPEN_STAGES = FORWARD_STAGES[:-1]
+#: Stages that have a milestone: the planned and actual date of reaching them.
+MILESTONE_STAGES = FORWARD_STAGES[1:]
+NEXT_STAGE = dict(zip(FORWARD_STAGES, FORWARD_STAGES[1:], strict=False))
+PREVIOUS_STAGE = {after: before for before, after in NEXT_STAGE.items()}
+
+
+#: Amounts (investment, output, land) are never negative.
+NOT_NEGATIVE = MinValueValidator(0)
+
+
+class Authorisation(models.TextChoices):
+    FILING = "filing", _("Filing (备案)")
+    APPROVAL = "approval", _("Approval (核准)")
+    GOVERNMENT = "government", _("Government-funded (审批)")
+
+
+@condition(_("The investor (enterprise) is not recorded."))
+def has_enterprise(project: Project) -> bool:
+    return project.enterprise_id is not None
+
+
+@condition(_("The expected annual output is not recorded, so capacity cannot be measured."))
+def has_expected_output(project: Project) -> bool:
+    return project.expected_annual_output is not None
+
+
+@condition(_("There is no approval checklist yet: generate it from the catalogue first."))
+def has_checklist(project: Project) -> bool:
+    return project.approval_items.exists()
+
+
+def _explain_start_blockers(project: Project) -> str:
+    items = "、".join(
+        f"{item.approval_type.code} {item.approval_type.name}（{item.get_status_display()}）"
+        for item in project.start_blockers()
+    )
+    return _("Approval items still open before works can start: %(items)s.") % {"items": items}
+
+
+@condition(_explain_start_blockers)
+def start_approvals_settled(project: Project) -> bool:
+    return not project.start_blockers().exists()
+
+
+@condition(_("There is no stage to return to."))
+def has_stage_to_resume(project: Project) -> bool:
+    return project.stage_before_suspension in OPEN_STAGES
+
+
+def _stage_to_resume(project: Project, **evidence: Any) -> str:
+    return project.stage_before_suspension
+
+
+def transition_choices() -> list[tuple[str, str]]:
+    """The project's stage changes with their labels, for fields that name one."""
+    return Project.transition_choices()
+
+
+def _next_stage() -> Case:
+    """The stage a project heads for, from its own stage ("" when none: closed or suspended)."""
+    return Case(
+        *[When(stage=s, then=Value(n.value)) for s, n in NEXT_STAGE.items()],
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
+class ProjectQuerySet(models.QuerySet["Project"]):
+    def visible_to(self, user) -> ProjectQuerySet:
+        return permissions.scope(self, user, permissions.VIEW)
+
+    def named_like(self, word: str) -> models.QuerySet:
+        """The ids of projects whose name, code or enterprise's name contains ``word``, as a
+        union of three reads that the trigram indexes serve on PostgreSQL (migration 0014)."""
+        by_enterprise = Enterprise.objects.filter(name__icontains=word).order_by().values("pk")
+        unordered = self.order_by()  # the model's ordering joins zones, and a union refuses it
+        return (
+            unordered.filter(name__icontains=word)
+            .values("pk")
+            .union(
+                unordered.filter(code__icontains=word).values("pk"),
+                unordered.filter(enterprise__in=by_enterprise).values("pk"),
+            )
+        )
+
+    def with_next_milestone(self) -> ProjectQuerySet:
+        """The stage a project heads for next and the planned date of reaching it, from the
+        stored date (``next_milestone_on``, indexed): lists, counts by colour and the dashboard
+        filter and sort by it without a subquery per project."""
+        return self.annotate(
+            next_milestone_stage=_next_stage(), next_milestone_date=F("next_milestone_on")
+        )
+
+
+class Project(RecordedMachine):
+    transition_record_relation = "stage_changes"
+
+    code = ProjectCodeField(
+        _("project code"),
+        max_length=24,
+        unique=True,
+        null=True,  # empty until issued; NULLs do not collide under the unique constraint
+        blank=True,
+        help_text=_("24 characters, e.g. 2509-140602-89-05-864976; leave empty until issued."),
+    )
+    name = models.CharField(_("project name"), max_length=200)
+    name_key = models.CharField(
+        _("name as matched"),
+        max_length=200,
+        editable=False,
+        blank=True,
+        help_text=_("The name without spaces, full-width characters folded: how lists match it."),
+    )
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("enterprise"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="projects",
+    )
+    zone = models.ForeignKey(
+        Zone,
+        verbose_name=_("zone"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="projects",
+        help_text=_("A project without a zone is visible to administrators only."),
+    )
+    industry = models.CharField(_("industry"), max_length=50, blank=True)
+    content = models.TextField(_("construction content and scale"), blank=True)
+    total_investment = models.DecimalField(
+        _("total investment (10k yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[NOT_NEGATIVE],
+    )
+    expected_annual_output = models.DecimalField(
+        _("expected annual output (10k yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[NOT_NEGATIVE],
+    )
+    actual_annual_output = models.DecimalField(
+        _("actual annual output (10k yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[NOT_NEGATIVE],
+        editable=False,  # evidence of reaching capacity: written by that transition only
+    )
+    land_area_mu = models.DecimalField(
+        _("land area (mu)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[NOT_NEGATIVE],
+    )
+    authorisation = models.CharField(
+        _("authorisation"),
+        max_length=20,
+        choices=Authorisation.choices,
+        default=Authorisation.FILING,
+    )
+    is_provincial_key = models.BooleanField(_("provincial key project"), default=False)
+    is_city_key = models.BooleanField(_("city key project"), default=False)
+    is_standard_land = models.BooleanField(_("standard land"), default=False)
+    is_commitment = models.BooleanField(_("commitment system"), default=False)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("officer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="projects_handled",
+    )
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("supervising leader"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="projects_followed",
+    )
+    responsible_unit = models.CharField(_("responsible unit"), max_length=100, blank=True)
+    stage = FSMField(
+        _("stage"),
+        max_length=20,
+        choices=Stage.choices,
+        default=Stage.RESERVE,
+        protected=True,
+        db_index=True,
+    )
+    stage_before_suspension = models.CharField(
+        _("stage before suspension"),
+        max_length=20,
+        choices=Stage.choices,
+        blank=True,
+        editable=False,
+    )
+    suspension_reason = models.TextField(_("reason for suspension"), blank=True, editable=False)
+    withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True, editable=False)
+    progress = models.TextField(_("progress"), blank=True)
+    progress_as_of = models.DateField(
+        _("progress as of"), null=True, blank=True, validators=[validate_not_future]
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Foreseen lateness (预计延误, guide sections 6 and 11): since when the project is at risk,
+    # worked out by ``foresight`` when its checklist or plan changes and every morning. The date
+    # it can start at the earliest moves every day, so it is worked out when shown.
+    at_risk_since = models.DateField(
+        _("foreseen delay since"), null=True, blank=True, editable=False
+    )
+    # The planned date of the next milestone (the stage the project heads for), stored so that
+    # the list sorts and filters by it through an index instead of a subquery per project.
+    # Kept in step by save() here, Milestone.save()/delete() and the list import
+    # (refresh_next_milestones); tests/test_speed_queries.py compares it with the subquery.
+    next_milestone_on = models.DateField(
+        _("next milestone planned on"), null=True, blank=True, editable=False
+    )
+
+    objects = ProjectQuerySet.as_manager()
+    # Worked out, not entered: the field history keeps what people and imports change.
+    history = HistoricalRecords(excluded_fields=["at_risk_since", "next_milestone_on"])
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["zone__name", "name"]
+        permissions = [
+            ("request_stage_change", _("Can request a change of a project's stage")),
+            ("import_spreadsheets", _("Can import spreadsheets of projects and approvals")),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "name"], name="project_name_unique_in_zone"),
+        ]
+        indexes = [
+            # Imports match a listed name to a project of the zone by this key.
+            models.Index(fields=["zone", "name_key"], name="project_zone_name_key"),
+            # Lists and to-do lists filter the few projects at risk.
+            models.Index(
+                fields=["zone"],
+                name="project_at_risk",
+                condition=Q(at_risk_since__isnull=False),
+            ),
+            # The list sorted by next milestone, and its colour filter, read this index.
+            models.Index(fields=["next_milestone_on"], name="project_next_milestone"),
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pending_milestones: dict[str, dt.date] = {}
+
+    def __str__(self) -> str:
+        return self.name
+
+    # --- facts derived for display -------------------------------------------------------
+
+    @property
+    def at_risk(self) -> bool:
+        """A foreseen delay: its planned start is before the earliest it can start."""
+        return self.at_risk_since is not None
+
+    @property
+    def total_investment_yi(self) -> Decimal | None:
+        """Users read investment in 亿元; it is stored in 万元."""
+        if self.total_investment is None:
+            return None
+        return self.total_investment / Decimal(10000)
+
+    def may_transition(self, user) -> bool:
+        return permissions.may_run_stage_transition(self, user)
+
+    def start_blockers(self):
+        """The checklist items that keep this project from being ready to start works."""
+        return self.approval_items.blocking_start().select_related("approval_type")
+
+    @property
+    def code_generation(self) -> CodeGeneration | None:
+        """None while the code is empty, or not a valid one (a rejected form is redrawn with it)."""
+        return code_generation(self.code) if is_project_code(self.code) else None
+
+    # --- the stage machine ---------------------------------------------------------------
+    # Bodies only validate evidence and keep it in memory; save() writes it after the stage
+    # update succeeded, so a refused or conflicting transition leaves no rows behind.
+
+    @transition(
+        field=stage,
+        source=Stage.RESERVE,
+        target=Stage.SIGNED,
+        conditions=[has_enterprise],
+        permission=permissions.may_run_stage_transition,
+        custom={
+            "label": _("Sign the agreement"),
+            "evidence": ("agreement_date",),
+            "documents": _("the signed investment agreement"),
+        },
+    )
+    def sign(self, *, agreement_date: dt.date | None = None, comment: str = "") -> None:
+        self._reach_milestone(Stage.SIGNED, agreement_date, _("agreement date"))
+
+    @transition(
+        field=stage,
+        source=Stage.SIGNED,
+        target=Stage.READY,
+        conditions=[has_checklist, start_approvals_settled],
+        permission=permissions.may_run_stage_transition,
+        custom={
+            "label": _("Mark ready to start works"),
+            "evidence": (),
+            "documents": _("none: the checklist is the evidence"),
+        },
+    )
+    def mark_ready(self, *, comment: str = "") -> None:
+        self._reach_milestone(Stage.READY, timezone.localdate(), _("date ready"))
+
+    @transition(
+        field=stage,
+        source=Stage.READY,
+        target=Stage.UNDER_CONSTRUCTION,
+        permission=permissions.may_run_stage_transition,
+        custom={
+            "label": _("Start works"),
+            "evidence": ("start_date",),
+            "documents": _("the construction permit or a photo of the works begun on site"),
+        },
+    )
+    def start_works(self, *, start_date: dt.date | None = None, comment: str = "") -> None:
+        self._reach_milestone(Stage.UNDER_CONSTRUCTION, start_date, _("actual start date"))
+
+    @transition(
+        field=stage,
+        source=Stage.UNDER_CONSTRUCTION,
+        target=Stage.IN_PRODUCTION,
+        permission=permissions.may_run_stage_transition,
+        custom={
+            "label": _("Start production"),
+            "evidence": ("production_date",),
+            "documents": _("a photo of the line running or the trial production report"),
+        },
+    )
+    def start_production(
+        self, *, production_date: dt.date | None = None, comment: str = ""
+    ) -> None:
+        self._reach_milestone(Stage.IN_PRODUCTION, production_date, _("actual production date"))
+
+    @transition(
+        field=stage,
+        source=Stage.IN_PRODUCTION,
+        target=Stage.AT_CAPACITY,
+        conditions=[has_expected_output],
+        permission=permissions.may_run_stage_transition,
+        custom={
+            "label": _("Reach design capacity"),
+            "evidence": ("capacity_date", "actual_annual_output"),
+            "documents": _("the output statistics or the tax figures of the last 12 months"),
+        },
+    )
+    def reach_capacity(
+        self,
+        *,
+        capacity_date: dt.date | None = None,
+        actual_annual_output: Decimal | None = None,
+        comment: str = "",
+    ) -> None:
+        if actual_annual_output is None or actual_annual_output <= 0:
+            raise TransitionRefused(_("The actual annual output must be given and positive."))
+        self._reach_milestone(Stage.AT_CAPACITY, capacity_date, _("date capacity was reached"))
+        self.actual_annual_output = actual_annual_output
+
+    @transition(
+        field=stage,
+        source=OPEN_STAGES,
+        target=Stage.SUSPENDED,
+        permission=permissions.may_run_stage_transition,
+        custom={
+            "label": _("Suspend"),
+            "evidence": ("reason",),
+            "documents": _("the enterprise's letter or the meeting minutes, if any"),
+        },
+    )
+    def suspend(self, *, reason: str = "", comment: str = "") -> None:
+        self.suspension_reason = self._required_reason(reason)
+        self.stage_before_suspension = self.stage
+
+    @transition(
+        field=stage,
+        source=Stage.SUSPENDED,
+        target=GET_STATE(_stage_to_resume, states=OPEN_STAGES),
+        conditions=[has_stage_to_resume],
+        permission=permissions.may_run_stage_transition,
+        custom={
+            "label": _("Resume"),
+            "evidence": (),
+            "documents": _("the enterprise's letter or the meeting minutes, if any"),
+        },
+    )
+    def resume(self, *, comment: str = "") -> None:
+        self.suspension_reason = ""
+
+    @transition(
+        field=stage,
+        source=[*OPEN_STAGES, Stage.SUSPENDED],
+        target=Stage.WITHDRAWN,
+        permission=permissions.may_run_stage_transition,
+        custom={
+            "label": _("Withdraw"),
+            "evidence": ("reason",),
+            "documents": _("the enterprise's letter or the meeting minutes, if any"),
+        },
+    )
+    def withdraw(self, *, reason: str = "", comment: str = "") -> None:
+        self.withdrawal_reason = self._required_reason(reason)
+
+    def _reach_milestone(self, stage: str, day: dt.date | None, what: str) -> None:
+        if day is None:
+            raise TransitionRefused(_("The %(what)s is required.") % {"what": what})
+        if day > timezone.localdate():
+            raise TransitionRefused(
+                _("The %(what)s %(day)s is in the future.") % {"what": what, "day": day}
+            )
+        self._pending_milestones[stage] = day
+
+    def _next_milestone_planned(self) -> dt.date | None:
+        """The stored next-milestone date for the stage being saved (the milestones written
+        by a transition set actual dates only, never the plan)."""
+        heading_for = NEXT_STAGE.get(self.stage)
+        if self.pk is None or heading_for is None:
+            return None
+        return (
+            Milestone.objects.filter(project_id=self.pk, stage=heading_for)
+            .values_list("planned_date", flat=True)
+            .first()
+        )
+
+    @staticmethod
+    def _required_reason(reason: str) -> str:
+        if not (reason or "").strip():
+            raise TransitionRefused(_("A reason is required."))
+        return reason.strip()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name_key = normalise_name(self.name)
+        self.next_milestone_on = self._next_milestone_planned()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_key", "next_milestone_on"}
+        super().save(*args, **kwargs)
+        for stage, day in self._pending_milestones.items():
+            Milestone.objects.update_or_create(
+                project=self, stage=stage, defaults={"actual_date": day}
+            )
+        self._pending_milestones = {}
+
+
+def refresh_next_milestones(among: Q | None = None) -> None:
+    """Store every project's next-milestone date afresh (or those of ``among``, a condition on
+    projects), one UPDATE per stage: for writers that add or move milestones in bulk (the list
+    import, a migration) and so bypass Milestone.save()."""
+    projects = Project.objects.all() if among is None else Project.objects.filter(among)
+    for stage, heading_for in NEXT_STAGE.items():
+        planned = Milestone.objects.filter(project=OuterRef("pk"), stage=heading_for).order_by()
+        projects.filter(stage=stage).update(
+            next_milestone_on=Subquery(planned.values("planned_date")[:1])
+        )
+    projects.exclude(stage__in=list(NEXT_STAGE)).exclude(next_milestone_on=None).update(
+        next_milestone_on=None
+    )
+
+
+class Milestone(models.Model):
+    """The planned and actual date of a project reaching one stage; missed ones drive reminders."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="milestones"
+    )
+    stage = models.CharField(
+        _("stage"), max_length=20, choices=[(s.value, s.label) for s in MILESTONE_STAGES]
+    )
+    planned_date = models.DateField(
+        _("planned date"), null=True, blank=True, validators=[validate_entered_date]
+    )
+    planned_month_only = models.BooleanField(
+        _("planned by month only"),
+        default=False,
+        help_text=_("The plan named only a month; it is due at the end of that month."),
+    )
+    actual_date = models.DateField(
+        _("actual date"), null=True, blank=True, validators=[validate_not_future]
+    )
+
+    history = HistoricalRecords()  # a plan moved by an import or by hand shows who moved it
+
+    class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        ordering = ["project_id", "planned_date"]  # not "project": that joins projects and zones
+        constraints = [
+            models.UniqueConstraint(fields=["project", "stage"], name="milestone_unique_stage"),
+        ]
+        indexes = [
+            # The reminder scan asks for open milestones past their date; most rows are done,
+            # so only the open ones are indexed (a full index was slower than a scan).
+            models.Index(
+                fields=["planned_date", "project"],
+                name="milestone_open_due",
+                condition=Q(actual_date__isnull=True),
+            ),
+            # The reports ask who reached a stage (the conversion cohort, started, producing)
+            # and when (starts and productions per month): the reached ones, by stage.
+            models.Index(
+                fields=["stage", "actual_date", "project"],
+                name="milestone_reached",
+                condition=Q(actual_date__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.get_stage_display()}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A plan by month is due at the end of that month (guide section 6), whatever day of
+        # it was entered: colours, reminders and foreseen delay all read the stored date.
+        if self.planned_month_only and self.planned_date:
+            self.planned_date = end_of_month(self.planned_date)
+        super().save(*args, **kwargs)
+        self._store_on_project(self.planned_date)
+
+    def delete(self, *args: Any, **kwargs: Any):
+        deleted = super().delete(*args, **kwargs)
+        self._store_on_project(None)
+        return deleted
+
+    def _store_on_project(self, planned: dt.date | None) -> None:
+        """The project's stored next-milestone date, when this is the milestone it heads for:
+        the stage is tested in the UPDATE itself, so a stage changed meanwhile is respected."""
+        Project.objects.filter(pk=self.project_id, stage=PREVIOUS_STAGE[self.stage]).update(
+            next_milestone_on=planned
+        )
+
+
+class StageChange(TransitionRecord):
+    """One change of a project's stage."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="stage_changes"
+    )
+    source = models.CharField(_("from stage"), max_length=20, choices=Stage.choices, blank=True)
+    target = models.CharField(_("to stage"), max_length=20, choices=Stage.choices)
+    request = models.ForeignKey(
+        "approvals.StageRequest",
+        verbose_name=_("stage request"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="stage_changes",
+    )
+
+    class Meta(TransitionRecord.Meta):
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+
+    def __str__(self) -> str:
+        return f"{self.project}: {self.get_source_display() or '—'} → {self.get_target_display()}"

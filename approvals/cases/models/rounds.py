@@ -1,0 +1,94 @@
+"""The province's 三个一批 event: each round (batch) lists projects being signed, starting works
+and going into production, with the figures as the zone reported them in that list."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from approvals.cases.models.project import Stage
+
+
+class Category(models.TextChoices):
+    SIGN = "sign", _("Signing (签约一批)")
+    START = "start", _("Start of works (开工一批)")
+    PRODUCE = "produce", _("Production (投产一批)")
+
+
+#: The milestone a listed project is expected to pass (guide section 4).
+CATEGORY_MILESTONE = {
+    Category.SIGN: Stage.SIGNED,
+    Category.START: Stage.UNDER_CONSTRUCTION,
+    Category.PRODUCE: Stage.IN_PRODUCTION,
+}
+
+
+class Batch(models.Model):
+    """One round of the event, installation-wide (guide section 11)."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    round = models.PositiveSmallIntegerField(_("round"))
+    event_date = models.DateField(_("event date"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("三个一批 batch")
+        verbose_name_plural = _("三个一批 batches")
+        ordering = ["-year", "-round"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "round"], name="batch_unique_round"),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(year)d round %(round)d") % {"year": self.year, "round": self.round}
+
+
+class BatchEntry(models.Model):
+    """A project as one list reported it: reports sum these figures, whatever the project's
+    own facts say now."""
+
+    batch = models.ForeignKey(
+        Batch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="entries"
+    )
+    project = models.ForeignKey(
+        "approvals.Project",
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        related_name="batch_entries",
+    )
+    category = models.CharField(_("category"), max_length=10, choices=Category.choices)
+    name = models.CharField(_("name as reported"), max_length=200)
+    enterprise = models.CharField(_("enterprise as reported"), max_length=200, blank=True)
+    total_investment = models.DecimalField(
+        _("total investment as reported (10k yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    expected_annual_output = models.DecimalField(
+        _("expected annual output as reported (10k yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    content = models.TextField(_("construction content as reported"), blank=True)
+    progress = models.TextField(_("progress as reported"), blank=True)
+    problems = models.TextField(_("problems as reported"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    source = models.CharField(
+        _("source"), max_length=200, blank=True, help_text=_("File, sheet and row it came from.")
+    )
+
+    class Meta:
+        verbose_name = _("batch entry")
+        verbose_name_plural = _("batch entries")
+        ordering = ["batch", "project_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "project"], name="batch_entry_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch} · {self.get_category_display()} · {self.name}"

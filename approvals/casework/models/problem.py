@@ -1,0 +1,341 @@
+"""Problems (堵点 / 存在问题) reported for a project, worked off and closed (销号) under four eyes.
+
+A problem is handed to a department with a deadline; the person responsible (责任人, the
+project's officer unless another is named) works it, resolves it with a resolution text and
+date, and a supervisor of the zone who did not resolve it confirms the closing (销号) — or sends
+it back. Past its deadline it takes the milestones' colours and climbs the same reminder
+ladder (``approvals/reminders/services.py``); when it turns red the ladder escalates it to the leader,
+which is a status of its own (guide sections 10 and 11).
+
+Transitions run only through ``approvals/casework/problems.py``, inside one transaction on the locked
+row; their bodies keep their effects in memory and ``save()`` writes the record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from django_fsm import FSMField, transition
+from simple_history.models import HistoricalRecords
+
+from approvals.access import permissions
+from approvals.core.dates import validate_entered_date, validate_not_future
+from approvals.core.machine import RecordedMachine, TransitionRecord, TransitionRefused
+from zones.models import normalise_name
+
+
+class ProblemCategory(models.TextChoices):
+    LAND = "land", _("Land")
+    ENERGY = "energy", _("Energy")
+    FUNDS = "funds", _("Funds")
+    ENVIRONMENT = "environment", _("Environmental capacity")
+    APPROVALS = "approvals", _("Approvals")
+    LABOUR = "labour", _("Labour")
+    OTHER = "other", _("Other")
+
+
+class ProblemStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("problem status", "Open")
+    IN_PROGRESS = "in_progress", _("Being solved")
+    ESCALATED = "escalated", _("Escalated to the leader")
+    RESOLVED = "resolved", _("Resolved, awaiting closing")
+    CLOSED = "closed", _("Closed (销号)")
+
+
+#: Statuses of a problem still to be solved: these have a colour and climb the ladder.
+UNSOLVED = (ProblemStatus.OPEN, ProblemStatus.IN_PROGRESS, ProblemStatus.ESCALATED)
+#: Statuses of a problem with a resolution (closed or waiting for its closing).
+SOLVED = (ProblemStatus.RESOLVED, ProblemStatus.CLOSED)
+
+
+class ProblemSource(models.TextChoices):
+    PERSON = "person", _("Entered by hand")
+    SERVICE = "service", _("Follow-up of a service record")
+    LIST_IMPORT = "list_import", _("Quarterly list (存在问题)")
+    MONTHLY_IMPORT = "monthly_import", _("Monthly progress table (存在问题)")
+
+
+class ProblemQuerySet(models.QuerySet["Problem"]):
+    def visible_to(self, user) -> ProblemQuerySet:
+        return permissions.scope(self, user, permissions.VIEW, "project__")
+
+    def unsolved(self) -> ProblemQuerySet:
+        return self.filter(status__in=UNSOLVED)
+
+    def handled_by(self, user) -> ProblemQuerySet:
+        """One's own problems: named responsible, or, with nobody named, the project's officer.
+        The reminder scan addresses problems by the same rule."""
+        return self.filter(Q(responsible=user) | Q(responsible__isnull=True, project__officer=user))
+
+    def awaiting_closing(self, user) -> ProblemQuerySet:
+        """Resolved problems ``user`` may close (销号): never one it resolved itself."""
+        return permissions.closable(self.filter(status=ProblemStatus.RESOLVED), user)
+
+
+def _may_work(problem: Problem, user) -> bool:
+    return permissions.may_work_problem(user, problem)
+
+
+def _may_close(problem: Problem, user) -> bool:
+    return permissions.may_close_problem(user, problem)
+
+
+def _may_escalate(problem: Problem, user) -> bool:
+    return permissions.may_escalate_problem(user, problem)
+
+
+def description_key(text: str) -> str:
+    """What makes two texts the same problem: equal once spaces are dropped and full-width
+    characters folded, as lists write them either way (a digest: texts may be long)."""
+    return hashlib.sha256(normalise_name(text).encode()).hexdigest()
+
+
+def _text(value: str, what) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise TransitionRefused(_("The %(what)s is required.") % {"what": what})
+    return value
+
+
+class Problem(RecordedMachine):
+    transition_record_relation = "status_changes"
+
+    project = models.ForeignKey(
+        "approvals.Project",
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        related_name="problems",
+    )
+    description = models.TextField(_("problem"))
+    description_key = models.CharField(
+        _("problem as matched"),
+        max_length=64,
+        editable=False,
+        help_text=_(
+            "A digest of the text without spaces, full-width characters folded: the same text "
+            "of the same project is the same problem."
+        ),
+    )
+    category = models.CharField(
+        _("category"), max_length=20, choices=ProblemCategory.choices, default=ProblemCategory.OTHER
+    )
+    department = models.CharField(
+        _("handed to (department)"), max_length=100, blank=True, db_index=True
+    )
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person responsible"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="problems",
+        help_text=_("Who follows it up and is reminded; empty: the project's officer."),
+    )
+    reported_on = models.DateField(
+        _("reported on"), default=timezone.localdate, validators=[validate_not_future]
+    )
+    deadline = models.DateField(
+        _("deadline"), null=True, blank=True, validators=[validate_entered_date]
+    )
+    status = FSMField(
+        _("status"),
+        max_length=20,
+        choices=ProblemStatus.choices,
+        default=ProblemStatus.OPEN,
+        protected=True,
+        # No index of its own: the scan reads unsolved problems through problem_unsolved_due,
+        # which SQLite passed over for a status index when there was one.
+    )
+    resolution = models.TextField(_("resolution"), blank=True, editable=False)
+    resolved_on = models.DateField(_("resolved on"), null=True, blank=True, editable=False)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    escalated_on = models.DateField(_("escalated on"), null=True, blank=True, editable=False)
+    source = models.CharField(
+        _("source"),
+        max_length=20,
+        choices=ProblemSource.choices,
+        default=ProblemSource.PERSON,
+        editable=False,
+    )
+    batch = models.ForeignKey(
+        "approvals.Batch",
+        verbose_name=_("listed in"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="problems",
+    )
+    service_record = models.ForeignKey(
+        "approvals.ServiceRecord",
+        verbose_name=_("service record"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="problems",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reported by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    objects = ProblemQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("problem")
+        verbose_name_plural = _("problems")
+        ordering = ["-reported_on", "-id"]
+        permissions = [("close_problem", _("Can close (销号) a resolved problem"))]
+        constraints = [
+            # The same project and the same text is the same problem: an import listing it
+            # again opens none twice, even when two imports run at once.
+            models.UniqueConstraint(
+                fields=["project", "description_key"], name="problem_unique_text"
+            ),
+        ]
+        indexes = [
+            # The reminder scan reads unsolved problems past their deadline.
+            models.Index(
+                fields=["deadline", "project"],
+                name="problem_unsolved_due",
+                condition=Q(status__in=["open", "in_progress", "escalated"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        text = self.description if len(self.description) <= 40 else self.description[:39] + "…"
+        return f"{self.project} · {text}"
+
+    def may_transition(self, user) -> bool:
+        return permissions.may_work_problem(user, self)
+
+    # --- the status machine -----------------------------------------------------------------
+
+    @transition(
+        field=status,
+        source=ProblemStatus.OPEN,
+        target=ProblemStatus.IN_PROGRESS,
+        permission=_may_work,
+        custom={"label": _("Start working on it"), "evidence": ()},
+    )
+    def start(self, *, comment: str = "") -> None:
+        pass  # the status itself is the whole change
+
+    @transition(
+        field=status,
+        source=list(UNSOLVED),
+        target=ProblemStatus.RESOLVED,
+        permission=_may_work,
+        custom={"label": _("Resolved"), "evidence": ("resolution", "resolved_on")},
+    )
+    def resolve(
+        self, *, resolution: str = "", resolved_on: dt.date | None = None, comment: str = ""
+    ) -> None:
+        self.resolution = _text(resolution, _("resolution"))
+        if resolved_on is None:
+            raise TransitionRefused(_("The %(what)s is required.") % {"what": _("resolution date")})
+        if resolved_on > timezone.localdate():
+            raise TransitionRefused(
+                _("The resolution date %(day)s is in the future.") % {"day": resolved_on}
+            )
+        if resolved_on < self.reported_on:
+            raise TransitionRefused(_("The resolution date is before the problem was reported."))
+        self.resolved_on = resolved_on
+        self.resolved_by = self._changed_by
+
+    @transition(
+        field=status,
+        source=ProblemStatus.RESOLVED,
+        target=ProblemStatus.CLOSED,
+        permission=_may_close,
+        custom={"label": _("Confirm closing (销号)"), "evidence": (), "four_eyes": True},
+    )
+    def close(self, *, comment: str = "") -> None:
+        self.closed_by = self._changed_by
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=ProblemStatus.RESOLVED,
+        target=ProblemStatus.IN_PROGRESS,
+        permission=_may_close,
+        custom={"label": _("Send back: not solved"), "evidence": ("reason",), "four_eyes": True},
+    )
+    def reopen(self, *, reason: str = "", comment: str = "") -> None:
+        _text(reason, _("reason"))
+        self.resolution = ""
+        self.resolved_on = None
+        self.resolved_by = None
+
+    @transition(
+        field=status,
+        source=[ProblemStatus.OPEN, ProblemStatus.IN_PROGRESS],
+        target=ProblemStatus.ESCALATED,
+        permission=_may_escalate,
+        custom={"label": _("Escalate to the leader"), "evidence": ("reason",)},
+    )
+    def escalate(self, *, reason: str = "", comment: str = "") -> None:
+        _text(reason, _("reason"))
+        self.escalated_on = timezone.localdate()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.description_key = description_key(self.description)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "description_key"}
+        super().save(*args, **kwargs)
+
+
+class ProblemChange(TransitionRecord):
+    """One change of a problem's status: who, when, from, to, why."""
+
+    problem = models.ForeignKey(
+        Problem,
+        verbose_name=_("problem"),
+        on_delete=models.CASCADE,
+        related_name="status_changes",
+    )
+    source = models.CharField(
+        _("from status"), max_length=20, choices=ProblemStatus.choices, blank=True
+    )
+    target = models.CharField(_("to status"), max_length=20, choices=ProblemStatus.choices)
+
+    class Meta(TransitionRecord.Meta):
+        verbose_name = _("problem status change")
+        verbose_name_plural = _("problem status changes")
+
+    def __str__(self) -> str:
+        return f"{self.problem}: {self.get_source_display() or '—'} → {self.get_target_display()}"

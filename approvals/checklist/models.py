@@ -1,0 +1,502 @@
+"""The approval catalogue (审批事项目录) and each project's checklist (一项目一清单).
+
+An item's deadline is a stored fact computed when it is accepted (and again when the holiday
+calendar changes); its colour is computed from it (``approvals/checklist/services.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from django_fsm import RETURN_VALUE, FSMField, transition
+from simple_history.models import HistoricalRecords
+
+from approvals.access import permissions
+from approvals.checklist.calendar import CalendarDay
+from approvals.core.dates import validate_entered_date, validate_not_future
+from approvals.core.machine import (
+    Record,
+    RecordedMachine,
+    TransitionRecord,
+    TransitionRefused,
+    condition,
+)
+from approvals.core.workdays import WorkingCalendar, deadline_after
+
+
+class Mode(models.TextChoices):
+    APPROVAL = "approval", _("Approval")
+    COMMITMENT = "commitment", _("Commitment")
+    UNIFIED = "unified", _("Unified service by the zone")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")
+
+
+#: Modes that count as settled whatever the status: nothing is left to obtain before works.
+SETTLED_MODES = (Mode.COMMITMENT, Mode.UNIFIED, Mode.NOT_APPLICABLE)
+#: Modes a person sets only with a reason: they settle an item without any procedure.
+MODES_NEEDING_REASON = (Mode.NOT_APPLICABLE, Mode.UNIFIED)
+
+
+class ApprovalGroup(models.TextChoices):
+    LAND_AND_PLANNING = "land_planning", _("Project approval, land and planning")
+    PARALLEL = "parallel", _("Parallel approvals")
+    WORKS_PLANNING = "works_planning", _("Construction planning permit")
+    WORKS_PERMIT = "works_permit", _("Construction permit")
+    COMPLETION = "completion", _("Completion acceptance")
+    PRODUCTION = "production", _("Production")
+
+
+class LimitUnit(models.TextChoices):
+    WORKING_DAYS = "working_days", _("working days")
+    DAYS = "days", _("calendar days")
+
+
+class ItemStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not started")
+    PREPARING = "preparing", _("Preparing documents")
+    ACCEPTED = "accepted", _("Accepted")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", pgettext_lazy("approval item", "Withdrawn")
+
+
+class ApprovalType(models.Model):
+    """One entry of the approval catalogue; administrators keep it up to date."""
+
+    code = models.CharField(_("code"), max_length=10, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    short_names = models.TextField(
+        _("short names"), blank=True, help_text=_("Names used in spreadsheets, one per line.")
+    )
+    group = models.CharField(_("stage group"), max_length=20, choices=ApprovalGroup.choices)
+    agency = models.CharField(_("agency"), max_length=50)
+    default_mode = models.CharField(_("default mode"), max_length=20, choices=Mode.choices)
+    mode_for_approval_projects = models.CharField(
+        _("mode for projects authorised by approval (核准)"),
+        max_length=20,
+        choices=Mode.choices,
+        blank=True,
+    )
+    committable = models.BooleanField(
+        _("may be committed"),
+        default=False,
+        help_text=_("Under the commitment system (承诺制) this item becomes a commitment."),
+    )
+    time_limit = models.PositiveSmallIntegerField(_("statutory time limit"), null=True, blank=True)
+    limit_unit = models.CharField(
+        _("unit"), max_length=20, choices=LimitUnit.choices, default=LimitUnit.WORKING_DAYS
+    )
+    extension = models.PositiveSmallIntegerField(
+        _("possible extension"), null=True, blank=True, help_text=_("In the same unit.")
+    )
+    limit_note = models.CharField(_("note on the limit"), max_length=100, blank=True)
+    before_works = models.BooleanField(_("must be settled before works start"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("approval type")
+        verbose_name_plural = _("approval catalogue")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def short_name_list(self) -> list[str]:
+        return [line.strip() for line in self.short_names.splitlines() if line.strip()]
+
+
+#: An item settled by its status or its mode: what the ready-to-start gate asks of each item.
+SETTLED_ITEM = Q(mode__in=SETTLED_MODES) | Q(status=ItemStatus.APPROVED)
+#: An item that must be settled before works start and is not.
+BLOCKING_START = Q(approval_type__before_works=True) & ~SETTLED_ITEM
+
+
+class ApprovalItemQuerySet(models.QuerySet["ApprovalItem"]):
+    def settled(self) -> ApprovalItemQuerySet:
+        return self.filter(SETTLED_ITEM)
+
+    def unsettled(self) -> ApprovalItemQuerySet:
+        return self.exclude(SETTLED_ITEM)
+
+    def blocking_start(self) -> ApprovalItemQuerySet:
+        """Items that must be settled before works start and are not."""
+        return self.filter(BLOCKING_START)
+
+    def running(self) -> ApprovalItemQuerySet:
+        """Accepted applications waiting for a decision: the ones with a deadline."""
+        return self.filter(mode=Mode.APPROVAL, status=ItemStatus.ACCEPTED)
+
+    def visible_to(self, user) -> ApprovalItemQuerySet:
+        return permissions.scope(self, user, permissions.VIEW, "project__")
+
+    def handled_by(self, user) -> ApprovalItemQuerySet:
+        """The items a person handles (经办): named on the item, or else the project's officer.
+        The reminder scan addresses items by the same rule."""
+        return self.filter(Q(officer=user) | Q(officer__isnull=True, project__officer=user))
+
+
+def _may_work(item: ApprovalItem, user) -> bool:
+    return permissions.may_work_item(user, item)
+
+
+@condition(_("Only an item handled by approval has a procedure; this one is settled by its mode."))
+def is_approval_mode(item: ApprovalItem) -> bool:
+    return item.mode == Mode.APPROVAL
+
+
+def _not_after_today(day: dt.date | None, what: str) -> dt.date:
+    if day is None:
+        raise TransitionRefused(_("The %(what)s is required.") % {"what": what})
+    if day > timezone.localdate():
+        raise TransitionRefused(
+            _("The %(what)s %(day)s is in the future.") % {"what": what, "day": day}
+        )
+    return day
+
+
+class ApprovalItem(RecordedMachine):
+    """One approval one project needs: its mode, its procedure, and its deadline."""
+
+    transition_record_relation = "status_changes"
+
+    project = models.ForeignKey(
+        "approvals.Project",
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        related_name="approval_items",
+    )
+    approval_type = models.ForeignKey(
+        ApprovalType,
+        verbose_name=_("approval type"),
+        on_delete=models.PROTECT,
+        related_name="items",
+    )
+    mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices, default=Mode.APPROVAL)
+    status = FSMField(
+        _("status"),
+        max_length=20,
+        choices=ItemStatus.choices,
+        default=ItemStatus.NOT_STARTED,
+        protected=True,
+    )
+    accepted_on = models.DateField(
+        _("accepted on"), null=True, blank=True, editable=False, validators=[validate_not_future]
+    )
+    is_provisional = models.BooleanField(
+        _("accepted with documents missing (容缺受理)"), default=False, editable=False
+    )
+    supplement_due = models.DateField(
+        _("missing documents due"),
+        null=True,
+        blank=True,
+        editable=False,
+        validators=[validate_entered_date],
+    )
+    extended = models.BooleanField(
+        _("time limit extended"), default=False, help_text=_("The agency extended the time limit.")
+    )
+    deadline = models.DateField(_("deadline"), null=True, blank=True, editable=False)
+    deadline_uncovered_years = models.CharField(
+        _("years counted Monday to Friday"),
+        max_length=50,
+        blank=True,
+        editable=False,
+        help_text=_("Years the official calendar does not cover yet, without holidays entered."),
+    )
+    approved_on = models.DateField(
+        _("approved on"), null=True, blank=True, editable=False, validators=[validate_not_future]
+    )
+    document_number = models.CharField(_("document number"), max_length=100, blank=True)
+    outcome_reason = models.TextField(
+        _("reason (refusal or withdrawal)"), blank=True, editable=False
+    )
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="approval_items",
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    objects = ApprovalItemQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("approval item")
+        verbose_name_plural = _("approval items")
+        ordering = ["project", "approval_type__sort_order"]
+        permissions = [("change_item_status", _("Can change the status of an approval item"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "approval_type"], name="approval_item_unique_type"
+            ),
+        ]
+        indexes = [
+            # The overdue scan reads running applications by deadline; settled ones are most.
+            models.Index(
+                fields=["deadline"],
+                name="approval_item_running_due",
+                condition=Q(status="accepted"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.approval_type}"
+
+    def may_transition(self, user) -> bool:
+        return permissions.may_work_item(user, self)
+
+    def compute_deadline(
+        self, calendar: WorkingCalendar | None = None
+    ) -> tuple[dt.date | None, set[int]]:
+        """The deadline of an accepted application, counted from the day after acceptance, and
+        the years it crossed that the calendar does not cover."""
+        kind = self.approval_type
+        if self.mode != Mode.APPROVAL or self.accepted_on is None or not kind.time_limit:
+            return None, set()
+        limit = kind.time_limit + ((kind.extension or 0) if self.extended else 0)
+        return deadline_after(
+            self.accepted_on,
+            limit,
+            working_days=kind.limit_unit == LimitUnit.WORKING_DAYS,
+            calendar=calendar or CalendarDay.objects.calendar(),
+        )
+
+    # --- the status machine ---------------------------------------------------------------
+
+    @transition(
+        field=status,
+        source=ItemStatus.NOT_STARTED,
+        target=ItemStatus.PREPARING,
+        conditions=[is_approval_mode],
+        permission=_may_work,
+        custom={"label": _("Start preparing"), "evidence": ()},
+    )
+    def start_preparing(self, *, comment: str = "") -> None:
+        pass  # the status itself is the whole change
+
+    @transition(
+        field=status,
+        source=ItemStatus.PREPARING,
+        target=ItemStatus.ACCEPTED,
+        conditions=[is_approval_mode],
+        permission=_may_work,
+        custom={
+            "label": _("Accepted by the agency"),
+            "evidence": ("accepted_on", "is_provisional", "supplement_due"),
+        },
+    )
+    def accept(
+        self,
+        *,
+        accepted_on: dt.date | None = None,
+        is_provisional: bool = False,
+        supplement_due: dt.date | None = None,
+        comment: str = "",
+    ) -> None:
+        self.accepted_on = _not_after_today(accepted_on, _("acceptance date"))
+        if is_provisional:
+            if supplement_due is None or supplement_due <= self.accepted_on:
+                raise TransitionRefused(
+                    _(
+                        "Accepted with documents missing: give the date they are due, after acceptance."
+                    )
+                )
+        self.is_provisional = bool(is_provisional)
+        self.supplement_due = supplement_due if is_provisional else None
+
+    @transition(
+        field=status,
+        source=ItemStatus.ACCEPTED,
+        target=ItemStatus.APPROVED,
+        conditions=[is_approval_mode],
+        permission=_may_work,
+        custom={"label": _("Approved"), "evidence": ("approved_on", "document_number")},
+    )
+    def approve(
+        self, *, approved_on: dt.date | None = None, document_number: str = "", comment: str = ""
+    ) -> None:
+        approved_on = _not_after_today(approved_on, _("approval date"))
+        if self.accepted_on and approved_on < self.accepted_on:
+            raise TransitionRefused(_("The approval date is before the acceptance date."))
+        if not (document_number or "").strip():
+            raise TransitionRefused(_("The document number is required."))
+        self.approved_on = approved_on
+        self.document_number = document_number.strip()
+
+    @transition(
+        field=status,
+        source=ItemStatus.ACCEPTED,
+        target=ItemStatus.REFUSED,
+        permission=_may_work,
+        custom={"label": _("Refused"), "evidence": ("reason",)},
+    )
+    def refuse(self, *, reason: str = "", comment: str = "") -> None:
+        self.outcome_reason = _required(reason)
+
+    @transition(
+        field=status,
+        source=[ItemStatus.PREPARING, ItemStatus.ACCEPTED],
+        target=ItemStatus.WITHDRAWN,
+        permission=_may_work,
+        custom={"label": _("Application withdrawn"), "evidence": ("reason",)},
+    )
+    def withdraw(self, *, reason: str = "", comment: str = "") -> None:
+        self.outcome_reason = _required(reason)
+
+    @transition(
+        field=status,
+        source=[ItemStatus.REFUSED, ItemStatus.WITHDRAWN],
+        target=ItemStatus.PREPARING,
+        conditions=[is_approval_mode],
+        permission=_may_work,
+        custom={"label": _("Apply again"), "evidence": ()},
+    )
+    def reapply(self, *, comment: str = "") -> None:
+        self.accepted_on = self.approved_on = self.supplement_due = None
+        self.is_provisional = False
+        self.outcome_reason = ""
+
+    @transition(
+        field=status,
+        source="*",
+        target=RETURN_VALUE(*ItemStatus.values),
+        permission=permissions.may_run_import_transition,
+        custom={
+            "label": _("Recorded from an approval progress table"),
+            "evidence": (),
+            "import": True,
+        },
+    )
+    def record_import(
+        self,
+        *,
+        status: str,
+        on: dt.date | None = None,
+        provisional: bool = False,
+        comment: str = "",
+    ) -> str:
+        """A fact of record from an approval progress table (guide section 11), from any status:
+        approved on a date (or on a date unknown), accepted (its deadline counted from the
+        date), preparing or not started. Run only by imports, which check who may import."""
+        if on is not None and on > timezone.localdate():
+            raise TransitionRefused(_("%(day)s is in the future.") % {"day": on})
+        if status != ItemStatus.APPROVED:
+            self.document_number = ""  # the number of an approval it no longer has
+        if status == ItemStatus.APPROVED:
+            self.approved_on = on
+        elif status == ItemStatus.ACCEPTED:
+            self.accepted_on = on
+            self.is_provisional = bool(provisional)
+            self.approved_on = None
+        else:
+            self.accepted_on = self.approved_on = None
+            self.is_provisional = False
+        if status != ItemStatus.ACCEPTED:
+            self.supplement_due = None
+        self.outcome_reason = ""
+        return status
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.deadline, uncovered = self.compute_deadline()
+        self.deadline_uncovered_years = ",".join(str(y) for y in sorted(uncovered))
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {
+                *kwargs["update_fields"],
+                "deadline",
+                "deadline_uncovered_years",
+            }
+        super().save(*args, **kwargs)
+
+
+def _required(reason: str) -> str:
+    if not (reason or "").strip():
+        raise TransitionRefused(_("A reason is required."))
+    return reason.strip()
+
+
+class ItemStatusChange(TransitionRecord):
+    """One change of an approval item's status."""
+
+    item = models.ForeignKey(
+        ApprovalItem,
+        verbose_name=_("approval item"),
+        on_delete=models.CASCADE,
+        related_name="status_changes",
+    )
+    source = models.CharField(
+        _("from status"), max_length=20, choices=ItemStatus.choices, blank=True
+    )
+    target = models.CharField(_("to status"), max_length=20, choices=ItemStatus.choices)
+
+    class Meta(TransitionRecord.Meta):
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.get_source_display() or '—'} → {self.get_target_display()}"
+
+
+class ModeOrigin(models.TextChoices):
+    PERSON = "person", _("Set by hand")
+    CATALOGUE = "catalogue", _("Catalogue default")
+    IMPORT = "import", _("Imported")
+
+
+class ItemModeChange(Record):
+    """One change of an item's mode (审批 / 承诺 / 统一服务 / 不涉及). A mode other than approval
+    settles the item without a procedure, so the supervisor who decides on 具备开工条件 reads
+    who set it, when, and why. Written once, never edited."""
+
+    item = models.ForeignKey(
+        ApprovalItem,
+        verbose_name=_("approval item"),
+        on_delete=models.CASCADE,
+        related_name="mode_changes",
+    )
+    source = models.CharField(
+        _("from mode"),
+        max_length=20,
+        choices=Mode.choices,
+        blank=True,
+        help_text=_("Empty when the item was added."),
+    )
+    target = models.CharField(_("to mode"), max_length=20, choices=Mode.choices)
+    origin = models.CharField(
+        _("origin"), max_length=20, choices=ModeOrigin.choices, default=ModeOrigin.PERSON
+    )
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta(Record.Meta):
+        verbose_name = _("mode change")
+        verbose_name_plural = _("mode changes")
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.get_source_display() or '—'} → {self.get_target_display()}"
+
+    @property
+    def why(self) -> str:
+        """The reason given, or where the mode came from when nobody gave one."""
+        return self.reason or str(self.get_origin_display())
+
+    @property
+    def set_by(self) -> str:
+        """Who decided the mode: a person, or the catalogue (whoever generated the checklist
+        did not choose it) or an import."""
+        if self.origin == ModeOrigin.CATALOGUE:
+            return _("the catalogue (checklist generated by %(person)s)") % {
+                "person": self.by or "—"
+            }
+        if self.origin == ModeOrigin.IMPORT:
+            return _("an import by %(person)s") % {"person": self.by or "—"}
+        return str(self.by or "—")

@@ -1,0 +1,86 @@
+"""The record of every spreadsheet imported: what it asked for, what its preview found, what it
+changed (``approvals.spreadsheets.imports`` writes it)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from approvals.cases.models.rounds import Batch
+
+
+class ImportKind(models.TextChoices):
+    PROJECT_LIST = "project_list", _("三个一批 project list")
+    APPROVAL_TABLE = "approval_table", _("Approval progress table")
+    MONTHLY_TABLE = "monthly_table", _("Monthly progress table")
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Uploaded")
+    PREVIEWED = "previewed", _("Previewed")
+    APPLIED = "applied", _("Imported")
+    REFUSED = "refused", _("Refused")
+
+
+def import_path(record: SpreadsheetImport, filename: str) -> str:
+    return f"imports/{timezone.now():%Y/%m}/{record.token}{record.suffix}"
+
+
+class SpreadsheetImport(models.Model):
+    """One uploaded spreadsheet: what it asked for, what its preview found, what it changed.
+    Records written by an import name it."""
+
+    token = models.CharField(_("token"), max_length=32, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=ImportKind.choices)
+    file = models.FileField(_("file"), upload_to=import_path, max_length=200, blank=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    batch_year = models.PositiveSmallIntegerField(_("batch year"), null=True, blank=True)
+    batch_round = models.PositiveSmallIntegerField(_("batch round"), null=True, blank=True)
+    event_date = models.DateField(_("event date"), null=True, blank=True)
+    batch = models.ForeignKey(
+        Batch,
+        verbose_name=_("batch"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="imports",
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    source = models.CharField(
+        _("source"), max_length=200, blank=True, help_text=_("The page or the command line.")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
+    rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    applied_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("spreadsheet import")
+        verbose_name_plural = _("spreadsheet imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} · {self.get_kind_display()} · {self.get_status_display()}"
+
+    @property
+    def suffix(self) -> str:
+        name = self.file_name.lower()
+        return name[name.rfind(".") :] if "." in name else ""
+
+    @property
+    def label(self) -> str:
+        """How records written by this import name it."""
+        return _("import of “%(file)s” (#%(id)s)") % {"file": self.file_name, "id": self.pk}

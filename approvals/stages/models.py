@@ -1,0 +1,122 @@
+"""An officer's request to move a project to its next stage, and the supervisor's decision."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from approvals.access import permissions
+from approvals.cases.models.project import Project, transition_choices
+from approvals.stages.evidence import stored_name
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", pgettext_lazy("stage request", "Approved")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class StageRequestQuerySet(models.QuerySet["StageRequest"]):
+    def pending(self) -> StageRequestQuerySet:
+        return self.filter(status=RequestStatus.PENDING)
+
+    def visible_to(self, user) -> StageRequestQuerySet:
+        return permissions.scope(self, user, permissions.VIEW, "project__")
+
+    def awaiting(self, user) -> StageRequestQuerySet:
+        """Pending requests ``user`` may decide."""
+        return permissions.decidable(self.pending(), user)
+
+
+class StageRequest(models.Model):
+    """Written by ``workflow.request_transition``; decided only through ``workflow.decide``."""
+
+    project = models.ForeignKey(
+        "approvals.Project",
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        related_name="stage_requests",
+    )
+    transition = models.CharField(_("requested change"), max_length=30, choices=transition_choices)
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    note = models.TextField(_("note"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="stage_requests",
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now, db_index=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=RequestStatus.choices,
+        default=RequestStatus.PENDING,
+        editable=False,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True, editable=False)
+    decision_comment = models.TextField(_("decision comment"), blank=True, editable=False)
+
+    objects = StageRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("stage request")
+        verbose_name_plural = _("stage requests")
+        ordering = ["-requested_at", "-id"]
+        permissions = [("decide_stagerequest", _("Can decide stage requests"))]
+        constraints = [
+            # One open request per project: the database refuses a second one even when two
+            # officers submit at the same moment.
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=Q(status="pending"),
+                name="stage_request_one_pending_per_project",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {Project.transition_label(self.transition)}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == RequestStatus.PENDING
+
+
+def attachment_path(attachment: RequestAttachment, filename: str) -> str:
+    return f"stage-requests/{timezone.now():%Y/%m}/{stored_name(filename)}"
+
+
+class RequestAttachment(models.Model):
+    """A document supporting a request: the agreement, a permit, a photo of the site."""
+
+    request = models.ForeignKey(
+        StageRequest,
+        verbose_name=_("stage request"),
+        on_delete=models.CASCADE,
+        related_name="attachments",
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    name = models.CharField(_("name"), max_length=200)
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.name
