@@ -22,8 +22,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from unfold.widgets import UnfoldAdminTextInputWidget
 
-from approvals.audit import services as audit
-from approvals.models import AuditKind, AuditResult
+from accounts.signals import second_factor_throttled
 
 
 class CodeForm(forms.Form):
@@ -46,13 +45,7 @@ class CodeForm(forms.Form):
         if not allowed:
             # Refused unchecked, so django-otp counts no failure (and saves nothing, which is
             # what records the wrong codes): recorded here, a guess under the throttle too.
-            audit.record(
-                AuditKind.SECOND_FACTOR,
-                user=self.device.user,
-                obj=self.device,
-                result=AuditResult.FAILURE,
-                reason="throttled",
-            )
+            second_factor_throttled.send(sender=type(self.device), device=self.device)
             raise forms.ValidationError(
                 _("Too many wrong codes: wait a moment, then enter the code your app shows.")
             )

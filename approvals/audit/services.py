@@ -37,6 +37,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts.security import client_address
+from accounts.signals import second_factor_throttled
 from approvals.audit.models import AuditEvent, AuditKind, AuditResult
 from zones.models import Administrator, ZoneRole
 
@@ -171,6 +172,13 @@ def _locked_out(sender, request=None, username=None, ip_address=None, **kwargs) 
 
 def _second_factor_failed(sender, user=None, **kwargs) -> None:
     record(AuditKind.SECOND_FACTOR, user=user, result=FAILURE, reason="wrong code")
+
+
+@receiver(second_factor_throttled, dispatch_uid="approvals.audit.services.otp_throttled")
+def _second_factor_throttled(sender, device, **kwargs) -> None:
+    record(
+        AuditKind.SECOND_FACTOR, user=device.user, obj=device, result=FAILURE, reason="throttled"
+    )
 
 
 try:  # the lockout (django-axes) and the second factor (django-otp), when installed

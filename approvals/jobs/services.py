@@ -26,6 +26,7 @@ import datetime as dt
 import logging
 from typing import Any
 
+from celery import current_app
 from django.core.cache import caches
 from django.db import transaction
 from django.db.models import F
@@ -52,16 +53,20 @@ REQUEUE_AFTER = dt.timedelta(minutes=1)
 LEASE = dt.timedelta(minutes=2)
 # Claims of one job: the first, and one more after a worker died holding it.
 ATTEMPTS = 2
+#: The Celery task that runs a job (``approvals.tasks.run_job``, its name pinned there).
+RUN_JOB = "approvals.tasks.run_job"
+
 # How long the progress of a job is kept in the cache (the row has it once the job ends).
 PROGRESS_KEPT = 24 * 3600
 
 
 def _queue(job_id: int) -> bool:
-    """Send the job to the worker; False when the broker cannot be reached (it stays queued)."""
-    from approvals.tasks import run_job
+    """Send the job to the worker; False when the broker cannot be reached (it stays queued).
 
+    The task is found by its pinned name in the Celery app's registry, not imported: the tasks
+    module is the entry layer above this one (it imports the services that run each kind)."""
     try:
-        run_job.delay(job_id)
+        current_app.tasks[RUN_JOB].delay(job_id)
     except (BrokerUnreachable, OSError) as error:
         logger.warning("job %s stays queued: the broker is out of reach (%s)", job_id, error)
         return False
