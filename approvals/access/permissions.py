@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.backends import BaseBackend, ModelBackend
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -60,6 +61,13 @@ WORK_PROBLEM = "approvals.change_problem"
 CLOSE_PROBLEM = "approvals.close_problem"
 #: Shared by every zone: what a role may do with them holds wherever the role is held.
 REFERENCE_DATA = frozenset({"approvals.ApprovalType", "approvals.CalendarDay"})
+
+
+def _project_model():
+    """The Project model, from the app registry: the models call these rules (their querysets'
+    ``visible_to``, their transitions' ``permission=``), so the rules reach the models at call
+    time rather than importing them (no import cycle between the two)."""
+    return apps.get_model("approvals", "Project")
 
 
 def _active(user) -> bool:
@@ -234,7 +242,7 @@ def scope(queryset: QuerySet, user, perm: str = VIEW, path: str = "") -> QuerySe
     # The zones' projects and the projects it follows, as one set of ids read by two indexes
     # (zone, leader). Written as "zone IN (…) OR leader = …" the condition is no index's, and
     # PostgreSQL read every project, or every item joined to its project, to test it.
-    from approvals.models import Project
+    Project = _project_model()
 
     projects = Project.objects.order_by()
     followed = projects.filter(leader=user).values("pk")
@@ -270,7 +278,7 @@ def zones_visible(user) -> QuerySet[Zone]:
         return zones
     if not _active(user):
         return zones.none()
-    from approvals.models import Project
+    Project = _project_model()
 
     led = Project.objects.filter(leader=user).order_by().values("zone_id")
     held = {zone for zone, _ in _zone_roles(user)}
@@ -498,7 +506,7 @@ def choice_zones(user, project=None) -> set[int] | None:
 
 
 def _enterprise_q(user, perm: str) -> Q:
-    from approvals.models import Project
+    Project = _project_model()
 
     projects = scope(Project.objects.filter(enterprise=OuterRef("pk")), user, perm)
     any_project = Project.objects.filter(enterprise=OuterRef("pk"))
