@@ -1,1 +1,1 @@
-"""approvals.casework.models"""
+"""The case-work models, one module per record kind."""
