@@ -1,0 +1,274 @@
+"""An .xlsx: a real zip that expands within the limit, and the extent of every worksheet, read
+from its XML as python-calamine will read it.
+
+python-calamine builds a sheet whole: a vector of every cell from the first to the last used
+row and column (about 60 bytes a cell at its peak), whatever the file declares in
+<dimension>. A cell's place is its ``r`` attribute, or — without one — the next column of
+the current row, rows counting on from the last ``r`` of a <row> (calamine's
+``XlsxCellReader``). So a few kilobytes of identical rows without references, each jumping
+to a far column, span tens of millions of cells. Each part of the archive is scanned as it is
+decompressed, in chunks: where every cell names its place (what Excel, WPS and openpyxl
+write) its references are read in bulk by regular expressions; otherwise the places are
+counted tag by tag as calamine counts them. Cells of every part count, whether or not a sheet
+names it (the workbook's own list of sheets can point anywhere).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from approvals.spreadsheets.extent.compound import OLE2
+from approvals.spreadsheets.extent.limits import Extent, SpreadsheetRefused
+
+
+def check_zip(data: bytes, name: str) -> None:
+    """An .xlsx is a zip: refuse one that is not, or that would expand beyond the limit."""
+    limit = settings.IMPORT_EXPANDED_MAX_MB * 1024 * 1024
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+            names = set(archive.namelist())
+    except zipfile.BadZipFile as error:
+        raise SpreadsheetRefused(
+            _("“%(name)s” is not a real .xlsx workbook.") % {"name": name}
+        ) from error
+    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+        raise _not_xlsx(name)
+    # python-calamine takes a file for what it can open first: an .xls, then an .xlsx, an
+    # .xlsb, an .ods. Only an .xlsx is checked here, so nothing else may pass for one.
+    lowered = {n.lower() for n in names}
+    if data.startswith(OLE2) or lowered & {"xl/workbook.bin", "content.xml", "mimetype"}:
+        raise _not_xlsx(name)
+    if expanded > limit:
+        raise SpreadsheetRefused(
+            _("“%(name)s” would expand to %(size)d MB when read (more than %(limit)d MB): refused.")
+            % {"name": name, "size": expanded // (1024 * 1024), "limit": limit // (1024 * 1024)}
+        )
+
+
+def _not_xlsx(name: str) -> SpreadsheetRefused:
+    return SpreadsheetRefused(_("“%(name)s” is not a real .xlsx workbook.") % {"name": name})
+
+
+_PREFIX = rb"(?:[A-Za-z_][\w.\-]*:)?"
+#: A start or end tag of a row or a cell, attributes read as XML reads them (">" may stand in
+#: a quoted value, "<" may not).
+_TAG = re.compile(
+    rb"<(/?)" + _PREFIX + rb"(row|c)((?:\s+[^\s=<>/\"']+\s*=\s*(?:\"[^\"<]*\"|'[^'<]*'))*)\s*(/?)>"
+)
+_ANY_CELL = re.compile(rb"<" + _PREFIX + rb"c[\s/>]")
+_ANY_ROW = re.compile(rb"<" + _PREFIX + rb"row[\s/>]")
+#: A cell whose first attribute is its reference (as Excel, WPS and openpyxl write them).
+_CELL_REF = re.compile(rb"<" + _PREFIX + rb"c\s+r\s*=\s*[\"']")
+_CELL_COLUMN = re.compile(rb"<" + _PREFIX + rb"c\s+r\s*=\s*[\"']([A-Za-z]+)")
+_CELL_ROW = re.compile(rb"<" + _PREFIX + rb"c\s+r\s*=\s*[\"'][A-Za-z]*([0-9]+)")
+_REF = re.compile(rb"(?<![\w:.\-])r\s*=\s*(?:\"([^\"<]*)\"|'([^'<]*)')")
+#: A reference as calamine reads it: letters, then digits (anything else fails the read).
+_REF_VALUE = re.compile(rb"([A-Za-z]*)([0-9]*)")
+_SCAN_CHUNK = 1 << 20
+#: A tag longer than this is no worksheet's.
+_LONGEST_TAG = 4 << 20
+_U32 = 0xFFFF_FFFF
+
+
+def _letters_number(letters: bytes) -> int:
+    """A column's letters as calamine counts them (1 for A; u32 arithmetic, wrapping)."""
+    number = 0
+    for letter in letters.upper():
+        number = (number * 26 + letter - 64) & _U32
+    return number
+
+
+def _digits_number(digits: bytes) -> int:
+    number = 0
+    for digit in digits:
+        number = (number * 10 + digit - 48) & _U32
+    return number
+
+
+class _SheetPart:
+    """The furthest row and column (0-based) of one part of an .xlsx, and its row and cell tags."""
+
+    def __init__(self) -> None:
+        self.last_row = self.last_column = -1
+        self.row_tags = self.cell_tags = 0
+        self.row_index = self.column_index = 0  # calamine's counters, for cells without "r"
+
+    @property
+    def rows(self) -> int:
+        return self.last_row + 1
+
+    @property
+    def columns(self) -> int:
+        return self.last_column + 1
+
+    def bulk(self, text: bytes) -> bool:
+        """Read a chunk in which every cell names its place first; False if one does not."""
+        cells = len(_ANY_CELL.findall(text))
+        if len(_CELL_REF.findall(text)) != cells:
+            return False
+        self.cell_tags += cells
+        self.row_tags += len(_ANY_ROW.findall(text))
+        letters = set(_CELL_COLUMN.findall(text))
+        digits = set(_CELL_ROW.findall(text))
+        if letters:
+            self.last_column = max(self.last_column, *(_letters_number(x) - 1 for x in letters))
+        if digits:
+            self.last_row = max(self.last_row, *(_digits_number(x) - 1 for x in digits))
+        return True
+
+    def tag_by_tag(self, text: bytes) -> bool:
+        """Count places as calamine does; False if a row or cell tag cannot be read."""
+        cells = rows = 0
+        for match in _TAG.finditer(text):
+            closing, kind, attributes, empty = match.groups()
+            if closing:
+                if kind == b"row":
+                    self.row_index += 1
+                    self.column_index = 0
+                continue
+            place = _place(attributes)
+            if kind == b"row":
+                rows += 1
+                if place is not None:
+                    self.row_index = place[0]
+                if empty:  # <row/> is a start and an end
+                    self.row_index += 1
+                    self.column_index = 0
+                continue
+            cells += 1
+            if place is not None:
+                row, column = place
+                self.column_index = column
+            else:
+                row, column = self.row_index, self.column_index
+            self.column_index += 1
+            if not empty:  # <c .../> holds nothing: calamine leaves it out
+                self.last_row = max(self.last_row, row)
+                self.last_column = max(self.last_column, column)
+        if cells != len(_ANY_CELL.findall(text)) or rows != len(_ANY_ROW.findall(text)):
+            return False
+        self.cell_tags += cells
+        self.row_tags += rows
+        return True
+
+
+def _place(attributes: bytes) -> tuple[int, int] | None:
+    """(row, column), 0-based, of an ``r`` attribute; None without one. A reference calamine
+    cannot read fails its read, so any number will do for it."""
+    ref = _REF.search(attributes)
+    if ref is None:
+        return None
+    value = ref.group(1) if ref.group(1) is not None else ref.group(2)
+    letters, digits = _REF_VALUE.match(value).groups()
+    return _digits_number(digits) - 1, _letters_number(letters) - 1
+
+
+def check_xlsx(data: bytes, name: str) -> int:
+    """Refuse an .xlsx whose sheets together span more rows or cells than allowed, before
+    python-calamine builds any of them; the rows of all sheets, which the progress bar counts."""
+    try:
+        return _scan_extent(data, name)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError) as error:
+        raise _not_xlsx(name) from error
+
+
+def _scan_extent(data: bytes, name: str) -> int:
+    extent = Extent(name)
+    tags = _Tags()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        labels = _sheet_labels(archive)
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            label = labels.get(info.filename, info.filename)
+            part = _scan_part(archive, info, label, extent, tags, bulk=True)
+            if part is None:  # a cell without its place: again, counting as calamine does
+                part = _scan_part(archive, info, label, extent, tags, bulk=False)
+            if part is None:
+                raise _not_xlsx(name)
+            extent.add(label, part.rows, part.columns)
+            tags.rows += part.row_tags
+            tags.cells += part.cell_tags
+    return extent.rows
+
+
+@dataclass
+class _Tags:
+    """Row and cell tags of every part so far: each is a row or a cell of a sheet, so more of
+    them than the caps allow is no list of projects, however few places they name (and would
+    cost the reader the time of that many)."""
+
+    rows: int = 0
+    cells: int = 0
+
+
+def _scan_part(archive, info, label: str, extent: Extent, tags: _Tags, *, bulk: bool):
+    part = _SheetPart()
+    tail = b""
+    with archive.open(info) as stream:
+        while True:
+            chunk = stream.read(_SCAN_CHUNK)
+            text = tail + chunk
+            if chunk:
+                # Up to the last "<": no tag is cut in two ("<" never stands inside a tag);
+                # after one long text, up to the end of the tag before it.
+                cut = text.rfind(b"<")
+                if cut <= 0:
+                    cut = text.rfind(b">") + 1
+                if cut <= 0:
+                    if b"<" not in text:
+                        tail = b""  # no tag begins here (a picture, a long text)
+                    elif len(text) > _LONGEST_TAG:
+                        raise _not_xlsx(extent.name)
+                    else:
+                        tail = text
+                    continue
+                text, tail = text[:cut], text[cut:]
+            if not (part.bulk(text) if bulk else part.tag_by_tag(text)):
+                return None
+            extent.check(label, part.rows, part.columns)
+            if tags.rows + part.row_tags > extent.max_rows:
+                extent.too_many_rows(label, part.row_tags, tags.rows + part.row_tags)
+            if tags.cells + part.cell_tags > extent.max_cells:
+                extent.too_many_cells(label, part.rows, part.columns, tags.cells + part.cell_tags)
+            if not chunk:
+                return part
+
+
+def _sheet_labels(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Each worksheet part's sheet name, for messages ("Sheet2", not "xl/worksheets/sheet2.xml"),
+    where the workbook's list of sheets can be read; a part not found keeps its path."""
+    import xml.etree.ElementTree as ElementTree
+
+    try:
+        if (
+            max(
+                archive.getinfo(n).file_size
+                for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+            )
+            > 1 << 20
+        ):
+            return {}
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        links = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, zlib.error, OSError):
+        return {}
+    targets = {}
+    for link in links:
+        target = link.get("Target", "")
+        targets[link.get("Id")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    labels = {}
+    for sheet in book.iter():
+        if sheet.tag.rsplit("}", 1)[-1] == "sheet":
+            rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+            if rid in targets:
+                labels.setdefault(targets[rid], sheet.get("name", "").strip())
+    return labels
