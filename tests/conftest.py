@@ -134,7 +134,8 @@ def catalogue(db) -> None:
 @pytest.fixture
 def celery_inline():
     """Tasks queued by the code run at once, in this process. For tests of what a task does;
-    that a real worker receives them through the broker is tested in test_celery_worker.py."""
+    that a real worker receives them through the broker is tested in
+    tests/jobs/test_celery_worker.py."""
     from projectdesk.celery import app
 
     before = (app.conf.task_always_eager, app.conf.task_eager_propagates)

@@ -22,15 +22,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # there, and no other worker on the same broker (a developer's ./desk run) takes them.
 CELERY_TASK_DEFAULT_QUEUE = f"projectdesk-test-{os.getpid()}"
 
-# Authentication controls (issue 12) stay out of the other tests' way: tests/test_authentication.py
-# switches each on. No second factor; no lockout (which also refuses `authenticate()` without a
-# request, as tests of commands call it).
+# Authentication controls (issue 12) stay out of the other tests' way:
+# tests/accounts/test_authentication.py switches each on. No second factor; no lockout (which also
+# refuses `authenticate()` without a request, as tests of commands call it).
 REQUIRE_2FA = False
 AXES_ENABLED = False
 
 # The production block with DEBUG off, but for what a test process cannot have (issue 12): the
 # test client and the live server speak plain HTTP with no proxy in front (the redirect is tested
-# through gunicorn in test_serve.py), and nothing ran collectstatic for whitenoise's manifest.
+# through gunicorn in tests/projectdesk/test_serve.py), and nothing ran collectstatic for
+# whitenoise's manifest.
 SECURE_SSL_REDIRECT = False
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -39,5 +40,5 @@ WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = True  # from the apps' folders
 
 # --- audit and administrators (issue 12) ---
 # The tests' superusers play the embedded demo's `admin` (DEBUG is off under pytest-django);
-# tests/test_admin_roles.py turns this off to see a superuser flag grant nothing.
+# tests/access/test_admin_roles.py turns this off to see a superuser flag grant nothing.
 SUPERUSER_POWERS = True

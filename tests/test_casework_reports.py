@@ -48,7 +48,7 @@ from approvals.models import MonthlyProgress, Problem, ProblemCategory, ProblemS
 from tests import figures
 from tests.factories import ProjectFactory
 from tests.figures import listed
-from tests.test_exports import xlsx_rows
+from tests.spreadsheets.test_exports import xlsx_rows
 
 pytestmark = pytest.mark.django_db
 

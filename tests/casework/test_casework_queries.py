@@ -21,8 +21,8 @@ from approvals.models import (
     ServiceRecord,
     TaskNode,
 )
+from tests.admin.test_speed_queries import get
 from tests.factories import ProjectFactory
-from tests.test_speed_queries import get
 
 D = dt.date
 PROBLEMS = reverse("admin:approvals_problem_changelist")

@@ -26,11 +26,11 @@ from django.utils import timezone
 from approvals.jobs import services as jobs
 from approvals.models import Job, JobKind, JobStatus, Milestone, Stage
 from projectdesk.celery import REQUEUE_ENTRY, app
-from tests import test_health
 from tests.admin_helpers import change_form_data
 from tests.factories import ProjectFactory
+from tests.projectdesk import test_health
+from tests.projectdesk.test_health import _forget_connections, closed_port, put_back, use_broker
 from tests.services import database_url, worker_command
-from tests.test_health import _forget_connections, closed_port, put_back, use_broker
 
 # The broker out of reach (a closed port): pytest takes a module's fixtures from its names.
 broker_away = test_health.broker_away

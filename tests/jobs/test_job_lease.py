@@ -23,8 +23,8 @@ from approvals.models import (
     SpreadsheetImport,
 )
 from approvals.spreadsheets import imports
+from tests.jobs.test_celery_worker import import_job, start_worker, watch
 from tests.services import machines_now
-from tests.test_celery_worker import import_job, start_worker, watch
 
 pytestmark = pytest.mark.django_db
 
@@ -119,8 +119,8 @@ def test_a_recount_whose_worker_died_twice_no_longer_shows_its_banner(as_user, a
 
 
 def previewed_list(by) -> SpreadsheetImport:
-    from tests.test_celery_worker import list_of
-    from tests.test_import_projects import ROUND_1
+    from tests.jobs.test_celery_worker import list_of
+    from tests.spreadsheets.test_import_projects import ROUND_1
 
     record = imports.receive(
         "project_list",

@@ -106,7 +106,7 @@ def test_a_real_worker_recounts_after_the_commit(catalogue, project, alice):
     """Through the configured broker (the file-system one, or Redis in CI) to a worker process."""
     from django.conf import settings
 
-    from tests.test_celery_worker import start_worker
+    from tests.jobs.test_celery_worker import start_worker
 
     lx08 = accepted_into_2027(project, alice)
 

@@ -28,7 +28,7 @@ from approvals.models import (
 from approvals.stages import workflow
 from tests.factories import ProjectFactory, UserFactory, ZoneRoleFactory
 from tests.oracles import with_next_milestone_worked_out
-from tests.test_import_projects import row, run, workbook
+from tests.spreadsheets.test_import_projects import row, run, workbook
 from zones.models import Role
 
 D = dt.date

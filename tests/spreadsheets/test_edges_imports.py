@@ -27,11 +27,11 @@ from approvals.models import (
 )
 from approvals.spreadsheets import approval_table, imports
 from approvals.spreadsheets.people import People
-from tests import test_import_approvals as approvals_table_files
-from tests import test_import_monthly as monthly_files
 from tests.factories import UserFactory, ZoneFactory, ZoneRoleFactory
 from tests.services import at_once, database_url
-from tests.test_import_projects import ROUND_1, row, workbook
+from tests.spreadsheets import test_import_approvals as approvals_table_files
+from tests.spreadsheets import test_import_monthly as monthly_files
+from tests.spreadsheets.test_import_projects import ROUND_1, row, workbook
 from zones.models import Administrator, AdminRole, Enterprise, Role, ZoneRole
 
 pytestmark = pytest.mark.django_db

@@ -24,9 +24,9 @@ from urllib.parse import urlencode, urlparse
 import pytest
 
 from tests.conftest import _reachable, service_unavailable
-from tests.test_desk_run import alive, command_line, free_port, living_in_session
-from tests.test_health import RedisServer
-from tests.test_reliability import (
+from tests.projectdesk.test_desk_run import alive, command_line, free_port, living_in_session
+from tests.projectdesk.test_health import RedisServer
+from tests.projectdesk.test_reliability import (
     CELERY_GAVE_UP_AFTER,
     SHORT_RETRY,
     retries_seen,
@@ -35,7 +35,7 @@ from tests.test_reliability import (
 
 pytestmark = pytest.mark.services
 
-BASE = Path(__file__).resolve().parent.parent
+BASE = Path(__file__).resolve().parents[2]
 DESK = BASE / "desk"
 VENV = Path(sys.executable).parent.parent
 START_TIMEOUT = 50  # seconds until /healthz answers 200 (checks, migrations, collectstatic)

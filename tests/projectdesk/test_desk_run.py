@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-DESK = Path(__file__).resolve().parent.parent / "desk"
+DESK = Path(__file__).resolve().parents[2] / "desk"
 VENV = Path(sys.executable).parent.parent
 START_TIMEOUT = 180  # seconds until the admin answers (migrations, demo data, worker check)
 STOP_TIMEOUT = 40  # seconds for `./desk run` to end once the server stopped (worker: 20 s at most)

@@ -623,7 +623,7 @@ def test_an_exported_list_reads_back_in(as_user, stan, zone):
     import datetime as dt
 
     from approvals.spreadsheets import imports
-    from tests.test_import_projects import row, workbook
+    from tests.spreadsheets.test_import_projects import row, workbook
 
     first = workbook(row(1, "回读甲项目", yi=2, category="签约"), row(2, "回读乙项目", yi=3))
     record = imports.receive(

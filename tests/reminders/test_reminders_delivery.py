@@ -401,7 +401,7 @@ def email_server():
 
 @pytest.mark.django_db
 def test_a_failing_email_is_retried_with_backoff_and_sent_once(settings, email_server, zone, alice):
-    settings.EMAIL_BACKEND = "tests.test_reminders_delivery.FlakyBackend"
+    settings.EMAIL_BACKEND = "tests.reminders.test_reminders_delivery.FlakyBackend"
     with_email(alice)
     project = ProjectFactory(zone=zone, officer=alice)
     late_milestone(project, Stage.SIGNED, 3)
@@ -446,7 +446,7 @@ def test_a_failing_email_is_retried_with_backoff_and_sent_once(settings, email_s
 def test_an_email_failing_every_time_is_given_up_and_shown_failed_to_an_administrator(
     settings, email_server, zone, alice, bob, superuser, client
 ):
-    settings.EMAIL_BACKEND = "tests.test_reminders_delivery.AlwaysFailingBackend"
+    settings.EMAIL_BACKEND = "tests.reminders.test_reminders_delivery.AlwaysFailingBackend"
     with_email(alice)  # bob has no address: his reminder is for the inbox only
     project = ProjectFactory(zone=zone, officer=alice)
     late_milestone(project, Stage.SIGNED, 10)
