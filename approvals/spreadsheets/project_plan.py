@@ -1,0 +1,377 @@
+"""A chunk of a 三个一批 list compared with what is stored (``compare``): everything a row may
+touch (projects, enterprises, people, milestones, the batch's entries) fetched as plain rows in
+a few queries, each row compared in memory, and what it would write gathered in a ``Plan``
+(new rows, facts filled, milestones moved, entries changed, problems to open), with what the
+preview shows of each row. ``project_write`` writes a plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from approvals.casework.problems import Listed
+from approvals.core import bulk
+from approvals.models import (
+    CATEGORY_MILESTONE,
+    Batch,
+    BatchEntry,
+    Category,
+    Milestone,
+    ProblemSource,
+    Project,
+    Stage,
+)
+from approvals.spreadsheets.outcome import Report
+from approvals.spreadsheets.people import People
+from approvals.spreadsheets.project_rows import (
+    ENTRY_FIELDS,
+    FACT_COLUMN,
+    FACTS,
+    PROJECT_FIELDS,
+    Line,
+    problem_change,
+    problems_opened,
+)
+from zones.models import Enterprise
+
+MILESTONE_FIELDS = ("id", "project_id", "stage", "planned_date", "planned_month_only")
+
+
+@dataclass
+class New:
+    """A row to create, pointing at others to create by their place in these lists (``ref``)."""
+
+    values: dict[str, Any]
+    project: int | None = None  # index into Plan.new_projects, when the project is new too
+
+
+@dataclass
+class Plan:
+    """What one chunk of the list would write; ``project_write.write`` writes it."""
+
+    report: Report
+    batch: Batch | None = None
+    new_enterprises: dict[str, dict[str, Any]] = field(default_factory=dict)
+    new_projects: list[dict[str, Any]] = field(default_factory=list)
+    project_fills: dict[int, dict[str, Any]] = field(default_factory=dict)
+    new_milestones: list[New] = field(default_factory=list)
+    moved_milestones: dict[int, tuple[dt.date, bool]] = field(default_factory=dict)
+    new_entries: list[New] = field(default_factory=list)
+    entry_changes: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: 存在问题 texts to open as problems: (stored project id, or the new project's ref; text)
+    problems: list[tuple[int | None, int | None, str]] = field(default_factory=list)
+    #: id(line) → (what ``problems_from_import`` found, the row's problem as listed to it)
+    problem_notes: dict[int, tuple[Any, Listed]] = field(default_factory=dict)
+
+
+def compare(result: Plan, lines: list[Line], people: People, seen: dict, *, lock: bool) -> Plan:
+    """Compare one chunk with what is stored, fetched in a few queries for the chunk."""
+    report = result.report
+    codes = {line.facts["code"] for line in lines if line.facts["code"]}
+    # One query by code and one per zone by name, each served by its index (an OR of them
+    # made SQLite scan the table for every chunk).
+    queries = [Project.objects.filter(bulk.among("code", codes, Project))] if codes else []
+    queries += [
+        Project.objects.filter(bulk.among("name_key", keys, Project), zone_id=zone_id)
+        for zone_id, keys in _keys_by_zone(lines).items()
+    ]
+    stored_by_id: dict[int, dict] = {}
+    for query in queries:
+        if lock:
+            query = query.select_for_update(of=("self",))
+        stored_by_id.update((p["id"], p) for p in query.order_by().values(*PROJECT_FIELDS))
+    stored = list(stored_by_id.values())
+    by_code = {p["code"]: p for p in stored if p["code"]}
+    by_name = {(p["zone_id"], p["name_key"]): p for p in stored}
+    matched = _match(lines, by_code, by_name, seen, report)
+    if report.errors:
+        return result
+    ids = set(matched.values())
+    entries = {}
+    if result.batch.pk:
+        found = BatchEntry.objects.filter(
+            bulk.among("project", ids, BatchEntry), batch=result.batch
+        )
+        entries = {e["project_id"]: e for e in found.values("id", "project_id", *ENTRY_FIELDS)}
+    milestones: dict[int, dict[str, dict]] = defaultdict(dict)
+    for m in Milestone.objects.filter(bulk.among("project", ids, Milestone)).values(
+        *MILESTONE_FIELDS
+    ):
+        milestones[m["project_id"]][m["stage"]] = m
+    names = {line.enterprise for line in lines if line.enterprise}
+    enterprises = dict(
+        Enterprise.objects.filter(bulk.among("name", names, Enterprise)).values_list("name", "id")
+    )
+    people.remember(stored)
+    by_id = {p["id"]: p for p in stored}
+    _plan_problems(result, lines, matched)
+    for line in lines:
+        facts = _people_and_enterprise(line, people, enterprises, result)
+        project = by_id.get(matched.get(id(line)))
+        if project is None:
+            _plan_new(result, line, facts)
+        else:
+            existing = (entries.get(project["id"]), milestones[project["id"]])
+            _plan_existing(result, line, project, facts, existing, people)
+    return result
+
+
+def _plan_problems(result: Plan, lines: list[Line], matched: dict[int, int]) -> None:
+    """What the rows' 存在问题 would open, asked of ``problems_from_import`` without writing
+    (``write`` opens them, once the new projects have their ids). A project the list creates
+    has no id yet: a stand-in, negative, matches no problem recorded."""
+    listed, lines_listed = [], []
+    new = 0
+    for line in lines:
+        project_id = matched.get(id(line))
+        ref = None
+        if project_id is None:
+            ref, new = new, new + 1  # the order _plan_new gives the chunk's new projects
+        if line.problem:
+            result.problems.append((project_id, ref, line.problem))
+            listed.append(Listed(project_id if ref is None else -1 - ref, line.problem))
+            lines_listed.append(line)
+    if not listed:
+        return
+    batch = result.batch
+    imported = problems_opened(
+        listed,
+        by=None,
+        reported_on=batch.event_date,
+        source=ProblemSource.LIST_IMPORT,
+        batch=batch if batch.pk else None,
+        dry_run=True,
+    )
+    for line, item in zip(lines_listed, listed, strict=True):
+        result.problem_notes[id(line)] = (imported[item], item)
+
+
+def _problem_change(result: Plan, line: Line) -> list:
+    if id(line) not in result.problem_notes:
+        return []
+    imported, listed = result.problem_notes[id(line)]
+    return problem_change(result.report, line.where, line.header("problems"), listed, imported)
+
+
+def _keys_by_zone(lines: list[Line]) -> dict[int, set[str]]:
+    keys: dict[int, set[str]] = defaultdict(set)
+    for line in lines:
+        keys[line.zone.pk].add(line.key)
+    return keys
+
+
+def _match(lines: list[Line], by_code, by_name, seen: dict, report: Report) -> dict[int, int]:
+    """id(line) → the stored project it is: by code first, then by name within the zone. A
+    project named twice in one list (``seen`` spans the whole file) is an error on the second
+    row."""
+    matched: dict[int, int] = {}
+    for line in lines:
+        code = line.facts["code"]
+        project = by_code.get(code) if code else None
+        if project is not None and project["zone_id"] != line.zone.pk:
+            report.error(
+                *line.where,
+                line.header("code"),
+                _("Code %(code)s is the code of a project of another zone.") % {"code": code},
+            )
+            continue
+        project = project or by_name.get((line.zone.pk, line.key))
+        identity = ("stored", project["id"]) if project else ("new", line.zone.pk, line.key)
+        if identity in seen:
+            report.error(
+                *line.where,
+                line.header("name"),
+                _("The same project as row %(row)d: a list names each project once.")
+                % {"row": seen[identity]},
+            )
+            continue
+        seen[identity] = line.number
+        if project is not None:
+            matched[id(line)] = project["id"]
+    return matched
+
+
+def _people_and_enterprise(line: Line, people: People, enterprises: dict, result: Plan) -> dict:
+    """The row's facts with people and the enterprise as ids (a new enterprise by its name)."""
+    facts = dict(line.facts)
+    for kind in ("officer", "leader"):
+        name = getattr(line, kind)
+        user_id, problem = people.find(line.zone, kind, name) if name else (None, "")
+        facts[f"{kind}_id"] = user_id
+        if problem:
+            result.report.warn(*line.where, line.header(kind), problem)
+    facts["enterprise_id"] = None
+    if line.enterprise:
+        facts["enterprise_id"] = enterprises.get(line.enterprise)
+        if facts["enterprise_id"] is None:
+            result.new_enterprises.setdefault(
+                line.enterprise, {"name": line.enterprise, "created_in_zone_id": line.zone.pk}
+            )
+            facts["new_enterprise"] = line.enterprise
+    return facts
+
+
+def _planned(line: Line, event_date: dt.date) -> dict[str, tuple[dt.date, bool, bool]]:
+    """stage → (planned date, month only, planned by the category): the category's milestone
+    is due on the event date unless the row plans it."""
+    dates = {stage: (*planned, False) for stage, planned in line.planned.items()}
+    stage = CATEGORY_MILESTONE[line.category]
+    dates[stage] = (*dates[stage][:2], True) if stage in dates else (event_date, False, True)
+    return dates
+
+
+def _shown_day(day: dt.date | None, month_only: bool = False) -> str:
+    if day is None:
+        return "—"
+    return f"{day:%Y-%m}" if month_only else day.isoformat()
+
+
+def _source(result: Plan, line: Line) -> str:
+    return f"{result.report.file_name} · {line.sheet} · {line.number}"[:200]
+
+
+def _plan_new(result: Plan, line: Line, facts: dict) -> None:
+    values = {k: v for k, v in facts.items() if k in FACTS and v not in (None, "")}
+    values.update(
+        name=line.name, name_key=line.key, zone_id=line.zone.pk, stage=line.stage or Stage.RESERVE
+    )
+    values["new_enterprise"] = facts.get("new_enterprise")
+    ref = len(result.new_projects)
+    result.new_projects.append(values)
+    for stage, (day, month_only, _category) in _planned(line, result.batch.event_date).items():
+        result.new_milestones.append(
+            New({"stage": stage, "planned_date": day, "planned_month_only": month_only}, ref)
+        )
+    entry = {**line.entry, "source": _source(result, line)}
+    result.new_entries.append(New(entry, ref))
+    problem = _problem_change(result, line)
+
+    def changes() -> list:  # for the few rows the preview shows
+        shown = [[str(_("stage")), "—", str(Stage(values["stage"]).label)]]
+        if line.enterprise:
+            shown.append([_label("enterprise_id"), "—", line.enterprise])
+        for fact in ("total_investment", "expected_annual_output"):
+            if values.get(fact) is not None:
+                shown.append([_label(fact), "—", f"{values[fact].normalize():f}"])
+        for stage, (day, month_only, _category) in _planned(line, result.batch.event_date).items():
+            label = _("planned %(stage)s") % {"stage": Stage(stage).label}
+            shown.append([label, "—", _shown_day(day, month_only)])
+        return shown + problem
+
+    result.report.count("created", *line.where, f"{line.name}（{line.zone}）", changes)
+
+
+def _same(old: Any, new: Any) -> bool:
+    if old in (None, "") and new in (None, ""):
+        return True
+    if isinstance(old, Decimal) or isinstance(new, Decimal):
+        return old is not None and new is not None and Decimal(old) == Decimal(new)
+    return old == new
+
+
+def _label(attribute: str) -> str:
+    return str(Project._meta.get_field(attribute.removesuffix("_id")).verbose_name)
+
+
+def _plan_existing(result: Plan, line: Line, project: dict, facts: dict, existing, people) -> None:
+    entry, milestones = existing
+    report = result.report
+    changes: list[list[str]] = []
+    if line.key != project["name_key"]:
+        report.warn(
+            *line.where,
+            line.header("name"),
+            _("The list names it “%(listed)s”; “%(kept)s” is kept.")
+            % {"listed": line.name, "kept": project["name"]},
+        )
+    fills = {}
+    for attribute in FACTS:
+        new = facts.get(attribute)
+        if attribute == "enterprise_id" and facts.get("new_enterprise"):
+            new = facts["new_enterprise"]  # by name: an enterprise the import creates
+        if new in (None, ""):
+            continue
+        old = project[attribute]
+        new_enterprise = attribute == "enterprise_id" and isinstance(new, str)
+        if old not in (None, "") and not new_enterprise and _same(old, new):
+            continue  # the usual case on a re-import: nothing to say
+        shown = line.enterprise if attribute == "enterprise_id" else people.shown(attribute, new)
+        if old in (None, ""):
+            fills[attribute] = new
+            changes.append([_label(attribute), "—", shown])
+        else:
+            report.warn(
+                *line.where,
+                line.header(FACT_COLUMN.get(attribute, attribute)),
+                _("The list says %(listed)s; %(kept)s is kept.")
+                % {"listed": shown, "kept": people.shown(attribute, old)},
+            )
+    if fills:
+        result.project_fills[project["id"]] = fills
+    if line.stage and line.stage != project["stage"]:
+        report.warn(
+            *line.where,
+            line.header("stage"),
+            _(
+                "The list says “%(listed)s”; the project is at “%(kept)s”: a stage changes only "
+                "by an approved request."
+            )
+            % {"listed": Stage(line.stage).label, "kept": Stage(project["stage"]).label},
+        )
+    changes += _plan_milestones(result, line, project["id"], milestones)
+    changes += _plan_entry(result, line, project["id"], entry)
+    changes += _problem_change(result, line)
+    kind = "changed" if changes else "unchanged"
+    report.count(kind, *line.where, f"{project['name']}（{line.zone}）", changes)
+
+
+def _plan_milestones(result: Plan, line: Line, project_id: int, milestones: dict) -> list:
+    changes = []
+    for stage, (day, month_only, by_category) in _planned(line, result.batch.event_date).items():
+        stored = milestones.get(stage)
+        if stored and (stored["planned_date"], stored["planned_month_only"]) == (day, month_only):
+            continue  # the usual case on a re-import
+        label = _("planned %(stage)s") % {"stage": Stage(stage).label}
+        if stored is None:
+            values = {"project_id": project_id, "stage": stage, "planned_date": day}
+            result.new_milestones.append(New({**values, "planned_month_only": month_only}))
+            changes.append([label, "—", _shown_day(day, month_only)])
+            continue
+        before = (stored["planned_date"], stored["planned_month_only"])
+        if before == (day, month_only):
+            continue
+        if before[0] is None or by_category:  # the category sets or moves its milestone
+            changes.append([label, _shown_day(*before), _shown_day(day, month_only)])
+            result.moved_milestones[stored["id"]] = (day, month_only)
+        else:
+            result.report.warn(
+                *line.where,
+                "",
+                _("The list plans %(stage)s for %(listed)s; %(kept)s is kept.")
+                % {"stage": Stage(stage).label, "listed": day, "kept": before[0]},
+            )
+    return changes
+
+
+def _plan_entry(result: Plan, line: Line, project_id: int, entry: dict | None) -> list:
+    if entry is None:
+        values = {**line.entry, "source": _source(result, line), "project_id": project_id}
+        result.new_entries.append(New(values))
+        return [[str(result.batch), "—", str(Category(line.category).label)]]
+    differ = {f: line.entry[f] for f in ENTRY_FIELDS if not _same(entry[f], line.entry[f])}
+    if not differ:
+        return []
+    result.entry_changes[entry["id"]] = {**differ, "source": _source(result, line)}
+    return [
+        [
+            f"{result.batch} · {BatchEntry._meta.get_field(name).verbose_name}",
+            str(entry[name] or "—"),
+            str(value or "—"),
+        ]
+        for name, value in differ.items()
+    ]

@@ -1,0 +1,180 @@
+"""Writing what a chunk of a 三个一批 list plans (``project_plan.Plan``), in the caller's
+transaction: new rows with one prepared statement per table (``bulk``), with the creation
+records and history naming the import, the file and the person; the few stored rows a list
+changes, read whole and written with their history; then the problems the rows list, the
+foreseen delays and the next-milestone dates of the projects whose plans moved."""
+
+from __future__ import annotations
+
+from simple_history.utils import bulk_update_with_history
+
+from approvals.cases.models.project import refresh_next_milestones
+from approvals.casework.problems import Listed
+from approvals.checklist import foresight
+from approvals.core import bulk
+from approvals.models import BatchEntry, Milestone, ProblemSource, Project, StageChange
+from approvals.spreadsheets.project_plan import Plan
+from approvals.spreadsheets.project_rows import ENTRY_FIELDS, problems_opened
+from zones.models import Enterprise
+
+
+def write(result: Plan, *, by, record) -> None:
+    """Write a plan without errors, in the caller's transaction. Every created project gets
+    its creation record and history naming the import, the file and the person."""
+    label = str(record.label)
+    user_id = by.pk if by is not None else None
+    enterprise_ids = _insert_enterprises(result)
+    project_ids = _insert_projects(result, enterprise_ids, user_id, label, record)
+    _insert_milestones(result, project_ids, user_id, label)
+    _insert_entries(result, project_ids)
+    _write_changes(result, by, label)
+    _open_problems(result, project_ids, by)
+    _refresh_plans(result, project_ids)
+
+
+def _insert_enterprises(result: Plan) -> dict[str, int]:
+    """The new enterprises, by the name the rows give: name → id."""
+    enterprise_ids = dict(
+        zip(
+            result.new_enterprises,
+            bulk.allocate_ids(Enterprise, len(result.new_enterprises)),
+            strict=True,
+        )
+    )
+    bulk.insert(
+        Enterprise,
+        ({**e, "id": enterprise_ids[name]} for name, e in result.new_enterprises.items()),
+    )
+    return enterprise_ids
+
+
+def _insert_projects(result: Plan, enterprise_ids: dict, user_id, label: str, record) -> list:
+    """The new projects with their history and the record of their creation (the stage they
+    start at, naming the import and the file); their ids, in the plan's order."""
+    project_ids = bulk.allocate_ids(Project, len(result.new_projects))
+    projects = []
+    for project_id, values in zip(project_ids, result.new_projects, strict=True):
+        row = {k: v for k, v in values.items() if k != "new_enterprise"}
+        if values.get("new_enterprise"):
+            row["enterprise_id"] = enterprise_ids[values["new_enterprise"]]
+        projects.append({**row, "id": project_id})
+    projects = bulk.with_defaults(Project, projects)
+    bulk.insert(Project, projects)
+    bulk.insert_history(Project, projects, user_id=user_id, reason=label)
+    evidence = {"import": record.pk, "file": record.file_name}
+    bulk.insert(
+        StageChange,
+        (
+            {
+                "project_id": p["id"],
+                "target": p["stage"],
+                "by_id": user_id,
+                "comment": label,
+                "evidence": evidence,
+            }
+            for p in projects
+        ),
+        with_ids=False,
+    )
+    return project_ids
+
+
+def _insert_milestones(result: Plan, project_ids: list, user_id, label: str) -> None:
+    milestone_ids = bulk.allocate_ids(Milestone, len(result.new_milestones))
+    milestones = bulk.with_defaults(
+        Milestone,
+        (
+            {
+                **m.values,
+                "id": i,
+                **({"project_id": project_ids[m.project]} if m.project is not None else {}),
+            }
+            for i, m in zip(milestone_ids, result.new_milestones, strict=True)
+        ),
+    )
+    bulk.insert(Milestone, milestones)
+    bulk.insert_history(Milestone, milestones, user_id=user_id, reason=label)
+
+
+def _insert_entries(result: Plan, project_ids: list) -> None:
+    bulk.insert(
+        BatchEntry,
+        (
+            {
+                **e.values,
+                "batch_id": result.batch.pk,
+                **({"project_id": project_ids[e.project]} if e.project is not None else {}),
+            }
+            for e in result.new_entries
+        ),
+        with_ids=False,
+    )
+
+
+def _open_problems(result: Plan, project_ids: list, by) -> None:
+    """The rows' 存在问题, reported on the round's date, due 30 days after it (guide 11)."""
+    if not result.problems:
+        return
+    batch = result.batch
+    problems_opened(
+        [
+            Listed(project_ids[ref] if ref is not None else project_id, text)
+            for project_id, ref, text in result.problems
+        ],
+        by=by,
+        reported_on=batch.event_date,
+        source=ProblemSource.LIST_IMPORT,
+        batch=batch,
+    )
+
+
+def _refresh_plans(result: Plan, project_ids: list) -> None:
+    """Plans moved on stored projects: which of them head for a late start now. (A new project
+    has no checklist yet, so it cannot be at risk.) Milestones written in bulk bypass
+    Milestone.save(): the stored next-milestone dates of the projects they belong to are set
+    here."""
+    planned = {m.values["project_id"] for m in result.new_milestones if m.project is None}
+    if result.moved_milestones:
+        planned |= set(
+            Milestone.objects.filter(pk__in=list(result.moved_milestones)).values_list(
+                "project_id", flat=True
+            )
+        )
+    if planned:
+        foresight.refresh(planned)
+    if project_ids or planned:
+        refresh_next_milestones(bulk.among("id", [*project_ids, *planned], Project))
+
+
+def _write_changes(result: Plan, by, label: str) -> None:
+    """Facts filled on stored projects, milestones moved and entries changed: read whole, set,
+    and written with their history (these are the few rows a list changes)."""
+    changed = list(Project.objects.filter(pk__in=result.project_fills))
+    fields: set[str] = set()
+    for project in changed:
+        for attribute, value in result.project_fills[project.pk].items():
+            if attribute == "enterprise_id" and isinstance(value, str):
+                value = Enterprise.objects.get(name=value).pk
+            setattr(project, attribute, value)
+            fields.add(attribute)
+    if changed:
+        bulk_update_with_history(
+            changed, Project, sorted(fields), default_user=by, default_change_reason=label
+        )
+    moved = list(Milestone.objects.filter(pk__in=result.moved_milestones))
+    for milestone in moved:
+        milestone.planned_date, milestone.planned_month_only = result.moved_milestones[milestone.pk]
+    if moved:
+        bulk_update_with_history(
+            moved,
+            Milestone,
+            ["planned_date", "planned_month_only"],
+            default_user=by,
+            default_change_reason=label,
+        )
+    entries = list(BatchEntry.objects.filter(pk__in=result.entry_changes))
+    for entry in entries:
+        for name, value in result.entry_changes[entry.pk].items():
+            setattr(entry, name, value)
+    if entries:
+        BatchEntry.objects.bulk_update(entries, [*ENTRY_FIELDS, "source"])
