@@ -291,12 +291,14 @@ def settings_printed(env: dict, expression: str) -> subprocess.CompletedProcess:
         ({"TRUSTED_PROXY": "2"}, "2"),
     ],
 )
+@pytest.mark.slow
 def test_trusted_proxy_counts_the_proxies_in_front(env, proxies):
     printed = settings_printed(env, "s.TRUSTED_PROXY")
     assert printed.returncode == 0, printed.stderr
     assert printed.stdout.strip() == proxies
 
 
+@pytest.mark.slow
 def test_trusted_proxy_refuses_a_word_it_does_not_know():
     printed = settings_printed({"TRUSTED_PROXY": "nginx"}, "s.TRUSTED_PROXY")
     assert printed.returncode != 0

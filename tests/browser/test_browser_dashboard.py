@@ -23,7 +23,7 @@ from tests.browser_support import ARTIFACTS, CHANGELIST, change_url
 from tests.factories import ProjectFactory
 from tests.figures import listed, reached
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # The shared browser fixtures: pytest takes a module's fixtures from its names.
 browser = browser_support.browser

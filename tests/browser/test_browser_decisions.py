@@ -20,7 +20,7 @@ from tests import browser_support
 from tests.browser_support import ARTIFACTS, PASSWORD, change_url, stage_heading
 from tests.factories import ProjectFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # The shared browser fixtures: pytest takes a module's fixtures from its names.
 browser = browser_support.browser

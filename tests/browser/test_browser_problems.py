@@ -19,7 +19,7 @@ from approvals.models import Problem, ProblemSource, ProblemStatus, ServiceRecor
 from tests import browser_support
 from tests.browser_support import ARTIFACTS
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 browser = browser_support.browser
 page = browser_support.page

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from tests import browser_support
 from tests.browser_support import PASSWORD, TIMEOUT_MS
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 browser = browser_support.browser
 page = browser_support.page

@@ -21,7 +21,7 @@ from tests.browser_support import ARTIFACTS, CHANGELIST, PASSWORD, change_url
 from tests.factories import ProjectFactory
 from tests.figures import listed, reached
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 browser = browser_support.browser
 page = browser_support.page

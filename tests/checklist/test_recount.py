@@ -101,6 +101,7 @@ def test_a_job_runs_once_even_when_delivered_twice(into_2027, celery_inline):
     assert job.status == JobStatus.DONE and job.done == 1
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_recounts_after_the_commit(catalogue, project, alice):
     """Through the configured broker (the file-system one, or Redis in CI) to a worker process."""

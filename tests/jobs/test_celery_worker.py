@@ -15,7 +15,7 @@ from django.db import connection
 from tests.factories import ProjectFactory
 from tests.services import database_url, worker_command
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def start_worker(queue: str, env: dict) -> subprocess.Popen:

@@ -136,6 +136,7 @@ def previewed_list(by) -> SpreadsheetImport:
     return record
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_killed_worker_s_import_is_sent_again_after_its_lease_and_applied_once(
     zone, stan, settings, tmp_path

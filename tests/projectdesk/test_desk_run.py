@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 DESK = Path(__file__).resolve().parents[2] / "desk"
 VENV = Path(sys.executable).parent.parent
 START_TIMEOUT = 180  # seconds until the admin answers (migrations, demo data, worker check)

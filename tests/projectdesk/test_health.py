@@ -263,6 +263,7 @@ def test_a_broker_that_does_not_answer_is_503_within_its_timeout_and_a_burst_wai
     assert client.get("/healthz").status_code == 200
 
 
+@pytest.mark.slow
 @pytest.mark.services
 def test_a_failing_broker_is_remembered_for_seconds_only(client, own_redis, monkeypatch):
     """Redis stopped and started again: a burst of probes meanwhile asks it once; a few seconds

@@ -201,6 +201,7 @@ def test_the_beat_sends_waiting_jobs_every_minute():
     assert "approvals.tasks.requeue_jobs" in app.tasks
 
 
+@pytest.mark.slow
 @pytest.mark.services
 def test_a_job_queued_while_redis_was_away_runs_once_when_a_worker_is_back(
     client, alice, zone, big_exports, redis_url, tmp_path
@@ -300,6 +301,7 @@ def wait_for(condition, seconds: float, what: str, log: Path | None = None):
     pytest.fail(f"{what}: not within {seconds} s\n{tail}")
 
 
+@pytest.mark.slow
 @pytest.mark.services
 def test_a_worker_outlives_a_broker_away_longer_than_celery_s_retries(
     client, alice, zone, big_exports, own_redis, tmp_path

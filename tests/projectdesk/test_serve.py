@@ -33,7 +33,7 @@ from tests.projectdesk.test_reliability import (
     wait_for,
 )
 
-pytestmark = pytest.mark.services
+pytestmark = [pytest.mark.slow, pytest.mark.services]
 
 BASE = Path(__file__).resolve().parents[2]
 DESK = BASE / "desk"

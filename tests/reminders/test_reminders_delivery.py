@@ -144,6 +144,7 @@ def scans_run(log_path: Path) -> int:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_runs_the_scheduled_scan_and_delivers(

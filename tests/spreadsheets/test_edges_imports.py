@@ -96,6 +96,7 @@ def test_an_error_in_a_later_chunk_undoes_every_chunk_and_the_record_keeps_its_r
     assert [(e["row"], e["column"]) for e in kept] == [(9, "所在开发区")]
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_the_import_command_refusing_a_late_row_exits_1_with_the_rows_and_no_traceback(
     zone, tmp_path

@@ -115,6 +115,7 @@ def read_in_child(data: bytes, name: str) -> Measured:
     )
 
 
+@pytest.mark.slow
 class TestTheAttacksFiles:
     """Each asked 1.1 to 3.1 GB of the reader (or all there was) before it was refused."""
 

@@ -534,6 +534,7 @@ class TestRefusals:
         data = "项目名称,所在开发区\n甲项目,晋中开发区\n".encode("utf-16")
         assert "既不是 UTF-8 也不是 GB18030" in refusal(data, "清单.csv")
 
+    @pytest.mark.slow
     def test_a_sheet_whose_used_area_is_absurd_is_refused(self, tmp_path):
         book = openpyxl.Workbook()
         book.active.title = "S"
