@@ -28,8 +28,13 @@ def test_every_model_change_has_its_migration():
     )
 
 
-# Thresholds read from the environment (projectdesk/settings.py) that a model uses for a new row.
+# Thresholds read from the environment (projectdesk/settings/desk.py) that a model uses for a new
+# row: the exact variable names of desk.py.
 THRESHOLDS_SET_OTHERWISE = {"MILESTONE_YELLOW_WITHIN_DAYS": "9", "MILESTONE_RED_AFTER_DAYS": "45"}
+PRINT_THRESHOLDS = (
+    "from django.conf import settings as s; "
+    "print(s.MILESTONE_YELLOW_WITHIN_DAYS, s.MILESTONE_RED_AFTER_DAYS)"
+)
 
 
 def test_thresholds_from_the_environment_make_no_migration():
@@ -42,16 +47,23 @@ def test_thresholds_from_the_environment_make_no_migration():
     env.update(THRESHOLDS_SET_OTHERWISE, DEBUG="1", DJANGO_SETTINGS_MODULE="projectdesk.settings")
     with tempfile.TemporaryDirectory() as var:  # the embedded database, not the developer's
         env["PROJECTDESK_VAR_DIR"] = var
-        result = subprocess.run(
-            [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
-            env=env,
-            cwd=settings.BASE_DIR,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+
+        def run(*args: str) -> subprocess.CompletedProcess:
+            return subprocess.run(
+                [sys.executable, *args],
+                env=env,
+                cwd=settings.BASE_DIR,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+
+        result = run("manage.py", "makemigrations", "--check", "--dry-run")
+        # The settings did read them (a renamed variable would leave the defaults: no test).
+        read = run("-c", f"import django; django.setup(); {PRINT_THRESHOLDS}")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No changes detected" in result.stdout
+    assert read.stdout.split() == list(THRESHOLDS_SET_OTHERWISE.values()), read.stderr
 
 
 @pytest.mark.django_db

@@ -1,10 +1,15 @@
 """Settings from the environment: safe defaults, and a clear error where one is unsafe."""
 
+import ast
 import os
 import subprocess
 import sys
+from collections import Counter
+from pathlib import Path
 
-from django.conf import settings
+from django.conf import global_settings, settings
+
+import projectdesk.settings
 
 PRINT_SETTINGS = (
     "import django; django.setup(); from django.conf import settings as s; "
@@ -119,3 +124,89 @@ def test_postgresql_connects_with_jit_off_and_bounded_waits():
         )[2]
         == "'-c jit=off -c lock_timeout=2s -c statement_timeout=0'"
     )
+
+
+# --- the settings package (issue 18) ---
+PACKAGE = Path(projectdesk.settings.__file__).parent
+MODULES = sorted(PACKAGE.glob("*.py"))
+# What changes a dict or list in place: a setting changed after its assignment is assigned twice.
+IN_PLACE = {"update", "setdefault", "append", "extend", "insert", "pop", "remove", "clear"}
+
+
+def written_names(node: ast.AST):
+    """The names an assignment target writes: CACHES["progress"] = ... writes CACHES."""
+    if isinstance(node, ast.Name):
+        yield node.id
+    elif isinstance(node, ast.Tuple | ast.List):
+        for element in node.elts:
+            yield from written_names(element)
+    elif isinstance(node, ast.Starred | ast.Subscript | ast.Attribute):
+        yield from written_names(node.value)
+
+
+def settings_written(module: Path) -> list[str]:
+    """Each setting (an upper-case name) the module assigns or changes in place, once for each
+    place that does it (an if and its else count apart)."""
+    names: list[str] = []
+    for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                names.extend(written_names(target))
+        elif isinstance(node, ast.AnnAssign | ast.AugAssign):
+            names.extend(written_names(node.target))
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in IN_PLACE
+        ):
+            names.extend(written_names(node.func.value))
+    return [name for name in names if name.isupper()]
+
+
+def test_each_setting_is_assigned_once_in_the_whole_package():
+    places = Counter(name for module in MODULES for name in settings_written(module))
+    assert settings_written(PACKAGE / "desk.py"), "the check reads nothing"
+    assert {name: n for name, n in places.items() if n > 1} == {}
+
+
+def test_the_environment_has_one_reader():
+    readers = [m.name for m in MODULES if "environ.Env(" in m.read_text(encoding="utf-8")]
+    assert readers == ["environment.py"]
+
+
+# Prefixes of the settings the libraries read (django-axes, Celery, django-csp, django-otp, ...).
+LIBRARIES = ("AXES_", "CELERY_", "CONTENT_SECURITY_POLICY", "OTP_", "SIMPLE_HISTORY_", "SOLO_")
+# Django's settings: those with a default, two that have none, and django-unfold's one.
+DJANGO = {name for name in dir(global_settings) if name.isupper()} | {
+    "ROOT_URLCONF",
+    "EMAIL_FILE_PATH",
+    "UNFOLD",
+}
+
+
+def test_the_desks_own_knobs_are_all_in_desk_py():
+    """base, security and worker set Django's and the libraries' settings only; desk.py none."""
+    elsewhere = {
+        module.name: [
+            name
+            for name in settings_written(module)
+            if name not in DJANGO and not name.startswith(LIBRARIES + ("_",))
+        ]
+        for module in MODULES
+        if module.name not in {"desk.py", "environment.py"}
+    }
+    assert elsewhere == {"__init__.py": [], "base.py": [], "security.py": [], "worker.py": []}
+    assert [name for name in settings_written(PACKAGE / "desk.py") if name in DJANGO] == []
+
+
+def test_each_desk_knob_says_what_it_does_on_the_line_above():
+    desk = PACKAGE / "desk.py"
+    lines = desk.read_text(encoding="utf-8").splitlines()
+    knobs = [
+        node
+        for node in ast.parse("\n".join(lines)).body
+        if isinstance(node, ast.Assign) and node.targets[0].id.isupper()
+    ]
+    assert len(knobs) > 30
+    silent = [k.targets[0].id for k in knobs if not lines[k.lineno - 2].startswith("# ")]
+    assert silent == []
