@@ -19,10 +19,10 @@ from approvals.admin.base import (
     ReadOnlyRecordInline,
     RecordInline,
 )
+from approvals.admin.colour_filters import ItemColourFilter
 from approvals.admin.imports import SpreadsheetImportViews
 from approvals.admin.transitions import TransitionAdminMixin
-from approvals.cases.colours import ITEM_FILTER_CHOICES, ItemColours, badge
-from approvals.checklist.services import colour_bounds
+from approvals.cases.colours import ItemColours, badge
 from approvals.jobs import services as jobs
 from approvals.models import (
     ApprovalItem,
@@ -119,19 +119,6 @@ class HandlerFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ColourFilter(admin.SimpleListFilter):
-    title = _("colour")
-    parameter_name = "colour"
-
-    def lookups(self, request, model_admin):
-        return ITEM_FILTER_CHOICES
-
-    def queryset(self, request, queryset):
-        if self.value() in dict(ITEM_FILTER_CHOICES):
-            return queryset.filter(colour_bounds(timezone.localdate()).filter(self.value()))
-        return queryset
-
-
 class ApprovalItemChangeList(ChangeList):
     """Works out each listed item's colour and working days left with one calendar read."""
 
@@ -207,7 +194,7 @@ class ApprovalItemAdmin(FewCounts, SpreadsheetImportViews, TransitionAdminMixin,
         ("approval_type__agency", admin.AllValuesFieldListFilter),
         "status",
         "mode",
-        ColourFilter,
+        ItemColourFilter,
         HandlerFilter,
         "approval_type__before_works",
     )

@@ -1,5 +1,5 @@
-"""How late a project is, on its pages: the next milestone's colour in the list (and a filter
-by it), every milestone's colour on the project page, and a foreseen delay with the date works
+"""How late a project is, on its pages: the next milestone's colour in the list (its filter is
+``colour_filters.MilestoneColourFilter``), every milestone's colour on the project page, and a foreseen delay with the date works
 can start at the earliest and the item deciding it."""
 
 from __future__ import annotations
@@ -14,26 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from approvals.admin.at_scale import ParentKnownInline
 from approvals.admin.base import TabularInline
-from approvals.cases.colours import MILESTONE_FILTER_CHOICES, MilestoneColours, badge
+from approvals.cases.colours import MilestoneColours, badge
 from approvals.cases.lateness import milestone_colour, of_record, stage_reached
 from approvals.checklist import foresight
 from approvals.models import FORWARD_STAGES, ApprovalItem, Milestone, Project, Stage
-
-
-class ColourFilter(admin.SimpleListFilter):
-    """The project list by the colour of its next milestone, or a foreseen delay."""
-
-    title = _("colour")
-    parameter_name = "colour"
-
-    def lookups(self, request, model_admin):
-        return MILESTONE_FILTER_CHOICES
-
-    def queryset(self, request, queryset):
-        if self.value() in dict(MILESTONE_FILTER_CHOICES):
-            colours = MilestoneColours.on(timezone.localdate())
-            return queryset.filter(colours.filter(self.value(), field="next_milestone_on"))
-        return queryset
 
 
 def next_milestone_cell(project: Project) -> str:

@@ -19,14 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from approvals.access import permissions
 from approvals.admin.at_scale import FewCounts, PageColumns, SeenZonesFilter
 from approvals.admin.base import HistoryAdmin, ReadOnlyRecordInline, SafeAutocomplete, person
+from approvals.admin.colour_filters import ProblemColourFilter
 from approvals.admin.transitions import TransitionAdminMixin
-from approvals.cases.colours import (
-    ITEM_FILTER_CHOICES,
-    MilestoneColours,
-    badge,
-    problem_colour,
-    problem_filter,
-)
+from approvals.cases.colours import MilestoneColours, badge, problem_colour
 from approvals.casework.problems import (
     ADD_PROBLEM,
     problem_add,
@@ -141,22 +136,6 @@ class ProblemChangeForm(forms.ModelForm):
             people_choices(self.fields["responsible"], self.user, self.instance.project, current)
 
 
-class ColourFilter(admin.SimpleListFilter):
-    """Unsolved problems by the colour of their deadline (the milestones' rule)."""
-
-    title = _("colour")
-    parameter_name = "colour"
-
-    def lookups(self, request, model_admin):
-        return ITEM_FILTER_CHOICES
-
-    def queryset(self, request, queryset):
-        if self.value() in dict(ITEM_FILTER_CHOICES):
-            colours = MilestoneColours.on(timezone.localdate())
-            return queryset.filter(problem_filter(self.value(), colours))
-        return queryset
-
-
 class QueueFilter(admin.SimpleListFilter):
     """One's own problems (as the reminders find the person responsible), and for supervisors
     the resolved ones waiting for their closing (销号): never those they resolved themselves."""
@@ -204,7 +183,7 @@ class ProblemAdmin(FewCounts, PageColumns, SafeAutocomplete, TransitionAdminMixi
         QueueFilter,
         "status",
         "category",
-        ColourFilter,
+        ProblemColourFilter,
         ("project__zone", SeenZonesFilter),
     )
     search_fields = ("description", "department", "project__name", "project__code")

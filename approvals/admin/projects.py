@@ -39,13 +39,9 @@ from approvals.admin.casework import (
     save_monthly_progress,
 )
 from approvals.admin.checklist import ApprovalItemForm, save_item
+from approvals.admin.colour_filters import MilestoneColourFilter
 from approvals.admin.imports import ProjectSpreadsheets
-from approvals.admin.lateness import (
-    ColourFilter,
-    MilestoneInline,
-    foreseen_delay,
-    next_milestone_cell,
-)
+from approvals.admin.lateness import MilestoneInline, foreseen_delay, next_milestone_cell
 from approvals.admin.requests import evidence_display
 from approvals.cases.case_file import case_file
 from approvals.checklist import foresight
@@ -157,7 +153,7 @@ class ProjectAdmin(FewCounts, PageColumns, ProjectSpreadsheets, SafeAutocomplete
     )
     list_filter = (
         ("zone", SeenZonesFilter),
-        ColourFilter,
+        MilestoneColourFilter,
         "stage",
         "industry",
         "authorisation",
