@@ -1,6 +1,6 @@
 """How late a project is, on its pages: the next milestone's colour in the list (its filter is
-``colour_filters.MilestoneColourFilter``), every milestone's colour on the project page, and a foreseen delay with the date works
-can start at the earliest and the item deciding it."""
+``colour_filters.MilestoneColourFilter``), every milestone's colour on the project page, and a
+foreseen delay with the date works can start at the earliest and the item deciding it."""
 
 from __future__ import annotations
 
