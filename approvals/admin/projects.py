@@ -1,140 +1,61 @@
-"""Admin for projects: the case page, where officers request stage changes and generate
-the approval checklist. Nothing here changes a stage: approvals do (``workflow.decide``)."""
+"""Admin for projects: the list and the case page, where officers request stage changes and
+generate the approval checklist (the views that do: ``project_actions``; the checklist and
+stage history inlines: ``project_inlines``). Nothing here changes a stage: approvals do
+(``workflow.decide``)."""
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponseRedirect, JsonResponse
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import path, reverse
 from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
 from unfold.widgets import UnfoldAdminAutocompleteModelChoiceFieldWidget
 
 from approvals.access import permissions
-from approvals.admin.at_scale import (
-    TRIGRAM,
-    FewCounts,
-    PageColumns,
-    ParentKnownInline,
-    SeenZonesFilter,
-    search_words,
-)
-from approvals.admin.base import (
-    HistoryAdmin,
-    ReadOnlyRecordInline,
-    SafeAutocomplete,
-    TabularInline,
-    refuse_nul,
-)
+from approvals.admin.at_scale import TRIGRAM, FewCounts, PageColumns, SeenZonesFilter, search_words
+from approvals.admin.base import HistoryAdmin, SafeAutocomplete, refuse_nul
 from approvals.admin.casework import (
     FactorNeedInline,
     MonthlyProgressInline,
     TaskNodeInline,
     save_monthly_progress,
 )
-from approvals.admin.checklist import ApprovalItemForm, save_item
+from approvals.admin.checklist import save_item
 from approvals.admin.colour_filters import MilestoneColourFilter
 from approvals.admin.imports import ProjectSpreadsheets
 from approvals.admin.lateness import MilestoneInline, foreseen_delay, next_milestone_cell
+from approvals.admin.project_actions import ProjectActions
+from approvals.admin.project_inlines import ApprovalItemInline, StageChangeInline
 from approvals.admin.requests import evidence_display
 from approvals.cases.case_file import case_file
 from approvals.checklist import foresight
-from approvals.checklist.services import checklist_generate, settled_by_mode
+from approvals.checklist.services import settled_by_mode
 from approvals.models import (
     NEXT_STAGE,
     ApprovalItem,
-    ItemModeChange,
     MonthlyProgress,
     Project,
     RequestStatus,
     Stage,
-    StageChange,
     StageRequest,
-    TransitionRefused,
 )
 from approvals.stages import workflow
-from approvals.stages.forms import TransitionForm, form_errors
+from approvals.stages.forms import TransitionForm
 
 #: A project's people fields and who may fill them (permissions: the role, in the zone).
 PEOPLE_CHOICES = {"officer": permissions.officer_choices, "leader": permissions.leader_choices}
 
 
-class StageChangeInline(ParentKnownInline, ReadOnlyRecordInline):
-    model = StageChange
-    verbose_name_plural = _("stage history")
-
-
-class ApprovalItemInline(ParentKnownInline, TabularInline):
-    model = ApprovalItem
-    form = ApprovalItemForm
-    extra = 0
-    can_delete = False  # an item that does not apply is marked 不涉及, keeping its record
-    fields = (
-        "approval_type",
-        "mode",
-        "mode_basis",
-        "mode_reason",
-        "status",
-        "accepted_on",
-        "deadline",
-        "document_number",
-        "officer",
-        "item_link",
-    )
-    readonly_fields = (
-        "approval_type",
-        "mode_basis",
-        "status",
-        "accepted_on",
-        "deadline",
-        "item_link",
-    )
-    verbose_name_plural = _("approval checklist")
-
-    class Media:
-        css = {"all": ["approvals/admin.css"]}
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False  # rows come from the catalogue ("generate the checklist"), one per type
-
-    def get_fields(self, request, obj=None):
-        """The reason box is a form's; readers get the recorded reason instead."""
-        fields = super().get_fields(request, obj)
-        if obj is not None and not self.has_change_permission(request, obj):
-            return [f for f in fields if f != "mode_reason"]
-        return fields
-
-    @admin.display(description=_("procedure"))
-    def item_link(self, obj: ApprovalItem) -> str:
-        if not obj.pk:
-            return ""
-        url = reverse("admin:approvals_approvalitem_change", args=[obj.pk])
-        return format_html('<a href="{}">{}</a>', url, gettext("Open"))
-
-    @admin.display(description=_("mode set by"))
-    def mode_basis(self, obj: ApprovalItem) -> str:
-        """Who set the present mode and why: the reason typed once stays in sight."""
-        last = next((c for c in obj.mode_changes.all() if c.target == obj.mode), None)
-        return f"{last.set_by}：{last.why}" if last else "—"
-
-    def get_queryset(self, request):
-        latest = ItemModeChange.objects.select_related("by").order_by("-at", "-id")
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("approval_type", "officer")
-            .prefetch_related(Prefetch("mode_changes", queryset=latest))
-        )
-
-
 @admin.register(Project)
-class ProjectAdmin(FewCounts, PageColumns, ProjectSpreadsheets, SafeAutocomplete, HistoryAdmin):
+class ProjectAdmin(
+    ProjectActions, FewCounts, PageColumns, ProjectSpreadsheets, SafeAutocomplete, HistoryAdmin
+):
     class Media:
         css = {"all": ["approvals/admin.css", "approvals/panels.css"]}
 
@@ -187,7 +108,6 @@ class ProjectAdmin(FewCounts, PageColumns, ProjectSpreadsheets, SafeAutocomplete
         FactorNeedInline,
         StageChangeInline,
     ]
-    actions = ["generate_checklists"]
     fieldsets = (
         (
             None,
@@ -334,9 +254,6 @@ class ProjectAdmin(FewCounts, PageColumns, ProjectSpreadsheets, SafeAutocomplete
             return super().has_change_permission(request)
         return permissions.may_edit(request.user, obj)
 
-    def has_generate_permission(self, request: HttpRequest) -> bool:
-        return permissions.may_generate_somewhere(request.user)
-
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         fields = form.base_fields
@@ -396,8 +313,6 @@ class ProjectAdmin(FewCounts, PageColumns, ProjectSpreadsheets, SafeAutocomplete
             }
         )
 
-    # --- the checklist --------------------------------------------------------------------
-
     def get_urls(self):
         return [
             path(
@@ -405,21 +320,8 @@ class ProjectAdmin(FewCounts, PageColumns, ProjectSpreadsheets, SafeAutocomplete
                 self.admin_site.admin_view(self.people_view),
                 name="approvals_project_people",
             ),
-            path(
-                "<path:object_id>/generate-checklist/",
-                self.admin_site.admin_view(require_POST(self.generate_checklist_view)),
-                name="approvals_project_generate_checklist",
-            ),
-            path(
-                "<path:object_id>/request/<str:name>/",
-                self.admin_site.admin_view(require_POST(self.request_view)),
-                name="approvals_project_request",
-            ),
             *super().get_urls(),
         ]
-
-    def _change_url(self, project: Project) -> str:
-        return reverse("admin:approvals_project_change", args=[project.pk])
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         project = self.get_object(request, object_id)
@@ -452,70 +354,3 @@ class ProjectAdmin(FewCounts, PageColumns, ProjectSpreadsheets, SafeAutocomplete
                 if pending.transition == "mark_ready":
                     extra_context["settled_by_mode"] = settled_by_mode(project)
         return super().change_view(request, object_id, form_url, extra_context)
-
-    def request_view(self, request: HttpRequest, object_id: str, name: str):
-        """An officer asks for a stage change; a supervisor decides it on the request page."""
-        project = self.get_object(request, object_id)
-        if project is None or name not in Project.transition_names():
-            raise Http404
-        label = Project.transition_label(name)
-        form = TransitionForm(request.POST, evidence=workflow.evidence_names(name), prefix=name)
-        if not form.is_valid():
-            self.message_user(request, f"{label}: {form_errors(form)}", messages.ERROR)
-            return HttpResponseRedirect(self._change_url(project))
-        evidence = dict(form.cleaned_data)
-        note = evidence.pop("comment", "")
-        try:
-            workflow.request_transition(
-                project,
-                name,
-                by=request.user,
-                note=note,
-                attachments=request.FILES.getlist(f"{name}-attachments"),
-                **evidence,
-            )
-        except TransitionRefused as refused:
-            self.message_user(request, f"{label}: {'；'.join(refused.reasons)}", messages.ERROR)
-        else:
-            self.message_user(
-                request,
-                gettext("“%(project)s”: %(change)s requested; a supervisor of the zone decides.")
-                % {"project": project, "change": label},
-                messages.SUCCESS,
-            )
-        return HttpResponseRedirect(self._change_url(project))
-
-    def _generate(self, request: HttpRequest, project: Project) -> str:
-        result = checklist_generate(project=project, by=request.user)
-        return ngettext(
-            "“%(project)s”: %(count)d item added, %(kept)d kept as recorded.",
-            "“%(project)s”: %(count)d items added, %(kept)d kept as recorded.",
-            len(result.created),
-        ) % {"project": project, "count": len(result.created), "kept": result.kept}
-
-    def generate_checklist_view(self, request: HttpRequest, object_id: str):
-        project = self.get_object(request, object_id)
-        if project is None:
-            raise Http404
-        self.message_user(request, self._generate(request, project), messages.SUCCESS)
-        return HttpResponseRedirect(self._change_url(project))
-
-    @admin.action(description=_("Generate the approval checklist"), permissions=["generate"])
-    def generate_checklists(self, request: HttpRequest, queryset) -> None:
-        refused = 0
-        for project in queryset:
-            try:
-                self.message_user(request, self._generate(request, project), messages.SUCCESS)
-            except PermissionDenied:
-                refused += 1
-        if refused:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d project skipped: you may not edit its checklist.",
-                    "%(count)d projects skipped: you may not edit their checklists.",
-                    refused,
-                )
-                % {"count": refused},
-                messages.ERROR,
-            )
