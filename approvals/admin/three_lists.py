@@ -115,7 +115,18 @@ def three_lists(zone: Zone, month: dt.date, user) -> ThreeLists:
     projects = list(scoped.select_related("officer", "leader").order_by("name", "pk"))
     by_id = {p.pk: p for p in projects}
     ids = scoped.order_by().values("pk")  # a subquery: no list of every id in the SQL
+    return ThreeLists(
+        zone,
+        first,
+        _responsibility(projects, ids),
+        _weeks(ids, by_id, first, last, colours),
+        _monthly(ids, by_id, first),
+        _progress(projects, ids, today, colours),
+    )
 
+
+def _responsibility(projects: list[Project], ids) -> list[dict]:
+    """The responsibility list (责任清单): each project, the departments of its unsolved problems."""
     departments: dict[int, set[str]] = defaultdict(set)
     for project_id, department in (
         Problem.objects.filter(project__in=ids, status__in=UNSOLVED)
@@ -123,10 +134,13 @@ def three_lists(zone: Zone, month: dt.date, user) -> ThreeLists:
         .values_list("project_id", "department")
     ):
         departments[project_id].add(department)
-    responsibility = [
+    return [
         {"project": p, "departments": "、".join(sorted(departments[p.pk])) or "—"} for p in projects
     ]
 
+
+def _weeks(ids, by_id: dict, first: dt.date, last: dt.date, colours) -> list[Week]:
+    """The task list (任务清单): the month's task nodes by ISO week, each with its colour today."""
     weeks: dict[tuple[int, int], Week] = {}
     nodes = TaskNode.objects.filter(project__in=ids, planned_date__range=(first, last))
     for node in nodes.order_by("planned_date", "project_id", "pk"):
@@ -144,12 +158,21 @@ def three_lists(zone: Zone, month: dt.date, user) -> ThreeLists:
                 }
             )
         weeks[(year, week)].nodes.append(node)
+    return list(weeks.values())
 
+
+def _monthly(ids, by_id: dict, first: dt.date) -> list[MonthlyProgress]:
+    """The task list's monthly figures (月调度) of the month, by project name."""
     monthly = list(MonthlyProgress.objects.filter(project__in=ids, month=first))
     for row in monthly:
         row.project = by_id[row.project_id]
     monthly.sort(key=lambda row: (row.project.name, row.project_id))
+    return monthly
 
+
+def _progress(projects: list[Project], ids, today: dt.date, colours) -> list[dict]:
+    """The progress list (进度清单): each project's next milestone and its colour, and how many
+    of its task nodes, approval items and problems are of each colour."""
     node_counts = _by_colour(
         TaskNode.objects.filter(project__in=ids), lambda c: task_node_filter(c, colours)
     )
@@ -173,7 +196,7 @@ def three_lists(zone: Zone, month: dt.date, user) -> ThreeLists:
                 "problems": counts_cell(problem_counts.get(p.pk, {})),
             }
         )
-    return ThreeLists(zone, first, responsibility, list(weeks.values()), monthly, progress)
+    return progress
 
 
 def three_lists_page(request):
