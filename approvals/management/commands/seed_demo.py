@@ -23,6 +23,7 @@ from approvals.casework.problems import (
     service_record_add,
 )
 from approvals.checklist.services import checklist_generate
+from approvals.core import units
 from approvals.core.dates import parse_partial_date
 from approvals.models import (
     WHITE_LIST_INVESTMENT,
@@ -115,87 +116,15 @@ class Command(BaseCommand):
         if officer is None or ServiceRecord.objects.filter(recorded_by=officer).exists():
             return
         today = timezone.localdate()
-        day = dt.timedelta(days=1)
         mine = Project.objects.filter(officer=officer, zone__isnull=False).order_by("name")
         open_ = list(mine.filter(stage__in=[Stage.SIGNED, Stage.UNDER_CONSTRUCTION])[:3])
         if not open_:
             return
-        first = open_[0]
-        service_record_add(
-            project=first,
-            by=officer,
-            day=today - 12 * day,
-            kind=ServiceKind.ON_SITE,
-            participants=f"{officer.first_name}；企业项目负责人；自然资源局",
-            done="现场办公，协调土地摘牌时间",
-            follow_up=FollowUp(
-                description="用地指标尚未落实，影响土地摘牌",
-                category=ProblemCategory.LAND,
-                department="自然资源局",
-                deadline=today - 5 * day,
-            ),
-        )
-        for name, offset, done in (
-            ("完成土地摘牌", -5, None),
-            ("主体封顶", 60, None),
-            ("设备安装", 120, None),
-            ("签订投资协议", -40, -41),
-        ):
-            TaskNode.objects.get_or_create(
-                project=first,
-                name=name,
-                defaults={
-                    "planned_date": today + offset * day,
-                    "actual_date": today + done * day if done is not None else None,
-                },
-            )
+        _visit_and_task_plan(open_[0], officer, today)
         if len(open_) > 1:
-            second = problem_add(
-                project=open_[1],
-                by=officer,
-                description="双回路供电接入方案待批复",
-                category=ProblemCategory.ENERGY,
-                department="供电公司",
-                deadline=today + 15 * day,
-                reported_on=today - 20 * day,
-            )
-            problem_transition(
-                second,
-                "resolve",
-                by=officer,
-                resolution="供电公司已出具接入批复",
-                resolved_on=today - day,
-            )
-        month = (today.replace(day=1) - day).replace(day=1)
-        for project in open_:
-            if project.total_investment:
-                plan = (project.total_investment * Decimal("0.2")).quantize(Decimal("1"))
-                MonthlyProgress.objects.get_or_create(
-                    project=project,
-                    month=month,
-                    defaults={
-                        "annual_plan": plan,
-                        "completed_month": (plan / 12).quantize(Decimal("1")),
-                        "completed_year": (plan * month.month / 12).quantize(Decimal("1")),
-                        "image_progress": project.progress[:200],
-                        "updated_by": officer,
-                    },
-                )
-        for project in mine.filter(total_investment__gte=WHITE_LIST_INVESTMENT):
-            for factor, requested, secured in (
-                (Factor.LAND, project.land_area_mu or Decimal("300"), Decimal("200")),
-                (Factor.ENERGY, Decimal("12000"), Decimal("12000")),
-                (
-                    Factor.FUNDS,
-                    (project.total_investment * Decimal("0.3")).quantize(Decimal("1")),
-                    Decimal("0"),
-                ),
-            ):
-                FactorNeed.objects.get_or_create(
-                    project=project,
-                    factor=factor,
-                    defaults={"requested": requested, "secured": min(secured, requested)},
-                )
+            _resolved_problem(open_[1], officer, today)
+        _last_months_figures(open_, officer, today)
+        _factor_needs(mine.filter(total_investment__gte=WHITE_LIST_INVESTMENT))
 
     def _zones(self) -> int:
         created = 0
@@ -281,7 +210,7 @@ class Command(BaseCommand):
                 zone=zone,
                 enterprise=enterprise,
                 industry=row["industry"],
-                total_investment=Decimal(investment) * 10000 if investment else None,
+                total_investment=units.wan(investment, "亿元") if investment else None,
                 stage=Stage(row["stage"]),
                 progress=notes,
                 progress_as_of=as_of[0] if as_of else None,
@@ -290,3 +219,93 @@ class Command(BaseCommand):
             )
             created += 1
         return created
+
+
+# --- the demo officer's casework (``Command._casework``) ---------------------------------------
+
+
+def _visit_and_task_plan(project: Project, officer, today: dt.date) -> None:
+    """A visit whose follow-up opened a problem, and a task plan with a late node."""
+    day = dt.timedelta(days=1)
+    service_record_add(
+        project=project,
+        by=officer,
+        day=today - 12 * day,
+        kind=ServiceKind.ON_SITE,
+        participants=f"{officer.first_name}；企业项目负责人；自然资源局",
+        done="现场办公，协调土地摘牌时间",
+        follow_up=FollowUp(
+            description="用地指标尚未落实，影响土地摘牌",
+            category=ProblemCategory.LAND,
+            department="自然资源局",
+            deadline=today - 5 * day,
+        ),
+    )
+    for name, offset, done in (
+        ("完成土地摘牌", -5, None),
+        ("主体封顶", 60, None),
+        ("设备安装", 120, None),
+        ("签订投资协议", -40, -41),
+    ):
+        TaskNode.objects.get_or_create(
+            project=project,
+            name=name,
+            defaults={
+                "planned_date": today + offset * day,
+                "actual_date": today + done * day if done is not None else None,
+            },
+        )
+
+
+def _resolved_problem(project: Project, officer, today: dt.date) -> None:
+    """A problem the officer resolved, waiting for the supervisor's closing (销号)."""
+    day = dt.timedelta(days=1)
+    problem = problem_add(
+        project=project,
+        by=officer,
+        description="双回路供电接入方案待批复",
+        category=ProblemCategory.ENERGY,
+        department="供电公司",
+        deadline=today + 15 * day,
+        reported_on=today - 20 * day,
+    )
+    problem_transition(
+        problem, "resolve", by=officer, resolution="供电公司已出具接入批复", resolved_on=today - day
+    )
+
+
+def _last_months_figures(projects: list[Project], officer, today: dt.date) -> None:
+    month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    for project in projects:
+        if project.total_investment:
+            plan = (project.total_investment * Decimal("0.2")).quantize(Decimal("1"))
+            MonthlyProgress.objects.get_or_create(
+                project=project,
+                month=month,
+                defaults={
+                    "annual_plan": plan,
+                    "completed_month": (plan / 12).quantize(Decimal("1")),
+                    "completed_year": (plan * month.month / 12).quantize(Decimal("1")),
+                    "image_progress": project.progress[:200],
+                    "updated_by": officer,
+                },
+            )
+
+
+def _factor_needs(white_list) -> None:
+    """The white-list projects' land, energy and funds: requested, partly secured."""
+    for project in white_list:
+        for factor, requested, secured in (
+            (Factor.LAND, project.land_area_mu or Decimal("300"), Decimal("200")),
+            (Factor.ENERGY, Decimal("12000"), Decimal("12000")),
+            (
+                Factor.FUNDS,
+                (project.total_investment * Decimal("0.3")).quantize(Decimal("1")),
+                Decimal("0"),
+            ),
+        ):
+            FactorNeed.objects.get_or_create(
+                project=project,
+                factor=factor,
+                defaults={"requested": requested, "secured": min(secured, requested)},
+            )
