@@ -15,6 +15,7 @@ from typing import Any
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from approvals.core import units
 from approvals.core.dates import EARLIEST, LATEST, parse_partial_date
 from approvals.models import Category, ItemStatus, Mode, Stage
 from approvals.spreadsheets.reading import is_blank
@@ -22,7 +23,6 @@ from zones.models import normalise_name
 
 #: Excel counts days from 1899-12-30 (its 1900 leap-year bug included).
 EXCEL_EPOCH = dt.date(1899, 12, 30)
-UNITS = {"亿元": Decimal(10000), "万元": Decimal(1), "元": Decimal("0.0001")}
 MAX_AMOUNT = Decimal("999999999999.99")  # what the 14-digit, 2-decimal columns hold
 
 
@@ -75,7 +75,7 @@ def amount(value: Any, header_unit: str = "") -> Decimal | None:
     if number < 0:
         raise CellError(_("%(value)s is negative: amounts are not.") % {"value": text(value)})
     try:
-        result = (number * UNITS[unit]).quantize(Decimal("0.01"))
+        result = units.wan(number, unit)
     except InvalidOperation as error:
         raise CellError(_("“%(value)s” is not an amount.") % {"value": value}) from error
     if result > MAX_AMOUNT:

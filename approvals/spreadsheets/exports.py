@@ -16,6 +16,7 @@ from import_export import fields, resources
 from import_export.formats.base_formats import CSV, XLSX
 
 from approvals.cases.colours import Colour, MilestoneColours
+from approvals.core.units import yi  # 万元 as 亿元, the unit people read investment in
 from approvals.models import (
     OPEN_STAGES,
     ApprovalItem,
@@ -27,17 +28,8 @@ from approvals.models import (
 )
 from approvals.spreadsheets import writing
 
-WAN_PER_YI = Decimal(10000)
 #: A category as the lists write it (the import reads these back).
 CATEGORY_WORDS = {"sign": "签约", "start": "开工", "produce": "投产"}
-
-
-def yi(value: Decimal | None) -> Decimal | None:
-    """万元 as 亿元, the unit people read investment in: 50, not 50.0000 nor 5E+1."""
-    if value is None:
-        return None
-    amount = (value / WAN_PER_YI).normalize()
-    return amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount
 
 
 def export_queryset(queryset: QuerySet) -> QuerySet:

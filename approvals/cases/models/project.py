@@ -27,6 +27,7 @@ from approvals.cases.project_code import (
     code_generation,
     is_project_code,
 )
+from approvals.core import units
 from approvals.core.dates import end_of_month, validate_entered_date, validate_not_future
 from approvals.core.machine import RecordedMachine, TransitionRecord, TransitionRefused, condition
 from zones.models import Enterprise, Zone, normalise_name
@@ -329,9 +330,7 @@ class Project(RecordedMachine):
     @property
     def total_investment_yi(self) -> Decimal | None:
         """Users read investment in 亿元; it is stored in 万元."""
-        if self.total_investment is None:
-            return None
-        return self.total_investment / Decimal(10000)
+        return units.yi(self.total_investment)
 
     def may_transition(self, user) -> bool:
         return permissions.may_run_stage_transition(self, user)
