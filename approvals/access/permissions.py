@@ -321,15 +321,26 @@ def may_run_import_transition(item, user) -> bool:
     return False
 
 
+# The four-eyes rule of a stage decision, for one request (``may_decide``) and as a query
+# (``decidable``), side by side; the two agree (tests/test_one_home.py). ``workflow.decide``
+# asks ``may_decide`` (and ``asked_it`` only to say why it refuses).
+
+
+def asked_it(user, stage_request) -> bool:
+    """Whether ``user`` asked for this stage change: then it never decides it (four eyes)."""
+    return stage_request.requested_by_id == getattr(user, "pk", None)
+
+
 def may_decide(user, stage_request) -> bool:
-    """A supervisor of the project's zone, and never on its own request (four eyes)."""
-    if stage_request.requested_by_id == getattr(user, "pk", None):
+    """A supervisor of the project's zone (or the demo's superuser), and never on its own
+    request (four eyes)."""
+    if asked_it(user, stage_request):
         return False
     return has(user, DECIDE, stage_request.project)
 
 
 def decidable(requests: QuerySet, user) -> QuerySet:
-    """``may_decide`` as a query over stage requests."""
+    """``may_decide`` as a query: the rows of ``requests`` that ``user`` may decide."""
     others = requests.exclude(requested_by=user) if _active(user) else requests.none()
     return scope(others, user, DECIDE, "project__")
 
@@ -347,9 +358,7 @@ def holds_a_second_factor_role(user) -> bool:
 
 def may_cancel(user, stage_request) -> bool:
     """Only the person who asked, while it still sees the project."""
-    return stage_request.requested_by_id == getattr(user, "pk", None) and may_see(
-        user, stage_request.project
-    )
+    return asked_it(user, stage_request) and may_see(user, stage_request.project)
 
 
 def may_generate_checklist(user, project) -> bool:
@@ -387,16 +396,29 @@ def may_work_problem(user, problem) -> bool:
     return has(user, WORK_PROBLEM, problem)
 
 
+# The four-eyes rule of 销号, for one problem (``may_close_problem``) and as a query
+# (``closable``), side by side; the two agree (tests/test_one_home.py). The problem's close and
+# reopen transitions ask ``may_close_problem``; ``casework/problems.py`` asks ``resolved_it``
+# only to say why it refuses.
+
+
+def resolved_it(user, problem) -> bool:
+    """Whether ``user`` resolved this problem: then it neither closes it nor sends it back."""
+    resolver = problem.resolved_by_id
+    return resolver is not None and resolver == getattr(user, "pk", None)
+
+
 def may_close_problem(user, problem) -> bool:
-    """Close (销号) a resolved problem, or send it back: a supervisor of the project's zone who
-    did not resolve it (four eyes, as for stage requests)."""
-    if problem.resolved_by_id is not None and problem.resolved_by_id == getattr(user, "pk", None):
+    """Close (销号) a resolved problem, or send it back: a supervisor of the project's zone (or
+    the demo's superuser) who did not resolve it (four eyes, as for stage requests)."""
+    if resolved_it(user, problem):
         return False
     return has(user, CLOSE_PROBLEM, problem)
 
 
 def closable(problems: QuerySet, user) -> QuerySet:
-    """``may_close_problem`` as a query over problems."""
+    """``may_close_problem`` as a query: the rows of ``problems`` that ``user`` may close (a
+    problem nobody resolved yet is kept: the four eyes do not exclude it)."""
     others = problems.exclude(resolved_by=user) if _active(user) else problems.none()
     return scope(others, user, CLOSE_PROBLEM, "project__")
 

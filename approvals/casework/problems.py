@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from approvals.access import permissions
 from approvals.audit import services as audit
-from approvals.cases.colours import MilestoneColours, warnings
+from approvals.cases.colours import Colour, MilestoneColours, warnings
 from approvals.casework.models.problem import description_key
 from approvals.models import (
     UNSOLVED,
@@ -135,9 +135,7 @@ def _already(problem: Problem) -> str:
 def problem_options(problem: Problem, user) -> list[workflow.TransitionOption]:
     """What ``user`` may do with the problem now, and why not the rest."""
     options = workflow.transition_options(problem, user)
-    if problem.status == ProblemStatus.RESOLVED and problem.resolved_by_id == getattr(
-        user, "pk", 0
-    ):
+    if problem.status == ProblemStatus.RESOLVED and permissions.resolved_it(user, problem):
         four_eyes = _("You resolved it: another supervisor confirms the closing.")
         options = [
             workflow.TransitionOption(
@@ -155,8 +153,9 @@ def problem_transition(
 ) -> Problem:
     """Run one transition of a problem for ``by``: ``start``, ``resolve`` (resolution and date),
     ``close`` (销号: a supervisor who did not resolve it), ``reopen`` (a reason), ``escalate``."""
-    if name in ("close", "reopen") and problem.resolved_by_id == getattr(by, "pk", None):
-        # Said before anything else, whatever the row holds now: nobody confirms its own work.
+    if name in ("close", "reopen") and permissions.resolved_it(by, problem):
+        # Said before anything else, whatever the row holds now: nobody confirms its own work
+        # (the transitions' permission, ``may_close_problem``, refuses it on the locked row).
         raise PermissionDenied(_("Nobody closes a problem it resolved itself."))
     with transaction.atomic():
         problem = workflow.run_transition(problem, name, by=by, comment=comment, **evidence)
@@ -330,10 +329,11 @@ def escalate_red(day: dt.date | None = None, rules=None) -> list[int]:
     days late. Returns the ids escalated."""
     day = day or timezone.localdate()
     colours = MilestoneColours.on(day, rules or warnings())
-    red = Problem.objects.filter(
-        status__in=[ProblemStatus.OPEN, ProblemStatus.IN_PROGRESS],
-        deadline__lt=colours.red_before,
-    ).values_list("pk", "deadline")
+    red = (
+        Problem.objects.filter(status__in=[ProblemStatus.OPEN, ProblemStatus.IN_PROGRESS])
+        .filter(colours.filter(Colour.RED, "deadline", risk=False))
+        .values_list("pk", "deadline")
+    )
     done = []
     for pk, deadline in red:
         with transaction.atomic():

@@ -301,9 +301,9 @@ def decide(stage_request: StageRequest, by, approve: bool, comment: str = "") ->
         project = Project.objects.select_for_update().get(pk=stage_request.project_id)
         locked = _locked_pending(stage_request)
         locked.project = project
-        if locked.requested_by_id == by.pk:
-            raise PermissionDenied(_("Nobody decides its own request."))
-        if not permissions.may_decide(by, locked):
+        if not permissions.may_decide(by, locked):  # the four-eyes rule's one home
+            if permissions.asked_it(by, locked):
+                raise PermissionDenied(_("Nobody decides its own request."))
             raise PermissionDenied(
                 _("Only a supervisor of the project's zone decides its requests.")
             )
