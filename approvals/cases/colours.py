@@ -91,11 +91,20 @@ class MilestoneColours:
         """A milestone ahead of the project (one reached or passed has none)."""
         if planned is None:
             return Colour.AT_RISK if at_risk else None
-        if planned < self.red_before:
+        if self.days_red(planned) is not None:
             return Colour.RED
         if planned <= self.yellow_from:
             return Colour.YELLOW
         return Colour.AT_RISK if at_risk else Colour.GREEN
+
+    def days_red(self, planned: dt.date | None) -> int | None:
+        """How many days a milestone (task node, problem) planned on ``planned`` has been red
+        — more than the red threshold late — as of ``today`` (0 on its first red day), or None
+        while it is not red. ``colour()`` and the reminder ladder's leader step read it;
+        ``filter(Colour.RED)`` is the same rule as a query."""
+        if planned is None or planned >= self.red_before:
+            return None
+        return (self.red_before - planned).days - 1
 
     def filter(self, colour: str, field: str = "next_milestone_date", *, risk: bool = True) -> Q:
         """The same rule as ``colour()`` on projects annotated with their next milestone (or on
@@ -144,7 +153,7 @@ class ItemColours:
 
         if item.mode != Mode.APPROVAL or item.status != ItemStatus.ACCEPTED or not item.deadline:
             return None
-        if item.deadline < self.red_before:
+        if item.deadline < self.red_before:  # on a working day: from item_red_from(deadline)
             return Colour.RED
         if item.deadline <= self.yellow_from:
             return Colour.YELLOW
@@ -162,6 +171,15 @@ class ItemColours:
         if colour == Colour.YELLOW:
             return running & Q(deadline__gte=self.red_before, deadline__lte=self.yellow_from)
         return running & Q(deadline__gt=self.yellow_from)
+
+
+def item_red_from(deadline: dt.date, calendar: WorkingCalendar, settings=None) -> dt.date:
+    """The first day a running item due on ``deadline`` is red: more than the red threshold
+    of working days past it. On a working day this is ``ItemColours.colour``'s rule (its
+    deadline before ``red_before``) told from the item's side, so the reminder ladder counts
+    the days red from here (tested against each other on every working day of a year)."""
+    settings = settings or warnings()
+    return calendar.add_working_days(deadline, settings.item_red_after_working_days + 1)
 
 
 # --- the rest of the progress list (三清单): task nodes and problems, by the milestones' rule ----

@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from approvals.cases.colours import warnings
+from approvals.cases.colours import MilestoneColours, item_red_from, warnings
 from approvals.cases.lateness import stage_ahead
 from approvals.checklist import foresight
 from approvals.core.bulk import insert_new
@@ -103,7 +103,7 @@ def scan(day: dt.date | None = None, rules=None) -> Scan:
         supervisors[zone_id].append(user_id)
     types = ContentType.objects.get_for_models(Milestone, ApprovalItem, TaskNode, Problem)
     add = _Adder(result, supervisors)
-    red_after = rules.milestone_red_after_days
+    colours = MilestoneColours.on(day, rules)  # red: the colours' rule (days_red)
     # Only what the partial index holds, written literally (SQLite takes a partial index only
     # when the WHERE implies its condition), unordered and without a join: joined to the
     # projects, an analysed SQLite started from the projects and read every project's
@@ -123,10 +123,11 @@ def scan(day: dt.date | None = None, rules=None) -> Scan:
         "id", "stage", "planned_date", "project_id"
     ):
         project = projects.get(project_id)
+        # An open project stands where its stage says (only a suspended one stands elsewhere).
         if project is None or not stage_ahead(m_stage, project["project__stage"]):
             continue
         late = (day - planned).days
-        red = late - red_after - 1 if late > red_after else None
+        red = colours.days_red(planned)
         what = _("planned %(stage)s on %(day)s") % {
             "stage": Stage(m_stage).label,
             "day": planned,
@@ -139,7 +140,6 @@ def scan(day: dt.date | None = None, rules=None) -> Scan:
         deadline__lt=day,
         mode=Mode.APPROVAL,
     ).order_by()
-    item_red_after = rules.item_red_after_working_days
     for item in late_items.values(
         "id",
         "deadline",
@@ -156,7 +156,7 @@ def scan(day: dt.date | None = None, rules=None) -> Scan:
         if item["project__stage"] not in OPEN_STAGES:
             continue
         late = (day - item["deadline"]).days
-        turned_red = calendar.add_working_days(item["deadline"], item_red_after + 1)
+        turned_red = item_red_from(item["deadline"], calendar, rules)
         red = (day - turned_red).days if day >= turned_red else None
         what = _("%(item)s due on %(day)s") % {
             "item": f"{item['approval_type__code']} {item['approval_type__name']}",
@@ -186,7 +186,7 @@ def scan(day: dt.date | None = None, rules=None) -> Scan:
 def _late_task_nodes(result: Scan, add, node_type, rules) -> None:
     """Task nodes (倒排工期) climb the milestones' ladder by their planned date."""
     day = result.day
-    red_after = rules.milestone_red_after_days
+    colours = MilestoneColours.on(day, rules)
     late_nodes = TaskNode.objects.filter(actual_date__isnull=True, planned_date__lt=day).order_by()
     for node in late_nodes.values(
         "id",
@@ -202,7 +202,7 @@ def _late_task_nodes(result: Scan, add, node_type, rules) -> None:
         if node["project__stage"] not in OPEN_STAGES:
             continue
         late = (day - node["planned_date"]).days
-        red = late - red_after - 1 if late > red_after else None
+        red = colours.days_red(node["planned_date"])
         what = _("task node “%(node)s” planned on %(day)s") % {
             "node": node["name"],
             "day": node["planned_date"],
@@ -218,7 +218,7 @@ def _late_problems(result: Scan, add, problem_type, rules) -> None:
     the project's officer), the zone's supervisors, the leader when red (guide section 6);
     ``problems.escalate_red`` then marks a red one escalated."""
     day = result.day
-    red_after = rules.milestone_red_after_days
+    colours = MilestoneColours.on(day, rules)
     late_problems = Problem.objects.filter(
         status__in=list(UNSOLVED),
         deadline__lt=day,  # literally: the partial index's condition
@@ -239,7 +239,7 @@ def _late_problems(result: Scan, add, problem_type, rules) -> None:
         if problem["project__stage"] not in OPEN_STAGES:
             continue
         late = (day - problem["deadline"]).days
-        red = late - red_after - 1 if late > red_after else None
+        red = colours.days_red(problem["deadline"])
         text = problem["description"]
         short = text if len(text) <= 30 else text[:29] + "…"
         what = _("problem “%(problem)s” (%(department)s) due on %(day)s") % {
