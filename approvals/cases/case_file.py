@@ -12,10 +12,9 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from approvals.cases.colours import Colour, MilestoneColours, problem_colour
-from approvals.cases.lateness import effective_stage, milestone_colour
+from approvals.cases.lateness import effective_stage, milestone_colour, stage_passed_through
 from approvals.checklist.models import SETTLED_ITEM
 from approvals.models import (
-    FORWARD_STAGES,
     MILESTONE_STAGES,
     ApprovalItem,
     BatchEntry,
@@ -52,7 +51,6 @@ class CaseFile:
 
 def case_file(project: Project) -> CaseFile:
     current = effective_stage(project)
-    position = FORWARD_STAGES.index(current) if current in FORWARD_STAGES else -1
     milestones = {m.stage: m for m in project.milestones.all()}
     steps = []
     for stage in MILESTONE_STAGES:
@@ -66,7 +64,7 @@ def case_file(project: Project) -> CaseFile:
                 planned=milestone.planned_date if milestone else None,
                 actual=milestone.actual_date if milestone else None,
                 colour=milestone_colour(milestone) if milestone else None,
-                reached=FORWARD_STAGES.index(stage) <= position,
+                reached=stage_passed_through(project, stage),
                 current=stage == current,
             )
         )

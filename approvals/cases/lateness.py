@@ -16,18 +16,31 @@ def effective_stage(project: Project) -> str:
     return project.stage_before_suspension if project.stage == Stage.SUSPENDED else project.stage
 
 
+def _position(current: str) -> int | None:
+    """Where a project standing at ``current`` (its effective stage) is on the forward path;
+    None for a closed case (withdrawn), which has left it."""
+    return FORWARD_STAGES.index(current) if current in FORWARD_STAGES else None
+
+
 def stage_ahead(stage: str, current: str) -> bool:
     """Whether ``stage`` is still ahead of a project standing at ``current`` (its effective
     stage). A closed case (withdrawn) has nothing ahead."""
-    if current not in FORWARD_STAGES:
-        return False
-    return FORWARD_STAGES.index(stage) > FORWARD_STAGES.index(current)
+    position = _position(current)
+    return position is not None and FORWARD_STAGES.index(stage) > position
 
 
 def stage_reached(project: Project, stage: str) -> bool:
     """Whether ``project`` is at ``stage`` or past it: a suspended project where it stood, a
     withdrawn one everywhere (its case is closed)."""
     return not stage_ahead(stage, effective_stage(project))
+
+
+def stage_passed_through(project: Project, stage: str) -> bool:
+    """Whether ``project`` got to ``stage`` on the forward path (the case file's ticks): at it
+    or past it, a suspended project where it stood. Unlike ``stage_reached``, a withdrawn
+    project got nowhere: it left the path, and which stages it had reached is not kept."""
+    position = _position(effective_stage(project))
+    return position is not None and FORWARD_STAGES.index(stage) <= position
 
 
 def milestone_colour(milestone: Milestone) -> Colour | None:
