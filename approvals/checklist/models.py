@@ -113,7 +113,19 @@ class ApprovalType(models.Model):
         return [line.strip() for line in self.short_names.splitlines() if line.strip()]
 
 
-#: An item settled by its status or its mode: what the ready-to-start gate asks of each item.
+# "Settled", the one home of the rule: for one item (``settled``, read by
+# ``ApprovalItem.is_settled``) and as a query (``SETTLED_ITEM``, read by the querysets below,
+# the case file and the reports), side by side; the two agree over every status and mode
+# (tests/test_one_home.py).
+
+
+def settled(mode: str, status: str) -> bool:
+    """An item settled by its mode (承诺 / 统一服务 / 不涉及: nothing is left to obtain) or by
+    its approval: what the ready-to-start gate asks of each item."""
+    return mode in SETTLED_MODES or status == ItemStatus.APPROVED
+
+
+#: ``settled`` as a query.
 SETTLED_ITEM = Q(mode__in=SETTLED_MODES) | Q(status=ItemStatus.APPROVED)
 #: An item that must be settled before works start and is not.
 BLOCKING_START = Q(approval_type__before_works=True) & ~SETTLED_ITEM
@@ -252,6 +264,11 @@ class ApprovalItem(RecordedMachine):
 
     def __str__(self) -> str:
         return f"{self.project} · {self.approval_type}"
+
+    @property
+    def is_settled(self) -> bool:
+        """By its mode or by its approval (``settled``; ``SETTLED_ITEM`` as a query)."""
+        return settled(self.mode, self.status)
 
     def may_transition(self, user) -> bool:
         return permissions.may_work_item(user, self)
