@@ -1,121 +1,596 @@
-"""Each rule has one home: who may do what lives in ``approvals/access/permissions.py`` (the role table
-in ``zones/roles.py``), working-day arithmetic imports no model, and django-fsm's declarations
-are read next to the machine base, through its public API."""
+"""Each rule has one home, where it is written twice side by side: for one object, and as a
+query on the database. Here the two answer the same over generated data, and the services that
+apply a rule (the decision of a stage request, 销号, the reminder ladder, the import of people,
+the figures) answer as the rule does.
+
+The homes (issue 18): four eyes of a stage decision and of 销号, who may be an officer or a
+leader — ``approvals/access/permissions.py``; settled items — ``approvals/checklist/models.py``;
+the warning colours and red — ``approvals/cases/colours.py``; a milestone ahead of the project —
+``approvals/cases/lateness.py``; 万元 ↔ 亿元 — ``approvals/core/units.py``.
+"""
 
 from __future__ import annotations
 
-import ast
-import subprocess
-import sys
-from pathlib import Path
+import datetime as dt
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from zoneinfo import ZoneInfo
 
 import pytest
-from django.conf import settings
+import time_machine
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
 
 from approvals.access import permissions
-from approvals.models import ApprovalItem, Project, StageRequest
+from approvals.cases import colours as colour_rules
+from approvals.cases.case_file import case_file
+from approvals.cases.colours import ATTENTION, Colour, ItemColours, MilestoneColours
+from approvals.cases.lateness import milestone_colour, stage_reached
+from approvals.casework import problems as problem_services
+from approvals.checklist.services import checklist_generate
+from approvals.core import units
+from approvals.figures import reports
+from approvals.models import (
+    MILESTONE_STAGES,
+    OPEN_STAGES,
+    ApprovalItem,
+    CalendarDay,
+    ItemStatus,
+    Milestone,
+    Mode,
+    Problem,
+    Project,
+    Stage,
+    StageRequest,
+    Step,
+    WarningSettings,
+)
+from approvals.reminders import services as reminders
+from approvals.spreadsheets import cells
+from approvals.spreadsheets.exports import ProjectExportResource
+from approvals.spreadsheets.people import People
+from approvals.stages import workflow
+from tests.factories import (
+    MilestoneFactory,
+    ProjectFactory,
+    UserFactory,
+    ZoneRoleFactory,
+    administrator,
+)
+from zones.models import AdminRole, Role
 
-ROOT = Path(settings.BASE_DIR)
-CODE = [
-    p
-    for folder in ("approvals", "zones", "projectdesk")
-    for p in (ROOT / folder).rglob("*.py")
-    if "migrations" not in p.parts
-]
+D = dt.date
+BEIJING = ZoneInfo("Asia/Shanghai")
+YEAR = 2025
+TODAY = D(YEAR, 6, 11)  # a Wednesday, a working day
 
 
-def sources_with(text: str) -> list[str]:
-    return sorted(str(p.relative_to(ROOT)) for p in CODE if text in p.read_text(encoding="utf-8"))
+def at(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(10), tzinfo=BEIJING)
 
 
-def test_only_the_permissions_module_asks_is_superuser():
-    assert sources_with(".is_superuser") == ["approvals/access/permissions.py"]
+def fresh(user):
+    """The person as a request would load it: no role read before."""
+    return type(user).objects.get(pk=user.pk)
 
 
-def test_no_code_asks_django_for_a_permission_by_name_instead_of_the_rule():
-    assert sources_with(".has_perm(") == []
+def service_allows(call, *args, **kwargs) -> bool:
+    """Whether ``call(*args, **kwargs)`` gets past the permission check; whatever it did is
+    rolled back."""
+
+    class Done(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            call(*args, **kwargs)
+            raise Done
+    except PermissionDenied:
+        return False
+    except Done:
+        return True
 
 
-def test_zone_roles_are_read_for_access_only_by_the_permissions_module():
-    assert set(sources_with("zone_ids(")) <= {
-        "approvals/access/permissions.py",
-        "approvals/management/commands/seed_demo.py",  # which zones the demo people work in
-        "zones/models.py",  # the query itself
+def person(username: str, zone, role: str, **fields):
+    user = UserFactory(username=username, **fields)
+    ZoneRoleFactory(user=user, zone=zone, role=role)
+    return user
+
+
+# --- the warning colours and red: approvals/cases/colours.py -------------------------------------
+
+
+@pytest.fixture
+def year_of_milestones(zone, alice, lily):
+    """A signed project for every day of the year, its ready milestone planned on that day;
+    every fifth at risk, and two with nothing planned (one at risk). Each has alice as officer and
+    lily as leader, so the reminder ladder has someone to tell."""
+    day, found = D(YEAR, 1, 1), []
+    while day.year == YEAR:
+        project = ProjectFactory(
+            zone=zone,
+            stage=Stage.SIGNED,
+            officer=alice,
+            leader=lily,
+            at_risk_since=D(YEAR, 1, 1) if day.toordinal() % 5 == 0 else None,
+        )
+        found.append(MilestoneFactory(project=project, stage=Stage.READY, planned_date=day))
+        day += dt.timedelta(days=1)
+    for at_risk_since in (D(YEAR, 1, 1), None):
+        unplanned = ProjectFactory(zone=zone, stage=Stage.SIGNED, at_risk_since=at_risk_since)
+        MilestoneFactory(project=unplanned, stage=Stage.READY, planned_date=None)
+    return found
+
+
+def working_days(calendar):
+    day = D(YEAR, 1, 1)
+    while day.year == YEAR:
+        if calendar.is_working_day(day):
+            yield day
+        day += dt.timedelta(days=1)
+
+
+class TestColours:
+    def test_a_milestones_colour_and_its_query_agree_on_every_working_day(self, year_of_milestones):
+        """On every working day of a year, each project's next milestone coloured one at a
+        time (``MilestoneColours.colour``) and by the lists' query (``filter``), clock frozen."""
+        projects = list(Project.objects.with_next_milestone())
+        assert len(projects) == len(year_of_milestones) + 2
+        calendar = CalendarDay.objects.calendar()
+        seen = set()
+        with time_machine.travel(at(D(YEAR, 1, 1)), tick=False) as traveller:
+            for day in working_days(calendar):
+                traveller.move_to(at(day))
+                colours = MilestoneColours.on(timezone.localdate())
+                assert colours.today == day
+                by_object = {
+                    p.pk: colours.colour(p.next_milestone_date, at_risk=p.at_risk) for p in projects
+                }
+                for colour in [*Colour, ATTENTION]:
+                    wanted = (
+                        {Colour.RED, Colour.YELLOW, Colour.AT_RISK}
+                        if colour == ATTENTION
+                        else {colour}
+                    )
+                    by_query = set(
+                        Project.objects.with_next_milestone()
+                        .filter(colours.filter(colour))
+                        .values_list("pk", flat=True)
+                    )
+                    assert by_query == {pk for pk, c in by_object.items() if c in wanted}, (
+                        day,
+                        colour,
+                    )
+                # red, as the reminder ladder counts it (days_red), is the colour red
+                for p in projects:
+                    red = colours.days_red(p.next_milestone_date)
+                    assert (red is not None) == (by_object[p.pk] == Colour.RED), (day, p)
+                seen |= set(by_object.values())
+        assert seen == {*Colour, None}  # every colour met, and no colour for nothing planned
+
+    def test_the_ladder_tells_the_leader_of_exactly_the_red_milestones(self, year_of_milestones):
+        """The reminder scan's leader step (red) names the milestones the colour calls red, and
+        counts the days red as ``days_red`` does (the period, in months of red)."""
+        rules = WarningSettings.get_solo()
+        milestone_type = ContentType.objects.get_for_model(Milestone)
+        for day in (D(YEAR, 2, 28), TODAY, D(YEAR, 10, 9), D(YEAR, 12, 31)):
+            with time_machine.travel(at(day), tick=False):
+                colours = MilestoneColours.on(day)
+                red = {m.pk: colours.days_red(m.planned_date) for m in year_of_milestones}
+                told = {
+                    r.subject_id: r.period
+                    for r in reminders.scan(day).reminders
+                    if r.step == Step.LEADER and r.subject_type_id == milestone_type.pk
+                }
+            assert told == {
+                pk: days // rules.leader_every_days for pk, days in red.items() if days is not None
+            }, day
+            assert told, day  # some are red on each of these days
+
+    def test_an_items_colour_its_query_and_the_ladders_red_agree_on_every_working_day(
+        self, zone, alice, lily
+    ):
+        """Running items due on every working day of the year (and a few not running),
+        coloured one at a time (``ItemColours.colour``) and by the query (``filter``) on every
+        working day; red from ``item_red_from`` as the ladder counts it, the same days."""
+        calendar = CalendarDay.objects.calendar()
+        deadlines = list(working_days(calendar))
+        projects = []
+        while sum(p.approval_items.count() for p in projects) < len(deadlines) + 6:
+            project = ProjectFactory(zone=zone, stage=Stage.SIGNED, officer=alice, leader=lily)
+            checklist_generate(project=project, by=alice)
+            projects.append(project)
+        items = list(ApprovalItem.objects.filter(project__in=projects).order_by("pk"))
+        for item, deadline in zip(items, deadlines, strict=False):
+            ApprovalItem.objects.filter(pk=item.pk).update(
+                mode=Mode.APPROVAL, status=ItemStatus.ACCEPTED, deadline=deadline
+            )
+        rest = items[len(deadlines) :]
+        ApprovalItem.objects.filter(pk__in=[i.pk for i in rest[:2]]).update(
+            mode=Mode.APPROVAL, status=ItemStatus.APPROVED, deadline=TODAY
+        )
+        ApprovalItem.objects.filter(pk__in=[i.pk for i in rest[2:4]]).update(
+            mode=Mode.COMMITMENT, status=ItemStatus.ACCEPTED, deadline=TODAY
+        )
+        ApprovalItem.objects.filter(pk__in=[i.pk for i in rest[4:]]).update(
+            mode=Mode.APPROVAL, status=ItemStatus.ACCEPTED, deadline=None
+        )
+        items = list(ApprovalItem.objects.filter(project__in=projects))
+        rules = WarningSettings.get_solo()
+        seen = set()
+        with time_machine.travel(at(D(YEAR, 1, 1)), tick=False) as traveller:
+            for day in working_days(calendar):
+                traveller.move_to(at(day))
+                colours = ItemColours.on(day, calendar, rules)
+                by_object = {i.pk: colours.colour(i) for i in items}
+                for colour in (Colour.GREEN, Colour.YELLOW, Colour.RED, ATTENTION):
+                    wanted = {Colour.RED, Colour.YELLOW} if colour == ATTENTION else {colour}
+                    by_query = set(
+                        ApprovalItem.objects.filter(colours.filter(colour)).values_list(
+                            "pk", flat=True
+                        )
+                    )
+                    assert by_query == {pk for pk, c in by_object.items() if c in wanted}, (
+                        day,
+                        colour,
+                    )
+                for i in items:
+                    if i.deadline is not None and by_object[i.pk] is not None:
+                        red_from = colour_rules.item_red_from(i.deadline, calendar, rules)
+                        assert (day >= red_from) == (by_object[i.pk] == Colour.RED), (day, i)
+                seen |= set(by_object.values())
+        assert seen == {Colour.GREEN, Colour.YELLOW, Colour.RED, None}
+        # and the ladder's leader step names exactly the red ones, on a day of each colour
+        item_type = ContentType.objects.get_for_model(ApprovalItem)
+        with time_machine.travel(at(TODAY), tick=False):
+            colours = ItemColours.on(TODAY, calendar, rules)
+            told = {
+                r.subject_id
+                for r in reminders.scan(TODAY).reminders
+                if r.step == Step.LEADER and r.subject_type_id == item_type.pk
+            }
+        assert told == {i.pk for i in items if colours.colour(i) == Colour.RED} != set()
+
+
+# --- a milestone ahead of the project: approvals/cases/lateness.py --------------------------------
+
+
+def test_a_milestone_is_chased_coloured_and_ticked_by_where_the_project_stands(zone, alice, lily):
+    """For a project at each stage (a suspended one where it stood), each milestone late and
+    open: coloured on the project page and chased by the ladder exactly when its stage is
+    ahead of the project; ticked in the case file exactly when it is not (withdrawn: none)."""
+    placements = [(s, "") for s in Stage if s != Stage.SUSPENDED]
+    placements += [(Stage.SUSPENDED, s) for s in OPEN_STAGES]
+    late = D(YEAR, 3, 3)
+    for stage, before in placements:
+        project = ProjectFactory(
+            zone=zone, stage=stage, stage_before_suspension=before, officer=alice, leader=lily
+        )
+        for milestone_stage in MILESTONE_STAGES:
+            MilestoneFactory(project=project, stage=milestone_stage, planned_date=late)
+    with time_machine.travel(at(TODAY), tick=False):
+        milestone_type = ContentType.objects.get_for_model(Milestone)
+        chased = {
+            r.subject_id
+            for r in reminders.scan(TODAY).reminders
+            if r.subject_type_id == milestone_type.pk
+        }
+        for project in Project.objects.prefetch_related("milestones"):
+            ticks = {s.stage: s.reached for s in case_file(project).steps}
+            for milestone in project.milestones.all():
+                ahead = not stage_reached(project, milestone.stage)
+                where = (project.stage, project.stage_before_suspension, milestone.stage)
+                assert (milestone_colour(milestone) is not None) == ahead, where
+                # only open projects are chased: a suspended one is coloured, not chased
+                assert (milestone.pk in chased) == (ahead and project.stage in OPEN_STAGES), where
+                on_path = project.stage != Stage.WITHDRAWN
+                assert ticks[milestone.stage] == (on_path and not ahead), where
+    assert chased and len(chased) < Milestone.objects.count()
+
+
+# --- settled: approvals/checklist/models.py ---------------------------------------------------------
+
+
+def test_settled_one_at_a_time_and_as_a_query_agree_over_every_status_and_mode(zone, alice):
+    """Every ItemStatus × Mode: ``ApprovalItem.is_settled`` and ``objects.settled()`` (and
+    ``unsettled()``) name the same items, and the case file and the readiness figure count
+    them (the figure: the settled among the applicable, i.e. not 不涉及)."""
+    combinations = [(s, m) for s in ItemStatus.values for m in Mode.values]
+    projects, items = [], []
+    while len(items) < len(combinations):
+        project = ProjectFactory(zone=zone, stage=Stage.SIGNED, officer=alice)
+        checklist_generate(project=project, by=alice)
+        projects.append(project)
+        items += list(project.approval_items.order_by("pk"))
+    for item, (status, mode) in zip(items, combinations, strict=False):
+        ApprovalItem.objects.filter(pk=item.pk).update(status=status, mode=mode)
+    ApprovalItem.objects.filter(pk__in=[i.pk for i in items[len(combinations) :]]).delete()
+    items = list(ApprovalItem.objects.filter(project__in=projects))
+    assert {(i.status, i.mode) for i in items} == set(combinations)
+
+    by_object = {i.pk for i in items if i.is_settled}
+    assert set(ApprovalItem.objects.settled().values_list("pk", flat=True)) == by_object
+    assert set(ApprovalItem.objects.unsettled().values_list("pk", flat=True)) == (
+        {i.pk for i in items} - by_object
+    )
+    blocking = {i.pk for i in items if i.approval_type.before_works and not i.is_settled}
+    assert set(ApprovalItem.objects.blocking_start().values_list("pk", flat=True)) == blocking
+    for project in projects:
+        assert case_file(project).settled == sum(
+            1 for i in items if i.project_id == project.pk and i.is_settled
+        )
+    figures = reports.readiness(reports.Selection(zones=(zone.pk,)))
+    assert figures["settled"] == sum(
+        1 for i in items if i.is_settled and i.mode != Mode.NOT_APPLICABLE
+    )
+    # the rule itself: a mode that needs no procedure, or an approval
+    assert {(i.status, i.mode) for i in items if i.is_settled} == {
+        (s, m)
+        for s, m in combinations
+        if m in (Mode.COMMITMENT, Mode.UNIFIED, Mode.NOT_APPLICABLE) or s == ItemStatus.APPROVED
     }
 
 
-def test_nobody_reads_django_fsms_private_attribute():
-    assert sources_with("_django_fsm") == []
+# --- who may be an officer or a leader: approvals/access/permissions.py ------------------------------
 
 
-def test_working_day_arithmetic_imports_no_model():
-    tree = ast.parse((ROOT / "approvals/core/workdays.py").read_text(encoding="utf-8"))
-    imported = [
-        node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-    ] + [
-        alias.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import)
-        for alias in node.names
+def test_who_may_fill_a_role_is_one_rule_for_the_form_and_the_import(zone, other_zone, lily):
+    """Active and departed people, of this zone and another, administrators given a role:
+    ``may_be`` one at a time, the form's choices (``officer_choices`` / ``leader_choices``) and
+    the import's names (``People.find``) agree, for each kind and each zone."""
+    people = [
+        person("olga", zone, Role.OFFICER),
+        person("sven", zone, Role.SUPERVISOR),
+        lily,
+        person("stat", zone, Role.STATISTICIAN),
+        person("gone", zone, Role.OFFICER, is_active=False),  # departed
+        person("gone_leader", zone, Role.LEADER, is_active=False),
+        person("far", other_zone, Role.OFFICER),
+        person("both", other_zone, Role.OFFICER),
+        administrator("keeper", AdminRole.SYSTEM),
     ]
-    assert not [m for m in imported if "models" in m or m.startswith(("django", "approvals"))]
-    # and it loads on its own, before Django is even set up
-    code = "import approvals.core.workdays, sys; assert 'approvals.models' not in sys.modules"
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+    ZoneRoleFactory(user=people[-2], zone=zone, role=Role.LEADER)  # leads here, officer there
+    ZoneRoleFactory(user=people[-1], zone=zone, role=Role.OFFICER)  # counts for nothing
+    choices = {"officer": permissions.officer_choices, "leader": permissions.leader_choices}
+    names = People()
+    for kind in permissions.PEOPLE_ROLES:
+        for where in (zone, other_zone):
+            for someone in people:
+                by_object = permissions.may_be(fresh(someone), kind, where.pk)
+                in_form = choices[kind]({where.pk}).filter(pk=someone.pk).exists()
+                in_import = names.find(where, kind, someone.username)[0] == someone.pk
+                assert by_object == in_form == in_import, (kind, where, someone)
+    may = {
+        (kind, where.name, p.username)
+        for kind in permissions.PEOPLE_ROLES
+        for where in (zone, other_zone)
+        for p in people
+        if permissions.may_be(fresh(p), kind, where.pk)
+    }
+    assert may == {
+        ("officer", zone.name, "olga"),
+        ("officer", zone.name, "sven"),
+        ("leader", zone.name, "lily"),
+        ("leader", zone.name, "both"),
+        ("officer", other_zone.name, "far"),
+        ("officer", other_zone.name, "both"),
+    }
 
 
-def test_the_calendar_model_loads_the_holidays(db):
-    import datetime as dt
+# --- four eyes: approvals/access/permissions.py -------------------------------------------------------
 
-    from approvals.models import CalendarDay
 
-    CalendarDay.objects.create(day=dt.date(2027, 1, 1), kind=CalendarDay.Kind.HOLIDAY)
-    assert not CalendarDay.objects.calendar().is_working_day(dt.date(2027, 1, 1))
+@pytest.fixture(params=[True, False], ids=["superuser-powers", "no-superuser-powers"])
+def deciders(request, settings, zone, other_zone, alice, bob, lily, charlie, superuser):
+    """Officers, supervisors and a leader of two zones, a departed supervisor, the system
+    administrator, and the superuser with and without its demo powers."""
+    settings.SUPERUSER_POWERS = request.param
+    return [
+        alice,
+        bob,
+        person("dora", zone, Role.SUPERVISOR),
+        lily,
+        charlie,
+        person("oscar", other_zone, Role.SUPERVISOR),
+        person("gone", zone, Role.SUPERVISOR, is_active=False),
+        administrator("keeper", AdminRole.SYSTEM),
+        superuser,
+    ]
+
+
+def test_four_eyes_of_a_stage_decision(deciders, zone, other_zone):
+    """A request asked by each who may ask, in either zone; for each person and each request:
+    ``may_decide``, the query (``decidable``, and the queue ``awaiting``) and
+    ``workflow.decide`` itself (a rejection, rolled back) agree; nobody decides its own."""
+    requests = []
+    for asker in deciders:
+        for where in (zone, other_zone):
+            project = ProjectFactory(zone=where)
+            if permissions.may_request(fresh(asker), project):
+                requests.append(
+                    workflow.request_transition(
+                        project, "sign", by=asker, agreement_date=D(YEAR, 4, 7)
+                    )
+                )
+    assert {r.requested_by.username for r in requests} >= {"alice", "bob", "dora", "oscar"}
+    decided = 0
+    for someone in deciders:
+        by_query = set(permissions.decidable(StageRequest.objects.all(), fresh(someone)))
+        assert set(StageRequest.objects.awaiting(fresh(someone))) == by_query
+        for stage_request in requests:
+            by_object = permissions.may_decide(fresh(someone), stage_request)
+            by_service = service_allows(
+                workflow.decide, stage_request, by=fresh(someone), approve=False, comment="补材料"
+            )
+            assert by_object == (stage_request in by_query) == by_service, (
+                someone,
+                stage_request.requested_by,
+            )
+            if stage_request.requested_by_id == someone.pk:
+                assert not by_object  # four eyes
+            decided += by_object
+    assert decided  # some may decide others' requests
+
+
+def test_four_eyes_of_closing_a_problem(deciders, zone, other_zone):
+    """A problem of either zone resolved by each who may resolve it, and one still open; for
+    each person and each problem: ``may_close_problem``, the query (``closable``, and
+    ``awaiting_closing`` for the resolved) and the 销号 service (rolled back) agree; nobody
+    closes a problem it resolved itself."""
+    found, today = [], timezone.localdate()
+    for where in (zone, other_zone):
+        project = ProjectFactory(zone=where)
+        reporter = next(p for p in deciders if permissions.may_work_problem(fresh(p), project))
+        for resolver in deciders:
+            if not permissions.may_work_problem(fresh(resolver), project):
+                continue
+            problem = problem_services.problem_add(
+                project=project, by=reporter, description=f"用地指标未落实（{resolver.username}）"
+            )
+            problem_services.problem_transition(
+                problem, "resolve", by=resolver, resolution="已协调", resolved_on=today
+            )
+            found.append(Problem.objects.get(pk=problem.pk))
+        found.append(problem_services.problem_add(project=project, by=reporter, description="缺电"))
+    assert {p.resolved_by.username for p in found if p.resolved_by} >= {"alice", "bob", "oscar"}
+    closed = 0
+    for someone in deciders:
+        by_query = set(permissions.closable(Problem.objects.all(), fresh(someone)))
+        assert set(Problem.objects.awaiting_closing(fresh(someone))) == {
+            p for p in by_query if p.resolved_by_id
+        }
+        for problem in found:
+            by_object = permissions.may_close_problem(fresh(someone), problem)
+            assert by_object == (problem in by_query), (someone, problem.resolved_by)
+            if problem.resolved_by_id is None:
+                continue  # nothing to close yet
+            by_service = service_allows(
+                problem_services.problem_transition, problem, "close", by=fresh(someone)
+            )
+            assert by_object == by_service, (someone, problem.resolved_by)
+            if problem.resolved_by_id == someone.pk:
+                assert not by_object  # four eyes
+            closed += by_object
+    assert closed
+
+
+# --- 万元 → 亿元: approvals/core/units.py ------------------------------------------------------------
+
+#: Stored amounts in 万元 (two decimals, up to what the columns hold).
+EDGES = [
+    "0",
+    "0.00",
+    "0.01",
+    "0.05",
+    "0.5",
+    "1",
+    "99.99",
+    "9999.99",
+    "10000",
+    "10000.01",
+    "12345.67",
+    "50000",
+    "99999.99",
+    "100000",
+    "123456789.12",
+    "999999999999.99",
+]
+
+
+def exact_yi(wan: str) -> Decimal:
+    with localcontext(prec=60):
+        return Decimal(wan) / Decimal(10000)
+
+
+@pytest.mark.parametrize("wan", EDGES)
+def test_wan_to_yi_is_exact_everywhere_a_user_reads_it(db, wan):
+    """Against a Decimal oracle (division at 60 digits): the one conversion, and the four
+    places that show or read 亿元 — the project page, the export, the figures, the import."""
+    oracle = exact_yi(wan)
+    amount = Decimal(wan)
+    assert units.yi(amount) == oracle
+    assert "E" not in str(units.yi(amount)) and not str(units.yi(amount)).endswith(".0")
+    assert Project(total_investment=amount).total_investment_yi == oracle
+    exported = ProjectExportResource().dehydrate_total_investment(Project(total_investment=amount))
+    assert exported == oracle and str(exported) == str(units.yi(amount))
+    assert reports.yi(amount) == float(oracle)
+    assert cells.amount(f"{oracle}亿元") == amount  # and the import reads it back
+    assert cells.amount(str(oracle), "亿元") == amount
+
+
+@pytest.mark.parametrize(
+    "written, unit",
+    [
+        ("0", "元"),
+        ("49", "元"),
+        ("50", "元"),
+        ("150", "元"),
+        ("250", "元"),
+        ("12250", "元"),
+        ("12350", "元"),
+        ("12345", "元"),
+        ("99999999999999", "元"),
+        ("1.2345665", "亿元"),
+        ("1.2345675", "亿元"),
+        ("0.000000005", "亿元"),
+        ("0.005", "万元"),
+        ("0.015", "万元"),
+        ("2000.125", "万元"),
+    ],
+)
+def test_an_amount_finer_than_the_columns_is_rounded_once_half_to_even(written, unit):
+    """What the import reads in 元, 亿元 or 万元 against a Decimal oracle: exact at 60 digits,
+    then rounded once to 0.01 万元, half to even (GB/T 8170)."""
+    with localcontext(prec=60):
+        scale = {"元": Decimal("0.0001"), "万元": Decimal(1), "亿元": Decimal(10000)}[unit]
+        oracle = (Decimal(written) * scale).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+    assert units.wan(Decimal(written), unit) == oracle
+    assert cells.amount(f"{written}{unit}") == oracle
+
+
+def test_the_rounding_is_half_to_even():
+    assert units.wan(Decimal("12250"), "元") == Decimal("1.22")
+    assert units.wan(Decimal("12350"), "元") == Decimal("1.24")
+    assert units.yi(Decimal("0.005")) == Decimal("0")  # finer than a stored amount
+    assert units.yi(Decimal("0.015")) == Decimal("0.000002")
+
+
+# --- seeing: the access rules and their queries ----------------------------------------------------
 
 
 class TestTheRuleAndItsQueryAgree:
-    """Each rule is written once for an object and once as a query; they answer the same."""
+    """Seeing a project or its items: once for an object, once as a query."""
 
     @pytest.fixture
     def world(self, zone, other_zone, alice, bob, lily, stan, charlie, superuser):
-        from approvals.stages import workflow
-        from tests.factories import ProjectFactory
-
         projects = [
             ProjectFactory(zone=zone),
             ProjectFactory(zone=zone, leader=lily),
             ProjectFactory(zone=other_zone),
             ProjectFactory(zone=None),
         ]
-        import datetime as dt
-
-        requests = [
-            workflow.request_transition(p, "sign", by=asker, agreement_date=dt.date(2025, 4, 7))
-            for p, asker in ((projects[0], alice), (projects[1], bob), (projects[2], charlie))
-        ]
-        return [alice, bob, lily, stan, charlie, superuser], projects, requests
+        return [alice, bob, lily, stan, charlie, superuser], projects
 
     def test_seeing_projects(self, world):
-        people, projects, _ = world
-        for person in people:
-            by_query = set(Project.objects.visible_to(person))
-            by_object = {p for p in projects if permissions.may_see(person, p)}
-            assert by_query == by_object, person
-
-    def test_deciding_requests(self, world):
-        people, _, requests = world
-        for person in people:
-            by_query = set(StageRequest.objects.awaiting(person))
-            by_object = {r for r in requests if permissions.may_decide(person, r)}
-            assert by_query == by_object, person
+        people, projects = world
+        for someone in people:
+            by_query = set(Project.objects.visible_to(someone))
+            by_object = {p for p in projects if permissions.may_see(someone, p)}
+            assert by_query == by_object, someone
 
     def test_items_follow_their_project(self, world):
-        from approvals.checklist.services import checklist_generate
-
-        people, projects, _ = world
+        people, projects = world
         for project in projects:
             checklist_generate(project=project, by=people[-1])
-        for person in people:
-            by_query = set(ApprovalItem.objects.visible_to(person).values_list("pk", flat=True))
-            by_object = {i.pk for i in ApprovalItem.objects.all() if permissions.may_see(person, i)}
-            assert by_query == by_object, person
+        for someone in people:
+            by_query = set(ApprovalItem.objects.visible_to(someone).values_list("pk", flat=True))
+            by_object = {
+                i.pk for i in ApprovalItem.objects.all() if permissions.may_see(someone, i)
+            }
+            assert by_query == by_object, someone
+
+
+def test_the_calendar_model_loads_the_holidays(db):
+    CalendarDay.objects.create(day=D(2027, 1, 1), kind=CalendarDay.Kind.HOLIDAY)
+    assert not CalendarDay.objects.calendar().is_working_day(D(2027, 1, 1))
