@@ -200,20 +200,8 @@ def plan(source, file_name: str, *, by=None, record=None, progress=None, lock=Fa
 def _projects(rows: list[TableRow], report: Report, allowed, lock) -> dict[tuple[str, int], int]:
     """(sheet, row) → the project it names: by its code, or else by its name within the zone
     (a code not issued yet, or not recorded yet, does not hide a project named right)."""
-    zones = {}
-    for zone in Zone.objects.all():
-        for key in zone.normalised_names():
-            zones.setdefault(key, zone)
-    codes = {r.code for r in rows if r.code}
-    keys: dict[int, set[str]] = defaultdict(set)
-    for r in rows:
-        zone = zones.get(cells.name_key(r.text("zone")))
-        if zone is not None and r.text("name"):
-            keys[zone.pk].add(cells.name_key(r.text("name")))
-    fields = ("id", "zone_id", "name_key", "code")
-    queries = [Project.objects.filter(code__in=codes)] if codes else []
-    queries += [Project.objects.filter(zone_id=z, name_key__in=k) for z, k in keys.items()]
-    stored = {p["id"]: p for query in queries for p in query.values(*fields)}
+    zones = _zones()
+    stored = _stored_projects(rows, zones)
     by_code = {p["code"]: p for p in stored.values() if p["code"]}
     by_name = {(p["zone_id"], p["name_key"]): p for p in stored.values()}
     result: dict[tuple[str, int], int] = {}
@@ -265,6 +253,29 @@ def _projects(rows: list[TableRow], report: Report, allowed, lock) -> dict[tuple
     return result
 
 
+def _zones() -> dict[str, Zone]:
+    """Each zone by every normalised name it goes by."""
+    zones = {}
+    for zone in Zone.objects.all():
+        for key in zone.normalised_names():
+            zones.setdefault(key, zone)
+    return zones
+
+
+def _stored_projects(rows: list[TableRow], zones: dict[str, Zone]) -> dict[int, dict]:
+    """The stored projects the rows may name, by id: by code, and by name within each zone."""
+    codes = {r.code for r in rows if r.code}
+    keys: dict[int, set[str]] = defaultdict(set)
+    for r in rows:
+        zone = zones.get(cells.name_key(r.text("zone")))
+        if zone is not None and r.text("name"):
+            keys[zone.pk].add(cells.name_key(r.text("name")))
+    fields = ("id", "zone_id", "name_key", "code")
+    queries = [Project.objects.filter(code__in=codes)] if codes else []
+    queries += [Project.objects.filter(zone_id=z, name_key__in=k) for z, k in keys.items()]
+    return {p["id"]: p for query in queries for p in query.values(*fields)}
+
+
 def _shown(item: ApprovalItem | None) -> str:
     if item is None:
         return "—"
@@ -281,6 +292,19 @@ def _apply_fact(
     """Change ``item`` in memory to what the cell states; the change shown, or None."""
     mode, status, day, provisional = fact
     before = _shown(item)
+    new = item is None
+    item = _apply_mode(result, project_id, kind, item, mode, by, label)
+    if status is not None:
+        _apply_status(result, item, new, (status, day, provisional), by, label)
+    item.deadline, uncovered = item.compute_deadline(calendar)
+    item.deadline_uncovered_years = ",".join(str(y) for y in sorted(uncovered))
+    after = _shown(item)
+    return [before, after] if new or before != after else None
+
+
+def _apply_mode(result: Plan, project_id, kind, item, mode, by, label) -> ApprovalItem:
+    """The item in ``mode``: a new one (the type's first row for the project), or the stored
+    one with its mode changed if the cell says another; each change of mode recorded."""
     if item is None:
         item = ApprovalItem(project_id=project_id, approval_type=kind, mode=mode, officer=None)
         item._changed_by = by
@@ -290,55 +314,55 @@ def _apply_fact(
                 item=item, source="", target=mode, origin=ModeOrigin.IMPORT, reason=label, by=by
             )
         )
-        new = True
-    else:
-        new = False
-        if item.mode != mode:
-            result.mode_changes.append(
-                ItemModeChange(
-                    item=item,
-                    source=item.mode,
-                    target=mode,
-                    origin=ModeOrigin.IMPORT,
-                    reason=label,
-                    by=by,
-                )
+    elif item.mode != mode:
+        result.mode_changes.append(
+            ItemModeChange(
+                item=item,
+                source=item.mode,
+                target=mode,
+                origin=ModeOrigin.IMPORT,
+                reason=label,
+                by=by,
             )
-            item.mode = mode
-            result.changed_items[item.pk] = item
-    if status is not None:
-        same = item.status == status and (
-            (status == ItemStatus.APPROVED and (day is None or item.approved_on == day))
-            or (
-                status == ItemStatus.ACCEPTED
-                and (day is None or item.accepted_on == day)
-                and item.is_provisional == provisional
-            )
-            or status in (ItemStatus.PREPARING, ItemStatus.NOT_STARTED)
         )
-        if not same:
-            if status == ItemStatus.APPROVED and day is None and item.status == ItemStatus.APPROVED:
-                day = item.approved_on
-            source = item.status
-            item.record_import(status=status, on=day, provisional=provisional)
-            item._pending_records.clear()  # written below, in bulk, naming the file
-            result.status_changes.append(
-                ItemStatusChange(
-                    item=item,
-                    transition="record_import",
-                    source=source,
-                    target=status,
-                    by=by,
-                    comment=label,
-                    evidence={"on": day.isoformat() if day else None, "provisional": provisional},
-                )
-            )
-            if not new:
-                result.changed_items[item.pk] = item
-    item.deadline, uncovered = item.compute_deadline(calendar)
-    item.deadline_uncovered_years = ",".join(str(y) for y in sorted(uncovered))
-    after = _shown(item)
-    return [before, after] if new or before != after else None
+        item.mode = mode
+        result.changed_items[item.pk] = item
+    return item
+
+
+def _apply_status(result: Plan, item: ApprovalItem, new: bool, stated, by, label) -> None:
+    """The status (and its day) the cell states, recorded as an import unless the item is
+    there already."""
+    status, day, provisional = stated
+    same = item.status == status and (
+        (status == ItemStatus.APPROVED and (day is None or item.approved_on == day))
+        or (
+            status == ItemStatus.ACCEPTED
+            and (day is None or item.accepted_on == day)
+            and item.is_provisional == provisional
+        )
+        or status in (ItemStatus.PREPARING, ItemStatus.NOT_STARTED)
+    )
+    if same:
+        return
+    if status == ItemStatus.APPROVED and day is None and item.status == ItemStatus.APPROVED:
+        day = item.approved_on
+    source = item.status
+    item.record_import(status=status, on=day, provisional=provisional)
+    item._pending_records.clear()  # written below, in bulk, naming the file
+    result.status_changes.append(
+        ItemStatusChange(
+            item=item,
+            transition="record_import",
+            source=source,
+            target=status,
+            by=by,
+            comment=label,
+            evidence={"on": day.isoformat() if day else None, "provisional": provisional},
+        )
+    )
+    if not new:
+        result.changed_items[item.pk] = item
 
 
 def write(result: Plan, *, by, record) -> None:

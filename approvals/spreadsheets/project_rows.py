@@ -132,6 +132,7 @@ class Line:
 
 
 def _read(row: Row, columns: dict[str, Column], sheet_category: str, zones, report) -> Line:
+    """One data row understood; each cell that cannot be is reported (its column, why)."""
     line = Line(row.sheet, row.number, columns)
     cells_ = row.cells
     width = len(cells_)
@@ -141,6 +142,16 @@ def _read(row: Row, columns: dict[str, Column], sheet_category: str, zones, repo
     def fail(name: str, reason: str) -> None:
         report.error(row.sheet, row.number, line.header(name), reason)
 
+    code = _read_identity(line, value, zones, fail)
+    _read_kind(line, value, sheet_category, fail)
+    _read_figures(line, value, fail)
+    line.facts["code"] = code or None
+    _read_texts(line, value)
+    return line
+
+
+def _read_identity(line: Line, value, zones, fail) -> str:
+    """The project's name and zone; its code, checked (set among the facts by the caller)."""
     line.name = cells.display_name(value("name"))
     line.key = cells.name_key(line.name)
     if not line.key:
@@ -157,6 +168,11 @@ def _read(row: Row, columns: dict[str, Column], sheet_category: str, zones, repo
             "code",
             _("“%(code)s” is not a project code (dddd-dddddd-dd-dd-dddddd).") % {"code": code},
         )
+    return code
+
+
+def _read_kind(line: Line, value, sheet_category: str, fail) -> None:
+    """The list's category (the row's, else the sheet's) and the stage the row states."""
     written = value("category")
     try:
         line.category = cells.category(written) if not cells.is_blank(written) else sheet_category
@@ -169,9 +185,14 @@ def _read(row: Row, columns: dict[str, Column], sheet_category: str, zones, repo
             line.stage = cells.stage(value("stage"))
         except cells.CellError as error:
             fail("stage", str(error))
+
+
+def _read_figures(line: Line, value, fail) -> None:
+    """The amounts (in the unit of their column) and the planned dates of the stages."""
     for name in ("total_investment", "expected_annual_output"):
         try:
-            line.facts[name] = cells.amount(value(name), getattr(columns.get(name), "unit", ""))
+            unit = getattr(line.columns.get(name), "unit", "")
+            line.facts[name] = cells.amount(value(name), unit)
         except cells.CellError as error:
             fail(name, str(error))
     for name, stage in PLANNED.items():
@@ -182,7 +203,10 @@ def _read(row: Row, columns: dict[str, Column], sheet_category: str, zones, repo
             continue
         if planned and not (name == "planned_completion" and stage in line.planned):
             line.planned[stage] = planned
-    line.facts["code"] = code or None
+
+
+def _read_texts(line: Line, value) -> None:
+    """The free texts, the people and the enterprise as written, and the batch entry."""
     line.facts["industry"] = cells.text(value("industry"))[:50]
     line.facts["responsible_unit"] = cells.text(value("responsible_unit"))[:100]
     line.facts["content"] = cells.text(value("content"))
@@ -202,7 +226,6 @@ def _read(row: Row, columns: dict[str, Column], sheet_category: str, zones, repo
         "notes": cells.text(value("notes")),
     }
     line.problem = problem_text(line.entry["problems"])
-    return line
 
 
 def iter_lines(source, file_name: str, report: Report, *, by=None, progress=None) -> Iterator[Line]:
