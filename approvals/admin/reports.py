@@ -1,6 +1,6 @@
-"""报表: the figures of ``approvals.figures.reports`` and ``approvals.figures.casework`` as tables,
-filtered by zone, batch and period, each downloadable as .xlsx. For administrators and anyone
-with a zone role, over what each sees (the same scope as the dashboard and every list)."""
+"""报表: every report of ``approvals.figures.registry`` as tables, filtered by zone, batch and
+period, each downloadable as .xlsx. For administrators and anyone with a zone role, over what
+each sees (the same scope as the dashboard and every list)."""
 
 from __future__ import annotations
 
@@ -18,19 +18,10 @@ from approvals.access import permissions
 from approvals.admin.base import SafeModelMultipleChoiceField
 from approvals.admin.imports import download
 from approvals.core.dates import validate_entered_date
-from approvals.figures import casework as casework_reports
-from approvals.figures import reports
+from approvals.figures import registry, reports
 from approvals.models import Batch
 from approvals.spreadsheets import writing
 from zones.models import Zone
-
-REPORTS = {
-    "sanpi": (gettext_lazy("三个一批"), reports.sanpi),
-    "conversion": (gettext_lazy("Conversion"), reports.conversion),
-    "readiness": (gettext_lazy("Readiness to start works"), reports.readiness),
-    "problems": (gettext_lazy("Problems (堵点)"), casework_reports.problems),
-    "investment": (gettext_lazy("Investment completed (月调度)"), casework_reports.investment),
-}
 
 
 class ReportFilter(forms.Form):
@@ -88,21 +79,18 @@ def reports_page(request):
     selection = form.selection() if request.GET and valid else reports.Selection()
     sections = []
     if valid:
-        for key, (title, figure) in REPORTS.items():
+        for report in registry.REPORTS:
+            figures = reports.kept(
+                report.name,
+                selection,
+                request.user,
+                partial(report.figures, selection, request.user),
+            )
             sections.append(
-                {
-                    "key": key,
-                    "title": title,
-                    "tables": reports.tables(
-                        key,
-                        reports.kept(
-                            key, selection, request.user, partial(figure, selection, request.user)
-                        ),
-                    ),
-                }
+                {"key": report.name, "title": report.label, "tables": report.tables(figures)}
             )
     wanted = request.GET.get("download")
-    if wanted in REPORTS and valid:
+    if wanted in registry.names() and valid:
         section = next(s for s in sections if s["key"] == wanted)
         data = writing.xlsx(
             [

@@ -1,7 +1,8 @@
 """The figures of casework (guide sections 9 and 10): problems (堵点) and monthly investment
 (月调度), over the same ``Selection`` and scope as ``approvals/figures/reports.py`` (zones, batches, a
 period, within what the person sees). The dashboard, the reports page, its .xlsx downloads and
-``manage.py report problems|investment`` all call these functions. A handful of aggregate
+``manage.py report problems|investment`` all call these functions (the reports through
+``approvals/figures/registry.py``). A handful of aggregate
 queries per figure, whatever the number of rows.
 
 Problems — the rules taken here:
@@ -66,7 +67,8 @@ from django.utils.translation import gettext as _
 
 from approvals.cases.colours import Colour, MilestoneColours, problem_filter
 from approvals.casework.models.monthly_progress import first_of_month
-from approvals.figures.reports import Selection, Table, percent, rate
+from approvals.figures.reports import Selection, percent, rate
+from approvals.figures.tables import Table
 from approvals.models import (
     SOLVED,
     UNSOLVED,
@@ -78,9 +80,6 @@ from approvals.models import (
     Project,
 )
 from zones.models import Zone
-
-#: The casework reports, by key (the reports page and the command read these).
-REPORTS = ("problems", "investment")
 
 
 def _projects(selection: Selection, user=None):
@@ -436,74 +435,76 @@ def _counts_row(label: str, row: dict) -> list:
     ]
 
 
-def tables(report: str, figures: dict) -> list[Table]:
-    if report == "problems":
-        headers = [
-            _("unsolved"),
-            _("red"),
-            _("yellow"),
-            _("resolved (incl. closed)"),
-            _("closed (销号)"),
-            _("total"),
-        ]
-        categories = [_counts_row(row["label"], row) for row in figures["by_category"].values()]
-        categories.append(_counts_row(_("Total"), figures))
-        departments = [
-            _counts_row(row["department"] or _("(no department named)"), row)
-            for row in figures["by_department"]
-        ]
-        median_days = figures["median_days_to_resolve"]
-        summary = [
-            [_("problems"), figures["total"]],
-            [_("unsolved"), figures["unsolved"]],
-            [_("of which red"), figures["red"]],
-            [_("of which yellow"), figures["yellow"]],
-            [_("resolved (incl. closed)"), figures["resolved"]],
-            [_("closed (销号)"), figures["closed"]],
-            [_("resolved with a resolution date"), figures["resolved_with_dates"]],
-            [_("median days to resolve"), "—" if median_days is None else median_days],
-        ]
+def problems_tables(figures: dict) -> list[Table]:
+    """``problems()`` as three tables: the summary, by category and by department."""
+    headers = [
+        _("unsolved"),
+        _("red"),
+        _("yellow"),
+        _("resolved (incl. closed)"),
+        _("closed (销号)"),
+        _("total"),
+    ]
+    categories = [_counts_row(row["label"], row) for row in figures["by_category"].values()]
+    categories.append(_counts_row(_("Total"), figures))
+    departments = [
+        _counts_row(row["department"] or _("(no department named)"), row)
+        for row in figures["by_department"]
+    ]
+    median_days = figures["median_days_to_resolve"]
+    summary = [
+        [_("problems"), figures["total"]],
+        [_("unsolved"), figures["unsolved"]],
+        [_("of which red"), figures["red"]],
+        [_("of which yellow"), figures["yellow"]],
+        [_("resolved (incl. closed)"), figures["resolved"]],
+        [_("closed (销号)"), figures["closed"]],
+        [_("resolved with a resolution date"), figures["resolved_with_dates"]],
+        [_("median days to resolve"), "—" if median_days is None else median_days],
+    ]
+    return [
+        Table("problems", _("Problems"), [_("figure"), _("value")], summary, _("Problems")),
+        Table(
+            "problems_categories",
+            _("Problems by category"),
+            [_("category"), *headers],
+            categories,
+            _("by category"),
+        ),
+        Table(
+            "problems_departments",
+            _("Problems by department"),
+            [_("department"), *headers],
+            departments,
+            _("by department"),
+        ),
+    ]
+
+
+def investment_tables(figures: dict) -> list[Table]:
+    """``investment()`` as one table: each zone's months, then all zones'."""
+    headers = [
+        _("zone"),
+        _("month"),
+        _("projects"),
+        _("annual plan (10k yuan)"),
+        _("completed in the month (10k yuan)"),
+        _("completed this year (10k yuan)"),
+        _("completion rate"),
+    ]
+
+    def line(zone: str, row: dict) -> list:
         return [
-            Table("problems", _("Problems"), [_("figure"), _("value")], summary, _("Problems")),
-            Table(
-                "problems_categories",
-                _("Problems by category"),
-                [_("category"), *headers],
-                categories,
-                _("by category"),
-            ),
-            Table(
-                "problems_departments",
-                _("Problems by department"),
-                [_("department"), *headers],
-                departments,
-                _("by department"),
-            ),
-        ]
-    if report == "investment":
-        headers = [
-            _("zone"),
-            _("month"),
-            _("projects"),
-            _("annual plan (10k yuan)"),
-            _("completed in the month (10k yuan)"),
-            _("completed this year (10k yuan)"),
-            _("completion rate"),
+            zone,
+            row["month"],
+            row["projects"],
+            row["annual_plan_wan"],
+            row["completed_month_wan"],
+            row["completed_year_wan"],
+            percent(row["rate"]),
         ]
 
-        def line(zone: str, row: dict) -> list:
-            return [
-                zone,
-                row["month"],
-                row["projects"],
-                row["annual_plan_wan"],
-                row["completed_month_wan"],
-                row["completed_year_wan"],
-                percent(row["rate"]),
-            ]
-
-        rows = [line(z["zone"], row) for z in figures["zones"] for row in z["months"]]
-        rows += [line(_("All zones"), row) for row in figures["totals"]]
-        title = _("Investment completed against plan (月调度)")
-        return [Table("investment", title, headers, rows, _("Investment"))]
-    raise ValueError(report)
+    rows = [line(z["zone"], row) for z in figures["zones"] for row in z["months"]]
+    rows += [line(_("All zones"), row) for row in figures["totals"]]
+    title = _("Investment completed against plan (月调度)")
+    return [Table("investment", title, headers, rows, _("Investment"))]

@@ -1,7 +1,8 @@
 """The figures a zone is judged by (domain guide sections 1, 9 and 11): the 三个一批 summary,
 the conversion rates (开工率, 投产率, 达效率) and readiness (具备开工条件率), plus what the dashboard
 draws beside them. One home for each figure: the dashboard, the reports page, its .xlsx
-downloads and ``manage.py report`` all call these functions.
+downloads and ``manage.py report`` all call these functions (the reports through
+``approvals/figures/registry.py``, which names each report with its figures and its tables).
 
 Every figure is over a ``Selection`` (zones, batches, a period) within what the person sees:
 ``permissions.scope`` decides which projects count, as everywhere else. A few aggregate queries
@@ -26,7 +27,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TypeVar
@@ -40,14 +40,15 @@ from django.utils.translation import gettext as _
 
 from approvals.access import permissions
 from approvals.cases.colours import Colour, MilestoneColours
-from approvals.checklist.models import BLOCKING_START
+from approvals.checklist.models import BLOCKING_START, SETTLED_ITEM
+from approvals.core import units
+from approvals.figures.tables import Table
 from approvals.models import (
     OPEN_STAGES,
     ApprovalItem,
     Batch,
     BatchEntry,
     Category,
-    ItemStatus,
     Milestone,
     Mode,
     MonthlyProgress,
@@ -57,7 +58,6 @@ from approvals.models import (
 )
 
 T = TypeVar("T")
-TEN_THOUSAND = Decimal(10000)
 #: The stages counted by readiness (guide section 9).
 READINESS_STAGES = (Stage.SIGNED, Stage.READY)
 
@@ -107,8 +107,8 @@ def kept(name: str, selection: Selection, user, count: Callable[[], T]) -> T:
 
 
 def yi(amount: Decimal | None) -> float:
-    """万元 as 亿元, exact to the 万元's two decimals."""
-    return float(((amount or Decimal(0)) / TEN_THOUSAND).quantize(Decimal("0.000001")))
+    """万元 as 亿元 (``units.yi``, exact), as a number the charts' JSON takes."""
+    return float(units.yi(amount or 0))
 
 
 def rate(part: int | Decimal, whole: int | Decimal) -> float | None:
@@ -297,10 +297,6 @@ def _readiness_candidates(selection: Selection, user=None) -> QuerySet[Project]:
     return projects
 
 
-#: Settled, of an applicable item (not 不涉及): approved, a commitment or a unified service.
-SETTLED = Q(mode__in=(Mode.COMMITMENT, Mode.UNIFIED)) | Q(status=ItemStatus.APPROVED)
-
-
 def _checklists(projects: QuerySet[Project]) -> list[dict]:
     """Per project with a checklist: its items blocking the start, applicable and settled.
     One pass over the items of ``projects``, grouped by project."""
@@ -311,7 +307,8 @@ def _checklists(projects: QuerySet[Project]) -> list[dict]:
         .annotate(
             blocking=Count("pk", filter=BLOCKING_START),
             applicable=Count("pk", filter=applicable),
-            settled=Count("pk", filter=applicable & SETTLED),
+            # settled of the applicable: approved, a commitment or a unified service
+            settled=Count("pk", filter=applicable & SETTLED_ITEM),
         )
         .order_by()
     )
@@ -423,101 +420,69 @@ def colour_counts(selection: Selection, user=None, *, today=None) -> dict:
 # --- the figures as tables: the reports page, its .xlsx downloads and the command line ------
 
 
-@dataclasses.dataclass
-class Table:
-    key: str
-    title: str
-    headers: list[str]
-    rows: list[list]
-    sheet: str = ""  # the .xlsx sheet's name (31 characters at most)
-
-
 def _category_label(category: str) -> str:
     return str(Category(category).label)
 
 
-def tables(report: str, figures: dict) -> list[Table]:
-    """A report's figures as the tables people read (rates as percentages)."""
-    if report == "sanpi":
-        by_category = [
-            [_category_label(key), value["count"], value["investment_yi"]]
-            for key, value in figures["categories"].items()
+def sanpi_tables(figures: dict) -> list[Table]:
+    """``sanpi()`` as two tables: by category, and by batch."""
+    by_category = [
+        [_category_label(key), value["count"], value["investment_yi"]]
+        for key, value in figures["categories"].items()
+    ]
+    by_category.append([_("Total"), figures["count"], figures["investment_yi"]])
+    headers = [_("batch"), _("event date")]
+    for category in Category:
+        headers += [
+            _("%(category)s: projects") % {"category": category.label},
+            _("%(category)s: investment (100m yuan)") % {"category": category.label},
         ]
-        by_category.append([_("Total"), figures["count"], figures["investment_yi"]])
-        headers = [_("batch"), _("event date")]
+    headers += [_("projects"), _("investment (100m yuan)")]
+    by_batch = []
+    for batch in figures["batches"]:
+        row = [batch["label"], batch["event_date"]]
         for category in Category:
-            headers += [
-                _("%(category)s: projects") % {"category": category.label},
-                _("%(category)s: investment (100m yuan)") % {"category": category.label},
-            ]
-        headers += [_("projects"), _("investment (100m yuan)")]
-        by_batch = []
-        for batch in figures["batches"]:
-            row = [batch["label"], batch["event_date"]]
-            for category in Category:
-                found = batch["categories"][category.value]
-                row += [found["count"], found["investment_yi"]]
-            by_batch.append([*row, batch["count"], batch["investment_yi"]])
-        return [
-            Table(
-                "sanpi",
-                _("三个一批 by category (%(rounds)d rounds; a project once per category)")
-                % {"rounds": figures["rounds"]},
-                [_("category"), _("projects"), _("investment (100m yuan)")],
-                by_category,
-                _("by category"),
-            ),
-            Table("sanpi_batches", _("三个一批 by batch"), headers, by_batch, _("by batch")),
-        ]
-    if report == "conversion":
-        rows = [
-            [_("projects signed (cohort)"), figures["signed"]],
-            [_("started works"), figures["started"]],
-            [_("start rate (开工率)"), percent(figures["start_rate"])],
-            [_("in production (of those started)"), figures["producing"]],
-            [_("production rate (投产率)"), percent(figures["production_rate"])],
-            [_("at design capacity"), figures["at_capacity"]],
-            [_("expected annual output (100m yuan)"), figures["expected_output_yi"]],
-            [_("actual annual output (100m yuan)"), figures["actual_output_yi"]],
-            [_("output rate (达效率)"), percent(figures["output_rate"])],
-        ]
-        return [
-            Table("conversion", _("Conversion"), [_("figure"), _("value")], rows, _("Conversion"))
-        ]
-    if report == "readiness":
-        rows = [
-            [_("projects signed or ready"), figures["projects"]],
-            [_("ready to start works"), figures["ready"]],
-            [_("readiness rate (具备开工条件率)"), percent(figures["rate"])],
-            [_("applicable approval items"), figures["items"]],
-            [_("settled"), figures["settled"]],
-            [_("projects with applicable items"), figures["projects_with_items"]],
-        ]
-        title = _("Readiness to start works")
-        return [Table("readiness", title, [_("figure"), _("value")], rows, title)]
-    from approvals.figures import casework as casework_reports
-
-    return casework_reports.tables(report, figures)
+            found = batch["categories"][category.value]
+            row += [found["count"], found["investment_yi"]]
+        by_batch.append([*row, batch["count"], batch["investment_yi"]])
+    return [
+        Table(
+            "sanpi",
+            _("三个一批 by category (%(rounds)d rounds; a project once per category)")
+            % {"rounds": figures["rounds"]},
+            [_("category"), _("projects"), _("investment (100m yuan)")],
+            by_category,
+            _("by category"),
+        ),
+        Table("sanpi_batches", _("三个一批 by batch"), headers, by_batch, _("by batch")),
+    ]
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+def conversion_tables(figures: dict) -> list[Table]:
+    """``conversion()`` as one table (rates as percentages)."""
+    rows = [
+        [_("projects signed (cohort)"), figures["signed"]],
+        [_("started works"), figures["started"]],
+        [_("start rate (开工率)"), percent(figures["start_rate"])],
+        [_("in production (of those started)"), figures["producing"]],
+        [_("production rate (投产率)"), percent(figures["production_rate"])],
+        [_("at design capacity"), figures["at_capacity"]],
+        [_("expected annual output (100m yuan)"), figures["expected_output_yi"]],
+        [_("actual annual output (100m yuan)"), figures["actual_output_yi"]],
+        [_("output rate (达效率)"), percent(figures["output_rate"])],
+    ]
+    return [Table("conversion", _("Conversion"), [_("figure"), _("value")], rows, _("Conversion"))]
 
 
-def as_text(report: str, figures: dict) -> str:
-    """The tables aligned for a terminal (CJK characters are two columns wide)."""
-    out = []
-    for table in tables(report, figures):
-        cells = [[str(h) for h in table.headers]] + [
-            ["—" if v is None else str(v) for v in row] for row in table.rows
-        ]
-        widths = [max(_width(row[i]) for row in cells) for i in range(len(table.headers))]
-        out.append(str(table.title))
-        for row in cells:
-            out.append(
-                "  ".join(
-                    cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)
-                ).rstrip()
-            )
-        out.append("")
-    return "\n".join(out).rstrip() + "\n"
+def readiness_tables(figures: dict) -> list[Table]:
+    """``readiness()`` as one table (the rate as a percentage)."""
+    rows = [
+        [_("projects signed or ready"), figures["projects"]],
+        [_("ready to start works"), figures["ready"]],
+        [_("readiness rate (具备开工条件率)"), percent(figures["rate"])],
+        [_("applicable approval items"), figures["items"]],
+        [_("settled"), figures["settled"]],
+        [_("projects with applicable items"), figures["projects_with_items"]],
+    ]
+    title = _("Readiness to start works")
+    return [Table("readiness", title, [_("figure"), _("value")], rows, title)]

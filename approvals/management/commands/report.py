@@ -1,6 +1,6 @@
-"""python manage.py report sanpi|conversion|readiness|problems|investment [--zone NAME]
-[--batch YEAR-ROUND ...] [--from DATE --to DATE] [--json]: the figures of the dashboard and the
-reports page, for scripts. Over every project (the command line is an administrator's); rates
+"""python manage.py report REPORT [--zone NAME] [--batch YEAR-ROUND ...] [--from DATE --to DATE]
+[--json]: the figures of the dashboard and the reports page, for scripts; REPORT is the name of
+one of ``approvals/figures/registry.py`` (``--help`` lists them). Over every project (the command line is an administrator's); rates
 are fractions, investment of the monthly figures in 万元 (rules: approvals/figures/casework.py)."""
 
 from __future__ import annotations
@@ -10,18 +10,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from approvals.figures import casework as casework_reports
-from approvals.figures import reports
+from approvals.figures import registry, reports
 from approvals.models import Batch
 from zones.models import Zone
-
-REPORTS = {
-    "sanpi": reports.sanpi,
-    "conversion": reports.conversion,
-    "readiness": reports.readiness,
-    "problems": casework_reports.problems,
-    "investment": casework_reports.investment,
-}
 
 
 def _date(value: str) -> dt.date:
@@ -39,13 +30,10 @@ def _batch(value: str) -> tuple[int, int]:
 
 
 class Command(BaseCommand):
-    help = (
-        "Print the 三个一批, conversion, readiness, problems or monthly investment figures "
-        "(as JSON with --json)."
-    )
+    help = "Print the figures of a report (as JSON with --json)."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("report", choices=sorted(REPORTS))
+        parser.add_argument("report", choices=sorted(registry.names()))
         # Repeatable, and several values after one flag too: `--batch A --batch B` is
         # `--batch A B` (argparse's "extend"; with nargs="+" alone the last flag wins).
         parser.add_argument(
@@ -75,11 +63,11 @@ class Command(BaseCommand):
             date_from=date_from,
             date_to=date_to,
         )
-        figures = REPORTS[report](selection)
+        figures = registry.get(report).figures(selection)
         if json:
             self.stdout.write(_json(figures))
         else:
-            self.stdout.write(reports.as_text(report, figures), ending="")
+            self.stdout.write(registry.as_text(report, figures), ending="")
 
     def _zone(self, name: str) -> Zone:
         zone = Zone.objects.all().matching(name)
