@@ -1,4 +1,5 @@
-"""The admin's sidebar (django-unfold), grouped by what each role does.
+"""The admin's sidebar (django-unfold), grouped by what each role does, and what the admin
+index shows (``index``).
 
 ``UNFOLD["SIDEBAR"]["navigation"]`` names :func:`navigation`, which unfold calls with the request
 of every admin page. Each link carries a ``permission`` callback; every callback asks the one
@@ -19,6 +20,7 @@ from django.utils.text import capfirst
 from django.utils.translation import pgettext_lazy
 
 from approvals.access import permissions
+from approvals.figures import dashboard, todo
 
 #: Where a decider finds what waits for it (the queue the admin index links to as well).
 QUEUE_QUERY = "?queue=awaiting&status__exact=pending"
@@ -310,6 +312,21 @@ def _link_or_none(title, icon: str, name: str, permission) -> dict | None:
     """A page of another app, left out while it has none in the admin."""
     link = _url(name)
     return None if link is None else _item(title, icon, link, permission)
+
+
+# --- the admin index ------------------------------------------------------------------------
+
+
+def index(request: HttpRequest, context: dict) -> dict:
+    """The admin index's context (``UNFOLD["DASHBOARD_CALLBACK"]``, which the site's ``index()``
+    calls): the zone dashboard (``board``, None without figures) and the to-do list with the
+    decisions waiting (``todo``), as plain data worked out here, so that
+    templates/admin/index.html only shows them."""
+    return {
+        **context,
+        "board": dashboard.board(request.user, request.GET.get("zone", "")),
+        "todo": todo.todo(request.user),
+    }
 
 
 # --- unfold's search page -------------------------------------------------------------------

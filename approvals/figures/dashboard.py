@@ -1,22 +1,26 @@
 """The zone dashboard on the admin index: the figures of ``reports`` for what the person sees
 (its zones; the projects a leader follows; every zone for an administrator), narrowed to one
 zone by choice, with the charts' data, the open problems and the investment completed against
-plan this year (``casework_reports``). A constant number of queries whatever the number of
-projects: each figure is an aggregate."""
+plan this year (``casework``). A constant number of queries whatever the number of projects:
+each figure is an aggregate.
+
+``board()`` gives plain data (values, labels, links, the charts' JSON): the admin index's
+context (``projectdesk/unfold.py``), which templates/admin/approvals/dashboard.html only shows;
+nothing is read from the database while it renders."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from approvals.access import permissions
 from approvals.cases.colours import Colour, MilestoneColours
-from approvals.figures import casework as casework_reports
-from approvals.figures import reports
+from approvals.figures import casework, registry, reports
+from approvals.figures.links import changelist_url
 from approvals.figures.reports import Selection, percent
 from approvals.models import (
     FORWARD_STAGES,
@@ -24,7 +28,6 @@ from approvals.models import (
     Category,
     Stage,
 )
-from zones.models import Zone
 
 #: How many rounds the side-by-side chart shows (the newest).
 ROUNDS_CHARTED = 6
@@ -67,27 +70,28 @@ class Tile:
 
 
 @dataclass
+class ZoneChoice:
+    """A zone the person may narrow the dashboard to."""
+
+    pk: int
+    name: str
+    selected: bool = False
+
+
+@dataclass
 class Board:
-    zones: list[Zone]
-    zone: Zone | None
+    zones: list[ZoneChoice]
     stages: list[dict]
     latest: dict | None
     rates: list[Tile]
     colours: list[Tile]
-    charts: dict[str, dict] = field(default_factory=dict)
     problems: list[Tile] = field(default_factory=list)
     investment: list[dict] = field(default_factory=list)
-
-    @property
-    def chart_options(self) -> dict[str, str]:
-        """Chart.js options for each chart (the theme's defaults draw thin, overlapping
-        sparkline bars: these are read with axes, whole numbers and a legend)."""
-        return {name: json.dumps(CHART_OPTIONS[name]) for name in self.charts}
-
-    @property
-    def chart_json(self) -> dict[str, str]:
-        """The charts' data as the admin theme's chart component reads it (Chart.js JSON)."""
-        return {name: json.dumps(data, ensure_ascii=False) for name, data in self.charts.items()}
+    #: The charts' data as the admin theme's chart component reads it (Chart.js JSON), and
+    #: their options (the theme's defaults draw thin, overlapping sparkline bars: these are
+    #: read with axes, whole numbers and a legend).
+    chart_json: dict[str, str] = field(default_factory=dict)
+    chart_options: dict[str, str] = field(default_factory=dict)
 
 
 def cached_figures(selection: Selection, user) -> dict:
@@ -100,27 +104,32 @@ def cached_figures(selection: Selection, user) -> dict:
         lambda: {
             "stages": reports.by_stage(selection, user),
             "rounds": reports.sanpi_rounds(selection, user),
-            "conversion": reports.conversion(selection, user),
-            "readiness": reports.readiness(selection, user),
+            "conversion": registry.get("conversion").figures(selection, user),
+            "readiness": registry.get("readiness").figures(selection, user),
             "months": reports.per_month(selection, user),
-            "problems": casework_reports.problems(selection, user),
-            "investment": casework_reports.latest_this_year(selection, user),
+            "problems": registry.get("problems").figures(selection, user),
+            "investment": casework.latest_this_year(selection, user),
         },
     )
 
 
-def chosen_zone(request, zones: list[Zone]) -> Zone | None:
-    """The zone asked for in ``?zone=``, if it is one of the person's (else all of them)."""
-    wanted = request.GET.get("zone", "")
-    return next((z for z in zones if str(z.pk) == wanted), None)
+def zone_choices(user, wanted: str) -> list[ZoneChoice]:
+    """The zones ``user`` sees, the one asked for (``?zone=``, if it is one of them) selected."""
+    return [
+        ZoneChoice(pk, name, str(pk) == wanted)
+        for pk, name in permissions.zones_visible(user)
+        .order_by("city", "name")
+        .values_list("pk", "name")
+    ]
 
 
-def board(request) -> Board | None:
-    user = request.user
+def board(user, zone_asked: str = "") -> Board | None:
+    """The dashboard of ``user`` (None: no figures for it), narrowed to the zone whose primary
+    key is ``zone_asked`` if that is one of its zones."""
     if not permissions.may_see_figures(user):
         return None
-    zones = list(permissions.zones_visible(user).order_by("city", "name"))
-    zone = chosen_zone(request, zones)
+    zones = zone_choices(user, zone_asked)
+    zone = next((z for z in zones if z.selected), None)
     selection = Selection(zones=(zone.pk,) if zone else ())
     figures = cached_figures(selection, user)
     stages, rounds = figures["stages"], figures["rounds"]
@@ -130,8 +139,6 @@ def board(request) -> Board | None:
         latest["rows"] = [
             {"label": str(c.label), **latest["categories"][c.value]} for c in Category
         ]
-    projects_url = reverse("admin:approvals_project_changelist")
-    zone_filter = f"&zone__id__exact={zone.pk}" if zone else ""
     rates = [
         Tile(
             "start_rate",
@@ -172,49 +179,62 @@ def board(request) -> Board | None:
             colour.value,
             str(colour.label),
             str(counts[colour.value]),
-            url=f"{projects_url}?colour={colour.value}{zone_filter}",
+            url=changelist_url(
+                "approvals.project", colour=colour.value, zone__id__exact=zone and zone.pk
+            ),
             colour=colour.ink,
         )
         for colour in (Colour.RED, Colour.YELLOW, Colour.AT_RISK)
     ]
-    result = Board(zones, zone, stages, latest, rates, colours)
-    result.charts = charts(stages, figures["months"], rounds[-ROUNDS_CHARTED:])
-    result.problems = problem_tiles(figures["problems"], zone)
-    result.investment = [
-        {**row, "rate_shown": percent(row["rate"])} for row in figures["investment"]
-    ]
-    return result
+    drawn = charts(stages, figures["months"], rounds[-ROUNDS_CHARTED:])
+    return Board(
+        zones,
+        stages,
+        latest,
+        rates,
+        colours,
+        problems=problem_tiles(figures["problems"], zone),
+        investment=[{**row, "rate_shown": percent(row["rate"])} for row in figures["investment"]],
+        chart_json={name: json.dumps(data, ensure_ascii=False) for name, data in drawn.items()},
+        chart_options={name: json.dumps(CHART_OPTIONS[name]) for name in drawn},
+    )
 
 
-def problem_tiles(figures: dict, zone: Zone | None) -> list[Tile]:
+def problem_tiles(figures: dict, zone: ZoneChoice | None) -> list[Tile]:
     """Unsolved problems and the red ones among them, each linking to the problem list
     filtered so (the standard admin's lookups: status, deadline, the project's zone)."""
-    try:
-        problems_url = reverse("admin:approvals_problem_changelist")
-    except NoReverseMatch:  # the problem pages are not installed: the figures without a link
-        problems_url = ""
-    unsolved = f"status__in={','.join(UNSOLVED)}"
-    zone_filter = f"&project__zone__id__exact={zone.pk}" if zone else ""
+    unsolved = ",".join(UNSOLVED)
+    zone_pk = zone and zone.pk
     red_before = MilestoneColours.on(timezone.localdate()).red_before
-    links = {
-        "problems_unsolved": f"?{unsolved}{zone_filter}",
-        # problem_filter(RED): unsolved, deadline before the red threshold's day
-        "problems_red": f"?{unsolved}&deadline__lt={red_before.isoformat()}{zone_filter}",
-    }
+    try:
+        links = {
+            "problems_unsolved": changelist_url(
+                "approvals.problem", status__in=unsolved, project__zone__id__exact=zone_pk
+            ),
+            # problem_filter(RED): unsolved, deadline before the red threshold's day
+            "problems_red": changelist_url(
+                "approvals.problem",
+                status__in=unsolved,
+                deadline__lt=red_before.isoformat(),
+                project__zone__id__exact=zone_pk,
+            ),
+        }
+    except NoReverseMatch:  # the problem pages are not installed: the figures without a link
+        links = {"problems_unsolved": "", "problems_red": ""}
     return [
         Tile(
             "problems_unsolved",
             _("Unsolved problems (堵点)"),
             str(figures["unsolved"]),
             _("%(yellow)d yellow; %(resolved)d resolved, %(closed)d of them closed") % figures,
-            url=problems_url and problems_url + links["problems_unsolved"],
+            url=links["problems_unsolved"],
         ),
         Tile(
             "problems_red",
             _("Red problems"),
             str(figures["red"]),
             _("unsolved, more than the red threshold past their deadline"),
-            url=problems_url and problems_url + links["problems_red"],
+            url=links["problems_red"],
             colour=Colour.RED.ink,
         ),
     ]

@@ -3,7 +3,10 @@ late or at risk, its approval items and problems (堵点) yellow or red, its unr
 supervisor also the requests and the problems' closings (销号) awaiting it and its zones' red
 projects; a leader the projects it follows that are red and their escalated problems.
 A handful of queries whatever the number of projects; each list shows its first rows and links
-to the whole of it."""
+to the whole of it (the admin's list, filtered: ``links.changelist_url``).
+
+``todo()`` gives plain data (texts, counts, colours, links): the admin index's context
+(``projectdesk/unfold.py``), which templates/admin/index.html only shows."""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from approvals.cases.colours import (
     problem_colour,
     problem_filter,
 )
+from approvals.figures.links import changelist_url
 from approvals.models import (
     OPEN_STAGES,
     ApprovalItem,
@@ -38,7 +42,7 @@ SHOWN = 8
 
 def awaiting_count(user) -> int | None:
     """How many stage requests wait for ``user``'s decision (None: not a decider): the to-do
-    list's section and the admin index's banner (``templatetags/desk.py``)."""
+    list's section and the admin index's banner (``ToDo.awaiting``)."""
     if not permissions.may_decide_somewhere(user):
         return None
     return StageRequest.objects.awaiting(user).count()
@@ -60,6 +64,21 @@ class Section:
     more: str = ""
 
 
+@dataclass
+class Awaiting:
+    """The admin index's banner: how many stage requests wait for the person's decision, and
+    the queue that lists them."""
+
+    count: int
+    url: str
+
+
+@dataclass
+class ToDo:
+    sections: list[Section]
+    awaiting: Awaiting | None  # None: the person decides nothing
+
+
 def _projects(queryset, colours: MilestoneColours, wanted: str) -> tuple[list[Row], int]:
     found = (
         queryset.filter(stage__in=OPEN_STAGES).with_next_milestone().filter(colours.filter(wanted))
@@ -78,10 +97,9 @@ def _projects(queryset, colours: MilestoneColours, wanted: str) -> tuple[list[Ro
     return rows, found.count()
 
 
-def todo(user) -> list[Section]:
+def todo(user) -> ToDo:
     today = timezone.localdate()
     colours = MilestoneColours.on(today)
-    projects_url = reverse("admin:approvals_project_changelist")
     sections: list[Section] = []
     mine = Project.objects.visible_to(user).filter(officer=user)
     if mine.exists():
@@ -92,7 +110,7 @@ def todo(user) -> list[Section]:
                 _("My projects due soon, late or at risk"),
                 rows,
                 total,
-                f"{projects_url}?colour={ATTENTION}&officer__id__exact={user.pk}",
+                changelist_url("approvals.project", colour=ATTENTION, officer__id__exact=user.pk),
             )
         )
         bounds = ItemColours.on(today, CalendarDay.objects.calendar())
@@ -115,11 +133,9 @@ def todo(user) -> list[Section]:
                 _("My approval items due or late"),
                 item_rows,
                 items.count(),
-                reverse("admin:approvals_approvalitem_changelist")
-                + f"?colour={ATTENTION}&handler=me",
+                changelist_url("approvals.approvalitem", colour=ATTENTION, handler="me"),
             )
         )
-    problems_url = reverse("admin:approvals_problem_changelist")
     own_problems = Problem.objects.visible_to(user).handled_by(user)
     if own_problems.exists():
         late = own_problems.filter(problem_filter(ATTENTION, colours))
@@ -129,7 +145,7 @@ def todo(user) -> list[Section]:
                 _("My problems due or late"),
                 _problem_rows(late.order_by("deadline"), colours),
                 late.count(),
-                f"{problems_url}?queue=mine&colour={ATTENTION}",
+                changelist_url("approvals.problem", queue="mine", colour=ATTENTION),
             )
         )
     unread = Reminder.objects.unread(user).count()
@@ -140,7 +156,7 @@ def todo(user) -> list[Section]:
                 _("Unread reminders"),
                 [],
                 unread,
-                reverse("admin:approvals_reminder_changelist") + "?unread=1",
+                changelist_url("approvals.reminder", unread=1),
             )
         )
     awaiting = awaiting_count(user)
@@ -151,7 +167,7 @@ def todo(user) -> list[Section]:
                 _("Requests awaiting my decision"),
                 [],
                 awaiting,
-                reverse("admin:approvals_stagerequest_changelist") + "?queue=awaiting",
+                changelist_url("approvals.stagerequest", queue="awaiting"),
             )
         )
     if permissions.may_close_somewhere(user):
@@ -162,7 +178,7 @@ def todo(user) -> list[Section]:
                 _("Problems awaiting my closing (销号)"),
                 _problem_rows(closing.order_by("resolved_on"), colours),
                 closing.count(),
-                f"{problems_url}?queue=closing",
+                changelist_url("approvals.problem", queue="closing"),
             )
         )
     if permissions.may_decide_somewhere(user):
@@ -170,7 +186,11 @@ def todo(user) -> list[Section]:
         rows, total = _projects(zones, colours, Colour.RED)
         sections.append(
             Section(
-                "zone_red", _("Red projects of my zones"), rows, total, f"{projects_url}?colour=red"
+                "zone_red",
+                _("Red projects of my zones"),
+                rows,
+                total,
+                changelist_url("approvals.project", colour=Colour.RED),
             )
         )
     followed = Project.objects.filter(leader=user)
@@ -182,7 +202,7 @@ def todo(user) -> list[Section]:
                 _("Projects I follow that are red"),
                 rows,
                 total,
-                f"{projects_url}?colour=red&leader__id__exact={user.pk}",
+                changelist_url("approvals.project", colour=Colour.RED, leader__id__exact=user.pk),
             )
         )
         escalated = Problem.objects.filter(project__leader=user, status=ProblemStatus.ESCALATED)
@@ -192,10 +212,16 @@ def todo(user) -> list[Section]:
                 _("Problems escalated to me"),
                 _problem_rows(escalated.order_by("deadline"), colours),
                 escalated.count(),
-                f"{problems_url}?status__exact={ProblemStatus.ESCALATED}",
+                changelist_url("approvals.problem", status__exact=ProblemStatus.ESCALATED),
             )
         )
-    return sections
+    banner = None
+    if awaiting is not None:
+        banner = Awaiting(
+            awaiting,
+            changelist_url("approvals.stagerequest", queue="awaiting", status__exact="pending"),
+        )
+    return ToDo(sections, banner)
 
 
 def _problem_rows(problems, colours: MilestoneColours) -> list[Row]:

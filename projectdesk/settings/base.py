@@ -189,6 +189,7 @@ UNFOLD = {
     "SITE_URL": None,
     "STYLES": ["projectdesk.unfold.stylesheet"],
     # The admin index's dashboard and to-do list, as data (projectdesk/unfold.py, index).
+    "DASHBOARD_CALLBACK": "projectdesk.unfold.index",
     "SIDEBAR": {
         "show_search": False,
         "show_all_applications": "projectdesk.unfold.show_all_applications",
