@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -309,6 +310,93 @@ class TestWhatTheOldCheckDidNotSee:
         settings.IMPORT_MAX_ROWS = 10
         sheet = [["项目名称", "所在开发区"]] + [[f"项目{n}", "晋中开发区"] for n in range(10)]
         assert "上限 10 行" in refusal(xlsx({"S": sheet}), "清单.xlsx")
+
+
+# --- an .xls whose Workbook stream is under 4 kB: in the mini stream ---------------------------
+
+_FREE, _END, _FAT = 0xFFFF_FFFF, 0xFFFF_FFFE, 0xFFFF_FFFD
+
+
+def in_mini_stream(saved: bytes) -> bytes:
+    """The .xls xlwt saved, its Workbook stream moved into the compound file's mini stream, as a
+    writer that does not pad the stream to 4 kB saves a small list (xlwt pads it): 64-byte mini
+    sectors chained by the mini FAT, inside the root entry's stream. Sectors: the FAT, the
+    directory, the mini FAT, then the mini stream."""
+    stream, at = bytearray(), 512  # xlwt writes the stream right after the header, then zeros
+    while saved[at : at + 4] != bytes(4):
+        end = at + 4 + struct.unpack_from("<H", saved, at + 2)[0]
+        stream += saved[at:end]
+        at = end
+    assert len(stream) < 4096, f"{len(stream)} bytes do not go into the mini stream"
+    small = -(-len(stream) // 64)
+    ministream = bytes(stream).ljust(small * 64, b"\0")
+    big = -(-len(ministream) // 512)
+    fat = [_FAT, _END, _END] + list(range(4, 3 + big)) + [_END]
+    minifat = list(range(1, small)) + [_END]
+
+    def table(numbers: list[int]) -> bytes:
+        return struct.pack("<128I", *numbers, *[_FREE] * (128 - len(numbers)))
+
+    def entry(name: str, kind: int, child: int, start: int, size: int) -> bytes:
+        named = (name + "\0").encode("utf-16-le") if name else b""
+        return named.ljust(64, b"\0") + struct.pack(
+            "<HBB3I36xIQ", len(named), kind, 1, _FREE, _FREE, child, start, size
+        )
+
+    directory = (
+        entry("Root Entry", 5, 1, 3, len(ministream))
+        + entry("Workbook", 2, _FREE, 0, len(stream))
+        + entry("", 0, _FREE, 0, 0) * 2
+    )
+    header = (
+        saved[:8]
+        + bytes(16)
+        + struct.pack("<5H6x", 0x3E, 3, 0xFFFE, 9, 6)  # version 3, 512-byte sectors, 64 mini
+        + struct.pack("<9I", 0, 1, 1, 0, 4096, 2, 1, _END, 0)  # 1 FAT, directory at 1, mini FAT 2
+        + struct.pack("<109I", 0, *[_FREE] * 108)  # the FAT is sector 0
+    )
+    return header + table(fat) + directory + table(minifat) + ministream.ljust(big * 512, b"\0")
+
+
+class TestAnXlsInTheMiniStream:
+    """Under 4 kB, a compound file keeps a stream in its mini stream: the Workbook stream of a
+    small .xls is read from there, as python-calamine reads it, and checked like any other."""
+
+    ROWS = [
+        ["项目名称", "所在开发区", "总投资（万元）"],
+        ["甲项目", "晋中开发区", 2000],
+        ["乙项目", "榆次开发区", 350.5],
+    ]
+
+    def test_read_as_calamine_reads_it(self):
+        data = in_mini_stream(xls({"S": self.ROWS}))
+        book = reading.python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = book.get_sheet_by_index(0)
+        assert (sheet.height, sheet.width) == (3, 3)
+        assert extent.check_xls(data, "进度表.xls") == 3
+        assert read_all(data, "进度表.xls") == {"S": self.ROWS}
+
+    def test_its_cells_count_to_the_cap(self, settings):
+        data = in_mini_stream(xls({"S": self.ROWS}))
+        settings.IMPORT_MAX_CELLS = 9
+        assert sum(len(r) for r in only_sheet(read_all(data, "进度表.xls"))) == 9
+        settings.IMPORT_MAX_CELLS = 8
+        message = refusal(data, "进度表.xls")
+        assert "“S”（3 行 × 3 列）" in message and "上限 8 个" in message, message
+
+    @pytest.mark.parametrize(
+        "build, says",
+        [
+            (lambda: xls_bomb(sheets=1), "“Sheet1”（65,536 行 × 256 列）"),
+            (lambda: xls_declaring(0xFFFF_FFFF), "4,294,967,295 行"),
+        ],
+        ids=["xls-65536x256", "dimensions-of-4-billion-rows"],
+    )
+    def test_an_absurd_one_is_refused(self, never_read, build, says):
+        data = in_mini_stream(build())
+        assert len(data) < 4 * 1024
+        message = refusal(data, "进度表.xls")
+        assert says in message and "已拒绝" in message and "不是真正的" not in message, message
 
 
 class TestOnlyWhatItSaysItIs:
