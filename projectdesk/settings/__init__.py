@@ -8,7 +8,7 @@ environment, composed of:
 - security.py: authentication, lockout, second factor, passwords, sessions, HTTPS, CSP;
 - worker.py: Celery.
 
-Each setting is assigned in one of them, once (tests/test_settings.py checks it).
+Each setting is assigned in one of them, once (tests/projectdesk/test_settings.py checks it).
 """
 
 from projectdesk.settings.base import *  # noqa: F403

@@ -711,7 +711,7 @@ class TestMyToDo:
 
         def queries() -> int:
             # The dashboard below the to-do list counts its figures once per state of the data
-            # (tests/test_dashboard.py counts them afresh): both visits find them counted.
+            # (tests/figures/test_dashboard.py counts them afresh): both visits find them counted.
             client.get(INDEX)
             with CaptureQueriesContext(connection) as captured:
                 response = client.get(INDEX)
