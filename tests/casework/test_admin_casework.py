@@ -6,15 +6,22 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from approvals.casework.problems import problem_add
 from approvals.models import (
+    ApprovalItem,
+    ApprovalType,
     FactorNeed,
+    ItemStatus,
+    Mode,
     MonthlyProgress,
     Problem,
     ProblemSource,
@@ -289,3 +296,66 @@ class TestTheThreeLists:
 
         client.force_login(UserFactory(username="nobody"))
         assert client.get(THREE_LISTS).status_code == 403
+
+
+class ProgressTable(HTMLParser):
+    """The progress list's table as it reads on the page: its column headings, and each row's
+    cells' text (the row's heading, the project, first)."""
+
+    def __init__(self):
+        super().__init__()
+        self.inside = False
+        self.headings: list[str] = []
+        self.rows: list[list[str]] = []
+        self.cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table" and ("id", "table-progress") in attrs:
+            self.inside = True
+        elif self.inside and tag == "tr":
+            self.rows.append([])
+        elif self.inside and tag in ("th", "td"):
+            self.cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self.inside = False
+        elif self.inside and tag in ("th", "td") and self.cell is not None:
+            self.rows[-1].append(" ".join("".join(self.cell).split()))
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def progress_columns(html: str) -> dict[str, dict[str, str]]:
+    """Each project's row of the progress list, cell by column heading."""
+    table = ProgressTable()
+    table.feed(html)
+    headings, *rows = table.rows
+    return {row[0]: dict(zip(headings, row, strict=True)) for row in rows}
+
+
+class TestTheProgressListsCounts:
+    @time_machine.travel(dt.datetime(2025, 3, 25, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    def test_each_column_counts_its_own_rows(self, as_user, alice, zone, project, catalogue):
+        """One task node, two approval items and three problems, coloured apart: each count
+        under its own heading, as the page's reader sees it."""
+        today = timezone.localdate()
+        TaskNode.objects.create(project=project, name="完成土地摘牌", planned_date=D(2025, 1, 10))
+        for kind in ApprovalType.objects.filter(time_limit__gt=0).order_by("pk")[:2]:
+            ApprovalItem.objects.create(
+                project=project,
+                approval_type=kind,
+                mode=Mode.APPROVAL,
+                status=ItemStatus.ACCEPTED,
+                accepted_on=D(2024, 6, 3),  # due in 2024: red
+            )
+        for n, deadline in enumerate((D(2025, 1, 15), today, today + dt.timedelta(days=1))):
+            problem_add(project=project, by=alice, description=f"问题{n}", deadline=deadline)
+        response = as_user(alice).get(THREE_LISTS, {"zone": zone.pk, "month": "2025-03"})
+        row = progress_columns(response.content.decode())[project.name]
+        assert row["任务节点"] == "● 红色 1"
+        assert row["审批事项"] == "● 红色 2"
+        assert row["堵点问题"] == "● 红色 1 ● 黄色 2"
