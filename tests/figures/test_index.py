@@ -21,7 +21,8 @@ from approvals.figures.dashboard import Board
 from approvals.figures.todo import ToDo
 from approvals.models import Milestone, Stage
 from tests import figures
-from tests.factories import ProjectFactory
+from tests.factories import ProjectFactory, administrator
+from zones.models import AdminRole
 
 pytestmark = pytest.mark.django_db
 
@@ -132,6 +133,26 @@ def test_rendering_the_index_reads_nothing(request, who, guide_example, late, mo
     assert ('id="dashboard-zone"' in html) == (who == "superuser")  # two zones to choose from
     assert ('id="todo-late"' in html) == (who == "alice")
     assert ('id="awaiting-decisions"' in html) == (who != "alice")  # who decides
+
+
+@pytest.mark.parametrize(
+    "role, page",
+    [
+        (AdminRole.SECURITY, "admin:auth_user_changelist"),
+        (AdminRole.AUDIT, "admin:approvals_auditevent_changelist"),
+    ],
+)
+def test_an_index_without_figures_reads_nothing_either(role, page, guide_example, monkeypatch):
+    """An administrator without a zone role has no to-do list and no dashboard: its index is
+    the list of its pages, without the theme's "recent actions" (a query of the admin log that
+    would run as the template renders)."""
+    monkeypatch.setattr("approvals.reminders.context_processors.unread_count", lambda user: 0)
+    response = index_response(administrator(f"admin-{role}", role))
+    assert response.context_data["board"] is None
+    with CaptureQueriesContext(connection) as captured:
+        response.render()
+    assert [query["sql"] for query in captured] == []
+    assert f'href="{reverse(page)}"' in response.content.decode()  # its pages, listed
 
 
 def test_the_header_counts_the_unread_reminders_once_per_page(bob, guide_example):
