@@ -1,0 +1,127 @@
+"""The escalation ladder (guide sections 6 and 11): which steps are due for something late, who
+hears of each, and in what words. The officer from the first working day late and then every
+week; the zone's supervisors from the eighth day; the leader when it turns red and then every
+month while red; the officer, weekly, of a foreseen delay. ``scan`` finds what is late and
+climbs this ladder with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from approvals.models import Reminder, Step
+
+
+def ladder(days_late: int, days_red: int | None, rules) -> list[tuple[str, int]]:
+    """The steps due for something ``days_late`` days late (red for ``days_red`` days, or not
+    red), each with its period: the officer from day 1, every ``officer_every_days``; the
+    supervisors from ``supervisor_after_days``, every ``supervisor_every_days``; the leader
+    from the first red day, every ``leader_every_days``."""
+    steps = []
+    if days_late >= 1:
+        steps.append((Step.OFFICER, (days_late - 1) // rules.officer_every_days))
+    if days_late >= rules.supervisor_after_days:
+        after = days_late - rules.supervisor_after_days
+        steps.append((Step.SUPERVISOR, after // rules.supervisor_every_days))
+    if days_red is not None and days_red >= 0:
+        steps.append((Step.LEADER, days_red // rules.leader_every_days))
+    return steps
+
+
+class Adder:
+    """Turns one (subject, step, period) into reminders for the step's recipients, appended to
+    ``reminders`` (unsaved, dated ``day``). A scan may make tens of thousands: the wording is
+    translated and the links' shape reversed once."""
+
+    def __init__(self, day: dt.date, reminders: list[Reminder], supervisors: dict[int, list[int]]):
+        self.day = day
+        self.reminders = reminders
+        self.supervisors = supervisors
+        self.wording = _Wording()
+        self.links: dict[str, Callable[[int], str]] = {}
+
+    def __call__(
+        self,
+        subject_type,
+        subject_id,
+        row,
+        step,
+        period,
+        what,
+        late,
+        red,
+        short,
+        *,
+        officer=None,
+        item_id=None,
+        link: tuple[str, int] | None = None,
+    ) -> None:
+        project_id = row["project_id"]
+        if step in (Step.OFFICER, Step.AT_RISK):
+            recipients = [officer or row["project__officer_id"]]
+        elif step == Step.SUPERVISOR:
+            recipients = self.supervisors.get(row["project__zone_id"], [])
+        else:
+            recipients = [row["project__leader_id"]]
+        title = self.wording.title(step, row["project__name"], short, late)[:200]
+        body = self.wording.body(step, row["project__name"], what, late, red)
+        if item_id:
+            link = ("admin:approvals_approvalitem_change", item_id)
+        link = self.link(*(link or ("admin:approvals_project_change", project_id)))
+        for recipient in filter(None, dict.fromkeys(recipients)):
+            self.reminders.append(
+                Reminder(
+                    subject_type=subject_type,
+                    subject_id=subject_id,
+                    project_id=project_id,
+                    step=step,
+                    recipient_id=recipient,
+                    period=period,
+                    day=self.day,
+                    title=title,
+                    body=body,
+                    link=link,
+                )
+            )
+
+    def link(self, name: str, pk: int) -> str:
+        if name not in self.links:
+            self.links[name] = _link_maker(name)
+        return self.links[name](pk)
+
+
+def _link_maker(name: str):
+    """pk → the admin page's path, reversed once: ``reverse()`` per reminder was a tenth of a
+    large scan."""
+    marker = "987654321987654321"
+    head, tail = reverse(name, args=[marker]).split(marker)
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+class _Wording:
+    """A reminder's title and text, in the active language (the task runs in the site's)."""
+
+    def __init__(self):
+        self.titles = {
+            Step.AT_RISK: _("[Foreseen delay] %(project)s · %(subject)s"),
+            Step.OFFICER: _("[Late] %(project)s · %(subject)s: %(days)d days late"),
+            Step.SUPERVISOR: _("[To follow up] %(project)s · %(subject)s: %(days)d days late"),
+            Step.LEADER: _("[Red] %(project)s · %(subject)s: %(days)d days late"),
+        }
+        self.foreseen = _("%(project)s: %(what)s.")
+        self.late = _("%(project)s: %(what)s, %(days)d days ago.")
+        self.red = " " + _("It is red.")
+
+    def title(self, step: str, project: str, short: str, late: int) -> str:
+        """The subject line: the step, the project and what of it (a stage or an item)."""
+        return self.titles[step] % {"project": project, "subject": short, "days": late}
+
+    def body(self, step: str, project: str, what: str, late: int, red: bool) -> str:
+        if step == Step.AT_RISK:
+            return self.foreseen % {"project": project, "what": what}
+        text = self.late % {"project": project, "what": what, "days": late}
+        return text + self.red if red else text

@@ -1,0 +1,131 @@
+"""The outbox: the reminders a scan found, recorded once, then sent. Each becomes a ``Reminder``
+row under a unique key (subject, step, recipient, period): the scan run twice, by two workers or
+again after a retry, makes each reminder once. ``deliver()`` then sends the pending ones, each
+claimed in the database first: into the recipient's inbox in the desk, and by email when it has
+an address. A failed email is tried again later, each time after a longer wait; a claim lapses,
+so a worker that died after claiming leaves the reminder to the next run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db.models import F
+from django.utils import timezone
+
+from approvals.cases.colours import warnings
+from approvals.core.bulk import insert_new
+from approvals.models import Delivery, EmailState, Reminder
+from approvals.reminders.scan import Scan
+
+#: How long a claim holds: a worker that died holding one frees it after this.
+LEASE = dt.timedelta(minutes=10)
+#: Attempts at an email before it is given up (the reminder stays in the inbox).
+MAX_ATTEMPTS = 6
+#: Rows inserted per statement (17 columns: well under SQLite's 32,766 parameters).
+BATCH = 500
+
+
+def new_reminders(found: Scan) -> list[Reminder]:
+    """The found reminders not made before (looked up in chunks of subjects)."""
+    subjects: dict[int, set[int]] = defaultdict(set)
+    for r in found.reminders:
+        subjects[r.subject_type_id].add(r.subject_id)
+    existing = set()
+    for type_id, ids in subjects.items():
+        ids = sorted(ids)
+        for start in range(0, len(ids), 5000):
+            existing |= set(
+                Reminder.objects.filter(
+                    subject_type_id=type_id, subject_id__in=ids[start : start + 5000]
+                ).values_list("subject_type_id", "subject_id", "step", "recipient_id", "period")
+            )
+    return [
+        r
+        for r in found.reminders
+        if (r.subject_type_id, r.subject_id, r.step, r.recipient_id, r.period) not in existing
+    ]
+
+
+def record(found: Scan) -> Counter:
+    """Insert the reminders not made before; the unique key drops any another scan or worker
+    inserted meanwhile. Returns how many this call inserted, by step."""
+    return Counter(insert_new(new_reminders(found), "step", batch=BATCH))
+
+
+def claim(pk: int, now: dt.datetime | None = None) -> bool:
+    """Take one pending reminder for a while; False when another worker holds it."""
+    now = now or timezone.now()
+    return (
+        Reminder.objects.filter(pk=pk)
+        .due(now)
+        .update(claimed_until=now + LEASE, attempts=F("attempts") + 1)
+        == 1
+    )
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """2, 4, 8, … minutes, at most a day."""
+    return min(dt.timedelta(minutes=2**attempts), dt.timedelta(days=1))
+
+
+def send(reminder: Reminder, now: dt.datetime | None = None, rules=None) -> bool:
+    """Deliver a claimed reminder: into the inbox, then by email if it goes by email. True
+    when it is done; False when its email failed and waits for another attempt."""
+    now = now or timezone.now()
+    rules = rules or warnings()
+    done = {"delivered_at": reminder.delivered_at or now, "claimed_until": None}
+    recipient = reminder.recipient
+    email = reminder.email_status
+    if email == EmailState.PENDING and not (rules.email and recipient.email):
+        email = EmailState.NONE
+    if email == EmailState.PENDING:
+        try:
+            send_mail(
+                reminder.title,
+                f"{reminder.body}\n\n{settings.SITE_URL.rstrip('/')}{reminder.link}",
+                None,
+                [recipient.email],
+            )
+        except Exception as error:  # any backend's failure: SMTP, connection, configuration
+            failed_for_good = reminder.attempts >= MAX_ATTEMPTS
+            Reminder.objects.filter(pk=reminder.pk).update(
+                **done,
+                status=Delivery.FAILED if failed_for_good else Delivery.PENDING,
+                email_status=EmailState.FAILED if failed_for_good else EmailState.PENDING,
+                next_attempt_at=now + backoff(reminder.attempts),
+                last_error=f"{type(error).__name__}: {error}"[:2000],
+            )
+            return False
+        email = EmailState.SENT
+    Reminder.objects.filter(pk=reminder.pk).update(
+        **done, status=Delivery.SENT, email_status=email, sent_at=now, last_error=""
+    )
+    return True
+
+
+def deliver(now: dt.datetime | None = None) -> Counter:
+    """Send every reminder due now, each claimed first. Returns how many were sent, by step."""
+    now = now or timezone.now()
+    rules = warnings()
+    sent: Counter = Counter()
+    seen: set[int] = set()
+    while True:
+        batch = list(
+            Reminder.objects.due(now)
+            .exclude(pk__in=seen)
+            .order_by("next_attempt_at", "id")
+            .values_list("pk", flat=True)[:100]
+        )
+        if not batch:
+            return sent
+        seen.update(batch)
+        for pk in batch:
+            if not claim(pk, now):
+                continue  # another worker has it
+            reminder = Reminder.objects.select_related("recipient").get(pk=pk)
+            if send(reminder, now, rules):
+                sent[reminder.step] += 1

@@ -1,0 +1,295 @@
+"""The daily scan (guide sections 6 and 11): ``scan(day)`` finds, set-based, the late milestones,
+approval items, task nodes (倒排工期) and problems (堵点), and the projects at risk, one step per
+kind, and climbs the ladder (``ladder``) with each to decide who must hear of it today. It only
+reads: the reminders it finds are unsaved (the outbox records them). It does nothing on a day
+off of the official calendar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from approvals.cases.colours import MilestoneColours, item_red_from, warnings
+from approvals.cases.lateness import stage_ahead
+from approvals.checklist import foresight
+from approvals.models import (
+    OPEN_STAGES,
+    UNSOLVED,
+    ApprovalItem,
+    CalendarDay,
+    ItemStatus,
+    Milestone,
+    Mode,
+    Problem,
+    Project,
+    Reminder,
+    Stage,
+    Step,
+    TaskNode,
+)
+from approvals.reminders.ladder import Adder, ladder
+from zones.models import Role, ZoneRole
+
+
+@dataclass
+class Scan:
+    day: dt.date
+    reminders: list[Reminder] = field(default_factory=list)
+    working_day: bool = True
+    #: project id → (earliest start, deciding item): the projects at risk on ``day``.
+    at_risk: dict[int, tuple[dt.date, int | None]] = field(default_factory=dict)
+
+
+def scan(day: dt.date | None = None, rules=None) -> Scan:
+    """The reminders due on ``day`` (unsaved), in a few queries whatever the number of
+    projects: late milestones and items by their partial indexes, the zones' supervisors, the
+    projects at risk."""
+    day = day or timezone.localdate()
+    result = Scan(day)
+    calendar = CalendarDay.objects.calendar()
+    if not calendar.is_working_day(day):
+        result.working_day = False
+        return result
+    rules = rules or warnings()
+    supervisors = _supervisors()
+    types = ContentType.objects.get_for_models(Milestone, ApprovalItem, TaskNode, Problem)
+    add = Adder(day, result.reminders, supervisors)
+    _late_milestones(result, add, types[Milestone], rules)
+    _late_items(result, add, types[ApprovalItem], rules, calendar)
+    _late_task_nodes(result, add, types[TaskNode], rules)
+    _late_problems(result, add, types[Problem], rules)
+    _at_risk(result, add, types[Milestone], rules)
+    return result
+
+
+def _supervisors() -> dict[int, list[int]]:
+    """zone id → its active supervisors' ids."""
+    supervisors: dict[int, list[int]] = defaultdict(list)
+    for zone_id, user_id in ZoneRole.objects.filter(
+        role=Role.SUPERVISOR, user__is_active=True
+    ).values_list("zone_id", "user_id"):
+        supervisors[zone_id].append(user_id)
+    return supervisors
+
+
+def _late_milestones(result: Scan, add: Adder, milestone_type, rules) -> None:
+    """Milestones past their planned date, of open projects that have not reached their stage,
+    climb the ladder; red by the colours' rule (days_red)."""
+    day = result.day
+    colours = MilestoneColours.on(day, rules)
+    # Only what the partial index holds, written literally (SQLite takes a partial index only
+    # when the WHERE implies its condition), unordered and without a join: joined to the
+    # projects, an analysed SQLite started from the projects and read every project's
+    # milestones by project id instead. Their projects come in a second query, by primary key.
+    late_milestones = Milestone.objects.filter(
+        actual_date__isnull=True, planned_date__lt=day
+    ).order_by()
+    projects = {  # id → the row the ladder reads ("project_id", "project__name", …)
+        p["id"]: {"project_id": p["id"], **{f"project__{k}": v for k, v in p.items()}}
+        for p in Project.objects.filter(
+            pk__in=late_milestones.values("project_id"), stage__in=OPEN_STAGES
+        )
+        .order_by()
+        .values("id", "stage", "name", "officer_id", "leader_id", "zone_id")
+    }
+    for m_id, m_stage, planned, project_id in late_milestones.values_list(
+        "id", "stage", "planned_date", "project_id"
+    ):
+        project = projects.get(project_id)
+        # An open project stands where its stage says (only a suspended one stands elsewhere).
+        if project is None or not stage_ahead(m_stage, project["project__stage"]):
+            continue
+        late = (day - planned).days
+        red = colours.days_red(planned)
+        what = _("planned %(stage)s on %(day)s") % {
+            "stage": Stage(m_stage).label,
+            "day": planned,
+        }
+        short = Stage(m_stage).label
+        for step, period in ladder(late, red, rules):
+            add(milestone_type, m_id, project, step, period, what, late, red is not None, short)
+
+
+def _late_items(result: Scan, add: Adder, item_type, rules, calendar) -> None:
+    """Running approval items past their deadline climb the ladder, to their own officer (or
+    the project's); red from ``item_red_from`` (working days)."""
+    day = result.day
+    late_items = ApprovalItem.objects.filter(
+        status=ItemStatus.ACCEPTED,  # literally: the partial index approval_item_running_due
+        deadline__lt=day,
+        mode=Mode.APPROVAL,
+    ).order_by()
+    for item in late_items.values(
+        "id",
+        "deadline",
+        "officer_id",
+        "approval_type__code",
+        "approval_type__name",
+        "project_id",
+        "project__stage",
+        "project__name",
+        "project__officer_id",
+        "project__leader_id",
+        "project__zone_id",
+    ):
+        if item["project__stage"] not in OPEN_STAGES:
+            continue
+        late = (day - item["deadline"]).days
+        turned_red = item_red_from(item["deadline"], calendar, rules)
+        red = (day - turned_red).days if day >= turned_red else None
+        what = _("%(item)s due on %(day)s") % {
+            "item": f"{item['approval_type__code']} {item['approval_type__name']}",
+            "day": item["deadline"],
+        }
+        officer = item["officer_id"] or item["project__officer_id"]
+        for step, period in ladder(late, red, rules):
+            add(
+                item_type,
+                item["id"],
+                item,
+                step,
+                period,
+                what,
+                late,
+                red is not None,
+                f"{item['approval_type__code']} {item['approval_type__name']}",
+                officer=officer,
+                item_id=item["id"],
+            )
+
+
+def _late_task_nodes(result: Scan, add: Adder, node_type, rules) -> None:
+    """Task nodes (倒排工期) climb the milestones' ladder by their planned date."""
+    day = result.day
+    colours = MilestoneColours.on(day, rules)
+    late_nodes = TaskNode.objects.filter(actual_date__isnull=True, planned_date__lt=day).order_by()
+    for node in late_nodes.values(
+        "id",
+        "name",
+        "planned_date",
+        "project_id",
+        "project__stage",
+        "project__name",
+        "project__officer_id",
+        "project__leader_id",
+        "project__zone_id",
+    ):
+        if node["project__stage"] not in OPEN_STAGES:
+            continue
+        late = (day - node["planned_date"]).days
+        red = colours.days_red(node["planned_date"])
+        what = _("task node “%(node)s” planned on %(day)s") % {
+            "node": node["name"],
+            "day": node["planned_date"],
+        }
+        for step, period in ladder(late, red, rules):
+            add(
+                node_type, node["id"], node, step, period, what, late, red is not None, node["name"]
+            )
+
+
+def _late_problems(result: Scan, add: Adder, problem_type, rules) -> None:
+    """Unsolved problems past their deadline climb the same ladder: the person responsible (or
+    the project's officer), the zone's supervisors, the leader when red (guide section 6);
+    ``problems.escalate_red`` then marks a red one escalated."""
+    day = result.day
+    colours = MilestoneColours.on(day, rules)
+    late_problems = Problem.objects.filter(
+        status__in=list(UNSOLVED),
+        deadline__lt=day,  # literally: the partial index's condition
+    ).order_by()
+    for problem in late_problems.values(
+        "id",
+        "description",
+        "department",
+        "deadline",
+        "responsible_id",
+        "project_id",
+        "project__stage",
+        "project__name",
+        "project__officer_id",
+        "project__leader_id",
+        "project__zone_id",
+    ):
+        if problem["project__stage"] not in OPEN_STAGES:
+            continue
+        late = (day - problem["deadline"]).days
+        red = colours.days_red(problem["deadline"])
+        text = problem["description"]
+        short = text if len(text) <= 30 else text[:29] + "…"
+        what = _("problem “%(problem)s” (%(department)s) due on %(day)s") % {
+            "problem": short,
+            "department": problem["department"] or "—",
+            "day": problem["deadline"],
+        }
+        for step, period in ladder(late, red, rules):
+            add(
+                problem_type,
+                problem["id"],
+                problem,
+                step,
+                period,
+                what,
+                late,
+                red is not None,
+                _("problem: %(problem)s") % {"problem": short},
+                officer=problem["responsible_id"],
+                link=("admin:approvals_problem_change", problem["id"]),
+            )
+
+
+def _at_risk(result: Scan, add: Adder, milestone_type, rules) -> None:
+    """The officer hears, weekly, of a project heading for a late start: about its start
+    milestone, with the earliest date and the item deciding it. At risk as worked out for the
+    scan's day (reading only); the weeks count from the day it was first found at risk, or from
+    the scan's day when that is later (a scan for an earlier day than the one stored)."""
+    day = result.day
+    result.at_risk = foresight.at_risk(day)
+    ids = sorted(result.at_risk)
+    projects, start_of, names = {}, {}, {}
+    deciding = sorted({i for _d, i in result.at_risk.values() if i})
+    for chunk in foresight._chunks(ids):
+        projects.update(
+            (p["id"], p)
+            for p in Project.objects.filter(pk__in=chunk).values(
+                "id", "name", "officer_id", "leader_id", "zone_id", "at_risk_since"
+            )
+        )
+        starts = Milestone.objects.filter(project__in=chunk, stage=Stage.UNDER_CONSTRUCTION)
+        start_of.update(
+            (m["project_id"], m) for m in starts.values("id", "project_id", "planned_date")
+        )
+    for chunk in foresight._chunks(deciding):
+        names.update(
+            (pk, f"{code} {name}")
+            for pk, code, name in ApprovalItem.objects.filter(pk__in=chunk).values_list(
+                "pk", "approval_type__code", "approval_type__name"
+            )
+        )
+    for pk in ids:
+        p, start = projects[pk], start_of.get(pk)
+        when, item_id = result.at_risk[pk]
+        if start is None:
+            continue
+        since = p["at_risk_since"]
+        since = day if since is None or since > day else since
+        period = (day - since).days // rules.at_risk_every_days
+        row = {
+            "project_id": p["id"],
+            "project__name": p["name"],
+            "project__officer_id": p["officer_id"],
+            "project__leader_id": p["leader_id"],
+            "project__zone_id": p["zone_id"],
+        }
+        what = _(
+            "works planned to start on %(planned)s can start on %(earliest)s at the earliest "
+            "(%(item)s decides it)"
+        ) % {"planned": start["planned_date"], "earliest": when, "item": names.get(item_id, "—")}
+        short = _("start of works")
+        add(milestone_type, start["id"], row, Step.AT_RISK, period, what, 0, False, short)
