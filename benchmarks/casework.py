@@ -407,13 +407,14 @@ def page_rows(admin, zone: int, day: dt.date, before) -> list:
 
 
 def scan_rows(day: dt.date) -> tuple[list, list]:
+    from approvals.reminders import scan as reminder_scan
     from approvals.reminders import services as reminders
     from benchmarks.common import measure
 
     def without() -> Any:
         with (
-            mock.patch.object(reminders, "_late_task_nodes", lambda *args: None),
-            mock.patch.object(reminders, "_late_problems", lambda *args: None),
+            mock.patch.object(reminder_scan, "_late_task_nodes", lambda *args: None),
+            mock.patch.object(reminder_scan, "_late_problems", lambda *args: None),
         ):
             return reminders.scan(day)
 

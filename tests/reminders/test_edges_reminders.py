@@ -37,6 +37,7 @@ from approvals.models import (
     Step,
     WarningSettings,
 )
+from approvals.reminders import outbox
 from approvals.reminders import services as reminders
 from approvals.stages import workflow
 from tests.admin_helpers import change_form_data
@@ -189,17 +190,17 @@ def test_two_threads_inserting_the_same_reminders_make_each_once(catalogue, zone
     found = reminders.scan(TODAY)
     assert len(found.reminders) == 2  # alice (week 2) and bob (week 1)
     both_decided = threading.Barrier(2)
-    insert_new = reminders.insert_new
+    insert_new = outbox.insert_new
 
     def held_then_inserted(objs, returning, **options):
         both_decided.wait(timeout=30)
         return insert_new(objs, returning, **options)
 
-    reminders.insert_new = held_then_inserted
+    outbox.insert_new = held_then_inserted
     try:
         results = at_once([lambda: reminders.record(reminders.scan(TODAY))] * 2)
     finally:
-        reminders.insert_new = insert_new
+        outbox.insert_new = insert_new
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sum(sum(new.values()) for new in results) == 2
     assert sorted(Reminder.objects.values_list("step", "recipient__username", "period")) == [
