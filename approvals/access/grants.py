@@ -1,0 +1,136 @@
+"""What a person may do on an object (``granted``, ``has``) and the same rule as a query
+(``scope``), side by side; and the rules of enterprises, which ``granted`` answers for an
+enterprise and which read the projects ``scope`` gives (so they live here, beside it).
+
+Part of the one home of the access rules; callers ask ``approvals.access.permissions``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value
+
+from approvals.access.roles import (
+    EDIT,
+    REFERENCE_DATA,
+    VIEW,
+    _active,
+    _admin_permissions,
+    _project_model,
+    _zone_roles,
+    is_administrator,
+    project_of,
+    roles_for,
+    zone_ids,
+)
+from zones.models import Enterprise, Role, Zone
+from zones.roles import ROLE_PERMISSIONS
+
+
+def granted(user, obj: Any = None) -> set[str]:
+    """The permissions ``user`` has on ``obj``, or anywhere when ``obj`` is None."""
+    if not _active(user):
+        return set()
+    if obj is None:
+        roles = {role for _, role in _zone_roles(user)}
+    elif isinstance(obj, Enterprise):
+        return _enterprise_permissions(user, obj) | _admin_permissions(user)
+    elif isinstance(obj, Zone):
+        roles = {role for zone, role in _zone_roles(user) if zone == obj.pk}
+    elif (project := project_of(obj)) is not None:
+        roles = roles_for(user, project)
+    elif hasattr(obj, "zone_id"):  # a row of a zone (a role held there)
+        roles = {role for zone, role in _zone_roles(user) if zone == obj.zone_id}
+    elif obj._meta.label in REFERENCE_DATA:
+        roles = {role for _, role in _zone_roles(user)}
+    else:  # anything else belongs to nobody's zone: administrators only
+        roles = set()
+    perms: set[str] = set(_admin_permissions(user))
+    for role in roles:
+        perms |= ROLE_PERMISSIONS[role]
+    return perms
+
+
+def has(user, perm: str, obj: Any = None) -> bool:
+    return is_administrator(user) or perm in granted(user, obj)
+
+
+def scope(queryset: QuerySet, user, perm: str = VIEW, path: str = "") -> QuerySet:
+    """``queryset`` narrowed to the rows whose project grants ``user`` ``perm``; ``path`` leads
+    from the row to its project (``"project__"`` for an item, ``""`` for a project)."""
+    if is_administrator(user) or perm in _admin_permissions(user):
+        return queryset
+    if not _active(user):
+        return queryset.none()
+    zones = zone_ids(user, perm)
+    if perm not in ROLE_PERMISSIONS[Role.LEADER]:
+        return queryset.filter(**{f"{path}zone_id__in": zones})
+    if not zones:
+        return queryset.filter(**{f"{path}leader": user})
+    # The zones' projects and the projects it follows, as one set of ids read by two indexes
+    # (zone, leader). Written as "zone IN (…) OR leader = …" the condition is no index's, and
+    # PostgreSQL read every project, or every item joined to its project, to test it.
+    Project = _project_model()
+
+    projects = Project.objects.order_by()
+    followed = projects.filter(leader=user).values("pk")
+    ids = projects.filter(zone_id__in=zones).values("pk").union(followed)
+    return queryset.filter(**{f"{path}pk__in": ids})
+
+
+def scope_key(user, perm: str = VIEW) -> str:
+    """A name for the rows ``scope()`` gives ``user``: equal keys, equal rows (for a cache of
+    figures over them). Administrators share one; anyone else may follow projects as a leader,
+    so the key is its own, with its zones, so that a change of role changes it."""
+    if is_administrator(user) or perm in _admin_permissions(user):
+        return "all"
+    if not _active(user):
+        return "none"
+    zones = ",".join(str(zone) for zone in sorted(zone_ids(user, perm)))
+    return f"user{user.pk}:zones{zones}"
+
+
+# --- enterprises ---------------------------------------------------------------------------
+# Shared reference data (a company may invest in several zones): name and credit code are for
+# all staff, so that an officer finds an existing enterprise instead of adding a duplicate;
+# contacts are for those who see one of its projects; editing for those who may edit one of
+# them, or, while it has none, for the zone whose officer created it (guide section 11).
+
+
+def _enterprise_q(user, perm: str) -> Q:
+    Project = _project_model()
+
+    projects = scope(Project.objects.filter(enterprise=OuterRef("pk")), user, perm)
+    any_project = Project.objects.filter(enterprise=OuterRef("pk"))
+    return Q(Exists(projects)) | (
+        ~Q(Exists(any_project)) & Q(created_in_zone__in=zone_ids(user, perm))
+    )
+
+
+def enterprises(queryset: QuerySet, user, perm: str = VIEW) -> QuerySet:
+    """Enterprises whose details ``user`` may see (``VIEW``) or edit (``EDIT``)."""
+    if is_administrator(user) or perm in _admin_permissions(user):
+        return queryset
+    if not _active(user):
+        return queryset.none()
+    return queryset.filter(_enterprise_q(user, perm))
+
+
+def with_contacts_visible(queryset: QuerySet, user) -> QuerySet:
+    """Annotates ``contacts_visible``: whether ``user`` may read the row's contact details."""
+    if is_administrator(user) or VIEW in _admin_permissions(user):
+        return queryset.annotate(contacts_visible=Value(True, output_field=BooleanField()))
+    if not _active(user):
+        return queryset.annotate(contacts_visible=Value(False, output_field=BooleanField()))
+    return queryset.annotate(contacts_visible=_enterprise_q(user, VIEW))
+
+
+def _enterprise_permissions(user, enterprise) -> set[str]:
+    one = Enterprise.objects.filter(pk=enterprise.pk)
+    perms = set()
+    if enterprises(one, user, VIEW).exists():
+        perms.add("zones.view_enterprise")
+    if enterprises(one, user, EDIT).exists():
+        perms.add("zones.change_enterprise")
+    return perms

@@ -1,0 +1,154 @@
+"""Who holds which role, and where: the names of the permissions, the administrators' roles
+and the zone roles a person holds, the roles it holds *for a project*, and the zones they reach.
+
+A person holds roles per zone (``zones.roles`` lists what each role may do). Its roles *for a
+project* are the zone-wide roles (officer, supervisor, statistician) it holds in the project's
+zone, plus the leader's when it follows the project (包联领导). A row of a project (an approval
+item, a stage request, a record) follows its project. An administrator holds no zone role: any it
+is given counts for nothing (``approvals.access.administrators``).
+
+Part of the one home of the access rules; callers ask ``approvals.access.permissions``. The
+underscored helpers here are for the modules of this package only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from zones.models import Administrator, AdminRole, Role, Zone, ZoneRole
+from zones.roles import ADMINISTRATOR_PERMISSIONS, ROLE_PERMISSIONS, ZONE_WIDE_ROLES
+
+VIEW = "approvals.view_project"
+EDIT = "approvals.change_project"
+REQUEST = "approvals.request_stage_change"
+DECIDE = "approvals.decide_stagerequest"
+GENERATE = "approvals.add_approvalitem"
+EDIT_ITEM = "approvals.change_approvalitem"
+WORK_ITEM = "approvals.change_item_status"
+IMPORT = "approvals.import_spreadsheets"
+WORK_PROBLEM = "approvals.change_problem"
+CLOSE_PROBLEM = "approvals.close_problem"
+#: Shared by every zone: what a role may do with them holds wherever the role is held.
+REFERENCE_DATA = frozenset({"approvals.ApprovalType", "approvals.CalendarDay"})
+
+
+def _project_model():
+    """The Project model, from the app registry: the models call these rules (their querysets'
+    ``visible_to``, their transitions' ``permission=``), so the rules reach the models at call
+    time rather than importing them (no import cycle between the two)."""
+    return apps.get_model("approvals", "Project")
+
+
+def _active(user) -> bool:
+    return bool(user and user.is_active and not user.is_anonymous)
+
+
+def is_administrator(user) -> bool:
+    """The one ``is_superuser`` shortcut: the embedded demo's superuser sees and keeps
+    everything. With ``SUPERUSER_POWERS`` off (DEBUG off) the flag grants nothing."""
+    return _active(user) and user.is_superuser and settings.SUPERUSER_POWERS
+
+
+def admin_role(user) -> str | None:
+    """The administrator role ``user`` holds (an ``AdminRole`` value), or None; read once per
+    user object."""
+    if not _active(user):
+        return None
+    if not hasattr(user, "_admin_role_cache"):
+        user._admin_role_cache = (
+            Administrator.objects.filter(user_id=user.pk).values_list("role", flat=True).first()
+        )
+    return user._admin_role_cache
+
+
+def is_system_administrator(user) -> bool:
+    """Sees every zone read-only and keeps the configuration (and the demo's superuser)."""
+    return is_administrator(user) or admin_role(user) == AdminRole.SYSTEM
+
+
+def _admin_permissions(user) -> frozenset[str]:
+    role = admin_role(user)
+    return ADMINISTRATOR_PERMISSIONS.get(role, frozenset()) if role else frozenset()
+
+
+def _zone_roles(user) -> set[tuple[int, str]]:
+    """(zone id, role) pairs, read once per user object (a request's user lives one request).
+    An administrator holds none: a role it is given counts for nothing (nobody grants itself
+    casework by assigning itself a zone role)."""
+    if not _active(user) or admin_role(user) is not None:
+        return set()
+    if not hasattr(user, "_zone_roles_cache"):
+        user._zone_roles_cache = set(
+            ZoneRole.objects.filter(user=user).values_list("zone_id", "role")
+        )
+    return user._zone_roles_cache
+
+
+def _granting(perm: str) -> set[str]:
+    return {role for role, perms in ROLE_PERMISSIONS.items() if perm in perms}
+
+
+def zone_ids(user, perm: str) -> set[int]:
+    """The zones where ``user`` holds a zone-wide role that grants ``perm``."""
+    granting = _granting(perm) & set(ZONE_WIDE_ROLES)
+    return {zone for zone, role in _zone_roles(user) if role in granting}
+
+
+def project_of(obj: Any):
+    """The project a row belongs to (the object itself when it is one)."""
+    if hasattr(obj, "leader_id") and hasattr(obj, "zone_id"):
+        return obj
+    for attribute in ("project", "item", "request"):
+        related = getattr(obj, attribute, None)
+        if related is not None:
+            return project_of(related)
+    return None
+
+
+def roles_for(user, project) -> set[str]:
+    """The roles ``user`` holds for ``project``: zone-wide ones in its zone, and the leader's
+    when it follows the project."""
+    held = {
+        role
+        for zone, role in _zone_roles(user)
+        if zone == project.zone_id and role in ZONE_WIDE_ROLES
+    }
+    if _active(user) and project.leader_id == user.pk:
+        held.add(Role.LEADER)
+    return held
+
+
+# --- the zones a person reaches -------------------------------------------------------------------
+
+
+def zones_seen(queryset: QuerySet, user, path: str = "pk") -> QuerySet:
+    """Zones (or rows of zones, through ``path``) where ``user`` holds any role (every zone for
+    the system administrator, who sees every zone and keeps their roles)."""
+    if is_system_administrator(user):
+        return queryset
+    return queryset.filter(**{f"{path}__in": {zone for zone, _ in _zone_roles(user)}})
+
+
+def zones_visible(user) -> QuerySet[Zone]:
+    """The zones of the projects ``user`` may see: where it holds a role, and those of the
+    projects it follows as a leader (for filters by zone, without reading every project)."""
+    zones = Zone.objects.all()
+    if is_system_administrator(user):
+        return zones
+    if not _active(user):
+        return zones.none()
+    Project = _project_model()
+
+    led = Project.objects.filter(leader=user).order_by().values("zone_id")
+    held = {zone for zone, _ in _zone_roles(user)}
+    return zones.filter(Q(pk__in=held) | Q(pk__in=led))
+
+
+def casework_zones(user) -> QuerySet[Zone]:
+    """Zones where ``user`` may edit cases: where it may add projects or enterprises."""
+    zones = Zone.objects.all()
+    return zones if is_administrator(user) else zones.filter(pk__in=zone_ids(user, EDIT))
