@@ -10,6 +10,7 @@ to the whole of it (the admin's list, filtered: ``links.changelist_url``).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.urls import reverse
@@ -98,130 +99,149 @@ def _projects(queryset, colours: MilestoneColours, wanted: str) -> tuple[list[Ro
 
 
 def todo(user) -> ToDo:
+    """The sections ``user`` sees, in their order: each is shown to whom it concerns (an
+    officer, a handler of problems, a decider, a closer, a leader) and built on its own below."""
     today = timezone.localdate()
     colours = MilestoneColours.on(today)
     sections: list[Section] = []
     mine = Project.objects.visible_to(user).filter(officer=user)
     if mine.exists():
-        rows, total = _projects(mine, colours, ATTENTION)
-        sections.append(
-            Section(
-                "late",
-                _("My projects due soon, late or at risk"),
-                rows,
-                total,
-                changelist_url("approvals.project", colour=ATTENTION, officer__id__exact=user.pk),
-            )
-        )
-        bounds = ItemColours.on(today, CalendarDay.objects.calendar())
-        items = (
-            ApprovalItem.objects.visible_to(user).handled_by(user).filter(bounds.filter(ATTENTION))
-        )
-        item_rows = [
-            Row(
-                f"{item.project} · {item.approval_type.code} {item.approval_type.name} · {item.deadline}",
-                reverse("admin:approvals_approvalitem_change", args=[item.pk]),
-                bounds.colour(item),
-            )
-            for item in items.select_related("project", "approval_type").order_by("deadline")[
-                :SHOWN
-            ]
-        ]
-        sections.append(
-            Section(
-                "items",
-                _("My approval items due or late"),
-                item_rows,
-                items.count(),
-                changelist_url("approvals.approvalitem", colour=ATTENTION, handler="me"),
-            )
-        )
+        sections.append(_my_projects(mine, user, colours))
+        sections.append(_my_items(user, today))
     own_problems = Problem.objects.visible_to(user).handled_by(user)
     if own_problems.exists():
-        late = own_problems.filter(problem_filter(ATTENTION, colours))
-        sections.append(
-            Section(
-                "problems",
-                _("My problems due or late"),
-                _problem_rows(late.order_by("deadline"), colours),
-                late.count(),
-                changelist_url("approvals.problem", queue="mine", colour=ATTENTION),
-            )
-        )
+        sections.append(_my_problems(own_problems, colours))
     unread = Reminder.objects.unread(user).count()
     if unread or Reminder.objects.inbox(user).exists():
-        sections.append(
-            Section(
-                "reminders",
-                _("Unread reminders"),
-                [],
-                unread,
-                changelist_url("approvals.reminder", unread=1),
-            )
-        )
+        sections.append(_reminders(unread))
     awaiting = awaiting_count(user)
     if awaiting is not None:
-        sections.append(
-            Section(
-                "awaiting",
-                _("Requests awaiting my decision"),
-                [],
-                awaiting,
-                changelist_url("approvals.stagerequest", queue="awaiting"),
-            )
-        )
+        sections.append(_awaiting(awaiting))
     if permissions.may_close_somewhere(user):
-        closing = Problem.objects.awaiting_closing(user)
-        sections.append(
-            Section(
-                "closing",
-                _("Problems awaiting my closing (销号)"),
-                _problem_rows(closing.order_by("resolved_on"), colours),
-                closing.count(),
-                changelist_url("approvals.problem", queue="closing"),
-            )
-        )
+        sections.append(_closing(user, colours))
     if permissions.may_decide_somewhere(user):
-        zones = permissions.scope(Project.objects.all(), user, permissions.DECIDE)
-        rows, total = _projects(zones, colours, Colour.RED)
-        sections.append(
-            Section(
-                "zone_red",
-                _("Red projects of my zones"),
-                rows,
-                total,
-                changelist_url("approvals.project", colour=Colour.RED),
-            )
-        )
+        sections.append(_zones_red(user, colours))
     followed = Project.objects.filter(leader=user)
     if followed.exists():
-        rows, total = _projects(followed, colours, Colour.RED)
-        sections.append(
-            Section(
-                "followed_red",
-                _("Projects I follow that are red"),
-                rows,
-                total,
-                changelist_url("approvals.project", colour=Colour.RED, leader__id__exact=user.pk),
-            )
+        sections.append(_followed_red(followed, user, colours))
+        sections.append(_escalated(user, colours))
+    return ToDo(sections, _banner(awaiting))
+
+
+def _my_projects(mine, user, colours: MilestoneColours) -> Section:
+    rows, total = _projects(mine, colours, ATTENTION)
+    return Section(
+        "late",
+        _("My projects due soon, late or at risk"),
+        rows,
+        total,
+        changelist_url("approvals.project", colour=ATTENTION, officer__id__exact=user.pk),
+    )
+
+
+def _my_items(user, today: dt.date) -> Section:
+    bounds = ItemColours.on(today, CalendarDay.objects.calendar())
+    items = ApprovalItem.objects.visible_to(user).handled_by(user).filter(bounds.filter(ATTENTION))
+    item_rows = [
+        Row(
+            f"{item.project} · {item.approval_type.code} {item.approval_type.name} · {item.deadline}",
+            reverse("admin:approvals_approvalitem_change", args=[item.pk]),
+            bounds.colour(item),
         )
-        escalated = Problem.objects.filter(project__leader=user, status=ProblemStatus.ESCALATED)
-        sections.append(
-            Section(
-                "escalated",
-                _("Problems escalated to me"),
-                _problem_rows(escalated.order_by("deadline"), colours),
-                escalated.count(),
-                changelist_url("approvals.problem", status__exact=ProblemStatus.ESCALATED),
-            )
-        )
-    banner = None
-    if awaiting is not None:
-        banner = Awaiting(
-            awaiting,
-            changelist_url("approvals.stagerequest", queue="awaiting", status__exact="pending"),
-        )
-    return ToDo(sections, banner)
+        for item in items.select_related("project", "approval_type").order_by("deadline")[:SHOWN]
+    ]
+    return Section(
+        "items",
+        _("My approval items due or late"),
+        item_rows,
+        items.count(),
+        changelist_url("approvals.approvalitem", colour=ATTENTION, handler="me"),
+    )
+
+
+def _my_problems(own_problems, colours: MilestoneColours) -> Section:
+    late = own_problems.filter(problem_filter(ATTENTION, colours))
+    return Section(
+        "problems",
+        _("My problems due or late"),
+        _problem_rows(late.order_by("deadline"), colours),
+        late.count(),
+        changelist_url("approvals.problem", queue="mine", colour=ATTENTION),
+    )
+
+
+def _reminders(unread: int) -> Section:
+    return Section(
+        "reminders",
+        _("Unread reminders"),
+        [],
+        unread,
+        changelist_url("approvals.reminder", unread=1),
+    )
+
+
+def _awaiting(awaiting: int) -> Section:
+    return Section(
+        "awaiting",
+        _("Requests awaiting my decision"),
+        [],
+        awaiting,
+        changelist_url("approvals.stagerequest", queue="awaiting"),
+    )
+
+
+def _closing(user, colours: MilestoneColours) -> Section:
+    closing = Problem.objects.awaiting_closing(user)
+    return Section(
+        "closing",
+        _("Problems awaiting my closing (销号)"),
+        _problem_rows(closing.order_by("resolved_on"), colours),
+        closing.count(),
+        changelist_url("approvals.problem", queue="closing"),
+    )
+
+
+def _zones_red(user, colours: MilestoneColours) -> Section:
+    zones = permissions.scope(Project.objects.all(), user, permissions.DECIDE)
+    rows, total = _projects(zones, colours, Colour.RED)
+    return Section(
+        "zone_red",
+        _("Red projects of my zones"),
+        rows,
+        total,
+        changelist_url("approvals.project", colour=Colour.RED),
+    )
+
+
+def _followed_red(followed, user, colours: MilestoneColours) -> Section:
+    rows, total = _projects(followed, colours, Colour.RED)
+    return Section(
+        "followed_red",
+        _("Projects I follow that are red"),
+        rows,
+        total,
+        changelist_url("approvals.project", colour=Colour.RED, leader__id__exact=user.pk),
+    )
+
+
+def _escalated(user, colours: MilestoneColours) -> Section:
+    escalated = Problem.objects.filter(project__leader=user, status=ProblemStatus.ESCALATED)
+    return Section(
+        "escalated",
+        _("Problems escalated to me"),
+        _problem_rows(escalated.order_by("deadline"), colours),
+        escalated.count(),
+        changelist_url("approvals.problem", status__exact=ProblemStatus.ESCALATED),
+    )
+
+
+def _banner(awaiting: int | None) -> Awaiting | None:
+    if awaiting is None:
+        return None
+    return Awaiting(
+        awaiting,
+        changelist_url("approvals.stagerequest", queue="awaiting", status__exact="pending"),
+    )
 
 
 def _problem_rows(problems, colours: MilestoneColours) -> list[Row]:
