@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
 import re
 import subprocess
@@ -355,8 +354,8 @@ def page_rows(admin, zone: int, day: dt.date, before) -> list:
     from django.core.cache import cache
     from django.test import Client
 
-    from approvals.figures import casework as casework_reports
     from approvals.figures import dashboard
+    from approvals.figures import investment as investment_reports
     from benchmarks.common import measure
 
     client = Client()
@@ -375,7 +374,7 @@ def page_rows(admin, zone: int, day: dt.date, before) -> list:
         return get
 
     nothing = {"months": [], "zones": [], "totals": []}
-    without = types.SimpleNamespace(**vars(casework_reports))
+    without = types.SimpleNamespace(**vars(investment_reports))
     without.investment = lambda *args, **kwargs: nothing
     without.latest_per_zone = lambda figures: []
     without.latest_this_year = lambda *args, **kwargs: []
@@ -387,7 +386,7 @@ def page_rows(admin, zone: int, day: dt.date, before) -> list:
     )
 
     def with_module(module) -> Callable[[], Any]:
-        return lambda: mock.patch.object(dashboard, "casework_reports", module)
+        return lambda: mock.patch.object(dashboard, "investment", module)
 
     fns = {
         "dashboard, administrator, afresh, before": page("/admin/", with_module(old), afresh=True),
@@ -492,6 +491,7 @@ def _run(quick: bool, repeats: int) -> str:
     from django.db import connection
 
     from approvals.figures import casework as casework_reports
+    from approvals.figures import investment as investment_reports
     from benchmarks.common import table
 
     started = time.perf_counter()
@@ -507,7 +507,7 @@ def _run(quick: bool, repeats: int) -> str:
         )
     ]
     out.append(f"\nBuilt in {built_s:.0f} s.")
-    measured, same = investment_rows(day, zone, admin, before, casework_reports)
+    measured, same = investment_rows(day, zone, admin, before, investment_reports)
     out.append(
         report_rows(
             f"6b. investment() (median of {repeats}); × floor: against reading the same rows",
@@ -564,27 +564,10 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="10,000 projects, 3 repeats")
     args = parser.parse_args()
-    from benchmarks.run import throwaway_database
+    from benchmarks.run import measured_run
 
-    started = time.perf_counter()
-    with throwaway_database():
-        os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        from approvals.models import WarningSettings
-        from benchmarks.common import cpu_times, machine, steal_since, table
-
-        call_command("migrate", verbosity=0)
-        WarningSettings.get_solo()
-        print(table("Machine", ["", ""], machine()), flush=True)
-        cpu_at_start = cpu_times()
+    with measured_run(load_at_end=True):
         print(run(args.quick, 3 if args.quick else 9), flush=True)
-        print(f"\nCPU steal during the run: {steal_since(cpu_at_start)}")
-        print(f"Load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"\nTotal runtime: {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """The zone dashboard on the admin index: the figures of ``reports`` for what the person sees
 (its zones; the projects a leader follows; every zone for an administrator), narrowed to one
 zone by choice, with the charts' data, the open problems and the investment completed against
-plan this year (``casework``). A constant number of queries whatever the number of projects:
+plan this year (``investment``). A constant number of queries whatever the number of projects:
 each figure is an aggregate.
 
 ``board()`` gives plain data (values, labels, links, the charts' JSON): the admin index's
@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from approvals.access import permissions
 from approvals.cases.colours import Colour, MilestoneColours
-from approvals.figures import casework, registry, reports
+from approvals.figures import investment, registry, reports
 from approvals.figures.links import changelist_url
 from approvals.figures.reports import Selection, percent
 from approvals.models import (
@@ -108,7 +108,7 @@ def cached_figures(selection: Selection, user) -> dict:
             "readiness": registry.get("readiness").figures(selection, user),
             "months": reports.per_month(selection, user),
             "problems": registry.get("problems").figures(selection, user),
-            "investment": casework.latest_this_year(selection, user),
+            "investment": investment.latest_this_year(selection, user),
         },
     )
 
@@ -133,13 +133,34 @@ def board(user, zone_asked: str = "") -> Board | None:
     selection = Selection(zones=(zone.pk,) if zone else ())
     figures = cached_figures(selection, user)
     stages, rounds = figures["stages"], figures["rounds"]
-    conversion, readiness = figures["conversion"], figures["readiness"]
-    latest = dict(rounds[-1]) if rounds else None
-    if latest:
-        latest["rows"] = [
-            {"label": str(c.label), **latest["categories"][c.value]} for c in Category
-        ]
-    rates = [
+    rates = rate_tiles(figures["conversion"], figures["readiness"])
+    colours = colour_tiles(reports.colour_counts(selection, user), zone)
+    drawn = charts(stages, figures["months"], rounds[-ROUNDS_CHARTED:])
+    return Board(
+        zones,
+        stages,
+        latest_round(rounds),
+        rates,
+        colours,
+        problems=problem_tiles(figures["problems"], zone),
+        investment=[{**row, "rate_shown": percent(row["rate"])} for row in figures["investment"]],
+        chart_json={name: json.dumps(data, ensure_ascii=False) for name, data in drawn.items()},
+        chart_options={name: json.dumps(CHART_OPTIONS[name]) for name in drawn},
+    )
+
+
+def latest_round(rounds: list[dict]) -> dict | None:
+    """The newest round of 三个一批, with a row per category as the table shows them."""
+    if not rounds:
+        return None
+    latest = dict(rounds[-1])
+    latest["rows"] = [{"label": str(c.label), **latest["categories"][c.value]} for c in Category]
+    return latest
+
+
+def rate_tiles(conversion: dict, readiness: dict) -> list[Tile]:
+    """The conversion rates (开工率, 投产率, 达效率) and the readiness to start works."""
+    return [
         Tile(
             "start_rate",
             _("Start rate (开工率)"),
@@ -173,8 +194,12 @@ def board(user, zone_asked: str = "") -> Board | None:
             % readiness,
         ),
     ]
-    counts = reports.colour_counts(selection, user)
-    colours = [
+
+
+def colour_tiles(counts: dict, zone: ZoneChoice | None) -> list[Tile]:
+    """How many projects are red, yellow and at risk, each linking to the project list
+    filtered so."""
+    return [
         Tile(
             colour.value,
             str(colour.label),
@@ -186,18 +211,6 @@ def board(user, zone_asked: str = "") -> Board | None:
         )
         for colour in (Colour.RED, Colour.YELLOW, Colour.AT_RISK)
     ]
-    drawn = charts(stages, figures["months"], rounds[-ROUNDS_CHARTED:])
-    return Board(
-        zones,
-        stages,
-        latest,
-        rates,
-        colours,
-        problems=problem_tiles(figures["problems"], zone),
-        investment=[{**row, "rate_shown": percent(row["rate"])} for row in figures["investment"]],
-        chart_json={name: json.dumps(data, ensure_ascii=False) for name, data in drawn.items()},
-        chart_options={name: json.dumps(CHART_OPTIONS[name]) for name in drawn},
-    )
 
 
 def problem_tiles(figures: dict, zone: ZoneChoice | None) -> list[Tile]:

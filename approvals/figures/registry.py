@@ -4,8 +4,8 @@ over a ``Selection`` within what a person sees (``figures(selection, user)``; ev
 with no user, as on the command line) and the one turning those figures into tables.
 
 The reports page, the ``report`` command and the dashboard read this list; adding a report is
-adding an entry here (its figures and tables live beside the others', in ``reports`` or
-``casework``)."""
+adding an entry here (its figures and tables live beside the others', in ``reports``,
+``casework`` or ``investment``)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
-from approvals.figures import casework, reports
+from approvals.figures import casework, investment, reports
 from approvals.figures import tables as tables_module
 from approvals.figures.tables import Table
 
@@ -45,8 +45,8 @@ REPORTS: tuple[Report, ...] = (
     Report(
         "investment",
         gettext_lazy("Investment completed (月调度)"),
-        casework.investment,
-        casework.investment_tables,
+        investment.investment,
+        investment.investment_tables,
     ),
 )
 

@@ -42,6 +42,7 @@ from openpyxl import load_workbook
 
 from approvals.casework import problems
 from approvals.figures import casework as casework_reports
+from approvals.figures import investment as investment_reports
 from approvals.figures import reports
 from approvals.figures.reports import Selection
 from approvals.models import MonthlyProgress, Problem, ProblemCategory, ProblemStatus, Stage
@@ -251,7 +252,7 @@ def figures_of(found: dict, zone_name: str) -> list[tuple]:
 
 def test_investment_per_zone_and_month_carries_a_missing_month(monthly_cases, zone):
     assert MonthlyProgress.objects.filter(project__zone=zone).count() == 5
-    found = casework_reports.investment(FIRST_QUARTER)
+    found = investment_reports.investment(FIRST_QUARTER)
     assert found["months"] == ["2025-01", "2025-02", "2025-03"]
     assert figures_of(found, "综改区晋中开发区") == [
         ("2025-01", 2, 1800.0, 150.0, 150.0, round(150 / 1800, 6)),
@@ -276,7 +277,7 @@ def test_investment_per_zone_and_month_carries_a_missing_month(monthly_cases, zo
 def test_without_a_period_the_year_of_the_latest_month(monthly_cases, zone):
     project = ProjectFactory(zone=zone, name="丁往年项目")
     month(project, D(2024, 12, 1), 5000, 900, 4800)  # last year: neither shown nor carried
-    found = casework_reports.investment(Selection())
+    found = investment_reports.investment(Selection())
     assert found["months"] == ["2025-01", "2025-02", "2025-03"]
     assert figures_of(found, "综改区晋中开发区")[0][1:3] == (2, 1800.0)
 
@@ -286,7 +287,9 @@ def test_a_new_year_carries_nothing_and_no_cumulative_sums_the_months(zone):
     month(project, D(2024, 12, 1), 800, 100, 700)
     month(project, D(2025, 1, 1), 1000, 40)  # no cumulative stated: the months' sum
     month(project, D(2025, 3, 1), None, 60)
-    found = casework_reports.investment(Selection(date_from=D(2024, 12, 1), date_to=D(2025, 3, 31)))
+    found = investment_reports.investment(
+        Selection(date_from=D(2024, 12, 1), date_to=D(2025, 3, 31))
+    )
     assert figures_of(found, "综改区晋中开发区") == [
         ("2024-12", 1, 800.0, 100.0, 700.0, round(700 / 800, 6)),
         ("2025-01", 1, 1000.0, 40.0, 40.0, 0.04),
@@ -299,7 +302,9 @@ def test_rows_of_the_period_s_first_year_before_it_are_not_carried_into_the_next
     project = ProjectFactory(zone=zone)
     month(project, D(2024, 10, 1), 800, 100, 700)  # before the period, in its first year
     month(project, D(2025, 1, 1), None, 40)  # no plan, no cumulative stated
-    found = casework_reports.investment(Selection(date_from=D(2024, 11, 1), date_to=D(2025, 1, 31)))
+    found = investment_reports.investment(
+        Selection(date_from=D(2024, 11, 1), date_to=D(2025, 1, 31))
+    )
     assert figures_of(found, "综改区晋中开发区") == [("2025-01", 1, 0.0, 40.0, 40.0, None)]
 
 
@@ -309,7 +314,7 @@ def test_batches_named_narrow_both_to_the_projects_they_list(problem_cases, mont
     named = Selection(batches=(rounds[0].pk,), date_from=D(2025, 1, 1), date_to=D(2025, 3, 31))
     found = casework_reports.problems(Selection(batches=(rounds[0].pk,)))
     assert (found["total"], found["unsolved"], found["closed"], found["red"]) == (3, 2, 1, 1)
-    invested = casework_reports.investment(named)
+    invested = investment_reports.investment(named)
     assert figures_of(invested, "综改区晋中开发区")[0] == (
         "2025-01",
         1,
@@ -321,12 +326,12 @@ def test_batches_named_narrow_both_to_the_projects_they_list(problem_cases, mont
 
 
 def test_investment_by_zone_and_for_an_officer(monthly_cases, other_zone, alice):
-    only_qi = casework_reports.investment(
+    only_qi = investment_reports.investment(
         Selection(zones=(other_zone.pk,), date_from=D(2025, 1, 1), date_to=D(2025, 3, 31))
     )
     assert [z["zone"] for z in only_qi["zones"]] == ["祁县经济开发区"]
     assert only_qi["months"] == ["2025-02"]  # chosen alone, the zone ends at its latest month
-    hers = casework_reports.investment(FIRST_QUARTER, alice)
+    hers = investment_reports.investment(FIRST_QUARTER, alice)
     assert [z["zone"] for z in hers["zones"]] == ["综改区晋中开发区"]
     assert hers["totals"][1]["completed_year_wan"] == 300.0
 
@@ -604,5 +609,5 @@ def test_the_dispatch_table_costs_the_same_queries_with_problems(as_user, alice,
 def test_the_figures_have_a_decimal_exact_rate(zone):
     project = ProjectFactory(zone=zone)
     month(project, D(2025, 1, 1), Decimal("3000.00"), Decimal("1000.00"), Decimal("1000.00"))
-    found = casework_reports.investment(Selection())
+    found = investment_reports.investment(Selection())
     assert found["totals"][0]["rate"] == round(1 / 3, 6)

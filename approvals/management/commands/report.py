@@ -1,7 +1,7 @@
 """python manage.py report REPORT [--zone NAME] [--batch YEAR-ROUND ...] [--from DATE --to DATE]
 [--json]: the figures of the dashboard and the reports page, for scripts; REPORT is the name of
 one of ``approvals/figures/registry.py`` (``--help`` lists them). Over every project (the command line is an administrator's); rates
-are fractions, investment of the monthly figures in 万元 (rules: approvals/figures/casework.py)."""
+are fractions, investment of the monthly figures in 万元 (rules: approvals/figures/investment.py)."""
 
 from __future__ import annotations
 
