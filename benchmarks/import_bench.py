@@ -299,14 +299,7 @@ if __name__ == "__main__":
         )
         parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
         sizes = tuple(parser.parse_args().sizes)
-        from benchmarks.run import throwaway_database
+        from benchmarks.run import django_on_throwaway_database
 
-        with throwaway_database():
-            os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
-            import django
-
-            django.setup()
-            from django.core.management import call_command
-
-            call_command("migrate", verbosity=0)
+        with django_on_throwaway_database():
             print(run(sizes))

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import calendar as month_calendar
 import datetime as dt
-import os
 import random
 import re
 import statistics
@@ -597,18 +596,11 @@ if __name__ == "__main__":
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    from benchmarks.run import throwaway_database
+    from benchmarks.run import django_on_throwaway_database
 
-    with throwaway_database():
-        os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
+    with django_on_throwaway_database():
         from benchmarks.common import machine, make_people, table
 
-        call_command("migrate", verbosity=0)
         print(table("Machine", ["", ""], machine()), flush=True)
         started = time.perf_counter()
         print(run(tuple(args.sizes), args.repeats, make_people()))

@@ -59,19 +59,49 @@ def throwaway_database(name: str = BENCH_DATABASE) -> Iterator[None]:
         maintenance(f"DROP DATABASE {name} WITH (FORCE)")
 
 
+@contextmanager
+def django_on_throwaway_database(name: str = BENCH_DATABASE) -> Iterator[None]:
+    """``throwaway_database`` with Django started on the benchmarks' settings and the schema
+    migrated: what every benchmark run as a script stands on."""
+    with throwaway_database(name):
+        os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        yield
+
+
+@contextmanager
+def measured_run(name: str = BENCH_DATABASE, *, load_at_end: bool = False) -> Iterator[None]:
+    """A run on ``django_on_throwaway_database``: the thresholds' row made first (it is made on
+    first use: made here, no measured page replays its INSERT) and the machine printed; after
+    the run the CPU steal during it (and, with ``load_at_end``, the load average), then the
+    total runtime."""
+    started = time.perf_counter()
+    with django_on_throwaway_database(name):
+        from approvals.models import WarningSettings
+        from benchmarks.common import cpu_times, machine, steal_since, table
+
+        WarningSettings.get_solo()
+        print(table("Machine", ["", ""], machine()), flush=True)
+        cpu_at_start = cpu_times()
+        yield
+        print(f"\nCPU steal during the run: {steal_since(cpu_at_start)}")
+        if load_at_end:
+            print(f"Load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"\nTotal runtime: {time.perf_counter() - started:.0f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="fewer repeats and sizes (~1 minute)")
     args = parser.parse_args()
-    started = time.perf_counter()
-    with throwaway_database():
-        os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
-        import django
-
-        django.setup()
-        from django.core.management import call_command
+    with measured_run():
         from django.db import connection
 
         from benchmarks import (
@@ -82,18 +112,10 @@ def main() -> None:
             overdue,
             reminder_scan,
         )
-        from benchmarks.common import cpu_times, machine, make_people, steal_since, table
+        from benchmarks.common import make_people
 
-        call_command("migrate", verbosity=0)
-        from approvals.models import WarningSettings
-
-        # The thresholds' row is made on first use: made here, no measured page replays its
-        # INSERT.
-        WarningSettings.get_solo()
         repeats = 3 if args.quick else 9
         sizes = (200_000,) if args.quick or connection.vendor != "sqlite" else (200_000, 1_000_000)
-        print(table("Machine", ["", ""], machine()), flush=True)
-        cpu_at_start = cpu_times()
         people = make_people()
         print(changelist.run(repeats, people), flush=True)
         print(overdue.run(sizes, repeats, people), flush=True)
@@ -102,8 +124,6 @@ def main() -> None:
         print(reminder_scan.run(imports, repeats, people), flush=True)  # as many projects
         print(dashboard.run(args.quick, repeats), flush=True)
         print(casework.run(args.quick, repeats), flush=True)  # on the dashboard's data
-        print(f"\nCPU steal during the run: {steal_since(cpu_at_start)}")
-    print(f"\nTotal runtime: {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":
