@@ -451,27 +451,11 @@ def main() -> None:
         serve_as(args.serve_as, args.repeats)
         return
     sys.path.insert(0, str(HERE.parent))
-    from benchmarks.run import throwaway_database
+    from benchmarks.run import measured_run
 
-    started = time.perf_counter()
-    with throwaway_database(DASH_DATABASE):
-        os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        from approvals.models import WarningSettings
-        from benchmarks.common import cpu_times, machine, steal_since, table
-
-        call_command("migrate", verbosity=0)
-        WarningSettings.get_solo()
-        print(table("Machine", ["", ""], machine()), flush=True)
-        cpu_at_start = cpu_times()
+    with measured_run(DASH_DATABASE):
         repeats = args.repeats or (3 if args.quick else 7)
         print(run(args.quick, repeats, before=not args.no_before), flush=True)
-        print(f"\nCPU steal during the run: {steal_since(cpu_at_start)}")
-    print(f"\nTotal runtime: {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":
