@@ -273,7 +273,7 @@ def build(projects: int, enterprises: int) -> dict[str, Any]:
 def _after_build() -> None:
     """The stored next-milestone dates, when the code keeps them (it does since this work)."""
     try:
-        from approvals.cases.models.project import refresh_next_milestones
+        from approvals.cases.models.milestones import refresh_next_milestones
     except ImportError:
         return
     refresh_next_milestones()

@@ -5,19 +5,18 @@ The modules ``project``, ``batch``, ``warnings`` and ``stage_request`` beside th
 file are old paths that migrations import, nothing else (an import-linter contract keeps it so)."""
 
 from approvals.audit.models import AuditEvent, AuditKind, AuditRecordIsFinal, AuditResult
-from approvals.cases.models.project import (
+from approvals.cases.models.milestones import Milestone
+from approvals.cases.models.project import Authorisation, Project
+from approvals.cases.models.querysets import ProjectQuerySet
+from approvals.cases.models.rounds import CATEGORY_MILESTONE, Batch, BatchEntry, Category
+from approvals.cases.models.stage_changes import StageChange
+from approvals.cases.models.stages import (
     FORWARD_STAGES,
     MILESTONE_STAGES,
     NEXT_STAGE,
     OPEN_STAGES,
-    Authorisation,
-    Milestone,
-    Project,
-    ProjectQuerySet,
     Stage,
-    StageChange,
 )
-from approvals.cases.models.rounds import CATEGORY_MILESTONE, Batch, BatchEntry, Category
 from approvals.cases.models.thresholds import WarningSettings
 from approvals.casework.models.factor_need import (
     WHITE_LIST_INVESTMENT,

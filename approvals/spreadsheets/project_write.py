@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from simple_history.utils import bulk_update_with_history
 
-from approvals.cases.models.project import refresh_next_milestones
+from approvals.cases.models.milestones import refresh_next_milestones
 from approvals.casework.problems import Listed
 from approvals.checklist import foresight
 from approvals.core import bulk

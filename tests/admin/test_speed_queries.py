@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from approvals.access import permissions
-from approvals.cases.models.project import refresh_next_milestones
+from approvals.cases.models.milestones import refresh_next_milestones
 from approvals.models import (
     ApprovalItem,
     ApprovalType,

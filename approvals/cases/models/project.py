@@ -1,8 +1,9 @@
-"""What a project is: its facts, its stage machine and its milestones.
+"""What a project is: its facts and its stage machine.
 
 How a stage change is asked for and run for a person lives in ``approvals/stages/workflow.py``; the
 transitions here only check their own evidence and keep it in memory, and ``save()`` writes the
-milestone dates and the ``StageChange`` row once the stage update itself succeeded.
+milestone dates (``milestones``) and the ``StageChange`` row (``stage_changes``) once the stage
+update itself succeeded. The stages are named in ``stages``, the querysets in ``querysets``.
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Case, CharField, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from approvals.access import permissions
+from approvals.cases.models.querysets import ProjectQuerySet
+from approvals.cases.models.stages import NEXT_STAGE, OPEN_STAGES, Stage
 from approvals.cases.project_code import (
     CodeGeneration,
     ProjectCodeField,
@@ -28,38 +31,9 @@ from approvals.cases.project_code import (
     is_project_code,
 )
 from approvals.core import units
-from approvals.core.dates import end_of_month, validate_entered_date, validate_not_future
-from approvals.core.machine import RecordedMachine, TransitionRecord, TransitionRefused, condition
+from approvals.core.dates import validate_not_future
+from approvals.core.machine import RecordedMachine, TransitionRefused, condition
 from zones.models import Enterprise, Zone, normalise_name
-
-
-class Stage(models.TextChoices):
-    RESERVE = "reserve", _("Reserve / negotiation")
-    SIGNED = "signed", _("Signed")
-    READY = "ready", _("Ready to start works")
-    UNDER_CONSTRUCTION = "under_construction", _("Under construction")
-    IN_PRODUCTION = "in_production", _("In production")
-    AT_CAPACITY = "at_capacity", _("At design capacity")
-    SUSPENDED = "suspended", _("Suspended")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
-
-
-#: The forward path, one step at a time.
-FORWARD_STAGES = [
-    Stage.RESERVE,
-    Stage.SIGNED,
-    Stage.READY,
-    Stage.UNDER_CONSTRUCTION,
-    Stage.IN_PRODUCTION,
-    Stage.AT_CAPACITY,
-]
-#: Stages a project can be suspended or withdrawn from (at capacity, the case is closed).
-OPEN_STAGES = FORWARD_STAGES[:-1]
-#: Stages that have a milestone: the planned and actual date of reaching them.
-MILESTONE_STAGES = FORWARD_STAGES[1:]
-NEXT_STAGE = dict(zip(FORWARD_STAGES, FORWARD_STAGES[1:], strict=False))
-PREVIOUS_STAGE = {after: before for before, after in NEXT_STAGE.items()}
-
 
 #: Amounts (investment, output, land) are never negative.
 NOT_NEGATIVE = MinValueValidator(0)
@@ -111,42 +85,6 @@ def _stage_to_resume(project: Project, **evidence: Any) -> str:
 def transition_choices() -> list[tuple[str, str]]:
     """The project's stage changes with their labels, for fields that name one."""
     return Project.transition_choices()
-
-
-def _next_stage() -> Case:
-    """The stage a project heads for, from its own stage ("" when none: closed or suspended)."""
-    return Case(
-        *[When(stage=s, then=Value(n.value)) for s, n in NEXT_STAGE.items()],
-        default=Value(""),
-        output_field=CharField(),
-    )
-
-
-class ProjectQuerySet(models.QuerySet["Project"]):
-    def visible_to(self, user) -> ProjectQuerySet:
-        return permissions.scope(self, user, permissions.VIEW)
-
-    def named_like(self, word: str) -> models.QuerySet:
-        """The ids of projects whose name, code or enterprise's name contains ``word``, as a
-        union of three reads that the trigram indexes serve on PostgreSQL (migration 0014)."""
-        by_enterprise = Enterprise.objects.filter(name__icontains=word).order_by().values("pk")
-        unordered = self.order_by()  # the model's ordering joins zones, and a union refuses it
-        return (
-            unordered.filter(name__icontains=word)
-            .values("pk")
-            .union(
-                unordered.filter(code__icontains=word).values("pk"),
-                unordered.filter(enterprise__in=by_enterprise).values("pk"),
-            )
-        )
-
-    def with_next_milestone(self) -> ProjectQuerySet:
-        """The stage a project heads for next and the planned date of reaching it, from the
-        stored date (``next_milestone_on``, indexed): lists, counts by colour and the dashboard
-        filter and sort by it without a subquery per project."""
-        return self.annotate(
-            next_milestone_stage=_next_stage(), next_milestone_date=F("next_milestone_on")
-        )
 
 
 class Project(RecordedMachine):
@@ -280,7 +218,8 @@ class Project(RecordedMachine):
     # The planned date of the next milestone (the stage the project heads for), stored so that
     # the list sorts and filters by it through an index instead of a subquery per project.
     # Kept in step by save() here, Milestone.save()/delete() and the list import
-    # (refresh_next_milestones); tests/test_speed_queries.py compares it with the subquery.
+    # (milestones.refresh_next_milestones); tests/test_speed_queries.py compares it with the
+    # subquery.
     next_milestone_on = models.DateField(
         _("next milestone planned on"), null=True, blank=True, editable=False
     )
@@ -492,9 +431,7 @@ class Project(RecordedMachine):
         if self.pk is None or heading_for is None:
             return None
         return (
-            Milestone.objects.filter(project_id=self.pk, stage=heading_for)
-            .values_list("planned_date", flat=True)
-            .first()
+            self.milestones.filter(stage=heading_for).values_list("planned_date", flat=True).first()
         )
 
     @staticmethod
@@ -510,118 +447,5 @@ class Project(RecordedMachine):
             kwargs["update_fields"] = {*kwargs["update_fields"], "name_key", "next_milestone_on"}
         super().save(*args, **kwargs)
         for stage, day in self._pending_milestones.items():
-            Milestone.objects.update_or_create(
-                project=self, stage=stage, defaults={"actual_date": day}
-            )
+            self.milestones.update_or_create(stage=stage, defaults={"actual_date": day})
         self._pending_milestones = {}
-
-
-def refresh_next_milestones(among: Q | None = None) -> None:
-    """Store every project's next-milestone date afresh (or those of ``among``, a condition on
-    projects), one UPDATE per stage: for writers that add or move milestones in bulk (the list
-    import, a migration) and so bypass Milestone.save()."""
-    projects = Project.objects.all() if among is None else Project.objects.filter(among)
-    for stage, heading_for in NEXT_STAGE.items():
-        planned = Milestone.objects.filter(project=OuterRef("pk"), stage=heading_for).order_by()
-        projects.filter(stage=stage).update(
-            next_milestone_on=Subquery(planned.values("planned_date")[:1])
-        )
-    projects.exclude(stage__in=list(NEXT_STAGE)).exclude(next_milestone_on=None).update(
-        next_milestone_on=None
-    )
-
-
-class Milestone(models.Model):
-    """The planned and actual date of a project reaching one stage; missed ones drive reminders."""
-
-    project = models.ForeignKey(
-        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="milestones"
-    )
-    stage = models.CharField(
-        _("stage"), max_length=20, choices=[(s.value, s.label) for s in MILESTONE_STAGES]
-    )
-    planned_date = models.DateField(
-        _("planned date"), null=True, blank=True, validators=[validate_entered_date]
-    )
-    planned_month_only = models.BooleanField(
-        _("planned by month only"),
-        default=False,
-        help_text=_("The plan named only a month; it is due at the end of that month."),
-    )
-    actual_date = models.DateField(
-        _("actual date"), null=True, blank=True, validators=[validate_not_future]
-    )
-
-    history = HistoricalRecords()  # a plan moved by an import or by hand shows who moved it
-
-    class Meta:
-        verbose_name = _("milestone")
-        verbose_name_plural = _("milestones")
-        ordering = ["project_id", "planned_date"]  # not "project": that joins projects and zones
-        constraints = [
-            models.UniqueConstraint(fields=["project", "stage"], name="milestone_unique_stage"),
-        ]
-        indexes = [
-            # The reminder scan asks for open milestones past their date; most rows are done,
-            # so only the open ones are indexed (a full index was slower than a scan).
-            models.Index(
-                fields=["planned_date", "project"],
-                name="milestone_open_due",
-                condition=Q(actual_date__isnull=True),
-            ),
-            # The reports ask who reached a stage (the conversion cohort, started, producing)
-            # and when (starts and productions per month): the reached ones, by stage.
-            models.Index(
-                fields=["stage", "actual_date", "project"],
-                name="milestone_reached",
-                condition=Q(actual_date__isnull=False),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.project} · {self.get_stage_display()}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        # A plan by month is due at the end of that month (guide section 6), whatever day of
-        # it was entered: colours, reminders and foreseen delay all read the stored date.
-        if self.planned_month_only and self.planned_date:
-            self.planned_date = end_of_month(self.planned_date)
-        super().save(*args, **kwargs)
-        self._store_on_project(self.planned_date)
-
-    def delete(self, *args: Any, **kwargs: Any):
-        deleted = super().delete(*args, **kwargs)
-        self._store_on_project(None)
-        return deleted
-
-    def _store_on_project(self, planned: dt.date | None) -> None:
-        """The project's stored next-milestone date, when this is the milestone it heads for:
-        the stage is tested in the UPDATE itself, so a stage changed meanwhile is respected."""
-        Project.objects.filter(pk=self.project_id, stage=PREVIOUS_STAGE[self.stage]).update(
-            next_milestone_on=planned
-        )
-
-
-class StageChange(TransitionRecord):
-    """One change of a project's stage."""
-
-    project = models.ForeignKey(
-        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="stage_changes"
-    )
-    source = models.CharField(_("from stage"), max_length=20, choices=Stage.choices, blank=True)
-    target = models.CharField(_("to stage"), max_length=20, choices=Stage.choices)
-    request = models.ForeignKey(
-        "approvals.StageRequest",
-        verbose_name=_("stage request"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="stage_changes",
-    )
-
-    class Meta(TransitionRecord.Meta):
-        verbose_name = _("stage change")
-        verbose_name_plural = _("stage changes")
-
-    def __str__(self) -> str:
-        return f"{self.project}: {self.get_source_display() or '—'} → {self.get_target_display()}"

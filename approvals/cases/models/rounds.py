@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from approvals.cases.models.project import Stage
+from approvals.cases.models.stages import Stage
 
 
 class Category(models.TextChoices):
