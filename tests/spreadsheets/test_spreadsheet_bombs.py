@@ -13,23 +13,19 @@ if it is ever started: the refusal comes first. Every file is built here, from a
 from __future__ import annotations
 
 import io
-import os
 import struct
-import subprocess
-import sys
 import tempfile
-import textwrap
 import time
 import zipfile
-from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.urls import reverse
 
 from approvals.models import Project, SpreadsheetImport
 from approvals.spreadsheets import extent, imports, project_rows, reading
 from approvals.spreadsheets.reading import SpreadsheetRefused
+from tests import child_reader
 from tests.spreadsheet_files import (
     HEADER_ROW,
     csv_bytes,
@@ -50,70 +46,20 @@ BATCH = {"year": 2025, "round": 1, "event_date": "2025-03-20"}
 
 # --- read in a child process, measured ---------------------------------------------------------
 
-CHILD = textwrap.dedent(
-    """
-    import json, resource, sys, time
-    limit = 2 * 1024 ** 3  # a reader that tries to take more fails instead of swapping
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    import django
-    django.setup()
-    from pathlib import Path
-    from approvals.spreadsheets import project_rows, reading
-    data, name = Path(sys.argv[1]).read_bytes(), sys.argv[2]
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
-    rows = 0
-    try:  # as an import reads a file: counted on upload, then every sheet and row
-        reading.count_rows(data, name)
-        for sheet, _others in reading.sheets_with_header(
-            data, name, project_rows.HEADERS, reading.naming(*project_rows.REQUIRED)
-        ):
-            for _row in sheet.rows:
-                rows += 1
-        answer = f"read {rows} rows"
-    except reading.SpreadsheetRefused as refused:
-        answer = f"refused: {refused}"
-    print(json.dumps({"answer": answer, "seconds": time.perf_counter() - started,
-                      "before_kb": before}))
-    """
-)
+#: A reader that tries to take more address space fails instead of swapping.
+CHILD_LIMIT = 2 * 1024**3
 
 
-@dataclass
-class Measured:
-    answer: str
-    seconds: float  # from the start of the read to its answer
-    peak_mb: float  # the child's peak resident memory
-    before_mb: float  # its resident memory when the read began (Python, Django, the reader)
-
-
-def read_in_child(data: bytes, name: str) -> Measured:
-    import json
-
-    with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryFile() as errors:
-        path = os.path.join(folder, "upload")
-        with open(path, "wb") as file:
-            file.write(data)
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "RUST_BACKTRACE": "0"}
-        child = subprocess.Popen(
-            [sys.executable, "-c", CHILD, path, name],
-            cwd=django_settings.BASE_DIR,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=errors,
-        )
-        deadline = time.monotonic() + 120
-        out = child.stdout.read()
-        _pid, status, usage = os.wait4(child.pid, 0)
-        child.returncode = code = os.waitstatus_to_exitcode(status)
-        assert time.monotonic() < deadline
-        errors.seek(0)
-        assert code == 0, (code, errors.read().decode(errors="replace")[-600:])
-    told = json.loads(out)
-    return Measured(
-        told["answer"], told["seconds"], usage.ru_maxrss / 1024, told["before_kb"] / 1024
-    )
+def read_in_child(data: bytes, name: str) -> child_reader.Read:
+    """``data`` read as ``name`` in a child, as an import reads it (``tests/child_reader.py``)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "upload"
+        path.write_bytes(data)
+        started = time.monotonic()
+        read = child_reader.read_in_child(path, name, settings="tests.settings", limit=CHILD_LIMIT)
+    assert time.monotonic() - started < 120
+    assert read.exit == 0, (read.exit, read.stderr[-600:])
+    return read
 
 
 @pytest.mark.slow
@@ -136,7 +82,7 @@ class TestTheAttacksFiles:
         assert measured.answer.startswith("refused:"), measured.answer
         assert name in measured.answer and says in measured.answer and CAP in measured.answer
         assert measured.peak_mb - measured.before_mb < 64, measured
-        assert measured.seconds < 5, measured
+        assert measured.read_s < 5, measured
 
     @pytest.mark.parametrize(
         "build, says",
@@ -154,7 +100,7 @@ class TestTheAttacksFiles:
         measured = read_in_child(data, "进度表.xls")
         assert measured.answer.startswith("refused:") and says in measured.answer, measured
         assert measured.peak_mb - measured.before_mb < 64, measured
-        assert measured.seconds < 5, measured
+        assert measured.read_s < 5, measured
 
     def test_an_ordinary_list_is_read(self):
         rows = [["序号", "项目名称", "所在开发区"]] + [
