@@ -1,4 +1,6 @@
-"""The approval catalogue (审批事项目录) and each project's checklist (一项目一清单).
+"""Each project's checklist (一项目一清单): its approval items, their status machine, and the
+rule of a settled item (for one item and as a query). The catalogue they come from is in
+``catalogue``, the records of their status and mode changes in ``item_changes``.
 
 An item's deadline is a stored fact computed when it is accepted (and again when the holiday
 calendar changes); its colour is computed from it (``approvals/checklist/services.py``).
@@ -20,42 +22,10 @@ from simple_history.models import HistoricalRecords
 
 from approvals.access import permissions
 from approvals.checklist.calendar import CalendarDay
+from approvals.checklist.catalogue import SETTLED_MODES, ApprovalType, LimitUnit, Mode
 from approvals.core.dates import validate_entered_date, validate_not_future
-from approvals.core.machine import (
-    Record,
-    RecordedMachine,
-    TransitionRecord,
-    TransitionRefused,
-    condition,
-)
+from approvals.core.machine import RecordedMachine, TransitionRefused, condition
 from approvals.core.workdays import WorkingCalendar, deadline_after
-
-
-class Mode(models.TextChoices):
-    APPROVAL = "approval", _("Approval")
-    COMMITMENT = "commitment", _("Commitment")
-    UNIFIED = "unified", _("Unified service by the zone")
-    NOT_APPLICABLE = "not_applicable", _("Not applicable")
-
-
-#: Modes that count as settled whatever the status: nothing is left to obtain before works.
-SETTLED_MODES = (Mode.COMMITMENT, Mode.UNIFIED, Mode.NOT_APPLICABLE)
-#: Modes a person sets only with a reason: they settle an item without any procedure.
-MODES_NEEDING_REASON = (Mode.NOT_APPLICABLE, Mode.UNIFIED)
-
-
-class ApprovalGroup(models.TextChoices):
-    LAND_AND_PLANNING = "land_planning", _("Project approval, land and planning")
-    PARALLEL = "parallel", _("Parallel approvals")
-    WORKS_PLANNING = "works_planning", _("Construction planning permit")
-    WORKS_PERMIT = "works_permit", _("Construction permit")
-    COMPLETION = "completion", _("Completion acceptance")
-    PRODUCTION = "production", _("Production")
-
-
-class LimitUnit(models.TextChoices):
-    WORKING_DAYS = "working_days", _("working days")
-    DAYS = "days", _("calendar days")
 
 
 class ItemStatus(models.TextChoices):
@@ -65,52 +35,6 @@ class ItemStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REFUSED = "refused", _("Refused")
     WITHDRAWN = "withdrawn", pgettext_lazy("approval item", "Withdrawn")
-
-
-class ApprovalType(models.Model):
-    """One entry of the approval catalogue; administrators keep it up to date."""
-
-    code = models.CharField(_("code"), max_length=10, unique=True)
-    name = models.CharField(_("name"), max_length=100)
-    short_names = models.TextField(
-        _("short names"), blank=True, help_text=_("Names used in spreadsheets, one per line.")
-    )
-    group = models.CharField(_("stage group"), max_length=20, choices=ApprovalGroup.choices)
-    agency = models.CharField(_("agency"), max_length=50)
-    default_mode = models.CharField(_("default mode"), max_length=20, choices=Mode.choices)
-    mode_for_approval_projects = models.CharField(
-        _("mode for projects authorised by approval (核准)"),
-        max_length=20,
-        choices=Mode.choices,
-        blank=True,
-    )
-    committable = models.BooleanField(
-        _("may be committed"),
-        default=False,
-        help_text=_("Under the commitment system (承诺制) this item becomes a commitment."),
-    )
-    time_limit = models.PositiveSmallIntegerField(_("statutory time limit"), null=True, blank=True)
-    limit_unit = models.CharField(
-        _("unit"), max_length=20, choices=LimitUnit.choices, default=LimitUnit.WORKING_DAYS
-    )
-    extension = models.PositiveSmallIntegerField(
-        _("possible extension"), null=True, blank=True, help_text=_("In the same unit.")
-    )
-    limit_note = models.CharField(_("note on the limit"), max_length=100, blank=True)
-    before_works = models.BooleanField(_("must be settled before works start"), default=True)
-    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
-    is_active = models.BooleanField(_("in use"), default=True)
-
-    class Meta:
-        verbose_name = _("approval type")
-        verbose_name_plural = _("approval catalogue")
-        ordering = ["sort_order", "code"]
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.name}"
-
-    def short_name_list(self) -> list[str]:
-        return [line.strip() for line in self.short_names.splitlines() if line.strip()]
 
 
 # "Settled", the one home of the rule: for one item (``settled``, read by
@@ -440,80 +364,3 @@ def _required(reason: str) -> str:
     if not (reason or "").strip():
         raise TransitionRefused(_("A reason is required."))
     return reason.strip()
-
-
-class ItemStatusChange(TransitionRecord):
-    """One change of an approval item's status."""
-
-    item = models.ForeignKey(
-        ApprovalItem,
-        verbose_name=_("approval item"),
-        on_delete=models.CASCADE,
-        related_name="status_changes",
-    )
-    source = models.CharField(
-        _("from status"), max_length=20, choices=ItemStatus.choices, blank=True
-    )
-    target = models.CharField(_("to status"), max_length=20, choices=ItemStatus.choices)
-
-    class Meta(TransitionRecord.Meta):
-        verbose_name = _("status change")
-        verbose_name_plural = _("status changes")
-
-    def __str__(self) -> str:
-        return f"{self.item}: {self.get_source_display() or '—'} → {self.get_target_display()}"
-
-
-class ModeOrigin(models.TextChoices):
-    PERSON = "person", _("Set by hand")
-    CATALOGUE = "catalogue", _("Catalogue default")
-    IMPORT = "import", _("Imported")
-
-
-class ItemModeChange(Record):
-    """One change of an item's mode (审批 / 承诺 / 统一服务 / 不涉及). A mode other than approval
-    settles the item without a procedure, so the supervisor who decides on 具备开工条件 reads
-    who set it, when, and why. Written once, never edited."""
-
-    item = models.ForeignKey(
-        ApprovalItem,
-        verbose_name=_("approval item"),
-        on_delete=models.CASCADE,
-        related_name="mode_changes",
-    )
-    source = models.CharField(
-        _("from mode"),
-        max_length=20,
-        choices=Mode.choices,
-        blank=True,
-        help_text=_("Empty when the item was added."),
-    )
-    target = models.CharField(_("to mode"), max_length=20, choices=Mode.choices)
-    origin = models.CharField(
-        _("origin"), max_length=20, choices=ModeOrigin.choices, default=ModeOrigin.PERSON
-    )
-    reason = models.TextField(_("reason"), blank=True)
-
-    class Meta(Record.Meta):
-        verbose_name = _("mode change")
-        verbose_name_plural = _("mode changes")
-
-    def __str__(self) -> str:
-        return f"{self.item}: {self.get_source_display() or '—'} → {self.get_target_display()}"
-
-    @property
-    def why(self) -> str:
-        """The reason given, or where the mode came from when nobody gave one."""
-        return self.reason or str(self.get_origin_display())
-
-    @property
-    def set_by(self) -> str:
-        """Who decided the mode: a person, or the catalogue (whoever generated the checklist
-        did not choose it) or an import."""
-        if self.origin == ModeOrigin.CATALOGUE:
-            return _("the catalogue (checklist generated by %(person)s)") % {
-                "person": self.by or "—"
-            }
-        if self.origin == ModeOrigin.IMPORT:
-            return _("an import by %(person)s") % {"person": self.by or "—"}
-        return str(self.by or "—")

@@ -41,19 +41,16 @@ from approvals.casework.models.problem import (
 from approvals.casework.models.service_record import ServiceKind, ServiceRecord
 from approvals.casework.models.task_plan import TaskNode
 from approvals.checklist.calendar import CalendarDay
-from approvals.checklist.models import (
+from approvals.checklist.catalogue import (
     MODES_NEEDING_REASON,
     SETTLED_MODES,
     ApprovalGroup,
-    ApprovalItem,
     ApprovalType,
-    ItemModeChange,
-    ItemStatus,
-    ItemStatusChange,
     LimitUnit,
     Mode,
-    ModeOrigin,
 )
+from approvals.checklist.item_changes import ItemModeChange, ItemStatusChange, ModeOrigin
+from approvals.checklist.models import ApprovalItem, ItemStatus
 from approvals.core.machine import RecordedMachine, TransitionRecord, TransitionRefused
 from approvals.jobs.models import Job, JobKind, JobStatus
 from approvals.reminders.models import Delivery, EmailState, Reminder, Step
