@@ -11,9 +11,10 @@
 - the problem list (page 1) and the three-lists page of one zone and month, through
   ``django.test.Client``.
 
-"Before" is the code of ``approvals/figures/casework.py`` at commit ``BEFORE_COMMIT`` (read
-with ``git show`` and loaded beside today's module), so both run on the same data in the same
-rounds. Every "before"/"now" pair is checked to give the same figures.
+"Before" is the code of ``approvals/casework_reports.py`` at commit ``BEFORE_COMMIT`` (read
+with ``git show``, its imports pointed at today's modules, and loaded beside today's
+``approvals/figures/casework.py`` and ``investment.py``), so both run on the same data in the
+same rounds. Every "before"/"now" pair is checked to give the same figures.
 
 The data: ``dashboard.build`` (100,000 projects in 20 zones, 500,000 milestones, 840,000
 checklist items, 20,000 enterprises, stage requests, 三个一批 rounds), then with
@@ -69,18 +70,32 @@ def working_day_up_to(day: dt.date) -> dt.date:
     return day
 
 
+#: Where the casework reports lived at ``BEFORE_COMMIT``, and where what they import from beside
+#: them lives since the capability packages (issue 18).
+BEFORE_PATH = "approvals/casework_reports.py"
+MOVED = {
+    "from .colours import": "from approvals.cases.colours import",
+    "from .models import": "from approvals.models import",
+    "from .models.monthly_progress import": "from approvals.casework.models.monthly_progress import",
+    "from .reports import": "from approvals.figures.reports import",
+}
+
+
 def before_module() -> types.ModuleType:
-    """``approvals/figures/casework.py`` of ``BEFORE_COMMIT``, loaded as a module of its own."""
+    """The casework reports of ``BEFORE_COMMIT`` (``BEFORE_PATH``), loaded as a module of their
+    own, their imports pointed at today's homes of the same names."""
     source = subprocess.run(
-        ["git", "show", f"{BEFORE_COMMIT}:approvals/figures/casework.py"],
+        ["git", "show", f"{BEFORE_COMMIT}:{BEFORE_PATH}"],
         cwd=HERE.parent,
         capture_output=True,
         text=True,
         check=True,
     ).stdout
+    for old, new in MOVED.items():
+        source = source.replace(f"\n{old}", f"\n{new}")
     module = types.ModuleType("approvals._casework_reports_before")
     module.__package__ = "approvals"
-    module.__file__ = f"{BEFORE_COMMIT}:approvals/figures/casework.py"
+    module.__file__ = f"{BEFORE_COMMIT}:{BEFORE_PATH}"
     exec(compile(source, module.__file__, "exec"), module.__dict__)
     return module
 
