@@ -2,7 +2,7 @@
 
 Each task's name is pinned with ``name=`` (today's generated "approvals.tasks.<function>"): the
 beat's stored schedule entries and queued messages name it, and must keep finding it when this
-module moves (tests/test_task_names.py)."""
+module moves (tests/jobs/test_task_names.py)."""
 
 from celery import shared_task
 from django.conf import settings

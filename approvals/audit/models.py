@@ -23,7 +23,7 @@ is on the row anyway (``username``).
 
 On SQLite, a migration that rebuilds this table (most ``AlterField``/``RemoveField`` there copy
 the rows into a new table and drop the old one) drops its triggers with it: such a migration
-must create them again (``0020_audit_append_only``'s SQL). ``tests/test_audit_protection.py``
+must create them again (``0020_audit_append_only``'s SQL). ``tests/audit/test_audit_protection.py``
 fails if they are missing."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The zone dashboard on the admin index and the reports page, as people see them through the
-test client: the figures worked out by hand in tests/figures.py, each person's scope, the zone
+test client: the figures worked out by hand in tests/figures/__init__.py, each person's scope, the zone
 filter, the links behind the colour counts, the .xlsx downloads and constant query counts."""
 
 from __future__ import annotations

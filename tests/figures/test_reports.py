@@ -22,7 +22,7 @@ from tests import figures
 from tests.factories import ProjectFactory
 from tests.figures import D, listed, reached
 
-# The fixtures this module takes from tests/figures.py (pytest finds them among its names).
+# The fixtures this module takes from tests/figures/__init__.py (pytest finds them among its names).
 rounds = figures.rounds
 guide_example = figures.guide_example
 two_round_lists = figures.two_round_lists
@@ -105,7 +105,7 @@ def test_sanpi_filters_by_zone_batch_and_period(two_round_lists, zone, other_zon
     assert in_june["count"] == 2
 
 
-#: readiness_cases (tests/figures.py), worked out by hand.
+#: readiness_cases (tests/figures/__init__.py), worked out by hand.
 READINESS_BY_HAND = {
     "projects": 5,
     "ready": 3,

@@ -218,7 +218,7 @@ class Project(RecordedMachine):
     # The planned date of the next milestone (the stage the project heads for), stored so that
     # the list sorts and filters by it through an index instead of a subquery per project.
     # Kept in step by save() here, Milestone.save()/delete() and the list import
-    # (milestones.refresh_next_milestones); tests/test_speed_queries.py compares it with the
+    # (milestones.refresh_next_milestones); tests/admin/test_speed_queries.py compares it with the
     # subquery.
     next_milestone_on = models.DateField(
         _("next milestone planned on"), null=True, blank=True, editable=False
