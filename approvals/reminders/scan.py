@@ -36,6 +36,17 @@ from approvals.models import (
 from approvals.reminders.ladder import Adder, ladder
 from zones.models import Role, ZoneRole
 
+#: What a step reads of a late thing's project beside the thing itself: the stage, which must be
+#: open, and what the ladder (``Adder``) reads to word the reminder and find its recipients.
+PROJECT = (
+    "project_id",
+    "project__stage",
+    "project__name",
+    "project__officer_id",
+    "project__leader_id",
+    "project__zone_id",
+)
+
 
 @dataclass
 class Scan:
@@ -78,6 +89,12 @@ def _supervisors() -> dict[int, list[int]]:
     return supervisors
 
 
+def _ladder_row(project: dict) -> dict:
+    """A project's values as the ladder reads them beside a late thing (``PROJECT``):
+    "project_id", "project__name", …"""
+    return {"project_id": project["id"], **{f"project__{k}": v for k, v in project.items()}}
+
+
 def _late_milestones(result: Scan, add: Adder, milestone_type, rules) -> None:
     """Milestones past their planned date, of open projects that have not reached their stage,
     climb the ladder; red by the colours' rule (days_red)."""
@@ -90,8 +107,8 @@ def _late_milestones(result: Scan, add: Adder, milestone_type, rules) -> None:
     late_milestones = Milestone.objects.filter(
         actual_date__isnull=True, planned_date__lt=day
     ).order_by()
-    projects = {  # id → the row the ladder reads ("project_id", "project__name", …)
-        p["id"]: {"project_id": p["id"], **{f"project__{k}": v for k, v in p.items()}}
+    projects = {
+        p["id"]: _ladder_row(p)
         for p in Project.objects.filter(
             pk__in=late_milestones.values("project_id"), stage__in=OPEN_STAGES
         )
@@ -131,12 +148,7 @@ def _late_items(result: Scan, add: Adder, item_type, rules, calendar) -> None:
         "officer_id",
         "approval_type__code",
         "approval_type__name",
-        "project_id",
-        "project__stage",
-        "project__name",
-        "project__officer_id",
-        "project__leader_id",
-        "project__zone_id",
+        *PROJECT,
     ):
         if item["project__stage"] not in OPEN_STAGES:
             continue
@@ -173,12 +185,7 @@ def _late_task_nodes(result: Scan, add: Adder, node_type, rules) -> None:
         "id",
         "name",
         "planned_date",
-        "project_id",
-        "project__stage",
-        "project__name",
-        "project__officer_id",
-        "project__leader_id",
-        "project__zone_id",
+        *PROJECT,
     ):
         if node["project__stage"] not in OPEN_STAGES:
             continue
@@ -210,12 +217,7 @@ def _late_problems(result: Scan, add: Adder, problem_type, rules) -> None:
         "department",
         "deadline",
         "responsible_id",
-        "project_id",
-        "project__stage",
-        "project__name",
-        "project__officer_id",
-        "project__leader_id",
-        "project__zone_id",
+        *PROJECT,
     ):
         if problem["project__stage"] not in OPEN_STAGES:
             continue
@@ -280,13 +282,7 @@ def _at_risk(result: Scan, add: Adder, milestone_type, rules) -> None:
         since = p["at_risk_since"]
         since = day if since is None or since > day else since
         period = (day - since).days // rules.at_risk_every_days
-        row = {
-            "project_id": p["id"],
-            "project__name": p["name"],
-            "project__officer_id": p["officer_id"],
-            "project__leader_id": p["leader_id"],
-            "project__zone_id": p["zone_id"],
-        }
+        row = _ladder_row(p)
         what = _(
             "works planned to start on %(planned)s can start on %(earliest)s at the earliest "
             "(%(item)s decides it)"
