@@ -48,6 +48,13 @@ def end_of_month(day: dt.date) -> dt.date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
+def plan_due(planned: dt.date | None, month_only: bool) -> dt.date | None:
+    """The date a plan is due: a plan by month (``month_only``) at the end of that month,
+    whatever day of it was entered (domain guide, section 6); milestones and task nodes store
+    it so, and colours, reminders and foreseen delay read the stored date."""
+    return end_of_month(planned) if month_only and planned else planned
+
+
 _SEPARATED = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2})\s*日?|\s*月?)$")
 _YEAR = re.compile(r"^(\d{4})\s*年?$")
 

@@ -14,7 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from approvals.cases.models.project import Project
 from approvals.cases.models.stages import MILESTONE_STAGES, NEXT_STAGE, PREVIOUS_STAGE
-from approvals.core.dates import end_of_month, validate_entered_date, validate_not_future
+from approvals.core.dates import plan_due, validate_entered_date, validate_not_future
 
 
 def refresh_next_milestones(among: Q | None = None) -> None:
@@ -83,10 +83,7 @@ class Milestone(models.Model):
         return f"{self.project} · {self.get_stage_display()}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        # A plan by month is due at the end of that month (guide section 6), whatever day of
-        # it was entered: colours, reminders and foreseen delay all read the stored date.
-        if self.planned_month_only and self.planned_date:
-            self.planned_date = end_of_month(self.planned_date)
+        self.planned_date = plan_due(self.planned_date, self.planned_month_only)
         super().save(*args, **kwargs)
         self._store_on_project(self.planned_date)
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from approvals.access import permissions
-from approvals.core.dates import end_of_month, validate_entered_date, validate_not_future
+from approvals.core.dates import plan_due, validate_entered_date, validate_not_future
 
 
 class TaskNodeQuerySet(models.QuerySet["TaskNode"]):
@@ -65,7 +65,5 @@ class TaskNode(models.Model):
         return f"{self.project} · {self.name}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        # As for milestones: a plan by month is due at the end of that month (guide section 6).
-        if self.planned_month_only and self.planned_date:
-            self.planned_date = end_of_month(self.planned_date)
+        self.planned_date = plan_due(self.planned_date, self.planned_month_only)
         super().save(*args, **kwargs)
