@@ -26,6 +26,7 @@ from approvals.spreadsheets.reading import (
     HEADER_SEARCH_ROWS,
     TOTAL_LABEL,
     Column,
+    SheetLine,
     SpreadsheetRefused,
     find_columns,
     is_blank,
@@ -75,12 +76,9 @@ YEAR = re.compile(r"(\d{4})\s*年")
 
 
 @dataclass(slots=True)
-class Line:
+class Line(SheetLine):
     """One row, understood: who, which month, the figures of the columns the sheet has."""
 
-    sheet: str
-    number: int
-    columns: dict[str, Column]
     code: str = ""
     name: str = ""
     zone: str = ""
@@ -88,14 +86,6 @@ class Line:
     values: dict[str, Any] = field(default_factory=dict)
     problem: str = ""
     project_id: int | None = None
-
-    def header(self, name: str) -> str:
-        column = self.columns.get(name)
-        return column.header if column else ""
-
-    @property
-    def where(self) -> tuple[str, int]:
-        return self.sheet, self.number
 
 
 # --- the month of a sheet and of a row -------------------------------------------------------

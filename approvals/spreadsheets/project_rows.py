@@ -22,6 +22,7 @@ from approvals.spreadsheets.outcome import Report
 from approvals.spreadsheets.reading import (
     Column,
     Row,
+    SheetLine,
     SpreadsheetRefused,
     naming,
     sheets_with_header,
@@ -100,12 +101,9 @@ class BatchSpec:
 
 
 @dataclass(slots=True)
-class Line:
+class Line(SheetLine):
     """One row, understood (its cells are not kept: a 100,000-row list stays small)."""
 
-    sheet: str
-    number: int
-    columns: dict[str, Column]
     name: str = ""
     key: str = ""
     zone: Zone | None = None
@@ -118,14 +116,6 @@ class Line:
     planned: dict[str, tuple[dt.date, bool]] = field(default_factory=dict)
     entry: dict[str, Any] = field(default_factory=dict)
     problem: str = ""  # the 存在问题 text that opens a problem, "" for none ("无")
-
-    def header(self, name: str) -> str:
-        column = self.columns.get(name)
-        return column.header if column else ""
-
-    @property
-    def where(self) -> tuple[str, int]:
-        return self.sheet, self.number
 
 
 # --- reading the rows ----------------------------------------------------------------------

@@ -61,6 +61,25 @@ class Row:
         return self.cells[column.index] if column.index < len(self.cells) else ""
 
 
+@dataclass(slots=True)
+class SheetLine:
+    """A data row an import has understood, as a report points at it: its sheet, its number as
+    Excel shows it, and the columns of its sheet (an import's ``Line`` adds what it read)."""
+
+    sheet: str
+    number: int
+    columns: dict[str, Column]
+
+    def header(self, name: str) -> str:
+        """The header, as written, of the column that fills ``name``; "" when there is none."""
+        column = self.columns.get(name)
+        return column.header if column else ""
+
+    @property
+    def where(self) -> tuple[str, int]:
+        return self.sheet, self.number
+
+
 @dataclass
 class Sheet:
     name: str
