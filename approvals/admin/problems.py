@@ -163,6 +163,17 @@ class ProblemChangeInline(ReadOnlyRecordInline):
     verbose_name_plural = _("status history")
 
 
+#: The resolution and closing (销号) section: transitions and escalation write it, never the form.
+RESOLUTION = (
+    "resolution",
+    "resolved_on",
+    "resolved_by_name",
+    "closed_by_name",
+    "closed_at",
+    "escalated_on",
+)
+
+
 @admin.register(Problem)
 class ProblemAdmin(FewCounts, PageColumns, SafeAutocomplete, TransitionAdminMixin, HistoryAdmin):
     class Media:
@@ -201,12 +212,7 @@ class ProblemAdmin(FewCounts, PageColumns, SafeAutocomplete, TransitionAdminMixi
         "reported_on",
         "source",
         "service_record_link",
-        "resolution",
-        "resolved_on",
-        "resolved_by_name",
-        "closed_by_name",
-        "closed_at",
-        "escalated_on",
+        *RESOLUTION,
         "created_by_name",
     )
     fieldsets = (
@@ -228,19 +234,7 @@ class ProblemAdmin(FewCounts, PageColumns, SafeAutocomplete, TransitionAdminMixi
                 )
             },
         ),
-        (
-            _("Resolution and closing (销号)"),
-            {
-                "fields": (
-                    "resolution",
-                    "resolved_on",
-                    "resolved_by_name",
-                    "closed_by_name",
-                    "closed_at",
-                    "escalated_on",
-                )
-            },
-        ),
+        (_("Resolution and closing (销号)"), {"fields": RESOLUTION}),
     )
     add_fieldsets = ((None, {"fields": ProblemAddForm.Meta.fields}),)
 
