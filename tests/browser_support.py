@@ -4,21 +4,21 @@ live server, pages that ask for Chinese, and logging in through a session cookie
 No browser is downloaded: Playwright launches ``/usr/bin/chromium``. Without it the tests skip,
 or fail where the services are required (``REQUIRE_SERVICES=1``).
 
-A test module takes the fixtures as names of its own (``page = browser_support.page``: pytest
-finds a module's fixtures among its names) and marks its tests with ``pytest.mark.browser`` and
-``pytest.mark.django_db(transaction=True)``: the live server runs in another thread and must
-see the test's data.
+The test modules of ``tests/browser`` get the fixtures from ``tests/browser/conftest.py`` and
+mark their tests with ``pytest.mark.browser`` and ``pytest.mark.django_db(transaction=True)``:
+the live server runs in another thread and must see the test's data.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from approvals.models import Project
 from tests.conftest import service_unavailable
@@ -38,6 +38,7 @@ ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 PASSWORD = "secret-pass-123"  # tests/factories.py
 TIMEOUT_MS = 10_000
 
+INDEX = reverse("admin:index")
 CHANGELIST = reverse("admin:approvals_project_changelist")
 
 
@@ -100,3 +101,22 @@ def as_user(page: Page, live_server):
 def stage_heading(page: Page, stage_label: str):
     """The title of the stage panel, which names the current stage."""
     return page.get_by_role("heading", level=2, name=f"阶段: {stage_label}", exact=True)
+
+
+def screenshot(page: Page, name: str) -> None:
+    """The whole page, as ``name`` in the test output folder (test-artifacts/)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / name, full_page=True)
+
+
+def log_in_through_the_form(page: Page, user) -> None:
+    """Whoever used this browser before logs out (its cookies go); ``user`` logs in through
+    the login page, with the factories' password, and lands on the admin index."""
+    page.context.clear_cookies()
+    page.goto(INDEX)
+    expect(page).to_have_url(re.compile(r"/admin/login/\?next="))
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.locator('#login-form [type="submit"]').click()
+    # The index itself: the login page's URL, refused, ends in "?next=/admin/" too.
+    expect(page).to_have_url(re.compile(r"^https?://[^/?]+" + re.escape(INDEX) + "$"))

@@ -13,7 +13,6 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from approvals.models import Stage
-from tests import browser_support
 from tests.browser_support import (
     ARTIFACTS,
     CHANGELIST,
@@ -25,11 +24,6 @@ from tests.browser_support import (
 from tests.factories import ProjectFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-# The shared browser fixtures: pytest takes a module's fixtures from its names.
-browser = browser_support.browser
-page = browser_support.page
-as_user = browser_support.as_user
 
 
 def test_an_officer_asks_and_a_supervisor_approves_the_signing_in_the_browser(

@@ -17,16 +17,11 @@ from playwright.sync_api import expect
 from approvals.checklist.services import checklist_generate
 from approvals.models import ItemStatus, RequestStatus, Stage
 from approvals.stages import workflow
-from tests import browser_support
-from tests.browser_support import ARTIFACTS, change_url, stage_heading
+from tests.browser_support import change_url, screenshot, stage_heading
 from tests.factories import ProjectFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# The shared browser fixtures: pytest takes a module's fixtures from its names.
-browser = browser_support.browser
-page = browser_support.page
-as_user = browser_support.as_user
 
 REQUESTS = reverse("admin:approvals_stagerequest_changelist")
 
@@ -44,11 +39,6 @@ OPEN_BEFORE_WORKS = [
     "SG02 消防设计审查（未启动）",
     "SG03 建筑工程施工许可证（未启动）",
 ]
-
-
-def screenshot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=ARTIFACTS / name, full_page=True)
 
 
 @pytest.fixture

@@ -13,29 +13,20 @@ import re
 from pathlib import Path
 
 import pytest
-from django.urls import reverse
 from openpyxl import Workbook
 from playwright.sync_api import expect
 
 from approvals.models import Batch, Category, Milestone, Project, Stage
 from tests import browser_support
-from tests.browser_support import ARTIFACTS, CHANGELIST, change_url
+from tests.browser_support import CHANGELIST, INDEX, change_url
 from tests.factories import ProjectFactory
 from tests.figures import listed, reached
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# The shared browser fixtures: pytest takes a module's fixtures from its names.
-browser = browser_support.browser
-page = browser_support.page
-as_user = browser_support.as_user
-
-INDEX = reverse("admin:index")
-
 
 def screenshot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=ARTIFACTS / f"dashboard-{name}.png", full_page=True)
+    browser_support.screenshot(page, f"dashboard-{name}.png")
 
 
 def charted(page, name: str) -> list:

@@ -16,18 +16,18 @@ from playwright.sync_api import expect
 from approvals.checklist.services import checklist_generate
 from approvals.models import Mode, RequestStatus, Stage
 from approvals.stages import workflow
-from tests import browser_support
-from tests.browser_support import ARTIFACTS, PASSWORD, change_url, stage_heading
+from tests.browser_support import (
+    INDEX,
+    change_url,
+    log_in_through_the_form,
+    screenshot,
+    stage_heading,
+)
 from tests.factories import ProjectFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# The shared browser fixtures: pytest takes a module's fixtures from its names.
-browser = browser_support.browser
-page = browser_support.page
-as_user = browser_support.as_user
 
-INDEX = reverse("admin:index")
 SITE_REASON = "选址已含在园区规划中"
 SERVICE_REASON = "企业自述不涉及"
 REJECTION = "请补充选址意见书说明"
@@ -35,22 +35,6 @@ REJECTION = "请补充选址意见书说明"
 
 def request_url(stage_request) -> str:
     return reverse("admin:approvals_stagerequest_change", args=[stage_request.pk])
-
-
-def screenshot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=ARTIFACTS / name, full_page=True)
-
-
-def log_in_through_the_form(page, user) -> None:
-    """Whoever used this browser before logs out (its cookies go); ``user`` logs in."""
-    page.context.clear_cookies()
-    page.goto(INDEX)
-    expect(page).to_have_url(re.compile(r"/admin/login/\?next="))
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.locator('#login-form [type="submit"]').click()
-    expect(page).to_have_url(re.compile(re.escape(INDEX) + "$"))
 
 
 @pytest.fixture

@@ -12,14 +12,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests import browser_support
 from tests.browser_support import change_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-browser = browser_support.browser
-page = browser_support.page
-as_user = browser_support.as_user
 
 
 def test_an_officer_picks_the_projects_officer_by_name(as_user, alice, bob, charlie, project):

@@ -16,14 +16,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from approvals.models import Problem, ProblemSource, ProblemStatus, ServiceRecord
-from tests import browser_support
 from tests.browser_support import ARTIFACTS
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-browser = browser_support.browser
-page = browser_support.page
-as_user = browser_support.as_user
 
 RECORD_ADD = reverse("admin:approvals_servicerecord_add")
 INDEX = reverse("admin:index")

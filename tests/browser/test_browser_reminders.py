@@ -47,18 +47,19 @@ from approvals.models import (
 )
 from approvals.reminders import services as reminders
 from approvals.stages import workflow
-from tests import browser_support
-from tests.browser_support import ARTIFACTS, CHANGELIST, PASSWORD, change_url
+from tests.browser_support import (
+    CHANGELIST,
+    INDEX,
+    change_url,
+    log_in_through_the_form,
+    screenshot,
+)
 from tests.factories import ProjectFactory
 from tests.flows import administrator
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# The shared browser fixtures: pytest takes a module's fixtures from its names.
-browser = browser_support.browser
-page = browser_support.page
 
-INDEX = reverse("admin:index")
 INBOX = reverse("admin:approvals_reminder_changelist")
 
 LATE = "晋中迟到的光伏组件项目"
@@ -78,11 +79,6 @@ def settings_cache_cleared():
     cache.clear()
     yield
     cache.clear()
-
-
-def screenshot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=ARTIFACTS / name, full_page=True)
 
 
 def last_working_day() -> dt.date:
@@ -149,15 +145,6 @@ def desk(today, zone, catalogue, alice, bob) -> dict:
         ("bob", Step.SUPERVISOR, LATE),
     }
     return {"day": day, **projects}
-
-
-def log_in_through_the_form(page, user) -> None:
-    page.goto(INDEX)
-    expect(page).to_have_url(re.compile(r"/admin/login/\?next="))
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.locator('#login-form [type="submit"]').click()
-    expect(page).to_have_url(re.compile(re.escape(INDEX) + "$"))
 
 
 def unread_link(page):

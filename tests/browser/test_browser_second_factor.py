@@ -13,13 +13,10 @@ from django.urls import reverse
 from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
-from tests import browser_support
 from tests.browser_support import PASSWORD, TIMEOUT_MS
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-browser = browser_support.browser
-page = browser_support.page
 
 INDEX = reverse("admin:index")
 

@@ -32,18 +32,16 @@ from approvals.models import (
     Stage,
     StageChange,
 )
-from tests import browser_support
-from tests.browser_support import ARTIFACTS, CHANGELIST, PASSWORD
+from tests.browser_support import (
+    CHANGELIST,
+    log_in_through_the_form,
+    screenshot,
+)
 from tests.factories import MilestoneFactory, ProjectFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# The shared browser fixtures: pytest takes a module's fixtures from its names.
-browser = browser_support.browser
-page = browser_support.page
-as_user = browser_support.as_user
 
-INDEX = reverse("admin:index")
 EXPORT = reverse("admin:approvals_project_export")
 LIST_UPLOAD = reverse("admin:approvals_project_spreadsheet_import")
 
@@ -86,11 +84,6 @@ def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def screenshot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=ARTIFACTS / name, full_page=True)
-
-
 def workbook_file(directory: Path, name: str, rows: list[list]) -> Path:
     """An .xlsx as the zones write it, on disk for the file input: a caption merged across the
     header, the header, the rows."""
@@ -107,15 +100,6 @@ def workbook_file(directory: Path, name: str, rows: list[list]) -> Path:
     path = directory / name
     book.save(path)
     return path
-
-
-def log_in_through_the_form(page, user) -> None:
-    page.goto(INDEX)
-    expect(page).to_have_url(re.compile(r"/admin/login/\?next="))
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.locator('#login-form [type="submit"]').click()
-    expect(page).to_have_url(re.compile(re.escape(INDEX) + "$"))
 
 
 def open_the_upload_form(page) -> None:

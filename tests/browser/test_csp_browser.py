@@ -16,15 +16,12 @@ from django.urls import reverse
 
 from approvals.checklist.services import checklist_generate
 from approvals.models import Batch, Category, Stage
-from tests import browser_support
 from tests.browser_support import ARTIFACTS, CHANGELIST, PASSWORD, change_url
 from tests.factories import ProjectFactory
 from tests.figures import listed, reached
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-browser = browser_support.browser
-page = browser_support.page
 
 INDEX = reverse("admin:index")
 REPORTS = reverse("admin:reports")
