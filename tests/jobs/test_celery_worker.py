@@ -92,7 +92,7 @@ def test_check_worker_says_when_no_worker_answers():
 
 
 def list_of(rows: int) -> bytes:
-    from tests.spreadsheets.test_import_projects import row, workbook
+    from tests.project_lists import row, workbook
 
     return workbook(*(row(n, f"批量项目{n}") for n in range(1, rows + 1)))
 
@@ -101,19 +101,9 @@ def import_job(kind: str, rows: int, by):
     """A large list received and its preview or import queued for the worker (after the
     commit, as the page does)."""
     from approvals.spreadsheets import imports
-    from tests.spreadsheets.test_import_projects import ROUND_1
+    from tests.project_lists import received
 
-    data = list_of(rows)
-    record = imports.receive(
-        "project_list",
-        data,
-        "清单.xlsx",
-        by=by,
-        source="test",
-        year=ROUND_1.year,
-        round=ROUND_1.round,
-        event_date=ROUND_1.event_date,
-    )
+    record = received(list_of(rows), by)
     return record, imports.start_in_worker(record, kind)
 
 

@@ -24,6 +24,7 @@ from approvals.models import (
 )
 from approvals.spreadsheets import imports
 from tests.jobs.test_celery_worker import import_job, start_worker, watch
+from tests.project_lists import received
 from tests.services import machines_now
 
 pytestmark = pytest.mark.django_db
@@ -120,18 +121,8 @@ def test_a_recount_whose_worker_died_twice_no_longer_shows_its_banner(as_user, a
 
 def previewed_list(by) -> SpreadsheetImport:
     from tests.jobs.test_celery_worker import list_of
-    from tests.spreadsheets.test_import_projects import ROUND_1
 
-    record = imports.receive(
-        "project_list",
-        list_of(3),
-        "清单.xlsx",
-        by=by,
-        source="test",
-        year=ROUND_1.year,
-        round=ROUND_1.round,
-        event_date=ROUND_1.event_date,
-    )
+    record = received(list_of(3), by)
     imports.preview(record)
     return record
 

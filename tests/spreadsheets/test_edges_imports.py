@@ -16,45 +16,21 @@ from django.contrib.auth import get_user_model
 from approvals.access import permissions
 from approvals.models import (
     Batch,
-    BatchEntry,
-    ImportKind,
     ImportStatus,
-    Milestone,
     MonthlyProgress,
     Project,
     SpreadsheetImport,
-    StageChange,
 )
 from approvals.spreadsheets import approval_table, imports
 from approvals.spreadsheets.people import People
 from tests.factories import UserFactory, ZoneFactory, ZoneRoleFactory
+from tests.project_lists import received, row, state, workbook
 from tests.services import at_once, database_url
 from tests.spreadsheets import test_import_approvals as approvals_table_files
 from tests.spreadsheets import test_import_monthly as monthly_files
-from tests.spreadsheets.test_import_projects import ROUND_1, row, workbook
-from zones.models import Administrator, AdminRole, Enterprise, Role, ZoneRole
+from zones.models import Administrator, AdminRole, Role, ZoneRole
 
 pytestmark = pytest.mark.django_db
-
-
-def state() -> dict:
-    return {
-        model.__name__: list(model.objects.values().order_by("pk"))
-        for model in (Project, BatchEntry, Milestone, StageChange, Enterprise, Batch)
-    }
-
-
-def received(data: bytes, by, spec=ROUND_1, name: str = "清单.xlsx") -> SpreadsheetImport:
-    return imports.receive(
-        ImportKind.PROJECT_LIST,
-        data,
-        name,
-        by=by,
-        source="test",
-        year=spec.year,
-        round=spec.round,
-        event_date=spec.event_date,
-    )
 
 
 # --- an error late in a large list (finding 4, and the multi-chunk rollback of finding 9) ------

@@ -15,7 +15,6 @@ from django.utils import timezone
 from approvals.checklist import foresight
 from approvals.checklist.services import checklist_generate
 from approvals.models import (
-    Batch,
     BatchEntry,
     Milestone,
     Mode,
@@ -28,69 +27,15 @@ from approvals.spreadsheets import imports
 from approvals.spreadsheets.project_list import BatchSpec
 from approvals.stages import workflow
 from tests.factories import ProjectFactory
-from tests.spreadsheet_files import Title, xlsx
-from zones.models import Enterprise
+from tests.project_lists import ROUND_1, received, row, state, workbook
 
 D = dt.date
-HEADER = [
-    "序号",
-    "项目代码",
-    "项目名称",
-    "项目单位",
-    "所在开发区",
-    "类别",
-    "当前阶段",
-    "总投资（亿元）",
-    "计划开工时间",
-    "项目管家",
-    "备注",
-]
-ROUND_1 = BatchSpec(2025, 1, D(2025, 3, 28))
-
-
-def workbook(
-    *rows, header=HEADER, title="晋中市2025年第一季度“三个一批”项目清单", sheet="清单"
-) -> bytes:
-    return xlsx({sheet: [*([Title(title)] if title else []), header, *rows]})
-
-
-def row(
-    n,
-    name,
-    *,
-    code="",
-    enterprise="大恒能源",
-    zone="晋中开发区",
-    category="开工",
-    stage="",
-    yi=None,
-    start=None,
-    officer="",
-    notes="",
-):
-    return [n, code, name, enterprise, zone, category, stage, yi, start, officer, notes]
 
 
 def run(data: bytes, *, by=None, spec=ROUND_1, dry_run=False, name="清单.xlsx"):
-    record = imports.receive(
-        "project_list",
-        data,
-        name,
-        by=by,
-        source="test",
-        year=spec.year,
-        round=spec.round,
-        event_date=spec.event_date,
-    )
+    record = received(data, by=by, spec=spec, name=name)
     action = imports.preview if dry_run else imports.apply
     return action(record, data), record
-
-
-def state() -> dict:
-    return {
-        model.__name__: list(model.objects.values().order_by("pk"))
-        for model in (Project, BatchEntry, Milestone, StageChange, Enterprise, Batch)
-    }
 
 
 class TestANewProject:
@@ -345,39 +290,30 @@ class TestPostgreSQLStatistics:
 
 
 class TestTheCommand:
-    def write(self, tmp_path, data: bytes) -> str:
+    def command(self, tmp_path, data: bytes, *options: str, stdout=None, stderr=None) -> None:
+        """``import_projects`` of ``data`` written to a file, for the first round of 2025."""
         path = tmp_path / "清单.xlsx"
         path.write_bytes(data)
-        return str(path)
-
-    def test_it_imports_and_says_what_it_did(self, tmp_path, zone, stan):
-        out = io.StringIO()
         call_command(
             "import_projects",
-            self.write(tmp_path, workbook(row(1, "甲项目"))),
+            str(path),
             "--batch",
             "2025-1",
             "--event-date",
             "2025-03-28",
-            "--user",
-            "stan",
-            stdout=out,
-            stderr=io.StringIO(),
+            *options,
+            stdout=stdout or io.StringIO(),
+            stderr=stderr or io.StringIO(),
         )
+
+    def test_it_imports_and_says_what_it_did(self, tmp_path, zone, stan):
+        out = io.StringIO()
+        self.command(tmp_path, workbook(row(1, "甲项目")), "--user", "stan", stdout=out)
         assert "新增 1" in out.getvalue()
         assert StageChange.objects.get(project__name="甲项目").by == stan
 
     def test_without_a_user_the_record_names_the_command_line(self, tmp_path, zone):
-        call_command(
-            "import_projects",
-            self.write(tmp_path, workbook(row(1, "甲项目"))),
-            "--batch",
-            "2025-1",
-            "--event-date",
-            "2025-03-28",
-            stdout=io.StringIO(),
-            stderr=io.StringIO(),
-        )
+        self.command(tmp_path, workbook(row(1, "甲项目")))
         record = SpreadsheetImport.objects.get()
         assert record.by is None and record.source.startswith("command line: ")
         assert StageChange.objects.get(project__name="甲项目").by is None
@@ -385,30 +321,11 @@ class TestTheCommand:
     def test_a_bad_file_exits_non_zero_listing_the_rows_and_saves_nothing(self, tmp_path, zone):
         err = io.StringIO()
         with pytest.raises(CommandError):
-            call_command(
-                "import_projects",
-                self.write(tmp_path, workbook(row(1, "甲项目", zone="无此开发区"))),
-                "--batch",
-                "2025-1",
-                "--event-date",
-                "2025-03-28",
-                stdout=io.StringIO(),
-                stderr=err,
-            )
+            self.command(tmp_path, workbook(row(1, "甲项目", zone="无此开发区")), stderr=err)
         assert "第3行" in err.getvalue() and "无此开发区" in err.getvalue()
         assert not Project.objects.exists()
 
     def test_a_dry_run_saves_nothing(self, tmp_path, zone):
         out = io.StringIO()
-        call_command(
-            "import_projects",
-            self.write(tmp_path, workbook(row(1, "甲项目"))),
-            "--batch",
-            "2025-1",
-            "--event-date",
-            "2025-03-28",
-            "--dry-run",
-            stdout=out,
-            stderr=io.StringIO(),
-        )
+        self.command(tmp_path, workbook(row(1, "甲项目")), "--dry-run", stdout=out)
         assert "dry run" in out.getvalue() and not Project.objects.exists()
