@@ -1,8 +1,10 @@
 """What the tests against real services share: the test database as a URL another process can
-open, the command line of a real Celery worker, and calls released together in threads."""
+open, the command line of a real Celery worker and its stop, and calls released together in
+threads."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import threading
 from collections.abc import Callable
@@ -34,6 +36,16 @@ def worker_command(queue: str, *options: str) -> list[str]:
         "--without-gossip",
         *options,
     ]
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    """Ask the worker to stop (a warm shutdown: its job ends first); kill it after 30 s."""
+    worker.terminate()
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait(timeout=10)
 
 
 def at_once(calls: list[Callable[[], object]]) -> list[object]:

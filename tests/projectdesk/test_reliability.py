@@ -30,7 +30,7 @@ from tests.admin_helpers import change_form_data
 from tests.factories import ProjectFactory
 from tests.projectdesk import test_health
 from tests.projectdesk.test_health import _forget_connections, closed_port, put_back, use_broker
-from tests.services import database_url, worker_command
+from tests.services import database_url, stop_worker, worker_command
 
 # The broker out of reach (a closed port): pytest takes a module's fixtures from its names.
 broker_away = test_health.broker_away
@@ -364,9 +364,4 @@ def test_a_worker_outlives_a_broker_away_longer_than_celery_s_retries(
         assert log.read_text().count("run_job[") >= 1
     finally:
         put_back(saved)
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait(timeout=10)
+        stop_worker(worker)

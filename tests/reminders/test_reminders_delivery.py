@@ -41,7 +41,7 @@ from approvals.models import (
 )
 from approvals.reminders import services as reminders
 from tests.factories import ProjectFactory, UserFactory, ZoneRoleFactory
-from tests.services import at_once, database_url, machines_now, worker_command
+from tests.services import at_once, database_url, machines_now, stop_worker, worker_command
 from zones.models import Role
 
 D = dt.date(2025, 6, 10)  # a Tuesday, a working day of the official calendar
@@ -114,12 +114,7 @@ def start_worker_with_beat(tmp_path: Path, redis_url: str, mail_dir: Path):
 
 
 def stop(worker: subprocess.Popen, log, log_path: Path) -> str:
-    worker.terminate()
-    try:
-        worker.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait(timeout=10)
+    stop_worker(worker)
     try:  # a beat child left behind by a worker that did not stop it
         os.killpg(worker.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
