@@ -159,7 +159,9 @@ def as_user(client):
 def cache_cleared():
     """Each test starts with an empty cache: on SQLite a rolled-back test gives its ids out
     again, so the dashboard's key of a later test (a state of the data named by its latest
-    ids) could name an earlier test's figures."""
+    ids) could name an earlier test's figures; and django-solo keeps the warning thresholds
+    there, which neither the rollback nor the flush between tests undoes, so every test reads
+    the guide's defaults unless it sets its own."""
     from django.core.cache import cache
 
     cache.clear()

@@ -28,7 +28,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -70,15 +69,6 @@ DAYS_LATE = 40  # red: more than 30 days late, and past the supervisor's 8 days
 TODAY = dt.date(2026, 12, 4)  # a Friday, a working day
 SATURDAY = dt.date(2026, 12, 5)
 NATIONAL_DAY = dt.date(2026, 10, 1)  # a holiday of the official calendar
-
-
-@pytest.fixture(autouse=True)
-def settings_cache_cleared():
-    """django-solo keeps the thresholds in the cache, which the flush between tests does not
-    empty: every test reads the guide's defaults."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def last_working_day() -> dt.date:

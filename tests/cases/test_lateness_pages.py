@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -65,15 +64,6 @@ def D(year: int, month: int, day: int) -> dt.date:  # noqa: N802
 def frozen_day():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture(autouse=True)
-def settings_cache_cleared():
-    """django-solo keeps the thresholds in the cache, which the database rollback between tests
-    does not undo: every test starts and ends with the guide's defaults."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 # --- reading the pages ---------------------------------------------------------------------
