@@ -6,6 +6,7 @@ days, an unsolved problem's deadline (the milestones' rule)."""
 from __future__ import annotations
 
 import datetime as dt
+from abc import ABC, abstractmethod
 
 from django.contrib import admin
 from django.db.models import Q
@@ -21,7 +22,7 @@ from approvals.cases.colours import (
 from approvals.checklist.services import colour_bounds
 
 
-class ColourFilter(admin.SimpleListFilter):
+class ColourFilter(ABC, admin.SimpleListFilter):
     """A list by colour: ``colour_choices`` are what may be asked (not ``choices``: Django's
     filters build their links with a method of that name), ``condition`` the rows of one of them
     today."""
@@ -38,8 +39,9 @@ class ColourFilter(admin.SimpleListFilter):
             return queryset.filter(self.condition(self.value(), timezone.localdate()))
         return queryset
 
+    @abstractmethod
     def condition(self, colour: str, today: dt.date) -> Q:
-        raise NotImplementedError
+        """The rows of ``colour`` today: each list's own rule (a subclass cannot leave it out)."""
 
 
 class MilestoneColourFilter(ColourFilter):
