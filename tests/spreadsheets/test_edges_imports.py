@@ -8,6 +8,7 @@ import os
 import random
 import subprocess
 import sys
+import threading
 
 import pytest
 from django.conf import settings as django_settings
@@ -21,7 +22,7 @@ from approvals.models import (
     Project,
     SpreadsheetImport,
 )
-from approvals.spreadsheets import approval_table, imports
+from approvals.spreadsheets import approval_table, imports, project_list
 from approvals.spreadsheets.people import People
 from tests.factories import UserFactory, ZoneFactory, ZoneRoleFactory
 from tests.project_lists import received, row, state, workbook
@@ -232,12 +233,25 @@ def test_another_zones_project_named_by_its_code_is_unknown_to_the_importer(
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_two_lists_of_the_same_new_round_confirmed_at_once_one_applies_the_other_is_told(
-    postgres, zone, stan
+    postgres, zone, stan, monkeypatch
 ):
     first = received(workbook(row(1, "甲项目")), stan, name="甲.xlsx")
     second = received(workbook(row(1, "乙项目")), stan, name="乙.xlsx")
     for record in (first, second):
         assert imports.preview(record).ok
+    # "At once": both have read the round as new before either goes on to save it. Released
+    # together, one could otherwise finish (and commit the round) before the other reads it:
+    # that one then applies to the existing round, compared again, which is right but not this
+    # race (seen under load: both applied).
+    both_read = threading.Barrier(2)
+    read_round = project_list._batch
+
+    def read_then_wait(spec, report):
+        batch = read_round(spec, report)
+        both_read.wait(timeout=30)
+        return batch
+
+    monkeypatch.setattr(project_list, "_batch", read_then_wait)
 
     results = at_once(
         [
