@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 from approvals.access import permissions
 from approvals.cases.models.project import Project, transition_choices
+from approvals.cases.models.stages import Stage
 from approvals.stages.evidence import stored_name
 
 
@@ -20,6 +21,15 @@ class RequestStatus(models.TextChoices):
     APPROVED = "approved", pgettext_lazy("stage request", "Approved")
     REJECTED = "rejected", _("Rejected")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+class RequestKind(models.TextChoices):
+    """Who opened a request: an officer by hand, or a 三个一批 list import (guide section 12: the
+    round is the event; a project behind its category is brought there by a supervisor's
+    decision on a request the import opened, its evidence the list itself)."""
+
+    HAND = "hand", _("By hand")
+    LIST = "list", _("From a list")
 
 
 class StageRequestQuerySet(models.QuerySet["StageRequest"]):
@@ -46,6 +56,34 @@ class StageRequest(models.Model):
     transition = models.CharField(_("requested change"), max_length=30, choices=transition_choices)
     evidence = models.JSONField(_("evidence"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     note = models.TextField(_("note"), blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=RequestKind.choices, default=RequestKind.HAND
+    )
+    # A request from a list (kind LIST) brings the project to the category's stage in one
+    # decision, passing the stages between (each recorded); ``transition`` is then the change
+    # into that stage, and the list's row is the evidence.
+    target_stage = models.CharField(
+        _("target stage"), max_length=20, choices=Stage.choices, blank=True
+    )
+    batch_entry = models.ForeignKey(
+        "approvals.BatchEntry",
+        verbose_name=_("list entry"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="stage_requests",
+    )
+    spreadsheet_import = models.ForeignKey(
+        "approvals.SpreadsheetImport",
+        verbose_name=_("import"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="stage_requests",
+    )
+    source = models.CharField(
+        _("source"), max_length=200, blank=True, help_text=_("File, sheet and row it came from.")
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("requested by"),
@@ -87,6 +125,13 @@ class StageRequest(models.Model):
                 condition=Q(status="pending"),
                 name="stage_request_one_pending_per_project",
             ),
+            # At most one request per entry of a list: a rejected one is not reopened by
+            # importing the list again.
+            models.UniqueConstraint(
+                fields=["batch_entry"],
+                condition=Q(batch_entry__isnull=False),
+                name="stage_request_one_per_batch_entry",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -95,6 +140,10 @@ class StageRequest(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == RequestStatus.PENDING
+
+    @property
+    def from_list(self) -> bool:
+        return self.kind == RequestKind.LIST
 
 
 def attachment_path(attachment: RequestAttachment, filename: str) -> str:

@@ -215,6 +215,13 @@ class Project(RecordedMachine):
     at_risk_since = models.DateField(
         _("foreseen delay since"), null=True, blank=True, editable=False
     )
+    # A compliance flag (guide section 12): the project was brought to "under construction" by
+    # a catch-up from a list while items needed before works were open (or it had no
+    # checklist): 开工时前期手续未办结. A historical fact, the day of that catch-up; never
+    # cleared (the case file says whether the items have since been settled).
+    started_before_permits_on = models.DateField(
+        _("started before permits on"), null=True, blank=True, editable=False
+    )
     # The planned date of the next milestone (the stage the project heads for), stored so that
     # the list sorts and filters by it through an index instead of a subquery per project.
     # Kept in step by save() here, Milestone.save()/delete() and the list import
@@ -250,6 +257,12 @@ class Project(RecordedMachine):
             ),
             # The list sorted by next milestone, and its colour filter, read this index.
             models.Index(fields=["next_milestone_on"], name="project_next_milestone"),
+            # The list filter and the dashboard count the few flagged projects.
+            models.Index(
+                fields=["zone"],
+                name="project_started_early",
+                condition=Q(started_before_permits_on__isnull=False),
+            ),
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -26,6 +26,9 @@ class StageChange(TransitionRecord):
         blank=True,
         related_name="stage_changes",
     )
+    # A catch-up from a list (guide section 12) passes gates that do not hold instead of being
+    # refused by them: each is recorded here, [{"gate": name, "message": text}, ...].
+    gates_not_held = models.JSONField(_("gates not held"), default=list, blank=True)
 
     class Meta(TransitionRecord.Meta):
         verbose_name = _("stage change")
