@@ -5,7 +5,8 @@ stage history inlines: ``project_inlines``). Nothing here changes a stage: appro
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
@@ -34,6 +35,7 @@ from approvals.admin.project_actions import ProjectActions
 from approvals.admin.project_inlines import ApprovalItemInline, StageChangeInline
 from approvals.admin.requests import evidence_display
 from approvals.cases.case_file import case_file
+from approvals.cases.plausible import investment_doubt
 from approvals.checklist import foresight
 from approvals.checklist.services import settled_by_mode
 from approvals.models import (
@@ -52,6 +54,20 @@ from approvals.stages.forms import TransitionForm
 PEOPLE_CHOICES = {"officer": permissions.officer_choices, "leader": permissions.leader_choices}
 
 
+class ProjectForm(forms.ModelForm):
+    """The project form: a total investment no zone project has is refused (guide section 12;
+    the bound and its message are ``plausible``'s, as for the list import)."""
+
+    # No Meta: the admin builds the form for its fieldsets (modelform_factory).
+
+    def clean_total_investment(self):
+        value = self.cleaned_data.get("total_investment")
+        doubt = investment_doubt(value, "万元")
+        if doubt is not None and doubt.refused:
+            raise forms.ValidationError(doubt.message, code="implausible")
+        return value
+
+
 @admin.register(Project)
 class ProjectAdmin(
     ProjectActions, FewCounts, PageColumns, ProjectSpreadsheets, SafeAutocomplete, HistoryAdmin
@@ -59,6 +75,7 @@ class ProjectAdmin(
     class Media:
         css = {"all": ["approvals/admin.css", "approvals/panels.css"]}
 
+    form = ProjectForm
     change_form_template = "admin/approvals/project/change_form.html"
     import_export_change_list_template = "admin/approvals/project/change_list.html"
     list_display = (
@@ -230,6 +247,10 @@ class ProjectAdmin(
     def save_model(self, request, obj: Project, form, change: bool) -> None:
         obj._changed_by = request.user  # the record of its creation names who created it
         super().save_model(request, obj, form, change)
+        if "total_investment" in form.changed_data:  # an unlikely figure, saved: said once
+            doubt = investment_doubt(obj.total_investment, "万元")
+            if doubt is not None:
+                self.message_user(request, doubt.message, messages.WARNING)
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)

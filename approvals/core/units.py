@@ -60,3 +60,9 @@ def wan(number: Decimal | int | float | str, unit: str = "万元") -> Decimal:
     hold."""
     shifted = _decimal(number).scaleb(TO_WAN[unit])
     return shifted.quantize(WAN_PLACES, rounding=ROUNDING)
+
+
+def in_unit(wan: Decimal | int | float, unit: str = "万元") -> Decimal:
+    """An amount stored in 万元 as a number of ``unit`` (亿元, 万元 or 元), exact: the figure
+    as it was written in a column of that unit."""
+    return plain(_decimal(wan).scaleb(-TO_WAN[unit]))

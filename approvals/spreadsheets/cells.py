@@ -1,6 +1,7 @@
-"""One cell at a time: amounts with their units, dates in every form the zones write, the words
-of categories, stages and approval statuses, and names as people type them. Each parser returns
-the value or raises ``CellError`` saying what is wrong, in the user's words."""
+"""One cell at a time: amounts with their units, dates in every form the zones write (guide
+section 12: "6月底", "下旬", "上半年", "三季度", …), project codes and the words for "no code yet",
+the words of categories, stages and approval statuses, and names as people type them. Each parser
+returns the value or raises ``CellError`` saying what is wrong, in the user's words."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from typing import Any
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from approvals.cases.project_code import is_project_code, normalise_project_code
 from approvals.core import units
-from approvals.core.dates import EARLIEST, LATEST, parse_partial_date
+from approvals.core.dates import EARLIEST, LATEST, end_of_month, parse_partial_date
 from approvals.models import Category, ItemStatus, Mode, Stage
 from approvals.spreadsheets.reading import is_blank
 from zones.models import normalise_name
@@ -54,12 +56,38 @@ def display_name(value: Any) -> str:
     return " ".join(str(value or "").split())
 
 
+#: What 项目代码 cells say for a project whose code is not issued yet (guide section 12);
+#: a cell of dashes or slashes alone ("/", "—", "——", "-") says the same.
+NO_CODE = frozenset({"待赋码", "暂无", "无", "暂未赋码", "未赋码", "待定", "无代码", "暂无代码"})
+_NO_CODE_MARKS = re.compile(r"[-/\\_~‐‑‒–—―−﹣]+")
+
+
+def project_code(value: Any) -> str:
+    """A 项目代码 cell as the code, normalised; "" for an empty cell or one saying the code is
+    not issued yet. Raises ``CellError`` for anything else that is no code."""
+    word = _word(value if not is_blank(value) else "")
+    if not word or word in NO_CODE or _NO_CODE_MARKS.fullmatch(word):
+        return ""
+    code = normalise_project_code(text(value))
+    if not is_project_code(code):
+        raise CellError(
+            _("“%(code)s” is not a project code (dddd-dddddd-dd-dd-dddddd).") % {"code": code}
+        )
+    return code
+
+
 def amount(value: Any, header_unit: str = "") -> Decimal | None:
     """An amount in 万元, from a number in the header's unit or a text carrying its own
     ("2000万元", "1.5亿元", "1,234.5"); none when the cell is empty."""
-    if is_blank(value):
-        return None
+    return amount_read(value, header_unit)[0]
+
+
+def amount_read(value: Any, header_unit: str = "") -> tuple[Decimal | None, str]:
+    """``amount`` and the unit it was read in (the cell's own, else the header's): what a
+    figure that cannot be right is quoted in."""
     unit = header_unit or "万元"
+    if is_blank(value):
+        return None, unit
     if isinstance(value, bool):
         raise CellError(_("“%(value)s” is not an amount.") % {"value": value})
     if isinstance(value, int | float):
@@ -80,12 +108,16 @@ def amount(value: Any, header_unit: str = "") -> Decimal | None:
         raise CellError(_("“%(value)s” is not an amount.") % {"value": value}) from error
     if result > MAX_AMOUNT:
         raise CellError(_("%(value)s is too large an amount.") % {"value": value})
-    return result
+    return result, unit
 
 
-def date(value: Any) -> tuple[dt.date, bool] | None:
-    """A date and whether only its month was given (then the end of that month): a real Excel
-    date, its serial number, or any text form of ``dates.parse_partial_date``."""
+def date(value: Any, year: int | None = None) -> tuple[dt.date, bool] | None:
+    """A date and whether it is approximate (given by month, or by part of a month or of a
+    year: then the end of that period, flagged like a month-only plan): a real Excel date, its
+    serial number, any text form of ``dates.parse_partial_date``, or the forms zones write for
+    a period ("2025年6月底", "6月下旬", "上半年", "年底", "三季度"). A month or a part of a year
+    written without its year takes ``year`` (the round's); without one it is an error, and so is
+    a year alone ("2025": which day of it?)."""
     if is_blank(value):
         return None
     month_only = False
@@ -98,9 +130,11 @@ def date(value: Any) -> tuple[dt.date, bool] | None:
     else:
         parsed = parse_partial_date(str(value))
         if parsed is None:
-            raise CellError(_("“%(value)s” is not a date.") % {"value": value})
-        day, precision = parsed
-        month_only = precision != "day"
+            day, month_only = _period(str(value), year)
+        elif parsed[1] == "year":
+            raise _year_alone(value)
+        else:
+            day, month_only = parsed[0], parsed[1] != "day"
     if not EARLIEST <= day <= LATEST:
         raise CellError(
             _("%(value)s is outside the dates accepted (%(earliest)s to %(latest)s).")
@@ -109,12 +143,75 @@ def date(value: Any) -> tuple[dt.date, bool] | None:
     return day, month_only
 
 
+def _year_alone(value: Any) -> CellError:
+    return CellError(
+        _(
+            "“%(value)s” names only a year: write the month too (e.g. 2025年6月) or the part of the year (2025年底)."
+        )
+        % {"value": text(value)}
+    )
+
+
+#: The periods zones write instead of a day (guide section 12), with or without a year before
+#: them: a month ("6月", "6月份"), its end ("6月底", "6月末"), a third of it ("6月上旬"), a day
+#: without its year ("6月15日"), a half ("上半年"), the year's end ("年底", "年末", "年内"), a
+#: quarter ("一季度", "第一季度", "1季度"); "…前" ("6月底前") is due at the same end.
+_PERIOD = re.compile(
+    r"(?:(?P<year>\d{4})[年./-]?)?"
+    r"(?:(?P<month>\d{1,2})月(?:(?P<day>\d{1,2})日|(?P<part>份|底|末|上旬|中旬|下旬))?"
+    r"|(?P<half>上半年|下半年)"
+    r"|(?P<end>年底|年末|年内|底|末|内)"
+    r"|第?(?P<quarter>[一二三四1-4])季度)"
+    r"前?"
+)
+_QUARTERS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+#: A third of a month: the day it is due by, or None for the month's last day.
+_THIRDS = {"上旬": 10, "中旬": 20, "下旬": None}
+
+
+def _period(value: str, year: int | None) -> tuple[dt.date, bool]:
+    """A period as zones write it (``_PERIOD``) → (the day it ends, approximate). 上旬 and 中旬
+    are due on the 10th and 20th, which are not the month's end a month-only plan is moved to
+    when it is saved (``dates.plan_due``): they are stored as days."""
+    match = _PERIOD.fullmatch(re.sub(r"\s", "", unicodedata.normalize("NFKC", value)))
+    if match is None or (match["end"] in ("底", "末", "内") and match["year"] is None):
+        raise CellError(_("“%(value)s” is not a date.") % {"value": value})
+    if match["year"]:
+        year = int(match["year"])
+    elif year is None:
+        raise CellError(
+            _(
+                "“%(value)s” names no year, and there is no round to take it from: write the "
+                "year too (e.g. 2025年6月底)."
+            )
+            % {"value": value.strip()}
+        )
+    if match["month"]:
+        month = int(match["month"])
+        if not 1 <= month <= 12:
+            raise CellError(_("“%(value)s” is not a date.") % {"value": value})
+        if match["day"]:
+            try:
+                return dt.date(year, month, int(match["day"])), False
+            except ValueError as error:
+                raise CellError(_("“%(value)s” is not a date.") % {"value": value}) from error
+        third = _THIRDS.get(match["part"] or "")
+        if third is not None:
+            return dt.date(year, month, third), False
+        return end_of_month(dt.date(year, month, 1)), True
+    if match["quarter"]:
+        return end_of_month(dt.date(year, 3 * _QUARTERS[match["quarter"]], 1)), True
+    if match["half"] == "上半年":
+        return dt.date(year, 6, 30), True
+    return dt.date(year, 12, 31), True
+
+
 def _date_from_number(value: float) -> tuple[dt.date, bool]:
     """A number in a date column: what people typed that Excel kept as a number — a year
-    (2025), a year and month (2025.03: Excel drops the trailing zero of 2025.10, so two digits
+    (2025: an error, which day of it?), a year and month (2025.03: Excel drops the trailing zero of 2025.10, so two digits
     are read as written), a date without separators (20250315) — or a date's serial number."""
     if float(value).is_integer() and EARLIEST.year <= value <= LATEST.year:
-        return dt.date(int(value), 12, 31), True
+        raise _year_alone(value)
     if EARLIEST.year <= value < LATEST.year + 1:
         year = int(value)
         month = round((value - year) * 100)

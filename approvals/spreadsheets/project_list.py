@@ -51,7 +51,9 @@ def run(
         batch = _batch(spec, report)
         people = People()
         seen: dict[tuple, int] = {}
-        lines = iter_lines(source, file_name, report, by=by, progress=progress)
+        # Dates written without their year ("6月底") are in the year of the round's event.
+        year = batch.event_date.year if batch is not None else None
+        lines = iter_lines(source, file_name, report, by=by, progress=progress, year=year)
         statistics = bulk.Statistics(Project, Milestone, BatchEntry, Enterprise)
         # Rows compared (and written) at a time: memory stays flat however long the list.
         for chunk in _chunks(lines, settings.SPREADSHEET_CHUNK_ROWS):

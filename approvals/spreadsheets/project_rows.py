@@ -13,7 +13,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from approvals.access import permissions
-from approvals.cases.project_code import is_project_code, normalise_project_code
+from approvals.cases.plausible import investment_doubt
 from approvals.casework.models.problem import description_key
 from approvals.casework.problems import ImportedProblems, Listed, problems_from_import
 from approvals.models import SOLVED, Stage
@@ -116,13 +116,17 @@ class Line(SheetLine):
     planned: dict[str, tuple[dt.date, bool]] = field(default_factory=dict)
     entry: dict[str, Any] = field(default_factory=dict)
     problem: str = ""  # the 存在问题 text that opens a problem, "" for none ("无")
+    investment_unit: str = "万元"  # the unit its total investment was read in
 
 
 # --- reading the rows ----------------------------------------------------------------------
 
 
-def _read(row: Row, columns: dict[str, Column], sheet_category: str, zones, report) -> Line:
-    """One data row understood; each cell that cannot be is reported (its column, why)."""
+def _read(
+    row: Row, columns: dict[str, Column], sheet_category: str, zones, report, year: int | None
+) -> Line:
+    """One data row understood; each cell that cannot be is reported (its column, why), and a
+    figure that is possible but unlikely is pointed out (its column, why)."""
     line = Line(row.sheet, row.number, columns)
     cells_ = row.cells
     width = len(cells_)
@@ -134,7 +138,12 @@ def _read(row: Row, columns: dict[str, Column], sheet_category: str, zones, repo
 
     code = _read_identity(line, value, zones, fail)
     _read_kind(line, value, sheet_category, fail)
-    _read_figures(line, value, fail)
+    _read_figures(line, value, fail, year)
+    if line.facts.get("total_investment") is not None:
+        doubt = investment_doubt(line.facts["total_investment"], line.investment_unit)
+        if doubt is not None:
+            issue = report.error if doubt.refused else report.warn
+            issue(row.sheet, row.number, line.header("total_investment"), doubt.message)
     line.facts["code"] = code or None
     _read_texts(line, value)
     return line
@@ -152,13 +161,11 @@ def _read_identity(line: Line, value, zones, fail) -> str:
     line.zone = zones.get(cells.name_key(zone_text))
     if line.zone is None:
         fail("zone", _("“%(zone)s” is not a known zone or alias.") % {"zone": zone_text})
-    code = normalise_project_code(cells.text(value("code")))
-    if code and not is_project_code(code):
-        fail(
-            "code",
-            _("“%(code)s” is not a project code (dddd-dddddd-dd-dd-dddddd).") % {"code": code},
-        )
-    return code
+    try:
+        return cells.project_code(value("code"))
+    except cells.CellError as error:
+        fail("code", str(error))
+        return ""
 
 
 def _read_kind(line: Line, value, sheet_category: str, fail) -> None:
@@ -177,17 +184,21 @@ def _read_kind(line: Line, value, sheet_category: str, fail) -> None:
             fail("stage", str(error))
 
 
-def _read_figures(line: Line, value, fail) -> None:
-    """The amounts (in the unit of their column) and the planned dates of the stages."""
+def _read_figures(line: Line, value, fail, year: int | None) -> None:
+    """The amounts (in the unit of their column, or the cell's own) and the planned dates of the
+    stages (a month or a part of the year without its year in ``year``, the round's)."""
     for name in ("total_investment", "expected_annual_output"):
         try:
             unit = getattr(line.columns.get(name), "unit", "")
-            line.facts[name] = cells.amount(value(name), unit)
+            line.facts[name], read_in = cells.amount_read(value(name), unit)
         except cells.CellError as error:
             fail(name, str(error))
+            continue
+        if name == "total_investment":
+            line.investment_unit = read_in
     for name, stage in PLANNED.items():
         try:
-            planned = cells.date(value(name))
+            planned = cells.date(value(name), year)
         except cells.CellError as error:
             fail(name, str(error))
             continue
@@ -218,9 +229,12 @@ def _read_texts(line: Line, value) -> None:
     line.problem = problem_text(line.entry["problems"])
 
 
-def iter_lines(source, file_name: str, report: Report, *, by=None, progress=None) -> Iterator[Line]:
+def iter_lines(
+    source, file_name: str, report: Report, *, by=None, progress=None, year: int | None = None
+) -> Iterator[Line]:
     """Every data row of every sheet with a header, one at a time; what cannot be understood
-    goes to the report, with the rows of zones ``by`` may not import for."""
+    goes to the report, with the rows of zones ``by`` may not import for. ``year``: the round's,
+    for dates written without one ("6月底"); None for a list without a round."""
     zones = {}
     for zone in Zone.objects.all():
         for key in zone.normalised_names():
@@ -235,7 +249,7 @@ def iter_lines(source, file_name: str, report: Report, *, by=None, progress=None
             except cells.CellError:
                 sheet_category = ""
             for row in sheet.rows:
-                line = _read(row, sheet.columns, sheet_category, zones, report)
+                line = _read(row, sheet.columns, sheet_category, zones, report, year)
                 if line.zone and allowed is not None and line.zone.pk not in allowed:
                     report.error(
                         *line.where,
