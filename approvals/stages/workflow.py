@@ -37,6 +37,7 @@ from approvals.models import (
     StageRequest,
     TransitionRefused,
 )
+from approvals.stages import catch_up
 from approvals.stages.evidence import check_attachments
 from approvals.stages.forms import TransitionForm, form_errors
 
@@ -292,6 +293,9 @@ def _locked_pending(stage_request: StageRequest) -> StageRequest:
 def decide(stage_request: StageRequest, by, approve: bool, comment: str = "") -> StageRequest:
     """A supervisor's decision. Approval re-checks the change's conditions now and runs it in
     the same transaction; if they no longer hold, nothing changes and the request stays open.
+    A request from a list is approved by a catch-up instead (``catch_up``: the stages between
+    passed, its gates recorded, not checked); it is refused, the request left open, when the
+    project moved meanwhile to or past the stage the list names.
     A rejection says why: the officer must know what to fix."""
     if approve not in (True, False):
         raise TransitionRefused(_("Choose to approve or to reject."))
@@ -309,7 +313,15 @@ def decide(stage_request: StageRequest, by, approve: bool, comment: str = "") ->
             )
         if not approve and not comment:
             raise TransitionRefused(_("A rejection needs a reason: say what is to be fixed."))
-        if approve:
+        if approve and locked.from_list:
+            catch_up.catch_up(
+                project,
+                locked,
+                by=by,
+                comment=comment or locked.note,
+                evidence=_evidence_of(locked),
+            )
+        elif approve:
             _apply(
                 project,
                 locked.transition,

@@ -82,6 +82,16 @@ def _stage_to_resume(project: Project, **evidence: Any) -> str:
     return project.stage_before_suspension
 
 
+#: The stages a catch-up from a list passes from, and those it reaches: up to 投产, the last
+#: stage a 三个一批 category names.
+CATCH_UP_SOURCES = [Stage.RESERVE, Stage.SIGNED, Stage.READY, Stage.UNDER_CONSTRUCTION]
+CATCH_UP_TARGETS = [NEXT_STAGE[stage] for stage in CATCH_UP_SOURCES]
+
+
+def _next_stage(project: Project, **evidence: Any) -> str:
+    return NEXT_STAGE[project.stage]
+
+
 def transition_choices() -> list[tuple[str, str]]:
     """The project's stage changes with their labels, for fields that name one."""
     return Project.transition_choices()
@@ -427,6 +437,25 @@ class Project(RecordedMachine):
     )
     def withdraw(self, *, reason: str = "", comment: str = "") -> None:
         self.withdrawal_reason = self._required_reason(reason)
+
+    # A catch-up from a 三个一批 list (guide section 12) passes one stage at a time, with the
+    # gates of the regular change *not* checked here: django-fsm checks every condition it is
+    # given and has no way to skip them, so this transition declares none, and
+    # ``approvals/stages/catch_up.py`` evaluates the regular change's conditions itself and
+    # records those that do not hold on the change (``StageChange.gates_not_held``). Run only by
+    # an approved request from a list ("import": never offered to a person).
+    @transition(
+        field=stage,
+        source=CATCH_UP_SOURCES,
+        target=GET_STATE(_next_stage, states=CATCH_UP_TARGETS),
+        permission=permissions.may_run_stage_transition,
+        custom={"label": _("Caught up from a list"), "evidence": (), "import": True},
+    )
+    def catch_up(self, *, reached_on: dt.date | None = None, comment: str = "") -> None:
+        """One stage passed: its milestone without a date (an intermediate stage), or reached on
+        ``reached_on`` (the list's event date, for the stage the list names)."""
+        if reached_on is not None:
+            self._reach_milestone(NEXT_STAGE[self.stage], reached_on, _("event date"))
 
     def _reach_milestone(self, stage: str, day: dt.date | None, what: str) -> None:
         if day is None:
