@@ -18,6 +18,7 @@ from approvals.models import (
     Project,
     SpreadsheetImport,
     StageChange,
+    StageRequest,
 )
 from approvals.spreadsheets import imports
 from approvals.spreadsheets.project_list import BatchSpec
@@ -83,5 +84,5 @@ def state() -> dict:
     """Every row of every table a list import writes, to compare before and after."""
     return {
         model.__name__: list(model.objects.values().order_by("pk"))
-        for model in (Project, BatchEntry, Milestone, StageChange, Enterprise, Batch)
+        for model in (Project, BatchEntry, Milestone, StageChange, StageRequest, Enterprise, Batch)
     }

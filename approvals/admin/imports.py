@@ -42,9 +42,25 @@ class SpreadsheetField(forms.FileField):
 
 
 class ProjectListForm(forms.Form):
+    ROUND, PORTFOLIO = "round", "portfolio"
+
     file = SpreadsheetField()
-    year = forms.IntegerField(label=_("Batch year"), min_value=2000, max_value=2100)
-    round = forms.IntegerField(label=_("Round"), min_value=1, max_value=99)
+    list_kind = forms.ChoiceField(
+        label=_("List"),
+        choices=[
+            (ROUND, _("A round of 三个一批 (签约/开工/投产一批)")),
+            (PORTFOLIO, _("No round: the zones' portfolio (重点项目清单)")),
+        ],
+        initial=ROUND,
+        required=False,  # a round unless "no round" is chosen
+        widget=forms.RadioSelect,
+        help_text=_(
+            "A portfolio needs no 类别: its projects are created at their 当前阶段 (or 储备/洽谈) "
+            "and no round entry is written."
+        ),
+    )
+    year = forms.IntegerField(label=_("Batch year"), min_value=2000, max_value=2100, required=False)
+    round = forms.IntegerField(label=_("Round"), min_value=1, max_value=99, required=False)
     event_date = forms.DateField(
         label=_("Event date"),
         required=False,
@@ -54,7 +70,13 @@ class ProjectListForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("list_kind") == self.PORTFOLIO:
+            cleaned.update(year=None, round=None, event_date=None)
+            return cleaned
         year, round_ = cleaned.get("year"), cleaned.get("round")
+        for name in ("year", "round"):
+            if not cleaned.get(name) and name not in self.errors:
+                self.add_error(name, _("Give the round, or choose “no round”."))
         if year and round_ and not cleaned.get("event_date"):
             from approvals.models import Batch
 

@@ -60,6 +60,8 @@ def run(command, kind: str, path: str, *, user: str | None, dry_run: bool, **spe
         command.stdout.write(f"warning: {issue}")
     for note in report.notes:
         command.stdout.write(note)
+    for what, count in report.tallies.items():
+        command.stdout.write(f"{what}: {count}")
     if not report.ok:
         raise CommandError(report.summary())
     prefix = "dry run, nothing saved: " if dry_run else ""

@@ -72,7 +72,9 @@ def in_worker(record: SpreadsheetImport) -> bool:
 
 def _run(record: SpreadsheetImport, data: bytes, *, dry_run: bool, progress=None) -> Report:
     if record.kind == ImportKind.PROJECT_LIST:
-        spec = project_list.BatchSpec(record.batch_year, record.batch_round, record.event_date)
+        spec = None  # a portfolio (重点项目清单): no round
+        if record.batch_year is not None:
+            spec = project_list.BatchSpec(record.batch_year, record.batch_round, record.event_date)
         return project_list.run(
             data,
             record.file_name,
@@ -135,7 +137,7 @@ def _applied(record: SpreadsheetImport, report: Report) -> None:
     record.report = report.to_json()
     record.status = ImportStatus.APPLIED
     record.applied_at = timezone.now()
-    if record.kind == ImportKind.PROJECT_LIST:
+    if record.kind == ImportKind.PROJECT_LIST and record.batch_year is not None:
         from approvals.models import Batch
 
         record.batch = Batch.objects.filter(

@@ -51,6 +51,8 @@ class Report:
         default_factory=lambda: {"created": [], "changed": [], "unchanged": []}
     )
     notes: list[str] = field(default_factory=list)  # about the file as a whole
+    #: What the round does, counted: "new at stage 已开工" → 3, "catch-up requests to open" → 2
+    tallies: dict[str, int] = field(default_factory=dict)
     applied: bool = False
 
     @property
@@ -71,16 +73,22 @@ class Report:
         if len(self.warnings) < MAX_WARNINGS:
             self.warnings.append(Issue(sheet, row, column, str(reason)))
 
-    def count(self, kind: str, sheet: str, row: int, title: str, changes) -> None:
+    def count(
+        self, kind: str, sheet: str, row: int, title: str, changes, outcome: str = ""
+    ) -> None:
         """Count a row as created / changed / unchanged, keeping the first few as samples.
-        ``changes``: a list, or a function making it, called only for a row kept."""
+        ``changes``: a list, or a function making it, called only for a row kept;
+        ``outcome``: what the row does, in a sentence (what a round does to the project)."""
         setattr(self, kind, getattr(self, kind) + 1)
         if len(self.samples[kind]) < SAMPLE_ROWS:
             if callable(changes):
                 changes = changes()
-            self.samples[kind].append(
-                {"sheet": sheet, "row": row, "title": title, "changes": changes}
-            )
+            sample = {"sheet": sheet, "row": row, "title": title, "changes": changes}
+            self.samples[kind].append({**sample, "outcome": outcome} if outcome else sample)
+
+    def tally(self, what: str) -> None:
+        if what:
+            self.tallies[what] = self.tallies.get(what, 0) + 1
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -40,20 +40,23 @@ def _chunks(lines: Iterator[Line], size: int) -> Iterator[list[Line]]:
 
 
 def run(
-    source, file_name: str, spec: BatchSpec, *, by, record, dry_run=False, progress=None
+    source, file_name: str, spec: BatchSpec | None, *, by, record, dry_run=False, progress=None
 ) -> Report:
     """Read, compare and (unless ``dry_run``) write, chunk by chunk, in one transaction: a row
     that cannot be understood anywhere in the file rolls back whatever was written before it,
     so that nothing of the file is saved. Rows are locked as they are compared: a preview taken
-    earlier is compared again here."""
+    earlier is compared again here. Without ``spec`` the list is the zones' portfolio (重点项目
+    清单): no round, no category needed, no entries."""
     report = Report(file_name=file_name)
     with transaction.atomic():
-        batch = _batch(spec, report)
+        batch = _batch(spec, report) if spec is not None else None
         people = People()
         seen: dict[tuple, int] = {}
         # Dates written without their year ("6月底") are in the year of the round's event.
         year = batch.event_date.year if batch is not None else None
-        lines = iter_lines(source, file_name, report, by=by, progress=progress, year=year)
+        lines = iter_lines(
+            source, file_name, report, by=by, progress=progress, year=year, round_=spec is not None
+        )
         statistics = bulk.Statistics(Project, Milestone, BatchEntry, Enterprise)
         # Rows compared (and written) at a time: memory stays flat however long the list.
         for chunk in _chunks(lines, settings.SPREADSHEET_CHUNK_ROWS):
@@ -61,10 +64,11 @@ def run(
                 progress(report.rows, None)
             if report.errors:
                 continue  # read on: every row that cannot be understood is reported at once
-            result = compare(Plan(report, batch), chunk, people, seen, lock=not dry_run)
+            plan = Plan(report, batch, by_someone=by is not None)
+            result = compare(plan, chunk, people, seen, lock=not dry_run)
             if report.errors or dry_run:
                 continue
-            if batch.pk is None and not _created(batch, report):
+            if batch is not None and batch.pk is None and not _created(batch, report):
                 continue
             write(result, by=by, record=record)
             statistics.grew(len(result.new_projects))

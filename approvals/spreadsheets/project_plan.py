@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from approvals.casework.problems import Listed
 from approvals.core import bulk
 from approvals.models import (
-    CATEGORY_MILESTONE,
     Batch,
     BatchEntry,
     Category,
@@ -37,6 +37,7 @@ from approvals.spreadsheets.project_rows import (
     problem_change,
     problems_opened,
 )
+from approvals.stages.from_lists import Effect, Outcome, request_row, requests_known, round_outcome
 from zones.models import Enterprise
 
 MILESTONE_FIELDS = ("id", "project_id", "stage", "planned_date", "planned_month_only")
@@ -55,7 +56,11 @@ class Plan:
     """What one chunk of the list would write; ``project_write.write`` writes it."""
 
     report: Report
-    batch: Batch | None = None
+    batch: Batch | None = None  # None: a portfolio, imported without a round
+    #: Whether the import names who imports (a request from the list is requested by them).
+    by_someone: bool = True
+    #: The day of the import, on which the round's event is judged past or ahead.
+    today: dt.date = field(default_factory=timezone.localdate)
     new_enterprises: dict[str, dict[str, Any]] = field(default_factory=dict)
     new_projects: list[dict[str, Any]] = field(default_factory=list)
     project_fills: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -67,6 +72,9 @@ class Plan:
     problems: list[tuple[int | None, int | None, str]] = field(default_factory=list)
     #: id(line) → (what ``problems_from_import`` found, the row's problem as listed to it)
     problem_notes: dict[int, tuple[Any, Listed]] = field(default_factory=dict)
+    #: Requests from the list to open (``from_lists.request_row``), each with its entry: a
+    #: stored one's id, or a new one's index into ``new_entries``.
+    requests: list[tuple[dict[str, Any], int | None, int | None]] = field(default_factory=list)
 
 
 def compare(result: Plan, lines: list[Line], people: People, seen: dict, *, lock: bool) -> Plan:
@@ -93,7 +101,7 @@ def compare(result: Plan, lines: list[Line], people: People, seen: dict, *, lock
         return result
     ids = set(matched.values())
     entries = {}
-    if result.batch.pk:
+    if result.batch is not None and result.batch.pk:
         found = BatchEntry.objects.filter(
             bulk.among("project", ids, BatchEntry), batch=result.batch
         )
@@ -109,6 +117,8 @@ def compare(result: Plan, lines: list[Line], people: People, seen: dict, *, lock
     )
     people.remember(stored)
     by_id = {p["id"]: p for p in stored}
+    # Requests a round may open: none for a portfolio (no round).
+    requests = requests_known(ids if result.batch else (), [e["id"] for e in entries.values()])
     _plan_problems(result, lines, matched)
     for line in lines:
         facts = _people_and_enterprise(line, people, enterprises, result)
@@ -116,7 +126,7 @@ def compare(result: Plan, lines: list[Line], people: People, seen: dict, *, lock
         if project is None:
             _plan_new(result, line, facts)
         else:
-            existing = (entries.get(project["id"]), milestones[project["id"]])
+            existing = (entries.get(project["id"]), milestones[project["id"]], requests)
             _plan_existing(result, line, project, facts, existing, people)
     return result
 
@@ -142,9 +152,9 @@ def _plan_problems(result: Plan, lines: list[Line], matched: dict[int, int]) -> 
     imported = problems_opened(
         listed,
         by=None,
-        reported_on=batch.event_date,
+        reported_on=batch.event_date if batch is not None else result.today,
         source=ProblemSource.LIST_IMPORT,
-        batch=batch if batch.pk else None,
+        batch=batch if batch is not None and batch.pk else None,
         dry_run=True,
     )
     for line, item in zip(lines_listed, listed, strict=True):
@@ -216,13 +226,44 @@ def _people_and_enterprise(line: Line, people: People, enterprises: dict, result
     return facts
 
 
-def _planned(line: Line, event_date: dt.date) -> dict[str, tuple[dt.date, bool, bool]]:
-    """stage → (planned date, month only, planned by the category): the category's milestone
-    is due on the event date unless the row plans it."""
+def _planned(line: Line, outcome: Outcome) -> dict[str, tuple[dt.date, bool, bool]]:
+    """stage → (planned date, month only, planned by the category): where the round is still
+    ahead, the category's milestone is due on the event date unless the row plans it."""
     dates = {stage: (*planned, False) for stage, planned in line.planned.items()}
-    stage = CATEGORY_MILESTONE[line.category]
-    dates[stage] = (*dates[stage][:2], True) if stage in dates else (event_date, False, True)
+    if outcome.effect == Effect.PLAN:
+        stage = outcome.stage
+        dates[stage] = (*dates[stage][:2], True) if stage in dates else (outcome.day, False, True)
     return dates
+
+
+def _outcome(result: Plan, line: Line, project: dict | None = None, known=None) -> Outcome:
+    """What the round does to the row's project (``from_lists.round_outcome``); a warning
+    where it opens no request for a reason the importer should know."""
+    batch = result.batch
+    entry_request, other_pending = None, False
+    if project is not None and known is not None:
+        entry_request = known[0].get(project["id"])
+        other_pending = project["id"] in known[1]
+    outcome = round_outcome(
+        category=line.category,
+        event_date=batch.event_date if batch is not None else None,
+        today=result.today,
+        listed_stage=line.stage,
+        stage=project["stage"] if project is not None else None,
+        entry_request=entry_request,
+        other_pending=other_pending,
+    )
+    if outcome.effect == Effect.REQUEST and not result.by_someone:
+        result.report.warn(
+            *line.where,
+            line.header("category"),
+            _("No catch-up request is opened without naming who imports (--user)."),
+        )
+        return Outcome(Effect.NOTHING)
+    if outcome.warned:
+        result.report.warn(*line.where, line.header("category"), outcome.text())
+    result.report.tally(outcome.tally())
+    return outcome
 
 
 def _shown_day(day: dt.date | None, month_only: bool = False) -> str:
@@ -236,19 +277,25 @@ def _source(result: Plan, line: Line) -> str:
 
 
 def _plan_new(result: Plan, line: Line, facts: dict) -> None:
+    """A project the list creates: at the stage the round gives it (``_outcome``), the
+    milestone the event reached dated on it, the rows' plans and the round's."""
+    outcome = _outcome(result, line)
+    at = outcome.stage if outcome.effect == Effect.CREATED else line.stage or Stage.RESERVE
     values = {k: v for k, v in facts.items() if k in FACTS and v not in (None, "")}
-    values.update(
-        name=line.name, name_key=line.key, zone_id=line.zone.pk, stage=line.stage or Stage.RESERVE
-    )
+    values.update(name=line.name, name_key=line.key, zone_id=line.zone.pk, stage=at)
     values["new_enterprise"] = facts.get("new_enterprise")
     ref = len(result.new_projects)
     result.new_projects.append(values)
-    for stage, (day, month_only, _category) in _planned(line, result.batch.event_date).items():
-        result.new_milestones.append(
-            New({"stage": stage, "planned_date": day, "planned_month_only": month_only}, ref)
-        )
-    entry = {**line.entry, "source": _source(result, line)}
-    result.new_entries.append(New(entry, ref))
+    planned = _planned(line, outcome)
+    for stage in dict.fromkeys([*planned, *([outcome.reached] if outcome.reached else [])]):
+        day, month_only, _category = planned.get(stage, (None, False, False))
+        milestone = {"stage": stage, "planned_date": day, "planned_month_only": month_only}
+        if stage == outcome.reached:
+            milestone["actual_date"] = outcome.day
+        result.new_milestones.append(New(milestone, ref))
+    if result.batch is not None:
+        entry = {**line.entry, "source": _source(result, line)}
+        result.new_entries.append(New(entry, ref))
     problem = _problem_change(result, line)
 
     def changes() -> list:  # for the few rows the preview shows
@@ -258,12 +305,13 @@ def _plan_new(result: Plan, line: Line, facts: dict) -> None:
         for fact in ("total_investment", "expected_annual_output"):
             if values.get(fact) is not None:
                 shown.append([_label(fact), "—", f"{values[fact].normalize():f}"])
-        for stage, (day, month_only, _category) in _planned(line, result.batch.event_date).items():
+        for stage, (day, month_only, _category) in planned.items():
             label = _("planned %(stage)s") % {"stage": Stage(stage).label}
             shown.append([label, "—", _shown_day(day, month_only)])
         return shown + problem
 
-    result.report.count("created", *line.where, f"{line.name}（{line.zone}）", changes)
+    title = f"{line.name}（{line.zone}）"
+    result.report.count("created", *line.where, title, changes, outcome.text())
 
 
 def _same(old: Any, new: Any) -> bool:
@@ -279,7 +327,8 @@ def _label(attribute: str) -> str:
 
 
 def _plan_existing(result: Plan, line: Line, project: dict, facts: dict, existing, people) -> None:
-    entry, milestones = existing
+    entry, milestones, requests = existing
+    outcome = _outcome(result, line, project, requests)
     report = result.report
     changes: list[list[str]] = []
     if line.key != project["name_key"]:
@@ -323,16 +372,34 @@ def _plan_existing(result: Plan, line: Line, project: dict, facts: dict, existin
             )
             % {"listed": Stage(line.stage).label, "kept": Stage(project["stage"]).label},
         )
-    changes += _plan_milestones(result, line, project["id"], milestones)
+    changes += _plan_milestones(result, line, project["id"], milestones, outcome)
+    changes += _plan_request(result, line, project["id"], entry, outcome)
     changes += _plan_entry(result, line, project["id"], entry)
     changes += _problem_change(result, line)
     kind = "changed" if changes else "unchanged"
-    report.count(kind, *line.where, f"{project['name']}（{line.zone}）", changes)
+    title = f"{project['name']}（{line.zone}）"
+    report.count(kind, *line.where, title, changes, outcome.text())
 
 
-def _plan_milestones(result: Plan, line: Line, project_id: int, milestones: dict) -> list:
+def _plan_request(result: Plan, line: Line, project_id: int, entry, outcome: Outcome) -> list:
+    """The request from the list a stored project behind the category gets, pointing at the
+    round's entry for it (the one ``_plan_entry`` is about to add, when there is none yet)."""
+    if outcome.effect != Effect.REQUEST:
+        return []
+    row = request_row(
+        outcome, project_id=project_id, batch=result.batch, source=_source(result, line)
+    )
+    stored, new = (entry["id"], None) if entry else (None, len(result.new_entries))
+    result.requests.append((row, stored, new))
+    shown = f"{Stage(outcome.current).label} → {Stage(outcome.stage).label}"
+    return [[str(_("catch-up request")), "—", shown]]
+
+
+def _plan_milestones(
+    result: Plan, line: Line, project_id: int, milestones: dict, outcome: Outcome
+) -> list:
     changes = []
-    for stage, (day, month_only, by_category) in _planned(line, result.batch.event_date).items():
+    for stage, (day, month_only, by_category) in _planned(line, outcome).items():
         stored = milestones.get(stage)
         if stored and (stored["planned_date"], stored["planned_month_only"]) == (day, month_only):
             continue  # the usual case on a re-import
@@ -359,6 +426,8 @@ def _plan_milestones(result: Plan, line: Line, project_id: int, milestones: dict
 
 
 def _plan_entry(result: Plan, line: Line, project_id: int, entry: dict | None) -> list:
+    if result.batch is None:
+        return []  # a portfolio: no round, no entry
     if entry is None:
         values = {**line.entry, "source": _source(result, line), "project_id": project_id}
         result.new_entries.append(New(values))

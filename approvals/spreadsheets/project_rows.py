@@ -123,7 +123,13 @@ class Line(SheetLine):
 
 
 def _read(
-    row: Row, columns: dict[str, Column], sheet_category: str, zones, report, year: int | None
+    row: Row,
+    columns: dict[str, Column],
+    sheet_category: str,
+    zones,
+    report,
+    year: int | None,
+    round_: bool = True,
 ) -> Line:
     """One data row understood; each cell that cannot be is reported (its column, why), and a
     figure that is possible but unlikely is pointed out (its column, why)."""
@@ -137,7 +143,7 @@ def _read(
         report.error(row.sheet, row.number, line.header(name), reason)
 
     code = _read_identity(line, value, zones, fail)
-    _read_kind(line, value, sheet_category, fail)
+    _read_kind(line, value, sheet_category, fail, round_)
     _read_figures(line, value, fail, year)
     if line.facts.get("total_investment") is not None:
         doubt = investment_doubt(line.facts["total_investment"], line.investment_unit)
@@ -168,14 +174,15 @@ def _read_identity(line: Line, value, zones, fail) -> str:
         return ""
 
 
-def _read_kind(line: Line, value, sheet_category: str, fail) -> None:
-    """The list's category (the row's, else the sheet's) and the stage the row states."""
+def _read_kind(line: Line, value, sheet_category: str, fail, round_: bool = True) -> None:
+    """The list's category (the row's, else the sheet's; needed for a round, not for a
+    portfolio) and the stage the row states."""
     written = value("category")
     try:
         line.category = cells.category(written) if not cells.is_blank(written) else sheet_category
     except cells.CellError as error:
         fail("category", str(error))
-    if not line.category and cells.is_blank(written):
+    if round_ and not line.category and cells.is_blank(written):
         fail("category", _("No category: write 签约, 开工 or 投产, or name the sheet after it."))
     if not cells.is_blank(value("stage")):
         try:
@@ -230,11 +237,19 @@ def _read_texts(line: Line, value) -> None:
 
 
 def iter_lines(
-    source, file_name: str, report: Report, *, by=None, progress=None, year: int | None = None
+    source,
+    file_name: str,
+    report: Report,
+    *,
+    by=None,
+    progress=None,
+    year: int | None = None,
+    round_: bool = True,
 ) -> Iterator[Line]:
     """Every data row of every sheet with a header, one at a time; what cannot be understood
     goes to the report, with the rows of zones ``by`` may not import for. ``year``: the round's,
-    for dates written without one ("6月底"); None for a list without a round."""
+    for dates written without one ("6月底"); None for a list without a round. Without
+    ``round_`` (a portfolio) a row needs no category."""
     zones = {}
     for zone in Zone.objects.all():
         for key in zone.normalised_names():
@@ -249,7 +264,7 @@ def iter_lines(
             except cells.CellError:
                 sheet_category = ""
             for row in sheet.rows:
-                line = _read(row, sheet.columns, sheet_category, zones, report, year)
+                line = _read(row, sheet.columns, sheet_category, zones, report, year, round_)
                 if line.zone and allowed is not None and line.zone.pk not in allowed:
                     report.error(
                         *line.where,

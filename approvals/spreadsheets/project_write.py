@@ -1,8 +1,9 @@
 """Writing what a chunk of a 三个一批 list plans (``project_plan.Plan``), in the caller's
 transaction: new rows with one prepared statement per table (``bulk``), with the creation
 records and history naming the import, the file and the person; the few stored rows a list
-changes, read whole and written with their history; then the problems the rows list, the
-foreseen delays and the next-milestone dates of the projects whose plans moved."""
+changes, read whole and written with their history; the requests the round opens
+(``from_lists``); then the problems the rows list, the foreseen delays and the next-milestone
+dates of the projects whose plans moved."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from approvals.core import bulk
 from approvals.models import BatchEntry, Milestone, ProblemSource, Project, StageChange
 from approvals.spreadsheets.project_plan import Plan
 from approvals.spreadsheets.project_rows import ENTRY_FIELDS, problems_opened
+from approvals.stages.from_lists import open_requests
 from zones.models import Enterprise
 
 
@@ -26,8 +28,16 @@ def write(result: Plan, *, by, record) -> None:
     enterprise_ids = _insert_enterprises(result)
     project_ids = _insert_projects(result, enterprise_ids, user_id, label, record)
     _insert_milestones(result, project_ids, user_id, label)
-    _insert_entries(result, project_ids)
+    entry_ids = _insert_entries(result, project_ids)
     _write_changes(result, by, label)
+    open_requests(
+        [
+            {**row, "batch_entry_id": stored if stored is not None else entry_ids[new]}
+            for row, stored, new in result.requests
+        ],
+        by=by,
+        record=record,
+    )
     _open_problems(result, project_ids, by)
     _refresh_plans(result, project_ids)
 
@@ -96,7 +106,13 @@ def _insert_milestones(result: Plan, project_ids: list, user_id, label: str) -> 
     bulk.insert_history(Milestone, milestones, user_id=user_id, reason=label)
 
 
-def _insert_entries(result: Plan, project_ids: list) -> None:
+def _insert_entries(result: Plan, project_ids: list) -> list[int]:
+    """The new entries; their ids when a request from the list points at one (else none are
+    taken before inserting)."""
+    if not result.new_entries:
+        return []
+    numbered = any(new is not None for _row, _stored, new in result.requests)
+    entry_ids = bulk.allocate_ids(BatchEntry, len(result.new_entries)) if numbered else []
     bulk.insert(
         BatchEntry,
         (
@@ -104,11 +120,13 @@ def _insert_entries(result: Plan, project_ids: list) -> None:
                 **e.values,
                 "batch_id": result.batch.pk,
                 **({"project_id": project_ids[e.project]} if e.project is not None else {}),
+                **({"id": entry_ids[i]} if numbered else {}),
             }
-            for e in result.new_entries
+            for i, e in enumerate(result.new_entries)
         ),
-        with_ids=False,
+        with_ids=numbered,
     )
+    return entry_ids
 
 
 def _open_problems(result: Plan, project_ids: list, by) -> None:
@@ -122,7 +140,7 @@ def _open_problems(result: Plan, project_ids: list, by) -> None:
             for project_id, ref, text in result.problems
         ],
         by=by,
-        reported_on=batch.event_date,
+        reported_on=batch.event_date if batch is not None else result.today,
         source=ProblemSource.LIST_IMPORT,
         batch=batch,
     )

@@ -33,6 +33,7 @@ from approvals.models import (
     SpreadsheetImport,
     Stage,
     StageChange,
+    StageRequest,
 )
 from tests.admin_helpers import change_form_data
 from tests.factories import ProjectFactory
@@ -188,7 +189,13 @@ class TestImportingAList:
         assert "<strong>计划已开工</strong>：— &rarr; 2025-06" in created
         assert "晋中新材料产业园项目（综改区晋中开发区）" in text
         assert "— &rarr; 设备安装" in text  # an empty fact filled: old → new
-        assert f"— &rarr; {EVENT.isoformat()}" in text  # the category's milestone planned
+        # the round is past: new rows are created at their category's stage, a stored one
+        # behind it gets a request from the list (guide section 12)
+        assert f"新建，阶段：已开工（开工日期 {EVENT.isoformat()}）" in created
+        assert "将提交补录申请：储备/洽谈 → 已投产，待分管领导审批" in text
+        tallies = text[text.index('id="import-tallies"') :]
+        assert "新建（已签约）：1" in tallies and "新建（已开工）：1" in tallies
+        assert "将提交的补录申请：1" in tallies
         assert 'id="import-warnings"' in text and "500000" in text  # investment kept
         assert 'id="confirm-form"' in text
         assert Project.objects.count() == 1, "a preview writes nothing"
@@ -208,7 +215,7 @@ class TestImportingAList:
         assert signing.total_investment == 20000
         assert signing.enterprise == Enterprise.objects.get(name="山西晋中新材料有限公司")
         starting = Project.objects.get(name="年产5万吨锂电池负极材料项目")
-        assert starting.stage == Stage.RESERVE and starting.total_investment == 30000
+        assert starting.stage == Stage.UNDER_CONSTRUCTION and starting.total_investment == 30000
         kept = Project.objects.get(pk=project.pk)
         assert kept.total_investment == 500000, "a differing fact is kept"
         assert kept.progress == "设备安装", "an empty fact is filled"
@@ -225,13 +232,25 @@ class TestImportingAList:
         assert set(milestones) == {
             (signing.pk, Stage.SIGNED),
             (starting.pk, Stage.UNDER_CONSTRUCTION),
-            (kept.pk, Stage.IN_PRODUCTION),
         }
-        assert milestones[signing.pk, Stage.SIGNED].planned_date == EVENT
-        assert not milestones[signing.pk, Stage.SIGNED].planned_month_only
+        signed = milestones[signing.pk, Stage.SIGNED]
+        assert (signed.planned_date, signed.actual_date) == (None, EVENT)
         month = milestones[starting.pk, Stage.UNDER_CONSTRUCTION]
         assert (month.planned_date, month.planned_month_only) == (dt.date(2025, 6, 30), True)
-        assert milestones[kept.pk, Stage.IN_PRODUCTION].planned_date == EVENT
+        assert month.actual_date == EVENT
+        asked = StageRequest.objects.get()  # the stored project is not moved: it is asked
+        assert (asked.project_id, asked.kind, asked.transition, asked.target_stage) == (
+            kept.pk,
+            "list",
+            "start_production",
+            Stage.IN_PRODUCTION,
+        )
+        assert (asked.requested_by, asked.spreadsheet_import, asked.batch_entry) == (
+            stan,
+            record,
+            entries[kept.pk],
+        )
+        assert asked.evidence == {"production_date": EVENT.isoformat()}
 
         changes = StageChange.objects.exclude(pk__in=recorded_before)
         assert {c.project_id for c in changes} == {signing.pk, starting.pk}
@@ -673,9 +692,9 @@ def test_an_existing_project_is_listed_again_in_a_later_round(as_user, stan, zon
     client.post(upload(client, LIST_UPLOAD, quarterly_list(), **later)["Location"])
     assert Project.objects.filter(name="晋中新材料产业园项目").count() == 1
     assert BatchEntry.objects.filter(project=project).count() == 2
-    assert Milestone.objects.get(project=project, stage=Stage.SIGNED).planned_date == dt.date(
-        2025, 9, 20
-    ), "the later round's category moves its milestone"
+    assert not Milestone.objects.filter(project=project).exists(), "both rounds are past"
+    asked = StageRequest.objects.get(project=project)
+    assert asked.batch_entry.batch.round == 1, "one request waits: the later round opens none"
 
 
 def test_a_stored_report_shows_new_rows_first_whatever_order_its_json_kept():

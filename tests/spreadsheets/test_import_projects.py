@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zoneinfo
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
@@ -30,6 +32,7 @@ from tests.factories import ProjectFactory
 from tests.project_lists import ROUND_1, received, row, state, workbook
 
 D = dt.date
+TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
 def run(data: bytes, *, by=None, spec=ROUND_1, dry_run=False, name="清单.xlsx"):
@@ -71,10 +74,10 @@ class TestANewProject:
             Decimal("25000.00"),
         )
         assert "清单.xlsx · 清单 · 3" == entry.source
-        # 开工 → the start milestone, planned on the event date when the row gives no date
-        milestone = project.milestones.get(stage=Stage.UNDER_CONSTRUCTION)
-        assert (milestone.planned_date, milestone.planned_month_only) == (D(2025, 3, 28), False)
-        assert project.history.count() == 1 and milestone.history.first().history_user == stan
+        # the stage column wins over the category (开工): the past event dates no milestone
+        assert not project.milestones.exists()
+        assert report.samples["created"][0]["outcome"] == "新建，阶段：已签约"
+        assert project.history.count() == 1
 
     def test_a_row_planning_the_date_wins_over_the_event_date_and_a_month_means_its_end(self, stan):
         run(
@@ -85,12 +88,21 @@ class TestANewProject:
         assert Milestone.objects.get(project__name="甲项目").planned_month_only
         assert Milestone.objects.get(project__name="乙项目").planned_date == D(2025, 5, 20)
 
-    def test_without_a_stage_column_it_starts_in_reserve(self, stan):
-        run(
-            workbook(["甲项目", "晋中开发区", "签约"], header=["项目名称", "开发区", "类别"]),
-            by=stan,
+    def test_without_a_stage_column_it_starts_in_reserve_for_a_round_still_ahead(self, stan):
+        with time_machine.travel(dt.datetime(2025, 3, 1, 10, 0, tzinfo=TZ), tick=False):
+            report, _ = run(
+                workbook(["甲项目", "晋中开发区", "签约"], header=["项目名称", "开发区", "类别"]),
+                by=stan,
+            )
+        project = Project.objects.get(name="甲项目")
+        assert project.stage == Stage.RESERVE
+        signing = project.milestones.get()
+        assert (signing.stage, signing.planned_date, signing.actual_date) == (
+            Stage.SIGNED,
+            D(2025, 3, 28),
+            None,
         )
-        assert Project.objects.get(name="甲项目").stage == Stage.RESERVE
+        assert report.samples["created"][0]["outcome"] == "计划：签约 2025-03-28"
 
     def test_the_sheet_name_gives_the_category(self, stan):
         data = workbook(["甲项目", "晋中开发区"], header=["项目名称", "园区"], sheet=" 投产一批 ")
@@ -98,6 +110,7 @@ class TestANewProject:
         assert report.ok
         assert BatchEntry.objects.get().category == "produce"
         assert Milestone.objects.get().stage == Stage.IN_PRODUCTION
+        assert Project.objects.get().stage == Stage.IN_PRODUCTION
 
 
 class TestAnExistingProject:
@@ -133,7 +146,8 @@ class TestAnExistingProject:
         listed.refresh_from_db()
         assert listed.at_risk_since is None
         soon = timezone.localdate() + dt.timedelta(days=2)
-        report, _ = run(workbook(row(1, listed.name, start=soon)), by=stan)
+        ahead = BatchSpec(soon.year + 1, 1, soon + dt.timedelta(days=30))  # the category plans
+        report, _ = run(workbook(row(1, listed.name, start=soon)), by=stan, spec=ahead)
         assert report.ok and report.changed == 1
         listed.refresh_from_db()
         assert listed.at_risk_since == timezone.localdate()
@@ -170,16 +184,16 @@ class TestAnExistingProject:
         assert StageChange.objects.filter(project=listed).count() == 1  # its creation only
 
     def test_the_category_moves_its_milestone_and_the_move_is_in_history(self, stan, listed):
-        Milestone.objects.create(
-            project=listed, stage=Stage.UNDER_CONSTRUCTION, planned_date=D(2025, 1, 31)
-        )
-        run(workbook(row(1, "大恒能源7GW光伏垂直一体化项目")), by=stan)
+        with time_machine.travel(dt.datetime(2025, 3, 1, 10, 0, tzinfo=TZ), tick=False):
+            Milestone.objects.create(
+                project=listed, stage=Stage.UNDER_CONSTRUCTION, planned_date=D(2025, 1, 31)
+            )
+            run(workbook(row(1, "大恒能源7GW光伏垂直一体化项目")), by=stan)  # a round ahead
         milestone = Milestone.objects.get(project=listed)
         assert milestone.planned_date == D(2025, 3, 28)
-        assert [h.planned_date for h in milestone.history.order_by("history_date")][-1] == D(
-            2025, 3, 28
-        )
-        assert milestone.history.latest().history_user == stan
+        history = list(milestone.history.order_by("history_id"))
+        assert [h.planned_date for h in history] == [D(2025, 1, 31), D(2025, 3, 28)]
+        assert history[-1].history_user == stan
 
     def test_a_project_listed_in_two_rounds_keeps_an_entry_for_each(self, stan, listed):
         run(workbook(row(1, "大恒能源7GW光伏垂直一体化项目", category="签约", yi=40)), by=stan)
