@@ -30,6 +30,7 @@ from approvals.models import (
     StageRequest,
 )
 from approvals.spreadsheets import imports
+from approvals.stages import workflow
 from approvals.stages.from_lists import Effect, round_outcome
 from tests.factories import ProjectFactory
 from tests.project_lists import ROUND_1, received, row, state, workbook
@@ -138,6 +139,16 @@ class TestARoundPast:
         assert asked.source == "清单.xlsx · 清单 · 3"
         assert asked.note == "来自清单：2025年第1批"
         assert not project.milestones.exists(), "the past event plans nothing"
+
+    def test_a_supervisor_approving_the_request_brings_the_project_there(self, stan, bob, signed):
+        """The opening side meets the deciding side (``workflow.decide``, ``catch_up``)."""
+        run(workbook(listed(1, signed.name, category="投产")), by=stan)
+        with time_machine.travel(AFTER, tick=False):
+            workflow.decide(StageRequest.objects.get(), by=bob, approve=True)
+        project = Project.objects.get(pk=signed.pk)
+        assert project.stage == Stage.IN_PRODUCTION
+        reached = project.milestones.get(stage=Stage.IN_PRODUCTION)
+        assert reached.actual_date == EVENT
 
     def test_a_stored_project_at_or_past_the_stage_gets_nothing(self, stan, signed):
         report, _ = run(workbook(listed(1, signed.name, category="签约")), by=stan)
