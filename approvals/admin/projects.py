@@ -29,6 +29,7 @@ from approvals.admin.casework import (
 )
 from approvals.admin.checklist import save_item
 from approvals.admin.colour_filters import MilestoneColourFilter
+from approvals.admin.compliance import ComplianceFilter
 from approvals.admin.imports import ProjectSpreadsheets
 from approvals.admin.lateness import MilestoneInline, foreseen_delay, next_milestone_cell
 from approvals.admin.project_actions import ProjectActions
@@ -92,6 +93,7 @@ class ProjectAdmin(
     list_filter = (
         ("zone", SeenZonesFilter),
         MilestoneColourFilter,
+        ComplianceFilter,
         "stage",
         "industry",
         "authorisation",

@@ -1,8 +1,8 @@
 """The case file: what an officer or a leader needs at a glance at the top of a project's
 page — the stage timeline (each milestone planned and actual, coloured by the same rule as the
 milestones list), the checklist's progress with the items holding up the next stage, the
-三个一批 rounds the project was listed in, and its unsolved problems (堵点) with their colour,
-deadline and department. A fixed handful of queries."""
+三个一批 rounds the project was listed in, its unsolved problems (堵点) with their colour,
+deadline and department, and its compliance flag (开工时前期手续未办结) if it carries one. A fixed handful of queries."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F
 from django.utils import timezone
 
+from approvals.cases import compliance
 from approvals.cases.colours import Colour, MilestoneColours, problem_colour
 from approvals.cases.lateness import effective_stage, milestone_colour, stage_passed_through
 from approvals.checklist.models import SETTLED_ITEM
@@ -43,6 +44,8 @@ class CaseFile:
     blockers: list[ApprovalItem] = field(default_factory=list)
     entries: list[BatchEntry] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    #: The compliance flag 开工时前期手续未办结, with whether the items have since been settled.
+    started_before_permits: compliance.StartedBeforePermits | None = None
 
     @property
     def settled_percent(self) -> int:
@@ -79,7 +82,15 @@ def case_file(project: Project) -> CaseFile:
     entries = list(
         project.batch_entries.select_related("batch").order_by("-batch__year", "-batch__round")
     )
-    return CaseFile(steps, settled, total, blockers, entries, unsolved_problems(project))
+    return CaseFile(
+        steps,
+        settled,
+        total,
+        blockers,
+        entries,
+        unsolved_problems(project),
+        compliance.started_before_permits(project),
+    )
 
 
 def unsolved_problems(project: Project) -> list[Problem]:

@@ -16,9 +16,12 @@ from dataclasses import dataclass, field
 from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from approvals.access import permissions
+from approvals.cases import compliance
 from approvals.cases.colours import Colour, MilestoneColours
+from approvals.figures import compliance as compliance_figures
 from approvals.figures import investment, registry, reports
 from approvals.figures.links import changelist_url
 from approvals.figures.reports import Selection, percent
@@ -86,6 +89,7 @@ class Board:
     rates: list[Tile]
     colours: list[Tile]
     problems: list[Tile] = field(default_factory=list)
+    compliance: list[Tile] = field(default_factory=list)
     investment: list[dict] = field(default_factory=list)
     #: The charts' data as the admin theme's chart component reads it (Chart.js JSON), and
     #: their options (the theme's defaults draw thin, overlapping sparkline bars: these are
@@ -143,6 +147,9 @@ def board(user, zone_asked: str = "") -> Board | None:
         rates,
         colours,
         problems=problem_tiles(figures["problems"], zone),
+        compliance=compliance_tiles(
+            compliance_figures.started_before_permits(selection, user), zone
+        ),
         investment=[{**row, "rate_shown": percent(row["rate"])} for row in figures["investment"]],
         chart_json={name: json.dumps(data, ensure_ascii=False) for name, data in drawn.items()},
         chart_options={name: json.dumps(CHART_OPTIONS[name]) for name in drawn},
@@ -250,6 +257,24 @@ def problem_tiles(figures: dict, zone: ZoneChoice | None) -> list[Tile]:
             url=links["problems_red"],
             colour=Colour.RED.ink,
         ),
+    ]
+
+
+def compliance_tiles(counts: dict[str, int], zone: ZoneChoice | None) -> list[Tile]:
+    """开工时前期手续未办结 N 个, linking to the project list filtered so."""
+    parameter, flagged, _still_open, _settled = compliance.FILTER
+    return [
+        Tile(
+            "started_before_permits",
+            str(compliance.LABEL),
+            ngettext("%(count)d project", "%(count)d projects", counts["flagged"])
+            % {"count": counts["flagged"]},
+            _("%(count)d of them with items still open") % {"count": counts["still_open"]},
+            url=changelist_url(
+                "approvals.project", **{parameter: flagged}, zone__id__exact=zone and zone.pk
+            ),
+            colour=Colour.RED.ink if counts["still_open"] else "",
+        )
     ]
 
 

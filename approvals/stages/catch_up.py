@@ -37,9 +37,9 @@ from approvals.models import (
     TransitionRefused,
 )
 
-#: The name a gate of the compliance flag is recorded under on the change into "under
-#: construction" (the regular gates are recorded under their condition's name).
-STARTED_BEFORE_PERMITS = "started_before_permits"
+#: The name the compliance flag's gate is recorded under (the regular gates are recorded under
+#: their condition's name).
+STARTED_BEFORE_PERMITS = compliance.STARTED_BEFORE_PERMITS
 
 
 @dataclass(frozen=True)

@@ -7,15 +7,19 @@ started before the permits."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 
+from approvals.cases.case_file import case_file
 from approvals.checklist.services import checklist_generate
 from approvals.models import (
     Milestone,
+    Mode,
     Project,
     RequestStatus,
     Stage,
@@ -25,6 +29,7 @@ from approvals.models import (
 )
 from approvals.stages import workflow
 from tests.factories import ListRequestFactory, ProjectFactory, ZoneRoleFactory
+from tests.figures.test_dashboard import tile
 from tests.flows import administrator, move
 from zones.models import Role
 
@@ -204,3 +209,68 @@ class TestRefusals:
         assert StageChange.objects.filter(project=signed).count() == before
         assert StageRequest.objects.get(pk=listed.pk).status == RequestStatus.PENDING
         assert milestone(project, Stage.SIGNED).actual_date == dt.date(2025, 3, 1)
+
+
+PROJECTS = reverse("admin:approvals_project_changelist")
+
+
+def project_page(client, project) -> str:
+    response = client.get(reverse("admin:approvals_project_change", args=[project.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def compliance_note(html: str) -> str:
+    found = re.search(r'<p id="case-compliance"[^>]*>(.*?)</p>', html, re.S)
+    assert found, "no compliance flag on the case file"
+    return found.group(1)
+
+
+def listed(client, **query) -> str:
+    return client.get(PROJECTS, query).content.decode()
+
+
+class TestTheFlag:
+    def test_the_supervisor_sees_it_the_list_finds_it_the_dashboard_counts_it(
+        self, signed, stan, bob, zone, as_user
+    ):
+        open_items = signed.start_blockers().count()
+        unflagged = ProjectFactory(zone=zone, name="未补录的项目")
+        workflow.decide(ListRequestFactory(project=signed, requested_by=stan), by=bob, approve=True)
+        client = as_user(bob)
+
+        assert compliance_note(project_page(client, signed)) == (
+            f"⚠ 开工时前期手续未办结（2025-06-10 补录开工时 {open_items} 项未办结；"
+            f"仍有 {open_items} 项未办结）"
+        )
+        assert "case-compliance" not in project_page(client, unflagged)
+        flagged_list = listed(client, compliance="started_before_permits")
+        assert signed.name in flagged_list
+        assert unflagged.name not in flagged_list
+        assert signed.name in listed(client, compliance="still_open")
+        assert signed.name not in listed(client, compliance="settled_since")
+        html = client.get(reverse("admin:index")).content.decode()
+        assert tile(html, "started_before_permits") == "1 个"
+        link = re.search(r'id="tile-started_before_permits" href="([^"]+)"', html).group(1)
+        assert signed.name in client.get(link.replace("&amp;", "&")).content.decode()
+
+    def test_settled_later_it_keeps_the_flag_and_the_case_file_says_settled(
+        self, signed, stan, bob, alice, as_user
+    ):
+        open_items = signed.start_blockers().count()
+        workflow.decide(ListRequestFactory(project=signed, requested_by=stan), by=bob, approve=True)
+
+        for item in signed.start_blockers():
+            workflow.item_set_mode(item, Mode.NOT_APPLICABLE, by=alice, reason="本项目不涉及")
+
+        project = Project.objects.get(pk=signed.pk)
+        assert project.started_before_permits_on == TODAY  # a historical fact: kept
+        flag = case_file(project).started_before_permits
+        assert (flag.open_then, flag.open_now, flag.settled) == (open_items, 0, True)
+        client = as_user(bob)
+        assert compliance_note(project_page(client, project)) == (
+            f"⚠ 开工时前期手续未办结（2025-06-10 补录开工时 {open_items} 项未办结；现已全部办结）"
+        )
+        assert project.name in listed(client, compliance="started_before_permits")
+        assert project.name in listed(client, compliance="settled_since")
+        assert project.name not in listed(client, compliance="still_open")
