@@ -21,7 +21,7 @@ from approvals.audit import services as audit
 from approvals.checklist.services import settled_by_mode
 from approvals.core.display import local_time
 from approvals.models import AuditKind, Project, StageRequest, TransitionRefused
-from approvals.stages import workflow
+from approvals.stages import catch_up, workflow
 from approvals.stages.forms import TransitionForm, form_errors
 
 
@@ -105,6 +105,7 @@ class StageRequestAdmin(FewCounts, ModelAdmin):
     list_filter = (
         AwaitingFilter,
         "status",
+        "kind",
         ("project__zone", SeenZonesFilter),
         "transition",
     )
@@ -209,6 +210,11 @@ class StageRequestAdmin(FewCounts, ModelAdmin):
                 name="approvals_stagerequest_cancel",
             ),
             path(
+                "<path:object_id>/list-file/",
+                view(self.list_file_view),
+                name="approvals_stagerequest_list_file",
+            ),
+            path(
                 "<path:object_id>/attachment/<int:attachment_id>/",
                 view(self.attachment_view),
                 name="approvals_stagerequest_attachment",
@@ -221,6 +227,8 @@ class StageRequestAdmin(FewCounts, ModelAdmin):
         extra_context = extra_context or {}
         if stage_request is not None and stage_request.transition == "mark_ready":
             extra_context["settled_by_mode"] = settled_by_mode(stage_request.project)
+        if stage_request is not None and stage_request.from_list:
+            extra_context["from_list"] = catch_up.from_list(stage_request)
         if stage_request is not None and stage_request.is_pending:
             user = request.user
             extra_context["may_decide"] = permissions.may_decide(user, stage_request)
@@ -303,12 +311,32 @@ class StageRequestAdmin(FewCounts, ModelAdmin):
             attachment.file.open("rb"), as_attachment=True, filename=attachment.name
         )
 
+    def list_file_view(self, request: HttpRequest, object_id: str):
+        """The list a request from a list came from: served, like its documents, only to people
+        who may see the request (the import's own page is not theirs)."""
+        stage_request = self.get_object(request, object_id)
+        record = stage_request and stage_request.spreadsheet_import
+        if record is None or not record.file:
+            raise Http404
+        project = stage_request.project
+        audit.record(
+            AuditKind.EXPORT,
+            request=request,
+            obj=record,
+            project={"id": project.pk, "name": project.name},
+            stage_request=stage_request.pk,
+        )
+        return FileResponse(record.file.open("rb"), as_attachment=True, filename=record.file_name)
+
     # --- deciding several at once ------------------------------------------------------------
 
     def _decide_selected(self, request: HttpRequest, queryset, approve: bool):
         form = DecisionForm(request.POST if "apply" in request.POST else None, approve=approve)
         if not form.is_bound or not form.is_valid():
+            queryset = queryset.select_related("batch_entry__batch", "spreadsheet_import")
             requests = list(queryset.select_related("project", "requested_by"))
+            for stage_request in requests:  # a request from a list says what it rests on
+                stage_request.list_facts = catch_up.from_list(stage_request)
             context = {
                 **self.admin_site.each_context(request),
                 "title": _("Approve the selected requests")

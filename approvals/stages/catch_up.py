@@ -25,6 +25,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from approvals.cases import compliance
 from approvals.cases.models.project import has_checklist
@@ -42,6 +43,15 @@ from approvals.models import (
 STARTED_BEFORE_PERMITS = compliance.STARTED_BEFORE_PERMITS
 
 
+#: The gates as the decision pages name them, short ("批准后将记录：无审批清单").
+GATE_LABELS = {
+    "has_enterprise": gettext_lazy("no enterprise"),
+    "has_checklist": gettext_lazy("no approval checklist"),
+    "start_approvals_settled": gettext_lazy("before-works items open"),
+    STARTED_BEFORE_PERMITS: compliance.LABEL,
+}
+
+
 @dataclass(frozen=True)
 class Gate:
     """A gate that does not hold: the condition's name, why, and (for the compliance flag) how
@@ -51,6 +61,10 @@ class Gate:
     gate: str
     message: str
     open_items: int | None = None
+
+    @property
+    def label(self) -> str:
+        return str(GATE_LABELS.get(self.gate, self.message))
 
     def as_record(self) -> dict[str, Any]:
         record = {"gate": self.gate, "message": self.message}
@@ -192,3 +206,60 @@ def catch_up(
 
 def _regular_change_into(name: str) -> str:
     return next(t.target for t in Project.transitions() if t.name == name)
+
+
+# --- what the decision pages show ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FromList:
+    """A request from a list as the supervisor reads it before deciding (plain data): the round
+    and category, the file (whether it is kept, for a download link), the row, the event date,
+    and the gates approval would record, judged now."""
+
+    round: str
+    category: str
+    file_name: str
+    file_kept: bool
+    source: str
+    event_date: dt.date | None
+    gates: tuple[Gate, ...]
+
+    @property
+    def will_record(self) -> str:
+        """批准后将记录：无审批清单；开工时前期手续未办结 (empty when every gate holds)."""
+        if not self.gates:
+            return ""
+        labels = "；".join(dict.fromkeys(g.label for g in self.gates))
+        return _("Approval will record: %(gates)s") % {"gates": labels}
+
+
+def from_list(stage_request: StageRequest) -> FromList | None:
+    """The facts of a request from a list for the decision pages (None for one by hand). Reads
+    the request's list entry, round and import (select them with it) and, while it is pending,
+    the project's checklist for the gates."""
+    if not stage_request.from_list:
+        return None
+    entry = stage_request.batch_entry
+    record = stage_request.spreadsheet_import
+    gates = tuple(gates_ahead(stage_request)) if stage_request.is_pending else ()
+    return FromList(
+        round=str(entry.batch) if entry else "",
+        category=entry.get_category_display() if entry else "",
+        file_name=record.file_name if record else "",
+        file_kept=bool(record and record.file),
+        source=stage_request.source or (entry.source if entry else ""),
+        event_date=_stored_event_date(stage_request),
+        gates=gates,
+    )
+
+
+def _stored_event_date(stage_request: StageRequest) -> dt.date | None:
+    names = Project.transition_spec(stage_request.transition)["evidence"]
+    value = stage_request.evidence.get(names[0]) if names else None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None

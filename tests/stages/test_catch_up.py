@@ -13,15 +13,18 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from approvals.cases.case_file import case_file
 from approvals.checklist.services import checklist_generate
 from approvals.models import (
+    ImportKind,
     Milestone,
     Mode,
     Project,
     RequestStatus,
+    SpreadsheetImport,
     Stage,
     StageChange,
     StageRequest,
@@ -274,3 +277,68 @@ class TestTheFlag:
         assert project.name in listed(client, compliance="started_before_permits")
         assert project.name in listed(client, compliance="settled_since")
         assert project.name not in listed(client, compliance="still_open")
+
+
+REQUESTS = reverse("admin:approvals_stagerequest_changelist")
+
+
+@pytest.fixture
+def the_list(stan, settings, tmp_path):
+    """The list the import read, kept with its record."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    record = SpreadsheetImport(
+        token="l" * 32, kind=ImportKind.PROJECT_LIST, file_name="第1批三个一批.xlsx", by=stan
+    )
+    record.file.save("list.xlsx", ContentFile(b"the list's bytes"), save=False)
+    record.save()
+    return record
+
+
+def from_list_block(html: str, stage_request) -> str:
+    found = re.search(
+        rf'<div class="from-list[^"]*" id="from-list-{stage_request.pk}">(.*?)</div>', html, re.S
+    )
+    assert found, "the request is not shown as from a list"
+    return re.sub(r"\s+", " ", found.group(1))
+
+
+class TestTheDecisionPages:
+    def test_the_request_page_says_where_it_came_from_and_what_approval_records(
+        self, project, alice, bob, stan, charlie, the_list, as_user
+    ):
+        move(project, "sign", officer=alice, supervisor=bob, agreement_date=dt.date(2025, 3, 1))
+        listed = ListRequestFactory(project=project, requested_by=stan, spreadsheet_import=the_list)
+        client = as_user(bob)
+
+        html = client.get(reverse("admin:approvals_stagerequest_change", args=[listed.pk]))
+        block = from_list_block(html.content.decode(), listed)
+
+        assert "来自清单" in block
+        assert "2025年第1批 · 开工一批" in block
+        assert "第2批三个一批.xlsx 开工 第5行" in block
+        assert "2025-04-07" in block
+        assert "批准后将记录：无审批清单；开工时前期手续未办结" in block
+        download = reverse("admin:approvals_stagerequest_list_file", args=[listed.pk])
+        assert f'href="{download}">第1批三个一批.xlsx</a>' in block
+        response = client.get(download)
+        assert b"".join(response.streaming_content) == b"the list's bytes"
+        assert as_user(charlie).get(download).status_code == 404  # another zone's request
+
+    def test_the_bulk_page_shows_each_request_from_a_list(
+        self, zone, project, alice, bob, stan, as_user
+    ):
+        move(project, "sign", officer=alice, supervisor=bob, agreement_date=dt.date(2025, 3, 1))
+        no_enterprise = ProjectFactory(zone=zone, enterprise=None)
+        starting = ListRequestFactory(project=project, requested_by=stan)
+        signing = ListRequestFactory(project=no_enterprise, target=Stage.SIGNED, requested_by=stan)
+
+        page = as_user(bob).post(
+            REQUESTS,
+            {"action": "approve_selected", "_selected_action": [starting.pk, signing.pk]},
+        )
+
+        html = page.content.decode()
+        assert "批准后将记录：无审批清单；开工时前期手续未办结" in from_list_block(html, starting)
+        block = from_list_block(html, signing)
+        assert "签约一批" in block
+        assert "批准后将记录：无投资主体" in block
