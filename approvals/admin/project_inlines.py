@@ -21,6 +21,13 @@ from approvals.models import ApprovalItem, ItemModeChange, StageChange
 class StageChangeInline(ParentKnownInline, ReadOnlyRecordInline):
     model = StageChange
     verbose_name_plural = _("stage history")
+    fields = (*ReadOnlyRecordInline.fields, "gates")
+    readonly_fields = fields
+
+    @admin.display(description=_("gates not held"))
+    def gates(self, obj: StageChange) -> str:
+        """What a catch-up from a list passed instead of being refused by it."""
+        return "；".join(gate.get("message", "") for gate in obj.gates_not_held) or "—"
 
 
 class ApprovalItemInline(ParentKnownInline, TabularInline):

@@ -242,6 +242,8 @@ class TestTheFlag:
         workflow.decide(ListRequestFactory(project=signed, requested_by=stan), by=bob, approve=True)
         client = as_user(bob)
 
+        history = project_page(client, signed)
+        assert "据清单补录" in history and "开工时仍有" in history  # the stage history
         assert compliance_note(project_page(client, signed)) == (
             f"⚠ 开工时前期手续未办结（2025-06-10 补录开工时 {open_items} 项未办结；"
             f"仍有 {open_items} 项未办结）"
