@@ -154,6 +154,13 @@ class TestWhoDecides:
         with pytest.raises(PermissionDenied):
             workflow.decide(listed, by=stan, approve=True)
 
+    def test_nobody_asks_for_or_runs_the_catch_up_by_hand(self, signed, alice, bob):
+        with pytest.raises(TransitionRefused):
+            workflow.request_transition(signed, "catch_up", by=alice)
+        with pytest.raises(TransitionRefused):
+            workflow.run_transition(signed, "catch_up", by=bob)
+        assert Project.objects.get(pk=signed.pk).stage == Stage.SIGNED
+
     def test_several_are_approved_at_once(self, zone, stan, bob):
         projects = [ProjectFactory(zone=zone, enterprise=None) for _ in range(3)]
         requests = [
