@@ -11,7 +11,7 @@ import zoneinfo
 
 import pytest
 import time_machine
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -283,6 +283,7 @@ class TestThePortfolio:
         assert not Batch.objects.exists() and not BatchEntry.objects.exists()
         assert not StageRequest.objects.exists() and not Milestone.objects.exists()
         assert "阶段只能经审批的申请变更" in out.getvalue()
+        assert "新建（已开工）: 1" in out.getvalue() and "新建（储备/洽谈）: 1" in out.getvalue()
         record = SpreadsheetImport.objects.get()
         assert (record.batch_year, record.batch, record.status) == (None, None, "applied")
 
@@ -298,6 +299,22 @@ class TestThePortfolio:
         client.post(response["Location"])
         assert Project.objects.get(name="甲项目").stage == Stage.UNDER_CONSTRUCTION
         assert not BatchEntry.objects.exists()
+
+    def test_the_command_refuses_an_event_date_without_a_round(self, tmp_path, zone):
+        path = tmp_path / "重点项目.xlsx"
+        path.write_bytes(self.portfolio(("甲项目", "在建")))
+        with pytest.raises(CommandError, match="--batch"):
+            call_command("import_projects", str(path), "--event-date", "2025-03-28")
+        assert not Project.objects.exists()
+
+    def test_the_page_asks_for_the_round_unless_no_round_is_chosen(self, as_user, stan, zone):
+        file = io.BytesIO(self.portfolio(("甲项目", "在建")))
+        file.name = "重点项目.xlsx"
+        upload = reverse("admin:approvals_project_spreadsheet_import")
+        response = as_user(stan).post(upload, {"file": file, "list_kind": "round"})
+        assert response.status_code == 200
+        assert response.context["form"].errors["year"] == ["请填写批次，或选择“不属于任何批次”。"]
+        assert not SpreadsheetImport.objects.exists()
 
     def test_with_a_round_chosen_a_row_without_a_category_stays_an_error(self, stan):
         report, _ = run(self.portfolio(("甲项目", "在建")), by=stan)

@@ -5,6 +5,7 @@
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from approvals.models import ImportKind
 from approvals.spreadsheets import command
@@ -38,7 +39,7 @@ class Command(BaseCommand):
         if batch is not None:
             year, round_ = parse_batch(batch)
         elif event_date is not None:
-            raise CommandError("--event-date is the date of a round: give its --batch too.")
+            raise CommandError(_("--event-date is the date of a round: give its --batch too."))
         command.run(
             self,
             ImportKind.PROJECT_LIST,
