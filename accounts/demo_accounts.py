@@ -11,6 +11,8 @@ from zones.models import AdminRole, Role
 DEMO_PEOPLE = [
     ("officer", "李明", Role.OFFICER, ["综改区晋中开发区", "平遥经济技术开发区"]),
     ("supervisor", "王芳", Role.SUPERVISOR, ["综改区晋中开发区", "平遥经济技术开发区"]),
+    # A second supervisor of the same zones: one decides what the other cannot (four eyes).
+    ("supervisor2", "陈静", Role.SUPERVISOR, ["综改区晋中开发区", "平遥经济技术开发区"]),
     ("leader", "张建国", Role.LEADER, ["综改区晋中开发区", "平遥经济技术开发区"]),
     ("statistician", "赵丽", Role.STATISTICIAN, None),
 ]

@@ -1,4 +1,5 @@
-"""``manage.py seed_demo``: every seed row loaded, demo people in their zones, idempotent."""
+"""``manage.py seed_demo --seed-only``: every seed row loaded, demo people in their zones, idempotent
+(the demo's desk built on the seed: tests/demo/test_demo_desk.py)."""
 
 import csv
 import datetime as dt
@@ -40,7 +41,7 @@ def demo(settings):
 
 @pytest.fixture
 def seeded(db):
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--seed-only", stdout=StringIO())
 
 
 def test_every_zone_is_loaded_with_its_aliases(seeded):
@@ -83,14 +84,14 @@ def test_demo_people_log_in_with_the_demo_password(seeded, monkeypatch):
 
 def test_the_password_comes_from_demo_password(db, monkeypatch):
     monkeypatch.setenv("DEMO_PASSWORD", "another-secret-42")
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--seed-only", stdout=StringIO())
     assert authenticate(username="officer", password="another-secret-42") is not None
 
 
 def test_running_it_twice_changes_nothing(seeded):
     before = snapshot()
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--seed-only", stdout=out)
     assert snapshot() == before
     assert "0 zones and 0 projects created" in out.getvalue()
 
@@ -129,7 +130,7 @@ class TestPasswords:
         admin.set_password("chosen-by-the-administrator-7")
         admin.save()
 
-        call_command("seed_demo", stdout=StringIO())
+        call_command("seed_demo", "--seed-only", stdout=StringIO())
 
         assert authenticate(username="admin", password="chosen-by-the-administrator-7")
         assert authenticate(username="admin", password="projectdesk-demo") is None
@@ -145,7 +146,7 @@ class TestPasswords:
         officer.save()
 
         out = StringIO()
-        call_command("seed_demo", stdout=out)
+        call_command("seed_demo", "--seed-only", stdout=out)
 
         assert authenticate(username="leader", password="projectdesk-demo") is not None
         officer.refresh_from_db()
@@ -159,7 +160,7 @@ class TestPasswords:
 
         settings.DEBUG = False
         out = StringIO()
-        call_command("seed_demo", stdout=out)
+        call_command("seed_demo", "--seed-only", stdout=out)
 
         assert get_user_model().objects.count() == 0
         assert "demo users not created" in out.getvalue()
@@ -173,7 +174,7 @@ class TestPasswords:
         settings.DEBUG = False
         monkeypatch.setenv("DEMO_PASSWORD", "a-password-for-this-site-3")
         out = StringIO()
-        call_command("seed_demo", stdout=out)
+        call_command("seed_demo", "--seed-only", stdout=out)
         assert get_user_model().objects.count() == 0
         assert "demo users not created" in out.getvalue()
 
@@ -220,5 +221,5 @@ def test_the_officers_day_is_seeded_once_through_the_services(seeded):
         WhiteListProject.objects.filter(officer=officer).values_list("pk", flat=True)
     )
     counts = [m.objects.count() for m in (ServiceRecord, Problem, TaskNode, FactorNeed)]
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--seed-only", stdout=StringIO())
     assert [m.objects.count() for m in (ServiceRecord, Problem, TaskNode, FactorNeed)] == counts

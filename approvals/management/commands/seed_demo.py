@@ -1,10 +1,12 @@
-"""Load the demo zones, projects and users from ``fixtures/``; a second run changes nothing."""
+"""Load the demo zones, projects and users from ``fixtures/``, and build the demo's desk on them
+(``approvals.demo``: 晋中's rounds since 2023 and a current year); a second run changes nothing."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import os
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from approvals.casework.problems import (
 from approvals.checklist.services import checklist_generate
 from approvals.core import units
 from approvals.core.dates import parse_partial_date
+from approvals.demo import build as demo
 from approvals.models import (
     WHITE_LIST_INVESTMENT,
     Batch,
@@ -48,6 +51,8 @@ FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 #: date (as_of), not the round's number: the demo records them as the first round of that year.
 SIGNING_NOTE = "三个一批签约"
 DEFAULT_DEMO_PASSWORD = "projectdesk-demo"  # documented in README; for the demo only
+#: The round of the seed's signings, when the seed notes none.
+SEED_EVENT = dt.date(2025, 4, 7)
 
 
 def read_csv(name: str) -> list[dict[str, str]]:
@@ -58,28 +63,52 @@ def read_csv(name: str) -> list[dict[str, str]]:
 class Command(BaseCommand):
     help = "Load demo zones, projects and users (idempotent). Password: $DEMO_PASSWORD."
 
-    @transaction.atomic
-    def handle(self, *args, **options) -> None:
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--seed-only",
+            action="store_true",
+            help="Only the seed's zones, projects and people, without the demo's desk.",
+        )
+
+    def handle(self, *args, seed_only: bool = False, **options) -> None:
+        started = time.monotonic()
+        with transaction.atomic():
+            self._seed(seed_only)
+        self.stdout.write(f"seed_demo: done in {time.monotonic() - started:.1f} s.")
+
+    def _seed(self, seed_only: bool) -> None:
         zones_created = self._zones()
         people = self._people()
         projects_created = self._projects(people)
-        self._signing_round()
+        event = self._signing_round()
         self._casework(people)
-        # Checklists for the signed projects, so that the demo shows what blocks their start;
-        # generated in the name of a demo person who may do it.
+        # Checklists for the seed's signed projects, so that the demo shows what blocks their
+        # start; generated in the name of a demo person who may do it.
         by = people.get("admin") or people.get("officer")
         if by is not None:
+            seeded = [row["name"] for row in read_csv("seed_projects.csv")]
             signed = Project.objects.filter(stage=Stage.SIGNED, zone__isnull=False)
-            for project in permissions.scope(signed, by, permissions.GENERATE):
+            for project in permissions.scope(signed, by, permissions.GENERATE).filter(
+                name__in=seeded
+            ):
                 checklist_generate(project=project, by=by)
         self.stdout.write(
             f"seed_demo: {zones_created} zones and {projects_created} projects created "
             f"({Zone.objects.count()} zones, {Project.objects.count()} projects in total)."
         )
+        # The demo's desk (approvals/demo): built once, on the day of the first run.
+        built = demo.anchor()
+        if built is not None:
+            self.stdout.write(f"seed_demo: the demo's desk was built as of {built}: kept.")
+        elif not seed_only:
+            today = timezone.localdate()
+            demo.build(today=today, seed_event=event, people=people, out=self.stdout)
 
-    def _signing_round(self) -> None:
+    def _signing_round(self) -> dt.date:
         """The seed's projects signed at a 三个一批 event: their signing date and the round's
-        list, so that the dashboard and the reports have a round to show (added once)."""
+        list, so that the dashboard and the reports have a round to show (added once). Returns
+        the event's date."""
+        event = SEED_EVENT
         for row in read_csv("seed_projects.csv"):
             as_of = parse_partial_date(row["as_of"])
             if SIGNING_NOTE not in row["notes"] or not as_of or not row["zone"]:
@@ -106,6 +135,7 @@ class Command(BaseCommand):
                     "source": "seed_projects.csv",
                 },
             )
+        return event
 
     def _casework(self, people: dict[str, object]) -> None:
         """An officer's day on three of its projects — a visit whose follow-up opened a problem,
