@@ -38,6 +38,7 @@ from approvals.models import (
 from approvals.reminders import services as reminders
 from approvals.spreadsheets import imports
 from approvals.stages import workflow
+from approvals.stages.models import RequestKind
 from zones.models import Role, Zone, ZoneRole
 
 #: The demo's imports name it, and the anchor, in their source: "seed_demo · 2026-12-06".
@@ -257,7 +258,7 @@ def _list_requests(desk: Desk, index: int) -> None:
     latest = index == len(desk.story.rounds) - 1
     keys = [p for p in desk.story.projects if index in p.listings and p.key in desk.ids]
     pending = StageRequest.objects.pending().filter(
-        project__in=[desk.ids[p.key] for p in keys], requested_by=desk.statistician
+        project__in=[desk.ids[p.key] for p in keys], kind=RequestKind.LIST
     )
     zone_of = {desk.ids[p.key]: p for p in keys}
     for position, stage_request in enumerate(pending.order_by("pk")):
