@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 
 from approvals.casework.problems import problem_add, problem_transition
+from approvals.checklist import foresight
 from approvals.demo import sheets
 from approvals.demo.story import DAY, CatalogueItem, DemoProject, Story, tell
 from approvals.models import (
@@ -28,6 +29,7 @@ from approvals.models import (
     CalendarDay,
     ImportKind,
     LimitUnit,
+    Milestone,
     Problem,
     ProblemCategory,
     Project,
@@ -87,6 +89,7 @@ class Desk:
     officers: dict[str, object]  # zone name → the officer who does its casework
     supervisors: dict[str, list]  # zone name → its supervisors
     ids: dict[int, int] = field(default_factory=dict)  # DemoProject.key → Project.pk
+    last_table: dt.date | None = None  # the day of the last progress table imported
     done: Counter = field(default_factory=Counter)
 
     @property
@@ -241,9 +244,10 @@ def _round(desk: Desk, index: int) -> None:
 
 
 def _approval_table(desk: Desk, day: dt.date, items: list[CatalogueItem]) -> None:
-    name, data, rows = sheets.approval_table(day, desk.story.projects, items)
+    name, data, rows = sheets.approval_table(day, desk.last_table, desk.story.projects, items)
     if rows:
         _import(desk, ImportKind.APPROVAL_TABLE, name, data)
+        desk.last_table = day
 
 
 def _monthly(desk: Desk, month: dt.date) -> None:
@@ -344,6 +348,7 @@ def _today(desk: Desk, people: dict[str, object]) -> None:
     requests waiting for the demo's supervisors, and today's reminders."""
     today = desk.story.anchor
     officer = people["officer"]
+    _replan(desk)
     building = _mine(desk, officer, Stage.UNDER_CONSTRUCTION)
     _officers_problems(desk, officer, building[:4], today)
     for p in building[4:7]:
@@ -351,6 +356,27 @@ def _today(desk: Desk, people: dict[str, object]) -> None:
     _waiting_requests(desk, officer, building, today)
     reminders.run(_working_day_until(today))
     desk.done["reminder scan"] += 1
+
+
+def _replan(desk: Desk) -> None:
+    """Plans long past moved by the zone's officer, as on the project page (the milestone's
+    history names the officer; the foreseen delay follows the new plan)."""
+    ahead = {Stage.SIGNED: Stage.UNDER_CONSTRUCTION, Stage.UNDER_CONSTRUCTION: Stage.IN_PRODUCTION}
+    moved = []
+    for p in desk.story.projects:
+        project = desk.project(p) if p.replanned else None
+        if project is None or project.stage not in ahead:
+            continue
+        milestone = Milestone.objects.filter(project=project, stage=ahead[project.stage]).first()
+        if milestone is None:
+            continue
+        milestone.planned_date = p.replanned
+        milestone._history_user = desk.officers[p.zone]
+        milestone._change_reason = "计划调整：原计划已逾期，重新排定"
+        milestone.save()
+        moved.append(project.pk)
+    foresight.refresh(moved)
+    desk.done["plan moved"] += len(moved)
 
 
 def _officers_problems(desk: Desk, officer, projects: list[DemoProject], today: dt.date) -> None:

@@ -58,16 +58,23 @@ def round_list(index: int, listed: Round, projects: list[DemoProject]) -> tuple[
 
 
 def approval_table(
-    day: dt.date, projects: list[DemoProject], catalogue: list[CatalogueItem]
+    day: dt.date,
+    since: dt.date | None,
+    projects: list[DemoProject],
+    catalogue: list[CatalogueItem],
 ) -> tuple[str, bytes, int]:
-    """(file name, .xlsx, rows) of the progress table of the projects listed as signed by
-    ``day``, each item as it stood that day."""
+    """(file name, .xlsx, rows) of the progress table of ``day``: each project listed as
+    signed by then whose items moved since the table of ``since`` (or that it did not name),
+    every item as it stood that day."""
     headers = ["序号", "项目名称", "所在开发区", *(item.name for item in catalogue)]
     rows = []
     for p in projects:
         if not p.checklist or p.listed > day:
             continue
         cells = [p.checklist[item.code].cell(day) for item in catalogue]
+        if since is not None and p.listed <= since:
+            if cells == [p.checklist[item.code].cell(since) for item in catalogue]:
+                continue  # nothing new: the zone leaves it out
         rows.append([len(rows) + 1, p.name, p.zone, *cells])
     data = writing.xlsx([writing.Table("前期手续办理进度表", headers, rows)])
     return f"晋中市前期手续办理进度表（截至{day:%Y-%m-%d}）.xlsx", data, len(rows)

@@ -105,6 +105,7 @@ class DemoProject:
     capacity: dt.date | None = None
     capacity_output: Decimal | None = None  # 万元 a year
     stopped: tuple[str, dt.date] | None = None  # suspended or withdrawn, and when
+    replanned: dt.date | None = None  # the plan ahead, long past, moved by the officer today
     checklist: dict[str, ItemPlan] = field(default_factory=dict)
     before_permits: bool = False  # started with before-works items still open
     problem: ProblemPlan | None = None
@@ -278,12 +279,12 @@ def _fate(p: DemoProject, rng: random.Random, dates: list[dt.date], anchor: dt.d
     if category == Category.SIGN:
         p.planned_start = listed + rng.randint(60, 270) * DAY
         p.planned_production = p.planned_start + rng.randint(270, 630) * DAY
-        if p.planned_start + 45 * DAY < anchor and rng.random() < 0.55:
+        if p.planned_start + 45 * DAY < anchor and rng.random() < 0.7:
             started = _later_round(dates, first, p.planned_start - 30 * DAY, anchor)
             if started is not None:
                 p.listings[started] = Category.START
                 p.started = dates[started]
-        elif p.planned_start + 60 * DAY < anchor and rng.random() < 0.1:
+        elif p.planned_start + 60 * DAY < anchor and rng.random() < 0.15:
             kind = Stage.WITHDRAWN if rng.random() < 0.3 else Stage.SUSPENDED
             p.stopped = (kind, p.planned_start + rng.randint(10, 60) * DAY)
     elif category == Category.START:
@@ -291,9 +292,10 @@ def _fate(p: DemoProject, rng: random.Random, dates: list[dt.date], anchor: dt.d
         p.planned_production = listed + rng.randint(200, 600) * DAY
     else:
         p.started = p.produced = listed
-    _due_soon(p, rng, anchor)
+    _about_now(p, rng, anchor)
     if p.started and not p.produced and p.planned_production + 30 * DAY < anchor:
-        if rng.random() < 0.7:
+        # Most older plans were kept; of this year's, fewer (what the dashboards show red).
+        if rng.random() < (0.75 if p.planned_production < anchor - 180 * DAY else 0.45):
             day = p.planned_production + rng.randint(-40, 25) * DAY
             p.produced = min(max(day, p.started + 60 * DAY), last_day)
             p.produced_by_hand = True
@@ -306,16 +308,25 @@ def _fate(p: DemoProject, rng: random.Random, dates: list[dt.date], anchor: dt.d
     if p.produced and p.produced + 300 * DAY < last_day and rng.random() < 0.3:
         p.capacity = min(p.produced + rng.randint(300, 500) * DAY, last_day)
         p.capacity_output = (p.output * 10000 * _amount(rng, 0.8, 1.1)).quantize(Decimal("1"))
+    ahead = p.planned_production if p.started else p.planned_start
+    if not (p.produced or p.stopped) and ahead < anchor - 180 * DAY and rng.random() < 0.6:
+        p.replanned = anchor + rng.randint(15, 180) * DAY
 
 
-def _due_soon(p: DemoProject, rng: random.Random, anchor: dt.date) -> None:
-    """Some plans of the next months fall due about now: the yellow of a dashboard."""
+def _about_now(p: DemoProject, rng: random.Random, anchor: dt.date) -> None:
+    """Some plans ahead fall due about now instead: just late or due within days (the yellow
+    of a dashboard), or a month or more past (its red, unless it was met after all)."""
     name = "planned_production" if p.started else "planned_start"
     planned = getattr(p, name)
-    if not p.produced and anchor + 7 * DAY < planned <= anchor + 150 * DAY and rng.random() < 0.4:
+    if p.produced or not anchor + 7 * DAY < planned <= anchor + 400 * DAY:
+        return
+    chance = rng.random()
+    if chance < 0.3:
         setattr(p, name, anchor + rng.randint(-25, 6) * DAY)
-        if name == "planned_start":
-            p.planned_production = p.planned_start + rng.randint(270, 630) * DAY
+    elif chance < 0.45:
+        setattr(p, name, anchor - rng.randint(35, 120) * DAY)
+    if name == "planned_start" and chance < 0.45:
+        p.planned_production = p.planned_start + rng.randint(270, 630) * DAY
 
 
 def _checklist(
