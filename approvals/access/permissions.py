@@ -11,7 +11,7 @@ home of one concern, the object form of a rule and its query form side by side:
 - ``administrators``: 三权分立 (system, security, audit), the superuser flag, the demo accounts,
   who proves a second factor;
 - ``projects``: projects and their rows (items, imports, exports), who may be a project's officer
-  or leader, who sees the figures;
+  or leader, who supervises a zone, who sees the figures;
 - ``decisions``: the four eyes of a stage decision and of a problem's 销号;
 - ``personal``: one's own background jobs and reminders;
 - ``backends``: ``AccountBackend`` and ``ZoneRoleBackend``, which settings (and the sessions, which
@@ -66,6 +66,7 @@ from approvals.access.projects import (  # noqa: F401
     PEOPLE_ROLES,
     choice_zones,
     import_zones,
+    is_supervisor,
     leader_choices,
     may_be,
     may_edit,
@@ -83,6 +84,8 @@ from approvals.access.projects import (  # noqa: F401
     may_work_item,
     officer_choices,
     people_roles,
+    supervises_somewhere,
+    supervisor_roles,
 )
 from approvals.access.roles import (  # noqa: F401
     CLOSE_PROBLEM,

@@ -1,6 +1,6 @@
 """Projects and their rows: who sees, edits, asks for a stage change, generates and works a
-checklist, imports, exports; who may be a project's officer or leader (for one person and as a
-query, side by side); who sees the figures.
+checklist, imports, exports; who may be a project's officer or leader, and who supervises a
+zone (each for one person and as a query, side by side); who sees the figures.
 
 Part of the one home of the access rules; callers ask ``approvals.access.permissions``.
 """
@@ -112,6 +112,26 @@ def people_roles(kind: str, zone_ids_: set[int] | None = None) -> QuerySet:
     project's ``kind`` there. The role and the zone are one condition on one row: a leader
     here who is an officer elsewhere is no officer here. Imports read people through it."""
     held = ZoneRole.objects.filter(role__in=PEOPLE_ROLES[kind], user__is_active=True).exclude(
+        user__in=Administrator.objects.values("user_id")
+    )
+    return held if zone_ids_ is None else held.filter(zone_id__in=zone_ids_)
+
+
+def is_supervisor(user, zone_id: int) -> bool:
+    """Whether ``user`` supervises the zone: an active person (no administrator) holding the
+    supervisor's role there. Who follows a project without an officer
+    (``approvals.cases.followers``) reads it; ``supervisor_roles`` is the same rule as a query."""
+    return (zone_id, Role.SUPERVISOR) in _zone_roles(user)
+
+
+def supervises_somewhere(user) -> bool:
+    """Whether ``user`` supervises any zone (``is_supervisor`` somewhere)."""
+    return any(role == Role.SUPERVISOR for _zone, role in _zone_roles(user))
+
+
+def supervisor_roles(zone_ids_: set[int] | None = None) -> QuerySet:
+    """``is_supervisor`` as a query: the supervisors' zone roles (None: of every zone)."""
+    held = ZoneRole.objects.filter(role=Role.SUPERVISOR, user__is_active=True).exclude(
         user__in=Administrator.objects.values("user_id")
     )
     return held if zone_ids_ is None else held.filter(zone_id__in=zone_ids_)

@@ -1,41 +1,59 @@
-"""The escalation ladder (guide sections 6 and 11): which steps are due for something late, who
-hears of each, and in what words. The officer from the first working day late and then every
-week; the zone's supervisors from the eighth day; the leader when it turns red and then every
-month while red; the officer, weekly, of a foreseen delay. ``scan`` finds what is late and
-climbs this ladder with it.
+"""The escalation ladder (guide sections 6, 11 and 12): which steps are due for something late,
+who hears of each, and in what words. The officer from the first working day late and then every
+week — for a project without an officer, its zone's supervisors (``followers``); the zone's
+supervisors from the eighth day; the leader when it turns red and then every month while red;
+the officer, weekly, of a foreseen delay. ``scan`` finds what is late and climbs this ladder with
+it; a person who holds two steps for one subject hears of it once a period (``outbox``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import NamedTuple
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from approvals.cases.followers import followers
 from approvals.models import Reminder, Step
 
 
-def ladder(days_late: int, days_red: int | None, rules) -> list[tuple[str, int]]:
+class Rung(NamedTuple):
+    """A step due, which of its reminders is due (``period``: 0 the first, then one a period),
+    and how many days ago that period began (0: today)."""
+
+    step: str
+    period: int
+    began: int
+
+
+def rung(step: str, days: int, every: int) -> Rung:
+    """The rung of a step reached ``days`` days ago, repeated every ``every`` days."""
+    return Rung(step, *divmod(days, every))
+
+
+def ladder(days_late: int, days_red: int | None, rules) -> list[Rung]:
     """The steps due for something ``days_late`` days late (red for ``days_red`` days, or not
     red), each with its period: the officer from day 1, every ``officer_every_days``; the
     supervisors from ``supervisor_after_days``, every ``supervisor_every_days``; the leader
     from the first red day, every ``leader_every_days``."""
     steps = []
     if days_late >= 1:
-        steps.append((Step.OFFICER, (days_late - 1) // rules.officer_every_days))
+        steps.append(rung(Step.OFFICER, days_late - 1, rules.officer_every_days))
     if days_late >= rules.supervisor_after_days:
         after = days_late - rules.supervisor_after_days
-        steps.append((Step.SUPERVISOR, after // rules.supervisor_every_days))
+        steps.append(rung(Step.SUPERVISOR, after, rules.supervisor_every_days))
     if days_red is not None and days_red >= 0:
-        steps.append((Step.LEADER, days_red // rules.leader_every_days))
+        steps.append(rung(Step.LEADER, days_red, rules.leader_every_days))
     return steps
 
 
 class Adder:
-    """Turns one (subject, step, period) into reminders for the step's recipients, appended to
-    ``reminders`` (unsaved, dated ``day``). A scan may make tens of thousands: the wording is
-    translated and the links' shape reversed once."""
+    """Turns one (subject, rung) into reminders for the step's recipients, appended to
+    ``reminders`` (unsaved, dated ``day``, each with the day its period began: ``began``). A
+    scan may make tens of thousands: the wording is translated and the links' shape reversed
+    once."""
 
     def __init__(self, day: dt.date, reminders: list[Reminder], supervisors: dict[int, list[int]]):
         self.day = day
@@ -49,20 +67,26 @@ class Adder:
         subject_type,
         subject_id,
         row,
-        step,
-        period,
+        rung: Rung,
         what,
         late,
         red,
         short,
         *,
-        officer=None,
+        handlers: list[int] | None = None,
         item_id=None,
         link: tuple[str, int] | None = None,
     ) -> None:
+        """``handlers``: who stands at the officer's step (an item's 经办人, a problem's
+        handlers); by default whoever follows the project (``followers``)."""
         project_id = row["project_id"]
+        step, period, began = rung
         if step in (Step.OFFICER, Step.AT_RISK):
-            recipients = [officer or row["project__officer_id"]]
+            recipients = handlers
+            if recipients is None:
+                recipients = followers(
+                    row["project__officer_id"], row["project__zone_id"], self.supervisors
+                )
         elif step == Step.SUPERVISOR:
             recipients = self.supervisors.get(row["project__zone_id"], [])
         else:
@@ -72,21 +96,22 @@ class Adder:
         if item_id:
             link = ("admin:approvals_approvalitem_change", item_id)
         link = self.link(*(link or ("admin:approvals_project_change", project_id)))
+        period_began = self.day - dt.timedelta(days=began)
         for recipient in filter(None, dict.fromkeys(recipients)):
-            self.reminders.append(
-                Reminder(
-                    subject_type=subject_type,
-                    subject_id=subject_id,
-                    project_id=project_id,
-                    step=step,
-                    recipient_id=recipient,
-                    period=period,
-                    day=self.day,
-                    title=title,
-                    body=body,
-                    link=link,
-                )
+            reminder = Reminder(
+                subject_type=subject_type,
+                subject_id=subject_id,
+                project_id=project_id,
+                step=step,
+                recipient_id=recipient,
+                period=period,
+                day=self.day,
+                title=title,
+                body=body,
+                link=link,
             )
+            reminder.period_began = period_began  # not stored: the outbox reads it
+            self.reminders.append(reminder)
 
     def link(self, name: str, pk: int) -> str:
         if name not in self.links:

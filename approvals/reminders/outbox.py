@@ -1,6 +1,9 @@
 """The outbox: the reminders a scan found, recorded once, then sent. Each becomes a ``Reminder``
 row under a unique key (subject, step, recipient, period): the scan run twice, by two workers or
-again after a retry, makes each reminder once. ``deliver()`` then sends the pending ones, each
+again after a retry, makes each reminder once. A person who holds two steps of the ladder for
+one subject (a supervisor standing in for a missing officer, a supervisor who is also the
+leader) hears of it once a period: not again while it heard of the subject since the step's
+period began, and of the highest step when two are new the same day. ``deliver()`` then sends the pending ones, each
 claimed in the database first: into the recipient's inbox in the desk, and by email when it has
 an address. A failed email is tried again later, each time after a longer wait; a claim lapses,
 so a worker that died after claiming leaves the reminder to the next run.
@@ -18,7 +21,7 @@ from django.utils import timezone
 
 from approvals.cases.colours import warnings
 from approvals.core.bulk import insert_new
-from approvals.models import Delivery, EmailState, Reminder
+from approvals.models import Delivery, EmailState, Reminder, Step
 from approvals.reminders.scan import Scan
 
 #: How long a claim holds: a worker that died holding one frees it after this.
@@ -29,25 +32,38 @@ MAX_ATTEMPTS = 6
 BATCH = 500
 
 
+#: Of two steps new for one person and subject the same day, the higher is sent.
+RANK = {Step.AT_RISK: 0, Step.OFFICER: 1, Step.SUPERVISOR: 2, Step.LEADER: 3}
+
+
 def new_reminders(found: Scan) -> list[Reminder]:
-    """The found reminders not made before (looked up in chunks of subjects)."""
+    """The found reminders not made before (looked up in chunks of subjects), one per person
+    and subject at most: none when the person heard of the subject since the reminder's period
+    began (``period_began``, from the ladder), else the highest step's."""
     subjects: dict[int, set[int]] = defaultdict(set)
     for r in found.reminders:
         subjects[r.subject_type_id].add(r.subject_id)
     existing = set()
+    heard: dict[tuple[int, int, int], dt.date] = {}  # (subject, recipient) → the latest day
     for type_id, ids in subjects.items():
         ids = sorted(ids)
         for start in range(0, len(ids), 5000):
-            existing |= set(
-                Reminder.objects.filter(
-                    subject_type_id=type_id, subject_id__in=ids[start : start + 5000]
-                ).values_list("subject_type_id", "subject_id", "step", "recipient_id", "period")
-            )
-    return [
-        r
-        for r in found.reminders
-        if (r.subject_type_id, r.subject_id, r.step, r.recipient_id, r.period) not in existing
-    ]
+            for *key, day in Reminder.objects.filter(
+                subject_type_id=type_id, subject_id__in=ids[start : start + 5000]
+            ).values_list("subject_type_id", "subject_id", "step", "recipient_id", "period", "day"):
+                existing.add(tuple(key))
+                whom = (key[0], key[1], key[3])
+                heard[whom] = max(day, heard.get(whom, day))
+    chosen: dict[tuple[int, int, int], Reminder] = {}
+    for r in found.reminders:
+        if (r.subject_type_id, r.subject_id, r.step, r.recipient_id, r.period) in existing:
+            continue
+        whom = (r.subject_type_id, r.subject_id, r.recipient_id)
+        if whom in heard and heard[whom] >= r.period_began:
+            continue  # told of it in this period already, at another step
+        if whom not in chosen or RANK[r.step] > RANK[chosen[whom].step]:
+            chosen[whom] = r
+    return list(chosen.values())
 
 
 def record(found: Scan) -> Counter:

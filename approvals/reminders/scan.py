@@ -8,7 +8,6 @@ off of the official calendar.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
@@ -16,7 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from approvals.cases.colours import MilestoneColours, item_red_from, warnings
+from approvals.cases.followers import followers, supervisors_by_zone
 from approvals.cases.lateness import stage_ahead
+from approvals.casework.models.problem import handlers
 from approvals.checklist import foresight
 from approvals.models import (
     OPEN_STAGES,
@@ -33,8 +34,7 @@ from approvals.models import (
     Step,
     TaskNode,
 )
-from approvals.reminders.ladder import Adder, ladder
-from zones.models import Role, ZoneRole
+from approvals.reminders.ladder import Adder, ladder, rung
 
 #: What a step reads of a late thing's project beside the thing itself: the stage, which must be
 #: open, and what the ladder (``Adder``) reads to word the reminder and find its recipients.
@@ -68,7 +68,7 @@ def scan(day: dt.date | None = None, rules=None) -> Scan:
         result.working_day = False
         return result
     rules = rules or warnings()
-    supervisors = _supervisors()
+    supervisors = supervisors_by_zone()
     types = ContentType.objects.get_for_models(Milestone, ApprovalItem, TaskNode, Problem)
     add = Adder(day, result.reminders, supervisors)
     _late_milestones(result, add, types[Milestone], rules)
@@ -77,16 +77,6 @@ def scan(day: dt.date | None = None, rules=None) -> Scan:
     _late_problems(result, add, types[Problem], rules)
     _at_risk(result, add, types[Milestone], rules)
     return result
-
-
-def _supervisors() -> dict[int, list[int]]:
-    """zone id → its active supervisors' ids."""
-    supervisors: dict[int, list[int]] = defaultdict(list)
-    for zone_id, user_id in ZoneRole.objects.filter(
-        role=Role.SUPERVISOR, user__is_active=True
-    ).values_list("zone_id", "user_id"):
-        supervisors[zone_id].append(user_id)
-    return supervisors
 
 
 def _ladder_row(project: dict) -> dict:
@@ -129,13 +119,13 @@ def _late_milestones(result: Scan, add: Adder, milestone_type, rules) -> None:
             "day": planned,
         }
         short = Stage(m_stage).label
-        for step, period in ladder(late, red, rules):
-            add(milestone_type, m_id, project, step, period, what, late, red is not None, short)
+        for step in ladder(late, red, rules):
+            add(milestone_type, m_id, project, step, what, late, red is not None, short)
 
 
 def _late_items(result: Scan, add: Adder, item_type, rules, calendar) -> None:
     """Running approval items past their deadline climb the ladder, to their own officer (or
-    the project's); red from ``item_red_from`` (working days)."""
+    whoever follows the project); red from ``item_red_from`` (working days)."""
     day = result.day
     late_items = ApprovalItem.objects.filter(
         status=ItemStatus.ACCEPTED,  # literally: the partial index approval_item_running_due
@@ -160,18 +150,17 @@ def _late_items(result: Scan, add: Adder, item_type, rules, calendar) -> None:
             "day": item["deadline"],
         }
         officer = item["officer_id"] or item["project__officer_id"]
-        for step, period in ladder(late, red, rules):
+        for step in ladder(late, red, rules):
             add(
                 item_type,
                 item["id"],
                 item,
                 step,
-                period,
                 what,
                 late,
                 red is not None,
                 f"{item['approval_type__code']} {item['approval_type__name']}",
-                officer=officer,
+                handlers=followers(officer, item["project__zone_id"], add.supervisors),
                 item_id=item["id"],
             )
 
@@ -195,15 +184,13 @@ def _late_task_nodes(result: Scan, add: Adder, node_type, rules) -> None:
             "node": node["name"],
             "day": node["planned_date"],
         }
-        for step, period in ladder(late, red, rules):
-            add(
-                node_type, node["id"], node, step, period, what, late, red is not None, node["name"]
-            )
+        for step in ladder(late, red, rules):
+            add(node_type, node["id"], node, step, what, late, red is not None, node["name"])
 
 
 def _late_problems(result: Scan, add: Adder, problem_type, rules) -> None:
-    """Unsolved problems past their deadline climb the same ladder: the person responsible (or
-    the project's officer), the zone's supervisors, the leader when red (guide section 6);
+    """Unsolved problems past their deadline climb the same ladder: who handles the problem
+    (``handlers``), the zone's supervisors, the leader when red (guide sections 6 and 12);
     ``problems.escalate_red`` then marks a red one escalated."""
     day = result.day
     colours = MilestoneColours.on(day, rules)
@@ -230,18 +217,23 @@ def _late_problems(result: Scan, add: Adder, problem_type, rules) -> None:
             "department": problem["department"] or "—",
             "day": problem["deadline"],
         }
-        for step, period in ladder(late, red, rules):
+        handled_by = handlers(
+            problem["responsible_id"],
+            problem["project__officer_id"],
+            problem["project__zone_id"],
+            add.supervisors,
+        )
+        for step in ladder(late, red, rules):
             add(
                 problem_type,
                 problem["id"],
                 problem,
                 step,
-                period,
                 what,
                 late,
                 red is not None,
                 _("problem: %(problem)s") % {"problem": short},
-                officer=problem["responsible_id"],
+                handlers=handled_by,
                 link=("admin:approvals_problem_change", problem["id"]),
             )
 
@@ -281,11 +273,11 @@ def _at_risk(result: Scan, add: Adder, milestone_type, rules) -> None:
             continue
         since = p["at_risk_since"]
         since = day if since is None or since > day else since
-        period = (day - since).days // rules.at_risk_every_days
+        step = rung(Step.AT_RISK, (day - since).days, rules.at_risk_every_days)
         row = _ladder_row(p)
         what = _(
             "works planned to start on %(planned)s can start on %(earliest)s at the earliest "
             "(%(item)s decides it)"
         ) % {"planned": start["planned_date"], "earliest": when, "item": names.get(item_id, "—")}
         short = _("start of works")
-        add(milestone_type, start["id"], row, Step.AT_RISK, period, what, 0, False, short)
+        add(milestone_type, start["id"], row, step, what, 0, False, short)

@@ -59,17 +59,21 @@ def steps_on(day: dt.date) -> list[tuple[str, str, int]]:
 class TestTheLadder:
     def test_rules(self):
         rules = WarningSettings()  # the defaults: the guide's
+        # (step, period, days since the period began)
         assert reminders.ladder(0, None, rules) == []
-        assert reminders.ladder(1, None, rules) == [(Step.OFFICER, 0)]
-        assert reminders.ladder(7, None, rules) == [(Step.OFFICER, 0)]
-        assert reminders.ladder(8, None, rules) == [(Step.OFFICER, 1), (Step.SUPERVISOR, 0)]
-        assert reminders.ladder(15, None, rules) == [(Step.OFFICER, 2), (Step.SUPERVISOR, 1)]
-        assert reminders.ladder(31, 0, rules) == [
-            (Step.OFFICER, 4),
-            (Step.SUPERVISOR, 3),
-            (Step.LEADER, 0),
+        assert reminders.ladder(1, None, rules) == [(Step.OFFICER, 0, 0)]
+        assert reminders.ladder(7, None, rules) == [(Step.OFFICER, 0, 6)]
+        assert reminders.ladder(8, None, rules) == [(Step.OFFICER, 1, 0), (Step.SUPERVISOR, 0, 0)]
+        assert reminders.ladder(15, None, rules) == [
+            (Step.OFFICER, 2, 0),
+            (Step.SUPERVISOR, 1, 0),
         ]
-        assert reminders.ladder(61, 30, rules)[-1] == (Step.LEADER, 1)
+        assert reminders.ladder(31, 0, rules) == [
+            (Step.OFFICER, 4, 2),
+            (Step.SUPERVISOR, 3, 2),
+            (Step.LEADER, 0, 0),
+        ]
+        assert reminders.ladder(61, 30, rules)[-1] == (Step.LEADER, 1, 0)
 
     def test_day_0_nothing(self, late):
         assert steps_on(PLANNED) == []
