@@ -252,6 +252,8 @@ class ProblemAdmin(FewCounts, PageColumns, SafeAutocomplete, TransitionAdminMixi
             return gettext("%(person)s (the project's officer)") % {
                 "person": person(obj.project.officer)
             }
+        if obj.responsible_id is None:  # nor an officer: the zone's supervisors (handlers)
+            return gettext("the zone's supervisors")
         return person(obj.responsible)
 
     @admin.display(description=_("colour"))

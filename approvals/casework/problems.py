@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from approvals.access import permissions
 from approvals.audit import services as audit
 from approvals.cases.colours import Colour, MilestoneColours, warnings
-from approvals.casework.models.problem import description_key
+from approvals.casework.models.problem import description_key, due_by_default
 from approvals.models import (
     UNSOLVED,
     AuditKind,
@@ -37,8 +37,6 @@ from approvals.stages import workflow
 
 ADD_PROBLEM = "approvals.add_problem"
 ADD_RECORD = "approvals.add_servicerecord"
-#: An imported problem is due this many days after the list's date (guide section 11).
-IMPORTED_DUE_AFTER_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -87,8 +85,9 @@ def problem_add(
     reported_on: dt.date | None = None,
     service_record: ServiceRecord | None = None,
 ) -> Problem:
-    """A person reports a problem of a project it does casework on. The same text of the same
-    project is the same problem: reporting it again is refused, naming the one recorded."""
+    """A person reports a problem of a project it does casework on; without a deadline it is
+    due 30 days after it was reported (``due_by_default``). The same text of the same project
+    is the same problem: reporting it again is refused, naming the one recorded."""
     if not permissions.has(by, ADD_PROBLEM, project):
         raise PermissionDenied(_("You may not report problems of this project."))
     description = (description or "").strip()
@@ -97,14 +96,15 @@ def problem_add(
     if category not in ProblemCategory.values:
         raise TransitionRefused(_("Unknown category “%(value)s”.") % {"value": category})
     _check_responsible(project, responsible)
+    reported_on = reported_on or timezone.localdate()
     problem = Problem(
         project=project,
         description=description,
         category=category,
         department=(department or "").strip(),
-        deadline=deadline,
+        deadline=deadline or due_by_default(reported_on),
         responsible=responsible,
-        reported_on=reported_on or timezone.localdate(),
+        reported_on=reported_on,
         source=ProblemSource.SERVICE if service_record else ProblemSource.PERSON,
         service_record=service_record,
         created_by=by,
@@ -276,9 +276,10 @@ def problems_from_import(
     batch=None,
     dry_run: bool = False,
 ) -> ImportedProblems:
-    """Open a problem for each listed text not recorded yet for its project; due
-    ``IMPORTED_DUE_AFTER_DAYS`` after ``reported_on`` (the list's date). Run inside the
-    import's transaction, after the import checked the rows' zones (``import_zones``): a
+    """Open a problem for each listed text not recorded yet for its project, reported on
+    ``reported_on`` (the list's date: its round's event, a monthly table's month; not after
+    today) and due 30 days after the import, or after that date when it is later (an event to
+    come: guide section 12). Run inside the import's transaction, after the import checked the rows' zones (``import_zones``): a
     problem listed again — open, resolved or closed — is left as it is, and so is one another
     import recorded a moment ago (each is saved under its own savepoint)."""
     wanted: dict[tuple[int, str], Listed] = {}
@@ -290,7 +291,8 @@ def problems_from_import(
             )
     existing = _recorded(set(wanted))
     result = ImportedProblems([], [])
-    due = reported_on + dt.timedelta(days=IMPORTED_DUE_AFTER_DAYS)
+    today = timezone.localdate()
+    due = due_by_default(max(reported_on, today))
     for key, item in wanted.items():
         if key in existing:
             result.known.append((item, existing[key]))
@@ -299,7 +301,7 @@ def problems_from_import(
             project_id=item.project_id,
             description=item.text,
             description_key=key[1],
-            reported_on=min(reported_on, timezone.localdate()),
+            reported_on=min(reported_on, today),
             deadline=due,
             source=source,
             batch=batch,

@@ -274,7 +274,9 @@ class TestTheThreeLists:
             Decimal("2600"),
         )
         (progress,) = lists.progress
-        assert "●" in progress["nodes"] and progress["problems"] == "—"  # no deadline: no colour
+        assert "●" in progress["nodes"]
+        # raised today without a deadline: due in 30 days, green (guide section 12)
+        assert "绿色 1" in progress["problems"]
         html = response.content.decode()
         assert "厂房钢结构吊装" in html and "经信局" in html and "设备安装" not in html
         assert "秘密" not in html

@@ -1,6 +1,7 @@
-"""存在问题 opens problems (guide section 11): a quarterly list's row opens a problem of its
-project, reported on the round's event date and due 30 days after it; a monthly table's row
-opens one reported on the month's last day (not after today). The same project and text is the
+"""存在问题 opens problems (guide sections 11 and 12): a quarterly list's row opens a problem of
+its project, reported on the round's event date (not after today); a monthly table's row opens
+one reported on the month's last day (not after today); each is due 30 days after the import, or
+after the event when that is later. The same project and text is the
 same problem: imported again it is not opened twice, and a resolved or closed one is not
 reopened — the preview says so on the row. Nothing is opened when the file fails.
 
@@ -9,8 +10,10 @@ Every outcome is checked on a fresh read from the database."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from approvals.casework.problems import problem_transition
@@ -29,6 +32,8 @@ pytestmark = pytest.mark.django_db
 
 D = dt.date
 EVENT = D(2025, 3, 28)
+TODAY = D(2025, 4, 15)  # the day of the imports: after EVENT
+DUE = TODAY + dt.timedelta(days=30)
 LIST_HEADER = ["序号", "项目名称", "所在开发区", "类别", "总投资（亿元）", "存在问题"]
 MONTHLY_HEADER = ["序号", "项目名称", "所在开发区", "月份", "累计完成投资（万元）", "存在问题"]
 LAND = "用地指标未落实，需市级协调"
@@ -37,6 +42,14 @@ LAND = "用地指标未落实，需市级协调"
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """The imports run on TODAY: what is due when is counted from it."""
+    nine = dt.datetime.combine(TODAY, dt.time(9), tzinfo=ZoneInfo("Asia/Shanghai"))
+    with time_machine.travel(nine, tick=True):
+        yield
 
 
 def quarterly(*rows) -> bytes:
@@ -97,11 +110,11 @@ def changes_of(report, kind: str = "changed") -> list[list[str]]:
 
 
 class TestTheQuarterlyList:
-    def test_a_listed_problem_opens_once_due_30_days_after_the_event(self, project, stan):
+    def test_a_listed_problem_opens_once_due_30_days_after_the_import(self, project, stan):
         data = quarterly(list_row(project.name, LAND), list_row("晋中新材料产业园项目", "资金缺口"))
         report = import_list(data, stan)
         assert report.applied, report.errors
-        due = EVENT + dt.timedelta(days=30)
+        due = DUE  # the event was before the import
         assert problems() == [
             (project.name, LAND, ProblemStatus.OPEN, EVENT, due, ProblemSource.LIST_IMPORT),
             ("晋中新材料产业园项目", "资金缺口", ProblemStatus.OPEN, EVENT, due, ProblemSource.LIST_IMPORT),
@@ -116,12 +129,20 @@ class TestTheQuarterlyList:
         data = quarterly(list_row(project.name, LAND), list_row("晋中新材料产业园项目", "资金缺口"))
         report = import_list(data, stan, dry_run=True)
         assert report.ok and not report.applied
-        due = str(EVENT + dt.timedelta(days=30))
+        due = str(DUE)
         opened = [
             c for c in changes_of(report) + changes_of(report, "created") if c[0] == "存在问题"
         ]
         assert len(opened) == 2 and all(due in c[2] for c in opened)
         assert not Problem.objects.exists()
+
+    def test_a_problem_listed_for_an_event_to_come_is_due_30_days_after_the_event(
+        self, project, stan
+    ):
+        event = D(2025, 6, 28)  # later than the import
+        report = import_list(quarterly(list_row(project.name, LAND)), stan, event=event)
+        assert report.applied, report.errors
+        assert [(p[3], p[4]) for p in problems()] == [(TODAY, D(2025, 7, 28))]
 
     def test_the_same_list_again_opens_none_twice(self, project, stan):
         data = quarterly(list_row(project.name, LAND))
@@ -166,11 +187,13 @@ class TestTheQuarterlyList:
 
 
 class TestTheMonthlyTable:
-    def test_a_problem_is_reported_on_the_months_last_day_due_30_days_after(self, project, stan):
+    def test_a_problem_is_reported_on_the_months_last_day_due_30_days_after_the_import(
+        self, project, stan
+    ):
         report = import_monthly(monthly(monthly_row(project)), stan)
         assert report.applied, report.errors
         assert problems() == [
-            (project.name, LAND, ProblemStatus.OPEN, D(2025, 3, 31), D(2025, 4, 30), ProblemSource.MONTHLY_IMPORT)
+            (project.name, LAND, ProblemStatus.OPEN, D(2025, 3, 31), DUE, ProblemSource.MONTHLY_IMPORT)
         ]  # fmt: skip
         problem = Problem.objects.get()
         assert problem.batch is None and problem.created_by == stan
@@ -189,7 +212,7 @@ class TestTheMonthlyTable:
         )
         report = import_monthly(data, stan)
         assert report.applied, report.errors
-        assert [(p[3], p[4]) for p in problems()] == [(D(2025, 2, 28), D(2025, 3, 30))]
+        assert [(p[3], p[4]) for p in problems()] == [(D(2025, 2, 28), DUE)]
 
     def test_the_same_table_again_opens_none_twice(self, project, stan):
         data = monthly(monthly_row(project))
@@ -226,7 +249,7 @@ class TestTheMonthlyTable:
     def test_the_preview_says_what_it_would_open_and_opens_nothing(self, project, stan):
         preview = import_monthly(monthly(monthly_row(project)), stan, dry_run=True)
         opened = [c for c in changes_of(preview, "created") if c[0] == "存在问题"]
-        assert len(opened) == 1 and "2025-04-30" in opened[0][2]
+        assert len(opened) == 1 and str(DUE) in opened[0][2]
         assert not Problem.objects.exists()
 
     def test_a_table_that_fails_opens_no_problem(self, project, stan):

@@ -1,7 +1,9 @@
 """Problems (堵点 / 存在问题) reported for a project, worked off and closed (销号) under four eyes.
 
-A problem is handed to a department with a deadline; the person responsible (责任人, the
-project's officer unless another is named) works it, resolves it with a resolution text and
+A problem is handed to a department with a deadline (by default 30 days after it was raised:
+``due_by_default``); the person responsible (责任人) works it — whoever is named, else whoever
+follows the project: its officer, or with none its zone's supervisors (``handlers``, and
+``ProblemQuerySet.handled_by`` as a query: the one home of who handles a problem) — resolves it with a resolution text and
 date, and a supervisor of the zone who did not resolve it confirms the closing (销号) — or sends
 it back. Past its deadline it takes the milestones' colours and climbs the same reminder
 ladder (``approvals/reminders/services.py``); when it turns red the ladder escalates it to the leader,
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +30,7 @@ from django_fsm import FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from approvals.access import permissions
+from approvals.cases.followers import followed_by, followers, supervisors_by_zone
 from approvals.core.dates import validate_entered_date, validate_not_future
 from approvals.core.machine import RecordedMachine, TransitionRecord, TransitionRefused
 from zones.models import normalise_name
@@ -56,6 +60,32 @@ UNSOLVED = (ProblemStatus.OPEN, ProblemStatus.IN_PROGRESS, ProblemStatus.ESCALAT
 SOLVED = (ProblemStatus.RESOLVED, ProblemStatus.CLOSED)
 
 
+#: A problem raised without a deadline is due this many days after it was raised (guide
+#: section 12); one read from a list, this many days after the import or the event if later.
+DUE_AFTER_DAYS = 30
+
+
+def due_by_default(raised_on: dt.date) -> dt.date:
+    """The deadline of a problem raised on ``raised_on`` that nobody gave one."""
+    return raised_on + dt.timedelta(days=DUE_AFTER_DAYS)
+
+
+# Who handles a problem, for one problem (``handlers``) and as a query
+# (``ProblemQuerySet.handled_by``), side by side; the two agree (tests/test_one_home.py). The
+# reminder ladder's officer step, the problems' "mine" queue and 我的待办 read it.
+
+
+def handlers(
+    responsible_id: int | None,
+    officer_id: int | None,
+    zone_id: int,
+    supervisors: Mapping[int, Sequence[int]],
+) -> list[int]:
+    """Who handles a problem: the person responsible named on it, else whoever follows its
+    project (``followers``: the officer, or with none the zone's supervisors)."""
+    return followers(responsible_id or officer_id, zone_id, supervisors)
+
+
 class ProblemSource(models.TextChoices):
     PERSON = "person", _("Entered by hand")
     SERVICE = "service", _("Follow-up of a service record")
@@ -71,9 +101,14 @@ class ProblemQuerySet(models.QuerySet["Problem"]):
         return self.filter(status__in=UNSOLVED)
 
     def handled_by(self, user) -> ProblemQuerySet:
-        """One's own problems: named responsible, or, with nobody named, the project's officer.
-        The reminder scan addresses problems by the same rule."""
-        return self.filter(Q(responsible=user) | Q(responsible__isnull=True, project__officer=user))
+        """One's own problems (``handlers`` as a query): named responsible, or, with nobody
+        named, those of the projects one follows (as officer, or as a supervisor of a zone's
+        project without one)."""
+        if getattr(user, "pk", None) is None:
+            return self.none()
+        return self.filter(
+            Q(responsible=user) | Q(responsible__isnull=True) & followed_by(user, "project__")
+        )
 
     def awaiting_closing(self, user) -> ProblemQuerySet:
         """Resolved problems ``user`` may close (销号): never one it resolved itself."""
@@ -137,13 +172,20 @@ class Problem(RecordedMachine):
         null=True,
         blank=True,
         related_name="problems",
-        help_text=_("Who follows it up and is reminded; empty: the project's officer."),
+        help_text=_(
+            "Who follows it up and is reminded; empty: the project's officer, or, while it has "
+            "none, the zone's supervisors."
+        ),
     )
     reported_on = models.DateField(
         _("reported on"), default=timezone.localdate, validators=[validate_not_future]
     )
     deadline = models.DateField(
-        _("deadline"), null=True, blank=True, validators=[validate_entered_date]
+        _("deadline"),
+        null=True,
+        blank=True,
+        validators=[validate_entered_date],
+        help_text=_("Empty: 30 days after it was reported."),
     )
     status = FSMField(
         _("status"),
@@ -243,6 +285,12 @@ class Problem(RecordedMachine):
     def may_transition(self, user) -> bool:
         return permissions.may_work_problem(user, self)
 
+    def handlers(self) -> list[int]:
+        """``handlers`` of this problem (its project read, and its zone's supervisors)."""
+        project = self.project
+        supervisors = supervisors_by_zone([project.zone_id])
+        return handlers(self.responsible_id, project.officer_id, project.zone_id, supervisors)
+
     # --- the status machine -----------------------------------------------------------------
 
     @transition(
@@ -314,8 +362,12 @@ class Problem(RecordedMachine):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.description_key = description_key(self.description)
+        if self.deadline is None and self.reported_on is not None:
+            # Whatever raised it (a form, a service record, an import) or cleared its deadline:
+            # stored, so that the scan and the colours read one indexed date.
+            self.deadline = due_by_default(self.reported_on)
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "description_key"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], "description_key", "deadline"}
         super().save(*args, **kwargs)
 
 
