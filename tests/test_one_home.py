@@ -12,6 +12,7 @@ the warning colours and red — ``approvals/cases/colours.py``; a milestone ahea
 from __future__ import annotations
 
 import datetime as dt
+import random
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from zoneinfo import ZoneInfo
 
@@ -58,7 +59,7 @@ from tests.factories import (
     ZoneRoleFactory,
     administrator,
 )
-from zones.models import AdminRole, Role
+from zones.models import Administrator, AdminRole, Role
 
 D = dt.date
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -376,6 +377,70 @@ def test_who_may_fill_a_role_is_one_rule_for_the_form_and_the_import(zone, other
         ("officer", other_zone.name, "far"),
         ("officer", other_zone.name, "both"),
     }
+
+
+# --- who follows a project and who handles a problem: approvals/cases/followers.py and -----------
+# --- approvals/casework/models/problem.py --------------------------------------------------------
+
+
+def test_who_follows_a_project_and_who_handles_a_problem_agree_with_their_queries_and_the_scan(
+    zone, other_zone
+):
+    """Generated people (officers and supervisors of two zones, some departed, some
+    administrators given a role), projects with and without an officer (one of no zone), and
+    late problems with and without a person named: for each person, the projects it follows
+    (``followers`` / ``followed_by``) and the problems it handles (``handlers`` /
+    ``handled_by``) are the same one at a time and as a query, and so are the zones it
+    supervises (``is_supervisor`` / ``supervisor_roles``); the scan tells exactly the handlers
+    of each late problem at the officer's step."""
+    from approvals.cases.followers import followed_by, project_followers
+
+    rng = random.Random(19)
+    zones = [zone, other_zone]
+    people = []
+    for n in range(16):
+        user = UserFactory(username=f"p{n}", is_active=rng.random() > 0.2)
+        for where in zones:
+            for role in (Role.OFFICER, Role.SUPERVISOR):
+                if rng.random() < 0.35:
+                    ZoneRoleFactory(user=user, zone=where, role=role)
+        if rng.random() < 0.1:
+            Administrator.objects.create(user=user, role=AdminRole.SYSTEM)
+        people.append(user)
+    projects = [
+        ProjectFactory(
+            zone=rng.choice([zone, other_zone, None]) if n else None,
+            stage=Stage.SIGNED,
+            officer=rng.choice(people) if rng.random() < 0.5 else None,
+        )
+        for n in range(24)
+    ]
+    for n, project in enumerate(projects):
+        Problem.objects.create(
+            project=project,
+            description=f"问题{n}",
+            responsible=rng.choice(people) if rng.random() < 0.3 else None,
+            reported_on=D(YEAR, 5, 1),
+            deadline=D(YEAR, 6, 1),
+        )
+    problems = list(Problem.objects.select_related("project"))
+    for someone in people:
+        who = fresh(someone)
+        by_query = set(Project.objects.filter(followed_by(who)).values_list("pk", flat=True))
+        assert by_query == {p.pk for p in projects if who.pk in project_followers(p)}, who
+        by_query = set(Problem.objects.handled_by(who).values_list("pk", flat=True))
+        assert by_query == {p.pk for p in problems if who.pk in p.handlers()}, who
+        for where in zones:
+            in_query = permissions.supervisor_roles({where.pk}).filter(user=who).exists()
+            assert permissions.is_supervisor(who, where.pk) == in_query, (who, where)
+    told = {p.pk: set() for p in problems}
+    for reminder in reminders.scan(D(YEAR, 6, 3)).reminders:  # the problems' first late day
+        if reminder.step == Step.OFFICER and reminder.subject_id in told:
+            told[reminder.subject_id].add(reminder.recipient_id)
+    assert told == {p.pk: set(p.handlers()) for p in problems}
+    unkept = [p for p in problems if p.responsible_id is None and p.project.officer_id is None]
+    assert any(told[p.pk] for p in unkept)  # the data holds problems the supervisors handle
+    assert any(not told[p.pk] for p in unkept)  # and some nobody can: no supervisor, no zone
 
 
 # --- four eyes: approvals/access/permissions.py -------------------------------------------------------

@@ -106,6 +106,8 @@ class ProjectAdmin(
     linked_lookups = (
         "officer__id__exact",
         "leader__id__exact",
+        "officer__isnull",
+        "stage__in",
     )  # 我的待办 (approvals/figures/todo.py)
     list_select_related = ("zone", "enterprise", "officer")
     # Newest first: the primary key's index gives any page, under any visibility filter, without

@@ -1,7 +1,9 @@
 """我的待办: what each person should look at first, on the admin index. An officer: its projects
 late or at risk, its approval items and problems (堵点) yellow or red, its unread reminders; a
-supervisor also the requests and the problems' closings (销号) awaiting it and its zones' red
-projects; a leader the projects it follows that are red and their escalated problems.
+supervisor also the requests and the problems' closings (销号) awaiting it, its zones' red
+projects and their open projects without an officer (项目管家未指定, each linked to its page,
+where one is assigned), whose problems are its own meanwhile (``followers``); a leader the
+projects it follows that are red and their escalated problems.
 A handful of queries whatever the number of projects; each list shows its first rows and links
 to the whole of it (the admin's list, filtered: ``links.changelist_url``).
 
@@ -26,6 +28,7 @@ from approvals.cases.colours import (
     problem_colour,
     problem_filter,
 )
+from approvals.cases.followers import without_officer
 from approvals.figures.links import changelist_url
 from approvals.models import (
     OPEN_STAGES,
@@ -121,6 +124,8 @@ def todo(user) -> ToDo:
         sections.append(_closing(user, colours))
     if permissions.may_decide_somewhere(user):
         sections.append(_zones_red(user, colours))
+    if permissions.supervises_somewhere(user):
+        sections.append(_without_officer(user))
     followed = Project.objects.filter(leader=user)
     if followed.exists():
         sections.append(_followed_red(followed, user, colours))
@@ -210,6 +215,29 @@ def _zones_red(user, colours: MilestoneColours) -> Section:
         rows,
         total,
         changelist_url("approvals.project", colour=Colour.RED),
+    )
+
+
+def _without_officer(user) -> Section:
+    """The open projects of the zones ``user`` supervises that have no officer: the newest
+    first (the primary key's index), each linked to its page, where the officer is chosen
+    among those who may be one there (``permissions.officer_choices``)."""
+    projects = Project.objects.filter(without_officer(user), stage__in=OPEN_STAGES)
+    rows = [
+        Row(
+            f"{project.name} · {project.zone}",
+            reverse("admin:approvals_project_change", args=[project.pk]),
+        )
+        for project in projects.select_related("zone").order_by("-pk")[:SHOWN]
+    ]
+    return Section(
+        "without_officer",
+        _("Projects without an officer (项目管家未指定)"),
+        rows,
+        projects.count(),
+        changelist_url(
+            "approvals.project", officer__isnull="True", stage__in=",".join(OPEN_STAGES)
+        ),
     )
 
 
