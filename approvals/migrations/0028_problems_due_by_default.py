@@ -24,7 +24,7 @@ def due_by_default(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("approvals", "0022_thresholds_not_field_defaults"),
+        ("approvals", "0023_catch_up_from_lists"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
