@@ -3,8 +3,8 @@
 A problem is handed to a department with a deadline (by default 30 days after it was raised:
 ``due_by_default``); the person responsible (责任人) works it — whoever is named, else whoever
 follows the project: its officer, or with none its zone's supervisors (``handlers``, and
-``ProblemQuerySet.handled_by`` as a query: the one home of who handles a problem) — resolves it with a resolution text and
-date, and a supervisor of the zone who did not resolve it confirms the closing (销号) — or sends
+``ProblemQuerySet.handled_by`` as a query: the one home of who handles a problem) — resolves
+it with a resolution text and date, and a supervisor of the zone who did not resolve it confirms the closing (销号) — or sends
 it back. Past its deadline it takes the milestones' colours and climbs the same reminder
 ladder (``approvals/reminders/services.py``); when it turns red the ladder escalates it to the leader,
 which is a status of its own (guide sections 10 and 11).
