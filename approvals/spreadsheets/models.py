@@ -3,6 +3,8 @@ changed (``approvals.spreadsheets.imports`` writes it)."""
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -82,5 +84,47 @@ class SpreadsheetImport(models.Model):
 
     @property
     def label(self) -> str:
-        """How records written by this import name it."""
-        return _("import of “%(file)s” (#%(id)s)") % {"file": self.file_name, "id": self.pk}
+        """How records written by this import name it: its number first, then its file, the
+        whole within a history row's change reason (``REASON_LENGTH``). ``import_named`` reads
+        the number back, in any language and however long the file's name."""
+        return _fitted(_("import #%(id)s of “%(file)s”"), {"id": self.pk}, file=self.file_name)
+
+    def correction_label(self, earlier: int, earlier_file: str) -> str:
+        """How a fact this import corrects names it and the import that wrote the fact before
+        (guide section 12): both numbers first, both files after (shortened alike to fit)."""
+        return _fitted(
+            _("import #%(id)s of “%(file)s”, correcting import #%(earlier)s of “%(earlier_file)s”"),
+            {"id": self.pk, "earlier": earlier},
+            file=self.file_name,
+            earlier_file=earlier_file,
+        )
+
+
+#: What a django-simple-history change reason holds.
+REASON_LENGTH = 100
+#: The import a history row's change reason names: the first "#<number>" before any quoted file
+#: name (``SpreadsheetImport.label``), or the labels written before it, whose number followed the
+#: file (in English "… (#12)", in Chinese "…（第12次导入）").
+_NAMED = (
+    re.compile(r"^[^“]*?#(\d+)"),
+    re.compile(r"\(#(\d+)\)$"),
+    re.compile(r"（第(\d+)次导入）$"),
+)
+
+
+def import_named(reason: str | None) -> int | None:
+    """The number of the import a history row's change reason names, or None (a person's
+    change, or a change of the desk's own)."""
+    for pattern in _NAMED:
+        if match := pattern.search(reason or ""):
+            return int(match.group(1))
+    return None
+
+
+def _fitted(text: str, values: dict, **files: str) -> str:
+    """``text`` % ``values`` and the ``files``, each file name shortened alike ("…") so that the
+    whole fits ``REASON_LENGTH``."""
+    room = REASON_LENGTH - len(text % {**values, **dict.fromkeys(files, "")})
+    each = max(room // max(len(files), 1), 1)
+    shortened = {k: v if len(v) <= each else v[: each - 1] + "…" for k, v in files.items()}
+    return (text % {**values, **shortened})[:REASON_LENGTH]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -26,6 +25,7 @@ from approvals.models import (
     Project,
     Stage,
 )
+from approvals.spreadsheets import provenance
 from approvals.spreadsheets.outcome import Report
 from approvals.spreadsheets.people import People
 from approvals.spreadsheets.project_rows import (
@@ -75,6 +75,15 @@ class Plan:
     #: Requests from the list to open (``from_lists.request_row``), each with its entry: a
     #: stored one's id, or a new one's index into ``new_entries``.
     requests: list[tuple[dict[str, Any], int | None, int | None]] = field(default_factory=list)
+    #: stored project id → the import whose facts this list corrects on it (the latest, when
+    #: it corrects facts of several), named with this import in the history of the change
+    corrections: dict[int, provenance.Written] = field(default_factory=dict)
+
+    @property
+    def as_of(self) -> dt.date | None:
+        """Where this list stands among the imports that wrote facts: its round's event date,
+        or None for a list without a round (``provenance.may_correct``)."""
+        return self.batch.event_date if self.batch is not None else None
 
 
 def compare(result: Plan, lines: list[Line], people: People, seen: dict, *, lock: bool) -> Plan:
@@ -120,15 +129,29 @@ def compare(result: Plan, lines: list[Line], people: People, seen: dict, *, lock
     # Requests a round may open: none for a portfolio (no round).
     requests = requests_known(ids if result.batch else (), [e["id"] for e in entries.values()])
     _plan_problems(result, lines, matched)
+    listed = {id(line): _listed_facts(line, people, enterprises) for line in lines}
+    written = _written(lines, listed, matched, by_id)
     for line in lines:
-        facts = _people_and_enterprise(line, people, enterprises, result)
+        facts = _people_and_enterprise(line, listed[id(line)], result)
         project = by_id.get(matched.get(id(line)))
         if project is None:
             _plan_new(result, line, facts)
         else:
             existing = (entries.get(project["id"]), milestones[project["id"]], requests)
-            _plan_existing(result, line, project, facts, existing, people)
+            _plan_existing(result, line, project, facts, existing, people, written)
     return result
+
+
+def _written(lines: list[Line], listed: dict, matched: dict, by_id: dict) -> dict:
+    """Which import wrote each stored fact the list differs from (``provenance``): asked for
+    the chunk's projects with such a fact only, in two queries (none on a re-import)."""
+    differing = []
+    for line in lines:
+        project = by_id.get(matched.get(id(line)))
+        facts = listed[id(line)][0]
+        if project is not None and any(_differs(project, facts, a) for a in FACTS):
+            differing.append(project)
+    return provenance.sources(differing, FACTS)
 
 
 def _plan_problems(result: Plan, lines: list[Line], matched: dict[int, int]) -> None:
@@ -206,23 +229,35 @@ def _match(lines: list[Line], by_code, by_name, seen: dict, report: Report) -> d
     return matched
 
 
-def _people_and_enterprise(line: Line, people: People, enterprises: dict, result: Plan) -> dict:
-    """The row's facts with people and the enterprise as ids (a new enterprise by its name)."""
+def _listed_facts(line: Line, people: People, enterprises: dict) -> tuple[dict, list]:
+    """The row's facts with people and the enterprise as ids (a new enterprise by its name),
+    and the people it names that cannot be assigned: [(column, why)]."""
     facts = dict(line.facts)
+    problems = []
     for kind in ("officer", "leader"):
         name = getattr(line, kind)
         user_id, problem = people.find(line.zone, kind, name) if name else (None, "")
         facts[f"{kind}_id"] = user_id
         if problem:
-            result.report.warn(*line.where, line.header(kind), problem)
+            problems.append((kind, problem))
     facts["enterprise_id"] = None
     if line.enterprise:
         facts["enterprise_id"] = enterprises.get(line.enterprise)
         if facts["enterprise_id"] is None:
-            result.new_enterprises.setdefault(
-                line.enterprise, {"name": line.enterprise, "created_in_zone_id": line.zone.pk}
-            )
             facts["new_enterprise"] = line.enterprise
+    return facts, problems
+
+
+def _people_and_enterprise(line: Line, listed: tuple[dict, list], result: Plan) -> dict:
+    """The row's facts (``_listed_facts``), its people problems warned and its new enterprise
+    planned."""
+    facts, problems = listed
+    for kind, problem in problems:
+        result.report.warn(*line.where, line.header(kind), problem)
+    if facts.get("new_enterprise"):
+        result.new_enterprises.setdefault(
+            line.enterprise, {"name": line.enterprise, "created_in_zone_id": line.zone.pk}
+        )
     return facts
 
 
@@ -314,19 +349,45 @@ def _plan_new(result: Plan, line: Line, facts: dict) -> None:
     result.report.count("created", *line.where, title, changes, outcome.text())
 
 
-def _same(old: Any, new: Any) -> bool:
-    if old in (None, "") and new in (None, ""):
-        return True
-    if isinstance(old, Decimal) or isinstance(new, Decimal):
-        return old is not None and new is not None and Decimal(old) == Decimal(new)
-    return old == new
+def _listed(facts: dict, attribute: str) -> Any:
+    if attribute == "enterprise_id" and facts.get("new_enterprise"):
+        return facts["new_enterprise"]  # by name: an enterprise the import creates
+    return facts.get(attribute)
+
+
+def _differs(project: dict, facts: dict, attribute: str) -> bool:
+    """Whether the list gives a fact the project holds another of (not one it lacks)."""
+    new, old = _listed(facts, attribute), project[attribute]
+    if new in (None, "") or old in (None, ""):
+        return False
+    new_enterprise = attribute == "enterprise_id" and isinstance(new, str)
+    return new_enterprise or not _same(old, new)
+
+
+_same = provenance.same
+
+
+def _corrects(result: Plan, project_id: int, source: provenance.Written) -> None:
+    earlier = result.corrections.get(project_id)
+    if earlier is None or (source.as_of, source.import_id) > (earlier.as_of, earlier.import_id):
+        result.corrections[project_id] = source
+
+
+def _named(source: provenance.Written) -> str:
+    return _("import #%(id)s of “%(file)s”, as of %(date)s") % {
+        "id": source.import_id,
+        "file": source.file_name,
+        "date": source.as_of.isoformat(),
+    }
 
 
 def _label(attribute: str) -> str:
     return str(Project._meta.get_field(attribute.removesuffix("_id")).verbose_name)
 
 
-def _plan_existing(result: Plan, line: Line, project: dict, facts: dict, existing, people) -> None:
+def _plan_existing(
+    result: Plan, line: Line, project: dict, facts: dict, existing, people, written: dict
+) -> None:
     entry, milestones, requests = existing
     outcome = _outcome(result, line, project, requests)
     report = result.report
@@ -340,25 +401,34 @@ def _plan_existing(result: Plan, line: Line, project: dict, facts: dict, existin
         )
     fills = {}
     for attribute in FACTS:
-        new = facts.get(attribute)
-        if attribute == "enterprise_id" and facts.get("new_enterprise"):
-            new = facts["new_enterprise"]  # by name: an enterprise the import creates
-        if new in (None, ""):
-            continue
-        old = project[attribute]
-        new_enterprise = attribute == "enterprise_id" and isinstance(new, str)
-        if old not in (None, "") and not new_enterprise and _same(old, new):
+        new, old = _listed(facts, attribute), project[attribute]
+        if new in (None, "") or not (old in (None, "") or _differs(project, facts, attribute)):
             continue  # the usual case on a re-import: nothing to say
         shown = line.enterprise if attribute == "enterprise_id" else people.shown(attribute, new)
         if old in (None, ""):
             fills[attribute] = new
             changes.append([_label(attribute), "—", shown])
+            continue
+        source = written.get((project["id"], attribute))
+        column = line.header(FACT_COLUMN.get(attribute, attribute))
+        kept = people.shown(attribute, old)
+        if provenance.may_correct(source, result.as_of):
+            fills[attribute] = new
+            changes.append([_label(attribute), kept, shown])
+            _corrects(result, project["id"], source)
+        elif source is None:
+            report.warn(
+                *line.where,
+                column,
+                _("The list says %(listed)s; %(kept)s is kept: a person entered it.")
+                % {"listed": shown, "kept": kept},
+            )
         else:
             report.warn(
                 *line.where,
-                line.header(FACT_COLUMN.get(attribute, attribute)),
-                _("The list says %(listed)s; %(kept)s is kept.")
-                % {"listed": shown, "kept": people.shown(attribute, old)},
+                column,
+                _("The list says %(listed)s; %(kept)s is kept: a later list wrote it (%(source)s).")
+                % {"listed": shown, "kept": kept, "source": _named(source)},
             )
     if fills:
         result.project_fills[project["id"]] = fills

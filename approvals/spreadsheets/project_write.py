@@ -29,7 +29,7 @@ def write(result: Plan, *, by, record) -> None:
     project_ids = _insert_projects(result, enterprise_ids, user_id, label, record)
     _insert_milestones(result, project_ids, user_id, label)
     entry_ids = _insert_entries(result, project_ids)
-    _write_changes(result, by, label)
+    _write_changes(result, by, label, record)
     open_requests(
         [
             {**row, "batch_entry_id": stored if stored is not None else entry_ids[new]}
@@ -164,9 +164,11 @@ def _refresh_plans(result: Plan, project_ids: list) -> None:
         refresh_next_milestones(bulk.among("id", [*project_ids, *planned], Project))
 
 
-def _write_changes(result: Plan, by, label: str) -> None:
-    """Facts filled on stored projects, milestones moved and entries changed: read whole, set,
-    and written with their history (these are the few rows a list changes)."""
+def _write_changes(result: Plan, by, label: str, record) -> None:
+    """Facts filled or corrected on stored projects, milestones moved and entries changed: read
+    whole, set, and written with their history (these are the few rows a list changes). A
+    project whose facts an earlier import wrote and this list corrects has both imports named in
+    its history (which ``provenance`` reads back: the facts are this import's now)."""
     changed = list(Project.objects.filter(pk__in=result.project_fills))
     fields: set[str] = set()
     for project in changed:
@@ -175,6 +177,9 @@ def _write_changes(result: Plan, by, label: str) -> None:
                 value = Enterprise.objects.get(name=value).pk
             setattr(project, attribute, value)
             fields.add(attribute)
+        earlier = result.corrections.get(project.pk)
+        if earlier is not None:
+            project._change_reason = record.correction_label(earlier.import_id, earlier.file_name)
     if changed:
         bulk_update_with_history(
             changed, Project, sorted(fields), default_user=by, default_change_reason=label

@@ -1,6 +1,7 @@
 """Importing a quarterly 三个一批 list (guide sections 8.1 and 11): batches and their entries,
 matching by code then by name within the zone, new projects with a stage that came from
-somewhere, facts filled but never overwritten, plans set by the category, all or nothing."""
+somewhere, facts filled (a stored one is corrected only where an import wrote it:
+test_corrections_by_provenance), plans set by the category, all or nothing."""
 
 from __future__ import annotations
 
