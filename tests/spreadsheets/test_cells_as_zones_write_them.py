@@ -130,3 +130,17 @@ class TestInAList:
         assert (error.sheet, error.row, error.column) == ("清单", 4, "计划开工时间")
         assert "“2025”只写了年份" in error.reason
         assert not Project.objects.exists()
+
+    def test_a_period_without_its_year_in_a_list_without_a_round_is_an_error(self, stan):
+        from approvals.spreadsheets import imports
+
+        header = ["序号", "项目名称", "所在开发区", "当前阶段", "计划开工时间"]
+        data = workbook([1, "甲项目", "晋中开发区", "已签约", "6月底"], header=header)
+        record = imports.receive(
+            "project_list", data, "重点项目.xlsx", by=stan, source="test", year=None, round=None
+        )
+        report = imports.apply(record, data)
+        [error] = report.errors
+        assert (error.row, error.column) == (3, "计划开工时间")
+        assert "“6月底”未写年份" in error.reason
+        assert not Project.objects.exists()

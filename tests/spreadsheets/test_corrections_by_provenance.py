@@ -106,6 +106,37 @@ class TestAnImportsFact:
         assert stored().total_investment == Decimal("80000")
 
 
+class TestThePortfolio:
+    """A list without a round (the zone's 重点项目清单) stands where it was imported: it corrects
+    any import's fact, and a round held before that day does not correct its facts."""
+
+    HEADER = ["序号", "项目名称", "所在开发区", "当前阶段", "总投资（亿元）"]
+
+    def portfolio(self, by, yi):
+        data = workbook(
+            [1, NAME, "晋中开发区", "在建", yi], header=self.HEADER, title="重点项目清单"
+        )
+        record = imports.receive(
+            "project_list", data, "重点项目.xlsx", by=by, source="test", year=None, round=None
+        )
+        return imports.apply(record, data), record
+
+    def test_it_corrects_a_rounds_fact(self, stan):
+        _report, first = imported(stan, 8, spec=ROUND_2)
+        report, second = self.portfolio(stan, 9)
+        assert report.ok and report.warnings == []
+        assert stored().total_investment == Decimal("90000")
+        reason = stored().history.latest().history_change_reason
+        assert f"#{second.pk}" in reason and f"#{first.pk}" in reason and "重点项目.xlsx" in reason
+
+    def test_an_earlier_round_imported_after_it_keeps_its_fact(self, stan):
+        self.portfolio(stan, 9)
+        report, _ = imported(stan, 8, spec=ROUND_2)
+        assert stored().total_investment == Decimal("90000")
+        [warning] = [w for w in report.warnings if w.column == "总投资（亿元）"]
+        assert "重点项目.xlsx" in warning.reason
+
+
 class TestAPersonsFact:
     def test_a_hand_edit_after_the_import_is_kept_and_the_difference_warned(
         self, stan, alice, as_user
