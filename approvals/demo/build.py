@@ -33,6 +33,7 @@ from approvals.models import (
     Problem,
     ProblemCategory,
     Project,
+    SpreadsheetImport,
     Stage,
     StageRequest,
     TaskNode,
@@ -69,8 +70,6 @@ PHOTO = bytes.fromhex(
 
 def anchor() -> dt.date | None:
     """The day the demo was built, or None when it has not been."""
-    from approvals.models import SpreadsheetImport
-
     first = (
         SpreadsheetImport.objects.filter(source__startswith=f"{SOURCE} · ")
         .order_by("pk")

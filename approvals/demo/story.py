@@ -343,7 +343,7 @@ def _checklist(
         ready = p.planned_start + rng.randint(-30, 90) * DAY
     ready = max(ready, signed + 20 * DAY)
     stuck = not p.started and rng.random() < 0.35
-    open_after_start = []
+    applied = []
     for item in catalogue:
         mode = item.default_mode
         if mode == Mode.APPROVAL and item.committable and rng.random() < 0.2:
@@ -358,13 +358,13 @@ def _checklist(
         accepted = max(signed + 2 * DAY, approved - round(limit * rng.uniform(0.4, 1.0)) * DAY)
         plan.preparing = max(signed + 1 * DAY, accepted - rng.randint(7, 30) * DAY)
         plan.accepted, plan.approved = accepted, approved
-        open_after_start.append(plan)
+        applied.append(plan)
     if p.before_permits:
-        for plan in rng.sample(open_after_start, k=min(2, len(open_after_start))):
+        for plan in rng.sample(applied, k=min(2, len(applied))):
             plan.approved = p.started + rng.randint(20, 120) * DAY
             plan.accepted = min(plan.accepted, p.started - 5 * DAY)
-    if stuck and open_after_start:
-        plan = rng.choice(open_after_start)
+    if stuck and applied:
+        plan = rng.choice(applied)
         plan.accepted = anchor - rng.randint(25, 70) * DAY
         plan.preparing = min(plan.preparing, plan.accepted - 10 * DAY)
         plan.approved = None
