@@ -19,7 +19,12 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 
-from approvals.casework.problems import problem_add, problem_transition
+from approvals.casework.problems import (
+    FollowUp,
+    problem_add,
+    problem_transition,
+    service_record_add,
+)
 from approvals.checklist import foresight
 from approvals.demo import sheets
 from approvals.demo.story import DAY, CatalogueItem, DemoProject, Story, tell
@@ -33,6 +38,7 @@ from approvals.models import (
     Problem,
     ProblemCategory,
     Project,
+    ServiceKind,
     SpreadsheetImport,
     Stage,
     StageRequest,
@@ -199,8 +205,10 @@ def build(*, today: dt.date, seed_event: dt.date, people: dict[str, object], out
         elif event.kind == "stop":
             p = by_key[event.project]
             _ask_and_decide(desk, p, STOP[p.stopped[0]], event.day)
+        elif event.kind == "visit":
+            _visit(desk, by_key[event.project])
         elif event.kind in ("resolve", "close"):
-            _work_problem(desk, by_key[event.project], event.kind, event.day)
+            _work_problem(desk, by_key[event.project], event.kind, event.day, event.text)
         elif event.kind == "monthly":
             _monthly(desk, dt.date(today.year, event.round, 1))
     _today(desk, people)
@@ -318,14 +326,35 @@ def _ask_and_decide(desk: Desk, p: DemoProject, transition: str, day: dt.date) -
     desk.done[transition] += 1
 
 
-def _work_problem(desk: Desk, p: DemoProject, step: str, day: dt.date) -> None:
-    problem = Problem.objects.filter(project_id=desk.ids[p.key], description=p.problem.text).first()
+def _visit(desk: Desk, p: DemoProject) -> None:
+    """The zone's officer visits the project and records the problem found, due by a date."""
+    officer, visit = desk.officers[p.zone], p.visit
+    service_record_add(
+        project=desk.project(p),
+        by=officer,
+        day=visit.visited,
+        kind=ServiceKind.VISIT,
+        participants=f"{officer.first_name}；企业负责人；{visit.department}",
+        done="走访企业，了解项目推进情况",
+        follow_up=FollowUp(
+            description=visit.text,
+            category=visit.category,
+            department=visit.department,
+            deadline=visit.deadline,
+        ),
+    )
+    desk.done["visit"] += 1
+
+
+def _work_problem(desk: Desk, p: DemoProject, step: str, day: dt.date, text: str) -> None:
+    problem = Problem.objects.filter(project_id=desk.ids[p.key], description=text).first()
     if problem is None:
         return
+    plan = next(plan for plan in (p.problem, p.visit) if plan and plan.text == text)
     officer = desk.officers[p.zone]
     if step == "resolve" and problem.status in UNSOLVED:
         problem_transition(
-            problem, "resolve", by=officer, resolution=p.problem.resolution, resolved_on=day
+            problem, "resolve", by=officer, resolution=plan.resolution, resolved_on=day
         )
         desk.done["problem resolved"] += 1
     elif step == "close" and problem.status == "resolved":

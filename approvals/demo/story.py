@@ -77,10 +77,17 @@ class ItemPlan:
 
 @dataclass
 class ProblemPlan:
+    """A problem (堵点): written in a list's 存在问题, or found on an officer's visit
+    (``visited``, due on ``deadline``); when it was resolved and closed (None: not yet)."""
+
     text: str
     resolution: str = ""
     resolved: dt.date | None = None
     closed: dt.date | None = None
+    visited: dt.date | None = None
+    deadline: dt.date | None = None
+    category: str = ""
+    department: str = ""
 
 
 @dataclass
@@ -108,7 +115,8 @@ class DemoProject:
     replanned: dt.date | None = None  # the plan ahead, long past, moved by the officer today
     checklist: dict[str, ItemPlan] = field(default_factory=dict)
     before_permits: bool = False  # started with before-works items still open
-    problem: ProblemPlan | None = None
+    problem: ProblemPlan | None = None  # the 存在问题 of the list that names it first
+    visit: ProblemPlan | None = None  # found on a visit
     annual_plan: Decimal | None = None  # 万元, the anchor's year
 
     @property
@@ -140,6 +148,7 @@ class Event:
     kind: str
     project: int | None = None  # DemoProject.key
     round: int | None = None  # index into Story.rounds
+    text: str = ""  # the problem it concerns
 
 
 @dataclass
@@ -223,6 +232,15 @@ PROBLEMS = {
         "产品市场开拓不及预期",
     ),
 }
+#: What officers find on their visits: the problem, its kind and the department to solve it.
+VISITS = (
+    ("供电线路迁改未完成，影响厂房施工", "energy", "供电公司"),
+    ("项目用地征收补偿未完成", "land", "自然资源局"),
+    ("环评批复前置条件未满足", "environment", "生态环境局"),
+    ("流动资金贷款审批缓慢", "funds", "金融办"),
+    ("技术工人招聘缺口较大", "labour", "人社局"),
+    ("施工图审查意见反复，图审周期长", "approvals", "住建局"),
+)
 RESOLUTIONS = (
     "经专题会议协调，已落实",
     "相关部门联合现场办公，问题已解决",
@@ -389,6 +407,26 @@ def _problem(p: DemoProject, rng: random.Random, listed: dt.date, anchor: dt.dat
             p.problem.closed = closed
 
 
+def _visit(p: DemoProject, rng: random.Random, anchor: dt.date) -> None:
+    """Some projects still open had a problem found on a visit these months: solved in time,
+    or still open (red when a month past its deadline)."""
+    if p.stopped or (p.produced and p.produced < anchor - 200 * DAY) or rng.random() >= 0.14:
+        return
+    text, category, department = rng.choice(VISITS)
+    visited = max(anchor - rng.randint(20, 200) * DAY, p.listed + 10 * DAY)
+    if visited >= anchor:
+        return
+    plan = ProblemPlan(text, visited=visited, category=category, department=department)
+    plan.deadline = visited + rng.randint(15, 45) * DAY
+    if plan.deadline < anchor and rng.random() < 0.5:
+        plan.resolved = min(visited + rng.randint(10, 60) * DAY, anchor - 2 * DAY)
+        plan.resolution = rng.choice(RESOLUTIONS)
+        closed = plan.resolved + rng.randint(1, 14) * DAY
+        if closed < anchor and rng.random() < 0.8:
+            plan.closed = closed
+    p.visit = plan
+
+
 def _annual_plan(p: DemoProject, rng: random.Random, anchor: dt.date) -> None:
     year = dt.date(anchor.year, 1, 1)
     if p.under_construction(year, anchor):
@@ -472,6 +510,7 @@ def tell(
         if category == Category.SIGN:
             _checklist(p, rng, catalogue, anchor)
         _problem(p, rng, dates[first], anchor)
+        _visit(p, rng, anchor)
         _annual_plan(p, rng, anchor)
         projects.append(p)
     return Story(anchor, all_rounds, projects, _events(anchor, all_rounds, projects))
@@ -494,10 +533,13 @@ def _events(anchor: dt.date, all_rounds: list[Round], projects: list[DemoProject
             events.append(Event(p.capacity, 3, "capacity", p.key))
         if p.stopped:
             events.append(Event(p.stopped[1], 3, "stop", p.key))
-        if p.problem and p.problem.resolved:
-            events.append(Event(p.problem.resolved, 4, "resolve", p.key))
-        if p.problem and p.problem.closed:
-            events.append(Event(p.problem.closed, 5, "close", p.key))
+        if p.visit:
+            events.append(Event(p.visit.visited, 4, "visit", p.key))
+        for plan in (plan for plan in (p.problem, p.visit) if plan):
+            if plan.resolved:
+                events.append(Event(plan.resolved, 4, "resolve", p.key, text=plan.text))
+            if plan.closed:
+                events.append(Event(plan.closed, 5, "close", p.key, text=plan.text))
     month = dt.date(anchor.year, 1, 1)
     while month < anchor.replace(day=1):
         reported = min((month + 32 * DAY).replace(day=5), anchor)
