@@ -113,6 +113,7 @@ class DemoProject:
     capacity_output: Decimal | None = None  # 万元 a year
     stopped: tuple[str, dt.date] | None = None  # suspended or withdrawn, and when
     replanned: dt.date | None = None  # the plan ahead, long past, moved by the officer today
+    heading_late: bool = False  # its start is planned sooner than its approvals allow
     checklist: dict[str, ItemPlan] = field(default_factory=dict)
     before_permits: bool = False  # started with before-works items still open
     problem: ProblemPlan | None = None  # the 存在问题 of the list that names it first
@@ -333,7 +334,9 @@ def _fate(p: DemoProject, rng: random.Random, dates: list[dt.date], anchor: dt.d
 
 def _about_now(p: DemoProject, rng: random.Random, anchor: dt.date) -> None:
     """Some plans ahead fall due about now instead: just late or due within days (the yellow
-    of a dashboard), or a month or more past (its red, unless it was met after all)."""
+    of a dashboard), or a month or more past (its red, unless it was met after all); and some
+    starts planned within the month, sooner than their open approvals allow (预计延误: their
+    checklist leaves a long one not yet accepted, ``_checklist``)."""
     name = "planned_production" if p.started else "planned_start"
     planned = getattr(p, name)
     if p.produced or not anchor + 7 * DAY < planned <= anchor + 400 * DAY:
@@ -343,7 +346,10 @@ def _about_now(p: DemoProject, rng: random.Random, anchor: dt.date) -> None:
         setattr(p, name, anchor + rng.randint(-25, 6) * DAY)
     elif chance < 0.45:
         setattr(p, name, anchor - rng.randint(35, 120) * DAY)
-    if name == "planned_start" and chance < 0.45:
+    elif chance < 0.6 and name == "planned_start":
+        p.planned_start = anchor + rng.randint(15, 28) * DAY
+        p.heading_late = True
+    if name == "planned_start" and chance < 0.6:
         p.planned_production = p.planned_start + rng.randint(270, 630) * DAY
 
 
@@ -381,6 +387,15 @@ def _checklist(
         for plan in rng.sample(applied, k=min(2, len(applied))):
             plan.approved = p.started + rng.randint(20, 120) * DAY
             plan.accepted = min(plan.accepted, p.started - 5 * DAY)
+    if p.heading_late:
+        slow = [
+            (item, plan)
+            for item, plan in zip(catalogue, p.checklist.values(), strict=True)
+            if plan in applied and (item.time_limit or 0) * (1.4 if item.working_days else 1) >= 30
+        ]
+        for _item, plan in rng.sample(slow, k=min(2, len(slow))):
+            plan.accepted = plan.approved = None
+            plan.preparing = max(anchor - rng.randint(0, 20) * DAY, signed + 1 * DAY)
     if stuck and applied:
         plan = rng.choice(applied)
         plan.accepted = anchor - rng.randint(25, 70) * DAY
