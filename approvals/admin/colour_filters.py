@@ -1,6 +1,6 @@
 """The lists' filter by colour, one rule for the three lists that have it: the colour of today's
 bounds, as ``?colour=`` with the choices of what is coloured. Each list says what its colour
-is of: a project's next milestone (or a foreseen delay), an approval item's deadline in working
+is of: a project's open dates, the worst of them (or a foreseen delay), an approval item's deadline in working
 days, an unsolved problem's deadline (the milestones' rule)."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from approvals.cases.colours import (
     MilestoneColours,
     problem_filter,
 )
+from approvals.cases.lateness import colour_filter
 from approvals.checklist.services import colour_bounds
 
 
@@ -44,13 +45,14 @@ class ColourFilter(ABC, admin.SimpleListFilter):
         """The rows of ``colour`` today: each list's own rule (a subclass cannot leave it out)."""
 
 
-class MilestoneColourFilter(ColourFilter):
-    """The project list by the colour of its next milestone, or a foreseen delay."""
+class ProjectColourFilter(ColourFilter):
+    """The project list by the project's colour: the worst of its open dates, or a foreseen
+    delay (``lateness.colour_filter``, on the stored colour date)."""
 
     colour_choices = MILESTONE_FILTER_CHOICES
 
     def condition(self, colour: str, today: dt.date) -> Q:
-        return MilestoneColours.on(today).filter(colour, field="next_milestone_on")
+        return colour_filter(colour, MilestoneColours.on(today))
 
 
 class ItemColourFilter(ColourFilter):

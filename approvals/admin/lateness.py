@@ -1,6 +1,7 @@
-"""How late a project is, on its pages: the next milestone's colour in the list (its filter is
-``colour_filters.MilestoneColourFilter``), every milestone's colour on the project page, and a
-foreseen delay with the date works can start at the earliest and the item deciding it."""
+"""How late a project is, on its pages: the next milestone and the project's colour in the list
+(its filter is ``colour_filters.ProjectColourFilter``), every milestone's colour on the project
+page, and a foreseen delay with the date works can start at the earliest and the item deciding
+it."""
 
 from __future__ import annotations
 
@@ -15,28 +16,39 @@ from django.utils.translation import gettext_lazy as _
 from approvals.admin.at_scale import ParentKnownInline
 from approvals.admin.base import TabularInline
 from approvals.cases.colours import MilestoneColours, badge
-from approvals.cases.lateness import milestone_colour, of_record, stage_reached
+from approvals.cases.lateness import (
+    colour_note,
+    milestone_colour,
+    of_record,
+    stage_reached,
+    stored_colour,
+)
 from approvals.checklist import foresight
 from approvals.models import FORWARD_STAGES, ApprovalItem, Milestone, Project, Stage
 
 
-def next_milestone_cell(project: Project) -> str:
-    """The stage a project heads for, its planned date and its colour, for the list."""
+def next_milestone_cell(project: Project, colours: MilestoneColours | None = None) -> str:
+    """The stage a project heads for and its planned date, the project's colour (the worst of
+    its open dates, from the stored colour date) and, where it is not the next milestone, the
+    date that makes it red or yellow, for the list."""
     if not project.next_milestone_stage:
         return "—"
+    colours = colours or MilestoneColours.on(timezone.localdate())
     label = Stage(project.next_milestone_stage).label
     planned = project.next_milestone_date
-    colour = MilestoneColours.on(timezone.localdate()).colour(planned, at_risk=project.at_risk)
+    colour = stored_colour(project, colours)
     when = planned.isoformat() if planned else gettext("not planned")
     if colour is None:
         return format_html("{} · {}", label, when)
+    note = colour_note(project, colours)
     return format_html(
-        '{} · {} <strong style="color:{}" title="{}">●</strong> {}',
+        '{} · {} <strong style="color:{}" title="{}">●</strong> {}{}',
         label,
         when,
         colour.ink,
         colour.label,
         colour.label,
+        f" · {note}" if note else "",
     )
 
 

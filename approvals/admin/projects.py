@@ -28,7 +28,7 @@ from approvals.admin.casework import (
     save_monthly_progress,
 )
 from approvals.admin.checklist import save_item
-from approvals.admin.colour_filters import MilestoneColourFilter
+from approvals.admin.colour_filters import ProjectColourFilter
 from approvals.admin.compliance import ComplianceFilter
 from approvals.admin.imports import ProjectSpreadsheets
 from approvals.admin.lateness import MilestoneInline, foreseen_delay, next_milestone_cell
@@ -92,7 +92,7 @@ class ProjectAdmin(
     )
     list_filter = (
         ("zone", SeenZonesFilter),
-        MilestoneColourFilter,
+        ProjectColourFilter,
         ComplianceFilter,
         "stage",
         "industry",

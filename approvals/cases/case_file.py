@@ -1,8 +1,9 @@
 """The case file: what an officer or a leader needs at a glance at the top of a project's
-page — the stage timeline (each milestone planned and actual, coloured by the same rule as the
-milestones list), the checklist's progress with the items holding up the next stage, the
-三个一批 rounds the project was listed in, its unsolved problems (堵点) with their colour,
-deadline and department, and its compliance flag (开工时前期手续未办结) if it carries one. A fixed handful of queries."""
+page — the project's colour (the worst of its open dates, and which date gives it), the stage
+timeline (each milestone planned and actual, coloured by the same rule as the milestones list),
+the checklist's progress with the items holding up the next stage, the 三个一批 rounds the
+project was listed in, its unsolved problems (堵点) with their colour, deadline and department,
+and its compliance flag (开工时前期手续未办结) if it carries one. A fixed handful of queries."""
 
 from __future__ import annotations
 
@@ -13,7 +14,14 @@ from django.utils import timezone
 
 from approvals.cases import compliance
 from approvals.cases.colours import Colour, MilestoneColours, problem_colour
-from approvals.cases.lateness import effective_stage, milestone_colour, stage_passed_through
+from approvals.cases.lateness import (
+    OpenDate,
+    colour_date,
+    effective_stage,
+    milestone_colour,
+    project_colour,
+    stage_passed_through,
+)
 from approvals.checklist.models import SETTLED_ITEM
 from approvals.models import (
     MILESTONE_STAGES,
@@ -46,6 +54,10 @@ class CaseFile:
     problems: list[Problem] = field(default_factory=list)
     #: The compliance flag 开工时前期手续未办结, with whether the items have since been settled.
     started_before_permits: compliance.StartedBeforePermits | None = None
+    #: The project's colour, the worst of its open dates (None: not open, or nothing planned),
+    #: and the open date that gives it (none for a foreseen delay: its panel says why).
+    colour: Colour | None = None
+    colour_by: OpenDate | None = None
 
     @property
     def settled_percent(self) -> int:
@@ -55,6 +67,8 @@ class CaseFile:
 def case_file(project: Project) -> CaseFile:
     current = effective_stage(project)
     milestones = {m.stage: m for m in project.milestones.all()}
+    open_nodes = list(project.task_nodes.open())
+    colours = MilestoneColours.on(timezone.localdate())
     steps = []
     for stage in MILESTONE_STAGES:
         milestone = milestones.get(stage)
@@ -82,6 +96,8 @@ def case_file(project: Project) -> CaseFile:
     entries = list(
         project.batch_entries.select_related("batch").order_by("-batch__year", "-batch__round")
     )
+    rows = (milestones.values(), open_nodes)
+    colour = project_colour(project, colours, *rows)
     return CaseFile(
         steps,
         settled,
@@ -90,6 +106,8 @@ def case_file(project: Project) -> CaseFile:
         entries,
         unsolved_problems(project),
         compliance.started_before_permits(project),
+        colour=colour,
+        colour_by=None if colour == Colour.AT_RISK else colour_date(project.stage, *rows),
     )
 
 

@@ -1,14 +1,31 @@
 """How late a project is: where it stands (a suspended project where it stood), which stages
-are still ahead of it, and the colour of a milestone by the milestones' rule. The one home of
-these rules: the project page (``admin/lateness.py``), the case file and the reminder scan read
-them from here."""
+are still ahead of it, the colour of a milestone by the milestones' rule, and the project's own
+colour — the worst of its open dates (guide section 12). The one home of these rules: the project
+page and list (``admin/lateness.py``), the case file, the dashboard, 我的待办, the exports and the
+reminder scan read them from here."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from approvals.cases.colours import Colour, MilestoneColours
-from approvals.models import FORWARD_STAGES, Milestone, Project, Stage
+from approvals.models import (
+    FORWARD_STAGES,
+    NEXT_STAGE,
+    OPEN_STAGES,
+    Milestone,
+    Project,
+    Stage,
+    TaskNode,
+)
 
 
 def effective_stage(project: Project) -> str:
@@ -59,3 +76,174 @@ def of_record(milestone: Milestone) -> bool:
     record: the decision that moved the stage wrote it, and only the workflow (a request and a
     decision) changes it. The reports count it (开工率 reads the actual dates by stage)."""
     return milestone.actual_date is not None or stage_reached(milestone.project, milestone.stage)
+
+
+# --- the project's colour: the worst of its open dates (guide section 12) -----------------------
+# Every milestone not reached (of a stage still ahead, no actual date) and every task node not
+# done is an open date; approval items and problems keep their own colours and set none here.
+# Red > yellow > 预计延误 > green, and the thresholds are monotone in the date: the worst colour
+# is the colour of the earliest open date, a foreseen delay applying as for one milestone. A
+# suspended or withdrawn project (and one at capacity, its case closed) has no colour. The
+# earliest open date is stored on the project (``colour_date``, which it is in ``colour_stage`` or
+# ``colour_node``), so the lists filter, count and show it from one indexed column.
+
+
+@dataclass(frozen=True)
+class OpenDate:
+    """A planned date still open: a milestone's (``stage``) or a task node's (``node``)."""
+
+    day: dt.date
+    stage: str = ""
+    node: str = ""
+
+    @property
+    def label(self) -> str:
+        return str(Stage(self.stage).label) if self.stage else self.node
+
+
+def open_dates(stage: str, milestones: Iterable, nodes: Iterable) -> list[tuple]:
+    """The object form: the open dates of a project at ``stage`` from its milestones and task
+    nodes (rows with their fields as attributes), each as (sort key, ``OpenDate``). On one day a
+    milestone comes before a task node, an earlier stage before a later one, and a task node
+    entered earlier before one entered later — the order of ``refresh_colour_dates``."""
+    if stage not in OPEN_STAGES:
+        return []
+    found = [
+        (
+            (m.planned_date, 0, FORWARD_STAGES.index(m.stage)),
+            OpenDate(m.planned_date, stage=m.stage),
+        )
+        for m in milestones
+        if m.actual_date is None and m.planned_date is not None and stage_ahead(m.stage, stage)
+    ]
+    found += [
+        ((n.planned_date, 1, n.pk), OpenDate(n.planned_date, node=n.name))
+        for n in nodes
+        if n.actual_date is None
+    ]
+    return found
+
+
+def colour_date(stage: str, milestones: Iterable, nodes: Iterable) -> OpenDate | None:
+    """The earliest open date of a project at ``stage`` (None: nothing open is planned), one
+    project at a time; ``refresh_colour_dates`` is the same rule as a query."""
+    found = open_dates(stage, milestones, nodes)
+    return min(found, key=lambda pair: pair[0])[1] if found else None
+
+
+def store_colour_date(project_id: int) -> None:
+    """Store one project's colour date by the object form, after a change of one of its rows or
+    of its stage (``approvals/signals.py``): its rows read plainly, and written only when it
+    moved (a set-based UPDATE compiled for every save cost 50 ms)."""
+    stored = (
+        Project.objects.filter(pk=project_id)
+        .order_by()  # the model's ordering joins the zones
+        .values_list("stage", "colour_date", "colour_stage", "colour_node")
+        .first()
+    )
+    if stored is None:  # being deleted
+        return
+    stage = stored[0]
+    milestones = Milestone.objects.filter(project_id=project_id, actual_date__isnull=True)
+    nodes = TaskNode.objects.filter(project_id=project_id, actual_date__isnull=True)
+    earliest = (
+        colour_date(
+            stage,
+            milestones.values_list("stage", "planned_date", "actual_date", named=True),
+            nodes.values_list("pk", "name", "planned_date", "actual_date", named=True),
+        )
+        if stage in OPEN_STAGES
+        else None
+    )
+    wanted = (earliest.day, earliest.stage, earliest.node) if earliest else (None, "", "")
+    if wanted != tuple(stored[1:]):
+        Project.objects.filter(pk=project_id).update(
+            colour_date=wanted[0], colour_stage=wanted[1], colour_node=wanted[2]
+        )
+
+
+def project_colour(
+    project: Project, colours: MilestoneColours, milestones: Iterable, nodes: Iterable
+) -> Colour | None:
+    """The project's colour from its rows (the case file): the colour of its earliest open
+    date, a foreseen delay as for one milestone; none for a project not open."""
+    if project.stage not in OPEN_STAGES:
+        return None
+    earliest = colour_date(project.stage, milestones, nodes)
+    return colours.colour(earliest.day if earliest else None, at_risk=project.at_risk)
+
+
+def stored_colour(project: Project, colours: MilestoneColours) -> Colour | None:
+    """The same, from the stored colour date (the lists, the to-do list, the exports: no query
+    per project)."""
+    if project.stage not in OPEN_STAGES:
+        return None
+    return colours.colour(project.colour_date, at_risk=project.at_risk)
+
+
+def stored_colour_date(project: Project) -> OpenDate | None:
+    """Which open date the stored colour date is (None: nothing open is planned)."""
+    if project.colour_date is None:
+        return None
+    return OpenDate(project.colour_date, stage=project.colour_stage, node=project.colour_node)
+
+
+def colour_filter(colour: str, colours: MilestoneColours) -> Q:
+    """The query form of ``stored_colour`` (and so of ``project_colour``): the projects of
+    ``colour`` (or ``ATTENTION``) by their stored colour date, through its index."""
+    return Q(stage__in=OPEN_STAGES) & colours.filter(colour, "colour_date")
+
+
+def colour_note(project: Project, colours: MilestoneColours) -> str:
+    """What makes the project red or yellow when it is not its next milestone ("延误：已开工
+    2025-07-26"), for the list beside the next milestone; "" otherwise."""
+    if stored_colour(project, colours) not in (Colour.RED, Colour.YELLOW):
+        return ""
+    earliest = stored_colour_date(project)
+    if earliest is None or (earliest.stage and earliest.stage == NEXT_STAGE.get(project.stage)):
+        return ""
+    values = {"what": earliest.label, "day": earliest.day.isoformat()}
+    if earliest.day < colours.today:
+        return gettext("late: %(what)s %(day)s") % values
+    return gettext("due soon: %(what)s %(day)s") % values
+
+
+def _stage_rank(field: str) -> Case:
+    return Case(
+        *[When(**{field: s}, then=Value(i)) for i, s in enumerate(FORWARD_STAGES)],
+        output_field=IntegerField(),
+    )
+
+
+def refresh_colour_dates(among: Q | None = None) -> None:
+    """The query form of ``colour_date``: store every project's colour date afresh (or those of
+    ``among``, a condition on projects) in two UPDATEs, milestones first, then the task nodes
+    that come earlier. Run by the writers in bulk beside ``refresh_next_milestones`` (the list
+    import) and by the daily job (``reminders.run``) as a safety net; a change of one row runs
+    ``store_colour_date``."""
+    projects = Project.objects.all() if among is None else Project.objects.filter(among)
+    ahead = Q()
+    for position, stage in enumerate(OPEN_STAGES):
+        ahead |= Q(project__stage=stage, stage__in=FORWARD_STAGES[position + 1 :])
+    milestones = (
+        Milestone.objects.filter(
+            ahead, project=OuterRef("pk"), actual_date__isnull=True, planned_date__isnull=False
+        )
+        .annotate(rank=_stage_rank("stage"))
+        .order_by("planned_date", "rank")
+    )
+    nodes = TaskNode.objects.filter(
+        project=OuterRef("pk"), actual_date__isnull=True, project__stage__in=OPEN_STAGES
+    ).order_by("planned_date", "pk")
+    with transaction.atomic():
+        projects.update(
+            colour_date=Subquery(milestones.values("planned_date")[:1]),
+            colour_stage=Coalesce(Subquery(milestones.values("stage")[:1]), Value("")),
+            colour_node="",
+        )
+        earlier = Exists(nodes.filter(planned_date__lt=OuterRef("colour_date")))
+        projects.filter(earlier | (Q(colour_date__isnull=True) & Exists(nodes))).update(
+            colour_date=Subquery(nodes.values("planned_date")[:1]),
+            colour_stage="",
+            colour_node=Subquery(nodes.values("name")[:1]),
+        )

@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 
 from approvals.access import permissions
 from approvals.cases.colours import Colour, MilestoneColours
+from approvals.cases.lateness import colour_filter
 from approvals.checklist.models import BLOCKING_START, SETTLED_ITEM
 from approvals.core import units
 from approvals.figures.tables import Table
@@ -402,15 +403,15 @@ def per_month(selection: Selection, user=None, *, months: int = 12, today=None) 
 
 
 def colour_counts(selection: Selection, user=None, *, today=None) -> dict:
-    """Open projects whose next milestone is red or yellow, and those foreseen late."""
+    """Open projects by their colour, the worst of their open dates: red, yellow, and those
+    foreseen late (``lateness.colour_filter``, on the stored colour date)."""
     colours = MilestoneColours.on(today or timezone.localdate())
     return (
         selection.projects(user)
         .filter(stage__in=OPEN_STAGES)
-        .with_next_milestone()
         .aggregate(
             **{
-                colour.value: Count("pk", filter=colours.filter(colour))
+                colour.value: Count("pk", filter=colour_filter(colour, colours))
                 for colour in (Colour.RED, Colour.YELLOW, Colour.AT_RISK)
             }
         )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +30,7 @@ from approvals.cases.colours import (
     problem_filter,
 )
 from approvals.cases.followers import without_officer
+from approvals.cases.lateness import colour_filter, stored_colour, stored_colour_date
 from approvals.figures.links import changelist_url
 from approvals.models import (
     OPEN_STAGES,
@@ -84,18 +86,17 @@ class ToDo:
 
 
 def _projects(queryset, colours: MilestoneColours, wanted: str) -> tuple[list[Row], int]:
-    found = (
-        queryset.filter(stage__in=OPEN_STAGES).with_next_milestone().filter(colours.filter(wanted))
-    )
+    """The projects of colour ``wanted``, the worst of their open dates (``lateness``), the
+    earliest first, each with the open date that gives its colour."""
+    found = queryset.filter(stage__in=OPEN_STAGES).filter(colour_filter(wanted, colours))
     rows = []
-    for project in found.order_by("next_milestone_date")[:SHOWN]:
-        colour = colours.colour(project.next_milestone_date, at_risk=project.at_risk)
-        when = project.next_milestone_date
+    for project in found.order_by(F("colour_date").asc(nulls_last=True), "pk")[:SHOWN]:
+        earliest = stored_colour_date(project)
         rows.append(
             Row(
-                f"{project.name} · {when}" if when else project.name,
+                f"{project.name} · {earliest.label} {earliest.day}" if earliest else project.name,
                 reverse("admin:approvals_project_change", args=[project.pk]),
-                colour,
+                stored_colour(project, colours),
             )
         )
     return rows, found.count()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from approvals.cases.lateness import refresh_colour_dates
 from approvals.checklist import foresight
 from approvals.models import Reminder
 from approvals.reminders.ladder import ladder
@@ -63,7 +64,8 @@ def run(day: dt.date | None = None, *, dry_run: bool = False) -> Outcome:
     """The daily job, as the task and ``manage.py send_reminders`` run it: for today, or for
     an earlier day missed (never a day to come: its reminders and escalations would record
     what has not happened). Run for today, it also stores which projects are at risk (the
-    lists filter on it); run for an earlier day, it leaves that as it is.
+    lists filter on it) and every project's colour date afresh; run for an earlier day, it
+    leaves those as they are.
 
     A dry run writes nothing at all: the scan only reads, and what it reads runs in a
     transaction rolled back (a first read may create a default row, such as the thresholds)."""
@@ -78,6 +80,10 @@ def run(day: dt.date | None = None, *, dry_run: bool = False) -> Outcome:
             transaction.set_rollback(True)
         by_step = Counter(r.step for r in found.reminders)
         return Outcome(found.day, found.working_day, by_step, new, Counter())
+    if day == today:
+        # A safety net: every change stores its project's colour date; a writer that forgot,
+        # or a row changed by hand in the database, is caught up once a day.
+        refresh_colour_dates()
     found = scan(day)
     by_step = Counter(r.step for r in found.reminders)
     if found.working_day and day == today:

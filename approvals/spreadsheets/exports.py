@@ -16,6 +16,7 @@ from import_export import fields, resources
 from import_export.formats.base_formats import CSV, XLSX
 
 from approvals.cases.colours import Colour, MilestoneColours
+from approvals.cases.lateness import stored_colour
 from approvals.core.units import yi  # 万元 as 亿元, the unit people read investment in
 from approvals.models import (
     OPEN_STAGES,
@@ -44,12 +45,13 @@ def export_queryset(queryset: QuerySet) -> QuerySet:
 def next_milestone(
     project: Project, colours: MilestoneColours
 ) -> tuple[str, dt.date | None, Colour | None]:
-    """The stage a project heads for, its planned date, and the project's colour."""
+    """The stage a project heads for, its planned date, and the project's colour (the worst of
+    its open dates, ``lateness.stored_colour``)."""
     stage = getattr(project, "next_milestone_stage", "")
     if not stage:
         return "", None, None
     planned = getattr(project, "next_milestone_date", None)
-    return str(Stage(stage).label), planned, colours.colour(planned, at_risk=project.at_risk)
+    return str(Stage(stage).label), planned, stored_colour(project, colours)
 
 
 class ProjectExportResource(resources.ModelResource):

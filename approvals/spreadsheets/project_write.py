@@ -3,12 +3,13 @@ transaction: new rows with one prepared statement per table (``bulk``), with the
 records and history naming the import, the file and the person; the few stored rows a list
 changes, read whole and written with their history; the requests the round opens
 (``from_lists``); then the problems the rows list, the foreseen delays and the next-milestone
-dates of the projects whose plans moved."""
+and colour dates of the projects whose plans moved."""
 
 from __future__ import annotations
 
 from simple_history.utils import bulk_update_with_history
 
+from approvals.cases.lateness import refresh_colour_dates
 from approvals.cases.models.milestones import refresh_next_milestones
 from approvals.casework.problems import Listed
 from approvals.checklist import foresight
@@ -149,8 +150,8 @@ def _open_problems(result: Plan, project_ids: list, by) -> None:
 def _refresh_plans(result: Plan, project_ids: list) -> None:
     """Plans moved on stored projects: which of them head for a late start now. (A new project
     has no checklist yet, so it cannot be at risk.) Milestones written in bulk bypass
-    Milestone.save(): the stored next-milestone dates of the projects they belong to are set
-    here."""
+    Milestone.save() and its signal: the stored next-milestone and colour dates of the projects
+    they belong to are set here."""
     planned = {m.values["project_id"] for m in result.new_milestones if m.project is None}
     if result.moved_milestones:
         planned |= set(
@@ -161,7 +162,9 @@ def _refresh_plans(result: Plan, project_ids: list) -> None:
     if planned:
         foresight.refresh(planned)
     if project_ids or planned:
-        refresh_next_milestones(bulk.among("id", [*project_ids, *planned], Project))
+        among = bulk.among("id", [*project_ids, *planned], Project)
+        refresh_next_milestones(among)
+        refresh_colour_dates(among)
 
 
 def _write_changes(result: Plan, by, label: str, record) -> None:

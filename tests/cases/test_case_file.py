@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from approvals.cases.case_file import case_file
-from approvals.cases.colours import Colour
+from approvals.cases.colours import Colour, warnings
 from approvals.models import (
     ApprovalItem,
     ApprovalType,
@@ -120,7 +120,9 @@ def test_a_project_without_a_checklist_says_it_cannot_be_ready(as_user, alice, z
 def test_the_case_file_costs_the_same_queries_for_a_long_case_as_for_a_short_one(
     zone, catalogue, rounds
 ):
-    """The case file's own queries; the whole page's are asserted with the page's inlines."""
+    """The case file's own queries; the whole page's are asserted with the page's inlines. The
+    thresholds the project's colour is read by are cached (django-solo): read once before."""
+    warnings()
 
     def queries(project) -> int:
         with CaptureQueriesContext(connection) as captured:
@@ -135,7 +137,7 @@ def test_the_case_file_costs_the_same_queries_for_a_long_case_as_for_a_short_one
         ApprovalItem.objects.create(project=long, approval_type=approval_type)
     listed(rounds[0], long, "sign", 1000)
     listed(rounds[1], long, "start", 1000)
-    assert queries(long) == queries(short) <= 6
+    assert queries(long) == queries(short) <= 7  # with the open task nodes, for the colour
 
 
 def test_request_forms_say_what_each_change_needs(as_user, alice, zone):

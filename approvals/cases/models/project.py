@@ -240,10 +240,35 @@ class Project(RecordedMachine):
     next_milestone_on = models.DateField(
         _("next milestone planned on"), null=True, blank=True, editable=False
     )
+    # The project's colour date (guide section 12): the earliest planned date still open — a
+    # milestone of a stage ahead, not reached, or a task node not done — of an open project, and
+    # which it is (a milestone's stage or a task node's name). The colour thresholds are monotone
+    # in the date, so the project's colour, the worst of its open dates, is this date's
+    # (``cases.lateness``: the rule, its query and ``refresh_colour_dates``, which every change
+    # of a milestone, a task node or the stage runs, and the daily job as a safety net).
+    colour_date = models.DateField(_("colour date"), null=True, blank=True, editable=False)
+    colour_stage = models.CharField(
+        _("colour date's milestone"),
+        max_length=20,
+        choices=Stage.choices,
+        blank=True,
+        editable=False,
+    )
+    colour_node = models.CharField(
+        _("colour date's task node"), max_length=100, blank=True, editable=False
+    )
 
     objects = ProjectQuerySet.as_manager()
     # Worked out, not entered: the field history keeps what people and imports change.
-    history = HistoricalRecords(excluded_fields=["at_risk_since", "next_milestone_on"])
+    history = HistoricalRecords(
+        excluded_fields=[
+            "at_risk_since",
+            "next_milestone_on",
+            "colour_date",
+            "colour_stage",
+            "colour_node",
+        ]
+    )
 
     class Meta:
         verbose_name = _("project")
@@ -273,6 +298,8 @@ class Project(RecordedMachine):
                 name="project_started_early",
                 condition=Q(started_before_permits_on__isnull=False),
             ),
+            # The colour filters, counts and to-do lists read the colour date through this one.
+            models.Index(fields=["colour_date"], name="project_colour_date"),
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
