@@ -271,12 +271,18 @@ def build(projects: int, enterprises: int) -> dict[str, Any]:
 
 
 def _after_build() -> None:
-    """The stored next-milestone dates, when the code keeps them (it does since this work)."""
+    """The stored next-milestone and colour dates, when the code keeps them (it does since
+    this work, and since issue 19)."""
     try:
         from approvals.cases.models.milestones import refresh_next_milestones
     except ImportError:
         return
     refresh_next_milestones()
+    try:
+        from approvals.cases.lateness import refresh_colour_dates
+    except ImportError:
+        return
+    refresh_colour_dates()
 
 
 def pages(

@@ -12,6 +12,7 @@ Time stands still on Friday 2025-09-26, a working day: a date is green from 10-0
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import random
 import re
 from zoneinfo import ZoneInfo
@@ -166,6 +167,17 @@ def test_the_stored_dates_written_in_bulk_agree_too(generated):
     assert agree_on(TODAY, generated) == {*Colour, None}
 
 
+def test_the_migration_fills_what_the_rule_says(generated):
+    """Migration 0029 keeps its own copy of the query form: on the models as they are now, it
+    fills the stored dates as the rule does."""
+    from django.apps import apps
+
+    fill = importlib.import_module("approvals.migrations.0029_project_colour_date")
+    Project.objects.update(colour_date=None, colour_stage="", colour_node="")
+    fill.fill_colour_dates(apps, None)
+    assert agree_on(TODAY, generated) == {*Colour, None}
+
+
 # --- one project late on a milestone that is not the next ------------------------------------
 
 
@@ -266,18 +278,24 @@ def test_a_stage_change_stores_the_colour_date_afresh(late_start, alice, bob):
 def test_a_suspended_or_withdrawn_project_has_no_colour(
     late_start, as_user, alice, bob, zone, transition, evidence
 ):
+    """Not even with a foreseen delay stored (the decision clears it; the colour does not
+    depend on that)."""
     project, _ = late_start
     asked = workflow.request_transition(project, transition, by=alice, **evidence)
     workflow.decide(asked, by=bob, approve=True)
+    Project.objects.filter(pk=project.pk).update(at_risk_since=D(2025, 9, 1))
     project = fresh(project)
-    assert project.stage in (Stage.SUSPENDED, Stage.WITHDRAWN)
+    assert project.stage in (Stage.SUSPENDED, Stage.WITHDRAWN) and project.at_risk
+    assert (project.colour_date, project.colour_stage, project.colour_node) == (None, "", "")
     assert by_rows(project) is None and stored_colour(project, colours()) is None
     assert case_file(project).colour is None
     assert project.pk not in red_ids()
     client = as_user(alice)
     assert dot(listed(client)[project.name]) is None
-    assert listed(client, "?colour=red") == {}
-    assert reports.colour_counts(reports.Selection(zones=(zone.pk,)), bob)["red"] == 0
+    for colour in ("red", "at_risk", "attention"):
+        assert listed(client, f"?colour={colour}") == {}, colour
+    counts = reports.colour_counts(reports.Selection(zones=(zone.pk,)), bob)
+    assert counts == {"red": 0, "yellow": 0, "at_risk": 0}
 
 
 def test_a_late_task_node_makes_the_project_red_until_it_is_done(zone, alice, as_user):
