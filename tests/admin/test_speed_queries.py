@@ -275,6 +275,8 @@ class TestTheStoredNextMilestone:
         stored_project.refresh_from_db()
         new = Project.objects.get(name="晋中碳纤维项目（一期）")
         assert stored_project.next_milestone_on == new.next_milestone_on == D(2025, 3, 28)
+        # and the colour date, the earliest open one (here the same), for the colour filters
+        assert stored_project.colour_date == new.colour_date == D(2025, 3, 28)
         stored, worked_out = stored_and_worked_out()
         assert stored == worked_out
 

@@ -253,6 +253,17 @@ def test_the_reminder_scan_chases_the_late_start(late_start, bob):
     assert {r.project_id for r in found} == {project.pk}
 
 
+def test_the_daily_job_catches_up_a_colour_date_written_past(late_start):
+    """A row changed without its signal (by hand in the database) is caught up by the daily
+    job, for today."""
+    project, start = late_start
+    Milestone.objects.filter(pk=start.pk).update(planned_date=D(2026, 3, 31))
+    assert fresh(project).colour_date == TWO_MONTHS_AGO  # not seen yet
+    reminders.run(TODAY)
+    assert fresh(project).colour_date == D(2026, 3, 31)
+    assert stored_colour(fresh(project), colours()) == Colour.GREEN
+
+
 def test_a_stage_change_stores_the_colour_date_afresh(late_start, alice, bob):
     """Suspended, the project has no colour and no colour date; resumed, the late start of
     works makes it red again."""
