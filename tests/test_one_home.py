@@ -29,6 +29,7 @@ from approvals.cases.case_file import case_file
 from approvals.cases.colours import ATTENTION, Colour, ItemColours, MilestoneColours
 from approvals.cases.lateness import milestone_colour, stage_reached
 from approvals.casework import problems as problem_services
+from approvals.checklist.models import KIND_OF_ITEM, ItemKind, kind_of
 from approvals.checklist.services import checklist_generate
 from approvals.core import units
 from approvals.figures import reports
@@ -325,6 +326,30 @@ def test_settled_one_at_a_time_and_as_a_query_agree_over_every_status_and_mode(z
     assert figures["settled"] == sum(
         1 for i in items if i.is_settled and i.mode != Mode.NOT_APPLICABLE
     )
+    # the kinds of a checklist's progress: one per item, the same one at a time and as queries
+    # (for all items, per project, and as the case file and the readiness figure count them)
+    by_kind = {
+        kind: {i.pk for i in items if kind_of(i.mode, i.status) == kind} for kind in ItemKind
+    }
+    for kind, query in KIND_OF_ITEM.items():
+        assert set(ApprovalItem.objects.filter(query).values_list("pk", flat=True)) == by_kind[kind]
+    counts = {kind.value: len(pks) for kind, pks in by_kind.items()}
+    assert ApprovalItem.objects.filter(project__in=projects).progress().counts == counts
+    assert figures["progress"] == counts
+    per_project = ApprovalItem.objects.filter(project__in=projects).progress_by_project()
+    for project in projects:
+        mine = [i for i in items if i.project_id == project.pk]
+        assert per_project[project.pk].counts == {
+            kind.value: sum(1 for i in mine if i.pk in by_kind[kind]) for kind in ItemKind
+        }
+        assert case_file(project).progress == per_project[project.pk]
+    # every item is of one kind; the kinds but 未办结 are the settled items; a commitment or a
+    # unified service is never 已办结
+    assert sum(counts.values()) == len(items)
+    assert set().union(*(by_kind[k] for k in ItemKind if k != ItemKind.OPEN)) == by_object
+    assert {(i.status, i.mode) for i in items if i.pk in by_kind[ItemKind.APPROVED]} == {
+        (ItemStatus.APPROVED, Mode.APPROVAL)
+    }
     # the rule itself: a mode that needs no procedure, or an approval
     assert {(i.status, i.mode) for i in items if i.is_settled} == {
         (s, m)

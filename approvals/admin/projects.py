@@ -87,6 +87,7 @@ class ProjectAdmin(
         "stage",
         "next_milestone",
         "investment_yi",
+        "checklist_progress",
         "officer",
         "awaiting_decision",
     )
@@ -204,6 +205,12 @@ class ProjectAdmin(
             ),
         )
 
+    @admin.display(description=_("approval checklist"))
+    def checklist_progress(self, obj: Project) -> str:
+        """Its items by kind (worked out for the page: ``page_columns``)."""
+        progress = getattr(obj, "checklist_kinds", None)
+        return str(progress) if progress is not None and progress.total else "—"
+
     @admin.display(
         description=_("request pending"),
         # Sorting by it works it out for every row; shown, it is read for the page only.
@@ -219,14 +226,17 @@ class ProjectAdmin(
         return super().get_queryset(request).visible_to(request.user)
 
     def page_columns(self, request: HttpRequest, rows: list[Project]) -> None:
-        """The next milestone from the stored date, and which projects of the page await a
-        decision, in one query for the page."""
+        """The next milestone from the stored date, which projects of the page await a
+        decision and their checklists' progress by kind, in two queries for the page."""
+        ids = [p.pk for p in rows]
         pending = set(
             StageRequest.objects.pending()
-            .filter(project__in=[p.pk for p in rows])
+            .filter(project__in=ids)
             .values_list("project_id", flat=True)
         )
+        progress = ApprovalItem.objects.filter(project__in=ids).progress_by_project()
         for project in rows:
+            project.checklist_kinds = progress.get(project.pk)
             project.next_milestone_stage = NEXT_STAGE.get(project.stage, "")
             project.next_milestone_date = project.next_milestone_on
             project.has_pending_request = project.pk in pending

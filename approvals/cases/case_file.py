@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F
+from django.db.models import F
 from django.utils import timezone
 
 from approvals.cases import compliance
@@ -22,7 +22,7 @@ from approvals.cases.lateness import (
     project_colour,
     stage_passed_through,
 )
-from approvals.checklist.models import SETTLED_ITEM
+from approvals.checklist.models import ChecklistProgress
 from approvals.models import (
     MILESTONE_STAGES,
     ApprovalItem,
@@ -47,8 +47,8 @@ class Step:
 @dataclass
 class CaseFile:
     steps: list[Step]
-    settled: int
-    total: int
+    #: the checklist's items by kind (已办结 · 承诺制 · 统一服务 · 不涉及 · 未办结)
+    progress: ChecklistProgress
     blockers: list[ApprovalItem] = field(default_factory=list)
     entries: list[BatchEntry] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -58,6 +58,14 @@ class CaseFile:
     #: and the open date that gives it (none for a foreseen delay: its panel says why).
     colour: Colour | None = None
     colour_by: OpenDate | None = None
+
+    @property
+    def settled(self) -> int:
+        return self.progress.settled
+
+    @property
+    def total(self) -> int:
+        return self.progress.total
 
     @property
     def settled_percent(self) -> int:
@@ -85,11 +93,8 @@ def case_file(project: Project) -> CaseFile:
                 current=stage == current,
             )
         )
-    # One query for both counts: the problems below stay within the case file's handful.
-    counts = project.approval_items.aggregate(
-        total=Count("pk"), settled=Count("pk", filter=SETTLED_ITEM)
-    )
-    total, settled = counts["total"], counts["settled"]
+    # One query for every kind: the problems below stay within the case file's handful.
+    progress = project.approval_items.progress()
     blockers = []
     if current in (Stage.RESERVE, Stage.SIGNED):  # what keeps it from being ready to start
         blockers = list(project.start_blockers().order_by("approval_type__sort_order"))
@@ -100,8 +105,7 @@ def case_file(project: Project) -> CaseFile:
     colour = project_colour(project, colours, *rows)
     return CaseFile(
         steps,
-        settled,
-        total,
+        progress,
         blockers,
         entries,
         unsolved_problems(project),

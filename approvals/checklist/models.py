@@ -1,5 +1,5 @@
-"""Each project's checklist (一项目一清单): its approval items, their status machine, and the
-rule of a settled item (for one item and as a query). The catalogue they come from is in
+"""Each project's checklist (一项目一清单): its approval items, their status machine, the
+rule of a settled item and the kinds its progress counts (each for one item and as a query). The catalogue they come from is in
 ``catalogue``, the records of their status and mode changes in ``item_changes``.
 
 An item's deadline is a stored fact computed when it is accepted (and again when the holiday
@@ -9,11 +9,12 @@ calendar changes); its colour is computed from it (``approvals/checklist/service
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -55,12 +56,95 @@ SETTLED_ITEM = Q(mode__in=SETTLED_MODES) | Q(status=ItemStatus.APPROVED)
 BLOCKING_START = Q(approval_type__before_works=True) & ~SETTLED_ITEM
 
 
+# The kinds of a checklist's progress, the one home of the rule: for one item (``kind_of``) and
+# as queries (``KIND_OF_ITEM``), side by side; the two agree over every status and mode, and the
+# kinds other than 未办结 are exactly the settled items (tests/test_one_home.py). Every page that
+# shows a checklist's progress counts with ``ChecklistProgress`` (the case file, the project
+# list, the dashboard and the readiness report).
+
+
+class ItemKind(models.TextChoices):
+    """How an item counts in its checklist's progress: by its mode where the mode settles it
+    (承诺制, 统一服务, 不涉及), else approved (已办结) or not (未办结). A commitment or a unified
+    service is never 已办结: nothing was approved, and it stays a commitment even where a table
+    later recorded an approval for it (its mode says how it was settled)."""
+
+    APPROVED = "approved", pgettext_lazy("checklist progress", "approved")
+    COMMITMENT = "commitment", pgettext_lazy("checklist progress", "commitment")
+    UNIFIED = "unified", pgettext_lazy("checklist progress", "unified service")
+    NOT_APPLICABLE = "not_applicable", pgettext_lazy("checklist progress", "not applicable")
+    OPEN = "open", pgettext_lazy("checklist progress", "open")
+
+
+def kind_of(mode: str, status: str) -> ItemKind:
+    """The kind of an item in its checklist's progress (``KIND_OF_ITEM`` as queries)."""
+    if mode == Mode.COMMITMENT:
+        return ItemKind.COMMITMENT
+    if mode == Mode.UNIFIED:
+        return ItemKind.UNIFIED
+    if mode == Mode.NOT_APPLICABLE:
+        return ItemKind.NOT_APPLICABLE
+    return ItemKind.APPROVED if status == ItemStatus.APPROVED else ItemKind.OPEN
+
+
+#: ``kind_of`` as queries, one per kind.
+KIND_OF_ITEM: dict[str, Q] = {
+    ItemKind.APPROVED: ~Q(mode__in=SETTLED_MODES) & Q(status=ItemStatus.APPROVED),
+    ItemKind.COMMITMENT: Q(mode=Mode.COMMITMENT),
+    ItemKind.UNIFIED: Q(mode=Mode.UNIFIED),
+    ItemKind.NOT_APPLICABLE: Q(mode=Mode.NOT_APPLICABLE),
+    ItemKind.OPEN: ~SETTLED_ITEM,
+}
+
+
+@dataclass(frozen=True)
+class ChecklistProgress:
+    """How many items of a checklist (or of several) are of each kind, as plain numbers; shown
+    as "已办结 10 · 承诺制 5 · 统一服务 2 · 不涉及 1 · 未办结 3"."""
+
+    counts: dict[str, int]
+
+    @classmethod
+    def of(cls, counts: dict) -> ChecklistProgress:
+        """From counts by kind value (a kind left out counts 0)."""
+        return cls({kind.value: int(counts.get(kind.value) or 0) for kind in ItemKind})
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def settled(self) -> int:
+        """Nothing left to obtain: every kind but 未办结."""
+        return self.total - self.counts[ItemKind.OPEN]
+
+    def parts(self) -> list[tuple[str, int]]:
+        return [(str(kind.label), self.counts[kind.value]) for kind in ItemKind]
+
+    def __str__(self) -> str:
+        return " · ".join(f"{label} {count}" for label, count in self.parts())
+
+
+def kind_counts() -> dict[str, Count]:
+    """The aggregates counting the items of each kind (keys: the kinds' values)."""
+    return {kind.value: Count("pk", filter=KIND_OF_ITEM[kind]) for kind in ItemKind}
+
+
 class ApprovalItemQuerySet(models.QuerySet["ApprovalItem"]):
     def settled(self) -> ApprovalItemQuerySet:
         return self.filter(SETTLED_ITEM)
 
     def unsettled(self) -> ApprovalItemQuerySet:
         return self.exclude(SETTLED_ITEM)
+
+    def progress(self) -> ChecklistProgress:
+        """The kinds of these items (one query)."""
+        return ChecklistProgress.of(self.order_by().aggregate(**kind_counts()))
+
+    def progress_by_project(self) -> dict[int, ChecklistProgress]:
+        """The kinds of these items per project (one grouped query)."""
+        rows = self.order_by().values("project_id").annotate(**kind_counts())
+        return {row.pop("project_id"): ChecklistProgress.of(row) for row in rows}
 
     def blocking_start(self) -> ApprovalItemQuerySet:
         """Items that must be settled before works start and are not."""

@@ -96,7 +96,9 @@ def test_the_checklist_progress_names_what_holds_up_the_start(as_user, alice, si
     project, blocker = signed_case
     html = page(as_user(alice), project)
     checklist = re.search(r'id="case-checklist">(.*?)</div>', html, re.S).group(1)
-    assert '<progress max="3" value="2">' in checklist  # approved and not applicable: settled
+    assert '<progress max="3" value="2"' in checklist  # approved and not applicable: settled
+    kinds = re.search(r'id="case-progress">(.*?)</p>', checklist, re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", kinds) == "已办结 1 · 承诺制 0 · 统一服务 0 · 不涉及 1 · 未办结 1"
     blockers = re.search(r'id="case-blockers">(.*?)</ul>', html, re.S).group(1)
     assert blocker.code in blockers
     assert blockers.count("<li>") == 1
@@ -108,6 +110,44 @@ def test_the_rounds_it_was_listed_in(as_user, alice, signed_case):
     rounds_listed = re.search(r'id="case-batches">(.*?)</div>', html, re.S).group(1)
     assert rounds_listed.index("32000") < rounds_listed.index("30000")  # newest first
     assert rounds_listed.count("<li>") == 2
+
+
+def test_a_commitment_or_a_unified_service_is_never_counted_as_done(
+    as_user, alice, zone, catalogue
+):
+    """The checklist's progress by kind (guide section 12), on the case file and in the project
+    list: 已办结 counts approvals only."""
+    project = ProjectFactory(zone=zone, stage=Stage.SIGNED, officer=alice)
+    kinds = list(ApprovalType.objects.order_by("sort_order", "code")[:6])
+    for approval_type, mode, status in zip(
+        kinds,
+        [
+            Mode.APPROVAL,
+            Mode.COMMITMENT,
+            Mode.COMMITMENT,
+            Mode.UNIFIED,
+            Mode.NOT_APPLICABLE,
+            Mode.APPROVAL,
+        ],
+        [
+            ItemStatus.APPROVED,
+            ItemStatus.NOT_STARTED,
+            ItemStatus.APPROVED,
+            ItemStatus.NOT_STARTED,
+            ItemStatus.NOT_STARTED,
+            ItemStatus.ACCEPTED,
+        ],
+        strict=True,
+    ):
+        ApprovalItem.objects.create(
+            project=project, approval_type=approval_type, mode=mode, status=status
+        )
+    words = "已办结 1 · 承诺制 2 · 统一服务 1 · 不涉及 1 · 未办结 1"
+    client = as_user(alice)
+    kinds_shown = re.search(r'id="case-progress">(.*?)</p>', page(client, project), re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", kinds_shown) == words
+    listed_page = client.get(reverse("admin:approvals_project_changelist")).content.decode()
+    assert words in listed_page
 
 
 def test_a_project_without_a_checklist_says_it_cannot_be_ready(as_user, alice, zone):
