@@ -90,3 +90,13 @@ def deliver_reminders() -> dict:
     from approvals.reminders import services as reminders
 
     return dict(reminders.deliver())
+
+
+@shared_task(name="approvals.tasks.recount_figures")
+def recount_figures(zone_ids: list[int]) -> list[int]:
+    """Count again the dashboard's figures of the zones a committed change touched (queued by
+    ``approvals/figures/changes.py``), those only; the zones counted (none when another worker
+    has counted them meanwhile)."""
+    from approvals.figures import kept
+
+    return kept.recount(zone_ids)

@@ -79,6 +79,17 @@ def scope(queryset: QuerySet, user, perm: str = VIEW, path: str = "") -> QuerySe
     return queryset.filter(**{f"{path}pk__in": ids})
 
 
+def zones_seen_whole(user, perm: str = VIEW) -> set[int] | None:
+    """The zones whose every project ``scope`` gives ``user`` (None: every zone): its zone-wide
+    roles' zones, not those where it only follows projects as a leader. Figures kept per zone
+    are composed for these; the rest of what it sees is counted over its own projects."""
+    if is_administrator(user) or perm in _admin_permissions(user):
+        return None
+    if not _active(user):
+        return set()
+    return zone_ids(user, perm)
+
+
 def scope_key(user, perm: str = VIEW) -> str:
     """A name for the rows ``scope()`` gives ``user``: equal keys, equal rows (for a cache of
     figures over them). Administrators share one; anyone else may follow projects as a leader,

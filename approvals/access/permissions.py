@@ -55,6 +55,7 @@ from approvals.access.grants import (  # noqa: F401
     scope,
     scope_key,
     with_contacts_visible,
+    zones_seen_whole,
 )
 from approvals.access.personal import (  # noqa: F401
     jobs,

@@ -1,8 +1,10 @@
 """The zone dashboard on the admin index: the figures of ``reports`` for what the person sees
 (its zones; the projects a leader follows; every zone for an administrator), narrowed to one
 zone by choice, with the charts' data, the open problems and the investment completed against
-plan this year (``investment``). A constant number of queries whatever the number of projects:
-each figure is an aggregate.
+plan this year (``investment``). The figures are those kept per zone and composed
+(``kept``: counted by the worker after every change, shown with the time they were counted and
+"更新中" while a recount runs); the rates are of the projects signed in the last twelve months,
+and say so. A constant number of queries whatever the number of projects.
 
 ``board()`` gives plain data (values, labels, links, the charts' JSON): the admin index's
 context (``projectdesk/unfold.py``), which templates/admin/approvals/dashboard.html only shows;
@@ -10,6 +12,7 @@ nothing is read from the database while it renders."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 
@@ -21,14 +24,16 @@ from django.utils.translation import ngettext
 from approvals.access import permissions
 from approvals.cases import compliance
 from approvals.cases.colours import Colour, MilestoneColours
+from approvals.checklist.models import ChecklistProgress
 from approvals.figures import compliance as compliance_figures
-from approvals.figures import investment, registry, reports
+from approvals.figures import kept, reports
 from approvals.figures.links import changelist_url
 from approvals.figures.reports import Selection, percent
 from approvals.models import (
     FORWARD_STAGES,
     UNSOLVED,
     Category,
+    Project,
     Stage,
 )
 
@@ -96,25 +101,14 @@ class Board:
     #: read with axes, whole numbers and a legend).
     chart_json: dict[str, str] = field(default_factory=dict)
     chart_options: dict[str, str] = field(default_factory=dict)
-
-
-def cached_figures(selection: Selection, user) -> dict:
-    """The dashboard's aggregates over what ``user`` sees, kept per state of the data (at
-    100,000 projects they take 0.3–0.5 s; the colour counts, read from an index, stay live)."""
-    return reports.kept(
-        "dashboard",
-        selection,
-        user,
-        lambda: {
-            "stages": reports.by_stage(selection, user),
-            "rounds": reports.sanpi_rounds(selection, user),
-            "conversion": registry.get("conversion").figures(selection, user),
-            "readiness": registry.get("readiness").figures(selection, user),
-            "months": reports.per_month(selection, user),
-            "problems": registry.get("problems").figures(selection, user),
-            "investment": investment.latest_this_year(selection, user),
-        },
-    )
+    #: Whom the rates count and over which days, in words.
+    period: str = ""
+    #: "截至 HH:MM": when the figures shown were counted (the oldest of the zones').
+    as_of: str = ""
+    #: A change is committed that the figures shown do not count yet ("更新中").
+    updating: bool = False
+    #: Projects of no zone, which the zones' figures leave out (administrators' board).
+    unzoned: str = ""
 
 
 def zone_choices(user, wanted: str) -> list[ZoneChoice]:
@@ -127,17 +121,38 @@ def zone_choices(user, wanted: str) -> list[ZoneChoice]:
     ]
 
 
-def board(user, zone_asked: str = "") -> Board | None:
+def board(user, zone_asked: str = "", *, now: dt.datetime | None = None) -> Board | None:
     """The dashboard of ``user`` (None: no figures for it), narrowed to the zone whose primary
-    key is ``zone_asked`` if that is one of its zones."""
+    key is ``zone_asked`` if that is one of its zones: the figures kept per zone, composed
+    (``kept.for_board``), with the time they were counted and whether a recount is under way;
+    the colour counts live."""
     if not permissions.may_see_figures(user):
         return None
+    now = now or timezone.now()
     zones = zone_choices(user, zone_asked)
     zone = next((z for z in zones if z.selected), None)
-    selection = Selection(zones=(zone.pk,) if zone else ())
-    figures = cached_figures(selection, user)
+    shown = [zone] if zone else zones
+    whole = permissions.zones_seen_whole(user)
+    found = kept.for_board(
+        [z.pk for z in shown if whole is None or z.pk in whole],
+        [z.pk for z in shown if whole is not None and z.pk not in whole],
+        user=user,
+        names={z.pk: z.name for z in zones},
+        now=now,
+    )
+    figures = found.figures
+    unzoned = ""
+    if whole is None and zone is None:  # sees every project: those of no zone are not counted
+        count = Project.objects.filter(zone__isnull=True).count()
+        if count:
+            unzoned = _(
+                "%(count)d projects without a zone are in no zone's figures (the reports page "
+                "counts them)."
+            ) % {"count": count}
     stages, rounds = figures["stages"], figures["rounds"]
-    rates = rate_tiles(figures["conversion"], figures["readiness"])
+    cohort = reports.cohort_words(kept.rates_period(timezone.localdate(now)))
+    rates = rate_tiles(figures["conversion"], figures["readiness"], cohort)
+    selection = Selection(zones=(zone.pk,) if zone else ())
     colours = colour_tiles(reports.colour_counts(selection, user), zone)
     drawn = charts(stages, figures["months"], rounds[-ROUNDS_CHARTED:])
     return Board(
@@ -153,7 +168,27 @@ def board(user, zone_asked: str = "") -> Board | None:
         investment=[{**row, "rate_shown": percent(row["rate"])} for row in figures["investment"]],
         chart_json={name: json.dumps(data, ensure_ascii=False) for name, data in drawn.items()},
         chart_options={name: json.dumps(CHART_OPTIONS[name]) for name in drawn},
+        period=_("Rates of the projects %(cohort)s (%(start)s to %(end)s).")
+        % {
+            "cohort": cohort,
+            "start": kept.rates_period(timezone.localdate(now)).date_from.isoformat(),
+            "end": timezone.localdate(now).isoformat(),
+        },
+        as_of=as_of_words(found.as_of, now),
+        updating=found.updating,
+        unzoned=unzoned,
     )
+
+
+def as_of_words(as_of: dt.datetime | None, now: dt.datetime) -> str:
+    """ "截至 HH:MM" (Asia/Shanghai), with the date when it is not today's."""
+    if as_of is None:
+        return ""
+    local = timezone.localtime(as_of)
+    shown = f"{local:%H:%M}"
+    if local.date() != timezone.localdate(now):
+        shown = f"{local:%Y-%m-%d %H:%M}"
+    return _("as of %(time)s") % {"time": shown}
 
 
 def latest_round(rounds: list[dict]) -> dict | None:
@@ -165,30 +200,41 @@ def latest_round(rounds: list[dict]) -> dict | None:
     return latest
 
 
-def rate_tiles(conversion: dict, readiness: dict) -> list[Tile]:
-    """The conversion rates (开工率, 投产率, 达效率) and the readiness to start works."""
+def rate_tiles(conversion: dict, readiness: dict, cohort: str) -> list[Tile]:
+    """The conversion rates (开工率, 投产率, 达效率), each saying its cohort in words (``cohort``,
+    e.g. "signed in the last 12 months"), and the readiness to start works with the items of
+    those projects by kind (guide section 12, "figures say what they count")."""
     return [
         Tile(
             "start_rate",
             _("Start rate (开工率)"),
             percent(conversion["start_rate"]),
-            _("%(started)d of %(signed)d signed have started works") % conversion,
+            _("of the %(signed)d projects %(cohort)s, %(started)d have started works")
+            % {**conversion, "cohort": cohort},
         ),
         Tile(
             "production_rate",
             _("Production rate (投产率)"),
             percent(conversion["production_rate"]),
-            _("%(producing)d of %(started)d started are in production") % conversion,
+            _(
+                "of the %(started)d projects %(cohort)s that have started works, "
+                "%(producing)d are in production"
+            )
+            % {**conversion, "cohort": cohort},
         ),
         Tile(
             "output_rate",
             _("Output rate (达效率)"),
             percent(conversion["output_rate"]),
-            _("%(actual)s of %(expected)s (100m yuan) expected, %(count)d at capacity")
+            _(
+                "the %(count)d projects %(cohort)s at design capacity produce %(actual)s of "
+                "the %(expected)s (100m yuan) a year expected"
+            )
             % {
                 "actual": conversion["actual_output_yi"],
                 "expected": conversion["expected_output_yi"],
                 "count": conversion["at_capacity"],
+                "cohort": cohort,
             },
         ),
         Tile(
@@ -196,9 +242,10 @@ def rate_tiles(conversion: dict, readiness: dict) -> list[Tile]:
             _("Ready to start works (具备开工条件率)"),
             percent(readiness["rate"]),
             _(
-                "%(ready)d of %(projects)d projects signed or ready; items settled %(settled)d / %(items)d"
+                "of the %(projects)d projects signed or ready now, %(ready)d are ready to "
+                "start works; their approval items: %(progress)s"
             )
-            % readiness,
+            % {**readiness, "progress": ChecklistProgress.of(readiness["progress"])},
         ),
     ]
 

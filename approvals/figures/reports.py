@@ -32,7 +32,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -41,8 +41,9 @@ from django.utils.translation import gettext as _
 from approvals.access import permissions
 from approvals.cases.colours import Colour, MilestoneColours
 from approvals.cases.lateness import colour_filter
-from approvals.checklist.models import BLOCKING_START, SETTLED_ITEM
+from approvals.checklist.models import BLOCKING_START, ChecklistProgress, ItemKind, kind_counts
 from approvals.core import units
+from approvals.figures import changes
 from approvals.figures.tables import Table
 from approvals.models import (
     OPEN_STAGES,
@@ -51,9 +52,6 @@ from approvals.models import (
     BatchEntry,
     Category,
     Milestone,
-    Mode,
-    MonthlyProgress,
-    Problem,
     Project,
     Stage,
 )
@@ -63,36 +61,20 @@ T = TypeVar("T")
 READINESS_STAGES = (Stage.SIGNED, Stage.READY)
 
 
-#: How long computed figures are kept at most. Every change made through the desk (a stage,
-#: a milestone, an item, a project's facts, an import) writes a history or list row, which
-#: changes ``figures_version()`` and so the key: the figures are counted again at once. Writes
-#: that bypass the history (a raw UPDATE) show within this time.
+#: How long the reports page keeps figures at most. Every change made through the desk (a
+#: stage, a milestone, an item, a project's facts, an import) raises the versions of the zones
+#: it touched (``changes``), which is in the key: the figures are counted again at once. Writes
+#: that bypass the desk (a raw UPDATE) show within this time.
 FIGURES_SECONDS = 600
 
 
-def figures_version() -> str:
-    """What the figures depend on, as a few primary-key maxima (index lookups, read from the
-    database, so right across processes): the history rows of projects, milestones, approval
-    items, problems and monthly figures, and the rounds' entries."""
-    models = (
-        Project.history.model,
-        Milestone.history.model,
-        ApprovalItem.history.model,
-        BatchEntry,
-        Problem.history.model,
-        MonthlyProgress.history.model,
-    )
-    return "-".join(
-        str(model.objects.order_by().aggregate(last=Max("pk"))["last"] or 0) for model in models
-    )
-
-
 def kept(name: str, selection: Selection, user, count: Callable[[], T]) -> T:
-    """``count()``, computed once for a state of the data, a person's scope, a selection, a
-    day and a language, and kept in the cache (the dashboard and the reports page)."""
+    """``count()``, computed once for a state of the selection's zones (their versions), a
+    person's scope, a selection, a day and a language, and kept in the cache (the reports
+    page; the dashboard reads the figures kept per zone, ``kept.py``)."""
     state = ":".join(
         [
-            figures_version(),
+            str(changes.version_of(selection.zones or None)),
             permissions.scope_key(user) if user is not None else "command",
             repr(dataclasses.astuple(selection)),
             timezone.localdate().isoformat(),
@@ -260,7 +242,8 @@ def _reached(stage: str) -> Q:
 
 
 def conversion(selection: Selection, user=None) -> dict:
-    """开工率, 投产率, 达效率 of the cohort signed (guide section 11), with what they divide."""
+    """开工率, 投产率, 达效率 of the cohort signed (guide section 11), with what they divide and
+    the cohort in words (``cohort_words``)."""
     at_capacity = Q(
         stage=Stage.AT_CAPACITY,
         expected_annual_output__isnull=False,
@@ -275,19 +258,70 @@ def conversion(selection: Selection, user=None) -> dict:
         expected=Sum("expected_annual_output", filter=at_capacity),
         actual=Sum("actual_annual_output", filter=at_capacity),
     )
-    expected = figures["expected"] or Decimal(0)
-    actual = figures["actual"] or Decimal(0)
-    return {
-        "start_rate": rate(figures["started_count"], figures["signed"]),
-        "production_rate": rate(figures["producing_count"], figures["started_count"]),
-        "output_rate": rate(actual, expected),
+    counts = {
         "signed": figures["signed"],
         "started": figures["started_count"],
         "producing": figures["producing_count"],
         "at_capacity": figures["at_capacity"],
-        "expected_output_yi": yi(expected),
-        "actual_output_yi": yi(actual),
+        "expected_output_yi": yi(figures["expected"]),
+        "actual_output_yi": yi(figures["actual"]),
     }
+    return {**conversion_rates(counts), **counts, "cohort": cohort_words(selection)}
+
+
+#: The figures of ``conversion`` that add up over zones (the dashboard composes them).
+CONVERSION_COUNTS = (
+    "signed",
+    "started",
+    "producing",
+    "at_capacity",
+    "expected_output_yi",
+    "actual_output_yi",
+)
+
+
+def conversion_rates(counts: dict) -> dict:
+    """The three rates from the counts of ``CONVERSION_COUNTS``: 开工率 of the signed, 投产率 of
+    those started, 达效率 of the output expected of those at design capacity."""
+    return {
+        "start_rate": rate(counts["started"], counts["signed"]),
+        "production_rate": rate(counts["producing"], counts["started"]),
+        "output_rate": rate(
+            Decimal(str(counts["actual_output_yi"])), Decimal(str(counts["expected_output_yi"]))
+        ),
+    }
+
+
+def last_twelve_months(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The dashboard's period (guide section 12): the twelve months up to ``today``, rolling —
+    from the day after the same day a year before (after 28 February for 29 February)."""
+    try:
+        year_before = today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        year_before = today.replace(year=today.year - 1, day=28)
+    return year_before + dt.timedelta(days=1), today
+
+
+def cohort_words(selection: Selection, today: dt.date | None = None) -> str:
+    """Whom the conversion rates count, in words (guide section 12, "figures say what they
+    count"): the projects signed in the last 12 months (the dashboard's period), in the period
+    given, at any time, or listed as 签约 in the batches named."""
+    if selection.batches:
+        named = selection.batch_queryset().order_by("year", "round")
+        return _("listed as 签约 in %(batches)s") % {"batches": "、".join(map(str, named))}
+    start, end = selection.date_from, selection.date_to
+    if start and (start, end) == last_twelve_months(today or timezone.localdate()):
+        return _("signed in the last 12 months")
+    if start and end:
+        return _("signed from %(start)s to %(end)s") % {
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+        }
+    if start:
+        return _("signed since %(start)s") % {"start": start.isoformat()}
+    if end:
+        return _("signed until %(end)s") % {"end": end.isoformat()}
+    return _("signed at any time")
 
 
 def _readiness_candidates(selection: Selection, user=None) -> QuerySet[Project]:
@@ -299,18 +333,12 @@ def _readiness_candidates(selection: Selection, user=None) -> QuerySet[Project]:
 
 
 def _checklists(projects: QuerySet[Project]) -> list[dict]:
-    """Per project with a checklist: its items blocking the start, applicable and settled.
-    One pass over the items of ``projects``, grouped by project."""
-    applicable = ~Q(mode=Mode.NOT_APPLICABLE)
+    """Per project with a checklist: its items blocking the start, and its items of each kind
+    (``ItemKind``). One pass over the items of ``projects``, grouped by project."""
     return list(
         ApprovalItem.objects.filter(project__in=projects.values("pk"))
         .values("project_id")
-        .annotate(
-            blocking=Count("pk", filter=BLOCKING_START),
-            applicable=Count("pk", filter=applicable),
-            # settled of the applicable: approved, a commitment or a unified service
-            settled=Count("pk", filter=applicable & SETTLED_ITEM),
-        )
+        .annotate(blocking=Count("pk", filter=BLOCKING_START), **kind_counts())
         .order_by()
     )
 
@@ -327,19 +355,38 @@ def ready_projects(selection: Selection, user=None) -> QuerySet[Project]:
 
 
 def readiness(selection: Selection, user=None) -> dict:
-    """具备开工条件率 among projects at ``signed`` or ``ready``, and their applicable items."""
+    """具备开工条件率 among projects at ``signed`` or ``ready``, and their items by kind
+    (``progress``: 已办结 · 承诺制 · 统一服务 · 不涉及 · 未办结; ``items``: those applicable, i.e.
+    not 不涉及, and ``settled`` of them: approved, a commitment or a unified service)."""
     projects = _readiness_candidates(selection, user)
-    checklists = _checklists(projects)
+    checklists = [(row, ChecklistProgress.of(row)) for row in _checklists(projects)]
+    progress = ChecklistProgress.of(
+        {kind: sum(each.counts[kind] for _row, each in checklists) for kind in ItemKind.values}
+    )
     counted = {
         "projects": projects.count(),
-        "ready": sum(1 for row in checklists if not row["blocking"]),
+        "ready": sum(1 for row, _each in checklists if not row["blocking"]),
+        "projects_with_items": sum(
+            1 for _row, each in checklists if each.total > each.counts[ItemKind.NOT_APPLICABLE]
+        ),
+        "progress": progress.counts,
     }
+    return {**counted, **readiness_rate(counted)}
+
+
+#: The figures of ``readiness`` that add up over zones (``progress`` too, kind by kind).
+READINESS_COUNTS = ("projects", "ready", "projects_with_items")
+
+
+def readiness_rate(counts: dict) -> dict:
+    """The rate from the counts of ``READINESS_COUNTS`` and ``progress``, with the applicable
+    items and the settled among them."""
+    progress = ChecklistProgress.of(counts["progress"])
+    applicable = progress.total - progress.counts[ItemKind.NOT_APPLICABLE]
     return {
-        **counted,
-        "rate": rate(counted["ready"], counted["projects"]),
-        "items": sum(row["applicable"] for row in checklists),
-        "settled": sum(row["settled"] for row in checklists),
-        "projects_with_items": sum(1 for row in checklists if row["applicable"]),
+        "rate": rate(counts["ready"], counts["projects"]),
+        "items": applicable,
+        "settled": progress.settled - progress.counts[ItemKind.NOT_APPLICABLE],
     }
 
 
@@ -462,7 +509,7 @@ def sanpi_tables(figures: dict) -> list[Table]:
 def conversion_tables(figures: dict) -> list[Table]:
     """``conversion()`` as one table (rates as percentages)."""
     rows = [
-        [_("projects signed (cohort)"), figures["signed"]],
+        [_("projects %(cohort)s (the cohort)") % {"cohort": figures["cohort"]}, figures["signed"]],
         [_("started works"), figures["started"]],
         [_("start rate (开工率)"), percent(figures["start_rate"])],
         [_("in production (of those started)"), figures["producing"]],
@@ -481,8 +528,11 @@ def readiness_tables(figures: dict) -> list[Table]:
         [_("projects signed or ready"), figures["projects"]],
         [_("ready to start works"), figures["ready"]],
         [_("readiness rate (具备开工条件率)"), percent(figures["rate"])],
+        *(
+            [_("their approval items: %(kind)s") % {"kind": label}, count]
+            for label, count in ChecklistProgress.of(figures["progress"]).parts()
+        ),
         [_("applicable approval items"), figures["items"]],
-        [_("settled"), figures["settled"]],
         [_("projects with applicable items"), figures["projects_with_items"]],
     ]
     title = _("Readiness to start works")

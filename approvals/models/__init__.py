@@ -52,6 +52,7 @@ from approvals.checklist.catalogue import (
 from approvals.checklist.item_changes import ItemModeChange, ItemStatusChange, ModeOrigin
 from approvals.checklist.models import ApprovalItem, ItemStatus
 from approvals.core.machine import RecordedMachine, TransitionRecord, TransitionRefused
+from approvals.figures.models import ZoneFigures
 from approvals.jobs.models import Job, JobKind, JobStatus
 from approvals.reminders.models import Delivery, EmailState, Reminder, Step
 from approvals.spreadsheets.models import ImportKind, ImportStatus, SpreadsheetImport
@@ -119,6 +120,7 @@ __all__ = [
     "StageChange",
     "TransitionRecord",
     "TransitionRefused",
+    "ZoneFigures",
     "RequestAttachment",
     "RequestStatus",
     "StageRequest",

@@ -17,6 +17,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from approvals.access import permissions
 from approvals.cases.project_code import is_project_code, normalise_project_code
 from approvals.checklist import foresight
+from approvals.figures import changes as figures_changes
 from approvals.models import (
     ApprovalItem,
     ApprovalType,
@@ -399,6 +400,7 @@ def write(result: Plan, *, by, record) -> None:
     touched = {item.project_id for item in result.new_items}
     touched |= {item.project_id for item in result.changed_items.values()}
     foresight.refresh(touched)
+    figures_changes.changed(projects=touched)
 
 
 def run(source, file_name: str, *, by, record, dry_run=False, progress=None) -> Report:

@@ -31,6 +31,7 @@ from approvals.casework.models.problem import description_key
 from approvals.casework.problems import ImportedProblems, Listed
 from approvals.core import bulk
 from approvals.core.dates import end_of_month
+from approvals.figures import changes as figures_changes
 from approvals.models import MonthlyProgress, ProblemSource, Project, cumulative_problem
 from approvals.spreadsheets import cells
 from approvals.spreadsheets.monthly_rows import FIELDS, Line, read_lines
@@ -286,7 +287,9 @@ def plan(source, file_name: str, *, by=None, record=None, dry_run=True, progress
 
 
 def write(result: Plan, *, by, record) -> None:
-    """New months in bulk with their history; changed months with theirs (who, the file)."""
+    """New months in bulk with their history; changed months with theirs (who, the file);
+    the zones of the rows' projects told that their figures changed."""
+    figures_changes.changed(projects={line.project_id for line in result.lines})
     label = str(record.label) if record is not None else result.report.file_name
     user_id = getattr(by, "pk", None)
     ids = bulk.allocate_ids(MonthlyProgress, len(result.new_rows))

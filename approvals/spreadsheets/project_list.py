@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from approvals.core import bulk
+from approvals.figures import changes as figures_changes
 from approvals.models import Batch, BatchEntry, Milestone, Project
 from approvals.spreadsheets.outcome import Report
 from approvals.spreadsheets.people import People
@@ -71,6 +72,8 @@ def run(
             if batch is not None and batch.pk is None and not _created(batch, report):
                 continue
             write(result, by=by, record=record)
+            # the zones of the rows (a stored project matched is of its row's zone)
+            figures_changes.changed(zones={line.zone.pk for line in chunk if line.zone})
             statistics.grew(len(result.new_projects))
         if dry_run or report.errors:
             transaction.set_rollback(True)

@@ -48,20 +48,27 @@ def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+#: The signing event of the cohort: within the dashboard's last twelve months, whatever today.
+EVENT = dt.date.today() - dt.timedelta(days=60)
+
+
 @pytest.fixture
 def cohort(zone, alice):
-    """Four projects listed as 签约 in round 2025-1; one of them is ready to start works."""
-    first = Batch.objects.create(year=2025, round=1, event_date=dt.date(2025, 3, 20))
+    """Four projects listed as 签约 in a round held 60 days ago; one of them is ready to start
+    works."""
+    first = Batch.objects.create(year=EVENT.year, round=1, event_date=EVENT)
     ready = ProjectFactory(zone=zone, name="晋中氢能装备制造项目", stage=Stage.READY, officer=alice)
     for project in [ready] + [
         ProjectFactory(zone=zone, name=f"晋中签约项目{n}", stage=Stage.SIGNED) for n in range(3)
     ]:
-        reached(project, Stage.SIGNED, dt.date(2025, 3, 20))
+        reached(project, Stage.SIGNED, EVENT)
         listed(first, project, Category.SIGN, 10000)
     return ready
 
 
-def test_an_approved_start_of_works_moves_the_dashboard(as_user, alice, bob, cohort):
+def test_an_approved_start_of_works_moves_the_dashboard(as_user, alice, bob, cohort, celery_inline):
+    """The decision, committed, has the worker (inline here) count the zone again: the
+    supervisor's next visit shows it."""
     page = as_user(bob)
     page.goto(INDEX)
     expect(tile(page, "start_rate")).to_have_text("0.0 %")  # 0 of 4 signed have started
@@ -75,7 +82,8 @@ def test_an_approved_start_of_works_moves_the_dashboard(as_user, alice, bob, coh
     expect(page.locator("#case-file")).to_contain_text("项目档案")
     start = page.locator("form#transition-start_works")
     expect(start.locator("#needs-start_works")).to_contain_text("实际开工日期")
-    start.locator('input[name="start_works-start_date"]').fill("2025-06-02")
+    started_on = (EVENT + dt.timedelta(days=30)).isoformat()
+    start.locator('input[name="start_works-start_date"]').fill(started_on)
     start.locator('button[type="submit"]').click()
     expect(page.locator("#pending-request")).to_be_visible()
     screenshot(page, "2-officer-asks-to-start-works")
@@ -85,7 +93,7 @@ def test_an_approved_start_of_works_moves_the_dashboard(as_user, alice, bob, coh
     page.goto(change_url(cohort))
     page.locator("#pending-request textarea[name=comment]").fill("现场已开工，同意")
     page.locator("#approve-request").click()
-    expect(page.locator("#case-timeline #step-under_construction")).to_contain_text("2025-06-02")
+    expect(page.locator("#case-timeline #step-under_construction")).to_contain_text(started_on)
     screenshot(page, "3-supervisor-approved")
 
     page.goto(INDEX)
@@ -111,7 +119,9 @@ def quarterly_list(directory: Path) -> Path:
     return path
 
 
-def test_a_statistician_imports_a_list_and_sees_the_round(as_user, stan, zone, tmp_path):
+def test_a_statistician_imports_a_list_and_sees_the_round(
+    as_user, stan, zone, tmp_path, celery_inline
+):
     page = as_user(stan)
     page.goto(INDEX)
     expect(page.locator("#dashboard-latest-batch")).to_contain_text("尚未导入三个一批清单")

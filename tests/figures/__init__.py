@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from approvals.models import (
     ApprovalItem,
@@ -29,6 +31,18 @@ from approvals.models import (
 from tests.factories import ProjectFactory
 
 D = dt.date
+#: The day the dashboard's tests are of: the guide's example (signed on 2025-03-20) is within
+#: its last twelve months, 2024-11-15 to 2025-11-14.
+TODAY = D(2025, 11, 14)
+#: 10:00 that day in Asia/Shanghai ("截至 10:00").
+NOW = dt.datetime(2025, 11, 14, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+def clock():
+    """The clock stopped at ``NOW``; ``clock.shift(…)`` moves it."""
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
 
 
 def listed(batch, project, category, investment_wan, name=None):

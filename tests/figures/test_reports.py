@@ -113,6 +113,9 @@ READINESS_BY_HAND = {
     "items": 7,
     "settled": 5,
     "projects_with_items": 3,
+    # P1 2 approved, 1 not applicable; P2 1 approved, 1 open; P4 2 not applicable; P5 a
+    # commitment, a unified service, 1 open: the commitment and the service not 已办结
+    "progress": {"approved": 3, "commitment": 1, "unified": 1, "not_applicable": 3, "open": 2},
 }
 
 
@@ -125,6 +128,7 @@ def test_readiness_is_worked_out_by_hand(readiness_cases, other_zone):
         "items": 0,
         "settled": 0,
         "projects_with_items": 0,
+        "progress": {"approved": 0, "commitment": 0, "unified": 0, "not_applicable": 0, "open": 0},
     }
 
 

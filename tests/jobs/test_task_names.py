@@ -16,6 +16,7 @@ NAMES = {
     "approvals.tasks.requeue_jobs",
     "approvals.tasks.scan_reminders",
     "approvals.tasks.deliver_reminders",
+    "approvals.tasks.recount_figures",
 }
 
 
