@@ -108,6 +108,18 @@ def test_a_change_in_one_zone_recounts_that_zone_and_leaves_the_other_untouched(
     )
 
 
+def test_a_recount_sent_twice_counts_once(zone, guide_example, clock, committed, celery_inline):
+    """A zone's recount queued twice (two changes, a message sent again): the second finds the
+    figures counting every change already, and keeps them as they are."""
+    from approvals import tasks
+
+    committed()  # counted by the worker, inline
+    counted = fresh(zone)
+    clock.shift(dt.timedelta(minutes=3))
+    assert tasks.recount_figures.delay([zone.pk]).get() == []
+    assert fresh(zone).counted_at == counted.counted_at
+
+
 def test_one_transaction_touching_two_zones_sends_one_recount_of_both(
     zone, other_zone, sent, django_capture_on_commit_callbacks
 ):
@@ -328,7 +340,11 @@ def test_a_board_over_two_zones_is_the_same_as_counting_them_together(
         project=guide_example[0], month=D(2025, 10, 1), annual_plan=1200, completed_year=600
     )
     MonthlyProgress.objects.create(
-        project=two_round_lists[3], month=D(2025, 9, 1), annual_plan=800, completed_year=100
+        project=two_round_lists[3],
+        month=D(2025, 9, 1),
+        annual_plan=800,
+        completed_month=30,  # 祁县 is behind: nothing in 晋中's October
+        completed_year=100,
     )
     names = {zone.pk: zone.name, other_zone.pk: other_zone.name}
     composed = kept.for_board([zone.pk, other_zone.pk], names=names).figures
