@@ -181,7 +181,12 @@ class TestAPersonsFact:
 
 
 class TestTheDashboard:
-    def test_it_shows_the_corrected_investment_in_yi(self, stan, bob, as_user):
+    def test_it_shows_the_corrected_investment_in_yi(
+        self, stan, bob, as_user, celery_inline, django_capture_on_commit_callbacks
+    ):
+        """Each import committed, the worker (inline) counts the zone again: the dashboard
+        shows the corrected figure (approvals/figures/kept.py)."""
+
         def under_construction() -> float:
             html = as_user(bob).get(reverse("admin:index")).content.decode()
             found = re.search(
@@ -189,9 +194,11 @@ class TestTheDashboard:
             )
             return float(re.findall(r"<td[^>]*>\s*([^<]*?)\s*</td>", found.group(1))[1])
 
-        imported(stan, 8)
+        with django_capture_on_commit_callbacks(execute=True):
+            imported(stan, 8)
         assert under_construction() == 8.0
-        imported(stan, 9.5, name="b.xlsx")
+        with django_capture_on_commit_callbacks(execute=True):
+            imported(stan, 9.5, name="b.xlsx")
         assert under_construction() == 9.5
 
 
