@@ -80,12 +80,27 @@ def service_unavailable(why: str):
     pytest.skip(why)
 
 
+def documents_required_as_migrated(alias: str) -> None:
+    """The documents each stage change needs, as migration 0029 writes them. Every hand request
+    reads them, so a test after a transactional one (whose flush empties every table) finds
+    them as any other test does, not a database where nothing is required."""
+    import importlib
+
+    from django.apps import apps
+
+    from approvals.models import EvidenceRequirement
+
+    if not EvidenceRequirement.objects.using(alias).exists():
+        importlib.import_module("approvals.migrations.0029_required_documents").load(apps, None)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def flush_through_the_audit_purge_switch():
     """A transactional test (``transactional_db``, ``live_server``) ends with a flush of every
     table — TRUNCATE on PostgreSQL, DELETE on SQLite — which the audit table's triggers refuse
     (issue 17). The flush's statements, and only they, run inside the one sanctioned switch;
-    what the code under test may do on its connection is unchanged."""
+    what the code under test may do on its connection is unchanged. After the flush the
+    documents each stage change needs are written back (``documents_required_as_migrated``)."""
     from django.db.backends.base.operations import BaseDatabaseOperations
 
     from approvals.audit.models import audit_purge_switch
@@ -95,6 +110,7 @@ def flush_through_the_audit_purge_switch():
     def execute_sql_flush(self, sql_list):
         with audit_purge_switch(using=self.connection.alias):
             flush(self, sql_list)
+        documents_required_as_migrated(self.connection.alias)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(BaseDatabaseOperations, "execute_sql_flush", execute_sql_flush)

@@ -60,6 +60,7 @@ from tests.factories import (
     ZoneRoleFactory,
     administrator,
 )
+from tests.flows import documents
 from zones.models import Administrator, AdminRole, Role
 
 D = dt.date
@@ -500,7 +501,11 @@ def test_four_eyes_of_a_stage_decision(deciders, zone, other_zone):
             if permissions.may_request(fresh(asker), project):
                 requests.append(
                     workflow.request_transition(
-                        project, "sign", by=asker, agreement_date=D(YEAR, 4, 7)
+                        project,
+                        "sign",
+                        by=asker,
+                        agreement_date=D(YEAR, 4, 7),
+                        attachments=documents(),
                     )
                 )
     assert {r.requested_by.username for r in requests} >= {"alice", "bob", "dora", "oscar"}

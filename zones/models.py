@@ -20,6 +20,13 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervisor")
     LEADER = "leader", _("Leader")
     STATISTICIAN = "statistician", _("Statistician")
+    #: Held over a city (``CityRole``), never in one zone: a supervisor of every zone of the city.
+    CITY_SUPERVISOR = "city_supervisor", _("City supervisor")
+
+
+#: The roles held in one zone (``ZoneRole``); the city's are held over every zone of a city.
+ZONE_ROLE_CHOICES = [(r.value, r.label) for r in Role if r is not Role.CITY_SUPERVISOR]
+CITY_ROLE_CHOICES = [(Role.CITY_SUPERVISOR.value, Role.CITY_SUPERVISOR.label)]
 
 
 class ZoneQuerySet(models.QuerySet["Zone"]):
@@ -84,7 +91,7 @@ class ZoneRole(models.Model):
     zone = models.ForeignKey(
         Zone, verbose_name=_("zone"), on_delete=models.CASCADE, related_name="roles"
     )
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    role = models.CharField(_("role"), max_length=20, choices=ZONE_ROLE_CHOICES)
 
     objects = ZoneRoleQuerySet.as_manager()
 
@@ -97,6 +104,35 @@ class ZoneRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.zone} · {self.get_role_display()}"
+
+
+class CityRole(models.Model):
+    """A user's role over every zone of a city (``Zone.city``), those added later included: a
+    city supervisor decides the requests of each of them (a zone with one supervisor still has
+    somebody to decide its supervisor's own requests). What it may do is in ``zones.roles``."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="city_roles",
+    )
+    city = models.CharField(_("city"), max_length=50)
+    role = models.CharField(
+        _("role"), max_length=20, choices=CITY_ROLE_CHOICES, default=Role.CITY_SUPERVISOR
+    )
+
+    class Meta:
+        verbose_name = _("city role")
+        verbose_name_plural = _("city roles")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "city", "role"], name="city_role_unique"),
+            # A blank city would be the city of every zone whose city is not recorded.
+            models.CheckConstraint(condition=~models.Q(city=""), name="city_role_names_a_city"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.city} · {self.get_role_display()}"
 
 
 class Enterprise(models.Model):

@@ -1,6 +1,7 @@
 """What each zone role may do, as Django permission names: the table of roles.
 
-Roles are held per zone, so the permissions hold per zone too: ``approvals.access.permissions``
+Roles are held per zone (a city role in every zone of its city), so the permissions hold per
+zone too: ``approvals.access.permissions``
 (the one home of every access rule) grants a permission on a project only through a role in
 that project's zone, or the leader's when one follows the project.
 """
@@ -67,10 +68,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     Role.LEADER: frozenset(_READ),
     Role.STATISTICIAN: frozenset(_READ | _IMPORT),
+    # Over every zone of a city (zones.models.CityRole): reads the zones' cases and decides
+    # their requests and 销号, the zone's own supervisor's included; no casework of its own.
+    Role.CITY_SUPERVISOR: frozenset(
+        _READ | {"approvals.decide_stagerequest", "approvals.close_problem"}
+    ),
 }
 
-#: Roles whose holders see every project of the zone (a leader sees the projects it follows).
-ZONE_WIDE_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.STATISTICIAN)
+#: Roles whose holders see every project of the zone (a leader sees the projects it follows);
+#: a city supervisor holds its role in every zone of its city.
+ZONE_WIDE_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.STATISTICIAN, Role.CITY_SUPERVISOR)
 #: Roles whose holders may edit the case of a project in the zone.
 CASEWORK_ROLES = (Role.OFFICER, Role.SUPERVISOR)
 
@@ -104,6 +111,12 @@ ADMINISTRATOR_PERMISSIONS: dict[str, frozenset[str]] = {
             "zones.add_zonerole",
             "zones.change_zonerole",
             "zones.delete_zonerole",
+            "zones.view_cityrole",
+            "zones.add_cityrole",
+            "zones.change_cityrole",
+            "zones.delete_cityrole",
+            "approvals.view_evidencerequirement",
+            "approvals.change_evidencerequirement",
             "approvals.add_approvaltype",
             "approvals.change_approvaltype",
             "approvals.view_calendarday",

@@ -23,8 +23,9 @@ def asked_it(user, stage_request) -> bool:
 
 
 def may_decide(user, stage_request) -> bool:
-    """A supervisor of the project's zone (or the demo's superuser), and never on its own
-    request (four eyes)."""
+    """A supervisor of the project's zone, or a city supervisor of its city (who decides the
+    requests the zone's only supervisor asked for itself), or the demo's superuser; never on
+    its own request (four eyes)."""
     if asked_it(user, stage_request):
         return False
     return has(user, DECIDE, stage_request.project)
@@ -67,8 +68,9 @@ def resolved_it(user, problem) -> bool:
 
 
 def may_close_problem(user, problem) -> bool:
-    """Close (销号) a resolved problem, or send it back: a supervisor of the project's zone (or
-    the demo's superuser) who did not resolve it (four eyes, as for stage requests)."""
+    """Close (销号) a resolved problem, or send it back: a supervisor of the project's zone or
+    a city supervisor of its city (or the demo's superuser) who did not resolve it (four eyes,
+    as for stage requests)."""
     if resolved_it(user, problem):
         return False
     return has(user, CLOSE_PROBLEM, problem)

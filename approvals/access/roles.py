@@ -1,11 +1,13 @@
 """Who holds which role, and where: the names of the permissions, the administrators' roles
 and the zone roles a person holds, the roles it holds *for a project*, and the zones they reach.
 
-A person holds roles per zone (``zones.roles`` lists what each role may do). Its roles *for a
-project* are the zone-wide roles (officer, supervisor, statistician) it holds in the project's
-zone, plus the leader's when it follows the project (包联领导). A row of a project (an approval
-item, a stage request, a record) follows its project. An administrator holds no zone role: any it
-is given counts for nothing (``approvals.access.administrators``).
+A person holds roles per zone (``zones.roles`` lists what each role may do); a city role
+(``zones.models.CityRole``: the city supervisor) is held in every zone of its city, those added
+later too, and counts everywhere below as that role held in each of them. Its roles *for a
+project* are the zone-wide roles (officer, supervisor, statistician, city supervisor) it holds
+in the project's zone, plus the leader's when it follows the project (包联领导). A row of a
+project (an approval item, a stage request, a record) follows its project. An administrator
+holds no zone role: any it is given counts for nothing (``approvals.access.administrators``).
 
 Part of the one home of the access rules; callers ask ``approvals.access.permissions``. The
 underscored helpers here are for the modules of this package only.
@@ -17,9 +19,9 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Q, QuerySet, Value
 
-from zones.models import Administrator, AdminRole, Role, Zone, ZoneRole
+from zones.models import Administrator, AdminRole, CityRole, Role, Zone, ZoneRole
 from zones.roles import ADMINISTRATOR_PERMISSIONS, ROLE_PERMISSIONS, ZONE_WIDE_ROLES
 
 VIEW = "approvals.view_project"
@@ -76,15 +78,24 @@ def _admin_permissions(user) -> frozenset[str]:
 
 
 def _zone_roles(user) -> set[tuple[int, str]]:
-    """(zone id, role) pairs, read once per user object (a request's user lives one request).
-    An administrator holds none: a role it is given counts for nothing (nobody grants itself
+    """(zone id, role) pairs, read once per user object (a request's user lives one request):
+    the roles held in a zone, and each city role as held in every zone of its city. An
+    administrator holds none: a role it is given counts for nothing (nobody grants itself
     casework by assigning itself a zone role)."""
     if not _active(user) or admin_role(user) is not None:
         return set()
     if not hasattr(user, "_zone_roles_cache"):
-        user._zone_roles_cache = set(
-            ZoneRole.objects.filter(user=user).values_list("zone_id", "role")
+        held = ZoneRole.objects.filter(user=user).order_by().values_list("zone_id", "role")
+        # One query for both: the zones of the cities where it is a city supervisor (the one
+        # kind of city role), each paired with that role.
+        cities = CityRole.objects.filter(user=user, role=Role.CITY_SUPERVISOR).values("city")
+        supervised = (
+            Zone.objects.filter(city__in=cities)
+            .order_by()
+            .annotate(held=Value(Role.CITY_SUPERVISOR.value, output_field=CharField()))
+            .values_list("pk", "held")
         )
+        user._zone_roles_cache = set(held.union(supervised, all=True))
     return user._zone_roles_cache
 
 

@@ -17,7 +17,7 @@ from approvals.access import permissions
 from approvals.checklist.services import checklist_generate
 from approvals.models import Project, TransitionRefused
 from approvals.stages import workflow
-from approvals.stages.forms import TransitionForm, form_errors
+from approvals.stages.forms import RequestForm, form_errors
 
 
 class ProjectActions:
@@ -53,20 +53,19 @@ class ProjectActions:
         if project is None or name not in Project.transition_names():
             raise Http404
         label = Project.transition_label(name)
-        form = TransitionForm(request.POST, evidence=workflow.evidence_names(name), prefix=name)
+        form = RequestForm(request.POST, evidence=workflow.evidence_names(name), prefix=name)
         if not form.is_valid():
             self.message_user(request, f"{label}: {form_errors(form)}", messages.ERROR)
             return HttpResponseRedirect(self._change_url(project))
-        evidence = dict(form.cleaned_data)
-        note = evidence.pop("comment", "")
         try:
             workflow.request_transition(
                 project,
                 name,
                 by=request.user,
-                note=note,
+                note=form.cleaned_data["comment"],
                 attachments=request.FILES.getlist(f"{name}-attachments"),
-                **evidence,
+                documents_missing_reason=form.cleaned_data["documents_missing_reason"],
+                **form.evidence_data,
             )
         except TransitionRefused as refused:
             self.message_user(request, f"{label}: {'；'.join(refused.reasons)}", messages.ERROR)

@@ -49,7 +49,7 @@ from approvals.models import (
     StageRequest,
 )
 from approvals.stages import workflow
-from approvals.stages.forms import TransitionForm
+from approvals.stages.forms import RequestForm
 
 #: A project's people fields and who may fill them (permissions: the role, in the zone).
 PEOPLE_CHOICES = {"officer": permissions.officer_choices, "leader": permissions.leader_choices}
@@ -367,7 +367,14 @@ class ProjectAdmin(
                 user, project
             )
             extra_context["transition_options"] = [
-                (option, TransitionForm(evidence=option.evidence, prefix=option.name))
+                (
+                    option,
+                    RequestForm(
+                        evidence=option.evidence,
+                        prefix=option.name,
+                        ask_reason=option.documents_required,
+                    ),
+                )
                 for option in workflow.request_options(project, user)
             ]
             extra_context["transition_url_name"] = "admin:approvals_project_request"

@@ -1,7 +1,10 @@
 """Admin for stage requests: the supervisors' 待审批 queue, decisions one by one or several at
-once (each checked on its own), cancelling by the requester, and the evidence documents."""
+once (each checked on its own), cancelling by the requester, and the evidence documents; and the
+documents each stage change needs, kept by the administrators."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django import forms
 from django.contrib import admin, messages
@@ -18,9 +21,15 @@ from approvals.access import permissions
 from approvals.admin.at_scale import FewCounts, SeenZonesFilter
 from approvals.admin.base import ModelAdmin, person
 from approvals.audit import services as audit
-from approvals.checklist.services import settled_by_mode
+from approvals.checklist.services import SettledByMode, settled_by_mode, settled_by_mode_of
 from approvals.core.display import local_time
-from approvals.models import AuditKind, Project, StageRequest, TransitionRefused
+from approvals.models import (
+    AuditKind,
+    EvidenceRequirement,
+    Project,
+    StageRequest,
+    TransitionRefused,
+)
 from approvals.stages import catch_up, workflow
 from approvals.stages.forms import TransitionForm, form_errors
 
@@ -32,6 +41,56 @@ def evidence_display(stage_request: StageRequest) -> list[tuple[str, str]]:
         (str(form.fields[name].label), str(value))
         for name, value in stage_request.evidence.items()
         if name in form.fields and value not in (None, "", False)
+    ]
+
+
+def attachment_url(stage_request: StageRequest, attachment) -> str:
+    """A document's address: served only to those who see the request (``attachment_view``)."""
+    return reverse(
+        "admin:approvals_stagerequest_attachment", args=[stage_request.pk, attachment.pk]
+    )
+
+
+@dataclass(frozen=True)
+class RequestToDecide:
+    """One request as the page deciding several at once shows it."""
+
+    pk: int
+    title: str
+    requested_by: str
+    requested_at: str
+    status: str
+    evidence: list[tuple[str, str]]  # the change's dates and figures, labelled
+    documents: list[tuple[str, str]]  # (address, name) of each attached document
+    documents_missing_reason: str  # 容缺: why it goes without the documents
+    settled: list[SettledByMode] | None  # for 具备开工条件: items settled by their mode
+    list_facts: catch_up.FromList | None  # a request from a list: what it rests on
+
+
+def requests_to_decide(queryset) -> list[RequestToDecide]:
+    """The requests chosen, with what a supervisor reads before deciding them: in a fixed
+    number of queries however many are chosen (the caller's queryset is already the scope of
+    the request pages)."""
+    requests = list(
+        queryset.select_related(
+            "project", "requested_by", "batch_entry__batch", "spreadsheet_import"
+        ).prefetch_related("attachments")
+    )
+    settled = settled_by_mode_of(r.project_id for r in requests if r.transition == "mark_ready")
+    return [
+        RequestToDecide(
+            pk=r.pk,
+            title=str(r),
+            requested_by=person(r.requested_by),
+            requested_at=local_time(r.requested_at),
+            status=r.get_status_display(),
+            evidence=evidence_display(r),
+            documents=[(attachment_url(r, a), a.name) for a in r.attachments.all()],
+            documents_missing_reason=r.documents_missing_reason,
+            settled=settled.get(r.project_id, []) if r.transition == "mark_ready" else None,
+            list_facts=catch_up.from_list(r),
+        )
+        for r in requests
     ]
 
 
@@ -119,6 +178,7 @@ class StageRequestAdmin(FewCounts, ModelAdmin):
         "evidence_list",
         "note",
         "attachment_links",
+        "documents_missing_reason",
         "requested_by_name",
         "requested_at",
         "status",
@@ -166,10 +226,7 @@ class StageRequestAdmin(FewCounts, ModelAdmin):
         return format_html_join(
             "",
             '<div><a href="{}">{}</a></div>',
-            (
-                (reverse("admin:approvals_stagerequest_attachment", args=[obj.pk, a.pk]), a.name)
-                for a in attachments
-            ),
+            ((attachment_url(obj, a), a.name) for a in attachments),
         )
 
     @admin.display(description=_("stage change"))
@@ -333,19 +390,12 @@ class StageRequestAdmin(FewCounts, ModelAdmin):
     def _decide_selected(self, request: HttpRequest, queryset, approve: bool):
         form = DecisionForm(request.POST if "apply" in request.POST else None, approve=approve)
         if not form.is_bound or not form.is_valid():
-            queryset = queryset.select_related("batch_entry__batch", "spreadsheet_import")
-            requests = list(queryset.select_related("project", "requested_by"))
-            for stage_request in requests:  # a request from a list says what it rests on
-                stage_request.list_facts = catch_up.from_list(stage_request)
             context = {
                 **self.admin_site.each_context(request),
                 "title": _("Approve the selected requests")
                 if approve
                 else _("Reject the selected requests"),
-                "requests": [
-                    (r, settled_by_mode(r.project) if r.transition == "mark_ready" else None)
-                    for r in requests
-                ],
+                "requests": requests_to_decide(queryset),
                 "form": form,
                 "action": request.POST["action"],
                 # Not "opts": django-unfold's header then names the page by its title.
@@ -386,3 +436,41 @@ class StageRequestAdmin(FewCounts, ModelAdmin):
     @admin.action(description=_("Reject the selected requests"), permissions=["decide"])
     def reject_selected(self, request: HttpRequest, queryset):
         return self._decide_selected(request, queryset, approve=False)
+
+
+# --- the documents each stage change needs --------------------------------------------------------
+
+
+@admin.register(EvidenceRequirement)
+class EvidenceRequirementAdmin(ModelAdmin):
+    """Which documents each stage change needs, and whether a request goes without them only
+    with a reason (容缺): the system administrator's configuration, one row per change
+    (migration 0029 writes them; none is added or deleted here). The rule that reads it is
+    ``workflow.request_transition``."""
+
+    list_display = ("change", "documents", "required")
+    list_display_links = ("change",)
+    fields = ("change", "documents", "required")
+    readonly_fields = ("change",)
+    actions = None
+
+    @admin.display(description=_("stage change"), ordering="transition")
+    def change(self, obj: EvidenceRequirement) -> str:
+        return workflow.transition_label(Project, obj.transition)
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if form.changed_data:  # a rule of casework changed: the security audit log says so
+            audit.record(
+                AuditKind.CONFIGURATION,
+                request=request,
+                obj=obj,
+                action="changed",
+                changed={n: [form.initial.get(n), form.cleaned_data[n]] for n in form.changed_data},
+            )
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

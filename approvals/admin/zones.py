@@ -1,8 +1,8 @@
-"""Admin for zones, the people's roles in them, enterprises, and the people themselves (users
-and groups, re-registered with django-unfold's classes and forms).
+"""Admin for zones, the people's roles in them (and over every zone of a city), enterprises, and
+the people themselves (users and groups, re-registered with django-unfold's classes and forms).
 
-Who keeps what (``approvals.access.permissions``, 三权分立): zones and zone roles are the system
-administrator's; accounts the security administrator's (never an administrator's or a
+Who keeps what (``approvals.access.permissions``, 三权分立): zones, zone roles and city roles
+are the system administrator's; accounts the security administrator's (never an administrator's or a
 superuser's, nor their flags, groups or own permissions); administrator roles nobody's here:
 ``manage.py grant_admin_role`` on the server writes them, and this page only lists them."""
 
@@ -12,6 +12,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -23,13 +24,33 @@ from accounts import validators
 from approvals.access import permissions
 from approvals.admin.base import ModelAdmin, SafeAutocomplete, TabularInline
 from approvals.models import AuditEvent
-from zones.models import Administrator, Enterprise, Zone, ZoneRole
+from zones.models import Administrator, CityRole, Enterprise, Zone, ZoneRole
 
 
 class ZoneRoleInline(SafeAutocomplete, TabularInline):
     model = ZoneRole
     extra = 0
     autocomplete_fields = ("zone",)
+
+
+def _cities() -> list[tuple[str, str]]:
+    """The cities of the recorded zones: a city role is held over one of them."""
+    cities = Zone.objects.exclude(city="").order_by("city").values_list("city", flat=True)
+    return [(city, city) for city in cities.distinct()]
+
+
+class CityRoleForm(forms.ModelForm):
+    city = forms.ChoiceField(label=_("city"), choices=_cities)
+
+    class Meta:
+        model = CityRole
+        fields = ("user", "city", "role")
+
+
+class CityRoleInline(TabularInline):
+    model = CityRole
+    form = CityRoleForm
+    extra = 0
 
 
 def _role_holders():
@@ -76,6 +97,53 @@ class ZoneRoleAdmin(SafeAutocomplete, ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return permissions.may_keep_zone_roles(request.user)
+
+
+@admin.register(CityRole)
+class CityRoleAdmin(ModelAdmin):
+    """Roles over every zone of a city (the city supervisor), granted like zone roles."""
+
+    form = CityRoleForm
+    list_display = ("user", "city", "role")
+    list_filter = ("role", "city")
+    search_fields = ("user__username", "user__first_name", "user__last_name", "city")
+    list_select_related = ("user",)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if permissions.may_keep_zone_roles(request.user) else queryset.none()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = _role_holders()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_module_permission(self, request) -> bool:
+        return permissions.may_keep_zone_roles(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return permissions.may_keep_zone_roles(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return permissions.may_keep_zone_roles(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return permissions.may_keep_zone_roles(request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return permissions.may_keep_zone_roles(request.user)
+
+
+def roles_held(user) -> str:
+    """A person's roles as the user list shows them: the administrator's, each zone role with
+    its zone and each city role with its city (read from what the list prefetched)."""
+    try:
+        held = [user.administrator.get_role_display()]
+    except ObjectDoesNotExist:
+        held = []
+    held += [f"{r.get_role_display()} · {r.zone}" for r in user.zone_roles.all()]
+    held += [f"{r.get_role_display()} · {r.city}" for r in user.city_roles.all()]
+    return "；".join(held) or "—"
 
 
 class EnterpriseForm(forms.ModelForm):
@@ -186,7 +254,8 @@ class ProjectDeskUserAdmin(UserAdmin, ModelAdmin):
     form = AccountChangeForm
     add_form = AccountCreationForm
     change_password_form = AdminPasswordChangeForm
-    inlines = [ZoneRoleInline]
+    inlines = [ZoneRoleInline, CityRoleInline]
+    list_display = ("username", "first_name", "last_name", "roles", "is_active")
     list_filter = ("is_staff", "is_active")
     account_fieldsets = (
         (None, {"fields": ("username", "password")}),
@@ -207,7 +276,13 @@ class ProjectDeskUserAdmin(UserAdmin, ModelAdmin):
         return self.inlines if permissions.may_keep_zone_roles(request.user) else []
 
     def get_queryset(self, request):
-        return permissions.keepable_accounts(super().get_queryset(request), request.user)
+        people = super().get_queryset(request).select_related("administrator")
+        people = people.prefetch_related("zone_roles__zone", "city_roles")
+        return permissions.keepable_accounts(people, request.user)
+
+    @admin.display(description=_("roles"))
+    def roles(self, obj) -> str:
+        return roles_held(obj)
 
     def has_module_permission(self, request) -> bool:
         return permissions.may_keep_security(request.user)

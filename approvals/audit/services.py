@@ -39,7 +39,7 @@ from django.urls import reverse
 from accounts.security import client_address
 from accounts.signals import second_factor_throttled
 from approvals.audit.models import AuditEvent, AuditKind, AuditResult
-from zones.models import Administrator, ZoneRole
+from zones.models import Administrator, CityRole, ZoneRole
 
 logger = logging.getLogger("projectdesk.audit")
 SUCCESS, FAILURE = AuditResult.SUCCESS, AuditResult.FAILURE
@@ -290,6 +290,8 @@ def _role_facts(instance) -> dict[str, Any]:
     facts = {"holder": str(instance.user), "role": instance.role}
     if isinstance(instance, ZoneRole):
         facts["zone"] = str(instance.zone)
+    if isinstance(instance, CityRole):
+        facts["city"] = instance.city
     return facts
 
 
@@ -316,7 +318,9 @@ def _role_deleted(sender, instance, **kwargs) -> None:
     record(AuditKind.PERMISSION, obj=instance, action="revoked", **_role_facts(instance))
 
 
-for _model in (ZoneRole, Administrator):
+_ROLES = (ZoneRole, CityRole, Administrator)
+
+for _model in _ROLES:
     _uid = f"approvals.audit.services.{_model.__name__}"
     pre_save.connect(_role_before, sender=_model, dispatch_uid=f"{_uid}.before")
     post_save.connect(_role_saved, sender=_model, dispatch_uid=f"{_uid}.saved")
@@ -352,9 +356,7 @@ def _deletions_recorded():
 
     for label in _DELETION_APPS:
         for model in apps.get_app_config(label).get_models():
-            if model not in (AuditEvent, ZoneRole, Administrator) and not model.__name__.startswith(
-                "Historical"
-            ):
+            if model not in (AuditEvent, *_ROLES) and not model.__name__.startswith("Historical"):
                 yield model
     for label, name in (("axes", "AccessAttempt"), ("otp_totp", "TOTPDevice")):
         try:

@@ -56,7 +56,12 @@ from approvals.figures.models import ZoneFigures
 from approvals.jobs.models import Job, JobKind, JobStatus
 from approvals.reminders.models import Delivery, EmailState, Reminder, Step
 from approvals.spreadsheets.models import ImportKind, ImportStatus, SpreadsheetImport
-from approvals.stages.models import RequestAttachment, RequestStatus, StageRequest
+from approvals.stages.models import (
+    EvidenceRequirement,
+    RequestAttachment,
+    RequestStatus,
+    StageRequest,
+)
 
 __all__ = [
     "AuditEvent",
@@ -82,6 +87,7 @@ __all__ = [
     "TaskNode",
     "Delivery",
     "EmailState",
+    "EvidenceRequirement",
     "Reminder",
     "Step",
     "WarningSettings",

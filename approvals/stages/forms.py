@@ -72,3 +72,31 @@ class TransitionForm(forms.Form):
         if cleaned.get("is_provisional") and not cleaned.get("supplement_due"):
             self.add_error("supplement_due", _("Give the date the missing documents are due."))
         return cleaned
+
+
+class RequestForm(TransitionForm):
+    """A stage request as an officer fills it: the change's evidence, the comment, and the
+    reason its documents are missing (容缺), which lets a request go without the documents the
+    change needs (``workflow.request_transition`` holds that rule). The page leaves the reason
+    out where the change needs no document (``ask_reason``)."""
+
+    documents_missing_reason = forms.CharField(
+        label=_("Reason documents are missing (容缺)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only when the documents cannot be attached now: the supervisor reads it."),
+    )
+
+    def __init__(self, *args, ask_reason: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not ask_reason:
+            del self.fields["documents_missing_reason"]
+
+    #: Fields of the request itself, not evidence of the change.
+    REQUEST_FIELDS = ("comment", "documents_missing_reason")
+
+    @property
+    def evidence_data(self) -> dict:
+        """The cleaned evidence alone, as the change's transition takes it."""
+        return {k: v for k, v in self.cleaned_data.items() if k not in self.REQUEST_FIELDS}

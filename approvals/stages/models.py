@@ -1,8 +1,10 @@
-"""An officer's request to move a project to its next stage, and the supervisor's decision."""
+"""An officer's request to move a project to its next stage, its documents, the supervisor's
+decision, and the documents each stage change needs (kept by administrators)."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
@@ -83,6 +85,11 @@ class StageRequest(models.Model):
     )
     source = models.CharField(
         _("source"), max_length=200, blank=True, help_text=_("File, sheet and row it came from.")
+    )
+    documents_missing_reason = models.TextField(
+        _("reason documents are missing (容缺)"),
+        blank=True,
+        help_text=_("Given when a request goes without the documents its change needs."),
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -169,3 +176,60 @@ class RequestAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class EvidenceRequirementQuerySet(models.QuerySet["EvidenceRequirement"]):
+    def documents_needed(self, transition: str) -> str:
+        """What a hand request of ``transition`` must attach, in words; empty when nothing is
+        required (also for a change without a row: nothing configured, nothing required)."""
+        row = self.filter(transition=transition, required=True).first()
+        return row.documents if row is not None else ""
+
+
+class EvidenceRequirement(models.Model):
+    """The documents a stage change needs, kept by administrators per change: a request
+    asked by hand without any is refused unless the officer says why they are missing (容缺),
+    ``workflow.request_transition``. Migration 0029 writes one row per change: the agreement for
+    签约, the construction permit or a site photo for 开工, a production photo for 投产 required;
+    the others named but not required."""
+
+    transition = models.CharField(
+        _("stage change"), max_length=30, choices=transition_choices, unique=True
+    )
+    documents = models.CharField(
+        _("documents needed"),
+        max_length=200,
+        blank=True,
+        help_text=_("In the words the officer reads on the request form, e.g. 签订的投资协议."),
+    )
+    required = models.BooleanField(
+        _("required"),
+        default=False,
+        help_text=_(
+            "A request without a document is refused unless the officer gives the reason "
+            "they are missing (容缺)."
+        ),
+    )
+
+    objects = EvidenceRequirementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("documents a stage change needs")
+        verbose_name_plural = _("documents stage changes need")
+        ordering = ["id"]
+        constraints = [
+            # A refusal names what is missing: a required change says what it needs.
+            models.CheckConstraint(
+                condition=Q(required=False) | ~Q(documents=""),
+                name="evidence_requirement_names_its_documents",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return Project.transition_label(self.transition)
+
+    def clean(self) -> None:
+        if self.required and not self.documents.strip():
+            raise ValidationError(
+                {"documents": _("Say which documents are needed: a refusal names them.")}
+            )

@@ -10,7 +10,7 @@ so every check is made here, on rows locked for the duration, inside one databas
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
@@ -27,6 +27,7 @@ from approvals.models import (
     MODES_NEEDING_REASON,
     ApprovalItem,
     AuditKind,
+    EvidenceRequirement,
     ItemModeChange,
     Mode,
     ModeOrigin,
@@ -39,7 +40,7 @@ from approvals.models import (
 )
 from approvals.stages import catch_up
 from approvals.stages.evidence import check_attachments
-from approvals.stages.forms import TransitionForm, form_errors
+from approvals.stages.forms import RequestForm, TransitionForm, form_errors
 
 Machine = TypeVar("Machine", bound=RecordedMachine)
 
@@ -54,6 +55,7 @@ class TransitionOption:
     evidence: tuple[str, ...]
     reasons: list[str] = field(default_factory=list)
     documents: str = ""  # which documents back the change, in words
+    documents_required: bool = False  # refused without one, unless a reason is given (容缺)
 
     @property
     def allowed(self) -> bool:
@@ -137,7 +139,6 @@ def transition_options(
                 target=_target_label(obj, name, current),
                 evidence=tuple(spec["evidence"]),
                 reasons=refusal_reasons(obj, name, user, permitted=permitted),
-                documents=str(spec.get("documents", "")),
             )
         )
     return options
@@ -187,15 +188,27 @@ def _may_request(project: Project, user) -> bool:
 
 
 def request_options(project: Project, user) -> list[TransitionOption]:
-    """The stage changes ``user`` may ask for now, and why not the others."""
-    options = transition_options(project, user, permitted=_may_request)
+    """The stage changes ``user`` may ask for now, and why not the others; each with the
+    documents it needs, as the administrators keep them."""
+    needs = EvidenceRequirement.objects.in_bulk(field_name="transition")
     pending = project.stage_requests.pending().first()
-    if pending is None:
-        return options
-    busy = _("A request is already waiting for a decision: %(request)s.") % {"request": pending}
-    return [
-        TransitionOption(o.name, o.label, o.target, o.evidence, [*o.reasons, busy]) for o in options
-    ]
+    busy = (
+        [_("A request is already waiting for a decision: %(request)s.") % {"request": pending}]
+        if pending is not None
+        else []
+    )
+    options = []
+    for option in transition_options(project, user, permitted=_may_request):
+        need = needs.get(option.name)
+        options.append(
+            replace(
+                option,
+                reasons=[*option.reasons, *busy],
+                documents=need.documents if need is not None else "",
+                documents_required=need is not None and need.required,
+            )
+        )
+    return options
 
 
 def evidence_names(name: str, model: type[RecordedMachine] = Project) -> tuple[str, ...]:
@@ -203,8 +216,20 @@ def evidence_names(name: str, model: type[RecordedMachine] = Project) -> tuple[s
 
 
 def evidence_form(name: str, data: dict | None = None) -> TransitionForm:
-    """The form of a transition's evidence: fills a request, and reads it back at decision."""
+    """The form of a transition's evidence: reads a request's evidence back at decision."""
     return TransitionForm(data, evidence=evidence_names(name))
+
+
+def _documents_refusal(transition: str, attachments: list, reason: str) -> str | None:
+    """Why a hand request goes no further for want of documents, or None: the change needs
+    documents (``EvidenceRequirement``), none is attached and no reason is given (容缺)."""
+    needed = EvidenceRequirement.objects.documents_needed(transition)
+    if not needed or attachments or reason:
+        return None
+    return _(
+        "“%(change)s” needs documents: %(documents)s. Attach them, or give the reason they "
+        "are missing (容缺)."
+    ) % {"change": Project.transition_label(transition), "documents": needed}
 
 
 def _evidence_of(stage_request: StageRequest) -> dict[str, Any]:
@@ -226,20 +251,30 @@ def request_transition(
     *,
     note: str = "",
     attachments: Iterable = (),
+    documents_missing_reason: str = "",
     **evidence: Any,
 ) -> StageRequest:
-    """Ask for a stage change with its evidence. Refused when ``by`` may not ask, when the
-    change is not possible now, when the evidence does not hold, or when another request of
-    the project is still waiting."""
+    """Ask for a stage change by hand, with its evidence and documents. Refused when ``by``
+    may not ask, when the change is not possible now, when the evidence does not hold, when
+    the documents the change needs are missing and no reason is given (容缺: the reason is
+    kept on the request for the supervisor), or when another request of the project is still
+    waiting. (Requests a list import opens are not asked by hand and do not come this way.)"""
     if transition not in Project.transition_names():
         raise TransitionRefused(_("Unknown change “%(name)s”.") % {"name": transition})
     if not permissions.may_request(by, project):  # first: a refusal must not depend on input
         raise PermissionDenied(_("You may not request changes of this project's stage."))
-    form = evidence_form(transition, data={**evidence, "comment": note})
+    form = RequestForm(
+        {**evidence, "comment": note, "documents_missing_reason": documents_missing_reason},
+        evidence=evidence_names(transition),
+    )
     if not form.is_valid():
         raise TransitionRefused(form_errors(form))
-    cleaned = {k: v for k, v in form.cleaned_data.items() if k != "comment"}
+    cleaned = form.evidence_data
+    reason = form.cleaned_data["documents_missing_reason"]
     attachments = check_attachments(attachments)
+    missing = _documents_refusal(transition, attachments, reason)
+    if missing:
+        raise TransitionRefused(missing)
     try:
         with transaction.atomic():
             locked = Project.objects.select_for_update().get(pk=project.pk)
@@ -255,6 +290,7 @@ def request_transition(
                 transition=transition,
                 evidence=cleaned,
                 note=note,
+                documents_missing_reason=reason,
                 requested_by=by,
             )
             for upload in attachments:
@@ -309,7 +345,7 @@ def decide(stage_request: StageRequest, by, approve: bool, comment: str = "") ->
             if permissions.asked_it(by, locked):
                 raise PermissionDenied(_("Nobody decides its own request."))
             raise PermissionDenied(
-                _("Only a supervisor of the project's zone decides its requests.")
+                _("Only a supervisor of the project's zone or city decides its requests.")
             )
         if not approve and not comment:
             raise TransitionRefused(_("A rejection needs a reason: say what is to be fixed."))

@@ -1,13 +1,13 @@
 """Every page that shows an object is scoped exactly like its change page.
 
-Each role of 晋中 (officer, supervisor, leader, statistician) and a person with no role at all
-open, by GET and by POST, every admin URL of one object (change, history, one history version,
-delete, transitions, requests, decisions, evidence documents, and whatever view is added later:
-the URLs are read from the admin itself) for another zone's project, its approval item, request,
-records, enterprise, its officer's reminder and background job, its problems (堵点), service
-record, task plan, monthly figures and factor needs (the project is on the white list), and for a
-project without a zone. Each must refuse, show no field value of
-the object, and change nothing.
+Each role of 晋中 (officer, supervisor, leader, statistician), a city supervisor of 太原 and a
+person with no role at all open, by GET and by POST, every admin URL of one object (change,
+history, one history version, delete, transitions, requests, decisions, evidence documents, and
+whatever view is added later: the URLs are read from the admin itself) for another zone's
+project, its approval item, request, records, enterprise, its officer's reminder and background
+job, its problems (堵点), service record, task plan, monthly figures and factor needs (the
+project is on the white list), and for a project without a zone. Each must refuse, show no
+field value of the object, and change nothing.
 """
 
 from __future__ import annotations
@@ -50,9 +50,15 @@ from approvals.models import (
     WhiteListProject,
 )
 from approvals.stages import workflow
-from tests.factories import EnterpriseFactory, ProjectFactory, UserFactory, ZoneRoleFactory
+from tests.factories import (
+    EnterpriseFactory,
+    ProjectFactory,
+    UserFactory,
+    ZoneFactory,
+    ZoneRoleFactory,
+)
 from tests.flows import administrator
-from zones.models import Enterprise, Role
+from zones.models import CityRole, Enterprise, Role
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 #: Each hidden case writes its own marker into every field a page could show.
@@ -189,7 +195,7 @@ ADMINISTRATORS_WITHOUT_CASES = ("security admin", "audit admin")
 
 def outside(role, hidden: dict) -> list[dict]:
     """The cases outside the role's scope: a leader sees only the projects it follows."""
-    if role in ADMINISTRATORS_WITHOUT_CASES:
+    if role in (*ADMINISTRATORS_WITHOUT_CASES, Role.CITY_SUPERVISOR):  # 太原's: none of 晋中's
         return list(hidden.values())
     keys = ["other zone", "no zone", *(["not followed"] if role in (Role.LEADER, "none") else [])]
     return [hidden[key] for key in keys]
@@ -204,12 +210,17 @@ def people(alice, bob, lily, stan, db) -> dict:
     for name, role in (("security admin", AdminRole.SECURITY), ("audit admin", AdminRole.AUDIT)):
         keepers[name] = UserFactory(username=name.replace(" ", "-"))
         Administrator.objects.create(user=keepers[name], role=role)
+    # A city supervisor of another city than 晋中's (a zone there, none of the cases).
+    ZoneFactory(name="太原经济技术开发区", city="太原市")
+    taiyuan = UserFactory(username="taiyuan-supervisor")
+    CityRole.objects.create(user=taiyuan, city="太原市", role=Role.CITY_SUPERVISOR)
     return {
         **keepers,
         Role.OFFICER: alice,
         Role.SUPERVISOR: bob,
         Role.LEADER: lily,
         Role.STATISTICIAN: stan,
+        Role.CITY_SUPERVISOR: taiyuan,
         "none": nobody,
     }
 

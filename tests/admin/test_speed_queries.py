@@ -29,6 +29,7 @@ from approvals.models import (
 )
 from approvals.stages import workflow
 from tests.factories import ProjectFactory, UserFactory, ZoneRoleFactory
+from tests.flows import documents
 from tests.oracles import with_next_milestone_worked_out
 from tests.spreadsheets.test_import_projects import row, run, workbook
 from zones.models import Role
@@ -176,7 +177,9 @@ class TestTheProjectList:
 
     def test_it_marks_a_pending_request_from_one_query_for_the_page(self, as_user, alice, zone):
         waiting, other = projects(zone, 2)
-        workflow.request_transition(waiting, "sign", by=alice, agreement_date=D(2025, 4, 7))
+        workflow.request_transition(
+            waiting, "sign", by=alice, agreement_date=D(2025, 4, 7), attachments=documents()
+        )
         sqls, response = get(as_user(alice), PROJECTS)
         marks = {p.pk: p.has_pending_request for p in response.context["cl"].result_list}
         assert marks == {waiting.pk: True, other.pk: False}
@@ -247,7 +250,9 @@ class TestTheStoredNextMilestone:
         project = ProjectFactory(zone=zone)
         for stage, day in ((Stage.SIGNED, D(2025, 5, 1)), (Stage.READY, D(2025, 8, 1))):
             Milestone.objects.create(project=project, stage=stage, planned_date=day)
-        asked = workflow.request_transition(project, "sign", by=alice, agreement_date=D(2025, 4, 7))
+        asked = workflow.request_transition(
+            project, "sign", by=alice, agreement_date=D(2025, 4, 7), attachments=documents()
+        )
         workflow.decide(asked, by=bob, approve=True)
         project.refresh_from_db()
         assert (project.stage, project.next_milestone_on) == (Stage.SIGNED, D(2025, 8, 1))

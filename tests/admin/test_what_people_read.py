@@ -28,7 +28,7 @@ from approvals.models import (
 )
 from approvals.stages import workflow
 from tests.factories import UserFactory, ZoneRoleFactory
-from tests.flows import move
+from tests.flows import documents, move
 
 SIGN = {"agreement_date": dt.date(2025, 4, 7)}
 
@@ -190,7 +190,7 @@ class TestThePendingColumn:
         assert row.startswith("></td>")
 
     def test_it_says_so_when_a_request_waits(self, as_user, alice, project):
-        workflow.request_transition(project, "sign", by=alice, **SIGN)
+        workflow.request_transition(project, "sign", by=alice, attachments=documents(), **SIGN)
         response = as_user(alice).get(reverse("admin:approvals_project_changelist"))
         row = response.content.decode().split('class="field-awaiting_decision')[1]
         row = row[row.index(">") :][:120]
@@ -235,7 +235,9 @@ class TestLinks:
     def test_the_requester_is_a_name_not_a_link_to_a_page_that_refuses(
         self, as_user, alice, project
     ):
-        pending = workflow.request_transition(project, "sign", by=alice, **SIGN)
+        pending = workflow.request_transition(
+            project, "sign", by=alice, attachments=documents(), **SIGN
+        )
         page = (
             as_user(alice)
             .get(reverse("admin:approvals_stagerequest_change", args=[pending.pk]))

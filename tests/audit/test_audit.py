@@ -28,6 +28,7 @@ from approvals.models import (
 from approvals.spreadsheets import imports
 from approvals.stages import workflow
 from tests.factories import UserFactory
+from tests.flows import documents
 from tests.spreadsheet_files import Title, xlsx
 from zones.models import Administrator, AdminRole, Role, ZoneRole
 
@@ -126,7 +127,7 @@ class TestChangesOfRights:
 class TestWork:
     def test_a_stage_decision_is_recorded(self, project, alice, bob):
         asked = workflow.request_transition(
-            project, "sign", by=alice, agreement_date=dt.date(2025, 4, 7)
+            project, "sign", by=alice, agreement_date=dt.date(2025, 4, 7), attachments=documents()
         )
         workflow.decide(asked, by=bob, approve=False, comment="协议未盖章")
         event = last(AuditKind.DECISION)

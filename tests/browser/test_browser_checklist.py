@@ -19,6 +19,7 @@ from approvals.models import ItemStatus, RequestStatus, Stage
 from approvals.stages import workflow
 from tests.browser_support import change_url, screenshot, stage_heading
 from tests.factories import ProjectFactory
+from tests.flows import documents
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -136,7 +137,12 @@ def test_a_supervisor_approves_several_requests_at_once(as_user, alice, bob, zon
     ]
     requests = [
         workflow.request_transition(
-            project, "sign", by=alice, agreement_date=dt.date(2025, 4, 7), note="三个一批签约"
+            project,
+            "sign",
+            by=alice,
+            agreement_date=dt.date(2025, 4, 7),
+            note="三个一批签约",
+            attachments=documents(),
         )
         for project in projects
     ]

@@ -11,6 +11,7 @@ from django.urls import reverse
 from approvals.models import Milestone, Project, Stage
 from tests.admin_helpers import change_form_data
 from tests.factories import MilestoneFactory, ProjectFactory, UserFactory
+from tests.flows import document, documents
 
 CHANGELIST = reverse("admin:approvals_project_changelist")
 
@@ -120,7 +121,11 @@ class TestStageRequestButtons:
     def test_an_officer_asks_to_sign_through_the_button(self, as_user, alice, project):
         response = as_user(alice).post(
             request_url(project, "sign"),
-            {"sign-agreement_date": "2025-04-07", "sign-comment": "三个一批签约"},
+            {
+                "sign-agreement_date": "2025-04-07",
+                "sign-comment": "三个一批签约",
+                "sign-attachments": document("投资协议.pdf"),
+            },
             follow=True,
         )
         page = response.content.decode()
@@ -197,7 +202,9 @@ class TestTheList:
 
         waiting = ProjectFactory(zone=zone, name="甲")
         ProjectFactory(zone=zone, name="乙")
-        workflow.request_transition(waiting, "sign", by=alice, agreement_date=dt.date(2025, 4, 7))
+        workflow.request_transition(
+            waiting, "sign", by=alice, agreement_date=dt.date(2025, 4, 7), attachments=documents()
+        )
         response = as_user(alice).get(CHANGELIST)
         marks = {p.name: p.has_pending_request for p in response.context["cl"].result_list}
         assert marks == {"甲": True, "乙": False}

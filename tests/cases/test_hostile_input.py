@@ -20,6 +20,7 @@ from approvals.models import ApprovalItem, Milestone, Project, Stage, StageReque
 from approvals.stages import workflow
 from tests.admin_helpers import change_form_data
 from tests.factories import MilestoneFactory, ProjectFactory
+from tests.flows import documents
 from zones.models import Enterprise
 
 HOSTILE = [
@@ -184,7 +185,7 @@ def test_the_item_status_forms_refuse_bad_evidence_by_name(as_user, alice, case)
 
 def test_the_decision_form_refuses_a_bad_choice_or_comment(as_user, alice, bob, case):
     pending = workflow.request_transition(
-        case, "sign", by=alice, agreement_date=dt.date(2025, 4, 7)
+        case, "sign", by=alice, agreement_date=dt.date(2025, 4, 7), attachments=documents()
     )
     client = as_user(bob)
     url = reverse("admin:approvals_stagerequest_decide", args=[pending.pk])
@@ -246,7 +247,9 @@ class TestRanges:
         from approvals.models import TransitionRefused
 
         with pytest.raises(TransitionRefused, match="签约日期"):
-            workflow.request_transition(case, "sign", by=alice, agreement_date="1989-06-01")
+            workflow.request_transition(
+                case, "sign", by=alice, agreement_date="1989-06-01", attachments=documents()
+            )
         assert not StageRequest.objects.exists()
 
 

@@ -38,7 +38,7 @@ from approvals.reminders import services as reminders
 from approvals.stages import workflow
 from tests.admin_helpers import change_form_data
 from tests.factories import MilestoneFactory, ProjectFactory
-from tests.flows import administrator
+from tests.flows import administrator, documents
 
 TODAY = dt.date(2025, 9, 26)  # a Friday, a working day
 NOW = dt.datetime(2025, 9, 26, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -573,7 +573,9 @@ class TestMyToDo:
         self, desk, zone, as_user, alice, bob
     ):
         reserve = ProjectFactory(zone=zone, name="晋中待签约项目", officer=alice)
-        workflow.request_transition(reserve, "sign", alice, agreement_date=D(2025, 9, 20))
+        workflow.request_transition(
+            reserve, "sign", alice, agreement_date=D(2025, 9, 20), attachments=documents()
+        )
         sections = todo(as_user(bob))
         assert sections["awaiting"][0] == 1
         total, red = sections["zone_red"]

@@ -13,6 +13,7 @@ from approvals.models import ItemModeChange, Mode, ModeOrigin, Stage, Transition
 from approvals.stages import workflow
 from tests.admin_helpers import change_form_data
 from tests.factories import ProjectFactory
+from tests.flows import documents
 
 
 @pytest.fixture
@@ -182,7 +183,7 @@ class TestWhatTheSupervisorReads:
 
         project = ProjectFactory(zone=zone)
         pending = workflow.request_transition(
-            project, "sign", by=alice, agreement_date=dt.date(2025, 4, 7)
+            project, "sign", by=alice, agreement_date=dt.date(2025, 4, 7), attachments=documents()
         )
         url = reverse("admin:approvals_stagerequest_change", args=[pending.pk])
         assert 'id="settled-by-mode"' not in as_user(bob).get(url).content.decode()

@@ -11,6 +11,7 @@ from django.urls import reverse
 from approvals.models import RequestStatus, Stage, StageRequest, TransitionRefused
 from approvals.stages import workflow
 from tests.factories import ProjectFactory
+from tests.flows import documents
 
 SIGN = {"agreement_date": dt.date(2025, 4, 7)}
 REQUESTS = reverse("admin:approvals_stagerequest_changelist")
@@ -72,13 +73,17 @@ class TestTheQueue:
         self, as_user, alice, bob, zone
     ):
         for _ in range(2):
-            workflow.request_transition(ProjectFactory(zone=zone), "sign", by=alice, **SIGN)
-        workflow.request_transition(ProjectFactory(zone=zone), "sign", by=bob, **SIGN)  # bob's own
+            workflow.request_transition(
+                ProjectFactory(zone=zone), "sign", by=alice, attachments=documents(), **SIGN
+            )
+        workflow.request_transition(
+            ProjectFactory(zone=zone), "sign", by=bob, attachments=documents(), **SIGN
+        )  # bob's own
         page = as_user(bob).get(reverse("admin:index")).content.decode()
         assert "有2项阶段变更申请待您审批" in page
 
     def test_officers_get_no_queue_on_the_index(self, as_user, alice, project):
-        workflow.request_transition(project, "sign", by=alice, **SIGN)
+        workflow.request_transition(project, "sign", by=alice, attachments=documents(), **SIGN)
         assert (
             'id="awaiting-decisions"'
             not in as_user(alice).get(reverse("admin:index")).content.decode()
@@ -87,14 +92,22 @@ class TestTheQueue:
     def test_the_queue_lists_what_awaits_the_supervisor(
         self, as_user, alice, bob, charlie, zone, other_project
     ):
-        mine = workflow.request_transition(ProjectFactory(zone=zone), "sign", by=alice, **SIGN)
-        workflow.request_transition(ProjectFactory(zone=zone), "sign", by=bob, **SIGN)
-        workflow.request_transition(other_project, "sign", by=charlie, **SIGN)
+        mine = workflow.request_transition(
+            ProjectFactory(zone=zone), "sign", by=alice, attachments=documents(), **SIGN
+        )
+        workflow.request_transition(
+            ProjectFactory(zone=zone), "sign", by=bob, attachments=documents(), **SIGN
+        )
+        workflow.request_transition(
+            other_project, "sign", by=charlie, attachments=documents(), **SIGN
+        )
         response = as_user(bob).get(REQUESTS, {"queue": "awaiting"})
         assert list(response.context["cl"].result_list) == [mine]
 
     def test_a_supervisor_approves_on_the_request_page(self, as_user, alice, bob, project):
-        pending = workflow.request_transition(project, "sign", by=alice, **SIGN)
+        pending = workflow.request_transition(
+            project, "sign", by=alice, attachments=documents(), **SIGN
+        )
         client = as_user(bob)
         page = client.get(request_url(pending)).content.decode()
         assert 'id="approve-request"' in page and "签约日期" in page and "2025-04-07" in page
@@ -110,7 +123,9 @@ class TestTheQueue:
     def test_the_requester_sees_no_decision_buttons_and_cannot_post_one(
         self, as_user, bob, project
     ):
-        pending = workflow.request_transition(project, "sign", by=bob, **SIGN)
+        pending = workflow.request_transition(
+            project, "sign", by=bob, attachments=documents(), **SIGN
+        )
         client = as_user(bob)
         page = client.get(request_url(pending)).content.decode()
         assert 'id="approve-request"' not in page and 'id="cancel-request"' in page
@@ -123,7 +138,9 @@ class TestTheQueue:
         assert project.stage == Stage.RESERVE
 
     def test_the_officer_cancels_from_the_project_page(self, as_user, alice, project):
-        pending = workflow.request_transition(project, "sign", by=alice, **SIGN)
+        pending = workflow.request_transition(
+            project, "sign", by=alice, attachments=documents(), **SIGN
+        )
         client = as_user(alice)
         assert 'id="cancel-request"' in client.get(project_url(project)).content.decode()
         response = client.post(
@@ -145,21 +162,27 @@ class TestADecisionIsChosenAndARejectionSaysWhy:
     def test_a_post_without_a_choice_is_refused_not_taken_as_rejection(
         self, as_user, alice, bob, project, data
     ):
-        pending = workflow.request_transition(project, "sign", by=alice, **SIGN)
+        pending = workflow.request_transition(
+            project, "sign", by=alice, attachments=documents(), **SIGN
+        )
         page = self.decide(as_user(bob), pending, data).content.decode()
         assert re.search(r'<li class="error[ "][^>]*>\s*<div[^>]*>\s*审批: ', page)
         pending.refresh_from_db()
         assert (pending.status, pending.decided_by) == (RequestStatus.PENDING, None)
 
     def test_a_rejection_without_a_reason_is_refused(self, as_user, alice, bob, project):
-        pending = workflow.request_transition(project, "sign", by=alice, **SIGN)
+        pending = workflow.request_transition(
+            project, "sign", by=alice, attachments=documents(), **SIGN
+        )
         page = self.decide(as_user(bob), pending, {"decision": "reject", "comment": "  "})
         assert "驳回须说明理由" in page.content.decode()
         pending.refresh_from_db()
         assert pending.status == RequestStatus.PENDING
 
     def test_a_rejection_with_a_reason_is_recorded(self, as_user, alice, bob, project):
-        pending = workflow.request_transition(project, "sign", by=alice, **SIGN)
+        pending = workflow.request_transition(
+            project, "sign", by=alice, attachments=documents(), **SIGN
+        )
         self.decide(as_user(bob), pending, {"decision": "reject", "comment": "协议未盖章"})
         pending.refresh_from_db()
         assert (pending.status, pending.decision_comment, pending.decided_by) == (
@@ -169,7 +192,9 @@ class TestADecisionIsChosenAndARejectionSaysWhy:
         )
 
     def test_the_service_itself_refuses_a_silent_rejection(self, alice, bob, project):
-        pending = workflow.request_transition(project, "sign", by=alice, **SIGN)
+        pending = workflow.request_transition(
+            project, "sign", by=alice, attachments=documents(), **SIGN
+        )
         with pytest.raises(TransitionRefused, match="驳回须说明理由"):
             workflow.decide(pending, by=bob, approve=False)
         pending.refresh_from_db()
@@ -177,7 +202,9 @@ class TestADecisionIsChosenAndARejectionSaysWhy:
 
     def test_rejecting_several_without_a_reason_asks_for_one(self, as_user, alice, bob, zone):
         pending = [
-            workflow.request_transition(ProjectFactory(zone=zone), "sign", by=alice, **SIGN)
+            workflow.request_transition(
+                ProjectFactory(zone=zone), "sign", by=alice, attachments=documents(), **SIGN
+            )
             for _ in range(2)
         ]
         data = {
@@ -198,13 +225,25 @@ class TestDecidingSeveral:
         self, as_user, alice, bob, zone, charlie, other_project
     ):
         good = workflow.request_transition(
-            ProjectFactory(zone=zone, name="甲项目"), "sign", by=alice, **SIGN
+            ProjectFactory(zone=zone, name="甲项目"),
+            "sign",
+            by=alice,
+            attachments=documents(),
+            **SIGN,
         )
         own = workflow.request_transition(
-            ProjectFactory(zone=zone, name="乙项目"), "sign", by=bob, **SIGN
+            ProjectFactory(zone=zone, name="乙项目"),
+            "sign",
+            by=bob,
+            attachments=documents(),
+            **SIGN,
         )
         gone = workflow.request_transition(
-            ProjectFactory(zone=zone, name="丙项目"), "sign", by=alice, **SIGN
+            ProjectFactory(zone=zone, name="丙项目"),
+            "sign",
+            by=alice,
+            attachments=documents(),
+            **SIGN,
         )
         workflow.cancel_request(gone, by=alice)
         client = as_user(bob)
@@ -232,7 +271,7 @@ class TestDecidingSeveral:
         assert statuses == {good.pk: "approved", own.pk: "pending", gone.pk: "cancelled"}
 
     def test_officers_have_no_decision_actions(self, as_user, alice, project):
-        workflow.request_transition(project, "sign", by=alice, **SIGN)
+        workflow.request_transition(project, "sign", by=alice, attachments=documents(), **SIGN)
         response = as_user(alice).get(REQUESTS)
         form = response.context["action_form"]
         actions = dict(form.fields["action"].choices) if form else {}
@@ -312,7 +351,9 @@ def test_the_request_and_audit_lists_run_the_same_queries_for_few_rows_as_for_ma
 
 
 def test_a_next_address_off_the_site_is_not_followed(as_user, alice, project):
-    pending = workflow.request_transition(project, "sign", by=alice, **SIGN)
+    pending = workflow.request_transition(
+        project, "sign", by=alice, attachments=documents(), **SIGN
+    )
     response = as_user(alice).post(
         reverse("admin:approvals_stagerequest_cancel", args=[pending.pk]),
         {"next": "//evil.example/x"},

@@ -18,6 +18,7 @@ from approvals.models import (
 )
 from approvals.stages import workflow
 from tests.factories import ProjectFactory, UserFactory, ZoneRoleFactory
+from tests.flows import documents
 from tests.services import at_once
 from zones.models import Role
 
@@ -51,7 +52,9 @@ def test_many_supervisors_approving_one_request_make_one_change(
     zone, officers, supervisors, round_
 ):
     project = ProjectFactory(zone=zone)
-    pending = workflow.request_transition(project, "sign", by=officers[0], **SIGN)
+    pending = workflow.request_transition(
+        project, "sign", by=officers[0], attachments=documents(), **SIGN
+    )
     history_before = project.history.count()
 
     results = at_once(
@@ -82,6 +85,7 @@ def test_officers_asking_at_the_same_moment_open_one_request(zone, officers, rou
             Project.objects.get(pk=project.pk),
             ["sign", "suspend", "withdraw"][n % 3],
             by=o,
+            attachments=documents(),
             **(SIGN if n % 3 == 0 else {"reason": "资金未到位"}),
         )
         for n, o in enumerate(officers)
@@ -101,7 +105,9 @@ def test_officers_asking_at_the_same_moment_open_one_request(zone, officers, rou
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_an_approval_racing_a_cancellation_has_one_outcome(zone, officers, supervisors, round_):
     project = ProjectFactory(zone=zone)
-    pending = workflow.request_transition(project, "sign", by=officers[0], **SIGN)
+    pending = workflow.request_transition(
+        project, "sign", by=officers[0], attachments=documents(), **SIGN
+    )
 
     results = at_once(
         [
@@ -132,7 +138,9 @@ def test_an_approval_racing_a_cancellation_has_one_outcome(zone, officers, super
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_a_self_approval_in_the_crowd_is_refused_and_another_wins(zone, supervisors, round_):
     project = ProjectFactory(zone=zone)
-    pending = workflow.request_transition(project, "sign", by=supervisors[0], **SIGN)
+    pending = workflow.request_transition(
+        project, "sign", by=supervisors[0], attachments=documents(), **SIGN
+    )
 
     results = at_once(
         [

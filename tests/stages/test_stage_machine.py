@@ -21,7 +21,7 @@ from approvals.models import (
 )
 from approvals.stages import workflow
 from tests.factories import ProjectFactory
-from tests.flows import administrator, move
+from tests.flows import administrator, documents, move
 
 EVIDENCE = {
     "sign": {"agreement_date": dt.date(2025, 4, 7)},
@@ -98,7 +98,9 @@ def test_an_illegal_transition_is_refused_and_changes_nothing(zone, alice, stage
     changes_before = StageChange.objects.count()
 
     with pytest.raises(TransitionRefused) as refused:
-        workflow.request_transition(project, name, by=alice, **EVIDENCE[name])
+        workflow.request_transition(
+            project, name, by=alice, attachments=documents(), **EVIDENCE[name]
+        )
 
     assert refused.value.reasons, "a refusal says why"
     project.refresh_from_db()
@@ -121,7 +123,9 @@ def test_forward_steps_go_one_at_a_time_from_reserve_to_capacity(zone, alice, bo
 def test_starting_works_is_refused_straight_from_signed(zone, alice):
     project = project_at(zone, Stage.SIGNED)
     with pytest.raises(TransitionRefused, match="具备开工条件"):
-        workflow.request_transition(project, "start_works", by=alice, **EVIDENCE["start_works"])
+        workflow.request_transition(
+            project, "start_works", by=alice, attachments=documents(), **EVIDENCE["start_works"]
+        )
     assert_untouched(project, Stage.SIGNED)
 
 
@@ -150,12 +154,14 @@ class TestGates:
     def test_signing_needs_the_investor(self, zone, alice):
         project = ProjectFactory(zone=zone, enterprise=None)
         with pytest.raises(TransitionRefused, match="项目单位"):
-            workflow.request_transition(project, "sign", by=alice, **EVIDENCE["sign"])
+            workflow.request_transition(
+                project, "sign", by=alice, attachments=documents(), **EVIDENCE["sign"]
+            )
         assert_untouched(project, Stage.RESERVE)
 
     def test_signing_needs_the_agreement_date(self, project, alice):
         with pytest.raises(TransitionRefused, match="签约日期"):
-            workflow.request_transition(project, "sign", by=alice)
+            workflow.request_transition(project, "sign", by=alice, attachments=documents())
         project.refresh_from_db()
         assert project.stage == Stage.RESERVE
         assert project.stage_changes.count() == 1  # only its creation
@@ -164,7 +170,9 @@ class TestGates:
         project = project_at(zone, Stage.READY)
         tomorrow = dt.date.today() + dt.timedelta(days=2)
         with pytest.raises(TransitionRefused, match="未来"):
-            workflow.request_transition(project, "start_works", by=alice, start_date=tomorrow)
+            workflow.request_transition(
+                project, "start_works", by=alice, start_date=tomorrow, attachments=documents()
+            )
         project.refresh_from_db()
         assert project.stage == Stage.READY
 
@@ -216,11 +224,15 @@ class TestTheStageFieldIsProtected:
 
     def test_a_statistician_cannot_ask(self, project, stan):
         with pytest.raises(PermissionDenied):
-            workflow.request_transition(project, "sign", by=stan, **EVIDENCE["sign"])
+            workflow.request_transition(
+                project, "sign", by=stan, attachments=documents(), **EVIDENCE["sign"]
+            )
 
     def test_an_officer_of_another_zone_cannot_ask(self, project, charlie):
         with pytest.raises(PermissionDenied):
-            workflow.request_transition(project, "sign", by=charlie, **EVIDENCE["sign"])
+            workflow.request_transition(
+                project, "sign", by=charlie, attachments=documents(), **EVIDENCE["sign"]
+            )
 
 
 class TestWhyNot:

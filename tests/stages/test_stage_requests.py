@@ -24,26 +24,33 @@ from approvals.models import (
     TransitionRefused,
 )
 from approvals.stages import workflow
-from tests.factories import ProjectFactory, UserFactory, ZoneRoleFactory
-from tests.flows import administrator, move
-from zones.models import Role
+from tests.factories import ProjectFactory, UserFactory, ZoneFactory, ZoneRoleFactory
+from tests.flows import administrator, documents, move
+from zones.models import CityRole, Role
 
 SIGN = {"agreement_date": dt.date(2025, 4, 7)}
 
 
 def person(username: str, zone, role: str):
+    """Holding ``role`` in ``zone``; a city supervisor over the zone's city."""
     user = UserFactory(username=username)
-    ZoneRoleFactory(user=user, zone=zone, role=role)
+    if role == Role.CITY_SUPERVISOR:
+        CityRole.objects.create(user=user, city=zone.city, role=role)
+    else:
+        ZoneRoleFactory(user=user, zone=zone, role=role)
     return user
 
 
 @pytest.fixture
 def people(zone, other_zone):
-    """One person per role in the project's zone and one in another zone."""
+    """One person per role in the project's zone and one in another zone (for the city
+    supervisor, a zone of another city: 晋中's two zones are one city)."""
+    taiyuan = ZoneFactory(name="太原经济技术开发区", city="太原市")
+    elsewhere = {role: other_zone for role in Role.values} | {Role.CITY_SUPERVISOR: taiyuan}
     return {
         (role, where): person(f"{role}-{where}", z, role)
         for role in Role.values
-        for where, z in (("own", zone), ("other", other_zone))
+        for where, z in (("own", zone), ("other", elsewhere[role]))
     }
 
 
@@ -52,14 +59,16 @@ def case(zone, people):
     """A project in the zone, followed by the zone's leader, with a request by another officer."""
     project = ProjectFactory(zone=zone, leader=people[(Role.LEADER, "own")])
     asker = person("olivia", zone, Role.OFFICER)
-    pending = workflow.request_transition(project, "sign", by=asker, **SIGN)
+    pending = workflow.request_transition(
+        project, "sign", by=asker, attachments=documents(), **SIGN
+    )
     return project, pending, asker
 
 
 def can_request(user, project) -> bool:
     StageRequest.objects.filter(project=project).update(status=RequestStatus.CANCELLED)
     try:
-        workflow.request_transition(project, "sign", by=user, **SIGN)
+        workflow.request_transition(project, "sign", by=user, attachments=documents(), **SIGN)
     except PermissionDenied:
         return False
     return True
@@ -91,6 +100,7 @@ MATRIX = {
     Role.SUPERVISOR: (True, True, False, True),
     Role.LEADER: (False, False, False, True),  # sees the projects it follows
     Role.STATISTICIAN: (False, False, False, True),
+    Role.CITY_SUPERVISOR: (False, True, False, True),  # decides the city's zones' requests
 }
 
 
@@ -112,60 +122,74 @@ def test_the_permission_matrix(people, case, role, where, action):
 
 class TestFourEyes:
     def test_a_supervisor_cannot_approve_its_own_request(self, project, bob):
-        pending = workflow.request_transition(project, "sign", by=bob, **SIGN)
+        pending = workflow.request_transition(
+            project, "sign", by=bob, attachments=documents(), **SIGN
+        )
         with pytest.raises(PermissionDenied, match="不得审批自己"):
             workflow.decide(pending, by=bob, approve=True)
         project.refresh_from_db()
         assert (project.stage, pending.status) == (Stage.RESERVE, RequestStatus.PENDING)
 
     def test_a_superuser_cannot_approve_its_own_request(self, project, superuser):
-        pending = workflow.request_transition(project, "sign", by=superuser, **SIGN)
+        pending = workflow.request_transition(
+            project, "sign", by=superuser, attachments=documents(), **SIGN
+        )
         with pytest.raises(PermissionDenied):
             workflow.decide(pending, by=superuser, approve=True)
         project.refresh_from_db()
         assert project.stage == Stage.RESERVE
 
     def test_another_superuser_may_approve_it(self, project, superuser):
-        pending = workflow.request_transition(project, "sign", by=superuser, **SIGN)
+        pending = workflow.request_transition(
+            project, "sign", by=superuser, attachments=documents(), **SIGN
+        )
         workflow.decide(pending, by=UserFactory(username="root2", is_superuser=True), approve=True)
         project.refresh_from_db()
         assert project.stage == Stage.SIGNED
 
     def test_an_officer_cannot_reject_either(self, project, alice):
-        pending = workflow.request_transition(project, "sign", by=alice, **SIGN)
+        pending = workflow.request_transition(
+            project, "sign", by=alice, attachments=documents(), **SIGN
+        )
         with pytest.raises(PermissionDenied):
             workflow.decide(pending, by=alice, approve=False)
 
 
 class TestOneOpenRequest:
     def test_a_second_request_waits_for_the_first(self, project, alice, bob):
-        workflow.request_transition(project, "sign", by=alice, **SIGN)
+        workflow.request_transition(project, "sign", by=alice, attachments=documents(), **SIGN)
         with pytest.raises(TransitionRefused, match="已有一项申请正在等待审批"):
             workflow.request_transition(project, "suspend", by=bob, reason="资金未到位")
         assert project.stage_requests.count() == 1
 
     def test_the_page_says_why_nothing_more_can_be_asked(self, project, alice):
-        workflow.request_transition(project, "sign", by=alice, **SIGN)
+        workflow.request_transition(project, "sign", by=alice, attachments=documents(), **SIGN)
         options = workflow.request_options(project, alice)
         assert all("已有待审批的申请" in o.reasons[-1] for o in options)
 
     def test_after_a_decision_the_next_one_may_be_asked(self, project, alice, bob):
-        pending = workflow.request_transition(project, "sign", by=alice, **SIGN)
+        pending = workflow.request_transition(
+            project, "sign", by=alice, attachments=documents(), **SIGN
+        )
         workflow.decide(pending, by=bob, approve=False, comment="协议未盖章")
-        workflow.request_transition(project, "sign", by=alice, **SIGN)
+        workflow.request_transition(project, "sign", by=alice, attachments=documents(), **SIGN)
         assert project.stage_requests.pending().count() == 1
 
 
 class TestCancelling:
     def test_the_officer_cancels_its_own_pending_request(self, project, alice):
-        pending = workflow.request_transition(project, "sign", by=alice, **SIGN)
+        pending = workflow.request_transition(
+            project, "sign", by=alice, attachments=documents(), **SIGN
+        )
         workflow.cancel_request(pending, by=alice)
         assert pending.status == RequestStatus.CANCELLED
         project.refresh_from_db()
         assert project.stage == Stage.RESERVE
 
     def test_a_decided_request_cannot_be_cancelled(self, project, alice, bob):
-        pending = workflow.request_transition(project, "sign", by=alice, **SIGN)
+        pending = workflow.request_transition(
+            project, "sign", by=alice, attachments=documents(), **SIGN
+        )
         workflow.decide(pending, by=bob, approve=True)
         with pytest.raises(TransitionRefused, match="已不在待审批状态"):
             workflow.cancel_request(pending, by=alice)
@@ -173,7 +197,9 @@ class TestCancelling:
         assert project.stage == Stage.SIGNED
 
     def test_a_cancelled_request_cannot_be_approved(self, project, alice, bob):
-        pending = workflow.request_transition(project, "sign", by=alice, **SIGN)
+        pending = workflow.request_transition(
+            project, "sign", by=alice, attachments=documents(), **SIGN
+        )
         workflow.cancel_request(pending, by=alice)
         with pytest.raises(TransitionRefused, match="已撤销"):
             workflow.decide(pending, by=bob, approve=True)
@@ -183,7 +209,9 @@ class TestCancelling:
 
 class TestDecisions:
     def test_a_rejection_leaves_the_project_as_it_was(self, project, alice, bob):
-        pending = workflow.request_transition(project, "sign", by=alice, **SIGN)
+        pending = workflow.request_transition(
+            project, "sign", by=alice, attachments=documents(), **SIGN
+        )
         workflow.decide(pending, by=bob, approve=False, comment="协议未盖章")
         project.refresh_from_db()
         assert project.stage == Stage.RESERVE
@@ -233,8 +261,10 @@ class TestDecisions:
             )
         )
         with pytest.raises(PermissionDenied):
-            workflow.request_transition(project, "sign", by=clerk, **SIGN)
-        pending = workflow.request_transition(project, "sign", by=alice, **SIGN)
+            workflow.request_transition(project, "sign", by=clerk, attachments=documents(), **SIGN)
+        pending = workflow.request_transition(
+            project, "sign", by=alice, attachments=documents(), **SIGN
+        )
         with pytest.raises(PermissionDenied):
             workflow.decide(pending, by=clerk, approve=True)
         checklist_generate(project=project, by=administrator())
@@ -344,13 +374,15 @@ class TestEvidenceDocuments:
 
 def test_a_statistician_is_refused_for_who_it_is_not_for_what_it_typed(project, stan):
     with pytest.raises(PermissionDenied):
-        workflow.request_transition(project, "sign", by=stan)  # no agreement date either
+        workflow.request_transition(
+            project, "sign", by=stan, attachments=documents()
+        )  # no agreement date either
 
 
 def test_the_services_take_their_arguments_as_the_issue_names_them(project, alice, bob):
     """request_transition(project, transition, by, **evidence); decide(stage_request, by, approve, comment)."""
     pending = workflow.request_transition(
-        project, "sign", alice, agreement_date=dt.date(2025, 4, 7)
+        project, "sign", alice, agreement_date=dt.date(2025, 4, 7), attachments=documents()
     )
     workflow.decide(pending, bob, True, "同意")
     project.refresh_from_db()

@@ -346,7 +346,6 @@ class Project(RecordedMachine):
         custom={
             "label": _("Sign the agreement"),
             "evidence": ("agreement_date",),
-            "documents": _("the signed investment agreement"),
         },
     )
     def sign(self, *, agreement_date: dt.date | None = None, comment: str = "") -> None:
@@ -361,7 +360,6 @@ class Project(RecordedMachine):
         custom={
             "label": _("Mark ready to start works"),
             "evidence": (),
-            "documents": _("none: the checklist is the evidence"),
         },
     )
     def mark_ready(self, *, comment: str = "") -> None:
@@ -375,7 +373,6 @@ class Project(RecordedMachine):
         custom={
             "label": _("Start works"),
             "evidence": ("start_date",),
-            "documents": _("the construction permit or a photo of the works begun on site"),
         },
     )
     def start_works(self, *, start_date: dt.date | None = None, comment: str = "") -> None:
@@ -389,7 +386,6 @@ class Project(RecordedMachine):
         custom={
             "label": _("Start production"),
             "evidence": ("production_date",),
-            "documents": _("a photo of the line running or the trial production report"),
         },
     )
     def start_production(
@@ -406,7 +402,6 @@ class Project(RecordedMachine):
         custom={
             "label": _("Reach design capacity"),
             "evidence": ("capacity_date", "actual_annual_output"),
-            "documents": _("the output statistics or the tax figures of the last 12 months"),
         },
     )
     def reach_capacity(
@@ -429,7 +424,6 @@ class Project(RecordedMachine):
         custom={
             "label": _("Suspend"),
             "evidence": ("reason",),
-            "documents": _("the enterprise's letter or the meeting minutes, if any"),
         },
     )
     def suspend(self, *, reason: str = "", comment: str = "") -> None:
@@ -445,7 +439,6 @@ class Project(RecordedMachine):
         custom={
             "label": _("Resume"),
             "evidence": (),
-            "documents": _("the enterprise's letter or the meeting minutes, if any"),
         },
     )
     def resume(self, *, comment: str = "") -> None:
@@ -459,7 +452,6 @@ class Project(RecordedMachine):
         custom={
             "label": _("Withdraw"),
             "evidence": ("reason",),
-            "documents": _("the enterprise's letter or the meeting minutes, if any"),
         },
     )
     def withdraw(self, *, reason: str = "", comment: str = "") -> None:
