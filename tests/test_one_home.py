@@ -57,11 +57,12 @@ from tests.factories import (
     MilestoneFactory,
     ProjectFactory,
     UserFactory,
+    ZoneFactory,
     ZoneRoleFactory,
     administrator,
 )
 from tests.flows import documents
-from zones.models import Administrator, AdminRole, Role
+from zones.models import Administrator, AdminRole, CityRole, Role
 
 D = dt.date
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -472,11 +473,21 @@ def test_who_follows_a_project_and_who_handles_a_problem_agree_with_their_querie
 # --- four eyes: approvals/access/permissions.py -------------------------------------------------------
 
 
+def city_supervisor(username: str, city: str, **fields):
+    user = UserFactory(username=username, **fields)
+    CityRole.objects.create(user=user, city=city, role=Role.CITY_SUPERVISOR)
+    return user
+
+
 @pytest.fixture(params=[True, False], ids=["superuser-powers", "no-superuser-powers"])
 def deciders(request, settings, zone, other_zone, alice, bob, lily, charlie, superuser):
-    """Officers, supervisors and a leader of two zones, a departed supervisor, the system
+    """Officers, supervisors and a leader of two zones, a departed supervisor, city supervisors
+    of their city (one also an officer of a zone, one departed) and of another, the system
     administrator, and the superuser with and without its demo powers."""
     settings.SUPERUSER_POWERS = request.param
+    ZoneFactory(name="太原经济技术开发区", city="太原市")
+    both = city_supervisor("carol", zone.city)
+    ZoneRoleFactory(user=both, zone=other_zone, role=Role.OFFICER)
     return [
         alice,
         bob,
@@ -485,6 +496,10 @@ def deciders(request, settings, zone, other_zone, alice, bob, lily, charlie, sup
         charlie,
         person("oscar", other_zone, Role.SUPERVISOR),
         person("gone", zone, Role.SUPERVISOR, is_active=False),
+        both,
+        city_supervisor("cyril", zone.city),
+        city_supervisor("tai", "太原市"),
+        city_supervisor("left", zone.city, is_active=False),
         administrator("keeper", AdminRole.SYSTEM),
         superuser,
     ]
@@ -508,7 +523,7 @@ def test_four_eyes_of_a_stage_decision(deciders, zone, other_zone):
                         attachments=documents(),
                     )
                 )
-    assert {r.requested_by.username for r in requests} >= {"alice", "bob", "dora", "oscar"}
+    assert {r.requested_by.username for r in requests} >= {"alice", "bob", "dora", "oscar", "carol"}
     decided = 0
     for someone in deciders:
         by_query = set(permissions.decidable(StageRequest.objects.all(), fresh(someone)))
@@ -526,6 +541,9 @@ def test_four_eyes_of_a_stage_decision(deciders, zone, other_zone):
                 assert not by_object  # four eyes
             decided += by_object
     assert decided  # some may decide others' requests
+    cyril = next(p for p in deciders if p.username == "cyril")
+    own = [r for r in requests if r.requested_by.username in ("bob", "oscar")]
+    assert all(permissions.may_decide(fresh(cyril), r) for r in own)  # the zones' own
 
 
 def test_four_eyes_of_closing_a_problem(deciders, zone, other_zone):
@@ -548,7 +566,12 @@ def test_four_eyes_of_closing_a_problem(deciders, zone, other_zone):
             )
             found.append(Problem.objects.get(pk=problem.pk))
         found.append(problem_services.problem_add(project=project, by=reporter, description="缺电"))
-    assert {p.resolved_by.username for p in found if p.resolved_by} >= {"alice", "bob", "oscar"}
+    assert {p.resolved_by.username for p in found if p.resolved_by} >= {
+        "alice",
+        "bob",
+        "oscar",
+        "carol",
+    }
     closed = 0
     for someone in deciders:
         by_query = set(permissions.closable(Problem.objects.all(), fresh(someone)))
