@@ -100,6 +100,10 @@ class ZoneRole(models.Model):
         verbose_name_plural = _("zone roles")
         constraints = [
             models.UniqueConstraint(fields=["user", "zone", "role"], name="zone_role_unique"),
+            # A city role held in one zone would grant it there alone: it is a CityRole.
+            models.CheckConstraint(
+                condition=~models.Q(role=Role.CITY_SUPERVISOR), name="zone_role_is_no_city_role"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -29,7 +29,7 @@ from tests.project_lists import received, row, state, workbook
 from tests.services import at_once, database_url
 from tests.spreadsheets import test_import_approvals as approvals_table_files
 from tests.spreadsheets import test_import_monthly as monthly_files
-from zones.models import Administrator, AdminRole, Role, ZoneRole
+from zones.models import ZONE_ROLE_CHOICES, Administrator, AdminRole, CityRole, Role, ZoneRole
 
 pytestmark = pytest.mark.django_db
 
@@ -140,9 +140,11 @@ def test_the_officer_rule_is_one_for_forms_imports_and_single_people(db):
         user.is_active = rng.random() > 0.3
         user.save()
         for zone in zones:
-            for role in Role.values:
+            for role, _ in ZONE_ROLE_CHOICES:
                 if rng.random() < 0.25:
                     ZoneRoleFactory(user=user, zone=zone, role=role)
+        if rng.random() < 0.2:  # over both zones' city: no officer nor leader there for that
+            CityRole.objects.create(user=user, city=zones[0].city, role=Role.CITY_SUPERVISOR)
         if rng.random() < 0.1:
             Administrator.objects.create(user=user, role=AdminRole.SYSTEM)
         people.append(user)
