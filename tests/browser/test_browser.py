@@ -22,6 +22,7 @@ from tests.browser_support import (
     stage_heading,
 )
 from tests.factories import ProjectFactory
+from tests.flows import PDF
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,6 +49,9 @@ def test_an_officer_asks_and_a_supervisor_approves_the_signing_in_the_browser(
     sign = page.locator("form#transition-sign")
     sign.locator('input[name="sign-agreement_date"]').fill("2025-04-07")
     sign.locator('textarea[name="sign-comment"]').fill("三个一批签约")
+    sign.locator('input[name="sign-attachments"]').set_input_files(
+        {"name": "投资协议.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
     sign.get_by_role("button", name="申请签约").click()
 
     expect(page.locator(".messagelist .success")).to_contain_text("已申请签约")

@@ -21,6 +21,7 @@ from tests import browser_support
 from tests.browser_support import CHANGELIST, INDEX, change_url
 from tests.factories import ProjectFactory
 from tests.figures import listed, reached
+from tests.flows import PDF
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -84,6 +85,9 @@ def test_an_approved_start_of_works_moves_the_dashboard(as_user, alice, bob, coh
     expect(start.locator("#needs-start_works")).to_contain_text("实际开工日期")
     started_on = (EVENT + dt.timedelta(days=30)).isoformat()
     start.locator('input[name="start_works-start_date"]').fill(started_on)
+    start.locator('input[name="start_works-attachments"]').set_input_files(
+        {"name": "施工许可证.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
     start.locator('button[type="submit"]').click()
     expect(page.locator("#pending-request")).to_be_visible()
     screenshot(page, "2-officer-asks-to-start-works")
