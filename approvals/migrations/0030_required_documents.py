@@ -36,7 +36,7 @@ def unload(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('approvals', '0028_problems_due_by_default'),
+        ('approvals', '0029_project_colour_date'),
     ]
 
     operations = [
