@@ -81,7 +81,7 @@ def service_unavailable(why: str):
 
 
 def documents_required_as_migrated(alias: str) -> None:
-    """The documents each stage change needs, as migration 0030 writes them. Every hand request
+    """The documents each stage change needs, as migration 0031 writes them. Every hand request
     reads them, so a test after a transactional one (whose flush empties every table) finds
     them as any other test does, not a database where nothing is required."""
     import importlib
@@ -91,7 +91,7 @@ def documents_required_as_migrated(alias: str) -> None:
     from approvals.models import EvidenceRequirement
 
     if not EvidenceRequirement.objects.using(alias).exists():
-        importlib.import_module("approvals.migrations.0030_required_documents").load(apps, None)
+        importlib.import_module("approvals.migrations.0031_required_documents").load(apps, None)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -445,7 +445,7 @@ class StageRequestAdmin(FewCounts, ModelAdmin):
 class EvidenceRequirementAdmin(ModelAdmin):
     """Which documents each stage change needs, and whether a request goes without them only
     with a reason (容缺): the system administrator's configuration, one row per change
-    (migration 0030 writes them; none is added or deleted here). The rule that reads it is
+    (migration 0031 writes them; none is added or deleted here). The rule that reads it is
     ``workflow.request_transition``."""
 
     list_display = ("change", "documents", "required")

@@ -189,7 +189,7 @@ class EvidenceRequirementQuerySet(models.QuerySet["EvidenceRequirement"]):
 class EvidenceRequirement(models.Model):
     """The documents a stage change needs, kept by administrators per change: a request
     asked by hand without any is refused unless the officer says why they are missing (容缺),
-    ``workflow.request_transition``. Migration 0030 writes one row per change: the agreement for
+    ``workflow.request_transition``. Migration 0031 writes one row per change: the agreement for
     签约, the construction permit or a site photo for 开工, a production photo for 投产 required;
     the others named but not required."""
 

@@ -38,7 +38,7 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 PRODUCTION = {"production_date": dt.date(2025, 5, 20)}
 SIGN = {"agreement_date": dt.date(2025, 4, 7)}
 REQUESTS = reverse("admin:approvals_stagerequest_changelist")
-#: What 投产 needs, as migration 0030 writes it, and the refusal that names it.
+#: What 投产 needs, as migration 0031 writes it, and the refusal that names it.
 PHOTO = "生产线运行照片或试生产报告"
 REFUSED = f"“投产”须附材料：{PHOTO}。请上传材料，或填写容缺理由。"
 

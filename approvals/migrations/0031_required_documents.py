@@ -36,7 +36,7 @@ def unload(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('approvals', '0029_project_colour_date'),
+        ('approvals', '0030_zone_figures'),
     ]
 
     operations = [
