@@ -91,13 +91,19 @@ class Report:
             self.tallies[what] = self.tallies.get(what, 0) + 1
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        # As pairs: a jsonb object would come back in PostgreSQL's key order, not the order
+        # the rows met them in (which the preview shows).
+        data["tallies"] = [[what, count] for what, count in self.tallies.items()]
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Report:
         data = dict(data)
         data["errors"] = [Issue(**i) for i in data.get("errors", [])]
         data["warnings"] = [Issue(**i) for i in data.get("warnings", [])]
+        tallies = data.get("tallies") or {}
+        data["tallies"] = dict(tallies.items() if isinstance(tallies, dict) else tallies)
         # PostgreSQL's jsonb keeps a dict's keys in its own order (by length, then bytes:
         # "changed" before "created"); the page shows new, changed, unchanged, in that order.
         samples = data.get("samples", {})
