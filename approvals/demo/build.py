@@ -305,12 +305,22 @@ NEEDED = {
 }
 
 
-def _ask(desk: Desk, p: DemoProject, transition: str, note: str, **evidence) -> StageRequest:
+def _ask(
+    desk: Desk, p: DemoProject, transition: str, note: str, missing: str = "", **evidence
+) -> StageRequest:
+    """The officer asks, with a photo of the site as the change's document, or, ``missing``
+    given, without it and saying why (容缺)."""
     project = desk.project(p)
     officer = project.officer or desk.officers[p.zone]
-    photo = ContentFile(PHOTO, name="现场照片.png")
+    photos = [] if missing else [ContentFile(PHOTO, name="现场照片.png")]
     return workflow.request_transition(
-        project, transition, officer, note=note, attachments=[photo], **evidence
+        project,
+        transition,
+        officer,
+        note=note,
+        attachments=photos,
+        documents_missing_reason=missing,
+        **evidence,
     )
 
 
@@ -452,13 +462,18 @@ def _task_plan(project: Project, today: dt.date) -> None:
 
 def _waiting_requests(desk: Desk, officer, building: list[DemoProject], today: dt.date) -> None:
     """What waits for the demo's supervisors today: starts of production and a capacity the
-    officer asks for, with a photo; one asked earlier was sent back."""
+    officer asks for, with a photo (one without, saying why: 容缺); one asked earlier was sent
+    back."""
     asked = 0
     for p in building[7:]:
         if asked == 2:
             break
         day = today - (2 + asked * 3) * DAY
-        _ask(desk, p, "start_production", "试生产已开始，附现场照片", production_date=day)
+        if asked == 0:
+            _ask(desk, p, "start_production", "试生产已开始，附现场照片", production_date=day)
+        else:
+            missing = "试生产报告待企业盖章后补交"
+            _ask(desk, p, "start_production", "", missing=missing, production_date=day)
         asked += 1
         desk.done["request waiting"] += 1
     producing = _mine(desk, officer, Stage.IN_PRODUCTION)

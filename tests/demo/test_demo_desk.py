@@ -161,6 +161,9 @@ def test_requests_wait_for_the_demo_supervisors(on_anchor):
         assert StageRequest.objects.awaiting(person(username)).count() > 0, username
     sections = {s.key: s for s in todo.todo(person("supervisor")).sections}
     assert sections["awaiting"].total > 0 and sections["closing"].total > 0
+    by_hand = StageRequest.objects.pending().filter(kind=RequestKind.HAND)
+    assert by_hand.filter(attachments__isnull=False).exists()
+    assert by_hand.exclude(documents_missing_reason="").filter(attachments__isnull=True).exists()
 
 
 def test_the_lists_caught_projects_up_a_few_before_permits(on_anchor):
