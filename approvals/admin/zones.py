@@ -73,16 +73,9 @@ class ZoneAdmin(ModelAdmin):
         return permissions.zones_seen(super().get_queryset(request), request.user)
 
 
-@admin.register(ZoneRole)
-class ZoneRoleAdmin(SafeAutocomplete, ModelAdmin):
-    list_display = ("user", "zone", "role")
-    list_filter = ("role", "zone")
-    search_fields = ("user__username", "user__first_name", "user__last_name", "zone__name")
-    list_select_related = ("user", "zone")
-    autocomplete_fields = ("zone",)
-
-    def get_queryset(self, request):
-        return permissions.zones_seen(super().get_queryset(request), request.user, "zone")
+class RoleKeeping:
+    """Roles (in a zone, over a city) are granted only by those who keep them, to people the
+    desk holds roles for."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user":
@@ -99,8 +92,20 @@ class ZoneRoleAdmin(SafeAutocomplete, ModelAdmin):
         return permissions.may_keep_zone_roles(request.user)
 
 
+@admin.register(ZoneRole)
+class ZoneRoleAdmin(RoleKeeping, SafeAutocomplete, ModelAdmin):
+    list_display = ("user", "zone", "role")
+    list_filter = ("role", "zone")
+    search_fields = ("user__username", "user__first_name", "user__last_name", "zone__name")
+    list_select_related = ("user", "zone")
+    autocomplete_fields = ("zone",)
+
+    def get_queryset(self, request):
+        return permissions.zones_seen(super().get_queryset(request), request.user, "zone")
+
+
 @admin.register(CityRole)
-class CityRoleAdmin(ModelAdmin):
+class CityRoleAdmin(RoleKeeping, ModelAdmin):
     """Roles over every zone of a city (the city supervisor), granted like zone roles."""
 
     form = CityRoleForm
@@ -113,24 +118,10 @@ class CityRoleAdmin(ModelAdmin):
         queryset = super().get_queryset(request)
         return queryset if permissions.may_keep_zone_roles(request.user) else queryset.none()
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "user":
-            kwargs["queryset"] = _role_holders()
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
     def has_module_permission(self, request) -> bool:
         return permissions.may_keep_zone_roles(request.user)
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return permissions.may_keep_zone_roles(request.user)
-
-    def has_add_permission(self, request) -> bool:
-        return permissions.may_keep_zone_roles(request.user)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return permissions.may_keep_zone_roles(request.user)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
         return permissions.may_keep_zone_roles(request.user)
 
 
