@@ -185,9 +185,10 @@ def test_the_officer_follows_her_reminders_and_colours(page, desk, alice):
     expect(mine.locator("td > strong")).to_have_text("3")
     expect(mine.locator("li")).to_have_text(
         [
-            f"● {LATE} · {days(-DAYS_LATE)}",
-            f"● {SOON} · {days(3)}",
-            f"● {AT_RISK} · {days(20)}",
+            # The milestone that gives the colour, and its date (issue 19).
+            f"● {LATE} · 具备开工条件 {days(-DAYS_LATE)}",
+            f"● {SOON} · 具备开工条件 {days(3)}",
+            f"● {AT_RISK} · 具备开工条件 {days(20)}",
         ]
     )
     expect(mine.locator("li", has_text=LATE).locator("strong")).to_have_attribute("title", "红色")
@@ -322,7 +323,7 @@ def test_the_supervisor_reads_his_reminder_and_the_zones_red_projects(page, desk
     red = todo_row(page, "zone_red")
     expect(red.locator("th")).to_have_text("本开发区红色预警项目")
     expect(red.locator("td > strong")).to_have_text("1")
-    expect(red.locator("li")).to_have_text([f"● {LATE} · {days(-DAYS_LATE)}"])
+    expect(red.locator("li")).to_have_text([f"● {LATE} · 具备开工条件 {days(-DAYS_LATE)}"])
     expect(red.locator("li strong")).to_have_attribute("title", "红色")
     expect(todo_row(page, "reminders").locator("td > strong")).to_have_text("1")
     expect(todo_row(page, "awaiting").locator("td > strong")).to_have_text("0")
