@@ -11,7 +11,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    Lookup,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -215,12 +226,29 @@ def _stage_rank(field: str) -> Case:
     )
 
 
-def refresh_colour_dates(among: Q | None = None) -> None:
+class DistinctFrom(Lookup):
+    """``a IS DISTINCT FROM b``: unequal, a NULL against a value counting as unequal and two
+    NULLs as equal (SQLite spells it ``IS NOT``). Used as an expression in ``filter()``."""
+
+    lookup_name = "distinct_from"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        operator = "IS NOT" if connection.vendor == "sqlite" else "IS DISTINCT FROM"
+        return f"{lhs} {operator} {rhs}", (*lhs_params, *rhs_params)
+
+
+def refresh_colour_dates(among: Q | None = None) -> int:
     """The query form of ``colour_date``: store every project's colour date afresh (or those of
     ``among``, a condition on projects) in two UPDATEs, milestones first, then the task nodes
-    that come earlier. Run by the writers in bulk beside ``refresh_next_milestones`` (the list
-    import) and by the daily job (``reminders.run``) as a safety net; a change of one row runs
-    ``store_colour_date``."""
+    that come earlier, each writing only the projects whose stored date, stage or node differ
+    from what the rule says (the daily job runs it over every project: rewriting them all made
+    a new version of every row each day). Run by the writers in bulk beside
+    ``refresh_next_milestones`` (the list import) and by the daily job (``reminders.run``) as a
+    safety net; a change of one row runs ``store_colour_date``. Returns how many projects it
+    wrote."""
     projects = Project.objects.all() if among is None else Project.objects.filter(among)
     ahead = Q()
     for position, stage in enumerate(OPEN_STAGES):
@@ -235,15 +263,24 @@ def refresh_colour_dates(among: Q | None = None) -> None:
     nodes = TaskNode.objects.filter(
         project=OuterRef("pk"), actual_date__isnull=True, project__stage__in=OPEN_STAGES
     ).order_by("planned_date", "pk")
+    first_milestone = Subquery(milestones.values("planned_date")[:1])
+    milestone_stage = Coalesce(Subquery(milestones.values("stage")[:1]), Value(""))
+    first_node, node_name = (Subquery(nodes.values(f)[:1]) for f in ("planned_date", "name"))
+    projects = projects.annotate(milestone_date=first_milestone)
+    node_first = Exists(nodes.filter(planned_date__lt=OuterRef("milestone_date"))) | (
+        Q(milestone_date__isnull=True) & Exists(nodes)
+    )
     with transaction.atomic():
-        projects.update(
-            colour_date=Subquery(milestones.values("planned_date")[:1]),
-            colour_stage=Coalesce(Subquery(milestones.values("stage")[:1]), Value("")),
-            colour_node="",
-        )
-        earlier = Exists(nodes.filter(planned_date__lt=OuterRef("colour_date")))
-        projects.filter(earlier | (Q(colour_date__isnull=True) & Exists(nodes))).update(
-            colour_date=Subquery(nodes.values("planned_date")[:1]),
-            colour_stage="",
-            colour_node=Subquery(nodes.values("name")[:1]),
-        )
+        written = projects.filter(
+            DistinctFrom(F("colour_date"), F("milestone_date"))
+            | DistinctFrom(F("colour_stage"), milestone_stage)
+            | ~Q(colour_node=""),
+            ~node_first,
+        ).update(colour_date=first_milestone, colour_stage=milestone_stage, colour_node="")
+        written += projects.filter(
+            node_first,
+            DistinctFrom(F("colour_date"), first_node)
+            | ~Q(colour_stage="")
+            | DistinctFrom(F("colour_node"), node_name),
+        ).update(colour_date=first_node, colour_stage="", colour_node=node_name)
+    return written

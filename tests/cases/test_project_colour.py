@@ -167,6 +167,27 @@ def test_the_stored_dates_written_in_bulk_agree_too(generated):
     assert agree_on(TODAY, generated) == {*Colour, None}
 
 
+def test_the_bulk_refresh_writes_only_the_projects_whose_stored_date_differs(generated):
+    """The daily job runs the query form over every project: where every stored date is right
+    it writes none; a stored date, stage or node gone wrong (a date where none is planned, none
+    where one is) is rewritten, and only those, agreeing with the rows' rule."""
+    assert refresh_colour_dates() == 0
+    with_date = [p for p in map(fresh, generated) if p.colour_date is not None]
+    by_node = next(p for p in with_date if p.colour_node)
+    by_stage = next(p for p in with_date if p.colour_stage)
+    emptied = next(p for p in with_date if p not in (by_node, by_stage))
+    without = next(p for p in map(fresh, generated) if p.colour_date is None)
+    Project.objects.filter(pk=emptied.pk).update(colour_date=None)
+    Project.objects.filter(pk=without.pk).update(colour_date=TODAY)
+    Project.objects.filter(pk=by_node.pk).update(colour_node="x")
+    Project.objects.filter(pk=by_stage.pk).update(colour_stage="")
+    wrong = {emptied.pk, without.pk, by_node.pk, by_stage.pk}
+    assert len(wrong) == 4
+    assert refresh_colour_dates() == 4
+    assert agree_on(TODAY, generated) == {*Colour, None}
+    assert refresh_colour_dates() == 0
+
+
 def test_the_migration_fills_what_the_rule_says(generated):
     """Migration 0029 keeps its own copy of the query form: on the models as they are now, it
     fills the stored dates as the rule does."""
