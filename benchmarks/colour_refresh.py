@@ -10,12 +10,14 @@
   bulk refresh of the next milestone's date) and a bare
   ``UPDATE approvals_project SET colour_date = colour_date`` (rewriting every row, nothing else);
 - (d) one ``Milestone.save()`` that moves its project's colour date, with the signal that stores
-  it (``store_colour_date``) and with that signal disconnected: per save ms and queries.
+  it (``store_colour_date``) and with that signal disconnected: per save ms and queries; in
+  autocommit (each write its own commit) and in a transaction of its own (as the admin's change
+  form saves).
 
 "rows written" is the UPDATEs' rowcount (the rows they wrote, changed or not); on PostgreSQL also
 the table's ``n_tup_upd`` from ``pg_stat_user_tables`` before and after one run.
 
-    .venv/bin/python benchmarks/colour_refresh.py [--sizes 10000 100000] [--repeats 3]
+    .venv/bin/python benchmarks/colour_refresh.py [--quick] [--sizes 10000 100000] [--repeats 9]
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -249,7 +253,7 @@ def measure_refresh(size: int, repeats: int) -> list[tuple]:
 def measure_save(size: int, repeats: int) -> list[tuple]:
     """(d): ``SAVES`` saves, each moving the milestone that colours its project by a day (so
     the stored date moves and is written), with the signal and without it, interleaved."""
-    from django.db import connection
+    from django.db import connection, transaction
     from django.db.models import Q
     from django.db.models.signals import post_save
     from django.test.utils import CaptureQueriesContext
@@ -266,21 +270,26 @@ def measure_save(size: int, repeats: int) -> list[tuple]:
     ]
     step = [-ONE_DAY]
 
-    def saves() -> None:
+    def saves(atomic: bool = False) -> None:
         step[0] = -step[0]
         for milestone in milestones:
             milestone.planned_date += step[0]
-            milestone.save()
+            with transaction.atomic() if atomic else nullcontext():
+                milestone.save()
 
-    def without_signal() -> None:
+    def without_signal(atomic: bool = False) -> None:
         post_save.disconnect(sender=Milestone, dispatch_uid=uid)
         try:
-            saves()
+            saves(atomic)
         finally:
             post_save.connect(refresh_colour_date, sender=Milestone, dispatch_uid=uid)
 
-    variants = {"(d) Milestone.save(), with the signal": saves}
-    variants["(d) Milestone.save(), signal disconnected"] = without_signal
+    variants = {
+        "(d) Milestone.save(), with the signal": saves,
+        "(d) Milestone.save(), signal disconnected": without_signal,
+        "(d) the same in a transaction each, with the signal": partial(saves, True),
+        "(d) the same in a transaction each, disconnected": partial(without_signal, True),
+    }
     counts = {}
     for name, fn in variants.items():
         with CaptureQueriesContext(connection) as captured:
@@ -370,11 +379,12 @@ if __name__ == "__main__":
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument("--quick", action="store_true", help="3 repeats, as run.py --quick")
     args = parser.parse_args()
     from benchmarks.run import measured_run
 
-    with measured_run(load_at_end=True):
+    with measured_run("projectdesk_colour", load_at_end=True):  # not run.py's: both may run
         from benchmarks.common import make_people
 
-        print(run(tuple(args.sizes), args.repeats, make_people()))
+        print(run(tuple(args.sizes), 3 if args.quick else args.repeats, make_people()))

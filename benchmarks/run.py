@@ -107,6 +107,7 @@ def main() -> None:
         from benchmarks import (
             casework,
             changelist,
+            colour_refresh,
             dashboard,
             import_bench,
             overdue,
@@ -122,6 +123,7 @@ def main() -> None:
         imports = (10_000,) if args.quick else (10_000, 100_000)
         print(import_bench.run(imports), flush=True)
         print(reminder_scan.run(imports, repeats, people), flush=True)  # as many projects
+        print(colour_refresh.run(imports, repeats, people), flush=True)  # as many again
         print(dashboard.run(args.quick, repeats), flush=True)
         print(casework.run(args.quick, repeats), flush=True)  # on the dashboard's data
 
