@@ -24,6 +24,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact, In
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -250,9 +251,9 @@ def refresh_colour_dates(among: Q | None = None) -> int:
     safety net; a change of one row runs ``store_colour_date``. Returns how many projects it
     wrote."""
     projects = Project.objects.all() if among is None else Project.objects.filter(among)
-    ahead = Q()
+    ahead = Q()  # the project's own stage, read from the outer row: no join per project
     for position, stage in enumerate(OPEN_STAGES):
-        ahead |= Q(project__stage=stage, stage__in=FORWARD_STAGES[position + 1 :])
+        ahead |= Q(Exact(OuterRef("stage"), stage), stage__in=FORWARD_STAGES[position + 1 :])
     milestones = (
         Milestone.objects.filter(
             ahead, project=OuterRef("pk"), actual_date__isnull=True, planned_date__isnull=False
@@ -261,7 +262,7 @@ def refresh_colour_dates(among: Q | None = None) -> int:
         .order_by("planned_date", "rank")
     )
     nodes = TaskNode.objects.filter(
-        project=OuterRef("pk"), actual_date__isnull=True, project__stage__in=OPEN_STAGES
+        In(OuterRef("stage"), OPEN_STAGES), project=OuterRef("pk"), actual_date__isnull=True
     ).order_by("planned_date", "pk")
     first_milestone = Subquery(milestones.values("planned_date")[:1])
     milestone_stage = Coalesce(Subquery(milestones.values("stage")[:1]), Value(""))
