@@ -95,7 +95,7 @@ def load(first: int, count: int, people, rng: random.Random) -> None:
     reminder benchmark plans them around its day D) and task nodes for one in five."""
     from approvals.models import MILESTONE_STAGES, Milestone, Project, TaskNode
     from benchmarks.common import insert_rows, project_rows
-    from benchmarks.reminder_scan import DAY, STAGE_MIX, milestone_dates, reached_index
+    from benchmarks.reminder_scan import DAY, STAGE_MIX, milestone_dates, staged
 
     ids = range(first, first + count)
     stages = rng.choices(list(STAGE_MIX), weights=list(STAGE_MIX.values()), k=count)
@@ -106,13 +106,7 @@ def load(first: int, count: int, people, rng: random.Random) -> None:
     def projects() -> Iterator[tuple]:
         for row in rows:
             row = list(row)
-            pk, stage = row[at["id"]], row[at["stage"]]
-            reached[pk], before = reached_index(stage, rng)
-            row[at["stage_before_suspension"]] = before
-            if stage == "suspended":
-                row[at["suspension_reason"]] = "企业资金未到位"
-            if stage == "withdrawn":
-                row[at["withdrawal_reason"]] = "企业放弃投资"
+            staged(row, at, rng, reached)
             yield tuple(row)
 
     insert_rows(Project, fields, projects())

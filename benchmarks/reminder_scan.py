@@ -120,6 +120,19 @@ def reached_index(stage: str, rng: random.Random) -> tuple[int, str]:
     return FORWARD_STAGES.index(stage), ""
 
 
+def staged(row: list, at: dict[str, int], rng, reached: dict[int, int]) -> int:
+    """A generated project row put where its stage says (how far it got, the stage it was
+    suspended from, the reason it was suspended or withdrawn); returns its id."""
+    pk, stage = row[at["id"]], row[at["stage"]]
+    reached[pk], before = reached_index(stage, rng)
+    row[at["stage_before_suspension"]] = before
+    if stage == "suspended":
+        row[at["suspension_reason"]] = "企业资金未到位"
+    if stage == "withdrawn":
+        row[at["withdrawal_reason"]] = "企业放弃投资"
+    return pk
+
+
 def clip(day: dt.date) -> dt.date:
     """Planned dates stay within a year either side of D."""
     return min(max(day, DAY - 365 * ONE_DAY), DAY + 365 * ONE_DAY)
@@ -203,13 +216,7 @@ def load(first: int, count: int, people, kinds: list[dict], rng: random.Random) 
     def projects() -> Iterator[tuple]:
         for row in rows:
             row = list(row)
-            pk, stage = row[at["id"]], row[at["stage"]]
-            reached[pk], before = reached_index(stage, rng)
-            row[at["stage_before_suspension"]] = before
-            if stage == "suspended":
-                row[at["suspension_reason"]] = "企业资金未到位"
-            if stage == "withdrawn":
-                row[at["withdrawal_reason"]] = "企业放弃投资"
+            pk = staged(row, at, rng, reached)
             officers = people.officers
             row[at["leader_id"]] = officers[(pk * 7 + 3) % len(officers)] if pk % 5 else None
             authorisation[pk] = rng.choices(["filing", "approval", "government"], [85, 10, 5])[0]
