@@ -93,9 +93,9 @@ def rewrite_colour_dates() -> None:
 def load(first: int, count: int, people, rng: random.Random) -> None:
     """Projects ``first`` … ``first + count - 1`` at mixed stages, their five milestones (as the
     reminder benchmark plans them around its day D) and task nodes for one in five."""
-    from approvals.models import MILESTONE_STAGES, Milestone, Project, TaskNode
+    from approvals.models import Project, TaskNode
     from benchmarks.common import insert_rows, project_rows
-    from benchmarks.reminder_scan import DAY, STAGE_MIX, milestone_dates, staged
+    from benchmarks.reminder_scan import DAY, STAGE_MIX, insert_milestones, staged
 
     ids = range(first, first + count)
     stages = rng.choices(list(STAGE_MIX), weights=list(STAGE_MIX.values()), k=count)
@@ -110,18 +110,7 @@ def load(first: int, count: int, people, rng: random.Random) -> None:
             yield tuple(row)
 
     insert_rows(Project, fields, projects())
-    stage_values = [s.value for s in MILESTONE_STAGES]
-
-    def milestones() -> Iterator[tuple]:
-        for pk in ids:
-            for k, (planned, month_only, actual) in enumerate(milestone_dates(reached[pk], rng)):
-                yield pk * 5 + k, pk, stage_values[k], planned, month_only, actual
-
-    insert_rows(
-        Milestone,
-        ["id", "project_id", "stage", "planned_date", "planned_month_only", "actual_date"],
-        milestones(),
-    )
+    insert_milestones(ids, reached, rng)
     node_fields = [f.attname for f in TaskNode._meta.concrete_fields]
     base = {f.attname: f.get_default() for f in TaskNode._meta.concrete_fields}
 

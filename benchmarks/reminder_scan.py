@@ -120,6 +120,25 @@ def reached_index(stage: str, rng: random.Random) -> tuple[int, str]:
     return FORWARD_STAGES.index(stage), ""
 
 
+def insert_milestones(ids, reached: dict[int, int], rng) -> None:
+    """Five milestones per project (ids ``pk * 5 + k``), dated by how far each got."""
+    from approvals.models import MILESTONE_STAGES, Milestone
+    from benchmarks.common import insert_rows
+
+    stage_values = [s.value for s in MILESTONE_STAGES]
+
+    def milestones() -> Iterator[tuple]:
+        for pk in ids:
+            for k, (planned, month_only, actual) in enumerate(milestone_dates(reached[pk], rng)):
+                yield pk * 5 + k, pk, stage_values[k], planned, month_only, actual
+
+    insert_rows(
+        Milestone,
+        ["id", "project_id", "stage", "planned_date", "planned_month_only", "actual_date"],
+        milestones(),
+    )
+
+
 def staged(row: list, at: dict[str, int], rng, reached: dict[int, int]) -> int:
     """A generated project row put where its stage says (how far it got, the stage it was
     suspended from, the reason it was suspended or withdrawn); returns its id."""
@@ -202,7 +221,7 @@ def item_status(kind: dict, reached: int, rng: random.Random) -> str:
 def load(first: int, count: int, people, kinds: list[dict], rng: random.Random) -> None:
     """Projects ``first`` … ``first + count - 1``, their milestones and their checklists."""
     from approvals.core.workdays import deadline_after
-    from approvals.models import MILESTONE_STAGES, ApprovalItem, CalendarDay, Milestone, Project
+    from approvals.models import ApprovalItem, CalendarDay, Project
     from benchmarks.common import insert_rows, project_rows
 
     ids = range(first, first + count)
@@ -227,18 +246,7 @@ def load(first: int, count: int, people, kinds: list[dict], rng: random.Random) 
 
     insert_rows(Project, fields, projects())
 
-    stage_values = [s.value for s in MILESTONE_STAGES]
-
-    def milestones() -> Iterator[tuple]:
-        for pk in ids:
-            for k, (planned, month_only, actual) in enumerate(milestone_dates(reached[pk], rng)):
-                yield pk * 5 + k, pk, stage_values[k], planned, month_only, actual
-
-    insert_rows(
-        Milestone,
-        ["id", "project_id", "stage", "planned_date", "planned_month_only", "actual_date"],
-        milestones(),
-    )
+    insert_milestones(ids, reached, rng)
 
     working = CalendarDay.objects.calendar()
 
