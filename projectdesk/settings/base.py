@@ -224,9 +224,19 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="projectdesk@localhos
 # For django.core.mail.backends.filebased.EmailBackend: one file per message in this folder.
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 
+
+def _not_library_noise(record) -> bool:
+    """Drops what a library says that tells nobody anything: kombu's "No hostname was supplied.
+    Reverting to default 'localhost'" whenever a task is sent on the embedded file-system broker
+    (whose URL has no host to give), printed by every command that sends one (guide section 12:
+    commands print no library banners)."""
+    return not (record.name == "kombu.connection" and str(record.msg).startswith("No hostname"))
+
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_library_noise": {"()": lambda: _not_library_noise}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_library_noise"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

@@ -61,6 +61,10 @@ AXES_LOCKOUT_CALLABLE = "accounts.security.lockout_response"
 # The client's address, for the lockout and the audit log: the X-Forwarded-For entry the
 # outermost of TRUSTED_PROXY proxies added, never one the client wrote (accounts/security.py).
 AXES_CLIENT_IP_CALLABLE = "accounts.security.client_address"
+# Quiet: axes would log "AXES: BEGIN version …" at every start, every manage.py command included
+# (guide section 12: commands print no library banners), and each attempt with every attribute.
+# Failed logins and lockouts are in the security audit log (approvals/audit/services.py).
+AXES_VERBOSE = False
 
 # Sessions end after SESSION_IDLE_MINUTES without a request (each request renews the expiry).
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
