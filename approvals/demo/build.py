@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
 
 from approvals.casework.problems import (
     FollowUp,
@@ -215,10 +216,17 @@ def build(*, today: dt.date, seed_event: dt.date, people: dict[str, object], out
             _monthly(desk, dt.date(today.year, event.round, 1))
     _today(desk, people)
     out.write(
-        f"seed_demo: the demo's desk as of {today}: {len(story.projects)} projects in "
-        f"{len(story.rounds)} rounds, {sum(desk.done.values())} steps "
-        f"({', '.join(f'{k} {v}' for k, v in sorted(desk.done.items()))}) "
-        f"in {time.monotonic() - started:.1f} s."
+        _(
+            "seed_demo: the demo's desk as of %(day)s: %(projects)d projects in %(rounds)d "
+            "rounds, %(steps)d steps, in %(seconds).1f s."
+        )
+        % {
+            "day": today,
+            "projects": len(story.projects),
+            "rounds": len(story.rounds),
+            "steps": sum(desk.done.values()),
+            "seconds": time.monotonic() - started,
+        }
     )
     return desk
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from approvals.cases.lateness import refresh_colour_dates
 from approvals.checklist import foresight
@@ -72,7 +73,10 @@ def run(day: dt.date | None = None, *, dry_run: bool = False) -> Outcome:
     today = timezone.localdate()
     day = day or today
     if day > today:
-        raise ValueError(f"{day} is after today ({today}): reminders are for days that came.")
+        raise ValueError(
+            _("%(day)s is after today (%(today)s): reminders are for days that came.")
+            % {"day": day, "today": today}
+        )
     if dry_run:
         with transaction.atomic():
             found = scan(day)

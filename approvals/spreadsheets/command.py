@@ -6,8 +6,12 @@ import sys
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import CommandError
+from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from tqdm import tqdm
 
 from approvals.spreadsheets import imports
@@ -21,25 +25,44 @@ def acting_user(name: str | None):
         return None
     users = get_user_model().objects.filter(Q(username=name) | Q(first_name=name), is_active=True)
     if users.count() != 1:
-        raise CommandError(f"--user {name!r}: no single active user has that login or name.")
+        raise CommandError(
+            _("--user “%(name)s”: no single active user has that login or name.") % {"name": name}
+        )
     return users.get()
 
 
 def run(command, kind: str, path: str, *, user: str | None, dry_run: bool, **spec) -> None:
+    """Import ``path`` (``dry_run``: check it and say what it would do, writing nothing at all:
+    not even the import's own record, which the pages keep for a confirmation that a command
+    never asks for)."""
     file = Path(path)
     if not file.is_file():
-        raise CommandError(f"{path}: no such file.")
+        raise CommandError(_("%(path)s: no such file.") % {"path": path})
+    if not dry_run:
+        report = _run(command, kind, file, user=user, dry_run=False, **spec)
+    else:
+        with transaction.atomic():
+            report = _run(command, kind, file, user=user, dry_run=True, **spec)
+            transaction.set_rollback(True)
+    _say(command, report, dry_run=dry_run)
+
+
+def _run(command, kind: str, file: Path, *, user: str | None, dry_run: bool, **spec):
     by = acting_user(user)
-    source = "command line: " + " ".join(sys.argv[1:])[:180]
+    source = _("command line: %(arguments)s") % {"arguments": " ".join(sys.argv[1:])[:180]}
     data = file.read_bytes()
     try:
         record = imports.receive(
             kind, data, file.name, by=by, source=source, keep_file=False, **spec
         )
-    except SpreadsheetRefused as refused:
+    except (SpreadsheetRefused, PermissionDenied) as refused:
         raise CommandError(str(refused)) from refused
     bar = tqdm(
-        total=record.rows, unit="rows", desc=file.name, file=command.stderr._out, leave=False
+        total=record.rows,
+        unit=pgettext("progress bar unit", "rows"),
+        desc=file.name,
+        file=command.stderr._out,
+        leave=False,
     )
 
     def progress(done: int, total: int | None) -> None:
@@ -49,24 +72,31 @@ def run(command, kind: str, path: str, *, user: str | None, dry_run: bool, **spe
 
     try:
         action = imports.preview if dry_run else imports.apply
-        report = action(record, data, progress=progress)
+        return action(record, data, progress=progress)
     finally:
         bar.close()
+
+
+def _say(command, report, *, dry_run: bool) -> None:
+    """The rows it cannot read (on standard error), the warnings, notes and counts, and the
+    summary; exits 1 when a row cannot be read."""
     for issue in report.errors:
         command.stderr.write(str(issue))
     if report.error_count > len(report.errors):
-        command.stderr.write(f"… {report.error_count - len(report.errors)} more")
+        command.stderr.write(
+            _("… and %(count)d more") % {"count": report.error_count - len(report.errors)}
+        )
     for issue in report.warnings:
-        command.stdout.write(f"warning: {issue}")
+        command.stdout.write(_("warning: %(issue)s") % {"issue": issue})
     for note in report.notes:
         command.stdout.write(note)
     for what, count in report.tallies.items():
-        command.stdout.write(f"{what}: {count}")
+        command.stdout.write(_("%(what)s: %(count)d") % {"what": what, "count": count})
     if not report.ok:
         raise CommandError(report.summary())
-    prefix = "dry run, nothing saved: " if dry_run else ""
+    prefix = _("dry run, nothing saved: ") if dry_run else ""
     if report.changes_nothing:
         command.stdout.write(
-            prefix + "this file changes nothing: every row is already as recorded."
+            prefix + _("this file changes nothing: every row is already as recorded.")
         )
     command.stdout.write(prefix + report.summary())

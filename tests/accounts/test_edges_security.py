@@ -151,14 +151,14 @@ class TestAdministratorsSecondFactors:
         call_command("reset_second_factor", "aud", stdout=out)
 
         assert kept_devices() == {"bob", "sam", "sys", "root"}
-        assert "1 device(s) of aud removed" in out.getvalue()
+        assert "已删除 aud 的 1 个双因素认证设备" in out.getvalue()
         (reset,) = audited(AuditKind.SECOND_FACTOR)
         assert (reset.username, reset.detail["action"], reset.detail["of"]) == (
             "manage.py reset_second_factor",
             "reset",
             "aud",
         )
-        with pytest.raises(CommandError, match="No user 'nobody'"):
+        with pytest.raises(CommandError, match="没有用户“nobody”"):
             call_command("reset_second_factor", "nobody", stdout=StringIO())
 
 

@@ -111,7 +111,7 @@ class TestThePurge:
         purge = AuditEvent.objects.get(kind=AuditKind.DELETION)
         assert purge.username == "manage.py purge_audit"
         assert purge.detail == {"before": day.isoformat(), "deleted": 1}
-        assert "1 audit records" in out.getvalue()
+        assert "的 1 条审计记录" in out.getvalue()
 
     def test_run_as_the_applications_role_it_says_whose_it_is_and_deletes_nothing(self, postgres):
         """The README's role split: the application's role holds SELECT and INSERT on the log.
@@ -123,7 +123,7 @@ class TestThePurge:
         sql("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO projectdesk_app_played")
         sql("SET LOCAL ROLE projectdesk_app_played")
         day = timezone.localdate() - dt.timedelta(days=300)
-        with pytest.raises(CommandError, match="role that owns the tables.*Nothing was deleted"):
+        with pytest.raises(CommandError, match="拥有数据表的角色.*未删除任何记录"):
             call_command("purge_audit", "--before", day.isoformat(), stdout=StringIO())
         sql("RESET ROLE")
         assert AuditEvent.objects.filter(pk=gone.pk).exists()

@@ -202,7 +202,7 @@ def test_a_second_run_changes_nothing(on_anchor):
     out = StringIO()
     call_command("seed_demo", stdout=out)
     assert snapshot() == before
-    assert f"the demo's desk was built as of {ANCHOR}: kept" in out.getvalue()
+    assert f"演示数据：已于 {ANCHOR} 建立，保持不变。" in out.getvalue()
 
 
 def test_a_second_run_days_later_changes_nothing_and_keeps_passwords(on_anchor):
@@ -218,6 +218,6 @@ def test_a_second_run_days_later_changes_nothing_and_keeps_passwords(on_anchor):
 
 
 def test_it_is_built_in_under_a_minute_measured(on_anchor, capsys):
-    assert "seed_demo: done in" in on_anchor.output
+    assert "演示数据：完成，用时" in on_anchor.output
     with capsys.disabled():
         print(f"\nseed_demo built the demo's desk in {on_anchor.seconds:.1f} s")

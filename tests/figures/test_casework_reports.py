@@ -386,7 +386,7 @@ def test_the_command_prints_investment_as_json_and_as_a_table(monthly_cases):
 
 @pytest.mark.parametrize("report", ["problems", "investment"])
 def test_the_command_refuses_an_unknown_zone(db, report):
-    with pytest.raises(CommandError, match="No zone is called “火星开发区”") as refused:
+    with pytest.raises(CommandError, match="没有名为“火星开发区”的开发区") as refused:
         run(report, "--json", "--zone", "火星开发区")
     assert refused.value.returncode == 1
 

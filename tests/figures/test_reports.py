@@ -217,11 +217,11 @@ def test_the_command_prints_a_readable_table(guide_example):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("sanpi", "--zone", "火星开发区"), "No zone is called “火星开发区”"),
-        (("sanpi", "--batch", "2025"), "“2025” is not a batch"),
-        (("sanpi", "--batch", "2031-1"), "There is no batch 2031-1"),
-        (("sanpi", "--from", "2025-13-01"), "“2025-13-01” is not a date"),
-        (("sanpi", "--from", "2025-02-01", "--to", "2025-01-01"), "--from is after --to"),
+        (("sanpi", "--zone", "火星开发区"), "没有名为“火星开发区”的开发区"),
+        (("sanpi", "--batch", "2025"), "“2025”不是批次"),
+        (("sanpi", "--batch", "2031-1"), "没有2031年第1批"),
+        (("sanpi", "--from", "2025-13-01"), "--from：“2025-13-01”不是日期"),
+        (("sanpi", "--from", "2025-02-01", "--to", "2025-01-01"), "--from 晚于 --to"),
     ],
 )
 def test_the_command_names_what_is_wrong(db, args, message):

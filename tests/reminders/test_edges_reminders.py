@@ -104,8 +104,8 @@ def test_the_command_runs_for_a_past_day_and_refuses_a_day_to_come(heading_for_a
     foresight.refresh()
     out = io.StringIO()
     call_command("send_reminders", "--date", FRIDAY.isoformat(), stdout=out)
-    assert "1 reminders new, 1 sent." in out.getvalue()
-    with pytest.raises(CommandError, match="2027-06-07 is after today"):
+    assert "新增 1 条提醒，已发送 1 条。" in out.getvalue()
+    with pytest.raises(CommandError, match="2027-06-07 在今天（.*）之后"):
         call_command("send_reminders", "--date", "2027-06-07", stdout=io.StringIO())
     assert Reminder.objects.count() == 1
 
@@ -159,7 +159,7 @@ def test_a_dry_run_leaves_every_table_as_it_was(much_to_do, day):
     call_command("send_reminders", *args, stdout=out)
     assert every_table() == before
     # It did find what a run would do, and a run does write it.
-    assert "7 reminders would be new" in out.getvalue(), out.getvalue()
+    assert "将新增 7 条提醒" in out.getvalue(), out.getvalue()
     reminders.run(day)
     after = every_table()
     assert after != before
@@ -173,7 +173,7 @@ def test_a_dry_run_writes_nothing_on_postgresql_either(postgres, much_to_do):
     before = every_table()
     out = io.StringIO()
     call_command("send_reminders", "--dry-run", stdout=out)
-    assert "7 reminders would be new" in out.getvalue(), out.getvalue()
+    assert "将新增 7 条提醒" in out.getvalue(), out.getvalue()
     assert every_table() == before
 
 

@@ -249,15 +249,15 @@ class TestTheCommand:
         out = io.StringIO()
         call_command("send_reminders", "--date", "2025-06-10", stdout=out)
         text = out.getvalue()
-        assert "officer" in text and "2 reminders new, 2 sent." in text
+        assert "代办员：逾期" in text and "新增 2 条提醒，已发送 2 条。" in text
         out = io.StringIO()
         call_command("send_reminders", "--date", "2025-06-10", "--dry-run", stdout=out)
-        assert "0 reminders would be new" in out.getvalue()
+        assert "将新增 0 条提醒；试运行：未保存、未发送任何内容。" in out.getvalue()
 
     def test_on_a_holiday_it_says_so(self, late):
         out = io.StringIO()
         call_command("send_reminders", "--date", "2025-10-03", stdout=out)
-        assert "not a working day" in out.getvalue()
+        assert "2025-10-03 不是工作日：没有提醒。" in out.getvalue()
 
 
 class TestForeseenDelay:

@@ -330,7 +330,7 @@ class TestTheCommand:
     def test_without_a_user_the_record_names_the_command_line(self, tmp_path, zone):
         self.command(tmp_path, workbook(row(1, "甲项目")))
         record = SpreadsheetImport.objects.get()
-        assert record.by is None and record.source.startswith("command line: ")
+        assert record.by is None and record.source.startswith("命令行：")
         assert StageChange.objects.get(project__name="甲项目").by is None
 
     def test_a_bad_file_exits_non_zero_listing_the_rows_and_saves_nothing(self, tmp_path, zone):
@@ -343,4 +343,5 @@ class TestTheCommand:
     def test_a_dry_run_saves_nothing(self, tmp_path, zone):
         out = io.StringIO()
         self.command(tmp_path, workbook(row(1, "甲项目")), "--dry-run", stdout=out)
-        assert "dry run" in out.getvalue() and not Project.objects.exists()
+        assert "试运行，未保存任何内容" in out.getvalue() and not Project.objects.exists()
+        assert not SpreadsheetImport.objects.exists()  # not even the record of the import

@@ -283,7 +283,7 @@ class TestThePortfolio:
         assert not Batch.objects.exists() and not BatchEntry.objects.exists()
         assert not StageRequest.objects.exists() and not Milestone.objects.exists()
         assert "阶段只能经审批的申请变更" in out.getvalue()
-        assert "新建（已开工）: 1" in out.getvalue() and "新建（储备/洽谈）: 1" in out.getvalue()
+        assert "新建（已开工）：1" in out.getvalue() and "新建（储备/洽谈）：1" in out.getvalue()
         record = SpreadsheetImport.objects.get()
         assert (record.batch_year, record.batch, record.status) == (None, None, "applied")
 

@@ -93,7 +93,7 @@ def test_running_it_twice_changes_nothing(seeded):
     out = StringIO()
     call_command("seed_demo", "--seed-only", stdout=out)
     assert snapshot() == before
-    assert "0 zones and 0 projects created" in out.getvalue()
+    assert "新建 0 个开发区、0 个项目" in out.getvalue()
 
 
 def test_the_projects_signed_at_the_events_form_a_round(seeded):
@@ -152,8 +152,8 @@ class TestPasswords:
         officer.refresh_from_db()
         assert officer.first_name == "改名"
         assert officer.check_password("officer-own-password-9")
-        assert "created the demo user leader" in out.getvalue()
-        assert "created the demo user officer" not in out.getvalue()
+        assert "已创建演示用户 leader" in out.getvalue()
+        assert "已创建演示用户 officer" not in out.getvalue()
 
     def test_with_debug_off_no_user_gets_the_default_password(self, db, settings):
         from django.contrib.auth import get_user_model
@@ -163,7 +163,7 @@ class TestPasswords:
         call_command("seed_demo", "--seed-only", stdout=out)
 
         assert get_user_model().objects.count() == 0
-        assert "demo users not created" in out.getvalue()
+        assert "不创建演示用户" in out.getvalue()
         assert Project.objects.count() == len(rows("seed_projects.csv"))
 
     def test_with_debug_off_no_demo_user_is_created_even_with_a_chosen_password(
@@ -176,7 +176,7 @@ class TestPasswords:
         out = StringIO()
         call_command("seed_demo", "--seed-only", stdout=out)
         assert get_user_model().objects.count() == 0
-        assert "demo users not created" in out.getvalue()
+        assert "不创建演示用户" in out.getvalue()
 
     def test_with_debug_off_a_demo_account_left_over_cannot_log_in(self, seeded, settings):
         assert authenticate(username="officer", password="projectdesk-demo") is not None

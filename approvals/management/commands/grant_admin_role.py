@@ -9,46 +9,59 @@ none) and the superuser flag (which grants nothing outside the demo, and which `
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from approvals.management.base import DeskCommand
 from zones.models import Administrator, AdminRole, ZoneRole
 
 COMMAND = "manage.py grant_admin_role"
 
 
-class Command(BaseCommand):
-    help = "Give a user one of the three administrator roles, or take it (--revoke)."
+class Command(DeskCommand):
+    help = gettext_lazy("Give a user one of the three administrator roles, or take it (--revoke).")
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("username")
-        parser.add_argument("role", nargs="?", choices=[r.value for r in AdminRole])
-        parser.add_argument("--revoke", action="store_true", help="take the user's role away")
+        parser.add_argument("username", help=gettext_lazy("the user's login"))
+        parser.add_argument(
+            "role",
+            nargs="?",
+            choices=[r.value for r in AdminRole],
+            help=gettext_lazy("system, security or audit administrator"),
+        )
+        parser.add_argument(
+            "--revoke", action="store_true", help=gettext_lazy("take the user's role away")
+        )
 
     def handle(self, *args, username: str, role: str | None, revoke: bool, **options) -> None:
         from approvals.audit import services as audit
 
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
-            raise CommandError(f"No user {username!r}.")
+            raise CommandError(_("No user “%(name)s”.") % {"name": username})
         if revoke == bool(role):
-            raise CommandError("Name a role to grant, or --revoke without one.")
+            raise CommandError(_("Name a role to grant, or --revoke without one."))
         with transaction.atomic(), audit.acting_as(COMMAND):
             # The signals of approvals.audit.services record each change: the role, the zone roles
             # dropped, the flags.
             if revoke:
-                gone, _ = Administrator.objects.filter(user=user).delete()
+                gone, __ = Administrator.objects.filter(user=user).delete()
                 self.stdout.write(
-                    f"grant_admin_role: {username} holds no administrator role now."
-                    if gone
-                    else f"grant_admin_role: {username} held no administrator role."
+                    (
+                        _("%(name)s holds no administrator role now.")
+                        if gone
+                        else _("%(name)s held no administrator role.")
+                    )
+                    % {"name": username}
                 )
                 return
             held = Administrator.objects.filter(user=user).first()
             if held is not None and held.role != role:
                 raise CommandError(
-                    f"{username} is the {held.get_role_display()} already: one role each "
-                    "(--revoke it first)."
+                    _("%(name)s is the %(role)s already: one role each (--revoke it first).")
+                    % {"name": username, "role": held.get_role_display()}
                 )
             Administrator.objects.get_or_create(user=user, defaults={"role": role})
             zone_roles = ZoneRole.objects.filter(user=user)
@@ -62,8 +75,9 @@ class Command(BaseCommand):
                 setattr(user, name, flags[name])
             if changed:
                 user.save(update_fields=changed)
+        said = {"name": username, "role": AdminRole(role).label, "dropped": dropped}
         self.stdout.write(
-            f"grant_admin_role: {username} is the {AdminRole(role).label}"
-            + (f"; {dropped} zone roles dropped" if dropped else "")
-            + "."
+            _("%(name)s is the %(role)s; %(dropped)d zone roles dropped.") % said
+            if dropped
+            else _("%(name)s is the %(role)s.") % said
         )

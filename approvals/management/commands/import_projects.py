@@ -2,11 +2,14 @@
 [--user NAME] [--dry-run]: a 三个一批 list of a round, or without --batch the zones' portfolio
 (重点项目清单: no round, no category), all or nothing."""
 
+import argparse
 import datetime as dt
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from approvals.management.base import DeskCommand, Once, import_arguments
 from approvals.models import ImportKind
 from approvals.spreadsheets import command
 
@@ -15,30 +18,48 @@ def parse_batch(value: str) -> tuple[int, int]:
     try:
         year, round_ = (int(part) for part in value.split("-"))
     except ValueError as error:
-        raise CommandError(f"--batch {value!r}: write YEAR-ROUND, e.g. 2025-1.") from error
+        raise argparse.ArgumentTypeError(
+            _("“%(value)s”: write YEAR-ROUND, e.g. 2025-1.") % {"value": value}
+        ) from error
     return year, round_
 
 
-class Command(BaseCommand):
-    help = (
+def parse_day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(
+            _("“%(value)s” is not a date: write YYYY-MM-DD.") % {"value": value}
+        ) from error
+
+
+class Command(DeskCommand):
+    help = gettext_lazy(
         "Import a quarterly 三个一批 project list (.xlsx, .xls or .csv) into a batch, or without "
         "--batch a portfolio (重点项目清单) without a round."
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("file")
+        import_arguments(parser)
+        # One list, one round: a second --batch is refused, not taken for the first.
         parser.add_argument(
-            "--batch", default=None, help="YEAR-ROUND, e.g. 2025-1; without it: no round"
+            "--batch",
+            type=parse_batch,
+            default=None,
+            action=Once,
+            help=gettext_lazy("YEAR-ROUND, e.g. 2025-1 (one); without it: no round"),
         )
-        parser.add_argument("--event-date", type=dt.date.fromisoformat, default=None)
-        parser.add_argument("--user", default=None, help="login or name of who imports")
-        parser.add_argument("--dry-run", action="store_true", help="check and say, save nothing")
+        parser.add_argument(
+            "--event-date",
+            type=parse_day,
+            default=None,
+            action=Once,
+            help=gettext_lazy("YYYY-MM-DD: the round's event (needed for a new round)"),
+        )
 
-    def handle(self, *args, file, batch: str, event_date, user, dry_run, **options) -> None:
-        year = round_ = None
-        if batch is not None:
-            year, round_ = parse_batch(batch)
-        elif event_date is not None:
+    def handle(self, *args, file, batch, event_date, user, dry_run, **options) -> None:
+        year, round_ = batch or (None, None)
+        if batch is None and event_date is not None:
             raise CommandError(_("--event-date is the date of a round: give its --batch too."))
         command.run(
             self,

@@ -15,31 +15,39 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from approvals.audit import services as audit
 from approvals.audit.models import audit_purge_switch
+from approvals.management.base import DeskCommand, Once
 from approvals.models import AuditEvent, AuditKind
 
 
-class Command(BaseCommand):
-    help = "Delete security audit records older than --before (at least the retention period)."
+class Command(DeskCommand):
+    help = gettext_lazy(
+        "Delete security audit records older than --before (at least the retention period)."
+    )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--before", required=True, help="YYYY-MM-DD")
+        parser.add_argument("--before", required=True, action=Once, help="YYYY-MM-DD")
 
     def handle(self, *args, before: str, **options) -> None:
         try:
             day = dt.date.fromisoformat(before)
         except ValueError as error:
-            raise CommandError(f"--before {before!r} is not a date (YYYY-MM-DD).") from error
+            raise CommandError(
+                _("--before “%(value)s” is not a date (YYYY-MM-DD).") % {"value": before}
+            ) from error
         days = settings.AUDIT_RETENTION_DAYS
         latest = timezone.localdate() - dt.timedelta(days=days)
         if day > latest:
             raise CommandError(
-                f"Audit records are kept {days} days: --before may be {latest} at the latest."
+                _("Audit records are kept %(days)d days: --before may be %(latest)s at the latest.")
+                % {"days": days, "latest": latest}
             )
         cutoff = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
         try:
@@ -48,18 +56,23 @@ class Command(BaseCommand):
             # The application's role may not delete audit rows (README, Production: the
             # database roles); that is the design working, not a crash to print as a traceback.
             raise CommandError(
-                f"The database refused the purge ({str(error).strip()}). Run purge_audit with "
-                "the DATABASE_URL of the role that owns the tables, not the application's "
-                "(README, Production: the database roles). Nothing was deleted."
+                _(
+                    "The database refused the purge (%(error)s). Run purge_audit with the "
+                    "DATABASE_URL of the role that owns the tables, not the application's "
+                    "(README, Production: the database roles). Nothing was deleted."
+                )
+                % {"error": str(error).strip()}
             ) from error
-        self.stdout.write(f"purge_audit: {deleted} audit records before {day} deleted.")
+        self.stdout.write(
+            _("%(count)d audit records before %(day)s deleted.") % {"count": deleted, "day": day}
+        )
 
     def _purge(self, day: dt.date, cutoff: dt.datetime) -> int:
         with transaction.atomic():
             # A queryset delete (AuditEvent.delete refuses single rows); nothing listens to the
             # log's own delete signals, so it is one statement, let through by the switch.
             with audit_purge_switch():
-                deleted, _ = AuditEvent.objects.filter(at__lt=cutoff).delete()
+                deleted, __ = AuditEvent.objects.filter(at__lt=cutoff).delete()
             audit.record(
                 AuditKind.DELETION,
                 obj="security audit log",

@@ -5,12 +5,16 @@ are fractions, investment of the monthly figures in 万元 (rules: approvals/fig
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from approvals.figures import registry, reports
+from approvals.management.base import DeskCommand, Once
 from approvals.models import Batch
 from zones.models import Zone
 
@@ -19,21 +23,27 @@ def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError as error:
-        raise CommandError(f"“{value}” is not a date: write YYYY-MM-DD.") from error
+        raise argparse.ArgumentTypeError(
+            _("“%(value)s” is not a date: write YYYY-MM-DD.") % {"value": value}
+        ) from error
 
 
 def _batch(value: str) -> tuple[int, int]:
     year, sep, round_ = value.partition("-")
     if not sep or not year.isdigit() or not round_.isdigit():
-        raise CommandError(f"“{value}” is not a batch: write YEAR-ROUND, e.g. 2025-2.")
+        raise CommandError(
+            _("“%(value)s” is not a batch: write YEAR-ROUND, e.g. 2025-2.") % {"value": value}
+        )
     return int(year), int(round_)
 
 
-class Command(BaseCommand):
-    help = "Print the figures of a report (as JSON with --json)."
+class Command(DeskCommand):
+    help = gettext_lazy("Print the figures of a report (as JSON with --json).")
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("report", choices=sorted(registry.names()))
+        parser.add_argument(
+            "report", choices=sorted(registry.names()), help=gettext_lazy("the report")
+        )
         # Repeatable, and several values after one flag too: `--batch A --batch B` is
         # `--batch A B` (argparse's "extend"; with nargs="+" alone the last flag wins).
         parser.add_argument(
@@ -41,22 +51,22 @@ class Command(BaseCommand):
             action="extend",
             nargs="+",
             default=[],
-            help="official name or alias (repeatable)",
+            help=gettext_lazy("official name or alias (repeatable)"),
         )
         parser.add_argument(
             "--batch",
             action="extend",
             nargs="+",
             default=[],
-            help="YEAR-ROUND, e.g. 2025-2 (repeatable)",
+            help=gettext_lazy("YEAR-ROUND, e.g. 2025-2 (repeatable)"),
         )
-        parser.add_argument("--from", dest="date_from", type=_date, help="YYYY-MM-DD")
-        parser.add_argument("--to", dest="date_to", type=_date, help="YYYY-MM-DD")
-        parser.add_argument("--json", action="store_true", help="print JSON")
+        parser.add_argument("--from", dest="date_from", type=_date, action=Once, help="YYYY-MM-DD")
+        parser.add_argument("--to", dest="date_to", type=_date, action=Once, help="YYYY-MM-DD")
+        parser.add_argument("--json", action="store_true", help=gettext_lazy("print JSON"))
 
     def handle(self, *args, report, zone, batch, date_from, date_to, json, **options) -> None:
         if date_from and date_to and date_from > date_to:
-            raise CommandError("--from is after --to.")
+            raise CommandError(_("--from is after --to."))
         selection = reports.Selection(
             zones=tuple(dict.fromkeys(self._zone(name).pk for name in zone)),
             batches=tuple(dict.fromkeys(self._batch_id(value) for value in batch)),
@@ -72,14 +82,18 @@ class Command(BaseCommand):
     def _zone(self, name: str) -> Zone:
         zone = Zone.objects.all().matching(name)
         if zone is None:
-            raise CommandError(f"No zone is called “{name}” (official name or alias).")
+            raise CommandError(
+                _("No zone is called “%(name)s” (official name or alias).") % {"name": name}
+            )
         return zone
 
     def _batch_id(self, value: str) -> int:
         year, round_ = _batch(value)
         found = Batch.objects.filter(year=year, round=round_).values_list("pk", flat=True).first()
         if found is None:
-            raise CommandError(f"There is no batch {year}-{round_}.")
+            raise CommandError(
+                _("There is no batch %(batch)s.") % {"batch": Batch(year=year, round=round_)}
+            )
         return found
 
 

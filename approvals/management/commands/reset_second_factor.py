@@ -7,32 +7,42 @@ Each device removed is recorded in the security audit log, naming this command."
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from approvals.management.base import DeskCommand
 
 COMMAND = "manage.py reset_second_factor"
 
 
-class Command(BaseCommand):
-    help = "Remove a user's second-factor devices: it enrols a new one at its next login."
+class Command(DeskCommand):
+    help = gettext_lazy(
+        "Remove a user's second-factor devices: it enrols a new one at its next login."
+    )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("username")
+        parser.add_argument("username", help=gettext_lazy("the user's login"))
 
     def handle(self, *args, username: str, **options) -> None:
         from approvals.audit import services as audit
 
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
-            raise CommandError(f"No user {username!r}.")
+            raise CommandError(_("No user “%(name)s”.") % {"name": username})
         with transaction.atomic(), audit.acting_as(COMMAND):
             devices = list(TOTPDevice.objects.filter(user=user))
             for device in devices:
                 device.delete()  # one signal each: every reset is in the audit log
+        said = {"name": username, "count": len(devices)}
         self.stdout.write(
-            f"reset_second_factor: {len(devices)} device(s) of {username} removed; "
-            "a new one is enrolled at the next login."
+            _(
+                "%(count)d second-factor devices of %(name)s removed; a new one is enrolled "
+                "at the next login."
+            )
+            % said
             if devices
-            else f"reset_second_factor: {username} has no second-factor device."
+            else _("%(name)s has no second-factor device.") % said
         )

@@ -13,9 +13,10 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.demo_accounts import DEMO_ADMINISTRATORS, DEMO_PEOPLE, demo_usernames
 from approvals.access import permissions
@@ -29,6 +30,7 @@ from approvals.checklist.services import checklist_generate
 from approvals.core import units
 from approvals.core.dates import parse_partial_date
 from approvals.demo import build as demo
+from approvals.management.base import DeskCommand
 from approvals.models import (
     WHITE_LIST_INVESTMENT,
     Batch,
@@ -61,21 +63,28 @@ def read_csv(name: str) -> list[dict[str, str]]:
         return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
 
 
-class Command(BaseCommand):
-    help = "Load demo zones, projects and users (idempotent). Password: $DEMO_PASSWORD."
+class Command(DeskCommand):
+    help = gettext_lazy(
+        "Load the demo's zones, projects and users and build the demo's desk on them (a second "
+        "run changes nothing). Password of the demo users: $DEMO_PASSWORD."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
             "--seed-only",
             action="store_true",
-            help="Only the seed's zones, projects and people, without the demo's desk.",
+            help=gettext_lazy(
+                "Only the seed's zones, projects and people, without the demo's desk."
+            ),
         )
 
     def handle(self, *args, seed_only: bool = False, **options) -> None:
         started = time.monotonic()
         with transaction.atomic():
             self._seed(seed_only)
-        self.stdout.write(f"seed_demo: done in {time.monotonic() - started:.1f} s.")
+        self.stdout.write(
+            _("seed_demo: done in %(seconds).1f s.") % {"seconds": time.monotonic() - started}
+        )
 
     def _seed(self, seed_only: bool) -> None:
         zones_created = self._zones()
@@ -94,13 +103,23 @@ class Command(BaseCommand):
             ):
                 checklist_generate(project=project, by=by)
         self.stdout.write(
-            f"seed_demo: {zones_created} zones and {projects_created} projects created "
-            f"({Zone.objects.count()} zones, {Project.objects.count()} projects in total)."
+            _(
+                "seed_demo: %(zones)d zones and %(projects)d projects created (%(all_zones)d "
+                "zones, %(all_projects)d projects in total)."
+            )
+            % {
+                "zones": zones_created,
+                "projects": projects_created,
+                "all_zones": Zone.objects.count(),
+                "all_projects": Project.objects.count(),
+            }
         )
         # The demo's desk (approvals/demo): built once, on the day of the first run.
         built = demo.anchor()
         if built is not None:
-            self.stdout.write(f"seed_demo: the demo's desk was built as of {built}: kept.")
+            self.stdout.write(
+                _("seed_demo: the demo's desk was built as of %(day)s: kept.") % {"day": built}
+            )
         elif not seed_only:
             today = timezone.localdate()
             demo.build(today=today, seed_event=event, people=people, out=self.stdout)
@@ -118,7 +137,7 @@ class Command(BaseCommand):
             if project is None:
                 continue
             event = as_of[0]
-            batch, _ = Batch.objects.get_or_create(
+            batch, __ = Batch.objects.get_or_create(
                 year=event.year, round=1, defaults={"event_date": event}
             )
             if not Milestone.objects.filter(project=project, stage=Stage.SIGNED).exists():
@@ -185,8 +204,11 @@ class Command(BaseCommand):
             missing = [u for u in usernames if u not in people]
             if missing:
                 self.stdout.write(
-                    "seed_demo: DEBUG is off: demo users not created "
-                    f"({', '.join(missing)}); the demo's accounts exist only in the demo."
+                    _(
+                        "seed_demo: DEBUG is off: demo users not created (%(names)s); the "
+                        "demo's accounts exist only in the demo."
+                    )
+                    % {"names": "、".join(missing)}
                 )
             return people
         # Hashed once for every demo user created now (the hash is what takes the time; the
@@ -202,7 +224,7 @@ class Command(BaseCommand):
 
         if "admin" not in people:
             people["admin"] = create("admin", "管理员", is_superuser=True)
-            self.stdout.write("seed_demo: created the demo user admin.")
+            self.stdout.write(_("seed_demo: created the demo user %(name)s.") % {"name": "admin"})
         for username, display_name, role, zone_names in DEMO_PEOPLE:
             if username in people:
                 continue
@@ -214,14 +236,14 @@ class Command(BaseCommand):
             )
             ZoneRole.objects.bulk_create(ZoneRole(user=user, zone=z, role=role) for z in zones)
             people[username] = user
-            self.stdout.write(f"seed_demo: created the demo user {username}.")
+            self.stdout.write(_("seed_demo: created the demo user %(name)s.") % {"name": username})
         for username, display_name, admin_role in DEMO_ADMINISTRATORS:
             if username in people:
                 continue
             user = create(username, display_name)
             Administrator.objects.create(user=user, role=admin_role)
             people[username] = user
-            self.stdout.write(f"seed_demo: created the demo user {username}.")
+            self.stdout.write(_("seed_demo: created the demo user %(name)s.") % {"name": username})
         return people
 
     def _projects(self, people: dict[str, object]) -> int:
@@ -235,7 +257,7 @@ class Command(BaseCommand):
                 continue
             enterprise = None
             if row["investor"]:
-                enterprise, _ = Enterprise.objects.get_or_create(name=row["investor"])
+                enterprise, __ = Enterprise.objects.get_or_create(name=row["investor"])
             as_of = parse_partial_date(row["as_of"])
             notes = row["notes"]
             if zone is None and row["city"]:

@@ -1,20 +1,45 @@
 """python manage.py send_reminders [--date YYYY-MM-DD] [--dry-run]: the daily reminder scan on
 demand, through the same code the scheduled task runs."""
 
+import argparse
 import datetime as dt
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from approvals.management.base import DeskCommand, Once
 from approvals.models import Step
 from approvals.reminders import services as reminders
 
 
-class Command(BaseCommand):
-    help = "Scan for late milestones, items and foreseen delays, and send the reminders due."
+def _day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(
+            _("“%(value)s” is not a date: write YYYY-MM-DD.") % {"value": value}
+        ) from error
+
+
+class Command(DeskCommand):
+    help = gettext_lazy(
+        "Scan for late milestones, items and foreseen delays, and send the reminders due."
+    )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--date", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD")
-        parser.add_argument("--dry-run", action="store_true", help="say what is due, send nothing")
+        parser.add_argument(
+            "--date",
+            type=_day,
+            default=None,
+            action=Once,
+            help=gettext_lazy("YYYY-MM-DD: a day a scan missed (default: today)"),
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help=gettext_lazy("say what is due; write and send nothing"),
+        )
 
     def handle(self, *args, date, dry_run, **options) -> None:
         try:
@@ -22,16 +47,29 @@ class Command(BaseCommand):
         except ValueError as error:  # a day to come
             raise CommandError(str(error)) from error
         if not outcome.working_day:
-            self.stdout.write(f"{outcome.day}: not a working day: no reminders.")
+            self.stdout.write(
+                _("%(day)s is not a working day: no reminders.") % {"day": outcome.day}
+            )
             return
-        verb = "would be new" if dry_run else "new"
+        line = (
+            _("%(day)s %(step)s: due %(due)d, would be new %(new)d, sent %(sent)d")
+            if dry_run
+            else _("%(day)s %(step)s: due %(due)d, new %(new)d, sent %(sent)d")
+        )
         for step in Step:
             self.stdout.write(
-                f"{outcome.day} {step.value:<10} due {outcome.found[step]:>5}  "
-                f"{verb} {outcome.new[step]:>5}  sent {outcome.sent[step]:>5}"
+                line
+                % {
+                    "day": outcome.day,
+                    "step": step.label,
+                    "due": outcome.found[step],
+                    "new": outcome.new[step],
+                    "sent": outcome.sent[step],
+                }
             )
-        total = sum(outcome.sent.values())
+        counts = {"new": sum(outcome.new.values()), "sent": sum(outcome.sent.values())}
         self.stdout.write(
-            f"{sum(outcome.new.values())} reminders {verb}, {total} sent"
-            + (" (dry run: nothing saved or sent)." if dry_run else ".")
+            _("%(new)d reminders would be new; dry run: nothing saved or sent.") % counts
+            if dry_run
+            else _("%(new)d reminders new, %(sent)d sent.") % counts
         )
