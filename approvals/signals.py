@@ -1,12 +1,15 @@
 """Every transition of a recorded state machine is queued for its record as it happens; a
 holiday entered has the deadlines recounted; a milestone, a task node or a project saved stores
 the project's colour date afresh; a row the figures count announces its zone's change
-(``approvals/figures/changes.py``)."""
+(``approvals/figures/changes.py``); a role granted or removed lets its holder in or locks it
+out (``is_staff`` follows ``permissions.holds_a_role``)."""
 
-from django.db.models.signals import post_delete, post_init, post_save
+from django.contrib.auth import get_user_model
+from django.db.models.signals import post_delete, post_init, post_save, pre_save
 from django.dispatch import receiver
 from django_fsm.signals import post_transition
 
+from approvals.access import permissions
 from approvals.cases.lateness import store_colour_date
 from approvals.figures import changes as figures_changes
 from approvals.models import (
@@ -23,6 +26,7 @@ from approvals.models import (
     TaskNode,
     WarningSettings,
 )
+from zones.models import Administrator, CityRole, ZoneRole
 
 
 @receiver(post_transition, dispatch_uid="approvals.queue_transition_record")
@@ -113,3 +117,49 @@ def thresholds_changed(sender, created: bool, **kwargs) -> None:
     defaults already counted with)."""
     if not created:
         figures_changes.changed(everywhere=True)
+
+
+# --- a role lets a person in (guide section 12, "People") ----------------------------------------
+# ``is_staff``, which the admin's login and every admin page ask, follows
+# ``permissions.holds_a_role``: granting a person's first role lets it in, removing its last one
+# locks it out. The account is saved (not updated in bulk), so that the audit log records the
+# flag's change with who made it, as for any change of an account's flags.
+
+#: The rows that grant a role (zones.models).
+ROLE_ROWS = (ZoneRole, CityRole, Administrator)
+
+
+def staff_follows_roles(*user_ids: int | None) -> None:
+    """Set each account's ``is_staff`` to whether it holds a role now; the audit record of the
+    change says why (``reason``)."""
+    for user in get_user_model().objects.filter(pk__in=[pk for pk in user_ids if pk]):
+        holds = permissions.holds_a_role(user)
+        if user.is_staff != holds:
+            user.is_staff = holds
+            user._audit_reason = "a role granted" if holds else "no role left"
+            user.save(update_fields=["is_staff"])
+
+
+def _role_holder_before(sender, instance, **kwargs) -> None:
+    """A role moved to another person (its row's user changed) leaves the first one too."""
+    if instance.pk is None:
+        instance._holder_before = None
+    else:
+        old = sender.objects.filter(pk=instance.pk).values_list("user_id", flat=True)
+        instance._holder_before = old.first()
+
+
+def _role_row_changed(sender, instance, **kwargs) -> None:
+    staff_follows_roles(instance.user_id, getattr(instance, "_holder_before", None))
+
+
+for _model in ROLE_ROWS:
+    pre_save.connect(
+        _role_holder_before, sender=_model, dispatch_uid=f"approvals.staff_{_model.__name__}_before"
+    )
+    post_save.connect(
+        _role_row_changed, sender=_model, dispatch_uid=f"approvals.staff_{_model.__name__}_saved"
+    )
+    post_delete.connect(
+        _role_row_changed, sender=_model, dispatch_uid=f"approvals.staff_{_model.__name__}_deleted"
+    )

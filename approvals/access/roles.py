@@ -72,6 +72,38 @@ def is_system_administrator(user) -> bool:
     return is_administrator(user) or admin_role(user) == AdminRole.SYSTEM
 
 
+# --- who holds a role at all: who is let in (``is_staff`` follows it) ---------------------------
+
+
+def holds_a_role(user) -> bool:
+    """Whether ``user`` holds any role: an administrator role, a zone role or a city role (or
+    is the embedded demo's superuser). Holding one is what lets a person into the desk: the
+    account's ``is_staff``, which the admin's login asks, follows this rule (approvals/signals.py
+    keeps it in step when a role is granted or removed). Read from the database, not from the
+    caches of a request's user: it is asked right after a role changed."""
+    if user is None or user.pk is None:
+        return False
+    if settings.SUPERUSER_POWERS and user.is_superuser:
+        return True
+    return (
+        Administrator.objects.filter(user_id=user.pk).exists()
+        or ZoneRole.objects.filter(user_id=user.pk).exists()
+        or CityRole.objects.filter(user_id=user.pk).exists()
+    )
+
+
+def role_holders(users: QuerySet) -> QuerySet:
+    """``holds_a_role`` as a query over users (the user list's filter, the checks)."""
+    held = (
+        Q(pk__in=Administrator.objects.values("user_id"))
+        | Q(pk__in=ZoneRole.objects.values("user_id"))
+        | Q(pk__in=CityRole.objects.values("user_id"))
+    )
+    if settings.SUPERUSER_POWERS:
+        held |= Q(is_superuser=True)
+    return users.filter(held)
+
+
 def _admin_permissions(user) -> frozenset[str]:
     role = admin_role(user)
     return ADMINISTRATOR_PERMISSIONS.get(role, frozenset()) if role else frozenset()

@@ -253,7 +253,14 @@ def _user_after(sender, instance, created, **kwargs) -> None:
         f: [before[f], getattr(instance, f)] for f in _FLAGS if before[f] != getattr(instance, f)
     }
     if changed:
-        record(AuditKind.PERMISSION, obj=instance, changed=changed)
+        # Why, when the desk changed it itself: is_staff follows the roles (approvals/signals.py).
+        reason = instance.__dict__.pop("_audit_reason", None)
+        record(
+            AuditKind.PERMISSION,
+            obj=instance,
+            changed=changed,
+            **({"reason": reason} if reason else {}),
+        )
 
 
 def _members_changed(field: str):
