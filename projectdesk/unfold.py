@@ -272,6 +272,11 @@ def navigation(request: HttpRequest) -> list[dict]:
         _group(
             pgettext_lazy("sidebar", "Settings"),
             _changelist("zones", "zone", "location_city", keeps_configuration),
+            # People and their roles: the system administrator grants them on a person's page.
+            {
+                **_changelist("auth", "user", "group", keeps_zone_roles),
+                "title": pgettext_lazy("sidebar", "People and roles"),
+            },
             _changelist("zones", "zonerole", "badge", keeps_zone_roles),
             _changelist("zones", "cityrole", "location_city", keeps_zone_roles),
             _changelist("approvals", "approvaltype", "list_alt", keeps_configuration),

@@ -1,18 +1,21 @@
 """Admin for zones, the people's roles in them (and over every zone of a city), enterprises, and
-the people themselves (users and groups, re-registered with django-unfold's classes and forms).
+the people themselves (users, re-registered with django-unfold's classes and forms; Django's
+groups on no page).
 
 Who keeps what (``approvals.access.permissions``, 三权分立): zones, zone roles and city roles
-are the system administrator's; accounts the security administrator's (never an administrator's or a
-superuser's, nor their flags, groups or own permissions); administrator roles nobody's here:
-``manage.py grant_admin_role`` on the server writes them, and this page only lists them."""
+are the system administrator's (on their own pages and on each person's page); accounts the
+security administrator's (never an administrator's or a superuser's, nor their flags, groups or
+own permissions); administrator roles nobody's here: ``manage.py grant_admin_role`` on the
+server writes them, and this page only lists them."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -24,7 +27,7 @@ from accounts import validators
 from approvals.access import permissions
 from approvals.admin.base import ModelAdmin, SafeAutocomplete, TabularInline
 from approvals.models import AuditEvent
-from zones.models import Administrator, CityRole, Enterprise, Zone, ZoneRole
+from zones.models import Administrator, AdminRole, CityRole, Enterprise, Role, Zone, ZoneRole
 
 
 class ZoneRoleInline(SafeAutocomplete, TabularInline):
@@ -137,6 +140,15 @@ def roles_held(user) -> str:
     return "；".join(held) or "—"
 
 
+def zones_held(user) -> str:
+    """The zones a person holds a role in, and the cities it holds one over (read from what the
+    list prefetched)."""
+    places = dict.fromkeys(
+        [str(r.zone) for r in user.zone_roles.all()] + [r.city for r in user.city_roles.all()]
+    )
+    return "、".join(places) or "—"
+
+
 class EnterpriseForm(forms.ModelForm):
     class Meta:
         model = Enterprise
@@ -203,6 +215,8 @@ class EnterpriseAdmin(ModelAdmin):
 
 User = get_user_model()
 admin.site.unregister(User)
+# Groups grant nothing here (``AccountBackend``), and roles are the one way anything is granted:
+# no page shows them (guide section 12).
 admin.site.unregister(Group)
 
 
@@ -235,57 +249,150 @@ class AccountChangeForm(UserChangeForm):
         return _checked_username(self, exclude_pk=self.instance.pk)
 
 
+class RoleFilter(admin.SimpleListFilter):
+    """Who holds a role (and so may log in: ``permissions.holds_a_role``), who none, and who
+    holds which one."""
+
+    title = _("role")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("any", _("Holds a role")),
+            ("none", _("Holds no role")),
+            *Role.choices,
+            *AdminRole.choices,
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "any":
+            return permissions.role_holders(queryset)
+        if value == "none":
+            return queryset.exclude(pk__in=permissions.role_holders(User.objects.all()))
+        if value == Role.CITY_SUPERVISOR:
+            return queryset.filter(pk__in=CityRole.objects.filter(role=value).values("user_id"))
+        if value in Role.values:
+            return queryset.filter(pk__in=ZoneRole.objects.filter(role=value).values("user_id"))
+        if value in AdminRole.values:
+            held = Administrator.objects.filter(role=value).values("user_id")
+            return queryset.filter(pk__in=held)
+        return queryset
+
+
+class ZoneFilter(admin.SimpleListFilter):
+    """Who holds a role in a zone: in it, or over its city (a city supervisor)."""
+
+    title = _("zone")
+    parameter_name = "zone"
+
+    def lookups(self, request, model_admin):
+        return [(str(zone.pk), zone.name) for zone in Zone.objects.all()]
+
+    def queryset(self, request, queryset):
+        zone = Zone.objects.filter(pk=self.value()).first() if self.value() else None
+        if zone is None:
+            return queryset
+        in_zone = ZoneRole.objects.filter(zone=zone).values("user_id")
+        over_city = CityRole.objects.filter(city=zone.city).values("user_id")
+        return queryset.filter(Q(pk__in=in_zone) | Q(pk__in=over_city))
+
+
+def _may_hold_roles(person) -> bool:
+    """Whether ``person`` may be given zone and city roles here (``_role_holders``)."""
+    return person is not None and _role_holders().filter(pk=person.pk).exists()
+
+
 @admin.register(User)
 class ProjectDeskUserAdmin(UserAdmin, ModelAdmin):
-    """Accounts, kept by the security administrator: created, deactivated, passwords set; the
-    superuser flag, groups and a user's own permissions are not offered (they grant nothing:
-    every rule is in ``approvals.access.permissions``). Zone roles are the system administrator's, on
-    their own page."""
+    """Accounts, kept by the security administrator: created, deactivated, passwords set. Roles
+    are the one way anything is granted (guide section 12): the list shows each person's roles
+    and zones, and the system administrator grants and removes zone and city roles on a person's
+    page (its account details read-only to it). Groups, a user's own permissions and the
+    superuser flag are on no page (they grant nothing: every rule is in
+    ``approvals.access.permissions``), nor is the staff flag: it follows the roles
+    (``permissions.holds_a_role``, approvals/signals.py)."""
 
     form = AccountChangeForm
     add_form = AccountCreationForm
     change_password_form = AdminPasswordChangeForm
     inlines = [ZoneRoleInline, CityRoleInline]
-    list_display = ("username", "first_name", "last_name", "roles", "is_active")
-    list_filter = ("is_staff", "is_active")
+    list_display = ("username", "first_name", "last_name", "roles", "zones", "is_active")
+    list_filter = (RoleFilter, ZoneFilter, "is_active")
     account_fieldsets = (
-        (None, {"fields": ("username", "password")}),
+        (None, {"fields": ("username", "password", "is_active", "roles")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
-        (_("Permissions"), {"fields": ("is_active", "is_staff")}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    #: What the system administrator reads on a person's page, above the roles it grants.
+    role_keeping_fieldsets = (
+        (None, {"fields": ("username", "is_active", "roles")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
     )
 
     def get_fieldsets(self, request, obj=None):
-        if obj is None or permissions.is_administrator(request.user):
-            return super().get_fieldsets(request, obj)
-        return self.account_fieldsets
+        if obj is None:
+            return self.add_fieldsets
+        if permissions.may_keep_account(request.user, obj):
+            return self.account_fieldsets
+        return self.role_keeping_fieldsets
 
     def get_readonly_fields(self, request, obj=None):
-        return ("last_login", "date_joined") if obj is not None else ()
+        if obj is None:
+            return ()
+        if permissions.may_keep_account(request.user, obj):
+            return ("roles", "last_login", "date_joined")
+        return flatten_fieldsets(self.role_keeping_fieldsets)
 
     def get_inlines(self, request, obj):
-        return self.inlines if permissions.may_keep_zone_roles(request.user) else []
+        if permissions.may_keep_zone_roles(request.user) and _may_hold_roles(obj):
+            return self.inlines
+        return []
 
     def get_queryset(self, request):
         people = super().get_queryset(request).select_related("administrator")
         people = people.prefetch_related("zone_roles__zone", "city_roles")
+        if permissions.may_keep_zone_roles(request.user):
+            return people  # every person's roles: the system administrator keeps them
         return permissions.keepable_accounts(people, request.user)
 
     @admin.display(description=_("roles"))
     def roles(self, obj) -> str:
         return roles_held(obj)
 
+    @admin.display(description=_("zones"))
+    def zones(self, obj) -> str:
+        return zones_held(obj)
+
     def has_module_permission(self, request) -> bool:
-        return permissions.may_keep_security(request.user)
+        return permissions.may_keep_security(request.user) or permissions.may_keep_zone_roles(
+            request.user
+        )
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return permissions.may_keep_account(request.user, obj)
+        return permissions.may_keep_account(request.user, obj) or permissions.may_keep_zone_roles(
+            request.user
+        )
 
     def has_add_permission(self, request) -> bool:
         return permissions.may_keep_security(request.user)
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return permissions.may_keep_account(request.user, obj)
+        """The account's keeper; and the system administrator on the page of a person it
+        grants roles to (the account's details stay read-only to it)."""
+        if permissions.may_keep_account(request.user, obj):
+            return True
+        return permissions.may_keep_zone_roles(request.user) and (
+            obj is None or _may_hold_roles(obj)
+        )
+
+    def user_change_password(self, request, id, form_url=""):
+        """Setting a password is the account keeper's only: the change permission above also
+        lets the system administrator save a person's roles."""
+        person = self.get_object(request, unquote(id))
+        if person is not None and not permissions.may_keep_account(request.user, person):
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return permissions.is_administrator(request.user)  # accounts are deactivated, kept
@@ -332,17 +439,6 @@ class ProjectDeskUserAdmin(UserAdmin, ModelAdmin):
                 messages.ERROR,
             )
         return bool(recorded)
-
-
-@admin.register(Group)
-class ProjectDeskGroupAdmin(GroupAdmin, ModelAdmin):
-    """Groups grant nothing here (``AccountBackend``): the demo's superuser alone sees them."""
-
-    def has_module_permission(self, request) -> bool:
-        return permissions.is_administrator(request.user)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return permissions.is_administrator(request.user)
 
 
 @admin.register(Administrator)

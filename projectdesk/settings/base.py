@@ -190,6 +190,8 @@ UNFOLD = {
     "STYLES": ["projectdesk.unfold.stylesheet"],
     # The admin index's dashboard and to-do list, as data (projectdesk/unfold.py, index).
     "DASHBOARD_CALLBACK": "projectdesk.unfold.index",
+    # Login errors in the person's words: a wrong password, or an account without a role.
+    "LOGIN": {"form": "accounts.login.LoginForm"},
     "SIDEBAR": {
         "show_search": False,
         "show_all_applications": "projectdesk.unfold.show_all_applications",

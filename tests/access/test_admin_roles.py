@@ -166,7 +166,9 @@ class TestTheSystemAdministrator:
         client = as_user(sysadmin)
         for url in audit_urls(event):
             assert client.get(url).status_code == 403, url
-        assert client.get(USERS).status_code == 403
+        # It lists the people to grant their roles (issue 20), but keeps no account.
+        assert client.get(USERS).status_code == 200
+        assert client.get(reverse("admin:auth_user_add")).status_code == 403
         assert not permissions.may_keep_security(sysadmin)
         assert client.get(reverse("admin:axes_accessattempt_changelist")).status_code == 403
 
@@ -224,7 +226,6 @@ class TestASuperuserOutsideTheDemo:
             USERS,
             reverse("admin:approvals_project_changelist"),
             reverse("admin:zones_zone_changelist"),
-            reverse("admin:auth_group_changelist"),
             reverse("admin:django_celery_beat_periodictask_changelist"),
         ]:
             assert client.get(url).status_code == 403, url
