@@ -26,6 +26,8 @@ from zones.models import normalise_name
 #: Excel counts days from 1899-12-30 (its 1900 leap-year bug included).
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 MAX_AMOUNT = Decimal("999999999999.99")  # what the 14-digit, 2-decimal columns hold
+#: The unit of an amount whose header names none ("总投资" rather than "总投资（亿元）").
+DEFAULT_UNIT = "万元"
 
 
 class CellError(ValueError):
@@ -85,7 +87,7 @@ def amount(value: Any, header_unit: str = "") -> Decimal | None:
 def amount_read(value: Any, header_unit: str = "") -> tuple[Decimal | None, str]:
     """``amount`` and the unit it was read in (the cell's own, else the header's): what a
     figure that cannot be right is quoted in."""
-    unit = header_unit or "万元"
+    unit = header_unit or DEFAULT_UNIT
     if is_blank(value):
         return None, unit
     if isinstance(value, bool):
@@ -232,11 +234,15 @@ def _word(value: Any) -> str:
     return re.sub(r"\s", "", unicodedata.normalize("NFKC", str(value or "")))
 
 
-CATEGORY_WORDS = {
-    **{w: Category.SIGN for w in ("签约", "签约一批", "签约项目", "sign")},
-    **{w: Category.START for w in ("开工", "开工一批", "开工项目", "start")},
-    **{w: Category.PRODUCE for w in ("投产", "投产一批", "投产项目", "produce")},
+#: Each category's words. The first is the one a blank template offers in its drop-down list
+#: (``blanks``); the others are read as well.
+CATEGORY_NAMES = {
+    Category.SIGN: ("签约一批", "签约", "签约项目", "sign"),
+    Category.START: ("开工一批", "开工", "开工项目", "start"),
+    Category.PRODUCE: ("投产一批", "投产", "投产项目", "produce"),
 }
+CATEGORY_WORDS = {word: value for value, words in CATEGORY_NAMES.items() for word in words}
+CATEGORY_OFFERED = tuple(words[0] for words in CATEGORY_NAMES.values())
 
 
 def category(value: Any) -> str:
@@ -248,21 +254,27 @@ def category(value: Any) -> str:
     return CATEGORY_WORDS[word]
 
 
-STAGE_WORDS = {
+#: The stage words of guide section 8.1, which a blank template offers in its drop-down list
+#: (``blanks``), in the order of the stages. A list does not withdraw a project: none is
+#: offered for that (the desk's label is still read, below).
+STAGE_OFFERED = {
     "储备": Stage.RESERVE,
     "洽谈": Stage.RESERVE,
-    "在谈": Stage.RESERVE,
     "已签约": Stage.SIGNED,
-    "签约": Stage.SIGNED,
     "具备开工条件": Stage.READY,
     "在建": Stage.UNDER_CONSTRUCTION,
+    "已投产": Stage.IN_PRODUCTION,
+    "达产达效": Stage.AT_CAPACITY,
+    "停缓建": Stage.SUSPENDED,
+}
+STAGE_WORDS = {
+    **STAGE_OFFERED,
+    "在谈": Stage.RESERVE,
+    "签约": Stage.SIGNED,
     "已开工": Stage.UNDER_CONSTRUCTION,
     "开工": Stage.UNDER_CONSTRUCTION,
-    "已投产": Stage.IN_PRODUCTION,
     "投产": Stage.IN_PRODUCTION,
-    "达产达效": Stage.AT_CAPACITY,
     "已达产": Stage.AT_CAPACITY,
-    "停缓建": Stage.SUSPENDED,
     "停建": Stage.SUSPENDED,
     "缓建": Stage.SUSPENDED,
     **{s.value: s.value for s in Stage},
@@ -290,20 +302,25 @@ def stage(value: Any) -> str:
     return known[word]
 
 
-#: An approval progress cell (guide sections 8.2 and 11): (mode, status or None).
-ITEM_WORDS = {
+#: An approval progress cell's words (guide sections 8.2 and 11): (mode, status or None). The
+#: first ones, one for each thing a cell can say, are what a blank template offers in its
+#: drop-down list (``blanks``); the others are read as well.
+ITEM_OFFERED = {
     "已办结": (Mode.APPROVAL, ItemStatus.APPROVED),
-    "办结": (Mode.APPROVAL, ItemStatus.APPROVED),
-    "已批复": (Mode.APPROVAL, ItemStatus.APPROVED),
     "办理中": (Mode.APPROVAL, ItemStatus.PREPARING),
     "已受理": (Mode.APPROVAL, ItemStatus.ACCEPTED),
-    "容缺受理": (Mode.APPROVAL, ItemStatus.ACCEPTED),
+    "容缺受理": (Mode.APPROVAL, ItemStatus.ACCEPTED),  # accepted provisionally
     "未启动": (Mode.APPROVAL, ItemStatus.NOT_STARTED),
-    "承诺": (Mode.COMMITMENT, None),
     "承诺制": (Mode.COMMITMENT, None),
     "统一服务": (Mode.UNIFIED, None),
-    "政府统一服务": (Mode.UNIFIED, None),
     "不涉及": (Mode.NOT_APPLICABLE, None),
+}
+ITEM_WORDS = {
+    **ITEM_OFFERED,
+    "办结": (Mode.APPROVAL, ItemStatus.APPROVED),
+    "已批复": (Mode.APPROVAL, ItemStatus.APPROVED),
+    "承诺": (Mode.COMMITMENT, None),
+    "政府统一服务": (Mode.UNIFIED, None),
     "/": (Mode.NOT_APPLICABLE, None),
     "-": (Mode.NOT_APPLICABLE, None),
     "—": (Mode.NOT_APPLICABLE, None),
