@@ -25,7 +25,7 @@ from approvals.access import permissions
 from approvals.audit import services as audit
 from approvals.jobs import services as jobs
 from approvals.models import AuditKind, ImportKind, ImportStatus, Job, SpreadsheetImport
-from approvals.spreadsheets import export_jobs, exports, imports
+from approvals.spreadsheets import blanks, export_jobs, exports, imports
 from approvals.spreadsheets.outcome import Report
 from approvals.spreadsheets.reading import SpreadsheetRefused
 
@@ -103,11 +103,12 @@ class MonthlyTableForm(forms.Form):
     )
 
 
-#: The blank template of each kind: (what writes it, the name it downloads as).
-TEMPLATES: dict[str, tuple[Callable[[], bytes], str]] = {
-    ImportKind.PROJECT_LIST: (exports.list_template, "三个一批项目清单（模板）.xlsx"),
-    ImportKind.APPROVAL_TABLE: (exports.approval_template, "前期手续办理进度表（模板）.xlsx"),
-    ImportKind.MONTHLY_TABLE: (exports.monthly_template, "月调度表（模板）.xlsx"),
+#: The blank template of each kind: (what writes it for a person — its zone lists are the
+#: zones that person may import for —, the name it downloads as).
+TEMPLATES: dict[str, tuple[Callable[[Any], bytes], str]] = {
+    ImportKind.PROJECT_LIST: (blanks.list_template, "三个一批项目清单（模板）.xlsx"),
+    ImportKind.APPROVAL_TABLE: (blanks.approval_template, "前期手续办理进度表（模板）.xlsx"),
+    ImportKind.MONTHLY_TABLE: (blanks.monthly_template, "月调度表（模板）.xlsx"),
 }
 #: Where each kind's preview is (the page of a worker's job links it).
 PREVIEW_URLS = {
@@ -304,7 +305,7 @@ class SpreadsheetImportViews:
         if not self.has_spreadsheet_import_permission(request):
             raise PermissionDenied
         write, name = TEMPLATES[self.import_pages()[page].kind]
-        return download(write(), name, audited=False)
+        return download(write(request.user), name, audited=False)
 
 
 class ExportForm(SelectableFieldsExportForm):

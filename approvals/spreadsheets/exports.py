@@ -1,7 +1,7 @@
 """The tables people take away: the project list as filtered (through django-import-export's
 export page, with the headers of the import, so that an exported list reads back in), the
-weekly dispatch table (周调度表, guide section 9) with its colours filled in, and blank templates
-of both import formats."""
+weekly dispatch table (周调度表, guide section 9) with its colours filled in, and the headers of
+the blank templates (written by ``blanks``)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from approvals.core.units import yi  # 万元 as 亿元, the unit people read in
 from approvals.models import (
     OPEN_STAGES,
     ApprovalItem,
-    ApprovalType,
     BatchEntry,
     Problem,
     Project,
@@ -276,7 +275,7 @@ def dispatch_table(projects, today: dt.date | None = None) -> writing.Table:
     return writing.Table(f"周调度表{today:%Y%m%d}", DISPATCH_HEADERS, rows, fill, widths)
 
 
-# --- blank templates ------------------------------------------------------------------------
+# --- the headers of the blank templates (``blanks``) and of the demo's files ---------------
 
 LIST_TEMPLATE = [
     "序号",
@@ -301,17 +300,6 @@ LIST_TEMPLATE = [
     "备注",
 ]
 
-
-def list_template() -> bytes:
-    return writing.xlsx([writing.Table("三个一批项目清单", LIST_TEMPLATE, [])])
-
-
-def approval_template() -> bytes:
-    kinds = ApprovalType.objects.filter(is_active=True).order_by("sort_order", "code")
-    headers = ["序号", "项目代码", "项目名称", "所在开发区", *[k.name for k in kinds]]
-    return writing.xlsx([writing.Table("前期手续办理进度表", headers, [])])
-
-
 MONTHLY_TEMPLATE = [
     "序号",
     "项目代码",
@@ -324,8 +312,3 @@ MONTHLY_TEMPLATE = [
     "形象进度",
     "存在问题",
 ]
-
-
-def monthly_template() -> bytes:
-    """The monthly progress table (月调度表); 累计 is the year to date."""
-    return writing.xlsx([writing.Table("重点项目月调度表", MONTHLY_TEMPLATE, [])])
