@@ -453,8 +453,8 @@ def _validation(vocabulary: Vocabulary, cells_range: str) -> DataValidation:
         errorStyle="warning",
         errorTitle="不在列表中",
         error=(
-            f"这个写法不在“{vocabulary.title}”的列表中。{vocabulary.hint}"
-            "读不懂的写法，导入预览会指出。"
+            f"“{vocabulary.title}”的列表里没有这个写法。{vocabulary.hint}"
+            "导入预览会指出读不懂的写法。要保留吗？"
         )[:255],
         showInputMessage=True,
         promptTitle=vocabulary.title[:32],

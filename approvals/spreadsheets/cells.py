@@ -230,6 +230,12 @@ def _date_from_number(value: float) -> tuple[dt.date, bool]:
     return EXCEL_EPOCH + dt.timedelta(days=int(value)), False
 
 
+def offered(words) -> str:
+    """The words a template offers, as an error message lists them: what a person is told to
+    write is what the drop-down list holds."""
+    return "、".join(words)
+
+
 def _word(value: Any) -> str:
     return re.sub(r"\s", "", unicodedata.normalize("NFKC", str(value or "")))
 
@@ -249,7 +255,8 @@ def category(value: Any) -> str:
     word = _word(value)
     if word not in CATEGORY_WORDS:
         raise CellError(
-            _("“%(value)s” is not a category: write 签约, 开工 or 投产.") % {"value": value}
+            _("“%(value)s” is not a category: write one of %(words)s.")
+            % {"value": value, "words": offered(CATEGORY_OFFERED)}
         )
     return CATEGORY_WORDS[word]
 
@@ -294,10 +301,8 @@ def stage(value: Any) -> str:
     known = _stage_words(get_language())
     if word not in known:
         raise CellError(
-            _(
-                "“%(value)s” is not a stage: write 储备, 洽谈, 已签约, 具备开工条件, 在建, 已投产, 达产达效 or 停缓建."
-            )
-            % {"value": value}
+            _("“%(value)s” is not a stage: write one of %(words)s.")
+            % {"value": value, "words": offered(STAGE_OFFERED)}
         )
     return known[word]
 
@@ -349,11 +354,8 @@ def approval_cell(value: Any) -> tuple[str, str | None, dt.date | None, bool] | 
             return Mode.APPROVAL, ItemStatus.APPROVED, day, False
     if word not in ITEM_WORDS:
         raise CellError(
-            _(
-                "“%(value)s” is not a status: write a date, 已办结, 办理中, 已受理, 容缺受理, "
-                "未启动, 承诺, 统一服务 or 不涉及."
-            )
-            % {"value": value}
+            _("“%(value)s” is not a status: write a date or one of %(words)s.")
+            % {"value": value, "words": offered(ITEM_OFFERED)}
         )
     mode, status = ITEM_WORDS[word]
     return mode, status, day, word == "容缺受理"

@@ -184,6 +184,23 @@ class TestDropDownLists:
         assert len(read) == len(items), "one word for each"
         assert offered == [zone.name]
 
+    def test_a_word_the_import_does_not_read_is_answered_with_the_lists_words(
+        self, as_user, stan, zone, catalogue
+    ):
+        book, _data = download(as_user(stan), LIST)
+        found = lists(book)
+        for header, read, wrong in (
+            ("类别", cells.category, "签约批"),
+            ("当前阶段", cells.stage, "施工中"),
+        ):
+            with pytest.raises(cells.CellError) as refused:
+                read(wrong)
+            assert "、".join(found[column(book, header)][0]) + "之一" in str(refused.value)
+        book, _data = download(as_user(stan), TABLE)
+        with pytest.raises(cells.CellError) as refused:
+            cells.approval_cell("已退回")
+        assert "日期，或" + "、".join(lists(book)["E"][0]) + "之一" in str(refused.value)
+
 
 # --- the notes ----------------------------------------------------------------------------------
 
