@@ -206,6 +206,10 @@ class TestDropDownLists:
 
 
 class TestNotes:
+    def test_the_import_page_says_what_the_template_holds(self, as_user, stan, zone):
+        page = as_user(stan).get(LIST_UPLOAD).content.decode()
+        assert f'href="{LIST}"' in page and "下载空白模板（含下拉选项和填写说明）" in page
+
     def test_the_notes_say_which_columns_are_required(self, as_user, stan, zone):
         book, _data = download(as_user(stan), LIST)
         table = notes(book)
