@@ -39,6 +39,10 @@ COMMON_HELP = {
     "skip_checks": gettext_lazy("Skip the system checks."),
 }
 
+COMMON_METAVARS = {
+    "settings": gettext_lazy("MODULE"),
+    "pythonpath": gettext_lazy("FOLDER"),
+}
 _DJANGO_OPTIONS = {
     "--help",
     "--version",
@@ -135,8 +139,11 @@ class DeskCommand(BaseCommand):
         for action in parser._actions:
             if action.option_strings and action.option_strings[-1] in _DJANGO_OPTIONS:
                 action.help = str(COMMON_HELP[action.dest])
+                action.metavar = COMMON_METAVARS.get(action.dest, action.metavar)
             elif action.help:
                 action.help = str(action.help)
+            if action.metavar is not None and not isinstance(action.metavar, tuple):
+                action.metavar = str(action.metavar)
         return parser
 
     def execute(self, *args, **options):
@@ -156,11 +163,16 @@ class DeskCommand(BaseCommand):
 def import_arguments(parser) -> None:
     """The file, ``--user`` and ``--dry-run`` every import command takes
     (``approvals/spreadsheets/command.py`` runs them)."""
-    parser.add_argument("file", help=gettext_lazy("the spreadsheet: .xlsx, .xls or .csv"))
+    parser.add_argument(
+        "file",
+        metavar=gettext_lazy("FILE"),
+        help=gettext_lazy("the spreadsheet: .xlsx, .xls or .csv"),
+    )
     parser.add_argument(
         "--user",
         default=None,
         action=Once,
+        metavar=gettext_lazy("USER"),
         help=gettext_lazy(
             "login or name of who imports (without it: administrator rights, "
             "the records name the command line)"

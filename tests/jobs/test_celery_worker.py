@@ -84,7 +84,7 @@ def test_check_worker_says_when_no_worker_answers():
     from django.core.management import CommandError, call_command
 
     queue = f"nobody-listens-{uuid.uuid4().hex}"
-    with pytest.raises(CommandError, match="no Celery worker answered"):
+    with pytest.raises(CommandError, match="1 秒内没有后台任务进程应答"):
         call_command("check_worker", "--timeout", "1", "--queue", queue)
 
 

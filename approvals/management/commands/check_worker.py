@@ -18,12 +18,14 @@ class Command(DeskCommand):
             type=float,
             default=60.0,
             action=Once,
+            metavar=gettext_lazy("SECONDS"),
             help=gettext_lazy("seconds to wait (60)"),
         )
         parser.add_argument(
             "--queue",
             default=None,
             action=Once,
+            metavar=gettext_lazy("QUEUE"),
             help=gettext_lazy("the queue the worker listens on"),
         )
 

@@ -24,7 +24,9 @@ class Command(DeskCommand):
     help = gettext_lazy("Give a user one of the three administrator roles, or take it (--revoke).")
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("username", help=gettext_lazy("the user's login"))
+        parser.add_argument(
+            "username", metavar=gettext_lazy("LOGIN"), help=gettext_lazy("the user's login")
+        )
         parser.add_argument(
             "role",
             nargs="?",

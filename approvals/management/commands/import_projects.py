@@ -47,6 +47,7 @@ class Command(DeskCommand):
             type=parse_batch,
             default=None,
             action=Once,
+            metavar=gettext_lazy("YEAR-ROUND"),
             help=gettext_lazy("YEAR-ROUND, e.g. 2025-1 (one); without it: no round"),
         )
         parser.add_argument(
@@ -54,6 +55,7 @@ class Command(DeskCommand):
             type=parse_day,
             default=None,
             action=Once,
+            metavar=gettext_lazy("DATE"),
             help=gettext_lazy("YYYY-MM-DD: the round's event (needed for a new round)"),
         )
 

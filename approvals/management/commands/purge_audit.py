@@ -33,7 +33,9 @@ class Command(DeskCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--before", required=True, action=Once, help="YYYY-MM-DD")
+        parser.add_argument(
+            "--before", required=True, action=Once, metavar=gettext_lazy("DATE"), help="YYYY-MM-DD"
+        )
 
     def handle(self, *args, before: str, **options) -> None:
         try:

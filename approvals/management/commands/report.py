@@ -51,6 +51,7 @@ class Command(DeskCommand):
             action="extend",
             nargs="+",
             default=[],
+            metavar=gettext_lazy("ZONE"),
             help=gettext_lazy("official name or alias (repeatable)"),
         )
         parser.add_argument(
@@ -58,10 +59,25 @@ class Command(DeskCommand):
             action="extend",
             nargs="+",
             default=[],
+            metavar=gettext_lazy("YEAR-ROUND"),
             help=gettext_lazy("YEAR-ROUND, e.g. 2025-2 (repeatable)"),
         )
-        parser.add_argument("--from", dest="date_from", type=_date, action=Once, help="YYYY-MM-DD")
-        parser.add_argument("--to", dest="date_to", type=_date, action=Once, help="YYYY-MM-DD")
+        parser.add_argument(
+            "--from",
+            dest="date_from",
+            type=_date,
+            action=Once,
+            metavar=gettext_lazy("DATE"),
+            help="YYYY-MM-DD",
+        )
+        parser.add_argument(
+            "--to",
+            dest="date_to",
+            type=_date,
+            action=Once,
+            metavar=gettext_lazy("DATE"),
+            help="YYYY-MM-DD",
+        )
         parser.add_argument("--json", action="store_true", help=gettext_lazy("print JSON"))
 
     def handle(self, *args, report, zone, batch, date_from, date_to, json, **options) -> None:

@@ -24,7 +24,9 @@ class Command(DeskCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("username", help=gettext_lazy("the user's login"))
+        parser.add_argument(
+            "username", metavar=gettext_lazy("LOGIN"), help=gettext_lazy("the user's login")
+        )
 
     def handle(self, *args, username: str, **options) -> None:
         from approvals.audit import services as audit

@@ -33,6 +33,7 @@ class Command(DeskCommand):
             type=_day,
             default=None,
             action=Once,
+            metavar=gettext_lazy("DATE"),
             help=gettext_lazy("YYYY-MM-DD: a day a scan missed (default: today)"),
         )
         parser.add_argument(
