@@ -96,6 +96,10 @@ class HelpFormatter(_DjangoHelpFormatter):
     def add_usage(self, usage, actions, groups, prefix=None):
         super().add_usage(usage, actions, groups, prefix=prefix or _("usage: "))
 
+    def format_help(self):
+        # argparse ends a section's heading with ":" (参数:), written "：" in Chinese.
+        return re.sub(r"^(\S[^\n]*):\n", r"\1：\n", super().format_help(), flags=re.M)
+
 
 class Parser(CommandParser):
     """Django's parser with argparse's errors in the command's language. Called from the

@@ -38,6 +38,7 @@ def test_the_help_is_in_chinese(name):
     # the values an argument takes are codes typed as they are (report names, role codes)
     choices = {str(c) for action in parser._actions for c in (action.choices or ())}
     assert text.startswith("用法：manage.py " + name), text
+    assert "\n选项：\n" in text, text
     words = english_words(text.replace("manage.py " + name, ""), LATIN_ALLOWED | choices)
     assert words == [], text
 
