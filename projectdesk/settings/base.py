@@ -58,9 +58,9 @@ INSTALLED_APPS = [
     # Content-Security-Policy (issue 12; the policy is in security.py).
     "csp",
     # Identification and authentication (issue 12): lockout, second factor.
-    "axes",
+    "accounts.apps.LockoutConfig",  # django-axes, named in Chinese
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "accounts.apps.SecondFactorConfig",  # django_otp.plugins.otp_totp, named in Chinese
     "zones",
     "accounts",
     "approvals",
@@ -174,8 +174,16 @@ SOLO_CACHE_TIMEOUT = 60
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="zh-hans")
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 # Our catalogue (makemessages writes it) and the admin theme's, kept by hand: django-unfold ships
-# no Chinese, and makemessages, reading only our sources, would mark its strings obsolete.
-LOCALE_PATHS = [BASE_DIR / "projectdesk" / "locale", BASE_DIR / "projectdesk" / "locale_theme"]
+# no Chinese, and makemessages, reading only our sources, would mark its strings obsolete. Then
+# the other packages' strings that their own catalogues leave in English (Django's user admin and
+# password validators, django-axes, django-otp, django-celery-beat; and djangojs, the admin's
+# widgets), kept by hand too. The first folder that translates a string wins, and any of these
+# wins over the packages' own catalogues.
+LOCALE_PATHS = [
+    BASE_DIR / "projectdesk" / "locale",
+    BASE_DIR / "projectdesk" / "locale_theme",
+    BASE_DIR / "projectdesk" / "locale_vendor",
+]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
