@@ -18,7 +18,7 @@ from unfold.utils import parse_date_str
 from approvals.access import permissions
 from approvals.admin.base import ModelAdmin
 from approvals.audit import services as audit
-from approvals.audit.models import AuditEvent, AuditKind
+from approvals.audit.models import AuditEvent, AuditKind, object_type_name
 from approvals.core.display import local_time
 from approvals.spreadsheets import writing
 
@@ -43,18 +43,37 @@ def _refuse_unless_auditor(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
+class ObjectTypeFilter(admin.SimpleListFilter):
+    """The kinds of objects the log names, by their models' names (the rows keep the label)."""
+
+    title = _("object type")
+    parameter_name = "object_type"
+
+    def lookups(self, request, model_admin):
+        labels = (
+            AuditEvent.objects.exclude(object_type="")
+            .order_by("object_type")
+            .values_list("object_type", flat=True)
+            .distinct()
+        )
+        return sorted(((label, object_type_name(label)) for label in labels), key=lambda c: c[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(object_type=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ModelAdmin):
     list_display = (
         "at_local",
         "kind",
         "username",
-        "object_type",
+        "object_kind",
         "object_repr",
         "result",
         "source_address",
     )
-    list_filter = ("kind", "result", ("at", DayRangeFilter), "object_type")
+    list_filter = ("kind", "result", ("at", DayRangeFilter), ObjectTypeFilter)
     list_filter_submit = True  # unfold: the date range is typed, then applied
     search_fields = ("username", "object_repr", "object_id", "source_address")
     date_hierarchy = "at"
@@ -63,12 +82,12 @@ class AuditEventAdmin(ModelAdmin):
         "kind",
         "user",
         "username",
-        "object_type",
+        "object_kind",
         "object_id",
         "object_repr",
         "result",
         "source_address",
-        "detail",
+        "detail_shown",
     )
     readonly_fields = fields
     actions = None
@@ -78,6 +97,14 @@ class AuditEventAdmin(ModelAdmin):
     @admin.display(description=_("date and time"), ordering="at")
     def at_local(self, obj: AuditEvent) -> str:
         return local_time(obj.at)
+
+    @admin.display(description=_("object type"), ordering="object_type")
+    def object_kind(self, obj: AuditEvent) -> str:
+        return obj.object_type_name
+
+    @admin.display(description=_("detail"))
+    def detail_shown(self, obj: AuditEvent) -> str:
+        return obj.detail_text
 
     # --- who: the audit administrator reads; nobody writes --------------------------------
 
@@ -152,12 +179,12 @@ class AuditEventAdmin(ModelAdmin):
                     local_time(e.at),
                     e.get_kind_display(),
                     e.username,
-                    e.object_type,
+                    e.object_type_name,
                     e.object_id,
                     e.object_repr,
                     e.get_result_display(),
                     e.source_address or "",
-                    _detail_text(e.detail),
+                    e.detail_text,
                 ]
                 for e in events.iterator()
             ),
@@ -179,9 +206,3 @@ class AuditEventAdmin(ModelAdmin):
             )
         response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
         return response
-
-
-def _detail_text(detail) -> str:
-    if not detail:
-        return ""
-    return "; ".join(f"{key}={value}" for key, value in detail.items())

@@ -32,10 +32,14 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -100,6 +104,18 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.get_kind_display()} {self.username}"
 
+    @property
+    def object_type_name(self) -> str:
+        """What kind of thing the record is about, by its model's name (审批阶段变更申请, not
+        ``approvals.StageRequest``, which the row keeps)."""
+        return object_type_name(self.object_type)
+
+    @property
+    def detail_text(self) -> str:
+        """The record's further facts as people read them: each name in words, the words the
+        code writes (``account created``, ``wrong code``) translated, values as stored."""
+        return detail_text(self.detail, _model(self.object_type))
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AuditRecordIsFinal(_("An audit record is never changed."))
@@ -117,6 +133,82 @@ class AuditEvent(models.Model):
             cls.objects.filter(user__in=[p.pk for p in people]).values_list("user_id", flat=True)
         )
         return [p for p in people if p.pk in named]
+
+
+def _model(label: str):
+    try:
+        return apps.get_model(label) if label else None
+    except (LookupError, ValueError):
+        return None
+
+
+def object_type_name(label: str) -> str:
+    """A stored model label (``app_label.ModelName``) by its model's verbose name; a label of a
+    model gone since, as stored."""
+    model = _model(label)
+    return str(capfirst(model._meta.verbose_name)) if model is not None else label
+
+
+#: The names of the facts records keep in ``detail`` (``services.record(**detail)``).
+DETAIL_NAMES = {
+    "action": _("action"),
+    "changed": _("changed"),
+    "values": _("values"),
+    "reason": _("reason"),
+    "failures": _("failures"),
+    "file": _("file"),
+    "filename": _("file"),
+    "rows": _("rows"),
+    "format": _("format"),
+    "query": _("filter"),
+    "transition": _("transition"),
+    "stage_request": _("stage request"),
+    "project": _("project"),
+    "import_kind": _("import kind"),
+    "of": _("whose"),
+    "added": _("added"),
+    "removed": _("removed"),
+    "field": _("field"),
+    "role": _("role"),
+    "zone": _("zone"),
+}
+#: The words the code writes as values (``action="account created"``), translated when shown.
+DETAIL_WORDS = {
+    "account created": _("account created"),
+    "added": _("added"),
+    "changed": _("changed"),
+    "deleted": _("deleted"),
+    "reset": _("reset"),
+    "removed": _("removed"),
+    "wrong code": _("wrong code"),
+    "throttled": _("too many wrong codes"),
+}
+
+
+def detail_text(detail: dict | None, model=None) -> str:
+    """``detail`` in words; the names of ``model``'s fields (a record's ``changed``) by their
+    verbose names."""
+
+    def name(key: str) -> str:
+        if key in DETAIL_NAMES:
+            return str(DETAIL_NAMES[key])
+        try:
+            return str(model._meta.get_field(key).verbose_name) if model is not None else key
+        except FieldDoesNotExist:
+            return key
+
+    def value_text(value: Any) -> str:
+        if isinstance(value, str):
+            return str(DETAIL_WORDS.get(value, value))
+        if isinstance(value, bool):
+            return gettext("Yes") if value else gettext("No")
+        if isinstance(value, list):
+            return " → ".join(value_text(v) for v in value)
+        if isinstance(value, dict):
+            return "，".join(f"{name(k)}：{value_text(v)}" for k, v in value.items())
+        return "—" if value is None else str(value)
+
+    return "；".join(f"{name(key)}：{value_text(value)}" for key, value in (detail or {}).items())
 
 
 #: The SQLite switch: a table of the migration's own (no model), holding a row only inside the
