@@ -13,9 +13,11 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db import models
 from django.utils import formats
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 from unfold import admin as unfold
 from unfold.views import ChangeList as UnfoldChangeList
@@ -206,8 +208,14 @@ class LabelledHistory(HistoricalRecordContextHelper):
 
     def prepare_delta_change_value(self, change, value):
         field = self.model._meta.get_field(change.field)
-        if value is None or value == "":
+        if value is None or value == "" or (isinstance(value, DeletedObject) and value.pk is None):
+            # No person before (a foreign key that was empty): not "Deleted 用户 (pk=None)".
             return "—"
+        if isinstance(value, DeletedObject):
+            return gettext("%(thing)s %(pk)s (deleted)") % {
+                "thing": capfirst(value.model._meta.verbose_name),
+                "pk": value.pk,
+            }
         if field.choices:
             return str(dict(field.flatchoices).get(value, value))
         if isinstance(field, models.BooleanField):

@@ -304,6 +304,14 @@ class ApprovalItemAdmin(FewCounts, SpreadsheetImportViews, TransitionAdminMixin,
             return super().has_change_permission(request)
         return permissions.may_edit_item(request.user, obj)
 
+    def get_fields(self, request, obj: ApprovalItem | None = None):
+        # The reason goes with a change of mode: a person who may change nothing is not shown
+        # an empty box (Django would label it from its name, "Mode reason").
+        fields = super().get_fields(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            fields = [f for f in fields if f != "mode_reason"]
+        return fields
+
 
 @admin.register(ApprovalType)
 class ApprovalTypeAdmin(ModelAdmin):

@@ -13,12 +13,15 @@ and the list's enable, disable and toggle actions — is a record of the securit
 
 from __future__ import annotations
 
+import calendar
 import json
 from typing import Any
 
+from cron_descriptor import ExpressionDescriptor, Options
 from django.contrib import admin, messages
 from django.db.models.signals import post_save, pre_delete, pre_save
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_celery_beat import admin as beat
 from django_celery_beat.models import (
     ClockedSchedule,
@@ -86,7 +89,13 @@ class PeriodicTaskForm(beat.PeriodicTaskForm):
 
 
 class PeriodicTaskInline(beat.PeriodicTaskInline, TabularInline):
-    pass
+    # The task's model field is named "Task Name" in English, not marked for translation.
+    fields = ("name", "task_shown", "args", "kwargs")
+    readonly_fields = fields
+
+    @admin.display(description=_("task"))
+    def task_shown(self, obj: PeriodicTask) -> str:
+        return obj.task
 
 
 def _audited(action_name: str):
@@ -112,6 +121,21 @@ class PeriodicTaskAdmin(beat.PeriodicTaskAdmin, ModelAdmin):
     disable_tasks = _audited("disable_tasks")
     toggle_tasks = _audited("toggle_tasks")
 
+    @admin.display(description=_("in words"))
+    def crontab_translation(self, obj: PeriodicTask) -> str:
+        return cron_in_words(obj.crontab) if obj.crontab else "—"
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The crontab picked is described under it (beat's page script reads these): in
+        # Chinese, as the crontab's own page says it; beat's view would put its English.
+        extra_context = {
+            **(extra_context or {}),
+            "readable_crontabs": {c.pk: cron_in_words(c) for c in CrontabSchedule.objects.all()},
+        }
+        return super(beat.PeriodicTaskAdmin, self).changeform_view(
+            request, object_id, form_url, extra_context
+        )
+
     @admin.action(description=beat.PeriodicTaskAdmin.run_tasks.short_description)
     def run_tasks(self, request, queryset):
         """Run now only what the schedule may run (an entry written before the rule, or into
@@ -134,9 +158,71 @@ class IntervalScheduleAdmin(ScheduleAdmin):
     pass
 
 
+#: Cron's words for days and months as cron_descriptor's Chinese leaves them (English, from
+#: Python's calendar).
+CRON_WORDS = {
+    **dict(
+        zip(
+            calendar.day_name,
+            ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"),
+            strict=True,
+        )
+    ),
+    **{name: f"{number}月" for number, name in enumerate(calendar.month_name) if name},
+}
+
+
+def cron_in_words(entry: CrontabSchedule) -> str:
+    """A crontab in Chinese ("在 02:00"), 24-hour clock, with its time zone; beat's own
+    ``human_readable`` speaks the server's language and a 12-hour clock."""
+    expression = " ".join(
+        (entry.minute, entry.hour, entry.day_of_month, entry.month_of_year, entry.day_of_week)
+    )
+    options = Options()
+    options.locale_code = "zh_CN"
+    options.use_24hour_time_format = True
+    try:
+        text = ExpressionDescriptor(expression, options).get_description()
+    except Exception:  # an expression cron_descriptor cannot read is shown as written
+        return expression
+    for word, chinese in CRON_WORDS.items():
+        text = text.replace(word, chinese)
+    return text
+
+
+#: The time zones a schedule is written in: the desk's, and UTC.
+TIME_ZONES = [
+    ("Asia/Shanghai", _("Beijing time (Asia/Shanghai)")),
+    ("UTC", _("Coordinated Universal Time (UTC)")),
+]
+
+
 @admin.register(CrontabSchedule)
 class CrontabScheduleAdmin(beat.CrontabScheduleAdmin, ScheduleAdmin):
     inlines = ScheduleAdmin.inlines  # not beat's own, a plain admin inline
+    list_display = ("__str__", "in_words")
+    fields = (
+        "in_words",
+        "minute",
+        "hour",
+        "day_of_month",
+        "month_of_year",
+        "day_of_week",
+        "timezone",
+    )
+    readonly_fields = ("in_words",)
+
+    @admin.display(description=_("in words"))
+    def in_words(self, obj: CrontabSchedule) -> str:
+        return cron_in_words(obj) if obj.pk else "—"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # Every time zone of the world, by its English name, was offered: the desk runs on
+        # Beijing time, and UTC is kept for entries written in it.
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "timezone":
+            field.choices = TIME_ZONES
+        return field
 
 
 @admin.register(SolarSchedule)
