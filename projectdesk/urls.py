@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import include, path
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
@@ -33,8 +35,19 @@ own_pages = [
     ),
 ]
 
+
+def favicon(request):
+    """/favicon.ico, which browsers ask for on every page whatever the page links: the desk's
+    icon under its static name (hashed with DEBUG off, so a redirect that is not permanent and
+    a day's cache: a new release's icon is found the next day)."""
+    response = HttpResponseRedirect(unfold.favicon_ico(request))
+    patch_cache_control(response, max_age=24 * 3600)
+    return response
+
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("favicon.ico", favicon),
     path("admin/", include((own_pages + admin_urls, app_name), namespace=namespace)),
 ]
 # Uploaded evidence is not served from MEDIA_URL: the stage request page serves each file to

@@ -24,6 +24,7 @@ from approvals.access import permissions
 from approvals.admin.at_scale import FewCounts, ParentKnownInline, SeenZonesFilter
 from approvals.admin.base import ModelAdmin, TabularInline
 from approvals.cases.colours import MilestoneColours, badge, task_node_colour
+from approvals.core import units
 from approvals.models import Factor, FactorNeed, MonthlyProgress, TaskNode, WhiteListProject
 
 
@@ -169,8 +170,7 @@ class WhiteListProjectAdmin(FewCounts, ModelAdmin):
 
     @admin.display(description=_("total investment (100m yuan)"), ordering="total_investment")
     def investment_yi(self, obj: WhiteListProject) -> str:
-        value = obj.total_investment_yi
-        return "—" if value is None else number_format(value.normalize(), decimal_pos=None)
+        return units.shown(obj.total_investment)
 
     def get_queryset(self, request: HttpRequest):
         sums = {}

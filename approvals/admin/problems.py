@@ -28,6 +28,7 @@ from approvals.casework.problems import (
     problem_options,
     problem_transition,
 )
+from approvals.core.display import sentences
 from approvals.models import Problem, ProblemChange, ProblemStatus, Project, TransitionRefused
 from approvals.stages.forms import TransitionForm, form_errors
 
@@ -358,7 +359,7 @@ class ProblemAdmin(FewCounts, PageColumns, SafeAutocomplete, TransitionAdminMixi
         try:
             problem_transition(problem, name, by=request.user, **form.cleaned_data)
         except TransitionRefused as refused:
-            self.message_user(request, f"{label}: {'；'.join(refused.reasons)}", messages.ERROR)
+            self.message_user(request, f"{label}: {sentences(refused.reasons)}", messages.ERROR)
         else:
             self.message_user(
                 request,

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from approvals.access import permissions
 from approvals.checklist.services import checklist_generate
+from approvals.core.display import sentences
 from approvals.models import Project, TransitionRefused
 from approvals.stages import workflow
 from approvals.stages.forms import RequestForm, form_errors
@@ -68,7 +69,7 @@ class ProjectActions:
                 **form.evidence_data,
             )
         except TransitionRefused as refused:
-            self.message_user(request, f"{label}: {'；'.join(refused.reasons)}", messages.ERROR)
+            self.message_user(request, f"{label}: {sentences(refused.reasons)}", messages.ERROR)
         else:
             self.message_user(
                 request,

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from approvals.admin.at_scale import ParentKnownInline
 from approvals.admin.base import ReadOnlyRecordInline, TabularInline
 from approvals.admin.checklist import ApprovalItemForm
+from approvals.core.display import sentences
 from approvals.models import ApprovalItem, ItemModeChange, StageChange
 
 
@@ -27,7 +28,7 @@ class StageChangeInline(ParentKnownInline, ReadOnlyRecordInline):
     @admin.display(description=_("gates not held"))
     def gates(self, obj: StageChange) -> str:
         """What a catch-up from a list passed instead of being refused by it."""
-        return "；".join(gate.get("message", "") for gate in obj.gates_not_held) or "—"
+        return sentences(gate.get("message", "") for gate in obj.gates_not_held) or "—"
 
 
 class ApprovalItemInline(ParentKnownInline, TabularInline):

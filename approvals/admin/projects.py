@@ -12,7 +12,6 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import path, reverse
-from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +38,7 @@ from approvals.cases.case_file import case_file
 from approvals.cases.plausible import investment_doubt
 from approvals.checklist import foresight
 from approvals.checklist.services import settled_by_mode
+from approvals.core import units
 from approvals.models import (
     NEXT_STAGE,
     ApprovalItem,
@@ -179,8 +179,7 @@ class ProjectAdmin(
 
     @admin.display(description=_("total investment (100m yuan)"), ordering="total_investment")
     def investment_yi(self, obj: Project) -> str:
-        value = obj.total_investment_yi
-        return "—" if value is None else number_format(value.normalize(), decimal_pos=None)
+        return units.shown(obj.total_investment)
 
     @admin.display(description=_("open before works start"))
     def start_blockers(self, obj: Project) -> str:

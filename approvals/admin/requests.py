@@ -22,7 +22,7 @@ from approvals.admin.at_scale import FewCounts, SeenZonesFilter
 from approvals.admin.base import ModelAdmin, person
 from approvals.audit import services as audit
 from approvals.checklist.services import SettledByMode, settled_by_mode, settled_by_mode_of
-from approvals.core.display import local_time
+from approvals.core.display import local_time, sentences
 from approvals.models import (
     AuditKind,
     EvidenceRequirement,
@@ -317,7 +317,7 @@ class StageRequestAdmin(FewCounts, ModelAdmin):
                 comment=form.cleaned_data["comment"],
             )
         except TransitionRefused as refused:
-            self.message_user(request, "；".join(refused.reasons), messages.ERROR)
+            self.message_user(request, sentences(refused.reasons), messages.ERROR)
         else:
             stage_request.project.refresh_from_db()
             self.message_user(
@@ -342,7 +342,7 @@ class StageRequestAdmin(FewCounts, ModelAdmin):
         try:
             workflow.cancel_request(stage_request, by=request.user)
         except TransitionRefused as refused:
-            self.message_user(request, "；".join(refused.reasons), messages.ERROR)
+            self.message_user(request, sentences(refused.reasons), messages.ERROR)
         else:
             self.message_user(request, gettext("The request is cancelled."), messages.SUCCESS)
         return self._back(request, stage_request)

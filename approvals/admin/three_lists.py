@@ -38,6 +38,7 @@ from approvals.cases.colours import (
     task_node_filter,
 )
 from approvals.checklist.services import colour_bounds
+from approvals.core import units
 from approvals.core.dates import end_of_month
 from approvals.models import (
     NEXT_STAGE,
@@ -166,6 +167,10 @@ def _monthly(ids, by_id: dict, first: dt.date) -> list[MonthlyProgress]:
     monthly = list(MonthlyProgress.objects.filter(project__in=ids, month=first))
     for row in monthly:
         row.project = by_id[row.project_id]
+        # investment read in 亿元 to two decimals, as everywhere (``units.shown``)
+        row.annual_plan_shown = units.shown(row.annual_plan)
+        row.completed_month_shown = units.shown(row.completed_month)
+        row.completed_year_shown = units.shown(row.completed_year)
     monthly.sort(key=lambda row: (row.project.name, row.project_id))
     return monthly
 

@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from approvals.core.display import sentences
 from approvals.models import TransitionRefused
 from approvals.stages import workflow
 from approvals.stages.forms import TransitionForm, form_errors
@@ -64,7 +65,7 @@ class TransitionAdminMixin:
         except PermissionDenied:
             raise
         except TransitionRefused as refused:
-            self.message_user(request, f"{label}: {'；'.join(refused.reasons)}", messages.ERROR)
+            self.message_user(request, f"{label}: {sentences(refused.reasons)}", messages.ERROR)
         else:
             state = getattr(obj, f"get_{obj.state_field().name}_display")()
             self.message_user(

@@ -22,6 +22,7 @@ from approvals.cases.models.project import Project, has_checklist, start_approva
 from approvals.cases.models.stage_changes import StageChange
 from approvals.cases.models.stages import Stage
 from approvals.checklist.models import BLOCKING_START, ApprovalItem
+from approvals.core.display import day_in_words
 
 #: The name the compliance flag's gate is recorded under on the change into "under
 #: construction" (``StageChange.gates_not_held``), with the open items counted then.
@@ -102,8 +103,8 @@ class StartedBeforePermits:
 
     @property
     def text(self) -> str:
-        """开工时前期手续未办结（2025-04-07 补录开工时 3 项未办结；现已全部办结）"""
-        day = self.on.isoformat()
+        """开工时前期手续未办结（2025年4月7日补录开工时 3 项未办结；现已全部办结）"""
+        day = day_in_words(self.on)
         if self.open_then is None:
             then = _("%(day)s no checklist at the catch-up to works") % {"day": day}
         else:

@@ -32,16 +32,18 @@ def normalise_project_code(value: str | None) -> str:
     return "".join(folded.split())
 
 
+#: The form of a code in words, with an example (domain guide, section 7), for every message
+#: that refuses one: people read "2509-140602-89-05-864976", not a pattern of d's.
+NOT_A_CODE = _(
+    "“%(value)s” is not a project code: write it like 2509-140602-89-05-864976 (24 "
+    "characters: the 4 digits of the year and month of issue, or of the year for older codes, "
+    "the 6-digit area code, 2 digits, 2 digits and a 6-digit serial number, joined by dashes)."
+)
+
+
 def validate_project_code(value: str) -> None:
     if not CODE_PATTERN.fullmatch(value or ""):
-        raise ValidationError(
-            _(
-                "“%(value)s” is not a project code: expected 24 characters shaped "
-                "dddd-dddddd-dd-dd-dddddd, e.g. 2509-140602-89-05-864976."
-            ),
-            code="invalid_project_code",
-            params={"value": value},
-        )
+        raise ValidationError(NOT_A_CODE, code="invalid_project_code", params={"value": value})
 
 
 def code_generation(code: str) -> CodeGeneration:

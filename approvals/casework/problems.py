@@ -21,6 +21,7 @@ from approvals.access import permissions
 from approvals.audit import services as audit
 from approvals.cases.colours import Colour, MilestoneColours, warnings
 from approvals.casework.models.problem import description_key, due_by_default
+from approvals.core.display import day_in_words, sentences
 from approvals.models import (
     UNSOLVED,
     AuditKind,
@@ -65,9 +66,9 @@ def _full_clean(problem: Problem) -> None:
     except ValidationError as invalid:
         raise TransitionRefused(
             [
-                f"{problem._meta.get_field(f).verbose_name}: {'；'.join(m)}"
+                f"{problem._meta.get_field(f).verbose_name}: {sentences(m)}"
                 if f != "__all__"
-                else "；".join(m)
+                else sentences(m)
                 for f, m in invalid.message_dict.items()
             ]
         ) from invalid
@@ -128,7 +129,7 @@ def _already(problem: Problem) -> str:
         "This problem is already recorded for the project (%(status)s, reported on %(day)s)."
     ) % {
         "status": problem.get_status_display(),
-        "day": problem.reported_on,
+        "day": day_in_words(problem.reported_on),
     }
 
 
@@ -195,7 +196,7 @@ def service_record_add(
     except ValidationError as invalid:
         raise TransitionRefused(
             [
-                f"{record._meta.get_field(f).verbose_name}: {'；'.join(m)}"
+                f"{record._meta.get_field(f).verbose_name}: {sentences(m)}"
                 for f, m in invalid.message_dict.items()
             ]
         ) from invalid
@@ -246,7 +247,9 @@ class ImportedProblems:
                 "status": known[listed].get_status_display()
             }
         problem = opened.get((listed.project_id, description_key(listed.text)))
-        return _("problem opened, due %(day)s") % {"day": problem.deadline if problem else "—"}
+        return _("problem opened, due %(day)s") % {
+            "day": day_in_words(problem.deadline if problem else None)
+        }
 
 
 #: Projects whose problems are read at once: by the leading column of the unique index
@@ -344,7 +347,7 @@ def escalate_red(day: dt.date | None = None, rules=None) -> list[int]:
                 continue  # solved or escalated meanwhile
             reason = _("Red: %(days)d days past its deadline %(day)s.") % {
                 "days": (day - deadline).days,
-                "day": deadline,
+                "day": day_in_words(deadline),
             }
             workflow._apply(locked, "escalate", by=None, comment="", evidence={"reason": reason})
         done.append(pk)

@@ -25,6 +25,7 @@ from approvals.access import permissions
 from approvals.checklist.calendar import CalendarDay
 from approvals.checklist.catalogue import SETTLED_MODES, ApprovalType, LimitUnit, Mode
 from approvals.core.dates import validate_entered_date, validate_not_future
+from approvals.core.display import day_in_words
 from approvals.core.machine import RecordedMachine, TransitionRefused, condition
 from approvals.core.workdays import WorkingCalendar, deadline_after
 
@@ -177,7 +178,7 @@ def _not_after_today(day: dt.date | None, what: str) -> dt.date:
         raise TransitionRefused(_("The %(what)s is required.") % {"what": what})
     if day > timezone.localdate():
         raise TransitionRefused(
-            _("The %(what)s %(day)s is in the future.") % {"what": what, "day": day}
+            _("The %(what)s %(day)s is in the future.") % {"what": what, "day": day_in_words(day)}
         )
     return day
 
@@ -415,7 +416,7 @@ class ApprovalItem(RecordedMachine):
         approved on a date (or on a date unknown), accepted (its deadline counted from the
         date), preparing or not started. Run only by imports, which check who may import."""
         if on is not None and on > timezone.localdate():
-            raise TransitionRefused(_("%(day)s is in the future.") % {"day": on})
+            raise TransitionRefused(_("%(day)s is in the future.") % {"day": day_in_words(on)})
         if status != ItemStatus.APPROVED:
             self.document_number = ""  # the number of an approval it no longer has
         if status == ItemStatus.APPROVED:

@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from approvals.core.display import day_in_words
+
 Precision = Literal["day", "month", "year"]
 
 #: Dates people enter lie in this range (domain guide, section 11).
@@ -28,7 +30,11 @@ def validate_entered_date(value: dt.date | None) -> None:
         raise ValidationError(
             _("%(value)s is outside the dates accepted here (%(earliest)s to %(latest)s)."),
             code="date_out_of_range",
-            params={"value": value, "earliest": EARLIEST, "latest": LATEST},
+            params={
+                "value": day_in_words(value),
+                "earliest": day_in_words(EARLIEST),
+                "latest": day_in_words(LATEST),
+            },
         )
 
 
@@ -39,7 +45,7 @@ def validate_not_future(value: dt.date | None) -> None:
         raise ValidationError(
             _("%(value)s is in the future: this date records something that has happened."),
             code="date_in_future",
-            params={"value": value},
+            params={"value": day_in_words(value)},
         )
 
 

@@ -66,3 +66,29 @@ def in_unit(wan: Decimal | int | float, unit: str = "万元") -> Decimal:
     """An amount stored in 万元 as a number of ``unit`` (亿元, 万元 or 元), exact: the figure
     as it was written in a column of that unit."""
     return plain(_decimal(wan).scaleb(-TO_WAN[unit]))
+
+
+#: Investment is read in 亿元 to two decimals everywhere it is shown (domain guide, section 12):
+#: the project list, the case file, the dashboard, the reports and the three lists. The figure
+#: stored or exported as data keeps every digit (``yi``); only what people read is rounded, once,
+#: by the same rule as every conversion (``ROUNDING``).
+SHOWN_PLACES = Decimal("0.01")
+
+
+def yi_shown_number(yi_amount: Decimal | int | float | None) -> Decimal | None:
+    """A figure already in 亿元 to the two decimals it is read in (a table cell that stays a
+    number, e.g. in a report's .xlsx): 98.2 → Decimal("98.20")."""
+    if yi_amount is None:
+        return None
+    return _decimal(yi_amount).quantize(SHOWN_PLACES, rounding=ROUNDING)
+
+
+def shown_yi(yi_amount: Decimal | int | float | None, empty: str = "—") -> str:
+    """A figure already in 亿元 as people read it: "98.20", "0.13" (``empty`` for none)."""
+    number = yi_shown_number(yi_amount)
+    return empty if number is None else f"{number:f}"
+
+
+def shown(wan_amount: Decimal | int | float | None, empty: str = "—") -> str:
+    """An amount stored in 万元 as people read it, in 亿元 to two decimals: 504410 → "50.44"."""
+    return shown_yi(yi(wan_amount), empty)

@@ -25,6 +25,8 @@ from approvals.access import permissions
 from approvals.cases import compliance
 from approvals.cases.colours import Colour, MilestoneColours
 from approvals.checklist.models import ChecklistProgress
+from approvals.core import units
+from approvals.core.display import day_in_words
 from approvals.figures import compliance as compliance_figures
 from approvals.figures import kept, reports
 from approvals.figures.links import changelist_url
@@ -157,7 +159,7 @@ def board(user, zone_asked: str = "", *, now: dt.datetime | None = None) -> Boar
     drawn = charts(stages, figures["months"], rounds[-ROUNDS_CHARTED:])
     return Board(
         zones,
-        stages,
+        [{**row, "investment_shown": units.shown_yi(row["investment_yi"])} for row in stages],
         latest_round(rounds),
         rates,
         colours,
@@ -165,14 +167,22 @@ def board(user, zone_asked: str = "", *, now: dt.datetime | None = None) -> Boar
         compliance=compliance_tiles(
             compliance_figures.started_before_permits(selection, user), zone
         ),
-        investment=[{**row, "rate_shown": percent(row["rate"])} for row in figures["investment"]],
+        investment=[
+            {
+                **row,
+                "rate_shown": percent(row["rate"]),
+                "completed_year_shown": units.shown(row["completed_year_wan"]),
+                "annual_plan_shown": units.shown(row["annual_plan_wan"]),
+            }
+            for row in figures["investment"]
+        ],
         chart_json={name: json.dumps(data, ensure_ascii=False) for name, data in drawn.items()},
         chart_options={name: json.dumps(CHART_OPTIONS[name]) for name in drawn},
         period=_("Rates of the projects %(cohort)s (%(start)s to %(end)s).")
         % {
             "cohort": cohort,
-            "start": kept.rates_period(timezone.localdate(now)).date_from.isoformat(),
-            "end": timezone.localdate(now).isoformat(),
+            "start": day_in_words(kept.rates_period(timezone.localdate(now)).date_from),
+            "end": day_in_words(timezone.localdate(now)),
         },
         as_of=as_of_words(found.as_of, now),
         updating=found.updating,
@@ -196,7 +206,15 @@ def latest_round(rounds: list[dict]) -> dict | None:
     if not rounds:
         return None
     latest = dict(rounds[-1])
-    latest["rows"] = [{"label": str(c.label), **latest["categories"][c.value]} for c in Category]
+    latest["rows"] = [
+        {
+            "label": str(c.label),
+            **latest["categories"][c.value],
+            "investment_shown": units.shown_yi(latest["categories"][c.value]["investment_yi"]),
+        }
+        for c in Category
+    ]
+    latest["investment_shown"] = units.shown_yi(latest["investment_yi"])
     return latest
 
 
@@ -231,8 +249,8 @@ def rate_tiles(conversion: dict, readiness: dict, cohort: str) -> list[Tile]:
                 "the %(expected)s (100m yuan) a year expected"
             )
             % {
-                "actual": conversion["actual_output_yi"],
-                "expected": conversion["expected_output_yi"],
+                "actual": units.shown_yi(conversion["actual_output_yi"]),
+                "expected": units.shown_yi(conversion["expected_output_yi"]),
                 "count": conversion["at_capacity"],
                 "cohort": cohort,
             },

@@ -41,6 +41,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from approvals.casework.models.monthly_progress import first_of_month
+from approvals.core import units
 from approvals.figures.casework import rows_counted
 from approvals.figures.reports import Selection, percent, rate
 from approvals.figures.tables import Table
@@ -316,15 +317,21 @@ def _latest_sums(sql: str, params) -> dict[int, list[int]]:
     return sums
 
 
+def shown_number(wan_amount: float) -> Decimal | None:
+    """A monthly amount (kept in 万元) as the tables show investment: 亿元 to two decimals,
+    a number still for the .xlsx downloads (``units``)."""
+    return units.yi_shown_number(units.yi(wan_amount))
+
+
 def investment_tables(figures: dict) -> list[Table]:
     """``investment()`` as one table: each zone's months, then all zones'."""
     headers = [
         _("zone"),
         _("month"),
         _("projects"),
-        _("annual plan (10k yuan)"),
-        _("completed in the month (10k yuan)"),
-        _("completed this year (10k yuan)"),
+        _("annual plan (100m yuan)"),
+        _("completed in the month (100m yuan)"),
+        _("completed this year (100m yuan)"),
         _("completion rate"),
     ]
 
@@ -333,9 +340,9 @@ def investment_tables(figures: dict) -> list[Table]:
             zone,
             row["month"],
             row["projects"],
-            row["annual_plan_wan"],
-            row["completed_month_wan"],
-            row["completed_year_wan"],
+            shown_number(row["annual_plan_wan"]),
+            shown_number(row["completed_month_wan"]),
+            shown_number(row["completed_year_wan"]),
             percent(row["rate"]),
         ]
 

@@ -43,6 +43,7 @@ from approvals.cases.colours import Colour, MilestoneColours
 from approvals.cases.lateness import colour_filter
 from approvals.checklist.models import BLOCKING_START, ChecklistProgress, ItemKind, kind_counts
 from approvals.core import units
+from approvals.core.display import day_in_words
 from approvals.figures import changes
 from approvals.figures.tables import Table
 from approvals.models import (
@@ -314,13 +315,13 @@ def cohort_words(selection: Selection, today: dt.date | None = None) -> str:
         return _("signed in the last 12 months")
     if start and end:
         return _("signed from %(start)s to %(end)s") % {
-            "start": start.isoformat(),
-            "end": end.isoformat(),
+            "start": day_in_words(start),
+            "end": day_in_words(end),
         }
     if start:
-        return _("signed since %(start)s") % {"start": start.isoformat()}
+        return _("signed since %(start)s") % {"start": day_in_words(start)}
     if end:
-        return _("signed until %(end)s") % {"end": end.isoformat()}
+        return _("signed until %(end)s") % {"end": day_in_words(end)}
     return _("signed at any time")
 
 
@@ -468,6 +469,12 @@ def colour_counts(selection: Selection, user=None, *, today=None) -> dict:
 # --- the figures as tables: the reports page, its .xlsx downloads and the command line ------
 
 
+def _shown(yi_amount: float | None) -> Decimal | None:
+    """An amount of a table in 亿元 as it is read, two decimals (``units.yi_shown_number``): a
+    number still, for the .xlsx downloads."""
+    return units.yi_shown_number(yi_amount)
+
+
 def _category_label(category: str) -> str:
     return str(Category(category).label)
 
@@ -475,10 +482,10 @@ def _category_label(category: str) -> str:
 def sanpi_tables(figures: dict) -> list[Table]:
     """``sanpi()`` as two tables: by category, and by batch."""
     by_category = [
-        [_category_label(key), value["count"], value["investment_yi"]]
+        [_category_label(key), value["count"], _shown(value["investment_yi"])]
         for key, value in figures["categories"].items()
     ]
-    by_category.append([_("Total"), figures["count"], figures["investment_yi"]])
+    by_category.append([_("Total"), figures["count"], _shown(figures["investment_yi"])])
     headers = [_("batch"), _("event date")]
     for category in Category:
         headers += [
@@ -491,8 +498,8 @@ def sanpi_tables(figures: dict) -> list[Table]:
         row = [batch["label"], batch["event_date"]]
         for category in Category:
             found = batch["categories"][category.value]
-            row += [found["count"], found["investment_yi"]]
-        by_batch.append([*row, batch["count"], batch["investment_yi"]])
+            row += [found["count"], _shown(found["investment_yi"])]
+        by_batch.append([*row, batch["count"], _shown(batch["investment_yi"])])
     return [
         Table(
             "sanpi",
@@ -515,8 +522,8 @@ def conversion_tables(figures: dict) -> list[Table]:
         [_("in production (of those started)"), figures["producing"]],
         [_("production rate (投产率)"), percent(figures["production_rate"])],
         [_("at design capacity"), figures["at_capacity"]],
-        [_("expected annual output (100m yuan)"), figures["expected_output_yi"]],
-        [_("actual annual output (100m yuan)"), figures["actual_output_yi"]],
+        [_("expected annual output (100m yuan)"), _shown(figures["expected_output_yi"])],
+        [_("actual annual output (100m yuan)"), _shown(figures["actual_output_yi"])],
         [_("output rate (达效率)"), percent(figures["output_rate"])],
     ]
     return [Table("conversion", _("Conversion"), [_("figure"), _("value")], rows, _("Conversion"))]

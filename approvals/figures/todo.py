@@ -42,8 +42,11 @@ from approvals.models import (
     Reminder,
     StageRequest,
 )
+from zones.models import Zone
 
 SHOWN = 8
+#: Up to how many zones a title names one by one (more: how many).
+NAMED_ZONES = 3
 
 
 def awaiting_count(user) -> int | None:
@@ -207,12 +210,27 @@ def _closing(user, colours: MilestoneColours) -> Section:
     )
 
 
+def zones_red_title(user) -> str:
+    """The title of the red projects of the zones ``user`` decides in, naming what it covers:
+    "全部开发区" for whoever decides everywhere (an administrator's page covers every zone, not
+    "本开发区"), the zones by name when they are few, else how many."""
+    covered = permissions.zones_seen_whole(user, permissions.DECIDE)
+    if covered is None:
+        return _("Red projects of every zone")
+    names = sorted(Zone.objects.filter(pk__in=covered).values_list("name", flat=True))
+    if not names:
+        return _("Red projects of my zones")
+    if len(names) <= NAMED_ZONES:
+        return _("Red projects of %(zones)s") % {"zones": "、".join(names)}
+    return _("Red projects of my %(count)d zones") % {"count": len(names)}
+
+
 def _zones_red(user, colours: MilestoneColours) -> Section:
     zones = permissions.scope(Project.objects.all(), user, permissions.DECIDE)
     rows, total = _projects(zones, colours, Colour.RED)
     return Section(
         "zone_red",
-        _("Red projects of my zones"),
+        zones_red_title(user),
         rows,
         total,
         changelist_url("approvals.project", colour=Colour.RED),

@@ -15,6 +15,7 @@ from approvals.cases.models.stages import (
     MILESTONE_STAGES,
     NEXT_STAGE,
     OPEN_STAGES,
+    PLANNED_DATE_LABELS,
     Stage,
 )
 from approvals.cases.models.thresholds import WarningSettings
@@ -108,6 +109,7 @@ __all__ = [
     "MILESTONE_STAGES",
     "NEXT_STAGE",
     "OPEN_STAGES",
+    "PLANNED_DATE_LABELS",
     "SETTLED_MODES",
     "ApprovalGroup",
     "ApprovalItem",

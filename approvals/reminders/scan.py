@@ -19,8 +19,10 @@ from approvals.cases.followers import followers, supervisors_by_zone
 from approvals.cases.lateness import stage_ahead
 from approvals.casework.models.problem import handlers
 from approvals.checklist import foresight
+from approvals.core.display import day_in_words
 from approvals.models import (
     OPEN_STAGES,
+    PLANNED_DATE_LABELS,
     UNSOLVED,
     ApprovalItem,
     CalendarDay,
@@ -114,9 +116,9 @@ def _late_milestones(result: Scan, add: Adder, milestone_type, rules) -> None:
             continue
         late = (day - planned).days
         red = colours.days_red(planned)
-        what = _("planned %(stage)s on %(day)s") % {
-            "stage": Stage(m_stage).label,
-            "day": planned,
+        what = _("%(plan)s is %(day)s") % {
+            "plan": PLANNED_DATE_LABELS[m_stage],
+            "day": day_in_words(planned),
         }
         short = Stage(m_stage).label
         for step in ladder(late, red, rules):
@@ -147,7 +149,7 @@ def _late_items(result: Scan, add: Adder, item_type, rules, calendar) -> None:
         red = (day - turned_red).days if day >= turned_red else None
         what = _("%(item)s due on %(day)s") % {
             "item": f"{item['approval_type__code']} {item['approval_type__name']}",
-            "day": item["deadline"],
+            "day": day_in_words(item["deadline"]),
         }
         officer = item["officer_id"] or item["project__officer_id"]
         for step in ladder(late, red, rules):
@@ -182,7 +184,7 @@ def _late_task_nodes(result: Scan, add: Adder, node_type, rules) -> None:
         red = colours.days_red(node["planned_date"])
         what = _("task node “%(node)s” planned on %(day)s") % {
             "node": node["name"],
-            "day": node["planned_date"],
+            "day": day_in_words(node["planned_date"]),
         }
         for step in ladder(late, red, rules):
             add(node_type, node["id"], node, step, what, late, red is not None, node["name"])
@@ -215,7 +217,7 @@ def _late_problems(result: Scan, add: Adder, problem_type, rules) -> None:
         what = _("problem “%(problem)s” (%(department)s) due on %(day)s") % {
             "problem": short,
             "department": problem["department"] or "—",
-            "day": problem["deadline"],
+            "day": day_in_words(problem["deadline"]),
         }
         handled_by = handlers(
             problem["responsible_id"],
@@ -278,6 +280,10 @@ def _at_risk(result: Scan, add: Adder, milestone_type, rules) -> None:
         what = _(
             "works planned to start on %(planned)s can start on %(earliest)s at the earliest "
             "(%(item)s decides it)"
-        ) % {"planned": start["planned_date"], "earliest": when, "item": names.get(item_id, "—")}
+        ) % {
+            "planned": day_in_words(start["planned_date"]),
+            "earliest": day_in_words(when),
+            "item": names.get(item_id, "—"),
+        }
         short = _("start of works")
         add(milestone_type, start["id"], row, step, what, 0, False, short)

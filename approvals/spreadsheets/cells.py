@@ -16,7 +16,7 @@ from typing import Any
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from approvals.cases.project_code import is_project_code, normalise_project_code
+from approvals.cases.project_code import NOT_A_CODE, is_project_code, normalise_project_code
 from approvals.core import units
 from approvals.core.dates import EARLIEST, LATEST, end_of_month, parse_partial_date
 from approvals.models import Category, ItemStatus, Mode, Stage
@@ -72,9 +72,7 @@ def project_code(value: Any) -> str:
         return ""
     code = normalise_project_code(text(value))
     if not is_project_code(code):
-        raise CellError(
-            _("“%(code)s” is not a project code (dddd-dddddd-dd-dd-dddddd).") % {"code": code}
-        )
+        raise CellError(NOT_A_CODE % {"value": code})
     return code
 
 

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from approvals.cases.models.rounds import Batch
+from approvals.cases.models.rounds import Batch, round_label
 
 
 class ImportKind(models.TextChoices):
@@ -76,6 +76,14 @@ class SpreadsheetImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} · {self.get_kind_display()} · {self.get_status_display()}"
+
+    @property
+    def round_label(self) -> str:
+        """The round this import was asked for, named as every round is ("" for none: an
+        approval or monthly table, or a list without a round, the zone's portfolio)."""
+        if self.batch_year is None and self.event_date is None:
+            return ""
+        return round_label(self.batch_year, self.batch_round, self.event_date)
 
     @property
     def suffix(self) -> str:

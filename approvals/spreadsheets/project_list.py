@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from approvals.core import bulk
+from approvals.core.display import day_in_words
 from approvals.figures import changes as figures_changes
 from approvals.models import Batch, BatchEntry, Milestone, Project
 from approvals.spreadsheets.outcome import Report
@@ -124,6 +125,10 @@ def _batch(spec: BatchSpec, report: Report) -> Batch | None:
             0,
             "",
             _("Batch %(batch)s was held on %(date)s, not on %(given)s.")
-            % {"batch": batch, "date": batch.event_date, "given": spec.event_date},
+            % {
+                "batch": batch,
+                "date": day_in_words(batch.event_date),
+                "given": day_in_words(spec.event_date),
+            },
         )
     return batch

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from approvals.casework.problems import Listed
 from approvals.core import bulk
 from approvals.models import (
+    PLANNED_DATE_LABELS,
     Batch,
     BatchEntry,
     Category,
@@ -341,7 +342,7 @@ def _plan_new(result: Plan, line: Line, facts: dict) -> None:
             if values.get(fact) is not None:
                 shown.append([_label(fact), "—", f"{values[fact].normalize():f}"])
         for stage, (day, month_only, _category) in planned.items():
-            label = _("planned %(stage)s") % {"stage": Stage(stage).label}
+            label = str(PLANNED_DATE_LABELS[stage])
             shown.append([label, "—", _shown_day(day, month_only)])
         return shown + problem
 
@@ -473,7 +474,7 @@ def _plan_milestones(
         stored = milestones.get(stage)
         if stored and (stored["planned_date"], stored["planned_month_only"]) == (day, month_only):
             continue  # the usual case on a re-import
-        label = _("planned %(stage)s") % {"stage": Stage(stage).label}
+        label = str(PLANNED_DATE_LABELS[stage])
         if stored is None:
             values = {"project_id": project_id, "stage": stage, "planned_date": day}
             result.new_milestones.append(New({**values, "planned_month_only": month_only}))

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from approvals.cases import compliance
 from approvals.cases.models.project import has_checklist
+from approvals.core.display import sentences
 from approvals.models import (
     FORWARD_STAGES,
     NEXT_STAGE,
@@ -230,7 +231,7 @@ class FromList:
         """批准后将记录：无审批清单；开工时前期手续未办结 (empty when every gate holds)."""
         if not self.gates:
             return ""
-        labels = "；".join(dict.fromkeys(g.label for g in self.gates))
+        labels = sentences(dict.fromkeys(g.label for g in self.gates))
         return _("Approval will record: %(gates)s") % {"gates": labels}
 
 

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from approvals.core.dates import validate_entered_date, validate_not_future
+from approvals.core.display import sentences
 
 #: Dates of things that happened: not in the future, and within the dates accepted at all.
 _HAPPENED = {"validators": [validate_not_future]}
@@ -35,7 +36,7 @@ def _evidence_fields() -> dict[str, forms.Field]:
 
 def form_errors(form: forms.Form) -> str:
     """A form's errors on one line, each with its field's label."""
-    return "；".join(
+    return sentences(
         f"{form.fields[name].label}: {' '.join(errors)}"
         if name in form.fields
         else " ".join(errors)

@@ -21,9 +21,11 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from approvals.core import bulk
+from approvals.core.display import day_in_words
 from approvals.models import (
     CATEGORY_MILESTONE,
     FORWARD_STAGES,
+    PLANNED_DATE_LABELS,
     Project,
     RequestStatus,
     Stage,
@@ -99,14 +101,14 @@ class Outcome:
                 return _("New, at stage %(stage)s (%(change)s on %(date)s)") % {
                     "stage": stage,
                     "change": Project.transition_label(self.transition),
-                    "date": self.day.isoformat(),
+                    "date": day_in_words(self.day),
                 }
             case Effect.CREATED:
                 return _("New, at stage %(stage)s") % {"stage": stage}
             case Effect.PLAN:
-                return _("Plan: %(change)s %(date)s") % {
-                    "change": Project.transition_label(self.transition),
-                    "date": self.day.isoformat(),
+                return _("%(plan)s: %(date)s") % {
+                    "plan": PLANNED_DATE_LABELS[self.stage],
+                    "date": day_in_words(self.day),
                 }
             case Effect.REQUEST:
                 return _(

@@ -23,6 +23,7 @@ from approvals.access import permissions
 from approvals.access.permissions import project_of
 from approvals.audit import services as audit
 from approvals.checklist import foresight
+from approvals.core.display import sentences
 from approvals.models import (
     MODES_NEEDING_REASON,
     ApprovalItem,
@@ -60,6 +61,11 @@ class TransitionOption:
     @property
     def allowed(self) -> bool:
         return not self.reasons
+
+    @property
+    def why_not(self) -> str:
+        """The reasons as one sentence (``sentences``: never "…已投产。；已有…")."""
+        return sentences(self.reasons)
 
     @property
     def heading(self) -> str:
@@ -419,7 +425,7 @@ def decide_many(
             decide(stage_request, by=by, approve=approve, comment=comment)
         except (PermissionDenied, TransitionRefused) as refused:
             reasons = getattr(refused, "reasons", None) or [str(refused)]
-            decisions.append(Decision(stage_request, False, "；".join(reasons)))
+            decisions.append(Decision(stage_request, False, sentences(reasons)))
         else:
             decisions.append(Decision(stage_request, True, ""))
     return decisions

@@ -185,6 +185,9 @@ LOCALE_PATHS = [
     BASE_DIR / "projectdesk" / "locale_vendor",
 ]
 TIME_ZONE = "Asia/Shanghai"
+# Dates in the admin's own tables and lists as the desk writes them (2026-12-06; the sentences'
+# 2026年12月6日 is approvals.core.display.day_in_words): projectdesk/formats/zh_Hans/formats.py.
+FORMAT_MODULE_PATH = ["projectdesk.formats"]
 USE_I18N = True
 USE_TZ = True
 
@@ -196,6 +199,16 @@ UNFOLD = {
     "SITE_SYMBOL": "assignment",
     "SITE_URL": None,
     "STYLES": ["projectdesk.unfold.stylesheet"],
+    # The tab's icon on every admin page (projectdesk/unfold.py; /favicon.ico redirects to it).
+    "SITE_FAVICONS": [
+        {"rel": "icon", "type": "image/svg+xml", "href": "projectdesk.unfold.favicon"},
+        {
+            "rel": "icon",
+            "type": "image/x-icon",
+            "sizes": "16x16 32x32 48x48",
+            "href": "projectdesk.unfold.favicon_ico",
+        },
+    ],
     # The admin index's dashboard and to-do list, as data (projectdesk/unfold.py, index).
     "DASHBOARD_CALLBACK": "projectdesk.unfold.index",
     # Login errors in the person's words: a wrong password, or an account without a role.

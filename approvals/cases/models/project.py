@@ -32,6 +32,7 @@ from approvals.cases.project_code import (
 )
 from approvals.core import units
 from approvals.core.dates import validate_not_future
+from approvals.core.display import day_in_words
 from approvals.core.machine import RecordedMachine, TransitionRefused, condition
 from zones.models import Enterprise, Zone, normalise_name
 
@@ -481,7 +482,8 @@ class Project(RecordedMachine):
             raise TransitionRefused(_("The %(what)s is required.") % {"what": what})
         if day > timezone.localdate():
             raise TransitionRefused(
-                _("The %(what)s %(day)s is in the future.") % {"what": what, "day": day}
+                _("The %(what)s %(day)s is in the future.")
+                % {"what": what, "day": day_in_words(day)}
             )
         self._pending_milestones[stage] = day
 

@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from approvals.cases.models.stages import Stage
+from approvals.core import units
+from approvals.core.display import day_in_words
 
 
 class Category(models.TextChoices):
@@ -22,6 +24,17 @@ CATEGORY_MILESTONE = {
     Category.START: Stage.UNDER_CONSTRUCTION,
     Category.PRODUCE: Stage.IN_PRODUCTION,
 }
+
+
+def round_label(year: int | None, number: int | None, event_date=None) -> str:
+    """The one way a round of 三个一批 is named (domain guide, section 12), on every page, filter,
+    export, report, the dashboard and the commands' output: "2026年第3批", never "2026-3".
+    A round known only by its event's date reads "2025年4月7日的一批"; one known by neither, "—"."""
+    if year is not None and number is not None:
+        return _("%(year)d round %(round)d") % {"year": year, "round": number}
+    if event_date is not None:
+        return _("the round of %(day)s") % {"day": day_in_words(event_date)}
+    return "—"
 
 
 class Batch(models.Model):
@@ -41,7 +54,11 @@ class Batch(models.Model):
         ]
 
     def __str__(self) -> str:
-        return _("%(year)d round %(round)d") % {"year": self.year, "round": self.round}
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return round_label(self.year, self.round, self.event_date)
 
 
 class BatchEntry(models.Model):
@@ -92,3 +109,8 @@ class BatchEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch} · {self.get_category_display()} · {self.name}"
+
+    @property
+    def investment_shown(self) -> str:
+        """The total investment as the list reported it, read in 亿元 to two decimals."""
+        return units.shown(self.total_investment)

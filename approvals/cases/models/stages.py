@@ -31,3 +31,14 @@ OPEN_STAGES = FORWARD_STAGES[:-1]
 MILESTONE_STAGES = FORWARD_STAGES[1:]
 NEXT_STAGE = dict(zip(FORWARD_STAGES, FORWARD_STAGES[1:], strict=False))
 PREVIOUS_STAGE = {after: before for before, after in NEXT_STAGE.items()}
+
+#: A milestone's plan named as people say it: "计划开工日期", not "计划" glued to a stage's name
+#: ("计划已开工" reads as "planned: has started", which no plan says). The import preview's rows
+#: and its per-row text name plans so.
+PLANNED_DATE_LABELS = {
+    Stage.SIGNED: _("planned signing date"),
+    Stage.READY: _("planned date ready to start works"),
+    Stage.UNDER_CONSTRUCTION: _("planned start of works date"),
+    Stage.IN_PRODUCTION: _("planned production date"),
+    Stage.AT_CAPACITY: _("planned date at design capacity"),
+}

@@ -32,6 +32,7 @@ from simple_history.models import HistoricalRecords
 from approvals.access import permissions
 from approvals.cases.followers import followed_by, followers, supervisors_by_zone
 from approvals.core.dates import validate_entered_date, validate_not_future
+from approvals.core.display import day_in_words
 from approvals.core.machine import RecordedMachine, TransitionRecord, TransitionRefused
 from zones.models import normalise_name
 
@@ -318,7 +319,8 @@ class Problem(RecordedMachine):
             raise TransitionRefused(_("The %(what)s is required.") % {"what": _("resolution date")})
         if resolved_on > timezone.localdate():
             raise TransitionRefused(
-                _("The resolution date %(day)s is in the future.") % {"day": resolved_on}
+                _("The resolution date %(day)s is in the future.")
+                % {"day": day_in_words(resolved_on)}
             )
         if resolved_on < self.reported_on:
             raise TransitionRefused(_("The resolution date is before the problem was reported."))
