@@ -172,8 +172,8 @@ class TestTheList:
         page = as_user(alice).get(CHANGELIST).content.decode()
         assert "储备/洽谈" in page
         assert "已签约 · 2025-04-07" in page
-        # 500000 万元 as 50 亿元
-        assert re.search(r'<td class="field-investment_yi[ "][^>]*>50</td>', page)
+        # 500000 万元 as 50 亿元, to two decimals
+        assert re.search(r'<td class="field-investment_yi[ "][^>]*>50.00</td>', page)
 
     @pytest.mark.parametrize(
         ("query", "expected"),

@@ -108,7 +108,8 @@ def test_the_rounds_it_was_listed_in(as_user, alice, signed_case):
     project, _ = signed_case
     html = page(as_user(alice), project)
     rounds_listed = re.search(r'id="case-batches">(.*?)</div>', html, re.S).group(1)
-    assert rounds_listed.index("32000") < rounds_listed.index("30000")  # newest first
+    # newest first, as reported, in 亿元 to two decimals (32000 and 30000 万元)
+    assert rounds_listed.index("3.20 亿元") < rounds_listed.index("3.00 亿元")
     assert rounds_listed.count("<li>") == 2
 
 

@@ -47,7 +47,9 @@ def test_valid_codes_are_told_apart_by_generation(code, generation):
 def test_wrong_shapes_are_refused_with_the_expected_shape(code):
     with pytest.raises(ValidationError) as error:
         validate_project_code(code)
-    assert "dddd-dddddd-dd-dd-dddddd" in str(error.value)
+    # the form in words with an example, never a pattern of d's
+    assert "项目代码应为 2509-140602-89-05-864976 这样的格式" in str(error.value)
+    assert "dddd" not in str(error.value)
 
 
 def test_full_width_digits_and_dashes_are_normalised():

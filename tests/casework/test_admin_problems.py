@@ -15,6 +15,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext
 
 from approvals.casework.problems import problem_add, problem_transition
+from approvals.core.display import day_in_words
 from approvals.models import Problem, ProblemChange, ProblemStatus
 from tests.factories import UserFactory, ZoneRoleFactory
 from zones.models import Role
@@ -105,7 +106,7 @@ class TestTheOfficersDay:
             expected = gettext(
                 "This problem is already recorded for the project (%(status)s, reported on "
                 "%(day)s)."
-            ) % {"status": problem.get_status_display(), "day": problem.reported_on}
+            ) % {"status": problem.get_status_display(), "day": day_in_words(problem.reported_on)}
         assert list(errors) == [expected]
         assert Problem.objects.count() == 1
 

@@ -448,7 +448,8 @@ def test_the_dashboard_shows_investment_against_plan_this_year(as_user, bob, zon
     html = as_user(bob).get(INDEX).content.decode()
     row = re.search(rf'<tr id="investment-{zone.pk}"[^>]*>(.*?)</tr>', html, re.S).group(1)
     cells = re.findall(r"<t[hd][^>]*>\s*([^<]*?)\s*</t[hd]>", row)
-    assert cells == [zone.name, f"{T:%Y-%m}", "250.0", "1000.0", "25.0 %"]
+    # 250 and 1000 万元 in 亿元 to two decimals (0.025 rounds half to even)
+    assert cells == [zone.name, f"{T:%Y-%m}", "0.02", "0.10", "25.0 %"]
 
 
 def test_the_dashboard_shows_no_investment_of_last_year(as_user, bob, zone):
@@ -555,12 +556,12 @@ def test_the_reports_page_shows_both_and_downloads_the_same_figures(
 
     html = client.get(REPORTS, query).content.decode()
     rows = report_cells(html, "investment")
-    assert rows[2] == ["综改区晋中开发区", "2025-03", "2", "2100.0", "270.0", "630.0", "30.0 %"]
+    assert rows[2] == ["综改区晋中开发区", "2025-03", "2", "0.21", "0.03", "0.06", "30.0 %"]
     assert not any("祁县" in row[0] for row in rows)  # not stan's zone
     download = client.get(REPORTS, {**query, "download": "investment"})
     sheet = load_workbook(io.BytesIO(download.content)).worksheets[0]
     read_back = list(sheet.iter_rows(min_row=2, values_only=True))
-    assert list(read_back[2]) == ["综改区晋中开发区", "2025-03", 2, 2100.0, 270.0, 630.0, "30.0 %"]
+    assert list(read_back[2]) == ["综改区晋中开发区", "2025-03", 2, 0.21, 0.03, 0.06, "30.0 %"]
 
 
 # --- the case file and the dispatch table -------------------------------------------------------------

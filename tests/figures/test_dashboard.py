@@ -71,14 +71,14 @@ def test_an_officer_sees_its_zones_figures(as_user, alice, guide_example):
     assert note(html, "start_rate") == "近12个月签约的 10 个项目中已开工 7 个"
     assert note(html, "production_rate") == "近12个月签约且已开工的 7 个项目中已投产 4 个"
     assert note(html, "output_rate") == (
-        "近12个月签约且已达产的 2 个项目年产值 15.0 亿元，预期 15.0 亿元"
+        "近12个月签约且已达产的 2 个项目年产值 15.00 亿元，预期 15.00 亿元"
     )
     # 10 projects of 1亿 … 10亿: 2 at capacity (1+2), 2 in production (3+4), 3 building (5+6+7),
     # 3 signed (8+9+10).
-    assert stage_row(html, Stage.AT_CAPACITY) == ["2", "3.0"]
-    assert stage_row(html, Stage.IN_PRODUCTION) == ["2", "7.0"]
-    assert stage_row(html, Stage.UNDER_CONSTRUCTION) == ["3", "18.0"]
-    assert stage_row(html, Stage.SIGNED) == ["3", "27.0"]
+    assert stage_row(html, Stage.AT_CAPACITY) == ["2", "3.00"]
+    assert stage_row(html, Stage.IN_PRODUCTION) == ["2", "7.00"]
+    assert stage_row(html, Stage.UNDER_CONSTRUCTION) == ["3", "18.00"]
+    assert stage_row(html, Stage.SIGNED) == ["3", "27.00"]
     funnel = chart(html, "funnel")
     # How many reached each stage: 10 signed, 7 of them started, 4 producing, 2 at capacity.
     assert funnel["datasets"][0]["data"] == [10, 10, 7, 7, 4, 2]
@@ -107,7 +107,7 @@ def test_a_leader_sees_the_projects_it_follows(as_user, lily, guide_example):
     html = as_user(lily).get(INDEX).content.decode()
     assert tile(html, "start_rate") == "100.0 %"
     assert tile(html, "production_rate") == "100.0 %"
-    assert stage_row(html, Stage.SIGNED) == ["0", "0.0"]
+    assert stage_row(html, Stage.SIGNED) == ["0", "0.00"]
 
 
 def test_readiness_and_the_latest_round(as_user, bob, readiness_cases, two_round_lists):
@@ -126,10 +126,10 @@ def test_readiness_and_the_latest_round(as_user, bob, readiness_cases, two_round
     )
     # Round 2 in 晋中: C and A starting works, 6亿 + 2.5亿.
     assert [(count, inv) for _, count, inv in rows] == [
-        ("0", "0.0"),
-        ("2", "8.5"),
-        ("0", "0.0"),
-        ("2", "8.5"),
+        ("0", "0.00"),
+        ("2", "8.50"),
+        ("0", "0.00"),
+        ("2", "8.50"),
     ]
     rounds_chart = chart(html, "rounds")
     assert rounds_chart["labels"] == [str(b) for b in figures_batches()]
@@ -262,10 +262,10 @@ def test_the_reports_page_shows_the_figures_and_filters_them(
     assert "70.0 %" in conversion.values() and "57.1 %" in conversion.values()
     assert "100.0 %" in conversion.values()
     by_category = report_cells(html, "sanpi")
-    assert by_category[0][1:] == ["10", "55.0"]  # 签约: 1亿 + … + 10亿
+    assert by_category[0][1:] == ["10", "55.00"]  # 签约: 1亿 + … + 10亿
     # Round 2 lists 祁县's projects only: nothing of stan's.
     html = client.get(REPORTS, {"batch": [rounds[1].pk]}).content.decode()
-    assert report_cells(html, "sanpi")[0][1:] == ["0", "0.0"]
+    assert report_cells(html, "sanpi")[0][1:] == ["0", "0.00"]
 
 
 def test_the_reports_page_refuses_a_zone_not_ones_own_and_a_reversed_period(

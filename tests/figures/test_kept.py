@@ -234,7 +234,7 @@ def test_an_import_correcting_a_round_shows_on_the_dashboard_after_the_worker_ra
         imports.apply(received(workbook(row(1, "晋中储能项目", category="签约", yi=2.0)), stan))
     html = client.get(INDEX).content.decode()
     latest = re.search(r'id="dashboard-latest-batch"(.*?)</table>', html, re.S).group(1)
-    assert ">2.0<" in latest
+    assert ">2.00<" in latest
     with django_capture_on_commit_callbacks(execute=True):  # the same round, corrected
         report = imports.apply(
             received(workbook(row(1, "晋中储能项目", category="签约", yi=2.5)), stan)
@@ -243,7 +243,7 @@ def test_an_import_correcting_a_round_shows_on_the_dashboard_after_the_worker_ra
     assert BatchEntry.objects.get().total_investment == 25000  # the correction, stored
     html = client.get(INDEX).content.decode()
     latest = re.search(r'id="dashboard-latest-batch"(.*?)</table>', html, re.S).group(1)
-    assert ">2.5<" in latest and ">2.0<" not in latest
+    assert ">2.50<" in latest and ">2.00<" not in latest
     assert "更新中" not in html
 
 
@@ -281,7 +281,7 @@ def test_the_rates_count_the_projects_signed_in_the_last_twelve_months_and_say_s
     html = as_user(bob).get(INDEX).content.decode()
     assert tile(html, "start_rate") == "100.0 %"
     assert note(html, "start_rate") == "近12个月签约的 1 个项目中已开工 1 个"
-    assert "转化率均按近12个月签约的项目计（2024-11-15至2025-11-14）。" in state_line(html)
+    assert "转化率均按近12个月签约的项目计（2024年11月15日至2025年11月14日）。" in state_line(html)
 
 
 def test_cohort_words_for_each_kind_of_selection(rounds):
@@ -289,10 +289,10 @@ def test_cohort_words_for_each_kind_of_selection(rounds):
         "近12个月签约"
     )
     assert reports.cohort_words(Selection(date_from=D(2025, 1, 1), date_to=D(2025, 6, 30))) == (
-        "2025-01-01至2025-06-30签约"
+        "2025年1月1日至2025年6月30日签约"
     )
-    assert reports.cohort_words(Selection(date_from=D(2025, 1, 1))) == "2025-01-01以来签约"
-    assert reports.cohort_words(Selection(date_to=D(2025, 6, 30))) == "2025-06-30以前签约"
+    assert reports.cohort_words(Selection(date_from=D(2025, 1, 1))) == "2025年1月1日以来签约"
+    assert reports.cohort_words(Selection(date_to=D(2025, 6, 30))) == "2025年6月30日以前签约"
     assert reports.cohort_words(Selection()) == "累计签约"
     named = Selection(batches=tuple(batch.pk for batch in rounds))
     assert reports.cohort_words(named) == (

@@ -92,7 +92,7 @@ def test_a_scan_for_a_past_working_day_after_a_project_became_at_risk_today(
         0,  # counted from Friday, the scan's day: it was at risk then too
         FRIDAY,
     )
-    assert "2025-11-25" in reminder.body  # HP01: 60 calendar days from Friday
+    assert "2025年11月25日" in reminder.body  # HP01: 60 calendar days from Friday
     project.refresh_from_db()
     assert project.at_risk_since == TODAY  # what the lists read is today's, kept
     # Today's scan finds the same week: nothing new.

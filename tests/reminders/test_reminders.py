@@ -299,7 +299,7 @@ class TestForeseenDelay:
         found = [r for r in reminders.scan(self.TODAY).reminders if r.step == Step.AT_RISK]
         assert [(r.recipient, r.period) for r in found] == [(alice, 0)]
         # Both open: HP01 (60 calendar days from 29 September) decides, 28 November.
-        assert "2025-10-15" in found[0].body and "2025-11-28" in found[0].body
+        assert "2025年10月15日" in found[0].body and "2025年11月28日" in found[0].body
         assert "环境影响评价" in found[0].body
 
     def test_a_plan_on_the_earliest_start_is_not_at_risk(self, signed):

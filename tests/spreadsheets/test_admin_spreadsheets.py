@@ -186,12 +186,12 @@ class TestImportingAList:
         created = text[text.index('id="import-created"') : text.index('id="import-changed"')]
         # a new row shows what it brings: its stage, investor, figures and plans
         assert "<strong>总投资（万元）</strong>：— &rarr; 20000" in created
-        assert "<strong>计划已开工</strong>：— &rarr; 2025-06" in created
+        assert "<strong>计划开工日期</strong>：— &rarr; 2025-06" in created
         assert "晋中新材料产业园项目（综改区晋中开发区）" in text
         assert "— &rarr; 设备安装" in text  # an empty fact filled: old → new
         # the round is past: new rows are created at their category's stage, a stored one
         # behind it gets a request from the list (guide section 12)
-        assert f"新建，阶段：已开工（开工日期 {EVENT.isoformat()}）" in created
+        assert "新建，阶段：已开工（开工日期 2025年3月20日）" in created
         assert "将提交补录申请：储备/洽谈 → 已投产，待分管领导审批" in text
         tallies = text[text.index('id="import-tallies"') :]
         assert "新建（已签约）：1" in tallies and "新建（已开工）：1" in tallies

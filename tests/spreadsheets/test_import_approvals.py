@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from approvals.checklist.services import checklist_generate
+from approvals.core.display import day_in_words
 from approvals.models import (
     ApprovalItem,
     ApprovalType,
@@ -680,7 +681,7 @@ class TestErrors:
         _record, report = import_file(table(row_for(listed, LX03=written)), alice)
         assert not report.ok
         assert [(e.row, e.column) for e in report.errors] == [(FIRST_ROW, "LX03")]
-        assert str(later) in report.errors[0].reason and "未来" in report.errors[0].reason
+        assert day_in_words(later) in report.errors[0].reason and "未来" in report.errors[0].reason
         assert footprint() == before
 
     def test_a_future_date_on_an_item_not_listed_yet_creates_nothing(self, dh, alice):

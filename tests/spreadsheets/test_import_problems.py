@@ -17,6 +17,7 @@ import time_machine
 from django.utils import timezone
 
 from approvals.casework.problems import problem_transition
+from approvals.core.display import day_in_words
 from approvals.models import (
     ImportKind,
     Problem,
@@ -129,7 +130,7 @@ class TestTheQuarterlyList:
         data = quarterly(list_row(project.name, LAND), list_row("晋中新材料产业园项目", "资金缺口"))
         report = import_list(data, stan, dry_run=True)
         assert report.ok and not report.applied
-        due = str(DUE)
+        due = day_in_words(DUE)  # in the sentence the preview writes
         opened = [
             c for c in changes_of(report) + changes_of(report, "created") if c[0] == "存在问题"
         ]
@@ -249,7 +250,7 @@ class TestTheMonthlyTable:
     def test_the_preview_says_what_it_would_open_and_opens_nothing(self, project, stan):
         preview = import_monthly(monthly(monthly_row(project)), stan, dry_run=True)
         opened = [c for c in changes_of(preview, "created") if c[0] == "存在问题"]
-        assert len(opened) == 1 and str(DUE) in opened[0][2]
+        assert len(opened) == 1 and day_in_words(DUE) in opened[0][2]
         assert not Problem.objects.exists()
 
     def test_a_table_that_fails_opens_no_problem(self, project, stan):

@@ -103,7 +103,7 @@ class TestANewProject:
             D(2025, 3, 28),
             None,
         )
-        assert report.samples["created"][0]["outcome"] == "计划：签约 2025-03-28"
+        assert report.samples["created"][0]["outcome"] == "计划签约日期：2025年3月28日"
 
     def test_the_sheet_name_gives_the_category(self, stan):
         data = workbook(["甲项目", "晋中开发区"], header=["项目名称", "园区"], sheet=" 投产一批 ")
@@ -258,7 +258,7 @@ class TestAllOrNothing:
         assert "请填写活动日期" in report.errors[0].reason
         run(workbook(row(1, "甲项目")), by=stan)
         report, _ = run(workbook(row(1, "甲项目")), by=stan, spec=BatchSpec(2025, 1, D(2025, 4, 1)))
-        assert "2025-03-28" in report.errors[0].reason
+        assert "2025年3月28日" in report.errors[0].reason
 
     def test_reimporting_the_same_file_changes_nothing_and_says_so(self, stan, zone):
         data = workbook(

@@ -74,9 +74,9 @@ class TestARoundPast:
         )
         report, _ = run(data, by=stan, dry_run=True)
         assert outcomes(report) == {
-            "甲签约项目": "新建，阶段：已签约（签约日期 2025-03-28）",
-            "乙开工项目": "新建，阶段：已开工（开工日期 2025-03-28）",
-            "丙投产项目": "新建，阶段：已投产（投产日期 2025-03-28）",
+            "甲签约项目": "新建，阶段：已签约（签约日期 2025年3月28日）",
+            "乙开工项目": "新建，阶段：已开工（开工日期 2025年3月28日）",
+            "丙投产项目": "新建，阶段：已投产（投产日期 2025年3月28日）",
         }
         assert report.tallies == {"新建（已签约）": 1, "新建（已开工）": 1, "新建（已投产）": 1}
         run(data, by=stan)
@@ -227,8 +227,8 @@ class TestARoundAhead:
     def test_the_category_is_a_plan_on_the_event_date(self, stan, signed):
         report, _ = run(workbook(listed(1, signed.name), row(2, "新项目")), by=stan, when=BEFORE)
         assert outcomes(report) == {
-            "新项目": "计划：开工 2025-03-28",
-            signed.name: "计划：开工 2025-03-28",
+            "新项目": "计划开工日期：2025年3月28日",
+            signed.name: "计划开工日期：2025年3月28日",
         }
         assert not StageRequest.objects.exists()
         for project in Project.objects.all():

@@ -252,7 +252,7 @@ class TestTheFlag:
         history = project_page(client, signed)
         assert "据清单补录" in history and "开工时仍有" in history  # the stage history
         assert compliance_note(project_page(client, signed)) == (
-            f"⚠ 开工时前期手续未办结（2025-06-10 补录开工时 {open_items} 项未办结；"
+            f"⚠ 开工时前期手续未办结（2025年6月10日 补录开工时 {open_items} 项未办结；"
             f"仍有 {open_items} 项未办结）"
         )
         assert "case-compliance" not in project_page(client, unflagged)
@@ -281,7 +281,7 @@ class TestTheFlag:
         assert (flag.open_then, flag.open_now, flag.settled) == (open_items, 0, True)
         client = as_user(bob)
         assert compliance_note(project_page(client, project)) == (
-            f"⚠ 开工时前期手续未办结（2025-06-10 补录开工时 {open_items} 项未办结；现已全部办结）"
+            f"⚠ 开工时前期手续未办结（2025年6月10日 补录开工时 {open_items} 项未办结；现已全部办结）"
         )
         assert project.name in listed(client, compliance="started_before_permits")
         assert project.name in listed(client, compliance="settled_since")
