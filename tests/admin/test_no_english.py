@@ -418,6 +418,32 @@ def test_the_login_and_lockout_pages_show_no_english(desk, db):
     }
 
 
+@pytest.mark.parametrize(
+    "old, new, again",
+    [
+        ("wrong-password", "Abc-12345678", "Abc-12345678"),  # the old password wrong
+        ("secret-pass-123", "abc", "abc"),  # short, too common, one kind of character
+        ("secret-pass-123", "12345678901", "12345678901"),  # only digits
+        ("secret-pass-123", "Abc-12345678", "Abc-12345679"),  # typed differently twice
+    ],
+)
+def test_the_password_rules_speak_chinese(desk, db, old, new, again):
+    """What the password change page answers a password the rules refuse (Django's rules and
+    accounts/validators.py): in Chinese."""
+    client = Client()
+    client.force_login(desk.people["officer"])
+    page = client.post(
+        reverse("admin:password_change"),
+        {"old_password": old, "new_password1": new, "new_password2": again},
+    )
+    assert page.status_code == 200  # refused, the form again with its errors
+    errors = page.context["form"].errors
+    assert errors
+    said = " ".join(message for messages in errors.values() for message in messages)
+    assert english_in(f"<p>{said}</p>") == set(), said
+    assert english_in(page.content.decode()) == set()
+
+
 def test_the_walk_would_see_english():
     """The check reads what people see — text, tooltips, placeholders, buttons — and finds an
     English word there, but not in scripts, hidden inputs, codes, units or standards' names."""
