@@ -36,7 +36,20 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.security import lockout_response
 from approvals.casework.problems import problem_add, service_record_add
 from approvals.checklist.services import checklist_generate
-from approvals.models import Mode, Project
+from approvals.models import (
+    AuditEvent,
+    Job,
+    JobKind,
+    JobStatus,
+    Milestone,
+    Mode,
+    Project,
+    Reminder,
+    SpreadsheetImport,
+    Stage,
+    TaskNode,
+)
+from approvals.reminders import services as reminders
 from approvals.stages import workflow
 from tests.factories import (
     ProjectFactory,
@@ -261,6 +274,31 @@ class Desk:
             done="现场查看用地情况",
         )
 
+        # A signed project whose readiness is months late, with a late task: reminders.
+        late = ProjectFactory(
+            zone=zone, name="晋中新材料产业园项目", total_investment=200000, leader=leader
+        )
+        move(late, "sign", officer=officer, supervisor=supervisor,
+             agreement_date=dt.date(2025, 3, 1))  # fmt: skip
+        Milestone.objects.create(project=late, stage=Stage.READY, planned_date=dt.date(2025, 6, 2))
+        TaskNode.objects.create(project=late, name="完成土地摘牌", planned_date=dt.date(2025, 7, 1))
+        reminders.run(dt.date(2025, 10, 15))
+        # The worker's jobs: an export done, a check of a file that failed.
+        Job.objects.create(
+            kind=JobKind.EXPORT,
+            status=JobStatus.DONE,
+            created_by=officer,
+            total=2,
+            done=2,
+            result={"name": "项目清单.xlsx"},
+        )
+        Job.objects.create(
+            kind=JobKind.IMPORT_PREVIEW,
+            status=JobStatus.FAILED,
+            created_by=statistician,
+            message="文件无法读取",
+        )
+
         # A lockout and a failed login, a second factor, the audit trail of logins.
         AccessAttempt.objects.create(
             username="艾丽",
@@ -276,6 +314,7 @@ class Desk:
         for user in self.people.values():
             Client().force_login(user)
         self.list_preview = self._preview(statistician)
+        self.monthly_preview = self._monthly(statistician)
 
     @staticmethod
     def _preview(statistician) -> str:
@@ -296,6 +335,24 @@ class Desk:
             reverse("admin:approvals_project_spreadsheet_import"),
             {"file": file, "year": 2025, "round": 1, "event_date": "2025-04-07"},
         )
+        assert response.status_code == 302, response.content.decode()[:2000]
+        return response["Location"]
+
+    @staticmethod
+    def _monthly(statistician) -> str:
+        """A monthly table uploaded and previewed: a row that reads, and one naming no project."""
+        from approvals.spreadsheets.exports import MONTHLY_TEMPLATE
+        from tests.spreadsheet_files import xlsx
+
+        rows = [
+            [1, "", "晋中新材料产业园项目", "晋中开发区", "2025年9月", 12000, 500, 1500, "主体封顶", "用地指标未落实"],
+            [2, "", "不存在的项目", "晋中开发区", "2025年9月", 100, 10, 10, "", ""],
+        ]  # fmt: skip
+        file = io.BytesIO(xlsx({"月调度": [list(MONTHLY_TEMPLATE), *rows]}))
+        file.name = "九月调度表.xlsx"
+        client = Client()
+        client.force_login(statistician)
+        response = client.post(reverse("admin:approvals_project_monthly_import"), {"file": file})
         assert response.status_code == 302, response.content.decode()[:2000]
         return response["Location"]
 
@@ -328,6 +385,7 @@ def starting_pages(desk: Desk) -> list[str]:
         reverse("admin:approvals_approvalitem_spreadsheet_import"),
         reverse("admin:approvals_project_monthly_import"),
         desk.list_preview,
+        desk.monthly_preview,
     ]
     for model in admin.site._registry:
         info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
@@ -484,4 +542,7 @@ def test_the_walk_reaches_every_registered_model(desk, db):
     for model in admin.site._registry:
         info = f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"
         assert reverse(info) in pages
-    assert Project.objects.filter(name="大恒能源光伏垂直一体化项目").exists()
+    # and its lists have rows: a case, reminders, jobs, a lockout, the audit trail, previews
+    for model in (Project, Reminder, Job, AccessAttempt, AccessFailureLog, TOTPDevice, AuditEvent):
+        assert model.objects.exists(), model
+    assert SpreadsheetImport.objects.count() == 2  # a list previewed, a monthly table refused
