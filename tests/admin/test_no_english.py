@@ -106,12 +106,6 @@ ALLOWED = {
     "m/h/dM/MY/d",
 }
 
-#: Django's per-model permissions, each named in English in the database ("Can add log entry"),
-#: listed on the user and group pages: the roles are the one way to grant anything, and these
-#: fields leave every page (issue 20, accounts by role, which lands beside this walk). Until
-#: then their options are not read.
-NOT_YET_HIDDEN = {"user_permissions", "permissions"}
-
 #: Attributes a browser shows to the person (tooltips, placeholders, image text, labels read).
 SHOWN_ATTRIBUTES = ("title", "placeholder", "alt", "aria-label")
 #: Not read as words: scripts and styles, pictures, codes and secrets (``code``), keys to press
@@ -144,11 +138,7 @@ class ShownText(HTMLParser):
         if self._hidden_by is not None:
             self._depth += tag == self._hidden_by
             return
-        if (
-            tag in HIDDEN_ELEMENTS
-            or ICON in (attributes.get("class") or "")
-            or (tag == "select" and attributes.get("name") in NOT_YET_HIDDEN)
-        ):
+        if tag in HIDDEN_ELEMENTS or ICON in (attributes.get("class") or ""):
             self._hidden_by, self._depth = tag, 1
             return
         if tag == "input" and attributes.get("type") == "hidden":
