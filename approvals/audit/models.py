@@ -102,7 +102,9 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.get_kind_display()} {self.username}"
+        # The record's page is titled by it: in Beijing time, like the log's column.
+        at = timezone.localtime(self.at)
+        return f"{at:%Y-%m-%d %H:%M:%S} {self.get_kind_display()} {self.username}"
 
     @property
     def object_type_name(self) -> str:

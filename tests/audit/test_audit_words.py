@@ -62,6 +62,7 @@ def test_a_lockout_is_named_in_chinese_at_beijing_time(auditor):
     assert event.object_type_name == "登录失败计数"
     assert event.object_repr == "艾丽 自 10.0.0.8 的登录失败，最近一次 2026-12-06 08:35"
     assert event.detail_text == "所属账号：艾丽"
+    assert str(event).startswith("2026-12-06 08:35:25 ")  # the record's page title
 
 
 def test_the_facts_of_a_record_read_in_words(alice):
