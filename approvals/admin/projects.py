@@ -20,6 +20,7 @@ from unfold.widgets import UnfoldAdminAutocompleteModelChoiceFieldWidget
 from approvals.access import permissions
 from approvals.admin.at_scale import TRIGRAM, FewCounts, PageColumns, SeenZonesFilter, search_words
 from approvals.admin.base import HistoryAdmin, SafeAutocomplete, refuse_nul
+from approvals.admin.case_tabs import case_tabs
 from approvals.admin.casework import (
     FactorNeedInline,
     MonthlyProgressInline,
@@ -43,8 +44,10 @@ from approvals.models import (
     NEXT_STAGE,
     ApprovalItem,
     MonthlyProgress,
+    Problem,
     Project,
     RequestStatus,
+    ServiceRecord,
     Stage,
     StageRequest,
 )
@@ -77,6 +80,7 @@ class ProjectAdmin(
         css = {"all": ["approvals/admin.css", "approvals/panels.css"]}
 
     form = ProjectForm
+    compressed_fields = False  # labels above their fields, several fields a row: it fits
     change_form_template = "admin/approvals/project/change_form.html"
     import_export_change_list_template = "admin/approvals/project/change_list.html"
     list_display = (
@@ -130,42 +134,24 @@ class ProjectAdmin(
         FactorNeedInline,
         StageChangeInline,
     ]
+    # Rows of fields side by side (django-unfold draws a tuple as one row): the overview tab
+    # fits on the first screens (guide section 12). Where each fieldset goes: ``case_tabs``.
     fieldsets = (
         (
             None,
             {
                 "fields": (
-                    "name",
-                    "code",
-                    "code_format",
-                    "zone",
-                    "enterprise",
-                    "stage",
-                    "start_blockers",
-                )
-            },
-        ),
-        (
-            _("Scale"),
-            {
-                "fields": (
-                    "industry",
+                    ("name", "code", "code_format"),
+                    ("zone", "enterprise", "officer", "leader"),
+                    ("responsible_unit", "stage", "start_blockers"),
+                    ("industry", "authorisation", "total_investment", "investment_yi"),
+                    ("expected_annual_output", "actual_annual_output", "land_area_mu"),
+                    ("is_provincial_key", "is_city_key", "is_standard_land", "is_commitment"),
                     "content",
-                    "total_investment",
-                    "investment_yi",
-                    "expected_annual_output",
-                    "actual_annual_output",
-                    "land_area_mu",
-                    "authorisation",
                 )
             },
         ),
-        (
-            _("Flags"),
-            {"fields": ("is_provincial_key", "is_city_key", "is_standard_land", "is_commitment")},
-        ),
-        (_("People"), {"fields": ("officer", "leader", "responsible_unit")}),
-        (_("Progress"), {"fields": ("progress", "progress_as_of", "notes")}),
+        (_("Progress"), {"fields": ("progress_as_of", "progress", "notes")}),
     )
 
     @admin.display(description=_("next milestone"), ordering="next_milestone_on")
@@ -291,6 +277,9 @@ class ProjectAdmin(
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         fields = form.base_fields
+        for name in ("content", "progress", "notes"):  # three lines, not ten: the page fits
+            if name in fields and isinstance(fields[name].widget, forms.Textarea):
+                fields[name].widget.attrs["rows"] = 3
         zones = permissions.choice_zones(request.user, obj)
         if "zone" in fields:
             fields["zone"].queryset = permissions.casework_zones(request.user)
@@ -357,6 +346,14 @@ class ProjectAdmin(
             *super().get_urls(),
         ]
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        """A project's page in tabs (``case_tabs``); a new project's form is one page."""
+        if change and obj is not None:
+            tabs = case_tabs(context["adminform"], context["inline_admin_formsets"])
+            context["case_tabs"] = tabs
+            context["case_tab_open"] = next(t.key for t in tabs if t.active)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         project = self.get_object(request, object_id)
         extra_context = extra_context or {}
@@ -376,10 +373,18 @@ class ProjectAdmin(
                 )
                 for option in workflow.request_options(project, user)
             ]
+            extra_context["fold_blocked"] = any(
+                option.allowed for option, _form in extra_context["transition_options"]
+            )
             extra_context["transition_url_name"] = "admin:approvals_project_request"
             extra_context["state_label"] = project.get_stage_display()
             extra_context["foreseen_delay"] = foreseen_delay(project)
             extra_context["case"] = case_file(project)
+            pages = self.admin_site.get_model_admin
+            extra_context["may_add_problem"] = pages(Problem).has_add_permission(request)
+            extra_context["may_add_service_record"] = pages(ServiceRecord).has_add_permission(
+                request
+            )
             pending = project.stage_requests.pending().select_related("requested_by").first()
             extra_context["pending_request"] = pending
             if pending is None:  # tell the officer why the last request was turned down
