@@ -54,6 +54,10 @@ from approvals.models import (
 from approvals.stages import workflow
 from approvals.stages.forms import RequestForm
 
+#: Stage changes rarely asked for, folded on the project page below the usual next step: their
+#: forms (a reason, a note, documents) took half a screen on every project's overview.
+RARE_CHANGES = ("suspend", "withdraw")
+
 #: A project's people fields and who may fill them (permissions: the role, in the zone).
 PEOPLE_CHOICES = {"officer": permissions.officer_choices, "leader": permissions.leader_choices}
 
@@ -143,11 +147,22 @@ class ProjectAdmin(
                 "fields": (
                     ("name", "code", "code_format"),
                     ("zone", "enterprise", "officer", "leader"),
-                    ("responsible_unit", "stage", "start_blockers"),
-                    ("industry", "authorisation", "total_investment", "investment_yi"),
-                    ("expected_annual_output", "actual_annual_output", "land_area_mu"),
-                    ("is_provincial_key", "is_city_key", "is_standard_land", "is_commitment"),
+                    ("responsible_unit", "industry", "authorisation", "stage"),
+                    (
+                        "total_investment",
+                        "investment_yi",
+                        "expected_annual_output",
+                        "actual_annual_output",
+                    ),
+                    (
+                        "land_area_mu",
+                        "is_provincial_key",
+                        "is_city_key",
+                        "is_standard_land",
+                        "is_commitment",
+                    ),
                     "content",
+                    "start_blockers",
                 )
             },
         ),
@@ -373,8 +388,16 @@ class ProjectAdmin(
                 )
                 for option in workflow.request_options(project, user)
             ]
+            options = [option for option, _form in extra_context["transition_options"]]
+            folded = [o.label for o in options if o.allowed and o.name in RARE_CHANGES]
+            extra_context["folded_transitions"] = RARE_CHANGES
+            extra_context["folded_shown"] = (
+                gettext("Other changes: %(changes)s") % {"changes": "、".join(folded)}
+                if folded
+                else ""
+            )
             extra_context["fold_blocked"] = any(
-                option.allowed for option, _form in extra_context["transition_options"]
+                o.allowed and o.name not in RARE_CHANGES for o in options
             )
             extra_context["transition_url_name"] = "admin:approvals_project_request"
             extra_context["state_label"] = project.get_stage_display()
