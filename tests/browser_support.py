@@ -120,3 +120,10 @@ def log_in_through_the_form(page: Page, user) -> None:
     page.locator('#login-form [type="submit"]').click()
     # The index itself: the login page's URL, refused, ends in "?next=/admin/" too.
     expect(page).to_have_url(re.compile(r"^https?://[^/?]+" + re.escape(INDEX) + "$"))
+
+
+def open_case_tab(page: Page, label: str) -> None:
+    """On a project's page, the tab ``label`` (概况, 审批事项, 节点与计划, …), opened."""
+    tab = page.locator("#case-tabs a", has_text=label)
+    tab.click()
+    expect(tab).to_have_class(re.compile(r"\bactive\b"))

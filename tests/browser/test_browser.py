@@ -19,6 +19,7 @@ from tests.browser_support import (
     PASSWORD,
     TIMEOUT_MS,
     change_url,
+    open_case_tab,
     stage_heading,
 )
 from tests.factories import ProjectFactory
@@ -79,6 +80,7 @@ def test_an_officer_asks_and_a_supervisor_approves_the_signing_in_the_browser(
 
     page.reload()
     expect(stage_heading(page, "已签约")).to_be_visible()
+    open_case_tab(page, "记录")
     history = page.locator("#stage_changes-group tbody tr", has_text="材料齐全，同意")
     expect(history).to_contain_text("储备/洽谈")
     expect(history).to_contain_text("已签约")

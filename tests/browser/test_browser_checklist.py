@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from approvals.checklist.services import checklist_generate
 from approvals.models import ItemStatus, RequestStatus, Stage
 from approvals.stages import workflow
-from tests.browser_support import change_url, screenshot, stage_heading
+from tests.browser_support import change_url, open_case_tab, screenshot, stage_heading
 from tests.factories import ProjectFactory
 from tests.flows import documents
 
@@ -57,6 +57,7 @@ def test_an_officer_generates_the_checklist_and_sees_what_blocks_the_start(as_us
     ready = page.locator("#blocked-mark_ready")
     expect(ready).to_contain_text("确认具备开工条件")
     expect(ready).to_contain_text("尚未生成审批事项清单")
+    open_case_tab(page, "审批事项")
     checklist = page.locator("#approval_items-group")
     expect(checklist.get_by_role("heading", name="审批事项清单")).to_be_visible()
     rows = checklist.locator("tbody.original tr.form-row")
@@ -85,6 +86,7 @@ def test_an_officer_moves_an_item_to_accepted_and_sees_its_deadline(as_user, ali
     lx08 = signed.approval_items.get(approval_type__code="LX08")
     page = as_user(alice)
     page.goto(change_url(signed))
+    open_case_tab(page, "审批事项")
     row = page.locator(
         "#approval_items-group tbody.original tr.form-row", has_text="建设用地规划许可证"
     )

@@ -20,6 +20,7 @@ from tests.browser_support import (
     INDEX,
     change_url,
     log_in_through_the_form,
+    open_case_tab,
     screenshot,
     stage_heading,
 )
@@ -63,6 +64,7 @@ def test_the_supervisor_sees_what_settles_the_start_without_an_approval(
     page = as_user(alice)
     page.goto(change_url(signed))
     expect(stage_heading(page, "已签约")).to_be_visible()
+    open_case_tab(page, "审批事项")
     checklist = page.locator("#approval_items-group")
     expect(checklist.locator("thead th", has_text="方式变更理由")).to_have_count(1)
     row = checklist.locator("tbody.original tr.form-row", has_text="LX03 用地预审与选址意见书")
