@@ -17,6 +17,7 @@ from import_export.formats.base_formats import CSV, XLSX
 
 from approvals.cases.colours import Colour, MilestoneColours
 from approvals.cases.lateness import stored_colour
+from approvals.core import units
 from approvals.core.units import yi  # 万元 as 亿元, the unit people read investment in
 from approvals.models import (
     OPEN_STAGES,
@@ -248,7 +249,8 @@ def dispatch_rows(projects: Iterable[Project], colours: MilestoneColours) -> Ite
             project.name,
             str(project.zone or ""),
             project.enterprise.name if project.enterprise else "",
-            yi(project.total_investment),
+            # a table to read, not to import back: 亿元 to two decimals, as on the pages
+            units.yi_shown_number(yi(project.total_investment)),
             str(project.get_stage_display()),
             stage,
             planned,

@@ -221,6 +221,17 @@ def test_the_list_the_case_file_and_the_dashboard_show_two_decimals(as_user, bob
     assert "50.441" not in dashboard
 
 
+def test_the_weekly_dispatch_table_reads_two_decimals(as_user, alice, listed):
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(
+        io.BytesIO(as_user(alice).get(reverse("admin:approvals_project_dispatch")).content)
+    ).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    column = next(r for r in rows if r and "总投资（亿元）" in r).index("总投资（亿元）")
+    assert [r[column] for r in rows if r and r[2] == "晋中储能电站项目"] == [50.44]
+
+
 # --- the wording the issue lists --------------------------------------------------------------
 
 
