@@ -225,6 +225,15 @@ REPORT_GEOMETRY = """() => {
         table: table.getBoundingClientRect().width,
     };
 }"""
+#: Scrolls the per-round table's frame to its end: how far it went, and where the last column's
+#: right edge then is against the frame's (a clipped table does not scroll: it stays cut off).
+SCROLL_REPORT_TO_THE_END = """() => {
+    const table = document.querySelector('#table-sanpi_batches');
+    const frame = table.closest('.desk-table-frame');
+    frame.scrollLeft = frame.scrollWidth;
+    const last = [...table.querySelectorAll('thead th')].pop().getBoundingClientRect();
+    return {scrolled: frame.scrollLeft, last: last.right, frame: frame.getBoundingClientRect().right};
+}"""
 
 
 @pytest.mark.parametrize("screen", [DESK, PHONE], ids=["1440", "390"])
@@ -239,10 +248,11 @@ def test_the_reports_per_round_table_scrolls_inside_its_card(
     shape = page.evaluate(REPORT_GEOMETRY)
     assert shape["page"] <= screen["width"], shape
     assert shape["frame"] <= shape["card"] <= screen["width"], shape
-    if shape["table"] > shape["frame"]:  # wider than its card: it scrolls there
-        assert shape["scrolls"] > 0, shape
     assert screen is DESK or shape["scrolls"] > 0, "on a phone the table is wider than its card"
     screenshot(page, f"reports-{screen['width']}.png")
+    end = page.evaluate(SCROLL_REPORT_TO_THE_END)
+    assert end["scrolled"] == pytest.approx(shape["scrolls"], abs=1), end  # it scrolls there
+    assert end["last"] <= end["frame"] + 1, end  # to its last column
 
     # Rounds are ticked in a list, not Ctrl-clicked in a multi-select.
     page.locator("#report-filter").get_by_label("2025年第2批").check()
