@@ -4,6 +4,8 @@ field and inline of the page in exactly one tab — nothing lost from the page a
 from __future__ import annotations
 
 import datetime as dt
+import re
+from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
@@ -12,7 +14,9 @@ from django.contrib.admin.helpers import AdminForm
 from django.urls import reverse
 
 from approvals.admin.case_tabs import CASE_TABS, UnplacedPart, case_tabs
-from approvals.models import Milestone, Project, Stage, StageRequest
+from approvals.models import Milestone, MonthlyProgress, Project, Stage, StageRequest
+from tests.admin_helpers import change_form_data
+from tests.casework.test_admin_casework import new_rows
 from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -173,3 +177,25 @@ def test_a_fieldset_or_inline_without_a_tab_is_refused(rf, alice, project):
     no_monthly = tuple(t for t in CASE_TABS if t.key != "monthly")  # its fieldset: nowhere
     with pytest.raises(UnplacedPart):
         case_tabs(adminform, [], tabs=no_monthly)
+
+
+def test_a_refused_save_opens_the_tab_of_the_error(as_user, alice, project):
+    """A year-to-date figure lower than the month before's is refused on its row: the page
+    comes back with the monthly tab open, its error counted on the tab."""
+    MonthlyProgress.objects.create(
+        project=project, month=dt.date(2025, 2, 1), completed_year=Decimal("5000")
+    )
+    client = as_user(alice)
+    url = reverse("admin:approvals_project_change", args=[project.pk])
+    data = change_form_data(client, url)
+    new_rows("monthly_progress", [{"month": "2025-03-01", "completed_year": "4000"}], data)
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["case_tab_open"] == "monthly"
+    html = response.content.decode()
+    monthly = html.index('id="case-tab-monthly"')
+    assert "display: none" not in html[monthly : html.index(">", monthly)]
+    overview = html.index('id="case-tab-overview"')
+    assert 'style="display: none"' in html[overview : html.index(">", overview)]
+    link = re.search(r'id="case-tab-link-monthly".*?</a>', html, re.S).group(0)
+    assert re.search(r">\s*1\s*</span>", link)  # one error, counted on its tab
