@@ -35,6 +35,7 @@ from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 from approvals.admin.base import ModelAdmin, TabularInline
 from approvals.audit import services as audit
 from approvals.audit.models import AuditKind
+from approvals.core.display import local_time
 from approvals.tasks import SCHEDULED_TASKS
 
 SCHEDULES = (PeriodicTask, IntervalSchedule, CrontabSchedule, SolarSchedule, ClockedSchedule)
@@ -72,11 +73,18 @@ def refusal(task: str, args: str, kwargs: str) -> dict[str, str]:
     return found
 
 
+def clocked_time(entry: ClockedSchedule) -> str:
+    """A clocked schedule's moment in Beijing time, to the minute."""
+    return local_time(entry.clocked_time)
+
+
 class PeriodicTaskForm(beat.PeriodicTaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["task"].widget = UnfoldAdminTextInputWidget()
         self.fields["regtask"].widget = TaskSelectWidget()
+        # A clocked schedule names itself in UTC ("2025-10-15 02:00:00+00:00").
+        self.fields["clocked"].label_from_instance = clocked_time
 
     def clean(self):
         data = super().clean()
@@ -113,9 +121,25 @@ def _audited(action_name: str):
     return admin.action(description=action.short_description)(run)
 
 
+class TaskFilter(admin.AllValuesFieldListFilter):
+    """By task, titled in Chinese: the field's name, "Task Name", is not marked for translation."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = _("task")
+
+
 @admin.register(PeriodicTask)
 class PeriodicTaskAdmin(beat.PeriodicTaskAdmin, ModelAdmin):
     form = PeriodicTaskForm
+    list_filter = [
+        ("task", TaskFilter) if f == "task" else f for f in beat.PeriodicTaskAdmin.list_filter
+    ]
+
+    @admin.display(description=_("Schedule"))
+    def scheduler(self, obj: PeriodicTask):
+        # The model's property of that name is labelled from its name: "Scheduler".
+        return obj.scheduler
 
     enable_tasks = _audited("enable_tasks")
     disable_tasks = _audited("disable_tasks")
@@ -233,6 +257,11 @@ class SolarScheduleAdmin(ScheduleAdmin):
 @admin.register(ClockedSchedule)
 class ClockedScheduleAdmin(beat.ClockedScheduleAdmin, ScheduleAdmin):
     inlines = ScheduleAdmin.inlines
+    list_display = ("at",)
+
+    @admin.display(description=_("date and time"), ordering="clocked_time")
+    def at(self, obj: ClockedSchedule) -> str:
+        return clocked_time(obj)
 
 
 # --- the audit log of schedule changes --------------------------------------------------------

@@ -112,7 +112,10 @@ SHOWN_ATTRIBUTES = ("title", "placeholder", "alt", "aria-label")
 #: (``kbd``: "esc"), and the values Django isolates in a password's summary (``bdi``: its
 #: algorithm, salt and hash, shortened).
 HIDDEN_ELEMENTS = ("script", "style", "template", "svg", "code", "kbd", "bdi")
-ICON = "material-symbols"
+#: The class of an icon drawn by a font's ligature: its text is the icon's name.
+ICON = "material-symbols-outlined"
+#: Elements with no end tag: never the start of a hidden stretch.
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 
 #: Addresses that are not pages (files, JSON) or that act: never followed.
 NOT_PAGES = re.compile(
@@ -138,7 +141,8 @@ class ShownText(HTMLParser):
         if self._hidden_by is not None:
             self._depth += tag == self._hidden_by
             return
-        if tag in HIDDEN_ELEMENTS or ICON in (attributes.get("class") or ""):
+        icon = ICON in (attributes.get("class") or "").split()
+        if tag not in VOID and (tag in HIDDEN_ELEMENTS or icon):
             self._hidden_by, self._depth = tag, 1
             return
         if tag == "input" and attributes.get("type") == "hidden":
@@ -521,6 +525,11 @@ def test_the_walk_would_see_english():
         english_in('<span class="material-symbols-outlined">apartment</span><kbd>esc</kbd>')
         == set()
     )
+    # what follows a checkbox styled with an icon's class is still read (a list's rows)
+    assert english_in(
+        '<input type="checkbox" class="after:material-symbols-outlined">'
+        '<span class="material-symbols-outlined">check</span><td>Attempted</td>'
+    ) == {"Attempted"}
     assert english_in("<td>Attempted Access: 2026-12-06</td>") == {"Attempted", "Access"}
 
 
@@ -536,3 +545,18 @@ def test_the_walk_reaches_every_registered_model(desk, db):
     for model in (Project, Reminder, Job, AccessAttempt, AccessFailureLog, TOTPDevice, AuditEvent):
         assert model.objects.exists(), model
     assert SpreadsheetImport.objects.count() == 2  # a list previewed, a monthly table refused
+
+
+def test_a_clocked_schedule_is_offered_in_beijing_time(desk, db):
+    """django-celery-beat names a clocked schedule in UTC ("2025-10-15 02:00:00+00:00")."""
+    from django_celery_beat.models import ClockedSchedule
+
+    ClockedSchedule.objects.create(clocked_time=NOW)
+    client = Client()
+    client.force_login(desk.people["system"])
+    for url in (
+        reverse("admin:django_celery_beat_periodictask_add"),
+        reverse("admin:django_celery_beat_clockedschedule_changelist"),
+    ):
+        text = shown_text(client.get(url).content.decode())
+        assert "2025-10-15 10:00" in text and "+00:00" not in text, (url, text[-600:])
