@@ -145,8 +145,8 @@ def test_a_statistician_imports_a_list_and_sees_the_round(
     expect(latest.locator("h2")).to_contain_text("2025年第3批")
     expect(latest.locator("h2")).to_contain_text("2025-09-26")
     rows = latest.locator("tbody tr")
-    expect(rows.nth(0).locator("td")).to_have_text(["1", "8.0"])  # 签约: one at 8亿
-    expect(rows.nth(1).locator("td")).to_have_text(["1", "12.5"])  # 开工: one at 12.5亿
+    expect(rows.nth(0).locator("td")).to_have_text(["1", "8.00"])  # 签约: one at 8亿, two decimals
+    expect(rows.nth(1).locator("td")).to_have_text(["1", "12.50"])  # 开工: one at 12.5亿
     screenshot(page, "6-statistician-sees-the-round")
     assert Project.objects.filter(zone=zone).count() == 2
 

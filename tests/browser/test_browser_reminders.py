@@ -317,11 +317,11 @@ def test_opening_a_reminder_from_the_inbox_reads_it_and_links_to_the_case(page, 
 # --- the supervisor --------------------------------------------------------------------------
 
 
-def test_the_supervisor_reads_his_reminder_and_the_zones_red_projects(page, desk, bob):
+def test_the_supervisor_reads_his_reminder_and_the_zones_red_projects(page, desk, bob, zone):
     log_in_through_the_form(page, bob)
     expect(unread_link(page)).to_have_text(unread(1))
     red = todo_row(page, "zone_red")
-    expect(red.locator("th")).to_have_text("本开发区红色预警项目")
+    expect(red.locator("th")).to_have_text(f"{zone.name}红色预警项目")  # the zone named
     expect(red.locator("td > strong")).to_have_text("1")
     expect(red.locator("li")).to_have_text([f"● {LATE} · 具备开工条件 {days(-DAYS_LATE)}"])
     expect(red.locator("li strong")).to_have_attribute("title", "红色")
