@@ -27,6 +27,7 @@ from approvals.casework.problems import (
     service_record_add,
 )
 from approvals.checklist import foresight
+from approvals.core.display import day_in_words
 from approvals.demo import sheets
 from approvals.demo.story import DAY, CatalogueItem, DemoProject, Story, tell
 from approvals.models import (
@@ -221,7 +222,7 @@ def build(*, today: dt.date, seed_event: dt.date, people: dict[str, object], out
             "rounds, %(steps)d steps, in %(seconds).1f s."
         )
         % {
-            "day": today,
+            "day": day_in_words(today),
             "projects": len(story.projects),
             "rounds": len(story.rounds),
             "steps": sum(desk.done.values()),

@@ -147,10 +147,12 @@ def test_a_past_round_is_imported_caught_up_in_bulk_and_counted(
     )
     page.get_by_role("button", name="检查文件").click()
 
-    expect(page.locator("#content-main h2").first).to_have_text(f"{FILE_NAME} · {YEAR}-{ROUND}")
+    expect(page.locator("#content-main h2").first).to_have_text(
+        f"{FILE_NAME} · {YEAR}年第{ROUND}批"
+    )
     # rows, new, changed, unchanged, warnings, errors
     expect(page.locator("#import-counts tbody td")).to_have_text(["4", "2", "2", "0", "0", "0"])
-    day = EVENT.isoformat()
+    day = f"{EVENT.year}年{EVENT.month}月{EVENT.day}日"  # in a sentence
     expect(outcome_of(page, "created", NEW_SIGNED)).to_have_text(
         f"新建，阶段：已签约（签约日期 {day}）"
     )
@@ -221,7 +223,7 @@ def test_a_past_round_is_imported_caught_up_in_bulk_and_counted(
                 f"批次：{YEAR}年第{ROUND}批 · {category}",
                 f"文件：{FILE_NAME}",
                 f"行：{FILE_NAME} · {SHEET} · {row_number}",
-                f"活动日期：{day}",
+                f"活动日期：{EVENT.isoformat()}",  # a field, like a table cell,
             ]
         )
         expect(facts.get_by_role("link", name=FILE_NAME)).to_be_visible()
@@ -241,10 +243,10 @@ def test_a_past_round_is_imported_caught_up_in_bulk_and_counted(
     page.goto(INDEX)
     latest = page.locator("#dashboard-latest-batch")
     expect(latest.locator("h2")).to_contain_text(f"{YEAR}年第{ROUND}批")
-    expect(latest.locator("h2")).to_contain_text(day)
+    expect(latest.locator("h2")).to_contain_text(EVENT.isoformat())  # a heading, not a sentence
     latest_rows = latest.locator("tbody tr")
-    expect(latest_rows.nth(0).locator("td")).to_have_text(["2", "11.0"])  # 签约: 8 + 3 亿
-    expect(latest_rows.nth(1).locator("td")).to_have_text(["2", "17.5"])  # 开工: 12.5 + 5 亿
+    expect(latest_rows.nth(0).locator("td")).to_have_text(["2", "11.00"])  # 签约: 8 + 3 亿
+    expect(latest_rows.nth(1).locator("td")).to_have_text(["2", "17.50"])  # 开工: 12.5 + 5 亿
     assert charted(page, "rounds") == [2]  # the round's 签约一批, side by side with 开工一批
     expect(page.locator("#stage-reserve td").first).to_have_text("1")  # the one by hand
     expect(page.locator("#stage-signed td").first).to_have_text("2")

@@ -136,7 +136,7 @@ def test_the_statistician_imports_the_quarterly_list(page, stan, zone, tmp_path)
 
     # The preview: the counts (rows, new, changed, unchanged, warnings, errors), the new rows.
     expect(page).to_have_url(re.compile(re.escape(LIST_UPLOAD) + r"[0-9a-f]{32}/$"))
-    expect(page.locator("#content-main h2").first).to_have_text(f"{FILE_NAME} · 2025-1")
+    expect(page.locator("#content-main h2").first).to_have_text(f"{FILE_NAME} · 2025年第1批")
     expect(page.locator("#import-counts thead th")).to_have_text(
         ["行数", "新增", "变更", "不变", "提示", "错误"]
     )

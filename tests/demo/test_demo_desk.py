@@ -130,7 +130,7 @@ def test_the_same_day_tells_the_same_story_and_the_desk_holds_it(on_anchor):
 
 def test_the_anchor_is_the_day_of_the_first_run(on_anchor):
     assert build.anchor() == ANCHOR
-    assert f"as of {ANCHOR}" in on_anchor.output
+    assert "截至 2026年6月10日" in on_anchor.output  # ANCHOR, in a sentence
 
 
 # --- what the demo people see --------------------------------------------------------------------

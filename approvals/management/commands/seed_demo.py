@@ -29,6 +29,7 @@ from approvals.casework.problems import (
 from approvals.checklist.services import checklist_generate
 from approvals.core import units
 from approvals.core.dates import parse_partial_date
+from approvals.core.display import day_in_words
 from approvals.demo import build as demo
 from approvals.management.base import DeskCommand
 from approvals.models import (
@@ -118,7 +119,8 @@ class Command(DeskCommand):
         built = demo.anchor()
         if built is not None:
             self.stdout.write(
-                _("seed_demo: the demo's desk was built as of %(day)s: kept.") % {"day": built}
+                _("seed_demo: the demo's desk was built as of %(day)s: kept.")
+                % {"day": day_in_words(built)}
             )
         elif not seed_only:
             today = timezone.localdate()
