@@ -112,7 +112,9 @@ def test_an_officer_moves_an_item_to_accepted_and_sees_its_deadline(as_user, ali
     expect(page.locator(".messagelist .success")).to_contain_text("部门受理已完成，现为“已受理”")
     expect(panel.get_by_role("heading", level=2)).to_have_text("状态: 已受理")
     expect(page.locator(".field-status .readonly")).to_have_text("已受理")
-    expect(page.locator(".field-accepted_on .readonly")).to_have_text("2025-09-26")  # a field is a table's cell
+    expect(page.locator(".field-accepted_on .readonly")).to_have_text(
+        "2025-09-26"
+    )  # a field is a table's cell
     expect(page.locator(".field-deadline label")).to_have_text("办结期限")
     # Ten working days after Friday 26 September: the National Day holiday (1-8 October) does
     # not count, the make-up days Sunday 28 September and Saturday 11 October do.
