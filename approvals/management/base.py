@@ -11,6 +11,7 @@ that takes one value is refused (:class:`Once`) instead of argparse's silent "th
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import re
 import sys
 
@@ -187,3 +188,23 @@ def import_arguments(parser) -> None:
         action="store_true",
         help=gettext_lazy("check the file and say what it would do; write nothing"),
     )
+
+
+def a_day(value: str) -> dt.date:
+    """An option's day, YYYY-MM-DD, or argparse's error in Chinese (every command's one reader)."""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(
+            _("“%(value)s” is not a date: write YYYY-MM-DD.") % {"value": value}
+        ) from error
+
+
+def a_round(value: str) -> tuple[int, int]:
+    """An option's round, YEAR-ROUND (2025-2), as (year, round), or argparse's error."""
+    year, sep, round_ = value.partition("-")
+    if not sep or not year.isdigit() or not round_.isdigit():
+        raise argparse.ArgumentTypeError(
+            _("“%(value)s” is not a batch: write YEAR-ROUND, e.g. 2025-2.") % {"value": value}
+        )
+    return int(year), int(round_)

@@ -2,35 +2,13 @@
 [--user NAME] [--dry-run]: a 三个一批 list of a round, or without --batch the zones' portfolio
 (重点项目清单: no round, no category), all or nothing."""
 
-import argparse
-import datetime as dt
-
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from approvals.management.base import DeskCommand, Once, import_arguments
+from approvals.management.base import DeskCommand, Once, a_day, a_round, import_arguments
 from approvals.models import ImportKind
 from approvals.spreadsheets import command
-
-
-def parse_batch(value: str) -> tuple[int, int]:
-    try:
-        year, round_ = (int(part) for part in value.split("-"))
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(
-            _("“%(value)s”: write YEAR-ROUND, e.g. 2025-1.") % {"value": value}
-        ) from error
-    return year, round_
-
-
-def parse_day(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(
-            _("“%(value)s” is not a date: write YYYY-MM-DD.") % {"value": value}
-        ) from error
 
 
 class Command(DeskCommand):
@@ -44,7 +22,7 @@ class Command(DeskCommand):
         # One list, one round: a second --batch is refused, not taken for the first.
         parser.add_argument(
             "--batch",
-            type=parse_batch,
+            type=a_round,
             default=None,
             action=Once,
             metavar=gettext_lazy("YEAR-ROUND"),
@@ -52,7 +30,7 @@ class Command(DeskCommand):
         )
         parser.add_argument(
             "--event-date",
-            type=parse_day,
+            type=a_day,
             default=None,
             action=Once,
             metavar=gettext_lazy("DATE"),

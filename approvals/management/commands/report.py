@@ -5,8 +5,6 @@ are fractions, investment of the monthly figures in 万元 (rules: approvals/fig
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
 import json
 
 from django.core.management.base import CommandError
@@ -14,27 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from approvals.figures import registry, reports
-from approvals.management.base import DeskCommand, Once
+from approvals.management.base import DeskCommand, Once, a_day, a_round
 from approvals.models import Batch
 from zones.models import Zone
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(
-            _("“%(value)s” is not a date: write YYYY-MM-DD.") % {"value": value}
-        ) from error
-
-
-def _batch(value: str) -> tuple[int, int]:
-    year, sep, round_ = value.partition("-")
-    if not sep or not year.isdigit() or not round_.isdigit():
-        raise CommandError(
-            _("“%(value)s” is not a batch: write YEAR-ROUND, e.g. 2025-2.") % {"value": value}
-        )
-    return int(year), int(round_)
 
 
 class Command(DeskCommand):
@@ -56,6 +36,7 @@ class Command(DeskCommand):
         )
         parser.add_argument(
             "--batch",
+            type=a_round,
             action="extend",
             nargs="+",
             default=[],
@@ -65,7 +46,7 @@ class Command(DeskCommand):
         parser.add_argument(
             "--from",
             dest="date_from",
-            type=_date,
+            type=a_day,
             action=Once,
             metavar=gettext_lazy("DATE"),
             help="YYYY-MM-DD",
@@ -73,7 +54,7 @@ class Command(DeskCommand):
         parser.add_argument(
             "--to",
             dest="date_to",
-            type=_date,
+            type=a_day,
             action=Once,
             metavar=gettext_lazy("DATE"),
             help="YYYY-MM-DD",
@@ -103,8 +84,8 @@ class Command(DeskCommand):
             )
         return zone
 
-    def _batch_id(self, value: str) -> int:
-        year, round_ = _batch(value)
+    def _batch_id(self, value: tuple[int, int]) -> int:
+        year, round_ = value
         found = Batch.objects.filter(year=year, round=round_).values_list("pk", flat=True).first()
         if found is None:
             raise CommandError(

@@ -1,25 +1,13 @@
 """python manage.py send_reminders [--date YYYY-MM-DD] [--dry-run]: the daily reminder scan on
 demand, through the same code the scheduled task runs."""
 
-import argparse
-import datetime as dt
-
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from approvals.management.base import DeskCommand, Once
+from approvals.management.base import DeskCommand, Once, a_day
 from approvals.models import Step
 from approvals.reminders import services as reminders
-
-
-def _day(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(
-            _("“%(value)s” is not a date: write YYYY-MM-DD.") % {"value": value}
-        ) from error
 
 
 class Command(DeskCommand):
@@ -30,7 +18,7 @@ class Command(DeskCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument(
             "--date",
-            type=_day,
+            type=a_day,
             default=None,
             action=Once,
             metavar=gettext_lazy("DATE"),
