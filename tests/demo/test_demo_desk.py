@@ -202,7 +202,7 @@ def test_a_second_run_changes_nothing(on_anchor):
     out = StringIO()
     call_command("seed_demo", stdout=out)
     assert snapshot() == before
-    assert f"演示数据：已于 {ANCHOR} 建立，保持不变。" in out.getvalue()
+    assert "演示数据：已于 2026年6月10日 建立，保持不变。" in out.getvalue()  # ANCHOR, in words
 
 
 def test_a_second_run_days_later_changes_nothing_and_keeps_passwords(on_anchor):
