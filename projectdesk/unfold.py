@@ -68,6 +68,12 @@ def keeps_zone_roles(request: HttpRequest) -> bool:
     return permissions.may_keep_zone_roles(request.user)
 
 
+def grants_roles_only(request: HttpRequest) -> bool:
+    """The people's list under 设置, for who grants roles but does not keep accounts: who keeps
+    both (the demo superuser) finds it once, under 账户与安全."""
+    return keeps_zone_roles(request) and not keeps_security(request)
+
+
 def keeps_security(request: HttpRequest) -> bool:
     """账户与安全: the security administrator's (accounts, lockouts, second factors)."""
     return permissions.may_keep_security(request.user)
@@ -284,7 +290,7 @@ def navigation(request: HttpRequest) -> list[dict]:
             _changelist("zones", "zone", "location_city", keeps_configuration),
             # People and their roles: the system administrator grants them on a person's page.
             {
-                **_changelist("auth", "user", "group", keeps_zone_roles),
+                **_changelist("auth", "user", "group", grants_roles_only),
                 "title": pgettext_lazy("sidebar", "People and roles"),
             },
             _changelist("zones", "zonerole", "badge", keeps_zone_roles),

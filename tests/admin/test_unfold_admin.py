@@ -120,6 +120,8 @@ def test_settings_are_for_administrators_and_the_queue_for_deciders(
     queue = reverse("admin:approvals_stagerequest_changelist") + sidebar.QUEUE_QUERY
     assert (queue in links(html).values()) is decides
     assert ("/admin/auth/user/" in html) is administers
+    # the people's list once, even for who both grants roles and keeps accounts
+    assert nav(html).count('href="/admin/auth/user/"') == (1 if administers else 0)
 
 
 @pytest.mark.parametrize("role", ADMINISTRATORS)
