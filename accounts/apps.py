@@ -1,7 +1,5 @@
-from axes.apps import AppConfig as AxesConfig
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
-from django_otp.plugins.otp_totp.apps import DefaultConfig as TOTPConfig
 
 
 class AccountsConfig(AppConfig):
@@ -11,41 +9,3 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         # Each login's session is recorded (issue 12); the deployment checks register themselves.
         from accounts import checks, security  # noqa: F401
-
-
-# --- the third-party apps of accounts, named in Chinese ---------------------------------------
-# Their pages are shown to the security administrator (approvals/admin/accounts.py), and the
-# names they ship are English and not marked for translation: "Axes", "Otp_Totp", "TOTP
-# device", and axes' rows as "Attempted Access: <UTC time>". INSTALLED_APPS names these
-# configurations instead of the packages'; their app labels (and so tables and migrations) are
-# the packages' own. Model options changed here are not in the models' ``original_attrs``, so
-# makemigrations sees nothing to write.
-
-
-class LockoutConfig(AxesConfig):
-    """django-axes: failed logins and lockouts."""
-
-    verbose_name = _("Login lockout")
-
-    def ready(self) -> None:
-        super().ready()
-        from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-
-        from accounts import vendor_names
-
-        AccessAttempt.__str__ = vendor_names.attempt
-        AccessFailureLog.__str__ = vendor_names.failure
-        AccessLog.__str__ = vendor_names.access
-
-
-class SecondFactorConfig(TOTPConfig):
-    """django-otp's TOTP devices: the authenticator apps of the second factor."""
-
-    verbose_name = _("Second factor")
-
-    def ready(self) -> None:
-        super().ready()
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
-        TOTPDevice._meta.verbose_name = _("TOTP device")
-        TOTPDevice._meta.verbose_name_plural = _("TOTP devices")

@@ -1,4 +1,4 @@
-"""How django-axes' rows read (``accounts.apps.LockoutConfig`` puts these in place of their
+"""How django-axes' rows read (``accounts.vendor_apps.LockoutConfig`` puts these in place of their
 ``__str__``): in Chinese, times in Asia/Shanghai to the minute. axes writes "Attempted Access:
 2026-12-06 00:35:25.165757+00:00" — English, in UTC — and its change pages, their titles and
 breadcrumbs, and the audit log's records of them show that text."""

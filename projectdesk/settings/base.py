@@ -58,9 +58,9 @@ INSTALLED_APPS = [
     # Content-Security-Policy (issue 12; the policy is in security.py).
     "csp",
     # Identification and authentication (issue 12): lockout, second factor.
-    "accounts.apps.LockoutConfig",  # django-axes, named in Chinese
+    "accounts.vendor_apps.LockoutConfig",  # django-axes, named in Chinese
     "django_otp",
-    "accounts.apps.SecondFactorConfig",  # django_otp.plugins.otp_totp, named in Chinese
+    "accounts.vendor_apps.SecondFactorConfig",  # django_otp.plugins.otp_totp, named in Chinese
     "zones",
     "accounts",
     "approvals",
