@@ -213,6 +213,10 @@ def test_ctrl_c_stops_the_server_and_the_worker_and_exits_0(start_desk):
     desk = start_desk()
     desk.wait_until_serving()
     assert desk.worker_pid, "no Celery worker was seen while ./desk run served" + desk.output()
+    # What a newcomer reads first is in Chinese, like the pages (issue 20).
+    banner = desk.output()
+    assert "项目全代办服务台正在启动" in banner and "演示账号" in banner, banner
+    assert "Demo logins" not in banner and "AXES" not in banner, banner
 
     os.killpg(desk.session, signal.SIGINT)  # what a terminal's Ctrl-C does
 
