@@ -28,11 +28,11 @@ from approvals.models import (
     StageRequest,
 )
 from approvals.stages import workflow
-from tests.factories import ProjectFactory, UserFactory, ZoneRoleFactory
+from tests.factories import ProjectFactory, UserFactory, ZoneRoleFactory, administrator
 from tests.flows import documents
 from tests.oracles import with_next_milestone_worked_out
 from tests.spreadsheets.test_import_projects import row, run, workbook
-from zones.models import Role
+from zones.models import AdminRole, CityRole, Role
 
 D = dt.date
 PROJECTS = reverse("admin:approvals_project_changelist")
@@ -464,3 +464,35 @@ def test_an_admin_mixing_in_page_columns_must_say_how_it_fills_them():
         type("Forgetful", (PageColumns,), {})
     filled = type("Filled", (PageColumns,), {"page_columns": lambda self, request, rows: None})
     assert callable(filled.page_columns)
+
+
+class TestThePeopleList:
+    """The people's list (issue 20) shows each person's roles and zones: read from what the page
+    prefetched, so as many queries for 3 people as for 12, for the security administrator who
+    keeps accounts and the system administrator who grants roles, filtered or not."""
+
+    @staticmethod
+    def people(zone, other_zone, count: int, start: int) -> None:
+        for n in range(start, start + count):
+            person = UserFactory(username=f"person{n}")
+            ZoneRoleFactory(user=person, zone=zone, role=Role.OFFICER)
+            ZoneRoleFactory(user=person, zone=other_zone, role=Role.LEADER)
+            CityRole.objects.create(
+                user=person, city=zone.city or "晋中市", role=Role.CITY_SUPERVISOR
+            )
+
+    @pytest.mark.parametrize("who", [AdminRole.SECURITY, AdminRole.SYSTEM])
+    @pytest.mark.parametrize("params", [{}, {"role": "any"}, {"zone": "ZONE"}])
+    def test_it_sends_as_many_queries_for_3_people_as_for_12(
+        self, as_user, zone, other_zone, who, params
+    ):
+        client = as_user(administrator(f"admin-{who}", who))
+        params = {k: (str(zone.pk) if v == "ZONE" else v) for k, v in params.items()}
+        url = reverse("admin:auth_user_changelist")
+        self.people(zone, other_zone, 3, 0)
+        few, page = get(client, url, params, warm=True)
+        assert "person2" in page.content.decode()
+        self.people(zone, other_zone, 9, 3)
+        many, page = get(client, url, params)
+        assert "person11" in page.content.decode()
+        assert len(many) == len(few), "\n".join(many)
