@@ -73,6 +73,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files with far-future caching, right after SecurityMiddleware (whitenoise's docs).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages gzip-compressed (projectdesk/compression.py): after whitenoise, which serves its own
+    # compressed static files and answers before it; before every middleware that reads or
+    # writes the body (Django's docs), so that it compresses what they leave.
+    "projectdesk.compression.TextGZipMiddleware",
     "csp.middleware.CSPMiddleware",
     # A write that cannot get the database in time: 503 "系统繁忙" (projectdesk/busy.py).
     "projectdesk.busy.BusyDatabaseMiddleware",
