@@ -21,6 +21,7 @@ from django.utils.translation import pgettext_lazy
 
 from approvals.access import permissions
 from approvals.figures import dashboard, todo
+from approvals.reminders.context_processors import unread_count_of
 
 #: Where a decider finds what waits for it (the queue the admin index links to as well).
 QUEUE_QUERY = "?queue=awaiting&status__exact=pending"
@@ -348,7 +349,8 @@ def index(request: HttpRequest, context: dict) -> dict:
     return {
         **context,
         "board": dashboard.board(request.user, request.GET.get("zone", "")),
-        "todo": todo.todo(request.user),
+        # the header's count of unread reminders, counted once for both
+        "todo": todo.todo(request.user, unread=unread_count_of(request)),
     }
 
 

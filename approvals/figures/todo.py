@@ -105,9 +105,10 @@ def _projects(queryset, colours: MilestoneColours, wanted: str) -> tuple[list[Ro
     return rows, found.count()
 
 
-def todo(user) -> ToDo:
+def todo(user, *, unread: int | None = None) -> ToDo:
     """The sections ``user`` sees, in their order: each is shown to whom it concerns (an
-    officer, a handler of problems, a decider, a closer, a leader) and built on its own below."""
+    officer, a handler of problems, a decider, a closer, a leader) and built on its own below.
+    ``unread``: the unread reminders' count when the page has it already (the header's)."""
     today = timezone.localdate()
     colours = MilestoneColours.on(today)
     sections: list[Section] = []
@@ -118,7 +119,8 @@ def todo(user) -> ToDo:
     own_problems = Problem.objects.visible_to(user).handled_by(user)
     if own_problems.exists():
         sections.append(_my_problems(own_problems, colours))
-    unread = Reminder.objects.unread(user).count()
+    if unread is None:
+        unread = Reminder.objects.unread(user).count()
     if unread or Reminder.objects.inbox(user).exists():
         sections.append(_reminders(unread))
     awaiting = awaiting_count(user)
