@@ -11,6 +11,7 @@ from django_fsm.signals import post_transition
 
 from approvals.access import permissions
 from approvals.cases.lateness import store_colour_date
+from approvals.checklist import counters
 from approvals.figures import changes as figures_changes
 from approvals.models import (
     ApprovalItem,
@@ -101,9 +102,27 @@ def batch_changed(sender, instance: Batch, created: bool, **kwargs) -> None:
         figures_changes.changed(projects=list(listed))
 
 
+@receiver(post_save, sender=ApprovalItem, dispatch_uid="approvals.item_counters_saved")
+@receiver(post_delete, sender=ApprovalItem, dispatch_uid="approvals.item_counters_deleted")
+def item_counters(sender, instance: ApprovalItem, **kwargs) -> None:
+    """An item added, removed, or its status or mode changed: its project's checklist counters
+    (``checklist.counters``; writers in bulk call ``counters.store_projects`` themselves)."""
+    counters.store(instance.project_id)
+
+
+@receiver(post_init, sender=ApprovalType, dispatch_uid="approvals.catalogue_flag_read")
+def remember_before_works(sender, instance: ApprovalType, **kwargs) -> None:
+    """Whether a catalogue entry was needed before works when read (its change recounts)."""
+    instance._before_works_when_read = instance.__dict__.get("before_works")
+
+
 @receiver(post_save, sender=ApprovalType, dispatch_uid="approvals.figures_catalogue_saved")
 def catalogue_changed(sender, instance: ApprovalType, created: bool, **kwargs) -> None:
-    """An item of the catalogue needed before works or not: readiness in the zones using it."""
+    """An item of the catalogue needed before works or not: the checklist counters of every
+    project with such an item (one UPDATE), and readiness in the zones using it."""
+    if not created and instance.before_works != getattr(instance, "_before_works_when_read", None):
+        counters.using_type(instance.pk)
+    instance._before_works_when_read = instance.before_works
     if not created:
         using = ApprovalItem.objects.filter(approval_type=instance).values_list(
             "project_id", flat=True

@@ -41,14 +41,14 @@ from django.utils.translation import gettext as _
 from approvals.access import permissions
 from approvals.cases.colours import Colour, MilestoneColours
 from approvals.cases.lateness import colour_filter
-from approvals.checklist.models import BLOCKING_START, ChecklistProgress, ItemKind, kind_counts
+from approvals.checklist import counters
+from approvals.checklist.models import ChecklistProgress, ItemKind
 from approvals.core import units
 from approvals.core.display import day_in_words
 from approvals.figures import changes
 from approvals.figures.tables import Table
 from approvals.models import (
     OPEN_STAGES,
-    ApprovalItem,
     Batch,
     BatchEntry,
     Category,
@@ -333,44 +333,31 @@ def _readiness_candidates(selection: Selection, user=None) -> QuerySet[Project]:
     return projects
 
 
-def _checklists(projects: QuerySet[Project]) -> list[dict]:
-    """Per project with a checklist: its items blocking the start, and its items of each kind
-    (``ItemKind``). One pass over the items of ``projects``, grouped by project."""
-    return list(
-        ApprovalItem.objects.filter(project__in=projects.values("pk"))
-        .values("project_id")
-        .annotate(blocking=Count("pk", filter=BLOCKING_START), **kind_counts())
-        .order_by()
-    )
-
-
 def ready_projects(selection: Selection, user=None) -> QuerySet[Project]:
     """Ready to start works: the gate of ``mark_ready`` (a checklist, nothing open before
-    works), among the projects readiness counts."""
-    items = ApprovalItem.objects.all()
-    return (
-        _readiness_candidates(selection, user)
-        .filter(pk__in=items.values("project_id"))
-        .exclude(pk__in=items.blocking_start().values("project_id"))
-    )
+    works), among the projects readiness counts, by their checklist counters."""
+    return _readiness_candidates(selection, user).filter(counters.READY)
 
 
 def readiness(selection: Selection, user=None) -> dict:
     """具备开工条件率 among projects at ``signed`` or ``ready``, and their items by kind
     (``progress``: 已办结 · 承诺制 · 统一服务 · 不涉及 · 未办结; ``items``: those applicable, i.e.
-    not 不涉及, and ``settled`` of them: approved, a commitment or a unified service)."""
-    projects = _readiness_candidates(selection, user)
-    checklists = [(row, ChecklistProgress.of(row)) for row in _checklists(projects)]
-    progress = ChecklistProgress.of(
-        {kind: sum(each.counts[kind] for _row, each in checklists) for kind in ItemKind.values}
+    not 不涉及, and ``settled`` of them: approved, a commitment or a unified service). One
+    aggregate over the candidates' checklist counters (``checklist.counters``) instead of
+    grouping their items (840,000 at 100,000 projects; benchmarks/figures_recount.py)."""
+    found = _readiness_candidates(selection, user).aggregate(
+        projects=Count("pk"),
+        ready=Count("pk", filter=counters.READY),
+        projects_with_items=Count("pk", filter=counters.WITH_APPLICABLE_ITEMS),
+        **{kind: Sum(field) for kind, field in counters.KIND_FIELDS.items()},
     )
     counted = {
-        "projects": projects.count(),
-        "ready": sum(1 for row, _each in checklists if not row["blocking"]),
-        "projects_with_items": sum(
-            1 for _row, each in checklists if each.total > each.counts[ItemKind.NOT_APPLICABLE]
-        ),
-        "progress": progress.counts,
+        "projects": found["projects"],
+        "ready": found["ready"],
+        "projects_with_items": found["projects_with_items"],
+        "progress": ChecklistProgress.of(
+            {kind: found[kind] or 0 for kind in counters.KIND_FIELDS}
+        ).counts,
     }
     return {**counted, **readiness_rate(counted)}
 

@@ -16,7 +16,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from approvals.access import permissions
 from approvals.cases.project_code import is_project_code, normalise_project_code
-from approvals.checklist import foresight
+from approvals.checklist import counters, foresight
 from approvals.figures import changes as figures_changes
 from approvals.models import (
     ApprovalItem,
@@ -400,6 +400,7 @@ def write(result: Plan, *, by, record) -> None:
     touched = {item.project_id for item in result.new_items}
     touched |= {item.project_id for item in result.changed_items.values()}
     foresight.refresh(touched)
+    counters.store_projects(touched)  # the checklist counters of the readiness figure
     figures_changes.changed(projects=touched)
 
 

@@ -36,6 +36,16 @@ from approvals.core.display import day_in_words
 from approvals.core.machine import RecordedMachine, TransitionRefused, condition
 from zones.models import Enterprise, Zone, normalise_name
 
+#: The checklist counters kept on the project (``approvals/checklist/counters.py``).
+ITEM_COUNTERS = (
+    "items_approved",
+    "items_commitment",
+    "items_unified",
+    "items_not_applicable",
+    "items_open",
+    "items_blocking",
+)
+
 #: Amounts (investment, output, land) are never negative.
 NOT_NEGATIVE = MinValueValidator(0)
 
@@ -259,6 +269,17 @@ class Project(RecordedMachine):
         _("colour date's task node"), max_length=100, blank=True, editable=False
     )
 
+    # The project's checklist counted for the readiness figure (guide section 9): its items of
+    # each kind (``ItemKind``) and those blocking the start of works. Kept by every write of
+    # its items (``approvals/checklist/counters.py``: the rule, its object and query forms, and
+    # who calls them); never written by save(), which would write a stale copy back.
+    items_approved = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    items_commitment = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    items_unified = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    items_not_applicable = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    items_open = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    items_blocking = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+
     objects = ProjectQuerySet.as_manager()
     # Worked out, not entered: the field history keeps what people and imports change.
     history = HistoricalRecords(
@@ -268,6 +289,7 @@ class Project(RecordedMachine):
             "colour_date",
             "colour_stage",
             "colour_node",
+            *ITEM_COUNTERS,
         ]
     )
 
@@ -508,6 +530,14 @@ class Project(RecordedMachine):
         self.next_milestone_on = self._next_milestone_planned()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "name_key", "next_milestone_on"}
+        elif not self._state.adding and not kwargs.get("force_insert"):
+            # every field but the checklist counters, which the items' writes keep: a project
+            # read before an item changed would write its old counts back
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in ITEM_COUNTERS
+            ]
         super().save(*args, **kwargs)
         for stage, day in self._pending_milestones.items():
             self.milestones.update_or_create(stage=stage, defaults={"actual_date": day})
