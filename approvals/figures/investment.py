@@ -36,7 +36,7 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import BigIntegerField, F, Max, Q, QuerySet, Sum
-from django.db.models.functions import Cast, Round
+from django.db.models.functions import Cast, ExtractYear, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -143,7 +143,86 @@ def investment(selection: Selection, user=None) -> dict:
 def _read_changes(rows: QuerySet, start: dt.date, end: dt.date) -> tuple[Sums, set[dt.date]]:
     """The rows from January of ``start``'s year to ``end``, as the changes they make summed
     per zone and month ((zone, month) → [projects, plan, in the month, cumulative]); and the
-    months from ``start`` on that have figures."""
+    months from ``start`` on that have figures.
+
+    The rule of ``_changes`` as one query (``changes_sql``): window functions carry each
+    project's plan and cumulative forward within its year and take each row's change from the
+    row before, then one GROUP BY zone, month sums them; a few hundred rows come back instead
+    of every monthly row (210,866 rows read in Python took ~800 ms at 100,000 projects;
+    benchmarks/figures_recount.py). ``_read_changes_in_python`` is the same rule one project at
+    a time (tests/figures/test_investment_sql.py compares them)."""
+    sql, params = changes_sql(rows, start, end)
+    changes: Sums = {}
+    shown: set[dt.date] = set()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for zone, month, *sums in cursor.fetchall():
+            month = _as_date(month)
+            changes[(zone, month)] = [int(value or 0) for value in sums]
+            if month >= start:
+                shown.add(month)
+    return changes, shown
+
+
+def _as_date(value) -> dt.date:
+    """A month read by raw SQL (a date on PostgreSQL, text on SQLite)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def changes_sql(rows: QuerySet, start: dt.date, end: dt.date) -> tuple[str, tuple]:
+    """``_read_changes``'s query: per zone and month, the projects starting their year, and the
+    changes of plan, of the month's figure and of cumulative (cents), rules of ``_changes``."""
+    base = (
+        rows.filter(month__gte=dt.date(start.year, 1, 1), month__lte=end)
+        .order_by()
+        .values(
+            "project_id",
+            "month",
+            zone=F("project__zone_id"),
+            year=ExtractYear("month"),
+            plan=_in_cents("annual_plan"),
+            in_month=_in_cents("completed_month"),
+            cumulative=_in_cents("completed_year"),
+        )
+    )
+    inner, params = base.query.sql_with_params()
+    year = "PARTITION BY project_id, year"
+    sql = f"""
+        SELECT zone, month,
+            SUM(CASE WHEN row_in_year = 1 THEN 1 ELSE 0 END),
+            SUM(plan_now - COALESCE(plan_before, 0)),
+            SUM(COALESCE(in_month, 0)),
+            SUM(cumulative_now - COALESCE(cumulative_before, 0))
+        FROM (
+            SELECT zone, month, row_in_year, in_month, plan_now, cumulative_now,
+                LAG(plan_now) OVER ({year} ORDER BY month) AS plan_before,
+                LAG(cumulative_now) OVER ({year} ORDER BY month) AS cumulative_before
+            FROM (
+                SELECT project_id, zone, month, year, row_in_year, in_month,
+                    COALESCE(MAX(plan) OVER ({year}, plan_run), 0) AS plan_now,
+                    CASE WHEN cumulative_run > 0
+                        THEN MAX(cumulative) OVER ({year}, cumulative_run)
+                        ELSE monthly_sum END AS cumulative_now
+                FROM (
+                    SELECT project_id, zone, month, year, plan, in_month, cumulative,
+                        ROW_NUMBER() OVER ({year} ORDER BY month) AS row_in_year,
+                        COUNT(plan) OVER ({year} ORDER BY month) AS plan_run,
+                        COUNT(cumulative) OVER ({year} ORDER BY month) AS cumulative_run,
+                        SUM(COALESCE(in_month, 0)) OVER ({year} ORDER BY month) AS monthly_sum
+                    FROM ({inner}) AS r
+                ) AS runs
+            ) AS carried
+        ) AS changed
+        GROUP BY zone, month
+    """
+    return sql, params
+
+
+def _read_changes_in_python(
+    rows: QuerySet, start: dt.date, end: dt.date
+) -> tuple[Sums, set[dt.date]]:
+    """``_read_changes`` as it was: every row read, one project's year at a time (``_changes``)
+    — the object form of the rule, kept to compare with the query (tests, benchmark)."""
     read = (
         rows.filter(month__gte=dt.date(start.year, 1, 1), month__lte=end)
         .order_by("project_id", "month")
@@ -236,11 +315,6 @@ def latest_per_zone(figures: dict) -> list[dict]:
     ]
 
 
-def _cents_of(value) -> int | None:
-    """An amount read by raw SQL (float or int on SQLite, Decimal on PostgreSQL) in cents."""
-    return None if value is None else round(value * 100)
-
-
 def latest_this_year(selection: Selection, user=None, today: dt.date | None = None) -> list[dict]:
     """The dashboard's investment: ``latest_per_zone(investment(this_year(selection, today),
     user))``, the same figures, from one grouped row per project instead of every row of the
@@ -293,8 +367,9 @@ def _per_project_sql(rows: QuerySet, last: dt.date) -> tuple[str, tuple]:
         )
 
     sql = (
-        f"SELECT p.{quote('zone_id')}, {stated('annual_plan', 'plan_month')},"
-        f" {stated('completed_year', 'cumulative_month')}, g.monthly_sum, g.in_month"
+        f"SELECT p.{quote('zone_id')} AS zone_id, {stated('annual_plan', 'plan_month')} AS plan,"
+        f" {stated('completed_year', 'cumulative_month')} AS cumulative,"
+        " g.monthly_sum AS monthly_sum, g.in_month AS in_month"
         f" FROM ({inner}) g"
         f" JOIN {quote(Project._meta.db_table)} p ON p.{quote('id')} = g.{project}"
     )
@@ -302,19 +377,22 @@ def _per_project_sql(rows: QuerySet, last: dt.date) -> tuple[str, tuple]:
 
 
 def _latest_sums(sql: str, params) -> dict[int, list[int]]:
-    """The projects' rows of ``_per_project_sql`` summed per zone: zone → [projects, plan, in
-    the month, cumulative], in cents (a project that stated no cumulative counts the sum of its
-    months)."""
-    sums: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    """The projects' rows of ``_per_project_sql`` summed per zone by the database: zone →
+    [projects, plan, in the month, cumulative], in cents (a project that stated no cumulative
+    counts the sum of its months). Summing the 100,000 projects' rows here in Python was most
+    of the 290–344 ms of the dashboard's investment (issue 21)."""
+    cents = "CAST(ROUND({} * 100) AS BIGINT)"
+    grouped = (
+        "SELECT zone_id, COUNT(*),"
+        f" SUM(COALESCE({cents.format('plan')}, 0)),"
+        " SUM(COALESCE(in_month, 0)),"
+        f" SUM(CASE WHEN cumulative IS NOT NULL THEN {cents.format('cumulative')}"
+        " ELSE COALESCE(monthly_sum, 0) END)"
+        f" FROM ({sql}) AS per_project GROUP BY zone_id"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for zone, plan, cumulative, monthly_sum, in_month in cursor.fetchall():
-            total = sums[zone]
-            total[0] += 1
-            total[1] += _cents_of(plan) or 0
-            total[2] += int(in_month or 0)  # a SUM of integers (numeric on PostgreSQL)
-            total[3] += _cents_of(cumulative) if cumulative is not None else int(monthly_sum or 0)
-    return sums
+        cursor.execute(grouped, params)
+        return {zone: [int(value or 0) for value in sums] for zone, *sums in cursor.fetchall()}
 
 
 def shown_number(wan_amount: float) -> Decimal | None:
