@@ -3,6 +3,13 @@
     .venv/bin/python benchmarks/run.py [--quick]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python benchmarks/run.py
 
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python benchmarks/run.py \
+        --pages [--database pages100k] [pages.py's options]
+
+``--pages`` runs benchmarks/pages.py instead (every page at 100,000 projects, issue 21; an hour
+with "before" and a fresh build, so not part of the default run): the options after it go to
+pages.py, a PostgreSQL URL is needed.
+
 Without DATABASE_URL (or with an SQLite one) the database is a file in a temporary folder.
 With a PostgreSQL URL only the server is used: the database ``projectdesk_bench`` is created
 on it and dropped afterwards, so the database named in the URL is never touched.
@@ -100,7 +107,15 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="fewer repeats and sizes (~1 minute)")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--pages", action="store_true", help="every page at 100,000 projects (benchmarks/pages.py)"
+    )
+    args, rest = parser.parse_known_args()
+    if args.pages:
+        pages = Path(__file__).resolve().parent / "pages.py"
+        os.execv(sys.executable, [sys.executable, str(pages), *rest, *(["--quick"] * args.quick)])
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     with measured_run():
         from django.db import connection
 
