@@ -685,13 +685,29 @@ class TestTheRuleAndItsQueryAgree:
 
     @pytest.fixture
     def world(self, zone, other_zone, alice, bob, lily, stan, charlie, superuser):
+        """Each branch of ``scope``: zone-wide roles (alice, bob, stan, charlie), every zone
+        (``everywhere``: a statistician of both), a leader following projects of its zone,
+        of another zone and of none (lily), a leader with a zone-wide role elsewhere
+        (``both``), and a project's leader who no longer holds a leader's role (``former``)."""
+        everywhere = UserFactory(username="everywhere")
+        both = UserFactory(username="both")
+        former = UserFactory(username="former")
+        for where in (zone, other_zone):
+            ZoneRoleFactory(user=everywhere, zone=where, role=Role.STATISTICIAN)
+        ZoneRoleFactory(user=both, zone=zone, role=Role.LEADER)
+        ZoneRoleFactory(user=both, zone=other_zone, role=Role.OFFICER)
         projects = [
             ProjectFactory(zone=zone),
             ProjectFactory(zone=zone, leader=lily),
             ProjectFactory(zone=other_zone),
+            ProjectFactory(zone=other_zone, leader=lily),
+            ProjectFactory(zone=None, leader=lily),
+            ProjectFactory(zone=zone, leader=both),
+            ProjectFactory(zone=other_zone, leader=former),
             ProjectFactory(zone=None),
         ]
-        return [alice, bob, lily, stan, charlie, superuser], projects
+        people = [alice, bob, lily, stan, charlie, everywhere, both, former, superuser]
+        return people, projects
 
     def test_seeing_projects(self, world):
         people, projects = world

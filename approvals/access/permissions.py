@@ -105,6 +105,7 @@ from approvals.access.roles import (  # noqa: F401
     holds_a_role,
     is_administrator,
     is_system_administrator,
+    leads,
     project_of,
     role_holders,
     roles_for,

@@ -5,7 +5,8 @@ A person holds roles per zone (``zones.roles`` lists what each role may do); a c
 (``zones.models.CityRole``: the city supervisor) is held in every zone of its city, those added
 later too, and counts everywhere below as that role held in each of them. Its roles *for a
 project* are the zone-wide roles (officer, supervisor, statistician, city supervisor) it holds
-in the project's zone, plus the leader's when it follows the project (包联领导). A row of a
+in the project's zone, plus the leader's when it follows the project (包联领导) and holds a
+leader's role somewhere. A row of a
 project (an approval item, a stage request, a record) follows its project. An administrator
 holds no zone role: any it is given counts for nothing (``approvals.access.administrators``).
 
@@ -118,8 +119,9 @@ def _zone_roles(user) -> set[tuple[int, str]]:
         return set()
     if not hasattr(user, "_zone_roles_cache"):
         held = ZoneRole.objects.filter(user=user).order_by().values_list("zone_id", "role")
-        # One query for both: the zones of the cities where it is a city supervisor (the one
-        # kind of city role), each paired with that role.
+        # One query for all three: the zones of the cities where it is a city supervisor (the
+        # one kind of city role), each paired with that role; and every zone, paired with no
+        # role (``every_zone``: whoever holds a role in each sees without a filter).
         cities = CityRole.objects.filter(user=user, role=Role.CITY_SUPERVISOR).values("city")
         supervised = (
             Zone.objects.filter(city__in=cities)
@@ -127,8 +129,29 @@ def _zone_roles(user) -> set[tuple[int, str]]:
             .annotate(held=Value(Role.CITY_SUPERVISOR.value, output_field=CharField()))
             .values_list("pk", "held")
         )
-        user._zone_roles_cache = set(held.union(supervised, all=True))
+        existing = (
+            Zone.objects.order_by()
+            .annotate(held=Value("", output_field=CharField()))
+            .values_list("pk", "held")
+        )
+        rows = set(held.union(supervised, existing, all=True))
+        user._zone_roles_cache = {(zone, role) for zone, role in rows if role}
+        user._every_zone_cache = frozenset(zone for zone, role in rows if not role)
     return user._zone_roles_cache
+
+
+def every_zone(user) -> frozenset[int]:
+    """The ids of every zone, read with ``user``'s zone roles (empty for whoever holds none)."""
+    if not _zone_roles(user):
+        return frozenset()
+    return user._every_zone_cache
+
+
+def leads(user) -> bool:
+    """Whether ``user`` holds a leader's role (in any zone): only then do the projects it
+    follows (``Project.leader``) count as its own, beside those of its zones. A leader whose
+    role was taken away keeps no sight of the projects it followed."""
+    return any(role == Role.LEADER for _zone, role in _zone_roles(user))
 
 
 def _granting(perm: str) -> set[str]:
@@ -154,13 +177,13 @@ def project_of(obj: Any):
 
 def roles_for(user, project) -> set[str]:
     """The roles ``user`` holds for ``project``: zone-wide ones in its zone, and the leader's
-    when it follows the project."""
+    when it follows the project and holds a leader's role (``leads``)."""
     held = {
         role
         for zone, role in _zone_roles(user)
         if zone == project.zone_id and role in ZONE_WIDE_ROLES
     }
-    if _active(user) and project.leader_id == user.pk:
+    if _active(user) and project.leader_id == user.pk and leads(user):
         held.add(Role.LEADER)
     return held
 

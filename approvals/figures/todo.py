@@ -133,7 +133,7 @@ def todo(user, *, unread: int | None = None) -> ToDo:
     if permissions.supervises_somewhere(user):
         sections.append(_without_officer(user))
     followed = Project.objects.filter(leader=user)
-    if followed.exists():
+    if permissions.leads(user) and followed.exists():
         sections.append(_followed_red(followed, user, colours))
         sections.append(_escalated(user, colours))
     return ToDo(sections, _banner(awaiting))

@@ -22,6 +22,7 @@ from approvals.models import (
     ApprovalItem,
     ApprovalType,
     Milestone,
+    Problem,
     Project,
     Stage,
     StageChange,
@@ -39,6 +40,11 @@ PROJECTS = reverse("admin:approvals_project_changelist")
 ITEMS = reverse("admin:approvals_approvalitem_changelist")
 REQUESTS = reverse("admin:approvals_stagerequest_changelist")
 QUEUE = {"queue": "awaiting", "status__exact": "pending"}
+
+
+def fresh(user):
+    """The person read afresh: its roles are read once per user object."""
+    return type(user).objects.get(pk=user.pk)
 
 
 def get(client, url, params=None, warm: bool = False) -> tuple[list[str], object]:
@@ -348,6 +354,72 @@ class TestTheScopeQuery:
         assert set(visible) == {mine, followed}
         items = permissions.scope(ApprovalItem.objects.all(), lily, path="project__")
         assert " OR " not in str(items.query)
+
+    @pytest.fixture
+    def rows(self, zone, other_zone, alice):
+        """A project of each zone and one of none, each with a problem and a stage request."""
+        projects = {
+            "mine": ProjectFactory(zone=zone),
+            "other": ProjectFactory(zone=other_zone),
+            "none": ProjectFactory(zone=None),
+        }
+        for n, project in enumerate(projects.values()):
+            Problem.objects.create(project=project, description=f"堵点{n}")
+            StageRequest.objects.create(project=project, transition="sign", requested_by=alice)
+        return projects
+
+    @staticmethod
+    def _seen(user, model, path: str) -> tuple[str, set[int]]:
+        """The SQL of ``user``'s visibility over ``model`` and the projects of its rows."""
+        queryset = permissions.scope(model.objects.all(), user, path=path)
+        with CaptureQueriesContext(connection) as captured:
+            found = {row.pk if not path else row.project_id for row in queryset}
+        return captured.captured_queries[-1]["sql"], found
+
+    def test_an_officer_a_supervisor_and_a_statistician_read_no_union(self, rows, alice, bob, stan):
+        for person in (alice, bob, stan):
+            for model, path in ((Project, ""), (Problem, "project__"), (StageRequest, "project__")):
+                sql, found = self._seen(fresh(person), model, path)
+                assert "UNION" not in sql.upper() and " OR " not in sql.upper(), (person, sql)
+                assert found == {rows["mine"].pk}, (person, model)
+
+    def test_whoever_holds_a_role_in_every_zone_reads_no_list_of_zones(
+        self, rows, zone, other_zone, stan
+    ):
+        ZoneRoleFactory(user=stan, zone=other_zone, role=Role.STATISTICIAN)
+        for model, path in ((Project, ""), (Problem, "project__")):
+            sql, found = self._seen(fresh(stan), model, path)
+            assert "UNION" not in sql.upper() and " IN (" not in sql.upper(), sql
+            assert "IS NOT NULL" in sql.upper()
+            assert found == {rows["mine"].pk, rows["other"].pk}  # never the one of no zone
+        assert permissions.zones_seen_whole(fresh(stan)) == {zone.pk, other_zone.pk}
+
+    def test_a_leader_sees_the_projects_it_follows_in_another_zone(self, rows, lily, zone):
+        followed = ProjectFactory(zone=rows["other"].zone, leader=lily)
+        Problem.objects.create(project=followed, description="跟踪的堵点")
+        sql, found = self._seen(fresh(lily), Problem, "project__")
+        assert found == {followed.pk} and "UNION" not in sql.upper()
+        assert permissions.may_see(fresh(lily), followed)
+        assert not permissions.may_see(fresh(lily), rows["mine"])
+        # with a zone-wide role beside: its zone's projects and those it follows, a union
+        ZoneRoleFactory(user=lily, zone=zone, role=Role.STATISTICIAN)
+        sql, found = self._seen(fresh(lily), Problem, "project__")
+        assert found == {followed.pk, rows["mine"].pk} and "UNION" in sql.upper()
+        assert permissions.may_see(fresh(lily), followed)
+
+    def test_a_leader_whose_role_is_taken_away_sees_what_it_followed_no_more(self, lily):
+        followed = ProjectFactory(leader=lily)
+        assert permissions.may_see(fresh(lily), followed)
+        lily.zone_roles.all().delete()
+        assert not permissions.may_see(fresh(lily), followed)
+        assert not Project.objects.visible_to(fresh(lily)).exists()
+
+    def test_people_of_the_same_zones_share_a_key_and_a_leader_has_its_own(
+        self, alice, bob, stan, lily, charlie
+    ):
+        keys = {p.username: permissions.scope_key(fresh(p)) for p in (alice, bob, stan, lily)}
+        assert keys["alice"] == keys["bob"] == keys["stan"] != keys["lily"]
+        assert permissions.scope_key(fresh(charlie)) != keys["alice"]
 
 
 # --- PostgreSQL: the plans ------------------------------------------------------------------------
