@@ -51,6 +51,15 @@ def without_officer(user, path: str = "") -> Q:
     return Q(**{f"{path}officer__isnull": True, f"{path}zone__in": supervised_zones(user)})
 
 
+def followed_apart(user, path: str = "") -> list[Q]:
+    """``followed_by`` as conditions that exclude one another (as its officer; for want of
+    one), each of which an index serves alone: a query that needs the person's rows and no
+    others reads each apart and joins their ids (``ProblemQuerySet.handled_by``)."""
+    if getattr(user, "pk", None) is None:
+        return []
+    return [Q(**{f"{path}officer": user}), without_officer(user, path)]
+
+
 def followed_by(user, path: str = "") -> Q:
     """``followers`` as a query: the projects (or rows of projects, through ``path``) that
     ``user`` follows."""

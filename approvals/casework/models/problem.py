@@ -30,7 +30,7 @@ from django_fsm import FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from approvals.access import permissions
-from approvals.cases.followers import followed_by, followers, supervisors_by_zone
+from approvals.cases.followers import followed_apart, followers, supervisors_by_zone
 from approvals.core.dates import validate_entered_date, validate_not_future
 from approvals.core.display import day_in_words
 from approvals.core.machine import RecordedMachine, TransitionRecord, TransitionRefused
@@ -107,9 +107,15 @@ class ProblemQuerySet(models.QuerySet["Problem"]):
         project without one)."""
         if getattr(user, "pk", None) is None:
             return self.none()
-        return self.filter(
-            Q(responsible=user) | Q(responsible__isnull=True) & followed_by(user, "project__")
-        )
+        # The ids of each part apart, through its own index (responsible; the project's
+        # officer; the zone's projects without one), joined: as one condition with OR the
+        # query read every problem joined to its project (benchmarks/visibility.py: the
+        # to-do's count of one's problems 117 → … ms at 100,000 projects).
+        parts = [Q(responsible=user)] + [
+            Q(responsible__isnull=True) & part for part in followed_apart(user, "project__")
+        ]
+        ids = [Problem.objects.filter(part).order_by().values("pk") for part in parts]
+        return self.filter(pk__in=ids[0].union(*ids[1:], all=True))
 
     def awaiting_closing(self, user) -> ProblemQuerySet:
         """Resolved problems ``user`` may close (销号): never one it resolved itself."""
