@@ -32,7 +32,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -441,12 +441,14 @@ def colour_counts(selection: Selection, user=None, *, today=None) -> dict:
     """Open projects by their colour, the worst of their open dates: red, yellow, and those
     foreseen late (``lateness.colour_filter``, on the stored colour date)."""
     colours = MilestoneColours.on(today or timezone.localdate())
+    # COUNT(*) over the open projects of one's zones: read from the index project_open_colour
+    # alone (zone, colour date, at risk since), no project row (benchmarks/visibility.py).
     return (
         selection.projects(user)
         .filter(stage__in=OPEN_STAGES)
         .aggregate(
             **{
-                colour.value: Count("pk", filter=colour_filter(colour, colours))
+                colour.value: Count(Value(1), filter=colour_filter(colour, colours))
                 for colour in (Colour.RED, Colour.YELLOW, Colour.AT_RISK)
             }
         )

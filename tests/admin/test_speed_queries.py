@@ -18,6 +18,7 @@ from django.urls import reverse
 from approvals.access import permissions
 from approvals.cases.lateness import refresh_colour_dates
 from approvals.cases.models.milestones import refresh_next_milestones
+from approvals.figures import reports
 from approvals.models import (
     ApprovalItem,
     ApprovalType,
@@ -445,6 +446,19 @@ class TestOnPostgreSQL:
             plan = "\n".join(row[0] for row in cursor.fetchall())
         for index in ("project_name_trgm", "project_code_trgm", "enterprise_name_trgm"):
             assert index in plan, plan
+
+    def test_the_colour_counts_read_the_open_colour_index_alone(self, zone, bob):
+        projects(zone, 3)
+        with CaptureQueriesContext(connection) as captured:
+            counts = reports.colour_counts(reports.Selection(), fresh(bob))
+        assert set(counts) == {"red", "yellow", "at_risk"}
+        (sql,) = [q["sql"] for q in captured.captured_queries if "FILTER" in q["sql"]]
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+            cursor.execute(f"EXPLAIN {sql}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "Index Only Scan using project_open_colour" in plan, plan
 
 
 class TestTheCounts:
