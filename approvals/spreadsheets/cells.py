@@ -36,6 +36,8 @@ class CellError(ValueError):
 
 def text(value: Any) -> str:
     """A cell as text, trimmed: numbers without a trailing .0, dates as ISO dates."""
+    if type(value) is str:  # most cells: asked of 16 cells a row of a 三个一批 list
+        return value.strip()
     if is_blank(value):
         return ""
     if isinstance(value, float) and value.is_integer():

@@ -73,16 +73,17 @@ class Report:
         if len(self.warnings) < MAX_WARNINGS:
             self.warnings.append(Issue(sheet, row, column, str(reason)))
 
-    def count(
-        self, kind: str, sheet: str, row: int, title: str, changes, outcome: str = ""
-    ) -> None:
+    def count(self, kind: str, sheet: str, row: int, title: str, changes, outcome="") -> None:
         """Count a row as created / changed / unchanged, keeping the first few as samples.
         ``changes``: a list, or a function making it, called only for a row kept;
-        ``outcome``: what the row does, in a sentence (what a round does to the project)."""
+        ``outcome``: what the row does, in a sentence (what a round does to the project), or
+        a function making it, likewise (a sentence with a day in words cost 0.2 ms a row)."""
         setattr(self, kind, getattr(self, kind) + 1)
         if len(self.samples[kind]) < SAMPLE_ROWS:
             if callable(changes):
                 changes = changes()
+            if callable(outcome):
+                outcome = outcome()
             sample = {"sheet": sheet, "row": row, "title": title, "changes": changes}
             self.samples[kind].append({**sample, "outcome": outcome} if outcome else sample)
 

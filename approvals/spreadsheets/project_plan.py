@@ -347,7 +347,7 @@ def _plan_new(result: Plan, line: Line, facts: dict) -> None:
         return shown + problem
 
     title = f"{line.name}（{line.zone}）"
-    result.report.count("created", *line.where, title, changes, outcome.text())
+    result.report.count("created", *line.where, title, changes, outcome.text)
 
 
 def _listed(facts: dict, attribute: str) -> Any:
@@ -449,7 +449,7 @@ def _plan_existing(
     changes += _problem_change(result, line)
     kind = "changed" if changes else "unchanged"
     title = f"{project['name']}（{line.zone}）"
-    report.count(kind, *line.where, title, changes, outcome.text())
+    report.count(kind, *line.where, title, changes, outcome.text)
 
 
 def _plan_request(result: Plan, line: Line, project_id: int, entry, outcome: Outcome) -> list:

@@ -122,6 +122,37 @@ class Line(SheetLine):
 # --- reading the rows ----------------------------------------------------------------------
 
 
+class _Found(dict):
+    """A row's cells by the field each fills; "" for a field no column fills."""
+
+    def __missing__(self, name: str) -> str:
+        return ""
+
+
+class Parsed(dict):
+    """The pure cell parsers' answers (``cells.date``, ``amount_read``, ``category``, ``stage``,
+    the zone by its name) by the cell's type and value, for one import: a list repeats its
+    zones, categories, stages and dates on every row. A cell that cannot be read is parsed (and
+    reported) each time; the memory is emptied when it holds ``KEPT`` answers. (Parsing every
+    cell was 0.6 s of a 10,000-row list's CPU, ``benchmarks/import_bench.py``.)"""
+
+    KEPT = 20_000
+
+    def __call__(self, parse: Callable, value: Any, *args: Any) -> Any:
+        try:
+            key = (parse, type(value), value, args)
+            return self[key]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable: not kept
+            return parse(value, *args)
+        answer = parse(value, *args)
+        if len(self) >= self.KEPT:
+            self.clear()
+        self[key] = answer
+        return answer
+
+
 def _read(
     row: Row,
     columns: dict[str, Column],
@@ -130,32 +161,37 @@ def _read(
     report,
     year: int | None,
     round_: bool = True,
+    parsed: Parsed | None = None,
 ) -> Line:
     """One data row understood; each cell that cannot be is reported (its column, why), and a
     figure that is possible but unlikely is pointed out (its column, why)."""
     line = Line(row.sheet, row.number, columns)
     cells_ = row.cells
     width = len(cells_)
-    found = {name: cells_[c.index] if c.index < width else "" for name, c in columns.items()}
-    value = lambda name: found.get(name, "")  # noqa: E731 - read 20 times a row
+    found = _Found(
+        (name, cells_[c.index] if c.index < width else "") for name, c in columns.items()
+    )
+    value = found.__getitem__  # read 20 times a row: a column the sheet lacks reads ""
+
+    parsed = Parsed() if parsed is None else parsed
 
     def fail(name: str, reason: str) -> None:
         report.error(row.sheet, row.number, line.header(name), reason)
 
-    code = _read_identity(line, value, zones, fail)
-    _read_kind(line, value, sheet_category, fail, round_)
-    _read_figures(line, value, fail, year)
+    code = _read_identity(line, value, zones, fail, parsed)
+    _read_kind(line, value, sheet_category, fail, round_, parsed)
+    _read_figures(line, value, fail, year, parsed)
     if line.facts.get("total_investment") is not None:
         doubt = investment_doubt(line.facts["total_investment"], line.investment_unit)
         if doubt is not None:
             issue = report.error if doubt.refused else report.warn
             issue(row.sheet, row.number, line.header("total_investment"), doubt.message)
     line.facts["code"] = code or None
-    _read_texts(line, value)
+    _read_texts(line, value, parsed)
     return line
 
 
-def _read_identity(line: Line, value, zones, fail) -> str:
+def _read_identity(line: Line, value, zones, fail, parsed: Parsed) -> str:
     """The project's name and zone; its code, checked (set among the facts by the caller)."""
     line.name = cells.display_name(value("name"))
     line.key = cells.name_key(line.name)
@@ -164,7 +200,7 @@ def _read_identity(line: Line, value, zones, fail) -> str:
     elif len(line.name) > 200:
         fail("name", _("The project name is longer than 200 characters."))
     zone_text = cells.text(value("zone"))
-    line.zone = zones.get(cells.name_key(zone_text))
+    line.zone = zones.get(parsed(cells.name_key, zone_text))
     if line.zone is None:
         fail("zone", _("“%(zone)s” is not a known zone or alias.") % {"zone": zone_text})
     try:
@@ -174,38 +210,47 @@ def _read_identity(line: Line, value, zones, fail) -> str:
         return ""
 
 
-def _read_kind(line: Line, value, sheet_category: str, fail, round_: bool = True) -> None:
+def _read_kind(
+    line: Line, value, sheet_category: str, fail, round_: bool, parsed: Parsed
+) -> None:
     """The list's category (the row's, else the sheet's; needed for a round, not for a
     portfolio) and the stage the row states."""
     written = value("category")
     try:
-        line.category = cells.category(written) if not cells.is_blank(written) else sheet_category
+        line.category = (
+            parsed(cells.category, written) if not cells.is_blank(written) else sheet_category
+        )
     except cells.CellError as error:
         fail("category", str(error))
     if round_ and not line.category and cells.is_blank(written):
         fail("category", _("No category: write 签约, 开工 or 投产, or name the sheet after it."))
     if not cells.is_blank(value("stage")):
         try:
-            line.stage = cells.stage(value("stage"))
+            line.stage = parsed(cells.stage, value("stage"))
         except cells.CellError as error:
             fail("stage", str(error))
 
 
-def _read_figures(line: Line, value, fail, year: int | None) -> None:
+def _read_figures(line: Line, value, fail, year: int | None, parsed: Parsed) -> None:
     """The amounts (in the unit of their column, or the cell's own) and the planned dates of the
     stages (a month or a part of the year without its year in ``year``, the round's)."""
     for name in ("total_investment", "expected_annual_output"):
+        if name not in line.columns:
+            line.facts[name] = None  # as an empty cell reads
+            continue
         try:
-            unit = getattr(line.columns.get(name), "unit", "")
-            line.facts[name], read_in = cells.amount_read(value(name), unit)
+            unit = line.columns[name].unit
+            line.facts[name], read_in = parsed(cells.amount_read, value(name), unit)
         except cells.CellError as error:
             fail(name, str(error))
             continue
         if name == "total_investment":
             line.investment_unit = read_in
     for name, stage in PLANNED.items():
+        if name not in line.columns:
+            continue  # as an empty cell reads: no date
         try:
-            planned = cells.date(value(name), year)
+            planned = parsed(cells.date, value(name), year)
         except cells.CellError as error:
             fail(name, str(error))
             continue
@@ -213,7 +258,7 @@ def _read_figures(line: Line, value, fail, year: int | None) -> None:
             line.planned[stage] = planned
 
 
-def _read_texts(line: Line, value) -> None:
+def _read_texts(line: Line, value, parsed: Parsed) -> None:
     """The free texts, the people and the enterprise as written, and the batch entry."""
     line.facts["industry"] = cells.text(value("industry"))[:50]
     line.facts["responsible_unit"] = cells.text(value("responsible_unit"))[:100]
@@ -233,7 +278,7 @@ def _read_texts(line: Line, value) -> None:
         "problems": cells.text(value("problems")),
         "notes": cells.text(value("notes")),
     }
-    line.problem = problem_text(line.entry["problems"])
+    line.problem = parsed(problem_text, line.entry["problems"])
 
 
 def iter_lines(
@@ -255,6 +300,7 @@ def iter_lines(
         for key in zone.normalised_names():
             zones.setdefault(key, zone)
     allowed = permissions.import_zones(by)
+    parsed = Parsed()
     found = False
     try:
         for sheet, _unknown in sheets_with_header(source, file_name, HEADERS, naming(*REQUIRED)):
@@ -264,7 +310,9 @@ def iter_lines(
             except cells.CellError:
                 sheet_category = ""
             for row in sheet.rows:
-                line = _read(row, sheet.columns, sheet_category, zones, report, year, round_)
+                line = _read(
+                    row, sheet.columns, sheet_category, zones, report, year, round_, parsed
+                )
                 if line.zone and allowed is not None and line.zone.pk not in allowed:
                     report.error(
                         *line.where,

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from approvals.core import bulk
@@ -131,11 +132,17 @@ class Outcome:
 
     def tally(self) -> str:
         """The count of the preview this row adds to ("" for none)."""
-        if self.effect == Effect.CREATED:
-            return _("new at stage %(stage)s") % {"stage": Stage(self.stage).label}
-        if self.effect == Effect.REQUEST:
-            return _("catch-up requests to open")
-        return ""
+        if self.effect not in (Effect.CREATED, Effect.REQUEST):
+            return ""
+        return _tally(self.effect, self.stage, get_language())
+
+
+@lru_cache(maxsize=64)
+def _tally(effect: str, stage: str, _language: str | None) -> str:
+    """``Outcome.tally``'s words, made once per language (asked of every row of a list)."""
+    if effect == Effect.CREATED:
+        return _("new at stage %(stage)s") % {"stage": Stage(stage).label}
+    return _("catch-up requests to open")
 
 
 def _behind(stage: str, target: str) -> bool:
