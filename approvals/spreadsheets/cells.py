@@ -16,7 +16,12 @@ from typing import Any
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from approvals.cases.project_code import NOT_A_CODE, is_project_code, normalise_project_code
+from approvals.cases.project_code import (
+    CODE_PATTERN,
+    NOT_A_CODE,
+    is_project_code,
+    normalise_project_code,
+)
 from approvals.core import units
 from approvals.core.dates import EARLIEST, LATEST, end_of_month, parse_partial_date
 from approvals.models import Category, ItemStatus, Mode, Stage
@@ -69,6 +74,8 @@ _NO_CODE_MARKS = re.compile(r"[-/\\_~‐‑‒–—―−﹣]+")
 def project_code(value: Any) -> str:
     """A 项目代码 cell as the code, normalised; "" for an empty cell or one saying the code is
     not issued yet. Raises ``CellError`` for anything else that is no code."""
+    if type(value) is str and CODE_PATTERN.fullmatch(value):
+        return value  # written as stored already: the usual cell
     word = _word(value if not is_blank(value) else "")
     if not word or word in NO_CODE or _NO_CODE_MARKS.fullmatch(word):
         return ""

@@ -8,6 +8,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -138,6 +139,17 @@ class Parsed(dict):
 
     KEPT = 20_000
 
+    def layout(self, columns: dict[str, Column]) -> tuple[tuple[str, ...], Callable, int]:
+        """A sheet's fields, a getter of their cells at once, and its widest column's index."""
+        key = ("layout", id(columns))
+        kept = self.get(key)
+        if kept is None or kept[0] is not columns:
+            names = tuple(columns)
+            indexes = [columns[name].index for name in names]
+            getter = itemgetter(*indexes) if len(indexes) > 1 else lambda c: (c[indexes[0]],)
+            kept = self[key] = (columns, (names, getter, max(indexes, default=-1)))
+        return kept[1]
+
     def __call__(self, parse: Callable, value: Any, *args: Any) -> Any:
         try:
             key = (parse, type(value), value, args)
@@ -165,15 +177,18 @@ def _read(
 ) -> Line:
     """One data row understood; each cell that cannot be is reported (its column, why), and a
     figure that is possible but unlikely is pointed out (its column, why)."""
+    parsed = Parsed() if parsed is None else parsed
     line = Line(row.sheet, row.number, columns)
     cells_ = row.cells
-    width = len(cells_)
-    found = _Found(
-        (name, cells_[c.index] if c.index < width else "") for name, c in columns.items()
-    )
+    names, getter, widest = parsed.layout(columns)
+    if len(cells_) > widest:
+        found = _Found(zip(names, getter(cells_), strict=True))
+    else:  # a short row: the cells past its end are empty
+        width = len(cells_)
+        found = _Found(
+            (name, cells_[c.index] if c.index < width else "") for name, c in columns.items()
+        )
     value = found.__getitem__  # read 20 times a row: a column the sheet lacks reads ""
-
-    parsed = Parsed() if parsed is None else parsed
 
     def fail(name: str, reason: str) -> None:
         report.error(row.sheet, row.number, line.header(name), reason)
@@ -210,9 +225,7 @@ def _read_identity(line: Line, value, zones, fail, parsed: Parsed) -> str:
         return ""
 
 
-def _read_kind(
-    line: Line, value, sheet_category: str, fail, round_: bool, parsed: Parsed
-) -> None:
+def _read_kind(line: Line, value, sheet_category: str, fail, round_: bool, parsed: Parsed) -> None:
     """The list's category (the row's, else the sheet's; needed for a round, not for a
     portfolio) and the stage the row states."""
     written = value("category")

@@ -263,7 +263,12 @@ def _data_rows(sheet: str, rows: Iterator, header_row: int) -> Iterator[Row]:
 def _is_total(cell: Any) -> bool:
     """A total label ("合计", "小 计", "全市合计"), not a name that happens to contain one
     ("晋中市算力联合计算中心项目")."""
-    return isinstance(cell, str) and TOTAL_LABEL.match(re.sub(r"\s", "", cell)) is not None
+    # every total word ends in 计: a cell without one is no total, without a regular expression
+    return (
+        isinstance(cell, str)
+        and "计" in cell
+        and TOTAL_LABEL.match(re.sub(r"\s", "", cell)) is not None
+    )
 
 
 def count_rows(source: bytes | Path, name: str) -> int:
