@@ -1,16 +1,27 @@
-"""三个一批 list imports, 10,000 and 100,000 rows, side by side in one run:
+"""三个一批 list imports, side by side in one run (issue 21: "imports at the compass's pace"):
 
-- (a) just reading the file: our reader (python-calamine up to 2 MB, openpyxl's streaming
-  reader beyond), python-calamine whole, and openpyxl's read-only mode;
-- (b) our import, first time (every project new) and again (nothing changes);
-- (c) django-import-export's default ``ModelResource`` on the same rows (its own row-by-row
-  path, reading through tablib and openpyxl), 10,000 rows only: it would take minutes on 100,000.
+- (a) the floor, just reading the file: our reader (python-calamine up to 10 MB, openpyxl's
+  streaming reader beyond) and python-calamine alone; openpyxl's read-only mode with
+  ``--with-openpyxl``;
+- (b) our import end to end through the command ``import_projects FILE --batch 2025-1
+  --event-date 2025-03-28`` (read, check, write, commit; the page's confirm runs the same
+  ``imports.apply``): first (every project new) and again (nothing changes), by the code of
+  this tree ("after") and by the code of commit 8693639 ("before": main when issue 21 was
+  started, checked out with ``git worktree add --detach /tmp/pd-before-import 8693639`` and
+  run from there on the same database; the old code reads the new schema);
+- (c) django-import-export's default ``ModelResource`` on the same rows, with
+  ``--with-import-export`` (10,000 rows only: minutes on 100,000).
 
-Each measurement runs in a child process of its own, so that its peak memory (max RSS) is its
-own, on the benchmark database ``run.py`` set up. Rows per second count data rows end to end:
-reading, comparing, writing, committing.
+Each measurement runs in a child process of its own (its peak memory is its own), on the
+benchmark database ``run.py`` sets up, emptied before each first import. Rounds interleave
+the ways (before and after alternate which goes first), and each figure is the median of the
+rounds. Rows per second count data rows end to end over wall time; "CPU s" is the child's
+own CPU time (``time.process_time``) plus, on PostgreSQL, its server process's (utime +
+stime from /proc): what the load of other work on the machine disturbs less than wall time.
+The load average is printed with each round.
 
-    .venv/bin/python benchmarks/import_bench.py [--sizes 10000 100000]   (alone)
+    .venv/bin/python benchmarks/import_bench.py [--sizes 10000] [--rounds 3] [--no-before]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python benchmarks/import_bench.py
 """
 
 from __future__ import annotations
@@ -26,7 +37,9 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+#: The code measured: this tree, or (in a child) the tree its parent names.
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, os.environ.get("IMPORT_BENCH_TREE", str(ROOT)))
 
 HEADER = [
     "序号",
@@ -91,6 +104,23 @@ def write_list(path: Path, rows: int) -> None:
 # --- children: one measurement each -------------------------------------------------------------
 
 
+def _server_cpu() -> float:
+    """CPU seconds of this connection's PostgreSQL server process so far (0 elsewhere)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def child(scenario: str, path: str) -> dict:
     os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
     import django
@@ -99,6 +129,8 @@ def child(scenario: str, path: str) -> dict:
     from django.db import connection, reset_queries
 
     data = Path(path).read_bytes()
+    server_at_start = _server_cpu()
+    cpu_at_start = time.process_time()
     started = time.perf_counter()
     rows = 0
     if scenario == "read-ours":
@@ -118,30 +150,37 @@ def child(scenario: str, path: str) -> dict:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         rows = sum(1 for _ in book.active.iter_rows(values_only=True)) - 2
     elif scenario.startswith("ours"):
-        from approvals.spreadsheets import imports
+        import io
 
-        record = imports.receive(
-            "project_list",
-            data,
-            "l.xlsx",
-            by=None,
-            source="benchmark",
-            year=2025,
-            round=1,
-            event_date=EVENT,
-            keep_file=False,
+        from django.core.management import call_command
+
+        from approvals.models import SpreadsheetImport
+
+        said = io.StringIO()
+        call_command(
+            "import_projects",
+            path,
+            "--batch",
+            "2025-1",
+            "--event-date",
+            EVENT.isoformat(),
+            stdout=said,
+            stderr=io.StringIO(),
         )
-        report = imports.apply(record, data)
-        assert report.ok, report.errors[:3]
-        rows = report.rows
-        expect = {"ours-first": report.created, "ours-again": report.unchanged}[scenario]
-        assert expect == rows, (scenario, report.summary())
+        report = SpreadsheetImport.objects.order_by("-pk").values_list("report", flat=True)[0]
+        rows = report["rows"]
+        expect = {"ours-first": report["created"], "ours-again": report["unchanged"]}[scenario]
+        assert expect == rows, (scenario, said.getvalue()[-500:])
     elif scenario == "import-export":
         rows = _import_export(data)
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu_at_start
+    server = _server_cpu() - server_at_start
     del connection, reset_queries
     return {
         "seconds": seconds,
+        "cpu": cpu + server,
+        "server_cpu": server,
         "rows": rows,
         "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
@@ -192,17 +231,44 @@ def _import_export(data: bytes) -> int:
     return len(dataset)
 
 
-def run_child(scenario: str, path: Path) -> dict:
+def run_child(scenario: str, path: Path, tree: Path = ROOT) -> dict:
+    """One measurement in a process of its own, by the code of ``tree`` (this one, or the
+    "before" checkout)."""
     output = subprocess.run(
         [sys.executable, __file__, "--child", scenario, str(path)],
         capture_output=True,
         text=True,
         check=False,
-        env=os.environ,
+        cwd=tree,
+        env={**os.environ, "PYTHONPATH": str(tree), "IMPORT_BENCH_TREE": str(tree)},
     )
     if output.returncode:
-        raise RuntimeError(f"{scenario}: {output.stderr[-2000:]}")
+        raise RuntimeError(f"{scenario} ({tree}): {output.stderr[-2000:]}")
     return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+BEFORE_COMMIT = "8693639"
+BEFORE_TREE = Path("/tmp/pd-before-import")
+
+
+def before_tree() -> Path:
+    """The code of ``BEFORE_COMMIT``, checked out beside this one (once)."""
+    if not (BEFORE_TREE / "approvals").is_dir():
+        subprocess.run(
+            [
+                "git",
+                "-C",
+                str(ROOT),
+                "worktree",
+                "add",
+                "--detach",
+                str(BEFORE_TREE),
+                BEFORE_COMMIT,
+            ],
+            check=True,
+            capture_output=True,
+        )
+    return BEFORE_TREE
 
 
 # --- the parent: setting up, running, the table ------------------------------------------------
@@ -230,61 +296,95 @@ def prepare() -> None:
         Zone.objects.get_or_create(name=name, defaults={"city": "基准市"})
 
 
-def run(sizes: tuple[int, ...] = (10_000, 100_000)) -> str:
+def _noter(measured: dict[str, list[dict]]):
+    return lambda name, m: measured.setdefault(name, []).append(m)
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def run(
+    sizes: tuple[int, ...] = (10_000,),
+    rounds: int = 3,
+    *,
+    before: bool = True,
+    openpyxl: bool = False,
+    import_export: bool = False,
+) -> str:
+    from statistics import median
+
     from benchmarks.common import table
 
+    trees = {"after": ROOT, **({"before": before_tree()} if before else {})}
     results = []
+    loads = []
     with tempfile.TemporaryDirectory(prefix="projectdesk-import-bench-") as folder:
         for size in sizes:
             path = Path(folder) / f"list-{size}.xlsx"
             write_list(path, size)
-            measured = {}
-            measured["read-ours"] = run_child("read-ours", path)
-            measured["read-calamine"] = run_child("read-calamine", path)
-            measured["read-openpyxl"] = run_child("read-openpyxl", path)
-            if size <= 10_000:
-                prepare()
-                measured["import-export"] = run_child("import-export", path)
+            measured: dict[str, list[dict]] = {}
+            note = _noter(measured)
+            for number in range(rounds):
+                loads.append(f"{size:,} rows, round {number + 1}: load {_load()}")
+                print(loads[-1], file=sys.stderr, flush=True)
+                note("read-ours", run_child("read-ours", path))
+                note("read-calamine", run_child("read-calamine", path))
+                if openpyxl:
+                    note("read-openpyxl", run_child("read-openpyxl", path))
+                order = list(trees.items())
+                if number % 2:
+                    order.reverse()
+                for label, tree in order:
+                    prepare()
+                    note(f"{label}-first", run_child("ours-first", path, tree))
+                    note(f"{label}-again", run_child("ours-again", path, tree))
+                if import_export and size <= 10_000:
+                    prepare()
+                    note("import-export", run_child("import-export", path))
             prepare()
-            measured["ours-first"] = run_child("ours-first", path)
-            measured["ours-again"] = run_child("ours-again", path)
-            prepare()
-            for name, m in measured.items():
-                rate = m["rows"] / m["seconds"] if m["seconds"] else 0
+            for name, runs in measured.items():
+                seconds = median(m["seconds"] for m in runs)
+                cpu = median(m["cpu"] for m in runs)
+                server = median(m["server_cpu"] for m in runs)
+                rows = runs[0]["rows"]
                 results.append(
                     (
                         f"{size:,}",
                         LABELS[name],
-                        f"{m['seconds']:.2f}",
-                        f"{rate:,.0f}",
-                        f"{m['max_rss_mb']:.0f}",
+                        f"{seconds:.2f}",
+                        f"{rows / seconds:,.0f}",
+                        f"{cpu:.2f}" + (f" ({server:.2f})" if server else ""),
+                        f"{rows / cpu:,.0f}" if cpu else "",
+                        f"{max(m['max_rss_mb'] for m in runs):.0f}",
                     )
                 )
-            ours, default = measured["ours-first"], measured.get("import-export")
-            if default:
-                results.append(
-                    (
-                        f"{size:,}",
-                        "(b) first ÷ (c): times faster",
-                        f"{default['seconds'] / ours['seconds']:.1f}×",
-                        "",
-                        "",
-                    )
-                )
-    return table(
-        "三个一批 list import (end to end, each in its own process)",
-        ["rows", "way", "s", "rows/s", "peak MB"],
-        results,
+    from django.db import connection
+
+    return "\n".join(
+        [
+            table(
+                f"三个一批 list import on {connection.vendor}, through the command, median of "
+                f"{rounds} interleaved rounds",
+                ["rows", "way", "s", "rows/s", "CPU s (server)", "rows/CPU s", "peak MB"],
+                results,
+            ),
+            "",
+            *loads,
+            f"load at the end: {_load()}",
+        ]
     )
 
 
 LABELS = {
-    "read-ours": "(a) read only, our reader",
+    "read-ours": "(a) read only, our reader (the floor)",
     "read-calamine": "(a) read only, python-calamine",
     "read-openpyxl": "(a) read only, openpyxl",
     "import-export": "(c) django-import-export ModelResource",
-    "ours-first": "(b) ours, first import",
-    "ours-again": "(b) ours, again (no change)",
+    "before-first": "(b) before (8693639), first import",
+    "after-first": "(b) after, first import",
+    "before-again": "(b) before (8693639), again (no change)",
+    "after-again": "(b) after, again (no change)",
 }
 
 
@@ -297,9 +397,21 @@ if __name__ == "__main__":
         parser = argparse.ArgumentParser(
             description=__doc__, formatter_class=argparse.RawTextHelpFormatter
         )
-        parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-        sizes = tuple(parser.parse_args().sizes)
+        parser.add_argument("--sizes", type=int, nargs="+", default=[10_000])
+        parser.add_argument("--rounds", type=int, default=3)
+        parser.add_argument("--no-before", action="store_true", help="this tree's code only")
+        parser.add_argument("--with-openpyxl", action="store_true")
+        parser.add_argument("--with-import-export", action="store_true")
+        args = parser.parse_args()
         from benchmarks.run import django_on_throwaway_database
 
-        with django_on_throwaway_database():
-            print(run(sizes))
+        with django_on_throwaway_database("projectdesk_import_bench"):
+            print(
+                run(
+                    tuple(args.sizes),
+                    args.rounds,
+                    before=not args.no_before,
+                    openpyxl=args.with_openpyxl,
+                    import_export=args.with_import_export,
+                )
+            )

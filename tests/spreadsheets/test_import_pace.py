@@ -69,7 +69,9 @@ def rows(yi_of_second=2.5) -> bytes:
 def written_tables(queries) -> set[str]:
     found = set()
     for query in queries:
-        match = re.match(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', query["sql"], re.I)
+        match = re.match(
+            r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', query["sql"], re.I
+        )
         if match:
             found.add(match.group(1))
     return found
