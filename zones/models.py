@@ -64,6 +64,11 @@ class Zone(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def industries(self) -> list[str]:
+        """Its lead industries, one by one (the field holds them separated by 、)."""
+        return [industry for industry in self.lead_industries.split("、") if industry]
+
     def alias_list(self) -> list[str]:
         return [line.strip() for line in self.aliases.splitlines() if line.strip()]
 

@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import security
 from approvals.access import permissions
+from approvals.admin.at_scale import DateRangeFilter
 from approvals.admin.base import ModelAdmin
 
 
@@ -87,11 +88,11 @@ class FailedLoginAdmin(SecurityAdministratorsOnly, ModelAdmin):
     """Every failed login, kept after its lockout is lifted or has run out."""
 
     list_display = ("attempt_time", "username", "ip_address", "locked_out")
-    list_filter = ("locked_out",)
+    list_filter = ("locked_out", ("attempt_time", DateRangeFilter))
+    list_filter_submit = True  # unfold: the days are typed, then applied
     search_fields = ("username", "ip_address")
     fields = ("attempt_time", "username", "ip_address", "user_agent", "path_info", "locked_out")
     readonly_fields = fields
-    date_hierarchy = "attempt_time"
 
 
 if admin.site.is_registered(TOTPDevice):

@@ -4,10 +4,17 @@ know their parent, and people's choices read once per page."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+import datetime as dt
+
+from django.contrib import admin, messages
 from django.core.paginator import Paginator
+from django.db import models
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import smart_split, unescape_string_literal
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from unfold.contrib.filters.admin import RangeDateFilter
 
 #: Search words shorter than this cannot use a trigram index (guide section 11): their list
 #: reads one page and counts nothing.
@@ -25,6 +32,69 @@ class SeenZonesFilter(admin.RelatedFieldListFilter):
         from approvals.access import permissions
 
         return [(zone.pk, str(zone)) for zone in permissions.zones_visible(request.user)]
+
+
+class DateRangeFilter(RangeDateFilter):
+    """From one day to another, both included (days in Beijing time), in place of Django's
+    ``date_hierarchy``, whose links read the years, months and days of every visible row
+    (SELECT DISTINCT with a time-zone conversion per row: 386–770 ms on 1,000,000 audit
+    events, issue 21). On a date-and-time column the days become the instants that bound
+    them, so the column's index serves the filter (``at__date`` converted every row). A day
+    that is no date is said on the filter and in a message, and left out of the filter."""
+
+    def queryset(self, request, queryset):
+        form = self.form_class(name=self.parameter_name, data=self.used_parameters)
+        form.is_valid()
+        for end in ("from", "to"):
+            name = f"{self.parameter_name}_{end}"
+            if name in form.errors:
+                messages.warning(
+                    request,
+                    gettext("“%(value)s” is no date (write it as 2026-12-06): not filtered by it.")
+                    % {"value": self.used_parameters[name]},
+                )
+        first = form.cleaned_data.get(f"{self.parameter_name}_from")
+        last = form.cleaned_data.get(f"{self.parameter_name}_to")
+        bounds = {}
+        if isinstance(self.field, models.DateTimeField):
+            if first is not None:
+                bounds[f"{self.field_path}__gte"] = day_start(first)
+            if last is not None:
+                bounds[f"{self.field_path}__lt"] = day_start(last + dt.timedelta(days=1))
+        else:
+            if first is not None:
+                bounds[f"{self.field_path}__gte"] = first
+            if last is not None:
+                bounds[f"{self.field_path}__lte"] = last
+        return queryset.filter(**bounds) if bounds else queryset
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    """The first instant of ``day`` in the desk's time zone (Beijing)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+class IndustryFilter(admin.SimpleListFilter):
+    """A filter by industry offering the lead industries of the zones one sees (read from the
+    zones table, ``Zone.industries``): Django's filter of the field read the industry of every
+    visible project (SELECT DISTINCT over 100,000 projects on every visit, issue 21). Same
+    parameter as Django's filter had, so its links still answer."""
+
+    title = _("industry")
+    parameter_name = "industry"
+
+    def lookups(self, request, model_admin):
+        from approvals.access import permissions
+
+        industries = {
+            i for zone in permissions.zones_visible(request.user) for i in zone.industries
+        }
+        if self.value():  # one asked for by a link: offered, so the filter applies and shows
+            industries.add(self.value())
+        return [(industry, industry) for industry in sorted(industries)]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(industry=self.value()) if self.value() else queryset
 
 
 def search_words(term: str) -> list[str]:
@@ -64,7 +134,9 @@ class BoundedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        counted = self.object_list[: self.limit + 1].count()
+        # Without the list's ORDER BY: the count of the first rows does not depend on which
+        # rows come first, and a sort inside the count made PostgreSQL sort every visible row.
+        counted = self.object_list.order_by()[: self.limit + 1].count()
         return AtLeast(self.limit) if counted > self.limit else counted
 
 
@@ -95,7 +167,8 @@ class LookaheadPaginator(Paginator):
 class FewCounts:
     """A ModelAdmin mixin: no second, unfiltered count, and a bounded one for the list (an
     exact count of every row is read by nobody); no count at all while searching for a short
-    word, which no index serves."""
+    word, which no index serves. Every ModelAdmin of ours has it (``base.ModelAdmin``); a test
+    walks the admin site and finds it on each list (tests/admin/test_big_lists.py)."""
 
     show_full_result_count = False
 

@@ -6,17 +6,17 @@ refuses too, and ``manage.py purge_audit`` is the one way rows go (after the ret
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from unfold.contrib.filters.admin import RangeDateFilter
-from unfold.utils import parse_date_str
 
 from approvals.access import permissions
-from approvals.admin.base import ModelAdmin
+from approvals.admin.at_scale import DateRangeFilter
+from approvals.admin.base import ModelAdmin, refuse_nul
 from approvals.audit import services as audit
 from approvals.audit.models import AuditEvent, AuditKind, object_type_name
 from approvals.core.display import local_time
@@ -25,22 +25,22 @@ from approvals.spreadsheets import writing
 EXPORT_FORMATS = ("xlsx", "csv")
 
 
-class DayRangeFilter(RangeDateFilter):
-    """From one day to another, both included, on the date-and-time column (unfold's filter
-    compares the bare dates with the times, which leaves the last day out)."""
-
-    def queryset(self, request, queryset):
-        bounds = {}
-        for end, lookup in (("from", "gte"), ("to", "lte")):
-            value = self.used_parameters.get(f"{self.parameter_name}_{end}")
-            if value:
-                bounds[f"{self.parameter_name}__date__{lookup}"] = parse_date_str(value)
-        return queryset.filter(**bounds) if bounds else queryset
-
-
 def _refuse_unless_auditor(request: HttpRequest) -> None:
     if not permissions.may_read_audit(request.user):
         raise PermissionDenied
+
+
+def object_types() -> list[tuple[str, str]]:
+    """The kinds of objects a record may name: the models of the registry (the rows keep
+    their labels), by their names. Fixed choices: offering the labels the rows hold read
+    all of them (SELECT DISTINCT over 1,000,000 events, issue 21) on every visit. Field
+    histories (``simple_history``'s models, ``instance_type``) are records of their own."""
+    labels = {
+        model._meta.label
+        for model in apps.get_models()
+        if not hasattr(model, "instance_type") and not model._meta.auto_created
+    }
+    return sorted(((label, object_type_name(label)) for label in labels), key=lambda c: c[1])
 
 
 class ObjectTypeFilter(admin.SimpleListFilter):
@@ -50,13 +50,7 @@ class ObjectTypeFilter(admin.SimpleListFilter):
     parameter_name = "object_type"
 
     def lookups(self, request, model_admin):
-        labels = (
-            AuditEvent.objects.exclude(object_type="")
-            .order_by("object_type")
-            .values_list("object_type", flat=True)
-            .distinct()
-        )
-        return sorted(((label, object_type_name(label)) for label in labels), key=lambda c: c[1])
+        return object_types()
 
     def queryset(self, request, queryset):
         return queryset.filter(object_type=self.value()) if self.value() else queryset
@@ -73,10 +67,11 @@ class AuditEventAdmin(ModelAdmin):
         "result",
         "source_address",
     )
-    list_filter = ("kind", "result", ("at", DayRangeFilter), ObjectTypeFilter)
+    list_filter = ("kind", "result", ("at", DateRangeFilter), ObjectTypeFilter)
     list_filter_submit = True  # unfold: the date range is typed, then applied
+    # Each searched as icontains, which the trigram indexes of migration 0033 serve on
+    # PostgreSQL; a user name typed exactly is looked up as it is (``get_search_results``).
     search_fields = ("username", "object_repr", "object_id", "source_address")
-    date_hierarchy = "at"
     fields = (
         "at_local",
         "kind",
@@ -128,6 +123,16 @@ class AuditEventAdmin(ModelAdmin):
 
     def history_view(self, request, object_id, extra_context=None):
         raise PermissionDenied
+
+    def get_search_results(self, request, queryset, search_term):
+        """A user name typed exactly (the subject of some record): that person's records, by
+        the index on ``username`` — the OR of four LIKEs read every row (1,549 ms at
+        1,000,000 events, issue 21). Anything else: Django's search over the four columns."""
+        refuse_nul(search_term)
+        name = search_term.strip()
+        if name and AuditEvent.objects.filter(username=name).exists():
+            return queryset.filter(username=name), False
+        return super().get_search_results(request, queryset, search_term)
 
     def changelist_view(self, request, extra_context=None):
         _refuse_unless_auditor(request)

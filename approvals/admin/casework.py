@@ -1,7 +1,7 @@
 """The rest of a project's case on its page: the task plan (倒排工期) with each node's colour,
 the monthly figures (月调度, whose year-to-date investment never decreases within a year: the
 model's ``clean`` says so on the field), and the factor needs (要素保障); and the white list
-(要素保障白名单), each factor requested, secured and missing, worked out in the list's query."""
+(要素保障白名单), each factor requested, secured and missing, worked out for the shown page."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from decimal import Decimal
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import DecimalField, Exists, F, OuterRef, Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, OuterRef, Sum
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from approvals.access import permissions
-from approvals.admin.at_scale import FewCounts, ParentKnownInline, SeenZonesFilter
+from approvals.admin.at_scale import PageColumns, ParentKnownInline, SeenZonesFilter
 from approvals.admin.base import ModelAdmin, TabularInline
 from approvals.cases.colours import MilestoneColours, badge, task_node_colour
 from approvals.core import units
@@ -101,11 +100,7 @@ def save_monthly_progress(request, formset) -> None:
 
 # --- the white list (要素保障白名单) ------------------------------------------------------------
 
-ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=14, decimal_places=2))
-
-
-def _total(factor: str, field: str):
-    return Coalesce(Sum(f"factor_needs__{field}", filter=Q(factor_needs__factor=factor)), ZERO)
+ZERO = Decimal("0")
 
 
 class MissingFilter(admin.SimpleListFilter):
@@ -148,7 +143,7 @@ def _factor_column(factor: Factor):
     return column
 
 
-class WhiteListProjectAdmin(FewCounts, ModelAdmin):
+class WhiteListProjectAdmin(PageColumns, ModelAdmin):
     """Projects of 10亿元 or more with their factor needs: read here, kept on the project page."""
 
     list_display = (
@@ -173,11 +168,24 @@ class WhiteListProjectAdmin(FewCounts, ModelAdmin):
         return units.shown(obj.total_investment)
 
     def get_queryset(self, request: HttpRequest):
-        sums = {}
-        for factor in Factor:
-            sums[f"{factor.value}_requested"] = _total(factor.value, "requested")
-            sums[f"{factor.value}_secured"] = _total(factor.value, "secured")
-        return super().get_queryset(request).visible_to(request.user).annotate(**sums)
+        return super().get_queryset(request).visible_to(request.user)
+
+    def page_columns(self, request: HttpRequest, rows: list[WhiteListProject]) -> None:
+        """Each factor requested and secured, summed for the shown page's projects in one
+        query: the twelve conditional SUMs in the list's query grouped every qualifying
+        project before a page was taken (410–477 ms at 100,000 projects, issue 21)."""
+        sums = {
+            (row["project_id"], row["factor"]): row
+            for row in FactorNeed.objects.filter(project__in=[p.pk for p in rows])
+            .order_by()
+            .values("project_id", "factor")
+            .annotate(requested_sum=Sum("requested"), secured_sum=Sum("secured"))
+        }
+        for project in rows:
+            for factor in Factor:
+                row = sums.get((project.pk, factor.value), {})
+                setattr(project, f"{factor.value}_requested", row.get("requested_sum") or ZERO)
+                setattr(project, f"{factor.value}_secured", row.get("secured_sum") or ZERO)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # a project joins the list by its investment

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from approvals.access import permissions
-from approvals.admin.at_scale import FewCounts, SeenZonesFilter, shared_choices
+from approvals.admin.at_scale import DateRangeFilter, SeenZonesFilter, shared_choices
 from approvals.admin.base import (
     ChangeList,
     HistoryAdmin,
@@ -169,7 +169,7 @@ def recount_notice(model_admin, request) -> None:
 
 
 @admin.register(ApprovalItem)
-class ApprovalItemAdmin(FewCounts, SpreadsheetImportViews, TransitionAdminMixin, HistoryAdmin):
+class ApprovalItemAdmin(SpreadsheetImportViews, TransitionAdminMixin, HistoryAdmin):
     class Media:
         css = {"all": ["approvals/admin.css"]}
 
@@ -274,6 +274,7 @@ class ApprovalItemAdmin(FewCounts, SpreadsheetImportViews, TransitionAdminMixin,
             self.get_queryset(request)
             .running()
             .exclude(deadline_uncovered_years="")
+            .order_by()  # the list's ordering would make each item distinct, sorted
             .values_list("deadline_uncovered_years", flat=True)
             .distinct()
         )
@@ -336,8 +337,8 @@ class ApprovalTypeAdmin(ModelAdmin):
 @admin.register(CalendarDay)
 class CalendarDayAdmin(ModelAdmin):
     list_display = ("day", "kind", "name")
-    list_filter = ("kind",)
-    date_hierarchy = "day"
+    list_filter = ("kind", ("day", DateRangeFilter))
+    list_filter_submit = True  # unfold: the days are typed, then applied
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from approvals.access import permissions
-from approvals.admin.at_scale import FewCounts, PageColumns, SeenZonesFilter
+from approvals.admin.at_scale import PageColumns, SeenZonesFilter
 from approvals.admin.base import HistoryAdmin, ReadOnlyRecordInline, SafeAutocomplete, person
 from approvals.admin.colour_filters import ProblemColourFilter
 from approvals.admin.transitions import TransitionAdminMixin
@@ -176,7 +176,7 @@ RESOLUTION = (
 
 
 @admin.register(Problem)
-class ProblemAdmin(FewCounts, PageColumns, SafeAutocomplete, TransitionAdminMixin, HistoryAdmin):
+class ProblemAdmin(PageColumns, SafeAutocomplete, TransitionAdminMixin, HistoryAdmin):
     class Media:
         css = {"all": ["approvals/admin.css"]}
 

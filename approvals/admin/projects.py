@@ -9,7 +9,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import F, FilteredRelation, Q
+from django.db.models.lookups import IsNull
 from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -18,7 +19,13 @@ from django.utils.translation import gettext_lazy as _
 from unfold.widgets import UnfoldAdminAutocompleteModelChoiceFieldWidget
 
 from approvals.access import permissions
-from approvals.admin.at_scale import TRIGRAM, FewCounts, PageColumns, SeenZonesFilter, search_words
+from approvals.admin.at_scale import (
+    TRIGRAM,
+    IndustryFilter,
+    PageColumns,
+    SeenZonesFilter,
+    search_words,
+)
 from approvals.admin.base import HistoryAdmin, SafeAutocomplete, refuse_nul
 from approvals.admin.case_tabs import case_tabs
 from approvals.admin.casework import (
@@ -78,7 +85,7 @@ class ProjectForm(forms.ModelForm):
 
 @admin.register(Project)
 class ProjectAdmin(
-    ProjectActions, FewCounts, PageColumns, ProjectSpreadsheets, SafeAutocomplete, HistoryAdmin
+    ProjectActions, PageColumns, ProjectSpreadsheets, SafeAutocomplete, HistoryAdmin
 ):
     class Media:
         css = {"all": ["approvals/admin.css", "approvals/panels.css"]}
@@ -90,8 +97,8 @@ class ProjectAdmin(
     list_display = (
         "name",
         "code",
-        "zone",
-        "enterprise",
+        "zone_shown",
+        "enterprise_shown",
         "stage",
         "next_milestone",
         "investment_yi",
@@ -104,7 +111,7 @@ class ProjectAdmin(
         ProjectColourFilter,
         ComplianceFilter,
         "stage",
-        "industry",
+        IndustryFilter,
         "authorisation",
         "is_provincial_key",
         "is_city_key",
@@ -169,6 +176,16 @@ class ProjectAdmin(
         (_("Progress"), {"fields": ("progress_as_of", "progress", "notes")}),
     )
 
+    # Sorted by the key, which groups a zone's or an enterprise's projects: by the name, through
+    # a join, PostgreSQL sorted every visible project (issue 21); the key's index reads a page.
+    @admin.display(description=_("zone"), ordering="zone_id")
+    def zone_shown(self, obj: Project):
+        return obj.zone
+
+    @admin.display(description=_("enterprise"), ordering="enterprise_id")
+    def enterprise_shown(self, obj: Project):
+        return obj.enterprise
+
     @admin.display(description=_("next milestone"), ordering="next_milestone_on")
     def next_milestone(self, obj: Project) -> str:
         return next_milestone_cell(obj)
@@ -213,8 +230,9 @@ class ProjectAdmin(
 
     @admin.display(
         description=_("request pending"),
-        # Sorting by it works it out for every row; shown, it is read for the page only.
-        ordering=Exists(StageRequest.objects.pending().filter(project=OuterRef("pk"))),
+        # Sorted by a join to the pending request (one a project at most: a unique index), not
+        # an EXISTS per row; shown, it is read for the page only (``page_columns``).
+        ordering=IsNull(F("pending_request__id"), False),
         empty_value="",
     )
     def awaiting_decision(self, obj: Project) -> str | None:
@@ -223,7 +241,12 @@ class ProjectAdmin(
         return format_html('<span class="awaiting">{}</span>', gettext("awaiting decision"))
 
     def get_queryset(self, request: HttpRequest):
-        return super().get_queryset(request).visible_to(request.user)
+        # The pending request, joined only when the list is sorted by it (an alias unread
+        # adds no join).
+        pending = FilteredRelation(
+            "stage_requests", condition=Q(stage_requests__status=RequestStatus.PENDING)
+        )
+        return super().get_queryset(request).visible_to(request.user).alias(pending_request=pending)
 
     def page_columns(self, request: HttpRequest, rows: list[Project]) -> None:
         """The next milestone from the stored date, which projects of the page await a

@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from approvals.access import permissions
+from approvals.admin.at_scale import DateRangeFilter
 from approvals.admin.base import ModelAdmin, NeverWritten, ReadOnlyRecordAdmin, WhoAndWhen
 from approvals.models import ApprovalItem, ItemModeChange, ItemStatusChange, Project, StageChange
 
@@ -66,10 +67,10 @@ class ItemModeChangeAdmin(NeverWritten, WhoAndWhen, ModelAdmin):
     """Who marked which item 承诺 / 统一服务 / 不涉及, when and why."""
 
     list_display = ("at_local", "item", "source", "target", "origin", "reason", "by_name")
-    list_filter = ("target", "origin")
+    list_filter = ("target", "origin", ("at", DateRangeFilter))
+    list_filter_submit = True  # unfold: the days are typed, then applied
     search_fields = ("item__project__name", "item__approval_type__name", "reason")
     list_select_related = ("item__project", "item__approval_type", "by")
-    date_hierarchy = "at"
     fields = ("at_local", "item_link", "source", "target", "origin", "reason", "by_name")
     readonly_fields = fields
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from approvals.access import permissions
-from approvals.admin.at_scale import FewCounts, SeenZonesFilter
+from approvals.admin.at_scale import DateRangeFilter, SeenZonesFilter
 from approvals.admin.base import ModelAdmin, person
 from approvals.audit import services as audit
 from approvals.checklist.services import SettledByMode, settled_by_mode, settled_by_mode_of
@@ -146,7 +146,7 @@ class DecisionForm(forms.Form):
 
 
 @admin.register(StageRequest)
-class StageRequestAdmin(FewCounts, ModelAdmin):
+class StageRequestAdmin(ModelAdmin):
     class Media:
         css = {"all": ["approvals/admin.css"]}
 
@@ -167,10 +167,11 @@ class StageRequestAdmin(FewCounts, ModelAdmin):
         "kind",
         ("project__zone", SeenZonesFilter),
         "transition",
+        ("requested_at", DateRangeFilter),
     )
+    list_filter_submit = True  # unfold: the days are typed, then applied
     search_fields = ("project__name", "project__code", "note", "decision_comment")
     list_select_related = ("project__zone", "requested_by", "decided_by")
-    date_hierarchy = "requested_at"
     actions = ["approve_selected", "reject_selected"]
     fields = (
         "project_link",

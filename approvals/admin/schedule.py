@@ -135,6 +135,7 @@ class PeriodicTaskAdmin(beat.PeriodicTaskAdmin, ModelAdmin):
     list_filter = [
         ("task", TaskFilter) if f == "task" else f for f in beat.PeriodicTaskAdmin.list_filter
     ]
+    date_hierarchy = None  # beat's, by start time: a DISTINCT over the rows (no list has one)
 
     @admin.display(description=_("Schedule"))
     def scheduler(self, obj: PeriodicTask):

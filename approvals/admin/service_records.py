@@ -21,7 +21,7 @@ from unfold.widgets import (
 )
 
 from approvals.access import permissions
-from approvals.admin.at_scale import FewCounts, PageColumns, SeenZonesFilter
+from approvals.admin.at_scale import DateRangeFilter, PageColumns, SeenZonesFilter
 from approvals.admin.base import HistoryAdmin, SafeAutocomplete, person
 from approvals.casework.problems import ADD_RECORD, FollowUp, service_record_add
 from approvals.models import Problem, ProblemCategory, Project, ServiceRecord, TransitionRefused
@@ -121,7 +121,7 @@ class ServiceRecordChangeForm(forms.ModelForm):
 
 
 @admin.register(ServiceRecord)
-class ServiceRecordAdmin(FewCounts, PageColumns, SafeAutocomplete, HistoryAdmin):
+class ServiceRecordAdmin(PageColumns, SafeAutocomplete, HistoryAdmin):
     list_display = (
         "day",
         "project",
@@ -130,10 +130,10 @@ class ServiceRecordAdmin(FewCounts, PageColumns, SafeAutocomplete, HistoryAdmin)
         "recorded_by_name",
         "problems_opened",
     )
-    list_filter = ("kind", ("project__zone", SeenZonesFilter))
+    list_filter = ("kind", ("project__zone", SeenZonesFilter), ("day", DateRangeFilter))
+    list_filter_submit = True  # unfold: the days are typed, then applied
     search_fields = ("project__name", "project__code", "participants", "done")
     list_select_related = ("project", "recorded_by")
-    date_hierarchy = "day"
     autocomplete_fields = ("project",)
     add_fieldsets = (
         (None, {"fields": ("project", "day", "kind", "participants", "done")}),

@@ -60,6 +60,8 @@ class Record(models.Model):
     class Meta:
         abstract = True
         ordering = ["-at", "-id"]
+        # The records' lists, newest first, read a page off this index (issue 21).
+        indexes = [models.Index(fields=["at", "id"], name="%(class)s_at_id")]
 
 
 class TransitionRecord(Record):

@@ -116,6 +116,11 @@ class Reminder(models.Model):
                 name="reminder_pending",
                 condition=Q(status="pending"),
             ),
+            # The list, newest first (everyone's for the system administrator, one's own inbox
+            # for everyone else) and by day, reads a page off these (issue 21: 470 ms unindexed).
+            models.Index(fields=["created_at", "id"], name="reminder_created_id"),
+            models.Index(fields=["recipient", "created_at", "id"], name="reminder_inbox"),
+            models.Index(fields=["day", "id"], name="reminder_day_id"),
             # The unread count shown on every page.
             models.Index(
                 fields=["recipient"],

@@ -124,6 +124,8 @@ class StageRequest(models.Model):
         verbose_name_plural = _("stage requests")
         ordering = ["-requested_at", "-id"]
         permissions = [("decide_stagerequest", _("Can decide stage requests"))]
+        # The list, newest first, reads a page off this index (issue 21).
+        indexes = [models.Index(fields=["requested_at", "id"], name="stage_request_requested_id")]
         constraints = [
             # One open request per project: the database refuses a second one even when two
             # officers submit at the same moment.

@@ -314,7 +314,17 @@ class Project(RecordedMachine):
                 condition=Q(at_risk_since__isnull=False),
             ),
             # The list sorted by next milestone, and its colour filter, read this index.
-            models.Index(fields=["next_milestone_on"], name="project_next_milestone"),
+            models.Index(fields=["next_milestone_on", "id"], name="project_next_milestone"),
+            # The list sorted by a column reads its first page off the column's index, the id
+            # breaking ties in the same direction (``base.ChangeList``; issue 21: 208–722 ms
+            # sorting 100,000 projects without them).
+            models.Index(fields=["name", "id"], name="project_name_id"),
+            models.Index(fields=["code", "id"], name="project_code_id"),
+            models.Index(fields=["total_investment", "id"], name="project_investment_id"),
+            models.Index(fields=["zone", "id"], name="project_zone_id"),
+            models.Index(fields=["enterprise", "id"], name="project_enterprise_id"),
+            models.Index(fields=["stage", "id"], name="project_stage_id"),
+            models.Index(fields=["officer", "id"], name="project_officer_id"),
             # The list filter and the dashboard count the few flagged projects.
             models.Index(
                 fields=["zone"],

@@ -63,7 +63,11 @@ class ServiceRecord(models.Model):
         verbose_name = _("service record")
         verbose_name_plural = _("service records")
         ordering = ["-day", "-id"]
-        indexes = [models.Index(fields=["project", "-day"], name="service_record_project_day")]
+        indexes = [
+            models.Index(fields=["project", "-day"], name="service_record_project_day"),
+            # The list, by day, reads a page off this index (issue 21).
+            models.Index(fields=["day", "id"], name="service_record_day_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.project} · {self.day} {self.get_kind_display()}"
