@@ -69,7 +69,7 @@ class AuditEventAdmin(ModelAdmin):
     )
     list_filter = ("kind", "result", ("at", DateRangeFilter), ObjectTypeFilter)
     list_filter_submit = True  # unfold: the date range is typed, then applied
-    # Each searched as icontains, which the trigram indexes of migration 0033 serve on
+    # Each searched as icontains, which the trigram indexes of migration 0034 serve on
     # PostgreSQL; a user name typed exactly is looked up as it is (``get_search_results``).
     search_fields = ("username", "object_repr", "object_id", "source_address")
     fields = (

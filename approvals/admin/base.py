@@ -58,7 +58,7 @@ class ChangeList(UnfoldChangeList):
         """Django breaks ties by the id descending, whatever the column's direction: a list
         sorted by name ascending then read ``(name, id)`` indexes in neither direction. The
         id goes the column's way here, so the column's ``(column, id)`` index serves the page
-        (migration 0033)."""
+        (migration 0034)."""
         ordering = super()._get_deterministic_ordering(ordering)
         # The tie-break is Django's "-pk", or the admin's default ordering by "-id", which
         # Django's ModelAdmin.get_queryset puts on the queryset and the list appends.

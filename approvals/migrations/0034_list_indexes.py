@@ -35,7 +35,7 @@ def drop_trigram_indexes(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("approvals", "0032_project_item_counters"),
+        ("approvals", "0033_project_open_colour_index"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("zones", "0005_staff_follows_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
