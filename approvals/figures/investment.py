@@ -325,6 +325,14 @@ def latest_this_year(selection: Selection, user=None, today: dt.date | None = No
     here per zone, in cents. Three queries: the latest month, the projects' figures, the
     zones' names."""
     chosen = this_year(selection, today)
+    if chosen.zones and not chosen.batches and connection.vendor == "postgresql":
+        return _latest_of_zones(chosen, user)
+    return _latest_grouped(chosen, user)
+
+
+def _latest_grouped(chosen: Selection, user) -> list[dict]:
+    """``latest_this_year`` grouped per project over the rows of the selection (any selection,
+    any database)."""
     rows = rows_counted(MonthlyProgress, chosen, user).filter(
         month__gte=first_of_month(chosen.date_from), month__lte=first_of_month(chosen.date_to)
     )
@@ -332,6 +340,58 @@ def latest_this_year(selection: Selection, user=None, today: dt.date | None = No
     if last is None:
         return []
     sums = _latest_sums(*_per_project_sql(rows, last))
+    names = dict(Zone.objects.filter(pk__in=sums).values_list("pk", "name"))
+    return [
+        {"zone_id": zone, "zone": names[zone], "month": f"{last:%Y-%m}", **_figure(*sums[zone])}
+        for zone in sorted(names, key=lambda pk: names[pk])
+    ]
+
+
+def _latest_of_zones(chosen: Selection, user) -> list[dict]:
+    """``latest_this_year`` of a few zones on PostgreSQL (a zone's recount), in one query: for
+    each project counted, its rows of the year through the (project, month) index (a LATERAL
+    subquery: grouped as a whole, PostgreSQL scanned the year's rows of every zone, 210,000 at
+    100,000 projects, 390 ms for one zone's 1,000 projects with figures; this way ~100 ms;
+    benchmarks/figures_recount.py), the latest plan and cumulative stated and the figure of
+    its latest month taken in the same pass; then summed per zone, the month's figure counted
+    where a project's latest month is the latest of all. Tested equal to the general way
+    (tests/figures/test_investment_sql.py)."""
+    projects = chosen.projects(user).order_by().values("id", "zone_id")
+    outer, params = projects.query.sql_with_params()
+    first, last_bound = first_of_month(chosen.date_from), first_of_month(chosen.date_to)
+    monthly = connection.ops.quote_name(MonthlyProgress._meta.db_table)
+    cents = "CAST(ROUND({} * 100) AS BIGINT)"
+    latest = "(ARRAY_AGG(m.{0} ORDER BY m.month DESC) FILTER (WHERE m.{0} IS NOT NULL))[1]"
+    sql = f"""
+        SELECT zone_id, last, COUNT(*),
+            SUM(COALESCE({cents.format("plan")}, 0)),
+            SUM(CASE WHEN last_month = last THEN COALESCE({cents.format("last_in_month")}, 0)
+                ELSE 0 END),
+            SUM(CASE WHEN cumulative IS NOT NULL THEN {cents.format("cumulative")}
+                ELSE COALESCE(monthly_sum, 0) END)
+        FROM (
+            SELECT p.zone_id, g.*, MAX(g.last_month) OVER () AS last
+            FROM ({outer}) AS p
+            CROSS JOIN LATERAL (
+                SELECT COUNT(*) AS n, MAX(m.month) AS last_month,
+                    {latest.format("annual_plan")} AS plan,
+                    {latest.format("completed_year")} AS cumulative,
+                    SUM({cents.format("m.completed_month")}) AS monthly_sum,
+                    (ARRAY_AGG(m.completed_month ORDER BY m.month DESC))[1] AS last_in_month
+                FROM {monthly} m
+                WHERE m.project_id = p.id AND m.month >= %s AND m.month <= %s
+            ) AS g
+            WHERE g.n > 0
+        ) AS per_project
+        GROUP BY zone_id, last
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, first, last_bound))
+        found = cursor.fetchall()
+    if not found:
+        return []
+    last = found[0][1]
+    sums = {zone: [int(value or 0) for value in figures] for zone, _last, *figures in found}
     names = dict(Zone.objects.filter(pk__in=sums).values_list("pk", "name"))
     return [
         {"zone_id": zone, "zone": names[zone], "month": f"{last:%Y-%m}", **_figure(*sums[zone])}
@@ -366,12 +426,17 @@ def _per_project_sql(rows: QuerySet, last: dt.date) -> tuple[str, tuple]:
             f" WHERE s.{project} = g.{project} AND s.{month} = g.{at})"
         )
 
+    # The zone too by a lookup per project: joined, PostgreSQL read all 100,000 projects' wide
+    # rows for the 1,000 of one zone (264 ms).
+    zone = (
+        f"(SELECT p.{quote('zone_id')} FROM {quote(Project._meta.db_table)} p"
+        f" WHERE p.{quote('id')} = g.{project})"
+    )
     sql = (
-        f"SELECT p.{quote('zone_id')} AS zone_id, {stated('annual_plan', 'plan_month')} AS plan,"
+        f"SELECT {zone} AS zone_id, {stated('annual_plan', 'plan_month')} AS plan,"
         f" {stated('completed_year', 'cumulative_month')} AS cumulative,"
         " g.monthly_sum AS monthly_sum, g.in_month AS in_month"
         f" FROM ({inner}) g"
-        f" JOIN {quote(Project._meta.db_table)} p ON p.{quote('id')} = g.{project}"
     )
     return sql, params
 

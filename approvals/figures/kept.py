@@ -86,7 +86,7 @@ def zone_figures(zone_id: int, *, today: dt.date, user=None) -> dict:
     conversion = registry.get("conversion").figures(signed, user)
     readiness = registry.get("readiness").figures(selection, user)
     months = reports.per_month(selection, user, today=today)
-    problems = casework.problems(selection, user, today=today)
+    problems = casework.problems(selection, user, today=today, median=False)
     latest = investment.latest_this_year(selection, user, today)
     return {
         "day": today.isoformat(),

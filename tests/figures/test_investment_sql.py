@@ -103,3 +103,14 @@ def test_the_latest_month_per_zone_is_that_of_the_report(rows, zone, other_zone)
     assert investment.latest_this_year(Selection(), today=today) == investment.latest_per_zone(
         investment.investment(investment.this_year(Selection(), today))
     )
+
+
+def test_the_latest_month_of_some_zones_is_that_of_the_report(rows, zone, other_zone):
+    """A zone's recount (on PostgreSQL one LATERAL query per zone's projects) gives the
+    report's latest month, alone and beside a zone behind."""
+    today = D(2025, 6, 10)
+    for zones in ((zone.pk,), (other_zone.pk,), (zone.pk, other_zone.pk)):
+        chosen = Selection(zones=zones)
+        assert investment.latest_this_year(chosen, today=today) == investment.latest_per_zone(
+            investment.investment(investment.this_year(chosen, today))
+        )
