@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("approvals", "0033_project_open_colour_index"),
+        ("approvals", "0034_list_indexes"),
     ]
 
     operations = [
