@@ -321,7 +321,6 @@ class Project(RecordedMachine):
             models.Index(fields=["name", "id"], name="project_name_id"),
             models.Index(fields=["code", "id"], name="project_code_id"),
             models.Index(fields=["total_investment", "id"], name="project_investment_id"),
-            models.Index(fields=["zone", "id"], name="project_zone_id"),
             models.Index(fields=["enterprise", "id"], name="project_enterprise_id"),
             models.Index(fields=["stage", "id"], name="project_stage_id"),
             models.Index(fields=["officer", "id"], name="project_officer_id"),
