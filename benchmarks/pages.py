@@ -528,10 +528,10 @@ def list_pages(who: dict[str, str]) -> list[list]:
             )
         if model_admin.get_search_fields(request):
             term = who["officer"] if opts.model_name == "auditevent" else SEARCH
-            searchers = [roles[0][0]] + [r for r, _ in roles[1:] if r == "officer"]
-            for role in searchers:  # all of it, and an officer's two zones
+            searchers = [role] + [r for r, _ in roles[1:] if r == "officer"]
+            for searcher in searchers:  # all of it, and an officer's two zones
                 found.append(
-                    [f"{name} search {term} ({role})", who[role], f"{url}?q={term}", False]
+                    [f"{name} search {term} ({searcher})", who[searcher], f"{url}?q={term}", False]
                 )
         if model._default_manager.count() > DEEP_PAGE * model_admin.list_per_page:
             found.append(
