@@ -27,7 +27,7 @@ from approvals.admin.at_scale import (
     search_words,
 )
 from approvals.admin.base import HistoryAdmin, SafeAutocomplete, refuse_nul
-from approvals.admin.case_tabs import case_tabs
+from approvals.admin.case_tabs import case_tabs, loaded_later
 from approvals.admin.casework import (
     FactorNeedInline,
     MonthlyProgressInline,
@@ -89,6 +89,7 @@ class ProjectAdmin(
 ):
     class Media:
         css = {"all": ["approvals/admin.css", "approvals/panels.css"]}
+        js = ["approvals/case_tabs.js"]  # a tab's inlines, wired when fetched
 
     form = ProjectForm
     compressed_fields = False  # labels above their fields, several fields a row: it fits
@@ -390,9 +391,21 @@ class ProjectAdmin(
             tabs = case_tabs(context["adminform"], context["inline_admin_formsets"])
             context["case_tabs"] = tabs
             context["case_tab_open"] = next(t.key for t in tabs if t.active)
+            wanted = _tab_wanted(request, tabs)
+            if wanted is not None:
+                # one tab's inlines, fetched by the page when the tab is first opened
+                context["case_tab"] = wanted
+                response = super().render_change_form(request, context, add, change, form_url, obj)
+                response.template_name = "admin/approvals/project/case_tab.html"
+                return response
+            if request.method == "GET":
+                loaded_later(tabs)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET" and request.GET.get(CASE_TAB):
+            # a tab's inlines only (render_change_form): none of the page's header
+            return super().change_view(request, object_id, form_url, extra_context)
         project = self.get_object(request, object_id)
         extra_context = extra_context or {}
         if project is not None:
@@ -446,3 +459,15 @@ class ProjectAdmin(
                 if pending.transition == "mark_ready":
                     extra_context["settled_by_mode"] = settled_by_mode(project)
         return super().change_view(request, object_id, form_url, extra_context)
+
+
+#: The query parameter of a project's page that asks for one tab's inlines.
+CASE_TAB = "case_tab"
+
+
+def _tab_wanted(request, tabs):
+    """The tab whose inlines alone a GET of the page asks for (``?case_tab=<key>``), or None."""
+    if request.method != "GET":
+        return None
+    key = request.GET.get(CASE_TAB)
+    return next((t for t in tabs if t.key == key and t.inlines), None) if key else None

@@ -373,7 +373,9 @@ def test_the_pages_open_for_the_people_of_the_zone(client, hidden, other_zone, c
         "admin:approvals_project_change": (case["project"], "SECRET-OTHERZONE-FACTOR"),
     }
     for name, (obj, marker) in shown.items():
-        assert marker in client.get(reverse(name, args=[obj.pk])).content.decode(), name
+        # the project's factor needs: in their tab, fetched when it is opened
+        query = {"case_tab": "factors"} if name == "admin:approvals_project_change" else {}
+        assert marker in client.get(reverse(name, args=[obj.pk]), query).content.decode(), name
 
 
 def test_the_administrator_sees_the_project_without_a_zone(client, hidden):

@@ -106,7 +106,8 @@ class TestTimes:
         client = as_user(bob)
         for url in (
             reverse("admin:approvals_stagechange_changelist"),
-            reverse("admin:approvals_project_change", args=[project.pk]),
+            # the stage history's tab, fetched when opened
+            reverse("admin:approvals_project_change", args=[project.pk]) + "?case_tab=records",
             reverse("admin:approvals_project_history", args=[project.pk]),
         ):
             text = visible(client.get(url).content.decode())

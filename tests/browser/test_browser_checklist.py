@@ -68,6 +68,7 @@ def test_an_officer_generates_the_checklist_and_sees_what_blocks_the_start(as_us
     expect(page.locator(".messagelist .success")).to_have_text(
         f"“{signed.name}”：新增21项，保留已有0项。"
     )
+    open_case_tab(page, "审批事项")  # the page opens again on its first tab
     expect(rows).to_have_count(21)
     expect(rows.filter(has_text="LX08 建设用地规划许可证")).to_have_count(1)
     expect(blockers.locator("li")).to_have_text(OPEN_BEFORE_WORKS)

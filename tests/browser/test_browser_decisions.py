@@ -88,6 +88,7 @@ def test_the_supervisor_sees_what_settles_the_start_without_an_approval(
 
     expect(page.locator(".messagelist .success")).to_be_visible()
     expect(page.locator(".errornote")).to_have_count(0)
+    open_case_tab(page, "审批事项")  # the page opens again on its first tab
     expect(row.locator('select[name$="-mode"] option:checked')).to_have_text("不涉及")
     blockers = page.locator(".field-start_blockers")
     expect(blockers).not_to_contain_text("LX03")

@@ -340,7 +340,9 @@ class TestTheProjectPageMilestones:
             (Stage.AT_CAPACITY, D(2026, 6, 1), None),  # not yet due
         ):
             MilestoneFactory(project=project, stage=stage, planned_date=planned, actual_date=actual)
-        response = as_user(alice).get(reverse("admin:approvals_project_change", args=[project.pk]))
+        response = as_user(alice).get(
+            reverse("admin:approvals_project_change", args=[project.pk]), {"case_tab": "plans"}
+        )  # the milestones' tab, fetched when opened
         assert milestone_rows(response.content.decode()) == {
             Stage.SIGNED: shows(Colour.GREEN),
             Stage.READY: None,
@@ -356,7 +358,9 @@ class TestTheProjectPageMilestones:
             project=project, stage=Stage.UNDER_CONSTRUCTION, planned_date=D(2024, 9, 1)
         )
         MilestoneFactory(project=project, stage=Stage.AT_CAPACITY, planned_date=D(2025, 9, 1))
-        response = as_user(alice).get(reverse("admin:approvals_project_change", args=[project.pk]))
+        response = as_user(alice).get(
+            reverse("admin:approvals_project_change", args=[project.pk]), {"case_tab": "plans"}
+        )  # the milestones' tab, fetched when opened
         assert milestone_rows(response.content.decode()) == {
             Stage.READY: None,
             Stage.UNDER_CONSTRUCTION: None,
@@ -436,7 +440,10 @@ class TestForeseenDelay:
     def test_the_start_milestone_reads_as_foreseen_delay_on_the_project_page(
         self, at_risk, as_user, alice
     ):
-        rows = milestone_rows(self.page(as_user(alice), at_risk))
+        plans = as_user(alice).get(
+            reverse("admin:approvals_project_change", args=[at_risk.pk]), {"case_tab": "plans"}
+        )  # the milestones' tab, fetched when opened
+        rows = milestone_rows(plans.content.decode())
         assert rows[Stage.UNDER_CONSTRUCTION] == shows(Colour.AT_RISK)
         assert rows[Stage.READY] == shows(Colour.GREEN)
 

@@ -224,7 +224,9 @@ class TestWhatTheOfficerSeesAfterwards:
         workflow.item_set_mode(
             item(signed, "HP05"), Mode.NOT_APPLICABLE, by=alice, reason="无危化品"
         )
-        page = as_user(alice).get(reverse("admin:approvals_project_change", args=[signed.pk]))
+        page = as_user(alice).get(
+            reverse("admin:approvals_project_change", args=[signed.pk]), {"case_tab": "items"}
+        )  # the checklist's tab, fetched when opened
         text = page.content.decode()
         assert "艾丽（alice）：无危化品" in text
         assert "目录（艾丽（alice）生成清单）：目录默认" in text
