@@ -159,6 +159,31 @@ def colour_fill(column: int) -> writing.Fill:
     return fill
 
 
+def project_rows(
+    projects: Iterable[Project], fields: list[str] | None = None
+) -> tuple[list[str], Iterator[list[Any]]]:
+    """The headers and the rows of the project list, each row as ``ProjectExportResource``
+    exports it (its dehydrate methods, its fields' widgets), written straight to the file
+    without django-import-export's dataset: each field's way to a value is looked up once, not
+    once per cell (issue 21, benchmarks/export_bench.py)."""
+    resource = ProjectExportResource()
+    columns = resource.get_export_fields(fields)
+    getters = []
+    for field in columns:
+        method = field.get_dehydrate_method(resource.get_field_name(field))
+        method = method if callable(method) else getattr(resource, method, None)
+        getters.append(method or field.export)
+    headers = resource.get_export_headers(fields)
+    return headers, ([get(project) for get in getters] for project in projects)
+
+
+def project_table(projects: Iterable[Project], fields: list[str] | None = None) -> writing.Table:
+    """The project list as a table to write: the colour column filled in."""
+    headers, rows = project_rows(projects, fields)
+    fill = colour_fill(headers.index(COLOUR_HEADER)) if COLOUR_HEADER in headers else None
+    return writing.Table("项目清单", headers, rows, fill)
+
+
 class SafeXLSX(XLSX):
     """.xlsx written by ``writing.xlsx``: text stays text, the colour column is filled in."""
 

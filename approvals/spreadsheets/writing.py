@@ -93,11 +93,18 @@ def xlsx(tables: list[Table], out: io.BufferedIOBase | None = None) -> bytes | N
 def csv_text(table: Table) -> str:
     """One table as CSV (UTF-8 with a byte-order mark, so that Excel reads the Chinese)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    csv_write(table, buffer)
+    return buffer.getvalue()
+
+
+def csv_write(table: Table, out: io.TextIOBase) -> None:
+    """One table as CSV into a text stream, row by row: the byte-order mark first (encode the
+    stream as UTF-8, newline="")."""
+    out.write("\ufeff")
+    writer = csv.writer(out)
     writer.writerow(table.headers)
     for row in table.rows:
         writer.writerow(["'" + v if risky(v) else _csv_value(v) for v in row])
-    return "\ufeff" + buffer.getvalue()
 
 
 def _csv_value(value: Any) -> Any:
