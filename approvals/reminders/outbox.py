@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -20,9 +21,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from approvals.cases.colours import warnings
-from approvals.core.bulk import insert_new
+from approvals.core.bulk import among, insert_new
 from approvals.models import Delivery, EmailState, Reminder, Step
-from approvals.reminders.scan import Scan
+from approvals.reminders.scan import CHUNK, Scan
 
 #: How long a claim holds: a worker that died holding one frees it after this.
 LEASE = dt.timedelta(minutes=10)
@@ -36,26 +37,29 @@ BATCH = 500
 RANK = {Step.AT_RISK: 0, Step.OFFICER: 1, Step.SUPERVISOR: 2, Step.LEADER: 3}
 
 
-def new_reminders(found: Scan) -> list[Reminder]:
-    """The found reminders not made before (looked up in chunks of subjects), one per person
-    and subject at most: none when the person heard of the subject since the reminder's period
-    began (``period_began``, from the ladder), else the highest step's."""
+def new_reminders(found: Scan | list[Reminder]) -> list[Reminder]:
+    """The found reminders not made before (looked up in one query per subject type and chunk
+    of subjects), one per person and subject at most: none when the person heard of the
+    subject since the reminder's period began (``period_began``, from the ladder), else the
+    highest step's. ``found``: a whole scan, or one of its chunks (``scan.chunks``)."""
+    found = found.reminders if isinstance(found, Scan) else found
     subjects: dict[int, set[int]] = defaultdict(set)
-    for r in found.reminders:
+    for r in found:
         subjects[r.subject_type_id].add(r.subject_id)
     existing = set()
     heard: dict[tuple[int, int, int], dt.date] = {}  # (subject, recipient) → the latest day
     for type_id, ids in subjects.items():
         ids = sorted(ids)
-        for start in range(0, len(ids), 5000):
+        for start in range(0, len(ids), CHUNK):
             for *key, day in Reminder.objects.filter(
-                subject_type_id=type_id, subject_id__in=ids[start : start + 5000]
+                among("subject_id", ids[start : start + CHUNK], Reminder),
+                subject_type_id=type_id,
             ).values_list("subject_type_id", "subject_id", "step", "recipient_id", "period", "day"):
                 existing.add(tuple(key))
                 whom = (key[0], key[1], key[3])
                 heard[whom] = max(day, heard.get(whom, day))
     chosen: dict[tuple[int, int, int], Reminder] = {}
-    for r in found.reminders:
+    for r in found:
         if (r.subject_type_id, r.subject_id, r.step, r.recipient_id, r.period) in existing:
             continue
         whom = (r.subject_type_id, r.subject_id, r.recipient_id)
@@ -66,10 +70,16 @@ def new_reminders(found: Scan) -> list[Reminder]:
     return list(chosen.values())
 
 
-def record(found: Scan) -> Counter:
+def record(found: Scan | Iterable[list[Reminder]]) -> Counter:
     """Insert the reminders not made before; the unique key drops any another scan or worker
-    inserted meanwhile. Returns how many this call inserted, by step."""
-    return Counter(insert_new(new_reminders(found), "step", batch=BATCH))
+    inserted meanwhile. Returns how many this call inserted, by step. ``found``: a whole scan,
+    or its chunks as the scan gives them (``scan.chunks``), each recorded before the next is
+    read: memory holds one chunk, and a subject both late and at risk, whose at-risk chunk
+    comes last, finds the higher step already recorded."""
+    made: Counter = Counter()
+    for chunk in [found.reminders] if isinstance(found, Scan) else found:
+        made.update(insert_new(new_reminders(chunk), "step", batch=BATCH))
+    return made
 
 
 def claim(pk: int, now: dt.datetime | None = None) -> bool:

@@ -33,6 +33,7 @@ from approvals.reminders.outbox import (
     send,
 )
 from approvals.reminders.scan import Scan, scan
+from approvals.reminders.scan import chunks as scan_chunks
 
 __all__ = [
     "BATCH",
@@ -88,11 +89,19 @@ def run(day: dt.date | None = None, *, dry_run: bool = False) -> Outcome:
         # A safety net: every change stores its project's colour date; a writer that forgot,
         # or a row changed by hand in the database, is caught up once a day.
         refresh_colour_dates()
-    found = scan(day)
-    by_step = Counter(r.step for r in found.reminders)
+    # Recorded a chunk at a time as the scan reads them: 570,793 reminders held at once were
+    # 887 MB (issue 21, benchmarks/reminder_scan.py).
+    found = Scan(day)
+    by_step: Counter = Counter()
+
+    def counted(chunks):
+        for chunk in chunks:
+            by_step.update(r.step for r in chunk)
+            yield chunk
+
+    new = record(counted(scan_chunks(found)))
     if found.working_day and day == today:
         foresight.store(found.at_risk, today)
-    new = record(found)
     if found.working_day:
         from approvals.casework.problems import escalate_red
 
