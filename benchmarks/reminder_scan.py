@@ -19,15 +19,28 @@ statuses and the accepted ones' deadlines around D, officers and leaders from ``
 two supervisors per zone. Rows go in with ``insert_rows``, not the ORM.
 
     .venv/bin/python benchmarks/reminder_scan.py [--sizes 10000 100000] [--repeats 3]
+
+``--city`` builds the case of issue 21 instead — 100,000 projects with about 570,000 reminders
+due on D (the data above plus two task nodes and a problem per project, two fifths of them
+late) — and runs the daily job's scan-and-record (``record(scan(D))``), each
+run in a subprocess of its own so that its peak memory (its own ``ru_maxrss``) is its
+own: "before" with the code of commit 8693639 (checked out with ``git worktree add
+--detach`` into ``/tmp/pd-before-scan``), "after" with this code (``record(chunks(…))``, as
+``services.run`` does), interleaved rounds, the reminders emptied before each run:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python benchmarks/reminder_scan.py --city [--rounds 3]
 """
 
 from __future__ import annotations
 
 import calendar as month_calendar
 import datetime as dt
+import json
+import os
 import random
 import re
 import statistics
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -602,6 +615,192 @@ def run(sizes: tuple[int, ...], repeats: int, people) -> str:
     )
 
 
+# --- the city's case (issue 21): scan and record at 100,000 projects, before and after -------
+
+BEFORE_COMMIT = "8693639"
+BEFORE_TREE = Path("/tmp/pd-before-scan")
+HERE = Path(__file__).resolve()
+
+
+def full_rows(model, rows: Iterator[dict]) -> tuple[list[str], Iterator[tuple]]:
+    """Rows of ``model`` for ``insert_rows``: every column its default, the given values over
+    them, the automatic times now."""
+    from django.utils import timezone
+
+    fields = [f.attname for f in model._meta.concrete_fields]
+    now = timezone.now()
+    base = {
+        f.attname: now
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        else f.get_default()
+        for f in model._meta.concrete_fields
+    }
+    return fields, (tuple((base | row)[name] for name in fields) for row in rows)
+
+
+def load_casework(ids: range, people, rng: random.Random) -> None:
+    """Two task nodes (倒排工期) and an unsolved problem for every project, planned or due 90
+    days before D to 125 days after it (about two fifths before D): with the milestones and
+    items, about 570,000 reminders due on D, the case issue 21 measured."""
+    from approvals.models import Problem, TaskNode
+    from benchmarks.common import insert_rows
+
+    def nodes() -> Iterator[dict]:
+        for pk in ids:
+            for k, name in enumerate(("完成土地摘牌", "主体封顶")):
+                yield {
+                    "id": pk * 2 + k,
+                    "project_id": pk,
+                    "name": name,
+                    "planned_date": DAY + rng.randint(-90, 125) * ONE_DAY,
+                }
+
+    def problems() -> Iterator[dict]:
+        for pk in ids:
+            yield {
+                "id": pk,
+                "project_id": pk,
+                "description": f"用地指标未落实{pk % 97}",
+                "description_key": f"用地指标未落实{pk % 97}",
+                "department": "自然资源局",
+                "reported_on": DAY - 120 * ONE_DAY,
+                "deadline": DAY + rng.randint(-90, 125) * ONE_DAY,
+                "responsible_id": people.officers[pk % len(people.officers)]
+                if pk % 3 == 0
+                else None,
+            }
+
+    insert_rows(TaskNode, *full_rows(TaskNode, nodes()))
+    insert_rows(Problem, *full_rows(Problem, problems()))
+
+
+def city_child(which: str) -> dict:
+    """One scan-and-record of D, timed in this process (the code of ``which``)."""
+    if which == "before":  # the old code alone on the path (as dashboard.py's serve_as)
+        ours = {HERE.parent, HERE.parent.parent}
+        sys.path = [
+            str(BEFORE_TREE),
+            *[p for p in sys.path if Path(p or ".").resolve() not in ours],
+        ]
+        os.chdir(BEFORE_TREE)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from approvals.reminders import services as reminders
+
+    queries = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal queries
+        queries += 1
+        return execute(sql, params, many, context)
+
+    started = time.perf_counter()
+    with connection.execute_wrapper(count):
+        if which == "before":
+            found = reminders.scan(DAY)
+            due = len(found.reminders)
+            made = reminders.record(found)
+        else:
+            from approvals.reminders.scan import Scan, chunks
+
+            due = 0
+
+            def counted(parts):
+                nonlocal due
+                for part in parts:
+                    due += len(part)
+                    yield part
+
+            made = reminders.record(counted(chunks(Scan(DAY))))
+    return {
+        "seconds": time.perf_counter() - started,
+        "queries": queries,
+        "due": due,
+        "made": sum(made.values()),
+        "code": str(Path(reminders.__file__).resolve().parents[2]),
+    }
+
+
+def city_run(which: str) -> dict:
+    process = subprocess.Popen(
+        [sys.executable, str(HERE), "--child", which],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "DEBUG": "0"},
+    )
+    stdout, stderr = process.communicate()
+    if process.returncode:
+        raise SystemExit(f"{which} failed:\n{stderr.decode()[-3000:]}")
+    result = json.loads(stdout.decode().strip().splitlines()[-1])
+    result["peak_mb"] = result.pop("peak_kb") / 1024
+    return result
+
+
+def city(rounds: int, people) -> str:
+    from approvals.core.workdays import WorkingCalendar
+    from approvals.models import (
+        ApprovalItem,
+        Milestone,
+        Problem,
+        Project,
+        Reminder,
+        TaskNode,
+        WarningSettings,
+    )
+    from benchmarks.common import analyze, delete_all, reset_sequences, table
+
+    if not BEFORE_TREE.exists():
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(BEFORE_TREE), BEFORE_COMMIT],
+            cwd=HERE.parent,
+            check=True,
+            capture_output=True,
+        )
+    assert WorkingCalendar().is_working_day(DAY), DAY
+    clear_projects()
+    people = ensure_people(people)
+    WarningSettings.get_solo()
+    rng = random.Random(11)
+    started = time.perf_counter()
+    size = 100_000
+    load(1, size, people, catalogue(), rng)
+    load_casework(range(1, size + 1), people, rng)
+    reset_sequences(Project, Milestone, ApprovalItem, TaskNode, Problem)
+    for model in (Project, Milestone, ApprovalItem, TaskNode, Problem):
+        analyze(model._meta.db_table)
+    print(f"loaded {size:,} projects in {time.perf_counter() - started:.0f} s", flush=True)
+    runs: dict[str, list[dict]] = {"before": [], "after": []}
+    loads = []
+    for _round in range(rounds):
+        for which in runs:
+            delete_all(Reminder)
+            runs[which].append(city_run(which))
+            loads.append(os.getloadavg()[0])
+            print(f"  {which}: {runs[which][-1]}", flush=True)
+    delete_all(Reminder)
+    rows = [
+        (
+            which,
+            results[0]["due"],
+            results[0]["made"],
+            statistics.median(r["seconds"] for r in results),
+            max(r["peak_mb"] for r in results),
+            results[0]["queries"],
+        )
+        for which, results in runs.items()
+    ]
+    return table(
+        f"Reminder scan and record on D = {DAY}, {size:,} projects, median of {rounds} "
+        f"interleaved rounds (load average during the runs {min(loads):.2f}–{max(loads):.2f})",
+        ["code", "reminders due", "recorded", "median s", "peak RSS MB", "queries"],
+        rows,
+    )
+
+
 if __name__ == "__main__":
     import argparse
 
@@ -610,13 +809,27 @@ if __name__ == "__main__":
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--city", action="store_true", help="issue 21's case, before and after")
+    parser.add_argument("--rounds", type=int, default=3, help="with --city")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--database", default="projectdesk_bench", help="the throw-away one's name")
     args = parser.parse_args()
+    if args.child:
+        import resource
+
+        result = city_child(args.child)
+        result["peak_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(json.dumps(result))
+        sys.exit(0)
     from benchmarks.run import django_on_throwaway_database
 
-    with django_on_throwaway_database():
+    with django_on_throwaway_database(args.database):
         from benchmarks.common import machine, make_people, table
 
         print(table("Machine", ["", ""], machine()), flush=True)
         started = time.perf_counter()
-        print(run(tuple(args.sizes), args.repeats, make_people()))
+        if args.city:
+            print(city(args.rounds, make_people()))
+        else:
+            print(run(tuple(args.sizes), args.repeats, make_people()))
         print(f"\nRuntime: {time.perf_counter() - started:.0f} s")
