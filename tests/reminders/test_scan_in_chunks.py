@@ -127,4 +127,3 @@ def test_the_daily_job_records_what_the_whole_scan_did(desk, monkeypatch):
     assert sorted(tuple(getattr(r, f) for f in FIELDS + TEXT) for r in recorded) == expected
     assert sum(outcome.new.values()) == len(expected)
     assert outcome.found == Counter(r.step for r in before.reminders)
-
