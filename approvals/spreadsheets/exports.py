@@ -106,6 +106,10 @@ class ProjectExportResource(resources.ModelResource):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.colours = MilestoneColours.on(timezone.localdate())
+        # Words read once per export, in the language active now: ``get_stage_display`` and
+        # the lazy labels per row were a third of the Python time of a 5,000-row export.
+        self.stage_words = {stage.value: str(stage.label) for stage in Stage}
+        self.next_of: tuple[int | None, tuple] = (None, ())
 
     def filter_export(self, queryset, **kwargs):
         # A queryset from the page; projects already read, in order, from the worker.
@@ -117,17 +121,23 @@ class ProjectExportResource(resources.ModelResource):
         return CATEGORY_WORDS[entries[0].category] if entries else ""
 
     def dehydrate_stage(self, project: Project) -> str:
-        return str(project.get_stage_display())
+        return self.stage_words.get(project.stage, project.stage)
+
+    def next_milestone(self, project: Project) -> tuple[str, dt.date | None, str]:
+        """``next_milestone`` worked out once per project for its three columns."""
+        if self.next_of[0] != project.pk:
+            stage, planned, colour = next_milestone(project, self.colours)
+            self.next_of = (project.pk, (stage, planned, str(colour.label) if colour else ""))
+        return self.next_of[1]
 
     def dehydrate_next_stage(self, project: Project) -> str:
-        return next_milestone(project, self.colours)[0]
+        return self.next_milestone(project)[0]
 
     def dehydrate_next_date(self, project: Project) -> dt.date | None:
-        return next_milestone(project, self.colours)[1]
+        return self.next_milestone(project)[1]
 
     def dehydrate_colour(self, project: Project) -> str:
-        colour = next_milestone(project, self.colours)[2]
-        return str(colour.label) if colour else ""
+        return self.next_milestone(project)[2]
 
     def dehydrate_total_investment(self, project: Project) -> Decimal | None:
         return yi(project.total_investment)

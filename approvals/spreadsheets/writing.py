@@ -16,7 +16,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 
 RISKY_START = ("=", "+", "-", "@", "\t", "\r")
@@ -70,14 +70,25 @@ def xlsx(tables: list[Table], out: io.BufferedIOBase | None = None) -> bytes | N
         for row_index, row in enumerate(table.rows):
             cells = []
             for column, value in enumerate(row):
-                cell = WriteOnlyCell(sheet, value=_cell_value(value))
+                colour = table.fill(row_index, column, value) if table.fill else None
+                quoted = risky(value)
+                value = _cell_value(value)
+                # A cell object only where it needs more than its value (issue 21: a cell
+                # object and its style for each of 100,000 × 19 values was most of the
+                # export's time); openpyxl writes the plain values as they are.
+                plain = not colour and not isinstance(value, dt.date)
+                if isinstance(value, str):  # else openpyxl reads "=…" and "#N/A" as more
+                    plain = plain and not (quoted or value[:1] == "=" or value in ERROR_CODES)
+                if plain:
+                    cells.append(value)
+                    continue
+                cell = WriteOnlyCell(sheet, value=value)
                 if isinstance(value, str):
                     cell.data_type = "s"  # text stays text, whatever it starts with
-                    if risky(value):
+                    if quoted:
                         cell.quotePrefix = True
                 if isinstance(value, dt.date):
                     cell.number_format = "yyyy-mm-dd"
-                colour = table.fill(row_index, column, value) if table.fill else None
                 if colour:
                     fills.setdefault(
                         colour, PatternFill("solid", start_color=colour, end_color=colour)
