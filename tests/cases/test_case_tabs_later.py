@@ -110,3 +110,18 @@ def test_an_officer_of_another_zone_gets_no_tab(as_user, charlie, case, tab):
     assert response.status_code in (302, 403, 404)
     assert "approval_items-0-id" not in response.content.decode()
     assert case.name not in response.content.decode()
+
+
+def test_the_blockers_before_works_are_read_once_per_page(as_user, alice, case):
+    """The case file draws the read-only "open before works start" more than once (unfold asks
+    a field for its contents again): its items are read once (issue 21: 10 of 46 queries)."""
+    client = as_user(alice)
+    client.get(url_of(case))
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url_of(case)).status_code == 200
+    blockers = [
+        q for q in captured.captured_queries if '"before_works"' in q["sql"].partition("WHERE")[2]
+    ]
+    # the stage-change options ask twice (settled? which not?), the field once, the case file's
+    # summary once: 8 when the field read its items each time it was drawn
+    assert len(blockers) == 4
