@@ -448,7 +448,7 @@ SEARCH = "氢能"
 DEEP_PAGE = 200
 #: The case file's tabs, each asked for by this query (today they are all on the page; a tab
 #: loaded on opening it is measured at its own address once it has one).
-TAB_QUERY = "?tab={key}"
+TAB_QUERY = "?case_tab={key}"
 #: A page whose median is at or above this is flagged (issue 21's target).
 TARGET_MS = 150.0
 
@@ -559,8 +559,10 @@ def enumerate_pages() -> list[list]:
     zone = Zone.objects.order_by("pk").values_list("pk", flat=True).first()
     found = []
     for role in CASE_ROLES:
+        # Only "kept": no visit of the dashboard counts figures any more (the worker counts a
+        # changed zone; benchmarks/figures_recount.py measures one zone's count), so emptying
+        # the cache before a visit changed nothing but the name of the row.
         found.append([f"dashboard, figures kept ({role})", who[role], "/admin/", False])
-        found.append([f"dashboard, figures recomputed ({role})", who[role], "/admin/", True])
     for role in ("system admin", "statistician", "city supervisor"):
         found.append([f"reports page, figures kept ({role})", who[role], "/admin/reports/", False])
         found.append([f"reports page, recomputed ({role})", who[role], "/admin/reports/", True])
@@ -653,6 +655,8 @@ class Server:
             self.get(page)
         found = []
         for page in self.pages:
+            if not page[3]:
+                self.get(page)
             with CaptureQueriesContext(connection) as captured:
                 response = self.get(page)
             body = response.content
@@ -679,6 +683,8 @@ class Server:
         self.login()
         times = []
         for page in self.pages:
+            if not page[3]:  # "kept": what the page keeps is there, as on a second visit (the
+                self.get(page)  # page before may have emptied the cache: see ``get``)
             start = time.perf_counter()
             self.get(page)
             times.append((time.perf_counter() - start) * 1000)
