@@ -51,6 +51,7 @@ from tests.browser_support import (
     INDEX,
     change_url,
     log_in_through_the_form,
+    open_case_tab,
     screenshot,
 )
 from tests.factories import ProjectFactory
@@ -237,6 +238,7 @@ def test_the_officer_follows_her_reminders_and_colours(page, desk, alice):
     # The late project, from 我的待办: its milestone red, no foreseen delay.
     todo_row(page, "late").get_by_role("link", name=re.compile(LATE)).click()
     expect(page).to_have_url(re.compile(re.escape(change_url(desk[LATE])) + "$"))
+    open_case_tab(page, "节点与计划")  # its rows come when the tab opens
     milestones = page.locator("#milestones-group tbody.original tr.form-row")
     expect(milestones).to_have_count(1)
     expect(milestones.locator("td.field-stage select")).to_have_value(Stage.READY)
@@ -259,6 +261,8 @@ def test_the_officer_follows_her_reminders_and_colours(page, desk, alice):
     )
     expect(panel).to_contain_text("取决于 HP01 环境影响评价审批（未启动）。")
     expect(panel).to_contain_text(f"自 {timezone.localdate()} 起预计延误。")
+    screenshot(page, "officer-reads-foreseen-delay.png")
+    open_case_tab(page, "节点与计划")
     colours = {
         Stage.READY: "● 绿色",
         Stage.UNDER_CONSTRUCTION: "● 预计延误",
@@ -268,7 +272,6 @@ def test_the_officer_follows_her_reminders_and_colours(page, desk, alice):
             has=page.locator(f'td.field-stage option[value="{stage}"][selected]')
         )
         expect(row.locator("td.field-colour")).to_have_text(text)
-    screenshot(page, "officer-reads-foreseen-delay.png")
 
     # The project list, filtered by colour in the sidebar.
     page.locator("#site-name a").click()
@@ -308,6 +311,7 @@ def test_opening_a_reminder_from_the_inbox_reads_it_and_links_to_the_case(page, 
     expect(case).to_have_text("打开项目")
     case.click()
     expect(page).to_have_url(re.compile(re.escape(change_url(desk[LATE])) + "$"))
+    open_case_tab(page, "节点与计划")
     expect(page.locator("#milestones-group tbody.original td.field-colour")).to_have_text("● 红色")
     page.locator("#site-name a").click()
     expect(unread_link(page)).to_have_text(unread(1))

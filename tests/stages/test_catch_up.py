@@ -249,7 +249,9 @@ class TestTheFlag:
         workflow.decide(ListRequestFactory(project=signed, requested_by=stan), by=bob, approve=True)
         client = as_user(bob)
 
-        history = project_page(client, signed)
+        history = client.get(  # the stage history's tab, fetched when opened
+            reverse("admin:approvals_project_change", args=[signed.pk]), {"case_tab": "records"}
+        ).content.decode()
         assert "据清单补录" in history and "开工时仍有" in history  # the stage history
         assert compliance_note(project_page(client, signed)) == (
             f"⚠ 开工时前期手续未办结（2025年6月10日 补录开工时 {open_items} 项未办结；"
