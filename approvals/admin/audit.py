@@ -68,6 +68,8 @@ class AuditEventAdmin(ModelAdmin):
         "source_address",
     )
     list_filter = ("kind", "result", ("at", DateRangeFilter), ObjectTypeFilter)
+    # The object's name and the address are searched (trigram indexes), not sorted (issue 21).
+    sortable_by = ("at_local", "kind", "username", "object_kind", "result")
     list_filter_submit = True  # unfold: the date range is typed, then applied
     # Each searched as icontains, which the trigram indexes of migration 0034 serve on
     # PostgreSQL; a user name typed exactly is looked up as it is (``get_search_results``).

@@ -245,11 +245,13 @@ class ApprovalItemAdmin(SpreadsheetImportViews, TransitionAdminMixin, HistoryAdm
         url = reverse("admin:approvals_project_change", args=[obj.project_id])
         return format_html('<a href="{}">{}</a>', url, obj.project)
 
-    @admin.display(description=_("zone"), ordering="project__zone__name")
+    # The zone and the agency are filtered, not sorted: through a join, a sort read every
+    # item (1.2–1.3 s at 840,000 items, issue 21).
+    @admin.display(description=_("zone"))
     def zone(self, obj: ApprovalItem):
         return obj.project.zone
 
-    @admin.display(description=_("agency"), ordering="approval_type__agency")
+    @admin.display(description=_("agency"))
     def agency(self, obj: ApprovalItem) -> str:
         return obj.approval_type.agency
 

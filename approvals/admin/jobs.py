@@ -22,6 +22,7 @@ class JobAdmin(NeverWritten, ModelAdmin):
     change_form_template = "admin/approvals/job/change_form.html"
     list_display = ("kind", "status", "progress", "created_at", "finished_at", "message")
     list_filter = ("kind", "status")
+    sortable_by = ("kind", "created_at")  # the rest filtered (issue 21)
     fields = (
         "kind",
         "status",

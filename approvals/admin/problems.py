@@ -241,7 +241,7 @@ class ProblemAdmin(PageColumns, SafeAutocomplete, TransitionAdminMixin, HistoryA
 
     # --- columns and fields -------------------------------------------------------------------
 
-    @admin.display(description=_("problem"), ordering="description")
+    @admin.display(description=_("problem"))  # searched, not sorted (issue 21)
     def short_description(self, obj: Problem) -> str:
         text = obj.description
         return text if len(text) <= 40 else text[:39] + "…"

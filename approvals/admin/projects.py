@@ -9,8 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import F, FilteredRelation, Q
-from django.db.models.lookups import IsNull
+from django.db.models import Q
 from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -83,6 +82,24 @@ class ProjectForm(forms.ModelForm):
         return value
 
 
+class AwaitingDecisionFilter(admin.SimpleListFilter):
+    """Projects with a stage request awaiting a decision, or without one."""
+
+    title = _("request pending")
+    parameter_name = "pending"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("awaiting decision")), ("no", _("no request pending"))]
+
+    def queryset(self, request, queryset):
+        pending = StageRequest.objects.pending().values("project_id")
+        if self.value() == "yes":
+            return queryset.filter(pk__in=pending)
+        if self.value() == "no":
+            return queryset.exclude(pk__in=pending)
+        return queryset
+
+
 @admin.register(Project)
 class ProjectAdmin(
     ProjectActions, PageColumns, ProjectSpreadsheets, SafeAutocomplete, HistoryAdmin
@@ -111,6 +128,7 @@ class ProjectAdmin(
         ("zone", SeenZonesFilter),
         ProjectColourFilter,
         ComplianceFilter,
+        AwaitingDecisionFilter,
         "stage",
         IndustryFilter,
         "authorisation",
@@ -238,25 +256,17 @@ class ProjectAdmin(
         progress = getattr(obj, "checklist_kinds", None)
         return str(progress) if progress is not None and progress.total else "—"
 
-    @admin.display(
-        description=_("request pending"),
-        # Sorted by a join to the pending request (one a project at most: a unique index), not
-        # an EXISTS per row; shown, it is read for the page only (``page_columns``).
-        ordering=IsNull(F("pending_request__id"), False),
-        empty_value="",
-    )
+    # Filtered (``AwaitingDecisionFilter``), not sorted: a sort joined every visible project
+    # to the pending requests (326 ms at 100,000 projects, issue 21); the filter reads the few
+    # pending requests off their index. Shown, it is read for the page only (``page_columns``).
+    @admin.display(description=_("request pending"), empty_value="")
     def awaiting_decision(self, obj: Project) -> str | None:
         if not obj.has_pending_request:
             return None  # blank: nothing is wrong with a project nobody asked anything for
         return format_html('<span class="awaiting">{}</span>', gettext("awaiting decision"))
 
     def get_queryset(self, request: HttpRequest):
-        # The pending request, joined only when the list is sorted by it (an alias unread
-        # adds no join).
-        pending = FilteredRelation(
-            "stage_requests", condition=Q(stage_requests__status=RequestStatus.PENDING)
-        )
-        return super().get_queryset(request).visible_to(request.user).alias(pending_request=pending)
+        return super().get_queryset(request).visible_to(request.user)
 
     def page_columns(self, request: HttpRequest, rows: list[Project]) -> None:
         """The next milestone from the stored date, which projects of the page await a

@@ -24,10 +24,11 @@ class StageChangeAdmin(ReadOnlyRecordAdmin):
     search_fields = ("project__name", "project__code", "comment")
     list_select_related = ("project", "by", "request__project")
     list_display = (*ReadOnlyRecordAdmin.list_display, "request")
+    sortable_by = (*ReadOnlyRecordAdmin.sortable_by, "request")
     fields = (*ReadOnlyRecordAdmin.fields, "request_link")
     readonly_fields = fields
 
-    @admin.display(description=_("project"), ordering="project__name")
+    @admin.display(description=_("project"), ordering="project")  # its own key
     def subject(self, obj: StageChange):
         return obj.project
 
@@ -49,7 +50,7 @@ class ItemStatusChangeAdmin(ReadOnlyRecordAdmin):
     search_fields = ("item__project__name", "item__approval_type__name", "comment")
     list_select_related = ("item__project", "item__approval_type", "by")
 
-    @admin.display(description=_("approval item"))
+    @admin.display(description=_("approval item"), ordering="item")  # its own key
     def subject(self, obj: ItemStatusChange):
         return obj.item
 
@@ -67,6 +68,7 @@ class ItemModeChangeAdmin(NeverWritten, WhoAndWhen, ModelAdmin):
     """Who marked which item 承诺 / 统一服务 / 不涉及, when and why."""
 
     list_display = ("at_local", "item", "source", "target", "origin", "reason", "by_name")
+    sortable_by = ("at_local", "item")  # the rest filtered or searched (issue 21)
     list_filter = ("target", "origin", ("at", DateRangeFilter))
     list_filter_submit = True  # unfold: the days are typed, then applied
     search_fields = ("item__project__name", "item__approval_type__name", "reason")

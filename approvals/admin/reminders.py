@@ -57,7 +57,7 @@ class ReminderAdmin(NeverWritten, ModelAdmin):
     )
     readonly_fields = fields
 
-    @admin.display(description=_("title"), ordering="title")
+    @admin.display(description=_("title"))  # searched, not sorted (issue 21)
     def title_link(self, obj: Reminder) -> str:
         """The admin links this first column to the reminder (opening it reads it): a link of
         its own inside would be a link in a link, which browsers break."""

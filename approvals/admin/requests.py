@@ -171,6 +171,14 @@ class StageRequestAdmin(ModelAdmin):
     )
     list_filter_submit = True  # unfold: the days are typed, then applied
     search_fields = ("project__name", "project__code", "note", "decision_comment")
+    sortable_by = (  # the comment is searched, not sorted (issue 21)
+        "project",
+        "requested_change",
+        "requested_by",
+        "requested_at",
+        "status",
+        "decided_by",
+    )
     list_select_related = ("project__zone", "requested_by", "decided_by")
     actions = ["approve_selected", "reject_selected"]
     fields = (
@@ -204,7 +212,7 @@ class StageRequestAdmin(ModelAdmin):
     def decided_by_name(self, obj: StageRequest) -> str:
         return person(obj.decided_by)
 
-    @admin.display(description=_("zone"), ordering="project__zone__name")
+    @admin.display(description=_("zone"))  # filtered, not sorted (a join, issue 21)
     def zone(self, obj: StageRequest):
         return obj.project.zone
 

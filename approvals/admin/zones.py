@@ -171,6 +171,7 @@ class EnterpriseAdmin(ModelAdmin):
     list_display = ("name_link", "credit_code", "contact_person_shown", "contact_phone_shown")
     list_display_links = None
     search_fields = ("name", "credit_code")
+    sortable_by = ("name_link",)  # a credit code is searched, not sorted (issue 21)
 
     @admin.display(description=_("name"), ordering="name")
     def name_link(self, obj: Enterprise) -> str:

@@ -100,8 +100,13 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("security audit log")
         ordering = ["-at", "-id"]
-        # The log, newest first, reads a page off this index (issue 21).
-        indexes = [models.Index(fields=["at", "id"], name="audit_at_id")]
+        # The log, newest first, reads a page off this index, and sorted by a column off that
+        # column's (issue 21; tests/admin/test_sort_indexes.py).
+        indexes = [
+            models.Index(fields=["at", "id"], name="audit_at_id"),
+            models.Index(fields=["object_type", "id"], name="audit_object_type_id"),
+            models.Index(fields=["result", "id"], name="audit_result_id"),
+        ]
 
     def __str__(self) -> str:
         # The record's page is titled by it: in Beijing time, like the log's column.

@@ -64,6 +64,9 @@ class Job(models.Model):
         verbose_name_plural = _("background jobs")
         ordering = ["-created_at", "-id"]
         indexes = [
+            # The list, newest first or by kind (issue 21; tests/admin/test_sort_indexes.py).
+            models.Index(fields=["created_at", "id"], name="job_created_id"),
+            models.Index(fields=["kind", "id"], name="job_kind_id"),
             # Pages ask "is a job of this kind still running?" on every load.
             models.Index(
                 fields=["kind"],

@@ -121,6 +121,7 @@ class Reminder(models.Model):
             models.Index(fields=["created_at", "id"], name="reminder_created_id"),
             models.Index(fields=["recipient", "created_at", "id"], name="reminder_inbox"),
             models.Index(fields=["day", "id"], name="reminder_day_id"),
+            models.Index(fields=["step", "id"], name="reminder_step_id"),
             # The unread count shown on every page.
             models.Index(
                 fields=["recipient"],

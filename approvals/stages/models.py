@@ -125,7 +125,12 @@ class StageRequest(models.Model):
         ordering = ["-requested_at", "-id"]
         permissions = [("decide_stagerequest", _("Can decide stage requests"))]
         # The list, newest first, reads a page off this index (issue 21).
-        indexes = [models.Index(fields=["requested_at", "id"], name="stage_request_requested_id")]
+        indexes = [
+            models.Index(fields=["requested_at", "id"], name="stage_request_requested_id"),
+            # The list sorted by a column (issue 21; tests/admin/test_sort_indexes.py).
+            models.Index(fields=["transition", "id"], name="stage_request_transition_id"),
+            models.Index(fields=["status", "id"], name="stage_request_status_id"),
+        ]
         constraints = [
             # One open request per project: the database refuses a second one even when two
             # officers submit at the same moment.

@@ -67,6 +67,7 @@ class ServiceRecord(models.Model):
             models.Index(fields=["project", "-day"], name="service_record_project_day"),
             # The list, by day, reads a page off this index (issue 21).
             models.Index(fields=["day", "id"], name="service_record_day_id"),
+            models.Index(fields=["kind", "id"], name="service_record_kind_id"),
         ]
 
     def __str__(self) -> str:
