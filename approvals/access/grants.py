@@ -102,6 +102,15 @@ def zones_seen_whole(user, perm: str = VIEW) -> set[int] | None:
     return zone_ids(user, perm)
 
 
+def sees_whole_zones(user, perm: str = VIEW) -> bool:
+    """Whether ``scope`` gives ``user`` exactly the projects of ``zones_seen_whole`` (every
+    project, those of no zone too, for an administrator): false for a leader, whose followed
+    projects count beside its zones'. Figures kept per zone serve such a person as they are."""
+    if is_administrator(user) or perm in _admin_permissions(user) or not _active(user):
+        return True
+    return not (perm in ROLE_PERMISSIONS[Role.LEADER] and leads(user))
+
+
 def scope_key(user, perm: str = VIEW) -> str:
     """A name for the rows ``scope()`` gives ``user``: equal keys, equal rows (for a cache of
     figures over them). Administrators share one, and so do those who see the same zones and

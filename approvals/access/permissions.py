@@ -54,6 +54,7 @@ from approvals.access.grants import (  # noqa: F401
     has,
     scope,
     scope_key,
+    sees_whole_zones,
     with_contacts_visible,
     zones_seen_whole,
 )

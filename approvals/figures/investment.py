@@ -25,6 +25,16 @@ Investment — the rules taken here (amounts in 万元, as the monthly table rep
 * Annual plan = Σ of the counted projects' plans as known at M ("the latest month's plan").
 * Completion rate = Σ cumulative ÷ Σ annual plan over the same projects (the ratio of the two
   columns shown, not a mean of rates); None when the plan is 0.
+
+**Kept per zone.** The report is counted from the changes each month makes to its zone's sums
+(projects starting their year, plan, in the month, cumulative: ``Sums``), which add up over
+zones. The worker keeps each zone's, every month of every year, with the dashboard's figures
+(``ZoneFigures.investment``, counted by ``kept.recount_zone`` after every committed change to the
+zone, a monthly row imported, edited or deleted included), and the report reads them when the
+selection is of whole zones (``kept_changes``); counted live, the same changes took 2.9–3.5 s at
+100,000 projects (four window passes over 420,000 monthly rows; benchmarks/README.md section
+14). Kept sums behind a change are never shown: the report counts live until the worker has
+counted them, so it needs no "截至 HH:MM" of its own (the figures are always of now).
 """
 
 from __future__ import annotations
@@ -40,9 +50,11 @@ from django.db.models.functions import Cast, ExtractYear, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from approvals.access import permissions
 from approvals.casework.models.monthly_progress import first_of_month
 from approvals.core import units
 from approvals.figures.casework import rows_counted
+from approvals.figures.models import ZoneFigures
 from approvals.figures.reports import Selection, percent, rate
 from approvals.figures.tables import Table
 from approvals.models import MonthlyProgress, Project
@@ -64,12 +76,19 @@ def _amount(value: Decimal) -> float:
     return float(value.quantize(Decimal("0.01")))
 
 
-def _period(rows: QuerySet, selection: Selection) -> tuple[dt.date, dt.date] | None:
-    """The first and last month asked for (rule: module docstring), or None without figures."""
+def _asked(selection: Selection) -> tuple[dt.date, dt.date] | None:
+    """The first and last month of the period asked for, if one is."""
     if selection.date_from or selection.date_to:
         start = first_of_month(selection.date_from) if selection.date_from else dt.date(1990, 1, 1)
         end = first_of_month(selection.date_to) if selection.date_to else dt.date(2100, 12, 1)
         return start, end
+    return None
+
+
+def _period(rows: QuerySet, selection: Selection) -> tuple[dt.date, dt.date] | None:
+    """The first and last month asked for (rule: module docstring), or None without figures."""
+    if asked := _asked(selection):
+        return asked
     last = rows.aggregate(last=Max("month"))["last"]
     return (dt.date(last.year, 1, 1), last) if last else None
 
@@ -119,25 +138,102 @@ def _changes(figures) -> Iterator[tuple[dt.date, int, int, int, int]]:
 
 def investment(selection: Selection, user=None) -> dict:
     """Per zone and month: annual plan, completed in the month, cumulative for the year and the
-    completion rate (rules: module docstring); and the same over all zones per month. One
-    query for the period, one for the rows of its years, one for the zones' names.
+    completion rate (rules: module docstring); and the same over all zones per month.
 
     Each project's rows are turned into the changes they make (``_changes``), summed per zone
     and month (``_read_changes``), and run up month by month within each year (``_run_up``):
     the work follows the rows read, not the projects times the months shown. The amounts come
-    as whole cents (integers)."""
+    as whole cents (integers). The changes summed per zone and month add up over zones: the
+    worker keeps them per zone (``kept_changes``), and they are read from there when the
+    selection is of whole zones (two small queries and the zones' names); else counted live
+    (one query for the period, one for the rows of its years, one for the zones' names)."""
+    kept = kept_changes(selection, user)
+    if kept is not None:
+        return from_changes(kept, selection)
     rows = rows_counted(MonthlyProgress, selection, user)
     period = _period(rows, selection)
-    empty = {"months": [], "zones": [], "totals": []}
     if period is None:
-        return empty
+        return _report({}, set())
     start, end = period
-    changes, shown = _read_changes(rows, start, end)
+    return _report(*_read_changes(rows, start, end))
+
+
+def _report(changes: Sums, shown: set[dt.date]) -> dict:
+    """The report from the changes of its zones and months (``_read_changes``)."""
     if not shown:
-        return empty
+        return {"months": [], "zones": [], "totals": []}
     months = _month_range(min(shown), max(shown))
     sums = _run_up(changes, months)
     return _shaped(sums, {zone for zone, _month in changes}, months)
+
+
+def from_changes(changes: Sums, selection: Selection) -> dict:
+    """``investment()`` from the changes of every month of its zones (kept, or counted for one
+    zone): those of the period's years up to its end, as ``_read_changes`` reads them."""
+    if asked := _asked(selection):
+        start, end = asked
+    elif changes:
+        end = max(month for _zone, month in changes)
+        start = dt.date(end.year, 1, 1)
+    else:
+        return _report({}, set())
+    first = dt.date(start.year, 1, 1)
+    chosen = {key: sums for key, sums in changes.items() if first <= key[1] <= end}
+    return _report(chosen, {month for _zone, month in chosen if month >= start})
+
+
+# --- the sums kept per zone ---------------------------------------------------------------------
+
+
+def zone_changes(zone_id: int) -> Sums:
+    """One zone's changes of every month with rows (``changes_sql``, all years): what the
+    worker keeps (``kept.recount_zone``)."""
+    rows = rows_counted(MonthlyProgress, Selection(zones=(zone_id,)))
+    return _read_changes(rows, dt.date(1, 1, 1), dt.date(9999, 12, 1))[0]
+
+
+def kept_form(changes: Sums) -> dict[str, list[int]]:
+    """One zone's changes as ``ZoneFigures.investment`` keeps them: month (YYYY-MM) → sums."""
+    return {f"{month:%Y-%m}": sums for (_zone, month), sums in sorted(changes.items())}
+
+
+def kept_changes(selection: Selection, user=None) -> Sums | None:
+    """The changes of the selection's zones as the worker kept them (``ZoneFigures``), or None
+    when the selection is not theirs: batches named (a batch lists some projects of a zone), a
+    person who does not see whole zones (a leader following projects, ``sees_whole_zones``), or
+    a zone whose sums are missing or behind its changes (a recount queued or running; a zone
+    never counted). Over every project (an administrator, the command line, no zone chosen), the
+    rows of the projects of no zone are counted live beside them (few, by the zone's index)."""
+    if selection.batches or (user is not None and not permissions.sees_whole_zones(user)):
+        return None
+    whole = None if user is None else permissions.zones_seen_whole(user)
+    wanted = set(selection.zones) if selection.zones else None
+    everything = wanted is None and whole is None
+    if everything:
+        zones = set(Zone.objects.values_list("pk", flat=True))
+    elif wanted is None or whole is None:
+        zones = wanted if whole is None else whole
+    else:
+        zones = wanted & whole
+    rows = ZoneFigures.objects.all() if everything else ZoneFigures.objects.filter(pk__in=zones)
+    found = {
+        zone: sums
+        for zone, sums, version, counted in rows.values_list(
+            "pk", "investment", "version", "counted_version"
+        )
+        if sums is not None and version == counted and zone in zones
+    }
+    if set(found) != zones:
+        return None
+    changes: Sums = {
+        (zone, dt.date(int(month[:4]), int(month[5:7]), 1)): list(values)
+        for zone, months in found.items()
+        for month, values in months.items()
+    }
+    if everything:
+        unzoned = MonthlyProgress.objects.filter(project__zone__isnull=True)
+        changes.update(_read_changes(unzoned, dt.date(1, 1, 1), dt.date(9999, 12, 1))[0])
+    return changes
 
 
 def _read_changes(rows: QuerySet, start: dt.date, end: dt.date) -> tuple[Sums, set[dt.date]]:
@@ -323,8 +419,11 @@ def latest_this_year(selection: Selection, user=None, today: dt.date | None = No
     rows up to M that state them (else the sum of its months): the database gives those per
     project (a GROUP BY, then two lookups by the unique (project, month) index); they are summed
     here per zone, in cents. Three queries: the latest month, the projects' figures, the
-    zones' names."""
+    zones' names. From the sums kept per zone (``kept_changes``) whenever they serve."""
     chosen = this_year(selection, today)
+    kept = kept_changes(chosen, user)
+    if kept is not None:
+        return latest_per_zone(from_changes(kept, chosen))
     if chosen.zones and not chosen.batches and connection.vendor == "postgresql":
         return _latest_of_zones(chosen, user)
     return _latest_grouped(chosen, user)

@@ -27,6 +27,9 @@ mean of the zones' rates). Not additive, and how each is handled:
   shows every zone at the latest of them (a zone behind carried into it with nothing in the
   month, the rule of ``investment.latest_this_year``), so the zones' rows are the same as
   counting them together;
+* the investment report's months (the reports page): not composed from ``figures`` but from
+  the changes per month kept beside them (``ZoneFigures.investment``, counted in the same
+  recount), which add up (``investment.kept_changes``);
 * the colour counts (red, yellow, at risk): read live on every visit from an index
   (``reports.colour_counts``), never kept.
 
@@ -77,9 +80,13 @@ def rates_period(today: dt.date) -> Selection:
     return Selection(date_from=start, date_to=end)
 
 
-def zone_figures(zone_id: int, *, today: dt.date, user=None) -> dict:
+def zone_figures(
+    zone_id: int, *, today: dt.date, user=None, sums: investment.Sums | None = None
+) -> dict:
     """One zone's figures as plain JSON (numbers and keys, no words: the page adds those in its
-    language), every project of the zone, or those ``user`` sees there."""
+    language), every project of the zone, or those ``user`` sees there. ``sums``: the zone's
+    investment changes just counted (``investment.zone_changes``), which give its latest
+    month of the year without reading the rows again."""
     selection = Selection(zones=(zone_id,))
     period = rates_period(today)
     signed = dataclasses.replace(period, zones=(zone_id,))
@@ -87,7 +94,11 @@ def zone_figures(zone_id: int, *, today: dt.date, user=None) -> dict:
     readiness = registry.get("readiness").figures(selection, user)
     months = reports.per_month(selection, user, today=today)
     problems = casework.problems(selection, user, today=today, median=False)
-    latest = investment.latest_this_year(selection, user, today)
+    if sums is None:
+        latest = investment.latest_this_year(selection, user, today)
+    else:
+        this_year = investment.this_year(selection, today)
+        latest = investment.latest_per_zone(investment.from_changes(sums, this_year))
     return {
         "day": today.isoformat(),
         "stages": {
@@ -251,9 +262,13 @@ def recount_zone(zone_id: int, *, now: dt.datetime | None = None) -> ZoneFigures
     if _current(row, today):
         return None
     version = row.version
-    figures = zone_figures(zone_id, today=today)
+    sums = investment.zone_changes(zone_id)
+    figures = zone_figures(zone_id, today=today, sums=sums)
     ZoneFigures.objects.filter(pk=zone_id, counted_version__lte=version).update(
-        figures=figures, counted_version=version, counted_at=now
+        figures=figures,
+        investment=investment.kept_form(sums),
+        counted_version=version,
+        counted_at=now,
     )
     row.refresh_from_db()
     return row
