@@ -9,7 +9,10 @@ investment report, before and after, side by side in one run, on an existing dat
   the query;
 - ``investment.investment()`` over every zone, this year and last year: "before" reads every
   monthly row in Python (``_read_changes_in_python``), "after" one GROUP BY zone, month
-  (``changes_sql``). Each before/after pair is checked to give the same figures.
+  (``changes_sql``). Each before/after pair is checked to give the same figures;
+- with ``--kept``, the investment report from the sums kept per zone (``ZoneFigures.investment``)
+  against the live query: the reports page counted afresh, ``investment()`` and one zone's
+  recount, before and after (``kept_run``; benchmarks/README.md section 14).
 
 Median of interleaved rounds (``common.measure``: the SQL share replayed on a bare cursor), the
 machine and the load average printed. The data: the 100,000-project set of ``pages.py`` (see
@@ -109,7 +112,26 @@ def main() -> None:
         help="build casework.py's data (10,000 or 100,000 projects) in a throwaway database "
         "on DATABASE_URL's server instead of reading DATABASE_URL's data",
     )
+    parser.add_argument(
+        "--kept",
+        action="store_true",
+        help="the investment report from the sums kept per zone (ZoneFigures.investment) "
+        "against the live query: the reports page afresh and one zone's recount, before and "
+        "after (every zone's sums counted first)",
+    )
     args = parser.parse_args()
+    if args.kept:
+        import django
+
+        django.setup()
+        from benchmarks import casework, common
+        from benchmarks.common import machine, table
+
+        print(table("Machine", ["what", "value"], machine()))
+        # a report reads with .iterator(), a server-side cursor: replay its SELECT alone
+        with mock.patch.object(common, "CaptureQueriesContext", casework.plain_selects()):
+            kept_run(args.rounds)
+        return
     if args.build:
         from benchmarks import casework
         from benchmarks.run import measured_run
@@ -265,6 +287,128 @@ def _run(rounds: int) -> None:
             f"investment() over every zone, median of {rounds} interleaved rounds",
             ["report", "ms", "SQL ms", "queries"],
             [(name, m.ms, m.sql_ms, m.queries) for name, m in reports_found.items()],
+        )
+    )
+    print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def kept_run(rounds: int) -> None:
+    """The investment report from the kept sums (after) against the live query (before: the
+    sums never read, ``investment.kept_changes`` answering None, as on main before them), side
+    by side: every zone's sums counted once, then the reports page as the system administrator
+    with the cache emptied before each visit, ``investment()`` of the page's default period
+    alone, and one zone's recount (its version raised first, so that it counts)."""
+    import time
+
+    from django.contrib.auth import get_user_model
+    from django.core.cache import cache
+    from django.db.models import Count, F
+    from django.test import Client
+    from django.utils import timezone
+
+    from approvals.figures import investment, kept, reports
+    from approvals.figures.reports import Selection
+    from approvals.models import MonthlyProgress, Project, ZoneFigures
+    from benchmarks.common import measure, table
+    from zones.models import Zone
+
+    print(f"\nload average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    today = timezone.localdate()
+    zone = (
+        Project.objects.order_by()
+        .values("zone_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()["zone_id"]
+    )
+    zones = list(Zone.objects.order_by("pk").values_list("pk", flat=True))
+    print(
+        f"{Project.objects.count():,} projects, {MonthlyProgress.objects.count():,} monthly "
+        f"rows, {len(zones)} zones; zone {zone} with "
+        f"{Project.objects.filter(zone_id=zone).count():,} projects"
+    )
+    started = time.perf_counter()
+    for pk in zones:
+        ZoneFigures.objects.get_or_create(zone_id=pk)
+    ZoneFigures.objects.update(version=F("version") + 1)
+    kept.recount(zones)
+    print(f"every zone's figures and sums counted: {time.perf_counter() - started:.1f} s")
+
+    live = mock.patch.object(investment, "kept_changes", lambda *args, **kwargs: None)
+    admin = get_user_model().objects.get(username="pages-system-admin")
+    start, end = reports.last_twelve_months(today)
+    period = Selection(date_from=start, date_to=end)
+    assert investment.kept_changes(period, admin) is not None
+    with live:
+        before = investment.investment(period, admin)
+    assert before == investment.investment(period, admin), "kept and live differ"
+
+    client = Client()
+    client.force_login(admin)
+
+    def page() -> None:
+        cache.clear()
+        response = client.get("/admin/reports/")
+        assert response.status_code == 200, response.status_code
+
+    def page_before() -> None:
+        with live:
+            page()
+
+    def report_before() -> dict:
+        with live:
+            return investment.investment(period, admin)
+
+    def raised() -> None:
+        ZoneFigures.objects.filter(pk=zone).update(version=F("version") + 1)
+
+    def recount_before() -> None:
+        """``kept.recount_zone`` as it was: the figures only, the latest month live."""
+        raised()
+        now = timezone.now()
+        with live:
+            row, _created = ZoneFigures.objects.get_or_create(zone_id=zone)
+            version = row.version
+            figures = kept.zone_figures(zone, today=today)
+            ZoneFigures.objects.filter(pk=zone, counted_version__lte=version).update(
+                figures=figures, counted_version=version, counted_at=now
+            )
+            row.refresh_from_db()
+
+    def recount_after() -> None:
+        raised()
+        assert kept.recount_zone(zone) is not None
+
+    # The reads first, apart: replaying a recount's captured SQL raises the zone's version
+    # without counting it, and the reads would then count live.
+    found = measure(
+        {
+            "reports page afresh (system admin), before: investment live": page_before,
+            "reports page afresh (system admin), after: kept sums": page,
+            "investment() of the last twelve months, before: live": report_before,
+            "investment() of the last twelve months, after: kept sums": lambda: (
+                investment.investment(period, admin)
+            ),
+        },
+        rounds,
+    )
+    assert investment.kept_changes(period, admin) is not None, "the reads counted live"
+    found |= measure(
+        {
+            "one zone's recount, before (figures only)": recount_before,
+            "one zone's recount, after (figures and sums)": recount_after,
+            "the zone's sums alone (investment.zone_changes)": lambda: investment.zone_changes(
+                zone
+            ),
+        },
+        rounds,
+    )
+    recount_after()  # the zone counted at its version again
+    print(
+        table(
+            f"The investment report from kept sums, median of {rounds} interleaved rounds",
+            ["what", "ms", "SQL ms", "queries"],
+            [(name, m.ms, m.sql_ms, m.queries) for name, m in found.items()],
         )
     )
     print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
