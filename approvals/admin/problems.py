@@ -17,7 +17,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from approvals.access import permissions
-from approvals.admin.at_scale import PageColumns, SeenZonesFilter
+from approvals.admin.at_scale import PageColumns, SearchedByProject, SeenZonesFilter
 from approvals.admin.base import HistoryAdmin, ReadOnlyRecordInline, SafeAutocomplete, person
 from approvals.admin.colour_filters import ProblemColourFilter
 from approvals.admin.transitions import TransitionAdminMixin
@@ -176,7 +176,9 @@ RESOLUTION = (
 
 
 @admin.register(Problem)
-class ProblemAdmin(PageColumns, SafeAutocomplete, TransitionAdminMixin, HistoryAdmin):
+class ProblemAdmin(
+    SearchedByProject, PageColumns, SafeAutocomplete, TransitionAdminMixin, HistoryAdmin
+):
     class Media:
         css = {"all": ["approvals/admin.css"]}
 
@@ -191,6 +193,8 @@ class ProblemAdmin(PageColumns, SafeAutocomplete, TransitionAdminMixin, HistoryA
         "colour",
         "status",
     )
+    # The status is filtered, not sorted; the text searched (issue 21)
+    sortable_by = ("project", "category", "department", "deadline")
     list_filter = (
         QueueFilter,
         "status",

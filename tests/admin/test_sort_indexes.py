@@ -155,7 +155,7 @@ def test_the_walk_finds_the_big_lists_sortable_columns():
     found = {(m._meta.model_name, n) for m, n, _ in COLUMNS}
     for expected in [
         ("project", "name"),
-        ("approvalitem", "status"),
+        ("approvalitem", "deadline"),
         ("auditevent", "at_local"),
         ("stagerequest", "requested_at"),
         ("problem", "deadline"),
