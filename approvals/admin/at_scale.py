@@ -247,3 +247,58 @@ def shared_choices(field, owner, key, people, current=None) -> None:
     if field.empty_label is not None:
         choices.insert(0, ("", field.empty_label))
     field.choices = choices
+
+
+class SearchedByProject:
+    """A ModelAdmin mixin for lists of a project's rows (items, stage requests, problems,
+    service records, reminders, stage changes), whose search names the project's fields
+    (``project__name`` …) beside the row's own: each word is looked up as the ids of its
+    parts apart, joined (UNION ALL), and the list reads those rows by their keys.
+
+    Django's search is one OR of LIKEs over the row joined to its project: no index serves it,
+    so the list read every visible row joined to its project to find a page (an officer's
+    two-character search of the items: 420 ms at 840,000 items, issue 21, most of it the
+    join). Apart, the projects are found among the visible ones (or off the trigram indexes
+    for a word of three characters or more), their rows off the project key's index, and
+    the row's own fields each in one read of its table. Same rows as Django's search: each
+    word in some field, every word (``tests/admin/test_big_lists.py``).
+
+    Where a word names many projects (``DENSE`` or more, counted first), Django's way is the
+    fast one: reading the rows in the list's order finds a page of matches within a few
+    hundred rows, where the ids apart would fetch and sort all of them (the system
+    administrator's 氢能, one project in twenty: 11,252 stage requests, 270 ms).
+    """
+
+    project_prefix = "project__"
+    #: From this many projects named, a word's matches are dense enough to read in order.
+    DENSE = 200
+
+    def get_search_results(self, request, queryset, search_term):
+        from approvals.access import permissions
+        from approvals.admin.base import refuse_nul
+        from approvals.models import Project
+
+        refuse_nul(search_term)
+        words = search_words(search_term)
+        prefix = self.project_prefix
+        of_project = [f.removeprefix(prefix) for f in self.search_fields if f.startswith(prefix)]
+        own = [f for f in self.search_fields if not f.startswith(prefix)]
+        if not words or not of_project:
+            return super().get_search_results(request, queryset, search_term)
+        rows = queryset.model._default_manager.order_by()
+        apart = []
+        for word in words:
+            projects = Project.objects.order_by()
+            if len(word) < TRIGRAM:  # no index serves it: the visible projects only
+                projects = permissions.scope(projects, request.user, permissions.VIEW)
+            found = [projects.filter(**{f"{f}__icontains": word}).values("pk") for f in of_project]
+            named = found[0].union(*found[1:]) if len(found) > 1 else found[0]
+            if named[: self.DENSE].count() >= self.DENSE:
+                return super().get_search_results(request, queryset, search_term)
+            parts = [rows.filter(**{f"{prefix}pk__in": named})]
+            parts += [rows.filter(**{f"{f}__icontains": word}) for f in own]
+            ids = [part.values("pk") for part in parts]
+            apart.append(ids[0].union(*ids[1:], all=True))
+        for ids in apart:
+            queryset = queryset.filter(pk__in=ids)
+        return queryset, False

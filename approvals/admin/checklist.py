@@ -11,7 +11,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from approvals.access import permissions
-from approvals.admin.at_scale import DateRangeFilter, SeenZonesFilter, shared_choices
+from approvals.admin.at_scale import (
+    DateRangeFilter,
+    SearchedByProject,
+    SeenZonesFilter,
+    shared_choices,
+)
 from approvals.admin.base import (
     ChangeList,
     HistoryAdmin,
@@ -169,7 +174,9 @@ def recount_notice(model_admin, request) -> None:
 
 
 @admin.register(ApprovalItem)
-class ApprovalItemAdmin(SpreadsheetImportViews, TransitionAdminMixin, HistoryAdmin):
+class ApprovalItemAdmin(
+    SearchedByProject, SpreadsheetImportViews, TransitionAdminMixin, HistoryAdmin
+):
     class Media:
         css = {"all": ["approvals/admin.css"]}
 
@@ -206,6 +213,8 @@ class ApprovalItemAdmin(SpreadsheetImportViews, TransitionAdminMixin, HistoryAdm
         "document_number",
     )
     list_select_related = ("project__zone", "approval_type")
+    # The zone, the agency, the mode and the status are filtered, not sorted (issue 21)
+    sortable_by = ("approval_type", "project", "accepted_on", "deadline")
     # By project and type: the unique constraint's index serves it, where the model's ordering
     # went through the project's zone name and name and sorted every item.
     ordering = ("project_id", "approval_type_id")

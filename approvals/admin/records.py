@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from approvals.access import permissions
-from approvals.admin.at_scale import DateRangeFilter
+from approvals.admin.at_scale import DateRangeFilter, SearchedByProject
 from approvals.admin.base import ModelAdmin, NeverWritten, ReadOnlyRecordAdmin, WhoAndWhen
 from approvals.models import ApprovalItem, ItemModeChange, ItemStatusChange, Project, StageChange
 
@@ -19,7 +19,7 @@ def _link(url_name: str, obj) -> str:
 
 
 @admin.register(StageChange)
-class StageChangeAdmin(ReadOnlyRecordAdmin):
+class StageChangeAdmin(SearchedByProject, ReadOnlyRecordAdmin):
     subject_model = Project
     search_fields = ("project__name", "project__code", "comment")
     list_select_related = ("project", "by", "request__project")

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from solo.admin import SingletonModelAdmin
 
 from approvals.access import permissions
-from approvals.admin.at_scale import DateRangeFilter
+from approvals.admin.at_scale import DateRangeFilter, SearchedByProject
 from approvals.admin.base import ModelAdmin, NeverWritten, person
 from approvals.core.display import local_time
 from approvals.models import Delivery, Reminder, WarningSettings
@@ -34,7 +34,7 @@ class ReadFilter(admin.SimpleListFilter):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(NeverWritten, ModelAdmin):
+class ReminderAdmin(SearchedByProject, NeverWritten, ModelAdmin):
     list_display = ("title_link", "project", "step", "day", "read", "delivery")
     list_filter = (ReadFilter, "step", "status", "email_status", ("day", DateRangeFilter))
     list_filter_submit = True  # unfold: the days are typed, then applied

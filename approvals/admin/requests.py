@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from approvals.access import permissions
-from approvals.admin.at_scale import DateRangeFilter, SeenZonesFilter
+from approvals.admin.at_scale import DateRangeFilter, SearchedByProject, SeenZonesFilter
 from approvals.admin.base import ModelAdmin, person
 from approvals.audit import services as audit
 from approvals.checklist.services import SettledByMode, settled_by_mode, settled_by_mode_of
@@ -146,7 +146,7 @@ class DecisionForm(forms.Form):
 
 
 @admin.register(StageRequest)
-class StageRequestAdmin(ModelAdmin):
+class StageRequestAdmin(SearchedByProject, ModelAdmin):
     class Media:
         css = {"all": ["approvals/admin.css"]}
 

@@ -21,7 +21,12 @@ from unfold.widgets import (
 )
 
 from approvals.access import permissions
-from approvals.admin.at_scale import DateRangeFilter, PageColumns, SeenZonesFilter
+from approvals.admin.at_scale import (
+    DateRangeFilter,
+    PageColumns,
+    SearchedByProject,
+    SeenZonesFilter,
+)
 from approvals.admin.base import HistoryAdmin, SafeAutocomplete, person
 from approvals.casework.problems import ADD_RECORD, FollowUp, service_record_add
 from approvals.models import Problem, ProblemCategory, Project, ServiceRecord, TransitionRefused
@@ -121,7 +126,7 @@ class ServiceRecordChangeForm(forms.ModelForm):
 
 
 @admin.register(ServiceRecord)
-class ServiceRecordAdmin(PageColumns, SafeAutocomplete, HistoryAdmin):
+class ServiceRecordAdmin(SearchedByProject, PageColumns, SafeAutocomplete, HistoryAdmin):
     list_display = (
         "day",
         "project",

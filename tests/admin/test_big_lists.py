@@ -18,7 +18,8 @@ from axes.models import AccessAttempt, AccessFailureLog
 from django.apps import apps
 from django.contrib import admin
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -47,9 +48,7 @@ from approvals.models import (
     JobKind,
     Milestone,
     Mode,
-    Project,
     Stage,
-    StageRequest,
     TaskNode,
     WarningSettings,
 )
@@ -506,3 +505,94 @@ def test_the_audit_search_reads_the_trigram_indexes(db):
         "audit_address_trgm",
     ):
         assert index in plan, plan
+
+
+# --- the search of a project's rows: the ids apart, the same rows as Django's search ------------
+
+
+def searched_lists() -> list[tuple[type, object]]:
+    from approvals.admin.at_scale import SearchedByProject
+
+    found = [
+        (model, model_admin)
+        for model, model_admin in admin.site._registry.items()
+        if isinstance(model_admin, SearchedByProject)
+    ]
+    assert {model._meta.model_name for model, _ in found} >= {
+        "approvalitem",
+        "stagerequest",
+        "problem",
+        "servicerecord",
+        "reminder",
+        "stagechange",
+    }
+    return found
+
+
+class TestTheSearchOfAProjectsRows:
+    """Each word in some field, every word — as Django's own search (``ModelAdmin`` of
+    django.contrib.admin, called directly), for words of the project's name and code and of
+    the rows' own fields, short and long, alone and together, on both of the mixin's ways
+    (the ids apart, and Django's for a word naming many projects)."""
+
+    TERMS = [
+        "氢能",  # two characters: a project's name (no trigram)
+        "氢能装备",  # the same, long enough for the trigram indexes
+        "光伏",
+        "用地",  # a problem's own description
+        "自然资源",  # its department
+        "现场",  # a service record's own text
+        "环评",  # an approval type's name (the items)
+        "LX03",  # an approval type's code
+        "第1号",  # a project's name, several
+        "第1号 光伏",  # two words, both needed
+        "光伏 用地",  # a project's word and an own field's
+        "无此词",  # nothing
+        "PRJ",  # the projects' codes (the factory's)
+    ]
+
+    @pytest.mark.parametrize("dense", [False, True])
+    def test_the_same_rows_as_djangos_search(self, db, monkeypatch, dense):
+        from approvals.admin.at_scale import SearchedByProject
+
+        if dense:  # every word takes Django's way past the first named project
+            monkeypatch.setattr(SearchedByProject, "DENSE", 1)
+        desk = Desk()
+        desk.add_cases(3)
+        request = RequestFactory().get("/")
+        for role in ("superuser", "officer"):
+            request.user = desk.people[role]
+            for model, model_admin in searched_lists():
+                everything = model_admin.get_queryset(request)
+                assert everything.exists(), model
+                sizes = []
+                for term in self.TERMS:
+                    ours, _ = model_admin.get_search_results(request, everything, term)
+                    django, _ = admin.ModelAdmin.get_search_results(
+                        model_admin, request, everything, term
+                    )
+                    expected = sorted(django.values_list("pk", flat=True).distinct())
+                    assert sorted(ours.values_list("pk", flat=True)) == expected, (
+                        model,
+                        role,
+                        term,
+                    )
+                    sizes.append(len(expected))
+                # some words find rows, some none: the comparison compared something
+                assert max(sizes) > 0 and min(sizes) == 0, (model, role, sizes)
+
+    def test_a_short_word_of_a_project_reads_the_rows_by_their_keys(self, as_user, alice, zone):
+        made = [
+            ProjectFactory(zone=zone, name=f"第{n}号氢能装备项目", officer=alice) for n in (1, 2)
+        ]
+        ProjectFactory(zone=zone, name="光伏项目", officer=alice)
+        for project in made:
+            workflow.request_transition(
+                project, "sign", by=alice, agreement_date=D(2025, 4, 7), attachments=documents()
+            )
+        rows, sqls, _ = listed(
+            as_user(alice), reverse("admin:approvals_stagerequest_changelist"), {"q": "氢能"}
+        )
+        assert {r.project.name for r in rows} == {"第1号氢能装备项目", "第2号氢能装备项目"}
+        (query,) = [s for s in sqls if s.startswith('SELECT "approvals_stagerequest"."id"')]
+        assert "UNION ALL" in query
