@@ -14,7 +14,7 @@ queries, whatever the number of projects.
 The page shows ``PAGE`` projects at a time (issue 21, "less to send": one row per project of a
 zone of 5,000 was 4.1 MB of HTML, 11,349 model instances and 5,072 ``reverse()``, 1.5–1.7 s at
 100,000 projects); the whole month of the zone is the .xlsx download (``?download=xlsx``, the
-same lists written by openpyxl's write-only mode, ``writing.xlsx``), scoped like the page.
+same lists written by ``writing.xlsx`` in bounded memory), scoped like the page.
 """
 
 from __future__ import annotations

@@ -47,8 +47,8 @@ def write(
 ) -> None:
     """Write the file into ``out`` as the rows are read: the project list (the columns
     chosen) or the dispatch table of the projects ``ids``, in that order. Nothing holds more
-    than a chunk of projects: .xlsx through openpyxl's write-only workbook (with lxml), .csv a
-    row at a time (benchmarks/export_bench.py measured both)."""
+    than a chunk of projects: .xlsx through XlsxWriter's constant-memory mode (a row at a
+    time, ``writing.xlsx``), .csv a row at a time (benchmarks/export_bench.py measured both)."""
     prepare = exports.dispatch_queryset if kind == "dispatch" else exports.export_queryset
     projects = in_order(ids, prepare, progress)
     if kind == "dispatch":
