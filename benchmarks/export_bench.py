@@ -4,13 +4,16 @@ the worker, each variant in a subprocess of its own so that its peak memory (``r
 that process, from ``os.wait4``) is its own:
 
 - ``ours``: the ids read once as the list reads them, rows read a chunk of ids at a time and
-  written straight into the file (openpyxl's write-only workbook, with lxml; or .csv);
+  written straight into the file (``writing.xlsx``: XlsxWriter's constant-memory mode; or .csv);
+- ``openpyxl``: the same rows written by the writer ``ours`` had before XlsxWriter (openpyxl's
+  write-only workbook with lxml, ``openpyxl_xlsx`` below), to compare the writers in one run;
 - ``old``: django-import-export's path as it stood before issue 21: the resource's dataset
   (``ProjectExportResource().export``), then ``SafeXLSX``; in the request over the list's
   queryset (django-import-export reads a queryset with prefetches in OFFSET pages), in the
   worker over the projects read by chunks of ids (``in_order``);
 - ``floor``: the same columns read with one ``values_list`` (no model instances, no colours)
-  and written with openpyxl's write-only workbook alone: what writing the rows costs at least.
+  and written with openpyxl's write-only workbook alone: what writing the rows costs at least
+  with openpyxl; ``floor-xlsxwriter`` the same with XlsxWriter's ``write_row``.
 
 It reads the projects already in the database (a copy of the 100,000-project data set of
 issue 21, ``pages100k``, migrated with this branch) and writes nothing to it:
@@ -26,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -37,8 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 
 HERE = Path(__file__).resolve()
 VARIANTS = {
-    "request": ["ours", "ours-csv", "old", "floor"],
-    "worker": ["ours", "ours-csv", "old", "floor"],
+    "request": ["ours", "openpyxl", "ours-csv", "old", "floor", "floor-xlsxwriter"],
+    "worker": ["ours", "openpyxl", "ours-csv", "old", "floor", "floor-xlsxwriter"],
 }
 
 
@@ -66,10 +70,75 @@ def scoped_queryset(zone_id: int | None):
     return site._registry[Project].get_export_queryset(request)
 
 
-def floor_xlsx(queryset, out) -> int:
-    """The same columns, read plainly and written with openpyxl alone."""
-    from openpyxl import Workbook
+def openpyxl_xlsx(tables, out) -> None:
+    """``writing.xlsx`` as it was before XlsxWriter (main 6558822): openpyxl's write-only
+    workbook (with lxml), a cell object only where a value needs more than its value."""
+    import datetime as dt
+    from decimal import Decimal
 
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    from approvals.spreadsheets.writing import risky
+
+    ooxml_escape = re.compile(r"_x(?=[0-9A-Fa-f]{4}_)")
+
+    def cell_value(value):
+        if isinstance(value, Decimal):
+            return float(value)
+        if isinstance(value, str):
+            value = ooxml_escape.sub("_x005F_x", value).replace("\r", "_x000D_")
+            return ILLEGAL_CHARACTERS_RE.sub("", value)
+        return value
+
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+    fills: dict[str, PatternFill] = {}
+    for table in tables:
+        sheet = book.create_sheet(title=table.title[:31])
+        sheet.freeze_panes = "A2"
+        for index, width in (table.widths or {}).items():
+            sheet.column_dimensions[get_column_letter(index + 1)].width = width
+        header = []
+        for text in table.headers:
+            cell = WriteOnlyCell(sheet, value=text)
+            cell.font = bold
+            header.append(cell)
+        sheet.append(header)
+        for row_index, row in enumerate(table.rows):
+            cells = []
+            for column, value in enumerate(row):
+                colour = table.fill(row_index, column, value) if table.fill else None
+                quoted = risky(value)
+                value = cell_value(value)
+                plain = not colour and not isinstance(value, dt.date)
+                if isinstance(value, str):
+                    plain = plain and not (quoted or value[:1] == "=" or value in ERROR_CODES)
+                if plain:
+                    cells.append(value)
+                    continue
+                cell = WriteOnlyCell(sheet, value=value)
+                if isinstance(value, str):
+                    cell.data_type = "s"
+                    if quoted:
+                        cell.quotePrefix = True
+                if isinstance(value, dt.date):
+                    cell.number_format = "yyyy-mm-dd"
+                if colour:
+                    fills.setdefault(
+                        colour, PatternFill("solid", start_color=colour, end_color=colour)
+                    )
+                    cell.fill = fills[colour]
+                cells.append(cell)
+            sheet.append(cells)
+    book.save(out)
+
+
+def floor_xlsx(queryset, out, writer: str = "openpyxl") -> int:
+    """The same columns, read plainly and written with openpyxl (or XlsxWriter) alone."""
     from approvals.spreadsheets.exports import ProjectExportResource
 
     columns = (
@@ -93,11 +162,25 @@ def floor_xlsx(queryset, out) -> int:
         "notes",
         "stage",
     )
+    rows = queryset.values_list(*columns).iterator(chunk_size=2000)
+    headers = ProjectExportResource().get_export_headers()
+    count = 0
+    if writer == "xlsxwriter":
+        import xlsxwriter
+
+        book = xlsxwriter.Workbook(out, {"constant_memory": True})
+        sheet = book.add_worksheet("项目清单")
+        sheet.write_row(0, 0, headers)
+        for count, row in enumerate(rows, 1):
+            sheet.write_row(count, 0, [float(v) if hasattr(v, "as_tuple") else v for v in row])
+        book.close()
+        return count
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet("项目清单")
-    sheet.append(ProjectExportResource().get_export_headers())
-    count = 0
-    for row in queryset.values_list(*columns).iterator(chunk_size=2000):
+    sheet.append(headers)
+    for row in rows:
         sheet.append([float(v) if hasattr(v, "as_tuple") else v for v in row])
         count += 1
     book.save(out)
@@ -126,6 +209,11 @@ def child(where: str, variant: str, zone_id: int | None) -> dict:
             ids = export_jobs.ids_of("projects", queryset)
             export_jobs.write("projects", ids, "csv" if variant == "ours-csv" else "xlsx", out)
             rows = len(ids)
+        elif variant == "openpyxl":  # export_jobs.write's .xlsx path, the writer of before
+            ids = export_jobs.ids_of("projects", queryset)
+            projects = export_jobs.in_order(ids, exports.export_queryset)
+            openpyxl_xlsx([exports.project_table(projects)], out)
+            rows = len(ids)
         elif variant == "old":
             resource = exports.ProjectExportResource()
             if where == "request":
@@ -137,7 +225,7 @@ def child(where: str, variant: str, zone_id: int | None) -> dict:
             out.write(exports.SafeXLSX().export_data(dataset))
             rows = len(dataset)
         else:
-            rows = floor_xlsx(queryset, out)
+            rows = floor_xlsx(queryset, out, "xlsxwriter" if variant.endswith("xlsxwriter") else "")
     seconds = time.perf_counter() - started
     out.close()
     size = os.path.getsize(out.name)
@@ -168,6 +256,9 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", choices=list(VARIANTS), help="the request or the worker")
+    parser.add_argument(
+        "--variants", help="a comma-separated choice of the variants (default: all of them)"
+    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -192,6 +283,8 @@ def main() -> None:
             if args.only and where != args.only:
                 continue
             for variant in variants:
+                if args.variants and variant not in args.variants.split(","):
+                    continue
                 results.setdefault((where, variant), []).append(
                     run_child(where, variant, places[where])
                 )
