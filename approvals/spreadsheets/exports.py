@@ -6,13 +6,15 @@ the blank templates (written by ``blanks``)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Prefetch, QuerySet
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import F, Manager, Prefetch, QuerySet
 from django.utils import timezone
-from import_export import fields, resources
+from django.utils.encoding import force_str
+from import_export import fields, resources, widgets
 from import_export.formats.base_formats import CSV, XLSX
 
 from approvals.cases.colours import Colour, MilestoneColours
@@ -43,15 +45,17 @@ def export_queryset(queryset: QuerySet) -> QuerySet:
 
 
 def next_milestone(
-    project: Project, colours: MilestoneColours
+    project: Project, colours: MilestoneColours, stage_words: Mapping[str, str] | None = None
 ) -> tuple[str, dt.date | None, Colour | None]:
-    """The stage a project heads for, its planned date, and the project's colour (the worst of
-    its open dates, ``lateness.stored_colour``)."""
+    """The stage a project heads for (in ``stage_words`` when the caller read them once), its
+    planned date, and the project's colour (the worst of its open dates,
+    ``lateness.stored_colour``)."""
     stage = getattr(project, "next_milestone_stage", "")
     if not stage:
         return "", None, None
     planned = getattr(project, "next_milestone_date", None)
-    return str(Stage(stage).label), planned, stored_colour(project, colours)
+    word = stage_words[stage] if stage_words is not None else str(Stage(stage).label)
+    return word, planned, stored_colour(project, colours)
 
 
 class ProjectExportResource(resources.ModelResource):
@@ -109,6 +113,7 @@ class ProjectExportResource(resources.ModelResource):
         # Words read once per export, in the language active now: ``get_stage_display`` and
         # the lazy labels per row were a third of the Python time of a 5,000-row export.
         self.stage_words = {stage.value: str(stage.label) for stage in Stage}
+        self.colour_words = {colour: str(colour.label) for colour in Colour}
         self.next_of: tuple[int | None, tuple] = (None, ())
 
     def filter_export(self, queryset, **kwargs):
@@ -126,8 +131,11 @@ class ProjectExportResource(resources.ModelResource):
     def next_milestone(self, project: Project) -> tuple[str, dt.date | None, str]:
         """``next_milestone`` worked out once per project for its three columns."""
         if self.next_of[0] != project.pk:
-            stage, planned, colour = next_milestone(project, self.colours)
-            self.next_of = (project.pk, (stage, planned, str(colour.label) if colour else ""))
+            stage, planned, colour = next_milestone(project, self.colours, self.stage_words)
+            self.next_of = (
+                project.pk,
+                (stage, planned, self.colour_words[colour] if colour else ""),
+            )
         return self.next_of[1]
 
     def dehydrate_next_stage(self, project: Project) -> str:
@@ -182,9 +190,33 @@ def project_rows(
     for field in columns:
         method = field.get_dehydrate_method(resource.get_field_name(field))
         method = method if callable(method) else getattr(resource, method, None)
-        getters.append(method or field.export)
+        getters.append(method or _plain(field) or field.export)
     headers = resource.get_export_headers(fields)
     return headers, ([get(project) for get in getters] for project in projects)
+
+
+def _plain(field: fields.Field) -> Callable[[Project], Any] | None:
+    """``field.export`` for a field read along its attribute with the default widget (text, ""
+    for nothing), without its per-call path splitting and widget call: two fifths of the
+    time of building the rows in issue 21's profile of the 5,000-row export."""
+    if type(field.widget) is not widgets.Widget or not field.attribute:
+        return None
+    path = field.attribute.split("__")
+
+    def get(project: Project) -> str:  # Field.get_value, then Widget.render
+        value = project
+        try:
+            for name in path:
+                value = getattr(value, name, None)
+                if value is None:
+                    return ""
+        except (ValueError, ObjectDoesNotExist):
+            return ""
+        if callable(value) and not isinstance(value, Manager):
+            value = value()
+        return "" if value is None else force_str(value)
+
+    return get
 
 
 def project_table(projects: Iterable[Project], fields: list[str] | None = None) -> writing.Table:
