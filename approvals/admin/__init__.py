@@ -15,5 +15,8 @@ from approvals.admin import (  # noqa: F401  (registers the admins)
     requests,
     schedule,
     service_records,
+    unfold_headers,
     zones,
 )
+
+unfold_headers.install()  # a list's headers once per list, not per row

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import admin, messages
+from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
 from django.db import models
 from django.utils import timezone
@@ -21,6 +22,13 @@ from unfold.contrib.filters.admin import RangeDateFilter
 TRIGRAM = 3
 #: Pages counted beyond the one shown: the pager links that far, and a count stops there.
 PAGES_AHEAD = 10
+
+
+def refuse_nul(*values: str | None) -> None:
+    """Nobody types a NUL character, and PostgreSQL cannot hold one in a text value: a search
+    or a filter carrying one raised there (a 500). Refused as a bad request instead."""
+    if any("\x00" in (value or "") for value in values):
+        raise BadRequest("A NUL character in the request.")
 
 
 class SeenZonesFilter(admin.RelatedFieldListFilter):
@@ -275,7 +283,6 @@ class SearchedByProject:
 
     def get_search_results(self, request, queryset, search_term):
         from approvals.access import permissions
-        from approvals.admin.base import refuse_nul
         from approvals.models import Project
 
         refuse_nul(search_term)
