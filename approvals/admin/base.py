@@ -58,7 +58,8 @@ class ChangeList(UnfoldChangeList):
         project by its zone's name and its name), through a join that sorts every visible
         row before showing fifty; the key's index serves the page, the rows of one project
         together. ``tests/admin/test_sort_indexes.py`` holds every list to it."""
-        if field_name not in self.sortable_by:
+        # None: a list made by django-import-export's export page, which sorts as the list
+        if self.sortable_by is not None and field_name not in self.sortable_by:
             return None
         order_field = super().get_ordering_field(field_name)
         if isinstance(order_field, str):
