@@ -81,7 +81,10 @@ class ApprovalItemInline(ParentKnownInline, TabularInline):
     @admin.display(description=_("mode set by"))
     def mode_basis(self, obj: ApprovalItem) -> str:
         """Who set the present mode and why: the reason typed once stays in sight."""
-        last = next((c for c in obj.mode_changes.all() if c.target == obj.mode), None)
+        changes = getattr(obj, "mode_changes_latest_first", None)
+        if changes is None:  # a row not read by this inline's queryset
+            changes = obj.mode_changes.select_related("by").order_by("-at", "-id")
+        last = next((c for c in changes if c.target == obj.mode), None)
         return f"{last.set_by}：{last.why}" if last else "—"
 
     def get_queryset(self, request):
@@ -90,5 +93,9 @@ class ApprovalItemInline(ParentKnownInline, TabularInline):
             super()
             .get_queryset(request)
             .select_related("approval_type", "officer")
-            .prefetch_related(Prefetch("mode_changes", queryset=latest))
+            # into a list (to_attr): Django's prefetch into the manager made one queryset per
+            # item, a filter and a deep copy each (a fifth of the items tab's time, issue 21)
+            .prefetch_related(
+                Prefetch("mode_changes", queryset=latest, to_attr="mode_changes_latest_first")
+            )
         )

@@ -113,6 +113,19 @@ class TestTheForms:
             "园区统一办理",
         )
 
+    def test_the_case_files_items_say_who_set_each_mode_and_why(self, as_user, alice, signed):
+        """The latest change to the present mode, per item, in two queries however many items
+        (the mode changes read into a list, not a queryset per item)."""
+        hp05 = item(signed, "HP05")
+        workflow.item_set_mode(hp05, Mode.NOT_APPLICABLE, by=alice, reason="无危化品生产")
+        workflow.item_set_mode(hp05, Mode.APPROVAL, by=alice, reason="改为正常审批")
+        workflow.item_set_mode(hp05, Mode.NOT_APPLICABLE, by=alice, reason="确认不涉及")
+        url = reverse("admin:approvals_project_change", args=[signed.pk]) + "?case_tab=items"
+        page = as_user(alice).get(url).content.decode()
+        row = page[page.index("HP05") :]
+        row = row[: row.index("</tr>")]
+        assert "确认不涉及" in row and "无危化品生产" not in row and "艾丽（alice）" in row
+
     def test_the_item_page_shows_the_mode_history(self, as_user, alice, signed):
         workflow.item_set_mode(
             item(signed, "HP05"), Mode.NOT_APPLICABLE, by=alice, reason="无危化品生产"
