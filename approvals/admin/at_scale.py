@@ -242,16 +242,20 @@ def shared_choices(field, owner, key, people, current=None) -> None:
     """Give a ModelChoiceField the choices of ``people`` read once per ``owner`` (the page's
     project, which its rows share): every row of a checklist offers the same people, and each
     would otherwise run the query again to draw its select. ``current``, someone who has left
-    the role since, stays selectable on its own row. Validation still asks the queryset."""
+    the role since, stays selectable on its own row. Validation still asks the queryset.
+    ``people`` may be a callable giving the queryset: it is then made once per owner too
+    (making it, a filter over roles, cost 3 ms a row: 66 ms of a checklist, issue 21)."""
     cache = owner.__dict__.setdefault("_shared_choices", {})
     if key not in cache:
-        cache[key] = [(person.pk, field.label_from_instance(person)) for person in people]
-    choices = list(cache[key])
-    if current is not None:
-        if current.pk not in {pk for pk, _ in choices}:
-            choices.append((current.pk, field.label_from_instance(current)))
-        people = people | people.model.objects.filter(pk=current.pk)
-    field.queryset = people.distinct()
+        people = people() if callable(people) else people
+        listed = [(person.pk, field.label_from_instance(person)) for person in people]
+        cache[key] = (listed, {pk for pk, _ in listed}, people.distinct())
+    listed, keys, people = cache[key]
+    choices = list(listed)
+    if current is not None and current.pk not in keys:
+        choices.append((current.pk, field.label_from_instance(current)))
+        people = (people | people.model.objects.filter(pk=current.pk)).distinct()
+    field.queryset = people
     if field.empty_label is not None:
         choices.insert(0, ("", field.empty_label))
     field.choices = choices

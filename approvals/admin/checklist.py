@@ -67,7 +67,7 @@ class ApprovalItemForm(forms.ModelForm):
                 officer,
                 project,
                 "officer",
-                permissions.officer_choices({project.zone_id}),
+                lambda: permissions.officer_choices({project.zone_id}),
                 # someone who has left the role since stays selectable
                 current=self.instance.officer if self.instance.officer_id else None,
             )
