@@ -19,6 +19,16 @@ Problems — the rules taken here:
 * Days to resolve = ``resolved_on − reported_on`` in calendar days, over the resolved problems
   that have a resolution date. The median of an odd count is the middle value; of an even count,
   the mean of the two middle values (so it may end in .5); with none, there is no median (None).
+
+**Kept per zone.** The counts per category and department add up over zones; the median does
+not, but the number of problems per days to resolve does (``days_to_resolve``), and the median
+of several zones read from their counts added is exact. The worker keeps each zone's, over the
+problems reported in the last twelve months of the day it counted, with their colours of that
+day (``ZoneFigures.figures["problems_of_period"]``, counted by ``kept.recount_zone``), and the
+reports page reads them when the selection is of whole zones (``reports.zones_kept``) and its
+period is the last twelve months (the page's default), counted today; else they are counted
+live. Counted live at 100,000 projects they took ~76 ms of the reports page counted afresh
+(benchmarks/README.md section 14).
 """
 
 from __future__ import annotations
@@ -30,7 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from approvals.cases.colours import Colour, MilestoneColours, problem_filter
-from approvals.figures.reports import Selection
+from approvals.figures.reports import Selection, default_period, zones_kept
 from approvals.figures.tables import Table
 from approvals.models import (
     SOLVED,
@@ -104,35 +114,124 @@ def _median_days(timed: QuerySet[Problem], count: int) -> float | None:
     return median([value.days for value in middle])
 
 
+#: The counts of a group of problems (one category, one department), in the order
+#: ``problem_groups`` gives them after the category and the department.
+GROUP_COUNTS = ("total", "unsolved", "resolved", "closed", "red", "yellow", "timed")
+#: The problems with a time to resolve (the median's).
+TIMED = Q(status__in=SOLVED, resolved_on__isnull=False)
+
+
+def problem_groups(rows: QuerySet[Problem], today: dt.date) -> list[list]:
+    """The counts of ``rows`` per category and department: [category, department, then the
+    counts of ``GROUP_COUNTS``] (at most 7 × the departments)."""
+    counts = _problem_counts(MilestoneColours.on(today))
+    return [
+        [row["category"], row["department"], *(row[name] for name in GROUP_COUNTS)]
+        for row in rows.values("category", "department")
+        .annotate(**counts, timed=Count("pk", filter=TIMED))
+        .order_by()
+    ]
+
+
+def days_to_resolve(rows: QuerySet[Problem]) -> list[list[int]]:
+    """How many of ``rows`` took each number of days to resolve: [[days, problems], …], by
+    days. They add up over zones, and give the median of any of them exactly."""
+    days = ExpressionWrapper(F("resolved_on") - F("reported_on"), output_field=DurationField())
+    found = (
+        rows.filter(TIMED)
+        .annotate(days=days)
+        .values("days")
+        .annotate(problems=Count("*"))
+        .order_by()
+        .values_list("days", "problems")
+    )
+    return sorted([value.days, count] for value, count in found)
+
+
+def median_of_counts(days: list[list[int]]) -> float | None:
+    """The median of the values counted in ``days`` ([[value, how many], …], in any order, a
+    value possibly more than once: several zones')."""
+    counted: dict[int, int] = {}
+    for value, count in days:
+        counted[value] = counted.get(value, 0) + count
+    total = sum(counted.values())
+    wanted = range((total - 1) // 2, total // 2 + 1)  # the one or two middle positions
+    middle, seen = [], 0
+    for value in sorted(counted):
+        following = seen + counted[value]
+        middle += [value for position in wanted if seen <= position < following]
+        seen = following
+    return median(middle)
+
+
+def problems_of_period(selection: Selection, user=None, *, today: dt.date) -> dict:
+    """What the worker keeps of a zone's problems (module docstring): ``problem_groups`` and
+    ``days_to_resolve`` of the problems counted."""
+    return _kept_form(problem_rows(selection, user), today)
+
+
+def _kept_form(rows: QuerySet[Problem], today: dt.date) -> dict:
+    return {"groups": problem_groups(rows, today), "days": days_to_resolve(rows)}
+
+
 def problems(
     selection: Selection, user=None, *, today: dt.date | None = None, median: bool = True
 ) -> dict:
     """Unsolved, resolved and closed problems in all, by category and by department, the red
     and yellow among the unsolved, and the median days to resolve (rules: module docstring).
-    Two queries: the counts per category and department (at most 7 × the departments rows,
-    added up here into the totals, the categories and the departments), and the median's —
-    left out (None) with ``median=False``: the dashboard's kept figures do not show it, and
-    it cost 73 ms of a zone's recount at 100,000 projects (benchmarks/figures_recount.py)."""
-    colours = MilestoneColours.on(today or timezone.localdate())
+    From what the worker keeps per zone when it serves (module docstring); else two queries:
+    the counts per category and department (``problem_groups``, added up here into the totals,
+    the categories and the departments), and the median's — left out (None) with
+    ``median=False``: the dashboard's kept figures do not show it, and it cost 73 ms of a
+    zone's recount at 100,000 projects (benchmarks/figures_recount.py)."""
+    today = today or timezone.localdate()
+    kept = _kept_problems(selection, user, today)
+    if kept is not None:
+        groups, days = kept
+        return _problems_shaped(groups, median_of_counts(days) if median else None)
     rows = problem_rows(selection, user)
-    counts = _problem_counts(colours)
-    timed = Q(status__in=SOLVED, resolved_on__isnull=False)
-    totals = dict.fromkeys([*counts, "timed"], 0)
+    groups = problem_groups(rows, today)
+    timed_count = sum(group[-1] for group in groups)
+    return _problems_shaped(
+        groups, _median_days(rows.filter(TIMED), timed_count) if median else None
+    )
+
+
+def _kept_problems(
+    selection: Selection, user, today: dt.date
+) -> tuple[list[list], list[list[int]]] | None:
+    """The zones' kept groups and days added, with those of the projects of no zone counted
+    live over every project; None when they do not serve (module docstring)."""
+    if not default_period(selection, today):
+        return None
+    found = zones_kept(selection, user, part="figures__problems_of_period", day=today)
+    if found is None:
+        return None
+    parts = list(found.parts.values())
+    if found.everything:
+        of_no_zone = problem_rows(selection, user).filter(project__zone__isnull=True)
+        parts.append(_kept_form(of_no_zone, today))
+    return (
+        [group for part in parts for group in part["groups"]],
+        [pair for part in parts for pair in part["days"]],
+    )
+
+
+def _problems_shaped(groups: list[list], median_days: float | None) -> dict:
+    """``problems()`` from the counts per category and department (``problem_groups``, of one
+    or several zones: a pair repeated is added up)."""
+    counts = GROUP_COUNTS[:-1]
+    totals = dict.fromkeys(GROUP_COUNTS, 0)
     by_category = {
         c.value: dict.fromkeys(counts, 0) | {"label": str(c.label)} for c in ProblemCategory
     }
     departments: dict[str, dict] = {}
-    for row in (
-        rows.values("category", "department")
-        .annotate(**counts, timed=Count("pk", filter=timed))
-        .order_by()
-    ):
-        category, department = row.pop("category"), row.pop("department")
+    for category, department, *values in groups:
         of_category = by_category[category]
         of_department = departments.setdefault(
             department, {"department": department} | dict.fromkeys(counts, 0)
         )
-        for name, value in row.items():
+        for name, value in zip(GROUP_COUNTS, values, strict=True):
             totals[name] += value
             if name in counts:
                 of_category[name] += value
@@ -145,9 +244,7 @@ def problems(
     return {
         **totals,
         "resolved_with_dates": timed_count,
-        "median_days_to_resolve": (
-            _median_days(rows.filter(timed), timed_count) if median else None
-        ),
+        "median_days_to_resolve": median_days,
         "by_category": by_category,
         "by_department": by_department,
     }

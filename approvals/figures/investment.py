@@ -50,12 +50,10 @@ from django.db.models.functions import Cast, ExtractYear, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from approvals.access import permissions
 from approvals.casework.models.monthly_progress import first_of_month
 from approvals.core import units
 from approvals.figures.casework import rows_counted
-from approvals.figures.models import ZoneFigures
-from approvals.figures.reports import Selection, percent, rate
+from approvals.figures.reports import Selection, percent, rate, zones_kept
 from approvals.figures.tables import Table
 from approvals.models import MonthlyProgress, Project
 from zones.models import Zone
@@ -204,33 +202,15 @@ def kept_changes(selection: Selection, user=None) -> Sums | None:
     a zone whose sums are missing or behind its changes (a recount queued or running; a zone
     never counted). Over every project (an administrator, the command line, no zone chosen), the
     rows of the projects of no zone are counted live beside them (few, by the zone's index)."""
-    if selection.batches or (user is not None and not permissions.sees_whole_zones(user)):
-        return None
-    whole = None if user is None else permissions.zones_seen_whole(user)
-    wanted = set(selection.zones) if selection.zones else None
-    everything = wanted is None and whole is None
-    if everything:
-        zones = set(Zone.objects.values_list("pk", flat=True))
-    elif wanted is None or whole is None:
-        zones = wanted if whole is None else whole
-    else:
-        zones = wanted & whole
-    rows = ZoneFigures.objects.all() if everything else ZoneFigures.objects.filter(pk__in=zones)
-    found = {
-        zone: sums
-        for zone, sums, version, counted in rows.values_list(
-            "pk", "investment", "version", "counted_version"
-        )
-        if sums is not None and version == counted and zone in zones
-    }
-    if set(found) != zones:
+    found = zones_kept(selection, user, part="investment")
+    if found is None:
         return None
     changes: Sums = {
         (zone, dt.date(int(month[:4]), int(month[5:7]), 1)): list(values)
-        for zone, months in found.items()
+        for zone, months in found.parts.items()
         for month, values in months.items()
     }
-    if everything:
+    if found.everything:
         unzoned = MonthlyProgress.objects.filter(project__zone__isnull=True)
         changes.update(_read_changes(unzoned, dt.date(1, 1, 1), dt.date(9999, 12, 1))[0])
     return changes

@@ -21,8 +21,9 @@ status and colour, the investment plan and cumulative per zone. The rates are wo
 adding (``reports.conversion_rates``, ``reports.readiness_rate``: the ratio of the sums, never a
 mean of the zones' rates). Not additive, and how each is handled:
 
-* the median days to resolve a problem: not on the dashboard; the reports page counts it over
-  its selection (``casework.problems``), not from zones;
+* the median days to resolve a problem: not on the dashboard; for the reports page the worker
+  keeps the problems per days to resolve (over the rates' period), which add up, and the median
+  of several zones is read from them (``casework.problems``);
 * the investment's month: each zone is counted to its own latest month of the year; the board
   shows every zone at the latest of them (a zone behind carried into it with nothing in the
   month, the rule of ``investment.latest_this_year``), so the zones' rows are the same as
@@ -50,8 +51,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from approvals.access import permissions
-from approvals.checklist.models import ItemKind
-from approvals.figures import casework, changes, investment, registry, reports
+from approvals.figures import casework, changes, investment, reports
 from approvals.figures.models import ZoneFigures
 from approvals.figures.reports import Selection
 from approvals.models import Batch, Category, Stage
@@ -90,8 +90,8 @@ def zone_figures(
     selection = Selection(zones=(zone_id,))
     period = rates_period(today)
     signed = dataclasses.replace(period, zones=(zone_id,))
-    conversion = registry.get("conversion").figures(signed, user)
-    readiness = registry.get("readiness").figures(selection, user)
+    conversion = reports.conversion_counts(signed, user)
+    readiness = reports.readiness_counts(selection, user)
     months = reports.per_month(selection, user, today=today)
     problems = casework.problems(selection, user, today=today, median=False)
     if sums is None:
@@ -109,13 +109,15 @@ def zone_figures(
             {key: row[key] for key in ("year", "round", "event_date", "categories")}
             for row in reports.sanpi_rounds(selection, user)
         ],
-        "conversion": {key: conversion[key] for key in reports.CONVERSION_COUNTS},
-        "readiness": {key: readiness[key] for key in (*reports.READINESS_COUNTS, "progress")},
+        "conversion": conversion,
+        "readiness": readiness,
         "months": {
             "starts": dict(zip(months["months"], months["starts"], strict=True)),
             "productions": dict(zip(months["months"], months["productions"], strict=True)),
         },
         "problems": {key: problems[key] for key in PROBLEM_COUNTS},
+        # the reports page's problems (``casework._kept_problems``), over the rates' period
+        "problems_of_period": casework.problems_of_period(signed, user, today=today),
         "investment": (
             {"month": latest[0]["month"], **{k: latest[0][k] for k in INVESTMENT_FIGURES}}
             if latest
@@ -127,8 +129,7 @@ def zone_figures(
 # --- composing ---------------------------------------------------------------------------------
 
 
-def _added(values) -> float:
-    return round(sum(values), 6)
+_added = reports.added_yi
 
 
 def compose(parts: dict[int, dict], *, today: dt.date, names: dict[int, str]) -> dict:
@@ -191,19 +192,12 @@ def _rounds(figures: list[dict]) -> list[dict]:
 
 
 def _conversion(figures: list[dict]) -> dict:
-    counts = {
-        key: (_added if key.endswith("_yi") else sum)(f["conversion"][key] for f in figures)
-        for key in reports.CONVERSION_COUNTS
-    }
+    counts = reports.added_conversion([f["conversion"] for f in figures])
     return {**reports.conversion_rates(counts), **counts}
 
 
 def _readiness(figures: list[dict]) -> dict:
-    counts = {key: sum(f["readiness"][key] for f in figures) for key in reports.READINESS_COUNTS}
-    counts["progress"] = {
-        kind: sum(f["readiness"]["progress"].get(kind, 0) for f in figures)
-        for kind in ItemKind.values
-    }
+    counts = reports.added_readiness([f["readiness"] for f in figures])
     return {**counts, **reports.readiness_rate(counts)}
 
 

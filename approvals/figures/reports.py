@@ -20,6 +20,16 @@ Decisions the guide leaves open, taken here:
   capacity. A batch named explicitly limits the cohort to its list.
 * Readiness is a state of now: the period does not apply; batches named narrow it to the
   projects they list.
+
+**Kept per zone.** Conversion and readiness are counts and sums over projects, and a project is
+in one zone: they add up over zones. The worker keeps each zone's with the dashboard's figures
+(``ZoneFigures.figures``, counted by ``kept.recount_zone``: conversion over the last twelve
+months of the day it counted, readiness as it stands), and the reports page reads them when the
+selection is of whole zones (``zones_kept``: no batch, a person whose scope is whole zones,
+every zone counted at its version) and, for conversion, its period is the last twelve months of
+the day they were counted (the page's default); else they are counted live. Counted live at
+100,000 projects they took ~100 ms of the reports page counted afresh (the cohort's starts and
+productions alone ~87 ms; benchmarks/README.md section 14).
 """
 
 from __future__ import annotations
@@ -29,7 +39,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, Value
@@ -46,6 +56,7 @@ from approvals.checklist.models import ChecklistProgress, ItemKind
 from approvals.core import units
 from approvals.core.display import day_in_words
 from approvals.figures import changes
+from approvals.figures.models import ZoneFigures
 from approvals.figures.tables import Table
 from approvals.models import (
     OPEN_STAGES,
@@ -56,6 +67,7 @@ from approvals.models import (
     Project,
     Stage,
 )
+from zones.models import Zone
 
 T = TypeVar("T")
 #: The stages counted by readiness (guide section 9).
@@ -147,6 +159,67 @@ class Selection:
         return self.rows_of_projects(
             BatchEntry.objects.filter(batch__in=self.batch_queryset()), user
         )
+
+
+@dataclasses.dataclass(frozen=True)
+class KeptZones:
+    """What the worker kept of the zones of a selection (``zones_kept``)."""
+
+    #: zone → the part of its kept figures asked for, every zone of the selection
+    parts: dict[int, Any]
+    #: over every project (an administrator, the command line, no zone chosen): the projects of
+    #: no zone, which no zone keeps, are to be counted live beside them
+    everything: bool
+
+
+def zones_kept(
+    selection: Selection, user=None, *, part: str, day: dt.date | None = None
+) -> KeptZones | None:
+    """``part`` of the kept figures of the selection's zones (a column of ``ZoneFigures`` or a
+    key of its figures, as a lookup: ``"investment"``, ``"figures__readiness"``; the database
+    reads that part out, not the whole figures), or None when the selection is not theirs:
+    batches named (a batch lists some projects of a zone), a person who does not see whole
+    zones (a leader following projects, ``sees_whole_zones``), or a zone whose part is missing
+    or behind its changes (a recount queued or running; a zone never counted, or counted
+    before the part was kept); with ``day``, also when a zone's figures were counted on another
+    day (their period and colours are of the day counted)."""
+    if selection.batches or (user is not None and not permissions.sees_whole_zones(user)):
+        return None
+    whole = None if user is None else permissions.zones_seen_whole(user)
+    wanted = set(selection.zones) if selection.zones else None
+    everything = wanted is None and whole is None
+    if everything:
+        zones = set(Zone.objects.values_list("pk", flat=True))
+    elif wanted is None or whole is None:
+        zones = wanted if whole is None else whole
+    else:
+        zones = wanted & whole
+    rows = ZoneFigures.objects.all() if everything else ZoneFigures.objects.filter(pk__in=zones)
+    found = {
+        zone: value
+        for zone, value, counted_day, version, counted in rows.values_list(
+            "pk", part, "figures__day", "version", "counted_version"
+        )
+        if zone in zones
+        and value is not None
+        and version == counted
+        and (day is None or counted_day == day.isoformat())
+    }
+    if set(found) != zones:
+        return None
+    return KeptZones(found, everything)
+
+
+def default_period(selection: Selection, today: dt.date | None = None) -> bool:
+    """Whether the selection's period is the last twelve months up to ``today`` (the reports
+    page's and the dashboard's, which the worker keeps per zone)."""
+    today = today or timezone.localdate()
+    return (selection.date_from, selection.date_to) == last_twelve_months(today)
+
+
+def added_yi(values) -> float:
+    """Amounts in 亿元 of several zones added (each exact to 6 decimals: 万元 to 2)."""
+    return round(sum(values), 6)
 
 
 def _categories(rows) -> dict:
@@ -250,15 +323,28 @@ def _reached(stage: str, *, few: bool = False) -> Q:
 
 def conversion(selection: Selection, user=None) -> dict:
     """开工率, 投产率, 达效率 of the cohort signed (guide section 11), with what they divide and
-    the cohort in words (``cohort_words``)."""
+    the cohort in words (``cohort_words``): from the counts kept per zone when they serve
+    (module docstring), else counted live."""
+    counts = _kept_conversion(selection, user)
+    if counts is None:
+        counts = conversion_counts(selection, user)
+    return {**conversion_rates(counts), **counts, "cohort": cohort_words(selection)}
+
+
+def conversion_counts(selection: Selection, user=None, *, of_no_zone: bool = False) -> dict:
+    """The figures of ``CONVERSION_COUNTS`` counted live (``of_no_zone``: over the projects of
+    no zone only)."""
     at_capacity = Q(
         stage=Stage.AT_CAPACITY,
         expected_annual_output__isnull=False,
         actual_annual_output__isnull=False,
     )
-    few = bool(selection.zones)  # a zone's cohort: hundreds of projects
+    few = bool(selection.zones) or of_no_zone  # a zone's cohort: hundreds of projects
     started = _reached(Stage.UNDER_CONSTRUCTION, few=few)
-    figures = _cohort(selection, user).aggregate(
+    cohort = _cohort(selection, user)
+    if of_no_zone:
+        cohort = cohort.filter(zone__isnull=True)
+    figures = cohort.aggregate(
         signed=Count("pk"),
         started_count=Count("pk", filter=started),
         producing_count=Count("pk", filter=started & _reached(Stage.IN_PRODUCTION, few=few)),
@@ -266,7 +352,7 @@ def conversion(selection: Selection, user=None) -> dict:
         expected=Sum("expected_annual_output", filter=at_capacity),
         actual=Sum("actual_annual_output", filter=at_capacity),
     )
-    counts = {
+    return {
         "signed": figures["signed"],
         "started": figures["started_count"],
         "producing": figures["producing_count"],
@@ -274,7 +360,29 @@ def conversion(selection: Selection, user=None) -> dict:
         "expected_output_yi": yi(figures["expected"]),
         "actual_output_yi": yi(figures["actual"]),
     }
-    return {**conversion_rates(counts), **counts, "cohort": cohort_words(selection)}
+
+
+def _kept_conversion(selection: Selection, user=None) -> dict | None:
+    """The conversion counts added up from the zones' kept ones, when they serve: whole zones
+    (``zones_kept``) and the period the worker keeps (``default_period``), counted today."""
+    today = timezone.localdate()
+    if not default_period(selection, today):
+        return None
+    found = zones_kept(selection, user, part="figures__conversion", day=today)
+    if found is None:
+        return None
+    parts = list(found.parts.values())
+    if found.everything:
+        parts.append(conversion_counts(selection, user, of_no_zone=True))
+    return added_conversion(parts)
+
+
+def added_conversion(parts: list[dict]) -> dict:
+    """The counts of ``CONVERSION_COUNTS`` of several zones added up."""
+    return {
+        key: (added_yi if key.endswith("_yi") else sum)(part[key] for part in parts)
+        for key in CONVERSION_COUNTS
+    }
 
 
 #: The figures of ``conversion`` that add up over zones (the dashboard composes them).
@@ -349,16 +457,30 @@ def ready_projects(selection: Selection, user=None) -> QuerySet[Project]:
 def readiness(selection: Selection, user=None) -> dict:
     """具备开工条件率 among projects at ``signed`` or ``ready``, and their items by kind
     (``progress``: 已办结 · 承诺制 · 统一服务 · 不涉及 · 未办结; ``items``: those applicable, i.e.
-    not 不涉及, and ``settled`` of them: approved, a commitment or a unified service). One
-    aggregate over the candidates' checklist counters (``checklist.counters``) instead of
-    grouping their items (840,000 at 100,000 projects; benchmarks/figures_recount.py)."""
-    found = _readiness_candidates(selection, user).aggregate(
+    not 不涉及, and ``settled`` of them: approved, a commitment or a unified service). From the
+    counts kept per zone when the selection is of whole zones (module docstring), else counted
+    live (``readiness_counts``)."""
+    counted = _kept_readiness(selection, user)
+    if counted is None:
+        counted = readiness_counts(selection, user)
+    return {**counted, **readiness_rate(counted)}
+
+
+def readiness_counts(selection: Selection, user=None, *, of_no_zone: bool = False) -> dict:
+    """The figures of ``READINESS_COUNTS`` and ``progress`` counted live (``of_no_zone``: over
+    the projects of no zone only). One aggregate over the candidates' checklist counters
+    (``checklist.counters``) instead of grouping their items (840,000 at 100,000 projects;
+    benchmarks/figures_recount.py)."""
+    candidates = _readiness_candidates(selection, user)
+    if of_no_zone:
+        candidates = candidates.filter(zone__isnull=True)
+    found = candidates.aggregate(
         projects=Count("pk"),
         ready=Count("pk", filter=counters.READY),
         projects_with_items=Count("pk", filter=counters.WITH_APPLICABLE_ITEMS),
         **{kind: Sum(field) for kind, field in counters.KIND_FIELDS.items()},
     )
-    counted = {
+    return {
         "projects": found["projects"],
         "ready": found["ready"],
         "projects_with_items": found["projects_with_items"],
@@ -366,7 +488,27 @@ def readiness(selection: Selection, user=None) -> dict:
             {kind: found[kind] or 0 for kind in counters.KIND_FIELDS}
         ).counts,
     }
-    return {**counted, **readiness_rate(counted)}
+
+
+def _kept_readiness(selection: Selection, user=None) -> dict | None:
+    """The readiness counts added up from the zones' kept ones, when the selection is of whole
+    zones (``zones_kept``; a state of now: any period, any day counted)."""
+    found = zones_kept(selection, user, part="figures__readiness")
+    if found is None:
+        return None
+    parts = list(found.parts.values())
+    if found.everything:
+        parts.append(readiness_counts(selection, user, of_no_zone=True))
+    return added_readiness(parts)
+
+
+def added_readiness(parts: list[dict]) -> dict:
+    """The counts of ``READINESS_COUNTS`` and ``progress`` of several zones added up."""
+    counts = {key: sum(part[key] for part in parts) for key in READINESS_COUNTS}
+    counts["progress"] = ChecklistProgress.of(
+        {kind: sum(part["progress"].get(kind, 0) for part in parts) for kind in ItemKind.values}
+    ).counts
+    return counts
 
 
 #: The figures of ``readiness`` that add up over zones (``progress`` too, kind by kind).
