@@ -10,9 +10,10 @@ investment report, before and after, side by side in one run, on an existing dat
 - ``investment.investment()`` over every zone, this year and last year: "before" reads every
   monthly row in Python (``_read_changes_in_python``), "after" one GROUP BY zone, month
   (``changes_sql``). Each before/after pair is checked to give the same figures;
-- with ``--kept``, the investment report from the sums kept per zone (``ZoneFigures.investment``)
-  against the live query: the reports page counted afresh, ``investment()`` and one zone's
-  recount, before and after (``kept_run``; benchmarks/README.md section 14).
+- with ``--kept``, the reports page from the figures kept per zone (conversion, readiness and
+  problems, beside the investment sums of ``ZoneFigures.investment``) against them counted live:
+  the page counted afresh, each report, and one zone's recount, before and after (``kept_run``;
+  benchmarks/README.md section 14).
 
 Median of interleaved rounds (``common.measure``: the SQL share replayed on a bare cursor), the
 machine and the load average printed. The data: the 100,000-project set of ``pages.py`` (see
@@ -115,9 +116,9 @@ def main() -> None:
     parser.add_argument(
         "--kept",
         action="store_true",
-        help="the investment report from the sums kept per zone (ZoneFigures.investment) "
-        "against the live query: the reports page afresh and one zone's recount, before and "
-        "after (every zone's sums counted first)",
+        help="the reports page from the figures kept per zone against them counted live: "
+        "the page afresh, each report and one zone's recount, before and after (every zone "
+        "counted first)",
     )
     args = parser.parse_args()
     if args.kept:
@@ -293,11 +294,15 @@ def _run(rounds: int) -> None:
 
 
 def kept_run(rounds: int) -> None:
-    """The investment report from the kept sums (after) against the live query (before: the
-    sums never read, ``investment.kept_changes`` answering None, as on main before them), side
-    by side: every zone's sums counted once, then the reports page as the system administrator
-    with the cache emptied before each visit, ``investment()`` of the page's default period
-    alone, and one zone's recount (its version raised first, so that it counts)."""
+    """The reports page from the figures kept per zone (after) against what it read before,
+    side by side: every zone's figures counted once, then the reports page as the system
+    administrator with the cache emptied before each visit, each report of the last twelve
+    months alone, and one zone's recount (its version raised first, so that it counts).
+
+    "before" is the code with the conversion, readiness and problems never read from the kept
+    figures (``zones_kept`` answering None in ``reports`` and ``casework``: live, as on main
+    before them), the investment report read from its kept sums (section 14's "after"); the
+    recount "before" leaves out the problems of the period (``casework.problems_of_period``)."""
     import time
 
     from django.contrib.auth import get_user_model
@@ -306,9 +311,9 @@ def kept_run(rounds: int) -> None:
     from django.test import Client
     from django.utils import timezone
 
-    from approvals.figures import investment, kept, reports
+    from approvals.figures import casework, kept, reports
     from approvals.figures.reports import Selection
-    from approvals.models import MonthlyProgress, Project, ZoneFigures
+    from approvals.models import MonthlyProgress, Problem, Project, ZoneFigures
     from benchmarks.common import measure, table
     from zones.models import Zone
 
@@ -324,7 +329,7 @@ def kept_run(rounds: int) -> None:
     zones = list(Zone.objects.order_by("pk").values_list("pk", flat=True))
     print(
         f"{Project.objects.count():,} projects, {MonthlyProgress.objects.count():,} monthly "
-        f"rows, {len(zones)} zones; zone {zone} with "
+        f"rows, {Problem.objects.count():,} problems, {len(zones)} zones; zone {zone} with "
         f"{Project.objects.filter(zone_id=zone).count():,} projects"
     )
     started = time.perf_counter()
@@ -334,14 +339,27 @@ def kept_run(rounds: int) -> None:
     kept.recount(zones)
     print(f"every zone's figures and sums counted: {time.perf_counter() - started:.1f} s")
 
-    live = mock.patch.object(investment, "kept_changes", lambda *args, **kwargs: None)
+    def live():
+        stack = ExitStack()
+        for module in (reports, casework):
+            stack.enter_context(
+                mock.patch.object(module, "zones_kept", lambda *args, **kwargs: None)
+            )
+        return stack
+
     admin = get_user_model().objects.get(username="pages-system-admin")
     start, end = reports.last_twelve_months(today)
     period = Selection(date_from=start, date_to=end)
-    assert investment.kept_changes(period, admin) is not None
-    with live:
-        before = investment.investment(period, admin)
-    assert before == investment.investment(period, admin), "kept and live differ"
+    counts = {
+        "conversion": reports.conversion,
+        "readiness": reports.readiness,
+        "problems": casework.problems,
+    }
+    assert reports._kept_conversion(period, admin) is not None
+    for name, count in counts.items():
+        with live():
+            before = count(period, admin)
+        assert before == count(period, admin), f"{name}: kept and live differ"
 
     client = Client()
     client.force_login(admin)
@@ -352,28 +370,24 @@ def kept_run(rounds: int) -> None:
         assert response.status_code == 200, response.status_code
 
     def page_before() -> None:
-        with live:
+        with live():
             page()
 
-    def report_before() -> dict:
-        with live:
-            return investment.investment(period, admin)
+    def before(count):
+        def counted() -> None:
+            with live():
+                count(period, admin)
+
+        return counted
 
     def raised() -> None:
         ZoneFigures.objects.filter(pk=zone).update(version=F("version") + 1)
 
     def recount_before() -> None:
-        """``kept.recount_zone`` as it was: the figures only, the latest month live."""
+        """``kept.recount_zone`` as it was: without the problems of the period."""
         raised()
-        now = timezone.now()
-        with live:
-            row, _created = ZoneFigures.objects.get_or_create(zone_id=zone)
-            version = row.version
-            figures = kept.zone_figures(zone, today=today)
-            ZoneFigures.objects.filter(pk=zone, counted_version__lte=version).update(
-                figures=figures, counted_version=version, counted_at=now
-            )
-            row.refresh_from_db()
+        with mock.patch.object(casework, "problems_of_period", lambda *args, **kwargs: None):
+            assert kept.recount_zone(zone) is not None
 
     def recount_after() -> None:
         raised()
@@ -381,24 +395,23 @@ def kept_run(rounds: int) -> None:
 
     # The reads first, apart: replaying a recount's captured SQL raises the zone's version
     # without counting it, and the reads would then count live.
-    found = measure(
-        {
-            "reports page afresh (system admin), before: investment live": page_before,
-            "reports page afresh (system admin), after: kept sums": page,
-            "investment() of the last twelve months, before: live": report_before,
-            "investment() of the last twelve months, after: kept sums": lambda: (
-                investment.investment(period, admin)
-            ),
-        },
-        rounds,
-    )
-    assert investment.kept_changes(period, admin) is not None, "the reads counted live"
+    reads = {
+        "reports page afresh (system admin), before: three reports live": page_before,
+        "reports page afresh (system admin), after: kept figures": page,
+    }
+    for name, count in counts.items():
+        reads[f"{name}() of the last twelve months, before: live"] = before(count)
+        reads[f"{name}() of the last twelve months, after: kept"] = lambda count=count: count(
+            period, admin
+        )
+    found = measure(reads, rounds)
+    assert casework._kept_problems(period, admin, today) is not None, "the reads counted live"
     found |= measure(
         {
-            "one zone's recount, before (figures only)": recount_before,
-            "one zone's recount, after (figures and sums)": recount_after,
-            "the zone's sums alone (investment.zone_changes)": lambda: investment.zone_changes(
-                zone
+            "one zone's recount, before (no problems of the period)": recount_before,
+            "one zone's recount, after (with them)": recount_after,
+            "the zone's problems of the period alone": lambda: casework.problems_of_period(
+                dataclasses.replace(period, zones=(zone,)), today=today
             ),
         },
         rounds,
@@ -406,7 +419,7 @@ def kept_run(rounds: int) -> None:
     recount_after()  # the zone counted at its version again
     print(
         table(
-            f"The investment report from kept sums, median of {rounds} interleaved rounds",
+            f"The reports page from kept figures, median of {rounds} interleaved rounds",
             ["what", "ms", "SQL ms", "queries"],
             [(name, m.ms, m.sql_ms, m.queries) for name, m in found.items()],
         )
