@@ -17,6 +17,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import RangeDateFilter
 
+from approvals.core.counts import AtLeast, count_up_to
+
 #: Search words shorter than this cannot use a trigram index (guide section 11): their list
 #: reads one page and counts nothing.
 TRIGRAM = 3
@@ -123,14 +125,6 @@ def page_number(request) -> int:
         return 1
 
 
-class AtLeast(int):
-    """A count that stopped before the end: shown as "1100+" wherever the admin prints the
-    number of rows ("1100+ 项目", "Select all 1100+"), used as the number it is elsewhere."""
-
-    def __str__(self) -> str:
-        return f"{int(self)}+"
-
-
 class BoundedPaginator(Paginator):
     """Counts the rows only up to ``limit``: COUNT over a LIMITed subquery, which stops where
     an exact count of 100,000 rows would read them all. The pager then offers the pages up to
@@ -142,10 +136,7 @@ class BoundedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        # Without the list's ORDER BY: the count of the first rows does not depend on which
-        # rows come first, and a sort inside the count made PostgreSQL sort every visible row.
-        counted = self.object_list.order_by()[: self.limit + 1].count()
-        return AtLeast(self.limit) if counted > self.limit else counted
+        return count_up_to(self.object_list, self.limit)
 
 
 class LookaheadPaginator(Paginator):
@@ -249,13 +240,13 @@ def shared_choices(field, owner, key, people, current=None) -> None:
     if key not in cache:
         people = people() if callable(people) else people
         listed = [(person.pk, field.label_from_instance(person)) for person in people]
-        cache[key] = (listed, {pk for pk, _ in listed}, people.distinct())
-    listed, keys, people = cache[key]
+        cache[key] = (listed, {pk for pk, _ in listed}, people, people.distinct())
+    listed, keys, people, offered = cache[key]
     choices = list(listed)
     if current is not None and current.pk not in keys:
         choices.append((current.pk, field.label_from_instance(current)))
-        people = (people | people.model.objects.filter(pk=current.pk)).distinct()
-    field.queryset = people
+        offered = (people | people.model.objects.filter(pk=current.pk)).distinct()
+    field.queryset = offered
     if field.empty_label is not None:
         choices.insert(0, ("", field.empty_label))
     field.choices = choices

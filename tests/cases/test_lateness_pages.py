@@ -136,7 +136,7 @@ def todo(client) -> dict[str, tuple[int, str]]:
     found = {}
     for key in re.findall(r'<tr id="todo-(\w+)"', box):
         html = section(box, f"todo-{key}")
-        found[key] = (int(re.search(r"<strong>(\d+)</strong>", html).group(1)), html)
+        found[key] = (int(re.search(r"<strong>(\d+)\+?</strong>", html).group(1)), html)
     return found
 
 

@@ -394,3 +394,23 @@ def test_a_page_shows_the_next_milestone_alone_when_it_is_what_colours(zone, ali
     cell = listed(as_user(alice))[project.name]
     assert dot(cell) == shows(Colour.RED)
     assert "2025-07-01" in cell and "延误" not in cell and not re.search("2025-08-01", cell)
+
+
+def test_my_to_do_counts_a_zones_red_projects_up_to_a_bound(
+    late_start, zone, as_user, bob, monkeypatch
+):
+    """A city's red projects are tens of thousands: the to-do counts them up to a bound and
+    says "N+" beyond it (issue 21), the exact figure staying on the dashboard's tiles."""
+    from approvals.figures import todo as todo_module
+
+    project, _ = late_start
+    for n in range(2):
+        other = ProjectFactory(zone=zone, name=f"晋中延误项目{n}", stage=Stage.SIGNED)
+        Milestone.objects.create(
+            project=other, stage=Stage.UNDER_CONSTRUCTION, planned_date=TWO_MONTHS_AGO
+        )
+    total, _ = todo(as_user(bob))["zone_red"]
+    assert total == 3
+    monkeypatch.setattr(todo_module, "TOTAL_SHOWN", 2)
+    total, html = todo(as_user(bob))["zone_red"]
+    assert total == 2 and "<strong>2+</strong>" in html
