@@ -25,6 +25,7 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 
 from accounts import validators
 from approvals.access import permissions
+from approvals.admin.at_scale import PageColumns
 from approvals.admin.base import ModelAdmin, SafeAutocomplete, TabularInline
 from approvals.models import AuditEvent
 from zones.models import Administrator, AdminRole, CityRole, Enterprise, Role, Zone, ZoneRole
@@ -163,9 +164,13 @@ class EnterpriseForm(forms.ModelForm):
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(ModelAdmin):
+class EnterpriseAdmin(PageColumns, ModelAdmin):
     """Names and credit codes for all staff (so that nobody adds a duplicate); contacts and the
-    page itself only for those who see one of its projects (``approvals.access.permissions``)."""
+    page itself only for those who see one of its projects (``approvals.access.permissions``).
+
+    The list asks who may read the contacts for the shown page only (``page_columns``): as an
+    annotation of the list's query, PostgreSQL planned it for all 20,000 enterprises and
+    hashed every project's enterprise to answer 50 (44 ms at 100,000 projects, issue 21)."""
 
     form = EnterpriseForm
     list_display = ("name_link", "credit_code", "contact_person_shown", "contact_phone_shown")
@@ -189,7 +194,24 @@ class EnterpriseAdmin(ModelAdmin):
         return obj.contact_phone if obj.contacts_visible else "—"
 
     def get_queryset(self, request):
-        return permissions.with_contacts_visible(super().get_queryset(request), request.user)
+        queryset = super().get_queryset(request)
+        if getattr(request, "_enterprise_list", False):
+            return queryset  # ``page_columns`` marks the shown rows
+        return permissions.with_contacts_visible(queryset, request.user)
+
+    def changelist_view(self, request, extra_context=None):
+        request._enterprise_list = True
+        return super().changelist_view(request, extra_context)
+
+    def page_columns(self, request, rows) -> None:
+        shown = Enterprise.objects.filter(pk__in=[row.pk for row in rows])
+        visible = dict(
+            permissions.with_contacts_visible(shown, request.user).values_list(
+                "pk", "contacts_visible"
+            )
+        )
+        for row in rows:
+            row.contacts_visible = visible.get(row.pk, False)
 
     def get_object(self, request, object_id, from_field=None):
         """Every page of one enterprise (change, history, delete) is for those who may see it."""
