@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
@@ -26,7 +27,6 @@ from approvals.cases.followers import followers, supervisors_by_zone
 from approvals.cases.lateness import stage_ahead
 from approvals.casework.models.problem import handlers
 from approvals.checklist import foresight
-from approvals.core.display import day_in_words
 from approvals.models import (
     OPEN_STAGES,
     PLANNED_DATE_LABELS,
@@ -43,7 +43,7 @@ from approvals.models import (
     Step,
     TaskNode,
 )
-from approvals.reminders.ladder import Adder, ladder, rung
+from approvals.reminders.ladder import Adder, Found, ladder, rung
 
 #: Subjects read, turned into reminders and recorded at a time.
 CHUNK = 5000
@@ -73,12 +73,12 @@ def scan(day: dt.date | None = None, rules=None) -> Scan:
     """The reminders due on ``day`` (unsaved), all in one list: ``chunks`` collected."""
     result = Scan(day or timezone.localdate())
     for chunk in chunks(result, rules):
-        result.reminders.extend(chunk)
+        result.reminders.extend(found.reminder() for found in chunk)
     return result
 
 
-def chunks(result: Scan, rules=None) -> Iterator[list[Reminder]]:
-    """The reminders due on ``result.day`` (unsaved), a chunk of subjects at a time, in a few
+def chunks(result: Scan, rules=None) -> Iterator[list[Found]]:
+    """The reminders due on ``result.day`` (``Found``: not saved), a chunk of subjects at a time, in a few
     queries a chunk whatever the number of projects: late milestones, items, task nodes and
     problems by their partial indexes, the zones' supervisors once, the projects at risk last
     (the outbox relies on it: a subject both late and at risk is heard of at the higher step,
@@ -124,6 +124,8 @@ def _late_milestones(result: Scan, add: Adder, milestone_type, rules) -> Iterato
     climb the ladder; red by the colours' rule (days_red)."""
     day = result.day
     colours = MilestoneColours.on(day, rules)
+    plan_is = _("%(plan)s is %(day)s")
+    stages = {stage: str(stage.label) for stage in Stage}
     # Only what the partial index holds, written literally (SQLite takes a partial index only
     # when the WHERE implies its condition), unordered and without a join.
     late_milestones = Milestone.objects.filter(actual_date__isnull=True, planned_date__lt=day)
@@ -144,11 +146,8 @@ def _late_milestones(result: Scan, add: Adder, milestone_type, rules) -> Iterato
                 continue
             late = (day - planned).days
             red = colours.days_red(planned)
-            what = _("%(plan)s is %(day)s") % {
-                "plan": PLANNED_DATE_LABELS[m_stage],
-                "day": day_in_words(planned),
-            }
-            short = Stage(m_stage).label
+            what = plan_is % {"plan": PLANNED_DATE_LABELS[m_stage], "day": add.words(planned)}
+            short = stages[m_stage]
             for step in ladder(late, red, rules):
                 add(milestone_type, m_id, project, step, what, late, red is not None, short)
         yield
@@ -158,6 +157,8 @@ def _late_items(result: Scan, add: Adder, item_type, rules, calendar) -> Iterato
     """Running approval items past their deadline climb the ladder, to their own officer (or
     whoever follows the project); red from ``item_red_from`` (working days)."""
     day = result.day
+    red_from = cache(lambda deadline: item_red_from(deadline, calendar, rules))
+    due_on = _("%(item)s due on %(day)s")
     late_items = ApprovalItem.objects.filter(
         status=ItemStatus.ACCEPTED,  # literally: the partial index approval_item_running_due
         deadline__lt=day,
@@ -175,11 +176,11 @@ def _late_items(result: Scan, add: Adder, item_type, rules, calendar) -> Iterato
             if item["project__stage"] not in OPEN_STAGES:
                 continue
             late = (day - item["deadline"]).days
-            turned_red = item_red_from(item["deadline"], calendar, rules)
+            turned_red = red_from(item["deadline"])
             red = (day - turned_red).days if day >= turned_red else None
-            what = _("%(item)s due on %(day)s") % {
+            what = due_on % {
                 "item": f"{item['approval_type__code']} {item['approval_type__name']}",
-                "day": day_in_words(item["deadline"]),
+                "day": add.words(item["deadline"]),
             }
             officer = item["officer_id"] or item["project__officer_id"]
             for step in ladder(late, red, rules):
@@ -202,6 +203,7 @@ def _late_task_nodes(result: Scan, add: Adder, node_type, rules) -> Iterator[Non
     """Task nodes (倒排工期) climb the milestones' ladder by their planned date."""
     day = result.day
     colours = MilestoneColours.on(day, rules)
+    planned_on = _("task node “%(node)s” planned on %(day)s")
     late_nodes = TaskNode.objects.filter(actual_date__isnull=True, planned_date__lt=day).order_by()
     for chunk in _by_chunks(TaskNode, late_nodes):
         for node in chunk.values(
@@ -214,10 +216,7 @@ def _late_task_nodes(result: Scan, add: Adder, node_type, rules) -> Iterator[Non
                 continue
             late = (day - node["planned_date"]).days
             red = colours.days_red(node["planned_date"])
-            what = _("task node “%(node)s” planned on %(day)s") % {
-                "node": node["name"],
-                "day": day_in_words(node["planned_date"]),
-            }
+            what = planned_on % {"node": node["name"], "day": add.words(node["planned_date"])}
             for step in ladder(late, red, rules):
                 add(node_type, node["id"], node, step, what, late, red is not None, node["name"])
         yield
@@ -229,6 +228,8 @@ def _late_problems(result: Scan, add: Adder, problem_type, rules) -> Iterator[No
     ``problems.escalate_red`` then marks a red one escalated."""
     day = result.day
     colours = MilestoneColours.on(day, rules)
+    due_on = _("problem “%(problem)s” (%(department)s) due on %(day)s")
+    problem_is = _("problem: %(problem)s")
     late_problems = Problem.objects.filter(
         status__in=list(UNSOLVED),
         deadline__lt=day,  # literally: the partial index's condition
@@ -248,10 +249,10 @@ def _late_problems(result: Scan, add: Adder, problem_type, rules) -> Iterator[No
             red = colours.days_red(problem["deadline"])
             text = problem["description"]
             short = text if len(text) <= 30 else text[:29] + "…"
-            what = _("problem “%(problem)s” (%(department)s) due on %(day)s") % {
+            what = due_on % {
                 "problem": short,
                 "department": problem["department"] or "—",
-                "day": day_in_words(problem["deadline"]),
+                "day": add.words(problem["deadline"]),
             }
             handled_by = handlers(
                 problem["responsible_id"],
@@ -268,7 +269,7 @@ def _late_problems(result: Scan, add: Adder, problem_type, rules) -> Iterator[No
                     what,
                     late,
                     red is not None,
-                    _("problem: %(problem)s") % {"problem": short},
+                    problem_is % {"problem": short},
                     handlers=handled_by,
                     link=("admin:approvals_problem_change", problem["id"]),
                 )
@@ -313,8 +314,8 @@ def _at_risk(result: Scan, add: Adder, milestone_type, rules) -> Iterator[None]:
                 "works planned to start on %(planned)s can start on %(earliest)s at the earliest "
                 "(%(item)s decides it)"
             ) % {
-                "planned": day_in_words(start["planned_date"]),
-                "earliest": day_in_words(when),
+                "planned": add.words(start["planned_date"]),
+                "earliest": add.words(when),
                 "item": names.get(item_id, "—"),
             }
             short = _("start of works")

@@ -1,14 +1,17 @@
 """The reminder scan as it stood at commit 8693639, before issue 21 made it read and record a
 chunk of subjects at a time: kept as the oracle the chunked scan is compared with
-(``test_scan_in_chunks``). Not used by the desk.
+(``test_scan_in_chunks``), with the ladder's ``Adder`` of commit 63d7f4c (unsaved ``Reminder``
+instances, before it gave ``Found`` tuples). Not used by the desk.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,7 +37,7 @@ from approvals.models import (
     Step,
     TaskNode,
 )
-from approvals.reminders.ladder import Adder, ladder, rung
+from approvals.reminders.ladder import Rung, ladder, rung
 
 #: What a step reads of a late thing's project beside the thing itself: the stage, which must be
 #: open, and what the ladder (``Adder``) reads to word the reminder and find its recipients.
@@ -285,3 +288,109 @@ def _at_risk(result: Scan, add: Adder, milestone_type, rules) -> None:
         }
         short = _("start of works")
         add(milestone_type, start["id"], row, step, what, 0, False, short)
+
+
+# --- the ladder's Adder as it stood before issue 21 made it give tuples (``ladder.Found``) ---
+
+
+class Adder:
+    """Turns one (subject, rung) into reminders for the step's recipients, appended to
+    ``reminders`` (unsaved, dated ``day``, each with the day its period began: ``began``). A
+    scan may make tens of thousands: the wording is translated and the links' shape reversed
+    once."""
+
+    def __init__(self, day: dt.date, reminders: list[Reminder], supervisors: dict[int, list[int]]):
+        self.day = day
+        self.reminders = reminders
+        self.supervisors = supervisors
+        self.wording = _Wording()
+        self.links: dict[str, Callable[[int], str]] = {}
+
+    def __call__(
+        self,
+        subject_type,
+        subject_id,
+        row,
+        rung: Rung,
+        what,
+        late,
+        red,
+        short,
+        *,
+        handlers: list[int] | None = None,
+        item_id=None,
+        link: tuple[str, int] | None = None,
+    ) -> None:
+        """``handlers``: who stands at the officer's step (an item's 经办人, a problem's
+        handlers); by default whoever follows the project (``followers``)."""
+        project_id = row["project_id"]
+        step, period, began = rung
+        if step in (Step.OFFICER, Step.AT_RISK):
+            recipients = handlers
+            if recipients is None:
+                recipients = followers(
+                    row["project__officer_id"], row["project__zone_id"], self.supervisors
+                )
+        elif step == Step.SUPERVISOR:
+            recipients = self.supervisors.get(row["project__zone_id"], [])
+        else:
+            recipients = [row["project__leader_id"]]
+        title = self.wording.title(step, row["project__name"], short, late)[:200]
+        body = self.wording.body(step, row["project__name"], what, late, red)
+        if item_id:
+            link = ("admin:approvals_approvalitem_change", item_id)
+        link = self.link(*(link or ("admin:approvals_project_change", project_id)))
+        period_began = self.day - dt.timedelta(days=began)
+        for recipient in filter(None, dict.fromkeys(recipients)):
+            reminder = Reminder(
+                subject_type=subject_type,
+                subject_id=subject_id,
+                project_id=project_id,
+                step=step,
+                recipient_id=recipient,
+                period=period,
+                day=self.day,
+                title=title,
+                body=body,
+                link=link,
+            )
+            reminder.period_began = period_began  # not stored: the outbox reads it
+            self.reminders.append(reminder)
+
+    def link(self, name: str, pk: int) -> str:
+        if name not in self.links:
+            self.links[name] = _link_maker(name)
+        return self.links[name](pk)
+
+
+def _link_maker(name: str):
+    """pk → the admin page's path, reversed once: ``reverse()`` per reminder was a tenth of a
+    large scan."""
+    marker = "987654321987654321"
+    head, tail = reverse(name, args=[marker]).split(marker)
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+class _Wording:
+    """A reminder's title and text, in the active language (the task runs in the site's)."""
+
+    def __init__(self):
+        self.titles = {
+            Step.AT_RISK: _("[Foreseen delay] %(project)s · %(subject)s"),
+            Step.OFFICER: _("[Late] %(project)s · %(subject)s: %(days)d days late"),
+            Step.SUPERVISOR: _("[To follow up] %(project)s · %(subject)s: %(days)d days late"),
+            Step.LEADER: _("[Red] %(project)s · %(subject)s: %(days)d days late"),
+        }
+        self.foreseen = _("%(project)s: %(what)s.")
+        self.late = _("%(project)s: %(what)s, %(days)d days ago.")
+        self.red = " " + _("It is red.")
+
+    def title(self, step: str, project: str, short: str, late: int) -> str:
+        """The subject line: the step, the project and what of it (a stage or an item)."""
+        return self.titles[step] % {"project": project, "subject": short, "days": late}
+
+    def body(self, step: str, project: str, what: str, late: int, red: bool) -> str:
+        if step == Step.AT_RISK:
+            return self.foreseen % {"project": project, "what": what}
+        text = self.late % {"project": project, "what": what, "days": late}
+        return text + self.red if red else text

@@ -192,9 +192,9 @@ def test_two_threads_inserting_the_same_reminders_make_each_once(catalogue, zone
     both_decided = threading.Barrier(2)
     insert_new = outbox.insert_new
 
-    def held_then_inserted(objs, returning, **options):
+    def held_then_inserted(found):
         both_decided.wait(timeout=30)
-        return insert_new(objs, returning, **options)
+        return insert_new(found)
 
     outbox.insert_new = held_then_inserted
     try:

@@ -127,3 +127,26 @@ def test_the_daily_job_records_what_the_whole_scan_did(desk, monkeypatch):
     assert sorted(tuple(getattr(r, f) for f in FIELDS + TEXT) for r in recorded) == expected
     assert sum(outcome.new.values()) == len(expected)
     assert outcome.found == Counter(r.step for r in before.reminders)
+
+
+@time_machine.travel(dt.datetime(2025, 6, 10, 9, tzinfo=dt.UTC), tick=False)
+def test_recorded_reminders_wait_in_the_outbox_as_a_saved_one_does(desk):
+    """The outbox writes the scan's tuples with plain SQL (COPY on PostgreSQL): every other
+    column as ``Reminder``'s defaults make it, read back fresh — pending, by email, due now."""
+    known = set(Reminder.objects.values_list("pk", flat=True))
+    assert sum(outbox.record(chunked.chunks(chunked.Scan(D))).values())
+    saved = Reminder(subject_id=0, project_id=0, step=Step.OFFICER, recipient_id=0, period=0)
+    columns = (
+        "status",
+        "email_status",
+        "attempts",
+        "next_attempt_at",
+        "claimed_until",
+        "last_error",
+        "created_at",
+        "delivered_at",
+        "sent_at",
+        "read_at",
+    )
+    recorded = Reminder.objects.exclude(pk__in=known).values_list(*columns)
+    assert set(recorded) == {tuple(getattr(saved, c) for c in columns)}
