@@ -618,8 +618,20 @@ def run(sizes: tuple[int, ...], repeats: int, people) -> str:
 # --- the city's case (issue 21): scan and record at 100,000 projects, before and after -------
 
 BEFORE_COMMIT = "8693639"
-BEFORE_TREE = Path("/tmp/pd-before-scan")
 HERE = Path(__file__).resolve()
+
+
+def before_tree(commit: str) -> Path:
+    """The code of ``commit``, checked out (once) with ``git worktree add --detach``."""
+    tree = Path(f"/tmp/pd-before-scan-{commit[:12]}")
+    if not tree.exists():
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(tree), commit],
+            cwd=HERE.parent,
+            check=True,
+            capture_output=True,
+        )
+    return tree
 
 
 def full_rows(model, rows: Iterator[dict]) -> tuple[list[str], Iterator[tuple]]:
@@ -675,14 +687,13 @@ def load_casework(ids: range, people, rng: random.Random) -> None:
 
 
 def city_child(which: str) -> dict:
-    """One scan-and-record of D, timed in this process (the code of ``which``)."""
+    """One scan-and-record of D, timed in this process (the code of ``which``: "after", or
+    the checkout ``before_tree`` made, named by ``PD_BEFORE_TREE``)."""
     if which == "before":  # the old code alone on the path (as dashboard.py's serve_as)
+        tree = Path(os.environ["PD_BEFORE_TREE"])
         ours = {HERE.parent, HERE.parent.parent}
-        sys.path = [
-            str(BEFORE_TREE),
-            *[p for p in sys.path if Path(p or ".").resolve() not in ours],
-        ]
-        os.chdir(BEFORE_TREE)
+        sys.path = [str(tree), *[p for p in sys.path if Path(p or ".").resolve() not in ours]]
+        os.chdir(tree)
     os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
     import django
 
@@ -699,8 +710,10 @@ def city_child(which: str) -> dict:
         return execute(sql, params, many, context)
 
     started = time.perf_counter()
+    from approvals.reminders import scan as scan_module
+
     with connection.execute_wrapper(count):
-        if which == "before":
+        if not hasattr(scan_module, "chunks"):  # before the scan came in chunks (8693639)
             found = reminders.scan(DAY)
             due = len(found.reminders)
             made = reminders.record(found)
@@ -725,12 +738,12 @@ def city_child(which: str) -> dict:
     }
 
 
-def city_run(which: str) -> dict:
+def city_run(which: str, tree: Path) -> dict:
     process = subprocess.Popen(
         [sys.executable, str(HERE), "--child", which],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env={**os.environ, "DEBUG": "0"},
+        env={**os.environ, "DEBUG": "0", "PD_BEFORE_TREE": str(tree)},
     )
     stdout, stderr = process.communicate()
     if process.returncode:
@@ -740,45 +753,45 @@ def city_run(which: str) -> dict:
     return result
 
 
-def city(rounds: int, people) -> str:
+def city_load(size: int, people) -> None:
+    """The city's data at ``size`` projects (100,000: issue 21's case)."""
     from approvals.core.workdays import WorkingCalendar
     from approvals.models import (
         ApprovalItem,
         Milestone,
         Problem,
         Project,
-        Reminder,
         TaskNode,
         WarningSettings,
     )
-    from benchmarks.common import analyze, delete_all, reset_sequences, table
+    from benchmarks.common import analyze, reset_sequences
 
-    if not BEFORE_TREE.exists():
-        subprocess.run(
-            ["git", "worktree", "add", "--detach", str(BEFORE_TREE), BEFORE_COMMIT],
-            cwd=HERE.parent,
-            check=True,
-            capture_output=True,
-        )
     assert WorkingCalendar().is_working_day(DAY), DAY
     clear_projects()
     people = ensure_people(people)
     WarningSettings.get_solo()
     rng = random.Random(11)
     started = time.perf_counter()
-    size = 100_000
     load(1, size, people, catalogue(), rng)
     load_casework(range(1, size + 1), people, rng)
     reset_sequences(Project, Milestone, ApprovalItem, TaskNode, Problem)
     for model in (Project, Milestone, ApprovalItem, TaskNode, Problem):
         analyze(model._meta.db_table)
     print(f"loaded {size:,} projects in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def city(rounds: int, people, size: int = 100_000, before: str = BEFORE_COMMIT) -> str:
+    from approvals.models import Reminder
+    from benchmarks.common import delete_all, table
+
+    tree = before_tree(before)
+    city_load(size, people)
     runs: dict[str, list[dict]] = {"before": [], "after": []}
     loads = []
     for _round in range(rounds):
         for which in runs:
             delete_all(Reminder)
-            runs[which].append(city_run(which))
+            runs[which].append(city_run(which, tree))
             loads.append(os.getloadavg()[0])
             print(f"  {which}: {runs[which][-1]}", flush=True)
     delete_all(Reminder)
@@ -794,7 +807,8 @@ def city(rounds: int, people) -> str:
         for which, results in runs.items()
     ]
     return table(
-        f"Reminder scan and record on D = {DAY}, {size:,} projects, median of {rounds} "
+        f"Reminder scan and record on D = {DAY}, {size:,} projects, before = {before}, "
+        f"median of {rounds} "
         f"interleaved rounds (load average during the runs {min(loads):.2f}–{max(loads):.2f})",
         ["code", "reminders due", "recorded", "median s", "peak RSS MB", "queries"],
         rows,
@@ -811,6 +825,12 @@ if __name__ == "__main__":
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--city", action="store_true", help="issue 21's case, before and after")
     parser.add_argument("--rounds", type=int, default=3, help="with --city")
+    parser.add_argument(
+        "--projects", type=int, default=100_000, help="with --city: the city's size"
+    )
+    parser.add_argument(
+        "--before", default=BEFORE_COMMIT, help="with --city: the commit measured as before"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--database", default="projectdesk_bench", help="the throw-away one's name")
     args = parser.parse_args()
@@ -829,7 +849,7 @@ if __name__ == "__main__":
         print(table("Machine", ["", ""], machine()), flush=True)
         started = time.perf_counter()
         if args.city:
-            print(city(args.rounds, make_people()))
+            print(city(args.rounds, make_people(), args.projects, args.before))
         else:
             print(run(tuple(args.sizes), args.repeats, make_people()))
         print(f"\nRuntime: {time.perf_counter() - started:.0f} s")
