@@ -40,7 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from approvals.cases.colours import Colour, MilestoneColours, problem_filter
-from approvals.figures.reports import Selection, default_period, zones_kept
+from approvals.figures.reports import Selection, default_period, kept_parts
 from approvals.figures.tables import Table
 from approvals.models import (
     SOLVED,
@@ -204,13 +204,17 @@ def _kept_problems(
     live over every project; None when they do not serve (module docstring)."""
     if not default_period(selection, today):
         return None
-    found = zones_kept(selection, user, part="figures__problems_of_period", day=today)
-    if found is None:
+    parts = kept_parts(
+        selection,
+        user,
+        part="figures__problems_of_period",
+        day=today,
+        of_no_zone=lambda: _kept_form(
+            problem_rows(selection, user).filter(project__zone__isnull=True), today
+        ),
+    )
+    if parts is None:
         return None
-    parts = list(found.parts.values())
-    if found.everything:
-        of_no_zone = problem_rows(selection, user).filter(project__zone__isnull=True)
-        parts.append(_kept_form(of_no_zone, today))
     return (
         [group for part in parts for group in part["groups"]],
         [pair for part in parts for pair in part["days"]],

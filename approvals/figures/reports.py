@@ -210,6 +210,21 @@ def zones_kept(
     return KeptZones(found, everything)
 
 
+def kept_parts(
+    selection: Selection, user=None, *, part: str, of_no_zone, day: dt.date | None = None
+) -> list | None:
+    """``zones_kept``'s parts as a list to add up, with ``of_no_zone()`` (the same part counted
+    live over the projects of no zone) beside them when the selection is every project; None
+    when the kept figures do not serve."""
+    found = zones_kept(selection, user, part=part, day=day)
+    if found is None:
+        return None
+    parts = list(found.parts.values())
+    if found.everything:
+        parts.append(of_no_zone())
+    return parts
+
+
 def default_period(selection: Selection, today: dt.date | None = None) -> bool:
     """Whether the selection's period is the last twelve months up to ``today`` (the reports
     page's and the dashboard's, which the worker keeps per zone)."""
@@ -368,13 +383,14 @@ def _kept_conversion(selection: Selection, user=None) -> dict | None:
     today = timezone.localdate()
     if not default_period(selection, today):
         return None
-    found = zones_kept(selection, user, part="figures__conversion", day=today)
-    if found is None:
-        return None
-    parts = list(found.parts.values())
-    if found.everything:
-        parts.append(conversion_counts(selection, user, of_no_zone=True))
-    return added_conversion(parts)
+    parts = kept_parts(
+        selection,
+        user,
+        part="figures__conversion",
+        day=today,
+        of_no_zone=lambda: conversion_counts(selection, user, of_no_zone=True),
+    )
+    return None if parts is None else added_conversion(parts)
 
 
 def added_conversion(parts: list[dict]) -> dict:
@@ -493,13 +509,13 @@ def readiness_counts(selection: Selection, user=None, *, of_no_zone: bool = Fals
 def _kept_readiness(selection: Selection, user=None) -> dict | None:
     """The readiness counts added up from the zones' kept ones, when the selection is of whole
     zones (``zones_kept``; a state of now: any period, any day counted)."""
-    found = zones_kept(selection, user, part="figures__readiness")
-    if found is None:
-        return None
-    parts = list(found.parts.values())
-    if found.everything:
-        parts.append(readiness_counts(selection, user, of_no_zone=True))
-    return added_readiness(parts)
+    parts = kept_parts(
+        selection,
+        user,
+        part="figures__readiness",
+        of_no_zone=lambda: readiness_counts(selection, user, of_no_zone=True),
+    )
+    return None if parts is None else added_readiness(parts)
 
 
 def added_readiness(parts: list[dict]) -> dict:
