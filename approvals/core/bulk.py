@@ -247,63 +247,6 @@ def insert(
     return count
 
 
-def insert_new(objs: list[models.Model], returning: str, *, batch: int = 500) -> list[Any]:
-    """Insert model instances, skipping those a unique constraint already holds (another
-    process may have inserted them a moment ago), and return ``returning`` of each row that
-    went in (``ON CONFLICT DO NOTHING RETURNING``), so that the caller counts exactly what it
-    inserted. On PostgreSQL each column goes as one array (``unnest``): a statement of
-    thousands of placeholders costs more to parse than to run. SQLite needs 3.35+."""
-    if not objs:
-        return []
-    model = type(objs[0])
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    now = timezone.now()
-    plan = [
-        (
-            f.attname,
-            (lambda: now)
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-            else None,
-            _converter(f),
-        )
-        for f in fields
-    ]
-
-    def row(obj) -> list[Any]:
-        values = [auto() if auto else getattr(obj, name) for name, auto, _convert in plan]
-        return [
-            convert(v) if convert else v for v, (_n, _a, convert) in zip(values, plan, strict=True)
-        ]
-
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    table = quote(model._meta.db_table)
-    back = quote(model._meta.get_field(returning).column)
-    inserted: list[Any] = []
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            arrays = ", ".join(f"%s::{f.cast_db_type(connection)}[]" for f in fields)
-            sql = (
-                f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) "
-                f"ON CONFLICT DO NOTHING RETURNING {back}"
-            )
-            for start in range(0, len(objs), 10 * batch):
-                rows = [row(obj) for obj in objs[start : start + 10 * batch]]
-                cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
-                inserted.extend(r[0] for r in cursor.fetchall())
-            return inserted
-        placeholders = f"({', '.join(['%s'] * len(fields))})"
-        for start in range(0, len(objs), batch):
-            chunk = objs[start : start + batch]
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholders] * len(chunk))} "
-                f"ON CONFLICT DO NOTHING RETURNING {back}",
-                [value for obj in chunk for value in row(obj)],
-            )
-            inserted.extend(r[0] for r in cursor.fetchall())
-    return inserted
-
-
 def copy_rows(table: str, columns: str, values: Iterable[tuple]) -> int:
     """PostgreSQL's COPY: one stream per table instead of a statement per row."""
     count = 0

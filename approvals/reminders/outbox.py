@@ -93,7 +93,7 @@ def insert_new(found: list[Found | Reminder]) -> Counter:
     """Insert ``found`` (in its order), skipping what the unique key already holds (another
     scan may have inserted it a moment ago: ``ON CONFLICT DO NOTHING``); how many went in, by
     step. On PostgreSQL one COPY into a temporary table and one INSERT … SELECT a chunk: the
-    arrays of ``core.bulk.insert_new`` were quoted by psycopg in Python, 11 of 40 s of CPU at
+    arrays of the former ``core.bulk.insert_new`` were quoted by psycopg in Python, 11 of 40 s of CPU at
     20,000 projects (issue 21, benchmarks/reminder_scan.py --projects)."""
     if not found:
         return Counter()
