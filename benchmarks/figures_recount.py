@@ -302,7 +302,8 @@ def kept_run(rounds: int) -> None:
     "before" is the code with the conversion, readiness and problems never read from the kept
     figures (``zones_kept`` answering None in ``reports`` and ``casework``: live, as on main
     before them), the investment report read from its kept sums (section 14's "after"); the
-    recount "before" leaves out the problems of the period (``casework.problems_of_period``)."""
+    recount "before" counts the problems as it did (the dashboard's counts alone, no problems
+    of the period: ``casework.zone_problems`` replaced by ``problems(median=False)``)."""
     import time
 
     from django.contrib.auth import get_user_model
@@ -383,10 +384,16 @@ def kept_run(rounds: int) -> None:
     def raised() -> None:
         ZoneFigures.objects.filter(pk=zone).update(version=F("version") + 1)
 
+    problems = casework.problems
+
     def recount_before() -> None:
         """``kept.recount_zone`` as it was: without the problems of the period."""
         raised()
-        with mock.patch.object(casework, "problems_of_period", lambda *args, **kwargs: None):
+
+        def as_it_was(selection, user=None, *, period, today):
+            return problems(selection, user, today=today, median=False), None
+
+        with mock.patch.object(casework, "zone_problems", as_it_was):
             assert kept.recount_zone(zone) is not None
 
     def recount_after() -> None:
@@ -410,8 +417,8 @@ def kept_run(rounds: int) -> None:
         {
             "one zone's recount, before (no problems of the period)": recount_before,
             "one zone's recount, after (with them)": recount_after,
-            "the zone's problems of the period alone": lambda: casework.problems_of_period(
-                dataclasses.replace(period, zones=(zone,)), today=today
+            "the zone's problems (casework.zone_problems) alone": lambda: casework.zone_problems(
+                Selection(zones=(zone,)), period=period, today=today
             ),
         },
         rounds,

@@ -93,7 +93,7 @@ def zone_figures(
     conversion = reports.conversion_counts(signed, user)
     readiness = reports.readiness_counts(selection, user)
     months = reports.per_month(selection, user, today=today)
-    problems = casework.problems(selection, user, today=today, median=False)
+    problems, of_period = casework.zone_problems(selection, user, period=signed, today=today)
     if sums is None:
         latest = investment.latest_this_year(selection, user, today)
     else:
@@ -117,7 +117,7 @@ def zone_figures(
         },
         "problems": {key: problems[key] for key in PROBLEM_COUNTS},
         # the reports page's problems (``casework._kept_problems``), over the rates' period
-        "problems_of_period": casework.problems_of_period(signed, user, today=today),
+        "problems_of_period": of_period,
         "investment": (
             {"month": latest[0]["month"], **{k: latest[0][k] for k in INVESTMENT_FIGURES}}
             if latest
