@@ -21,6 +21,7 @@ stime from /proc): what the load of other work on the machine disturbs less than
 The load average is printed with each round.
 
     .venv/bin/python benchmarks/import_bench.py [--sizes 10000] [--rounds 3] [--no-before]
+        [--before COMMIT]   # "before" is another commit than 8693639 (checked out likewise)
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python benchmarks/import_bench.py
 """
 
@@ -248,12 +249,12 @@ def run_child(scenario: str, path: Path, tree: Path = ROOT) -> dict:
 
 
 BEFORE_COMMIT = "8693639"
-BEFORE_TREE = Path("/tmp/pd-before-import")
 
 
-def before_tree() -> Path:
-    """The code of ``BEFORE_COMMIT``, checked out beside this one (once)."""
-    if not (BEFORE_TREE / "approvals").is_dir():
+def before_tree(commit: str = BEFORE_COMMIT) -> Path:
+    """The code of ``commit``, checked out beside this one (once)."""
+    tree = Path("/tmp/pd-before-import" + ("" if commit == BEFORE_COMMIT else f"-{commit}"))
+    if not (tree / "approvals").is_dir():
         subprocess.run(
             [
                 "git",
@@ -262,13 +263,13 @@ def before_tree() -> Path:
                 "worktree",
                 "add",
                 "--detach",
-                str(BEFORE_TREE),
-                BEFORE_COMMIT,
+                str(tree),
+                commit,
             ],
             check=True,
             capture_output=True,
         )
-    return BEFORE_TREE
+    return tree
 
 
 # --- the parent: setting up, running, the table ------------------------------------------------
@@ -309,6 +310,7 @@ def run(
     rounds: int = 3,
     *,
     before: bool = True,
+    before_commit: str = BEFORE_COMMIT,
     openpyxl: bool = False,
     import_export: bool = False,
 ) -> str:
@@ -316,7 +318,7 @@ def run(
 
     from benchmarks.common import table
 
-    trees = {"after": ROOT, **({"before": before_tree()} if before else {})}
+    trees = {"after": ROOT, **({"before": before_tree(before_commit)} if before else {})}
     results = []
     loads = []
     with tempfile.TemporaryDirectory(prefix="projectdesk-import-bench-") as folder:
@@ -351,7 +353,7 @@ def run(
                 results.append(
                     (
                         f"{size:,}",
-                        LABELS[name],
+                        LABELS[name].replace(BEFORE_COMMIT, before_commit),
                         f"{seconds:.2f}",
                         f"{rows / seconds:,.0f}",
                         f"{cpu:.2f}" + (f" ({server:.2f})" if server else ""),
@@ -400,17 +402,28 @@ if __name__ == "__main__":
         parser.add_argument("--sizes", type=int, nargs="+", default=[10_000])
         parser.add_argument("--rounds", type=int, default=3)
         parser.add_argument("--no-before", action="store_true", help="this tree's code only")
+        parser.add_argument(
+            "--before",
+            default=BEFORE_COMMIT,
+            metavar="COMMIT",
+            help=f'the commit measured as "before" (default {BEFORE_COMMIT})',
+        )
         parser.add_argument("--with-openpyxl", action="store_true")
         parser.add_argument("--with-import-export", action="store_true")
         args = parser.parse_args()
         from benchmarks.run import django_on_throwaway_database
 
-        with django_on_throwaway_database("projectdesk_import_bench"):
+        # one database per database named in DATABASE_URL: helpers measuring at once on one
+        # server do not drop each other's
+        named = os.environ.get("DATABASE_URL", "").rsplit("/", 1)[-1]
+        suffix = f"_{named}" if named.isidentifier() else ""
+        with django_on_throwaway_database(f"projectdesk_import_bench{suffix}"):
             print(
                 run(
                     tuple(args.sizes),
                     args.rounds,
                     before=not args.no_before,
+                    before_commit=args.before,
                     openpyxl=args.with_openpyxl,
                     import_export=args.with_import_export,
                 )
