@@ -1,12 +1,14 @@
 """The list import made fast (issue 21, "imports at the compass's pace") keeps its meaning: a
 re-import that changes nothing writes nothing, one that changes one cell changes exactly that
 project, new projects carry the next-milestone and colour dates the query forms give, a cell
-parsed once per value is still reported on every row that holds it, and a file scanned once
-per import is still refused under a lower cap."""
+parsed once per value is still reported on every row that holds it, a file scanned once
+per import is still refused under a lower cap, and the objects alive before an import sit out
+the garbage collector's passes only while it runs."""
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
 import zoneinfo
 from decimal import Decimal
@@ -26,7 +28,7 @@ from approvals.models import (
     StageChange,
     StageRequest,
 )
-from approvals.spreadsheets import imports
+from approvals.spreadsheets import imports, project_list
 from approvals.spreadsheets.extent.limits import SpreadsheetRefused
 from approvals.spreadsheets.extent.xlsx import check_xlsx
 from tests.project_lists import received, row, state, workbook
@@ -155,3 +157,43 @@ def test_a_file_scanned_once_is_still_refused_under_a_lower_cap(settings):
     settings.IMPORT_MAX_ROWS = 3
     with pytest.raises(SpreadsheetRefused):
         check_xlsx(data, "清单.xlsx")
+
+
+class TestTheCollector:
+    """``project_list._heap_frozen``: what was alive before the import is frozen while it
+    runs, and handed back however it ends."""
+
+    def frozen_while_comparing(self, monkeypatch, fail: bool = False) -> list[int]:
+        seen = []
+        compare = project_list.compare
+
+        def watched(*args, **kwargs):
+            seen.append(gc.get_freeze_count())
+            if fail:
+                raise RuntimeError("the database went away")
+            return compare(*args, **kwargs)
+
+        monkeypatch.setattr(project_list, "compare", watched)
+        return seen
+
+    def test_it_leaves_the_old_objects_out_while_an_import_runs(self, stan, monkeypatch):
+        before = gc.get_freeze_count()
+        seen = self.frozen_while_comparing(monkeypatch)
+        report = run(rows(), by=stan)
+        assert (report.created, report.errors) == (4, [])
+        assert seen and all(frozen > before + 10_000 for frozen in seen)
+        assert gc.get_freeze_count() == before
+
+    def test_it_hands_them_back_when_the_file_is_refused(self, stan):
+        before = gc.get_freeze_count()
+        report = run(workbook(row(1, "晋中碳纤维项目", zone="火星开发区")), by=stan)
+        assert report.errors and not Project.objects.exists()
+        assert gc.get_freeze_count() == before
+
+    def test_it_hands_them_back_when_the_import_fails(self, stan, monkeypatch):
+        before = gc.get_freeze_count()
+        seen = self.frozen_while_comparing(monkeypatch, fail=True)
+        with pytest.raises(RuntimeError):
+            run(rows(), by=stan)
+        assert seen and seen[0] > before
+        assert gc.get_freeze_count() == before
