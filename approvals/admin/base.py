@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ORDER_VAR
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import (
     FieldDoesNotExist,
@@ -83,6 +84,17 @@ class ChangeList(UnfoldChangeList):
         read = rows is not None and "count" in self.paginator.__dict__
         if read and not self.multi_page and len(rows) <= self.list_per_page:
             self.result_list = rows
+
+    def get_ordering(self, request, queryset):
+        """A column chosen (``?o=``) is followed by the id alone, not by the list's default
+        ordering: the items' default (project, type) made the sort by deadline read
+        ``(deadline, project, type)``, which the ``(deadline, id)`` index cannot give, and
+        PostgreSQL sorted 840,000 items on disk (155 ms at 100,000 projects, issue 21)."""
+        if self.params.get(ORDER_VAR):
+            chosen = super().get_ordering(request, queryset.order_by())
+            if len(chosen) > 1:  # a sortable column was asked for, then the id
+                return chosen
+        return super().get_ordering(request, queryset)
 
     def _get_deterministic_ordering(self, ordering):
         """Django breaks ties by the id descending, whatever the column's direction: a list

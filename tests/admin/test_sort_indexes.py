@@ -164,3 +164,50 @@ def test_the_walk_finds_the_big_lists_sortable_columns():
     ]:
         assert expected in found
     assert not {m for m, _, _ in COLUMNS} & BOUNDED
+
+
+LISTS = sorted({model for model, _, _ in COLUMNS}, key=lambda m: m._meta.label)
+
+
+@pytest.mark.parametrize("model", LISTS, ids=[m._meta.label for m in LISTS])
+def test_a_list_sorted_by_a_column_reads_that_column_then_the_id(model, client, db):
+    """The page's query as the list sends it: the column, then the id in the same direction —
+    what its ``(column, id)`` index gives — not the column then the list's default ordering
+    (the items' (project, type) after the deadline made PostgreSQL sort them all on disk)."""
+    from django.db import connection as db_connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    user = get_user_model().objects.create_superuser("根管理员", password="x")
+    client.force_login(user)
+    opts = model._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    changelist = client.get(url).context["cl"]
+    table = opts.concrete_model._meta.db_table
+    checked = 0
+    for index, name in enumerate(changelist.list_display):
+        order_field = changelist.get_ordering_field(name)
+        if not order_field:
+            continue
+        column = opts.get_field(order_field.removeprefix("-")).column
+        for sign, direction in (("", "ASC"), ("-", "DESC")):
+            with CaptureQueriesContext(db_connection) as captured:
+                assert client.get(url, {"o": f"{sign}{index}"}).status_code == 200
+            pages = [
+                q["sql"]
+                for q in captured.captured_queries
+                if "ORDER BY" in q["sql"] and table in q["sql"]
+            ]
+            assert pages, (model, name)
+            order = pages[-1].split("ORDER BY")[-1].split("LIMIT")[0].strip()
+            expected = f'"{table}"."{column}" {direction}'
+            field = opts.get_field(order_field.removeprefix("-"))
+            if not (field.unique and not field.null):  # else the column alone is a total order
+                expected += f', "{table}"."id" {direction}'
+            assert order == expected, (
+                model,
+                name,
+                order,
+            )
+            checked += 1
+    assert checked, model
