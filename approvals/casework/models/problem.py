@@ -281,6 +281,13 @@ class Problem(RecordedMachine):
             # by status, which is filtered: an index of it took the scan's place on SQLite.
             models.Index(fields=["category", "id"], name="problem_category_id"),
             models.Index(fields=["deadline", "id"], name="problem_deadline_id"),
+            # 我的待办's problems awaiting closing (销号), the longest resolved first, and their
+            # bounded count: read off the few resolved ones (issue 21).
+            models.Index(
+                fields=["resolved_on", "id"],
+                name="problem_awaiting_closing",
+                condition=Q(status="resolved"),
+            ),
             # The reminder scan reads unsolved problems past their deadline.
             models.Index(
                 fields=["deadline", "project"],
