@@ -55,7 +55,7 @@ class Record(models.Model):
         blank=True,
         related_name="+",
     )
-    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)  # indexed by (at, id) below
 
     class Meta:
         abstract = True

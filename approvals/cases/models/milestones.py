@@ -36,7 +36,11 @@ class Milestone(models.Model):
     """The planned and actual date of a project reaching one stage; missed ones drive reminders."""
 
     project = models.ForeignKey(
-        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="milestones"
+        Project,
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        related_name="milestones",
+        db_index=False,  # the unique (project, stage) leads with it
     )
     stage = models.CharField(
         _("stage"), max_length=20, choices=[(s.value, s.label) for s in MILESTONE_STAGES]
@@ -53,7 +57,8 @@ class Milestone(models.Model):
         _("actual date"), null=True, blank=True, validators=[validate_not_future]
     )
 
-    history = HistoricalRecords()  # a plan moved by an import or by hand shows who moved it
+    # a plan moved by an import or by hand shows who moved it; read by the milestone's id
+    history = HistoricalRecords(no_db_index=["project"])
 
     class Meta:
         verbose_name = _("milestone")

@@ -134,6 +134,7 @@ class Project(RecordedMachine):
         null=True,
         blank=True,
         related_name="projects",
+        db_index=False,  # project_enterprise_id (enterprise, id) leads with it
     )
     zone = models.ForeignKey(
         Zone,
@@ -143,6 +144,7 @@ class Project(RecordedMachine):
         blank=True,
         related_name="projects",
         help_text=_("A project without a zone is visible to administrators only."),
+        db_index=False,  # project_zone_ids (zone, id) leads with it
     )
     industry = models.CharField(_("industry"), max_length=50, blank=True)
     content = models.TextField(_("construction content and scale"), blank=True)
@@ -196,6 +198,7 @@ class Project(RecordedMachine):
         null=True,
         blank=True,
         related_name="projects_handled",
+        db_index=False,  # project_officer_id (officer, id) leads with it
     )
     leader = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -211,8 +214,7 @@ class Project(RecordedMachine):
         max_length=20,
         choices=Stage.choices,
         default=Stage.RESERVE,
-        protected=True,
-        db_index=True,
+        protected=True,  # indexed by project_stage_id (stage, id)
     )
     stage_before_suspension = models.CharField(
         _("stage before suspension"),
@@ -283,6 +285,9 @@ class Project(RecordedMachine):
     objects = ProjectQuerySet.as_manager()
     # Worked out, not entered: the field history keeps what people and imports change.
     history = HistoricalRecords(
+        # A project's history is read by its id (the history page, ``provenance``), never by
+        # these: their indexes only slowed every write of a project (issue 21's imports).
+        no_db_index=["code", "stage", "zone", "officer", "leader", "enterprise"],
         excluded_fields=[
             "at_risk_since",
             "next_milestone_on",

@@ -66,7 +66,11 @@ class BatchEntry(models.Model):
     own facts say now."""
 
     batch = models.ForeignKey(
-        Batch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="entries"
+        Batch,
+        verbose_name=_("batch"),
+        on_delete=models.CASCADE,
+        related_name="entries",
+        db_index=False,  # batch_entry_unique (batch, project) leads with it
     )
     project = models.ForeignKey(
         "approvals.Project",
