@@ -69,6 +69,7 @@ def run(
             if report.errors:
                 continue  # read on: every row that cannot be understood is reported at once
             plan = Plan(report, batch, by_someone=by is not None)
+            statistics.ready()
             result = compare(plan, chunk, people, seen, lock=not dry_run)
             if report.errors or dry_run:
                 continue

