@@ -295,7 +295,7 @@ class Project(RecordedMachine):
             "colour_stage",
             "colour_node",
             *ITEM_COUNTERS,
-        ]
+        ],
     )
 
     class Meta:
