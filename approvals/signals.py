@@ -2,7 +2,8 @@
 holiday entered has the deadlines recounted; a milestone, a task node or a project saved stores
 the project's colour date afresh; a row the figures count announces its zone's change
 (``approvals/figures/changes.py``); a role granted or removed lets its holder in or locks it
-out (``is_staff`` follows ``permissions.holds_a_role``)."""
+out (``is_staff`` follows ``permissions.holds_a_role``); an officer made inactive leaves its
+projects to their zones' supervisors (``followers.release_departed``)."""
 
 from django.contrib.auth import get_user_model
 from django.db.models.signals import post_delete, post_init, post_save, pre_save
@@ -10,6 +11,7 @@ from django.dispatch import receiver
 from django_fsm.signals import post_transition
 
 from approvals.access import permissions
+from approvals.cases import followers
 from approvals.cases.lateness import store_colour_date
 from approvals.checklist import counters
 from approvals.figures import changes as figures_changes
@@ -182,3 +184,9 @@ for _model in ROLE_ROWS:
     post_delete.connect(
         _role_row_changed, sender=_model, dispatch_uid=f"approvals.staff_{_model.__name__}_deleted"
     )
+
+
+@receiver(post_save, sender=get_user_model(), dispatch_uid="approvals.release_departed_officer")
+def release_departed_officer(sender, instance, **kwargs) -> None:
+    if not instance.is_active and not kwargs.get("raw"):
+        followers.release_departed(instance)

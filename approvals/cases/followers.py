@@ -6,6 +6,11 @@ A project is followed by its officer (项目管家); while it has none, by its z
 (``reminders.ladder``), a problem nobody is named for is theirs
 (``casework.models.problem.handlers``), and 我的待办 shows a supervisor its zones' open projects
 without an officer (``figures.todo``).
+
+An officer who departs (made inactive) follows nothing: its projects lose it
+(``release_departed``, when the person is made inactive and, for a deactivation that bypassed
+that, by the daily reminder job), so that their zone's supervisors follow them until another
+officer is assigned, as the guide has a list naming a departed officer name none.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
+from django.apps import apps
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from approvals.access import permissions
 
@@ -66,3 +73,25 @@ def followed_by(user, path: str = "") -> Q:
     if getattr(user, "pk", None) is None:
         return Q(pk__in=[])  # nobody: "officer = None" would be every project without one
     return Q(**{f"{path}officer": user}) | without_officer(user, path)
+
+
+def departed_officers_projects(officer=None) -> QuerySet:
+    """The projects whose officer has departed (is inactive): of ``officer``, or of anyone."""
+    projects = apps.get_model("approvals", "Project").objects.filter(officer__is_active=False)
+    return projects if officer is None else projects.filter(officer=officer)
+
+
+def release_departed(officer=None) -> int:
+    """The projects of a departed officer (``officer``, or anyone's) left without one, each
+    saved with the reason in its history (who it was stays there), so that the zone's
+    supervisors follow them (reminders, problems, 我的待办's 项目管家未指定 with the way to assign
+    one). How many."""
+    released = 0
+    for project in departed_officers_projects(officer).order_by("pk"):
+        project.officer = None
+        project._change_reason = gettext(
+            "The officer has left: followed by the zone's supervisors until one is assigned"
+        )
+        project.save(update_fields=["officer"])
+        released += 1
+    return released

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from approvals.cases import followers
 from approvals.cases.lateness import refresh_colour_dates
 from approvals.checklist import foresight
 from approvals.models import Reminder
@@ -86,8 +87,10 @@ def run(day: dt.date | None = None, *, dry_run: bool = False) -> Outcome:
         by_step = Counter(r.step for r in found.reminders)
         return Outcome(found.day, found.working_day, by_step, new, Counter())
     if day == today:
-        # A safety net: every change stores its project's colour date; a writer that forgot,
-        # or a row changed by hand in the database, is caught up once a day.
+        # Safety nets: every change stores its project's colour date, and a person made
+        # inactive leaves its projects to the supervisors; a writer that forgot, or a row
+        # changed by hand in the database, is caught up once a day.
+        followers.release_departed()
         refresh_colour_dates()
     # Recorded a chunk at a time as the scan reads them: 570,793 reminders held at once were
     # 887 MB (issue 21, benchmarks/reminder_scan.py).

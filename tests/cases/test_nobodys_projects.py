@@ -295,3 +295,42 @@ class TestProjectsWithoutAnOfficer:
         many = queries()
         assert todo(client)["without_officer"][0] == 30
         assert many == few
+
+
+# --- a departed officer ------------------------------------------------------------------------
+
+
+class TestADepartedOfficer:
+    """An officer made inactive follows nothing: its projects go back to the zone's supervisors
+    (guide section 12: a list naming a departed officer names none), recorded in their history
+    with the reason, until another officer is assigned."""
+
+    def released(self, project) -> tuple[int | None, str]:
+        fresh = Project.objects.get(pk=project.pk)
+        return fresh.officer_id, fresh.history.latest("history_id").history_change_reason or ""
+
+    def test_its_projects_are_followed_by_the_supervisors_once_it_is_made_inactive(
+        self, orphan, alice
+    ):
+        orphan.officer = alice
+        orphan.save()
+        milestone = orphan.milestones.get()
+        assert officer_step(D(2025, 6, 3), milestone) == {"alice"}
+        alice.is_active = False
+        alice.save()
+        officer, reason = self.released(orphan)
+        assert officer is None and "项目管家已停用" in reason
+        assert officer_step(D(2025, 6, 3), milestone) == {"bob", "dora"}
+        # who it was stays in the history
+        assert orphan.history.filter(officer_id=alice.pk).exists()
+
+    def test_a_deactivation_that_bypassed_the_save_is_caught_by_the_daily_job(
+        self, orphan, alice, charlie
+    ):
+        Project.objects.filter(pk=orphan.pk).update(officer=alice)
+        kept = ProjectFactory(zone=charlie.zone_roles.get().zone, officer=charlie)
+        type(alice).objects.filter(pk=alice.pk).update(is_active=False)  # no signal
+        assert self.released(orphan)[0] == alice.pk
+        reminders.run(TODAY)
+        assert self.released(orphan)[0] is None
+        assert Project.objects.get(pk=kept.pk).officer_id == charlie.pk  # active: kept
