@@ -286,12 +286,12 @@ def test_serve_runs_production_behind_the_proxy(served_database, tmp_path):
 @pytest.mark.parametrize(
     "change, refusal",
     [
-        ({"DATABASE_URL": "sqlite:///var/x.sqlite3"}, "DATABASE_URL must name a PostgreSQL"),
-        ({"DATABASE_URL": ""}, "DATABASE_URL is not set"),
-        ({"REDIS_URL": ""}, "REDIS_URL is not set"),
-        ({"SECRET_KEY": ""}, "SECRET_KEY is not set"),
-        ({"SECRET_KEY": "change-me-to-a-long-random-string"}, "SECRET_KEY is not a real key"),
-        ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS is not set"),
+        ({"DATABASE_URL": "sqlite:///var/x.sqlite3"}, "DATABASE_URL 必须指向 PostgreSQL"),
+        ({"DATABASE_URL": ""}, "未设置 DATABASE_URL"),
+        ({"REDIS_URL": ""}, "未设置 REDIS_URL"),
+        ({"SECRET_KEY": ""}, "未设置 SECRET_KEY"),
+        ({"SECRET_KEY": "change-me-to-a-long-random-string"}, "SECRET_KEY 不是真正的密钥"),
+        ({"ALLOWED_HOSTS": ""}, "未设置 ALLOWED_HOSTS"),
     ],
 )
 def test_serve_refuses_to_start_without_what_production_needs(tmp_path, change, refusal):
@@ -309,7 +309,7 @@ def test_serve_refuses_to_start_without_what_production_needs(tmp_path, change, 
         timeout=300,
     )
     assert result.returncode == 2
-    assert f"./desk serve refuses to start: {refusal}" in result.stderr
+    assert f"./desk serve 拒绝启动：{refusal}" in result.stderr
     assert not (tmp_path / "static").exists()  # nothing was started
 
 
