@@ -6,6 +6,7 @@ Nothing set means the embedded default: an SQLite file and a file-system Celery 
 ``REDIS_URL`` switch to PostgreSQL and Redis without code changes.
 """
 
+import logging
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -263,8 +264,12 @@ def _not_library_noise(record) -> bool:
     """Drops what a library says that tells nobody anything: kombu's "No hostname was supplied.
     Reverting to default 'localhost'" whenever a task is sent on the embedded file-system broker
     (whose URL has no host to give), printed by every command that sends one (guide section 12:
-    commands print no library banners)."""
-    return not (record.name == "kombu.connection" and str(record.msg).startswith("No hostname"))
+    commands print no library banners); the development server's reloader saying it watches."""
+    if record.name == "kombu.connection" and str(record.msg).startswith("No hostname"):
+        return False
+    # the development server's reloader announcing itself ("Watching for file changes with
+    # StatReloader"), in English, twice, under ./desk run's own Chinese banner
+    return not (record.name == "django.utils.autoreload" and record.levelno <= logging.INFO)
 
 
 LOGGING = {
