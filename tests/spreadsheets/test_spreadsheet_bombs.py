@@ -226,6 +226,27 @@ class TestWhatTheOldCheckDidNotSee:
             assert (sheet.height, sheet.width) == (100, 26)
             assert extent.check_xlsx(data, "清单.xlsx") == 100
 
+    @pytest.mark.parametrize(
+        "chunk",
+        [
+            b'<row r="1"><c r="A1" t="s"><v>0</v></c><c r="AB7"/></row>',
+            b'<row r="2"><c r="xfd9"><v>1</v></c><c\tr = \'C12\'><v>2</v></c></row>',
+            b'<row r="3"><c t="n" r="D3"><v>1</v></c></row>',  # not first: not in bulk
+            b'<row><c><v>1</v></c><c r=""><v>2</v></c><c r="7"/><c r="Q"/></row>',
+            b"<row/><row/>" * 5 + b'<row r="9"><c r="B9"><v>x&lt;c r="ZZ1"</v></c></row>',
+            b'<row r="4"><c r="A4"><is><t>a:b</t></is></c><cols/><col/></row>',
+        ],
+    )
+    def test_the_plain_tags_are_read_as_the_prefixed_patterns_read_them(self, chunk):
+        """A chunk without ":c" or ":row" is read by the patterns without a prefix; they find
+        what the general ones do (forced here by a comment holding ":c", which adds no tag)."""
+        from approvals.spreadsheets.extent.xlsx import _SheetPart
+
+        plain, general = _SheetPart(), _SheetPart()
+        read = (plain.bulk(chunk), general.bulk(chunk + b"<!-- :c -->"))
+        assert read[0] == read[1]
+        assert vars(plain) == vars(general)
+
     def test_a_part_read_twice_counts_twice(self, settings):
         """Two sheets of a workbook may name one part of the file: it is built twice."""
         out = io.BytesIO()
