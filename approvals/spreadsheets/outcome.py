@@ -68,10 +68,15 @@ class Report:
         if len(self.errors) < MAX_ERRORS:
             self.errors.append(Issue(sheet, row, column, str(reason)))
 
-    def warn(self, sheet: str, row: int, column: str, reason: str) -> None:
+    def warn(self, sheet: str, row: int, column: str, reason) -> None:
+        """A warning; ``reason`` is its text or a function making it, called only for a
+        warning kept (a list may warn the same on each of 100,000 rows: 4% of a re-import's
+        CPU translating a sentence nobody is shown)."""
         self.warning_count += 1
         if len(self.warnings) < MAX_WARNINGS:
-            self.warnings.append(Issue(sheet, row, column, str(reason)))
+            self.warnings.append(
+                Issue(sheet, row, column, str(reason() if callable(reason) else reason))
+            )
 
     def count(self, kind: str, sheet: str, row: int, title: str, changes, outcome="") -> None:
         """Count a row as created / changed / unchanged, keeping the first few as samples.

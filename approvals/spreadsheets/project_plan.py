@@ -303,11 +303,11 @@ def _outcome(result: Plan, line: Line, project: dict | None = None, known=None) 
         result.report.warn(
             *line.where,
             line.header("category"),
-            _("No catch-up request is opened without naming who imports (--user)."),
+            lambda: _("No catch-up request is opened without naming who imports (--user)."),
         )
         return Outcome(Effect.NOTHING)
     if outcome.warned:
-        result.report.warn(*line.where, line.header("category"), outcome.text())
+        result.report.warn(*line.where, line.header("category"), outcome.text)
     result.report.tally(outcome.tally(result.language))
     return outcome
 
