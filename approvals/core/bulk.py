@@ -12,12 +12,12 @@ import holds SQLite's write lock from its first statement: transactions start IM
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, models
+from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
+from django.db import connection, connections, models
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models.expressions import RawSQL, Value
 from django.utils import timezone
@@ -76,6 +76,34 @@ def among(field: str, values, model: type[models.Model]) -> models.Q | models.Ex
     return RawSQL(
         f"{column} IN (SELECT unnest(%s::{kind}[]))", (values,), output_field=models.BooleanField()
     )
+
+
+def plain_rows(queryset: models.QuerySet, fields: Sequence[str]) -> list[dict[str, Any]]:
+    """``queryset.values(*fields)`` as a list, fetched at once, each column's converters (a
+    decimal on SQLite) applied column by column. Hand-written for the imports' comparisons:
+    Django's iterator runs every converter through a generator made for each row and builds
+    each dict in a comprehension (5,000 projects: 35-71 ms that way, 26-37 ms this way, on
+    SQLite; ``benchmarks/import_bench.py``)."""
+    query = queryset.values_list(*fields)
+    compiler = query.query.get_compiler(using=query.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return []
+    converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
+    connection_ = connections[query.db]
+    with connection_.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if converters:
+        rows = [list(row) for row in rows]
+        for index, (functions, expression) in converters.items():
+            for row in rows:
+                value = row[index]
+                for convert in functions:
+                    value = convert(value, expression, connection_)
+                row[index] = value
+    return [dict(zip(fields, row, strict=True)) for row in rows]
 
 
 class Statistics:

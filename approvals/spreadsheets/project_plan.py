@@ -100,7 +100,7 @@ def compare(result: Plan, lines: list[Line], people: People, seen: dict, *, lock
     def fetch(query) -> None:
         if lock:
             query = query.select_for_update(of=("self",))
-        stored_by_id.update((p["id"], p) for p in query.order_by().values(*PROJECT_FIELDS))
+        stored_by_id.update((p["id"], p) for p in bulk.plain_rows(query.order_by(), PROJECT_FIELDS))
 
     # One query by code, then one per zone by name for the rows whose code found nothing (a
     # row matched by its code is never matched by name: fetching every project twice was 8% of
@@ -124,10 +124,13 @@ def compare(result: Plan, lines: list[Line], people: People, seen: dict, *, lock
         found = BatchEntry.objects.filter(
             bulk.among("project", ids, BatchEntry), batch=result.batch
         )
-        entries = {e["project_id"]: e for e in found.values("id", "project_id", *ENTRY_FIELDS)}
+        entries = {
+            e["project_id"]: e
+            for e in bulk.plain_rows(found.order_by(), ("id", "project_id", *ENTRY_FIELDS))
+        }
     milestones: dict[int, dict[str, dict]] = defaultdict(dict)
-    for m in Milestone.objects.filter(bulk.among("project", ids, Milestone)).values(
-        *MILESTONE_FIELDS
+    for m in bulk.plain_rows(
+        Milestone.objects.filter(bulk.among("project", ids, Milestone)).order_by(), MILESTONE_FIELDS
     ):
         milestones[m["project_id"]][m["stage"]] = m
     names = {line.enterprise for line in lines if line.enterprise}
