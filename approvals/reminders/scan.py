@@ -14,11 +14,15 @@ list (benchmarks/reminder_scan.py). ``scan(day)`` collects the chunks, for small
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -110,7 +114,22 @@ def _by_chunks(model, late) -> Iterator:
     chunk of ids at a time: their ids read once, in order, then each chunk's rows by id."""
     ids = sorted(late.order_by().values_list("id", flat=True))
     for start in range(0, len(ids), CHUNK):
-        yield model.objects.filter(id__in=ids[start : start + CHUNK]).order_by("id")
+        yield model.objects.filter(_among("id", ids[start : start + CHUNK])).order_by("id")
+
+
+def _among(field: str, ids) -> Q:
+    """``field__in=ids`` with the ids as one parameter (a PostgreSQL array, an SQLite JSON
+    array), not one placeholder each: Django compiling and psycopg splitting 5,000
+    placeholders a chunk were a fifth of the scan's Python at 100,000 projects (cProfile,
+    benchmarks/README.md section 18). As ``core.bulk.among``, for queries that join other
+    tables too (Django names the column with its table)."""
+    if connection.vendor == "postgresql":
+        values = RawSQL("SELECT unnest(%s::bigint[])", (list(ids),))
+    elif connection.vendor == "sqlite":
+        values = RawSQL("SELECT value FROM json_each(%s)", (json.dumps(list(ids)),))
+    else:
+        values = list(ids)
+    return Q(**{f"{field}__in": values})
 
 
 def _ladder_row(project: dict) -> dict:
@@ -135,7 +154,10 @@ def _late_milestones(result: Scan, add: Adder, milestone_type, rules) -> Iterato
         # SQLite started from the projects and read every project's milestones by project id.
         projects = {
             p["id"]: _ladder_row(p)
-            for p in Project.objects.filter(pk__in={row[3] for row in rows}, stage__in=OPEN_STAGES)
+            for p in Project.objects.filter(
+                _among("id", {row[3] for row in rows}),
+                stage__in=OPEN_STAGES,
+            )
             .order_by()
             .values("id", "stage", "name", "officer_id", "leader_id", "zone_id")
         }
@@ -288,18 +310,18 @@ def _at_risk(result: Scan, add: Adder, milestone_type, rules) -> Iterator[None]:
         chunk = ids[start_at : start_at + CHUNK]
         projects = {
             p["id"]: p
-            for p in Project.objects.filter(pk__in=chunk).values(
-                "id", "name", "officer_id", "leader_id", "zone_id", "at_risk_since"
-            )
+            for p in Project.objects.filter(_among("id", chunk))
+            .order_by()
+            .values("id", "name", "officer_id", "leader_id", "zone_id", "at_risk_since")
         }
-        starts = Milestone.objects.filter(project__in=chunk, stage=Stage.UNDER_CONSTRUCTION)
+        starts = Milestone.objects.filter(_among("project", chunk), stage=Stage.UNDER_CONSTRUCTION)
         start_of = {m["project_id"]: m for m in starts.values("id", "project_id", "planned_date")}
         deciding = {result.at_risk[pk][1] for pk in chunk} - {None}
         names = {
             pk: f"{code} {name}"
-            for pk, code, name in ApprovalItem.objects.filter(pk__in=deciding).values_list(
-                "pk", "approval_type__code", "approval_type__name"
-            )
+            for pk, code, name in ApprovalItem.objects.filter(_among("id", deciding))
+            .order_by()
+            .values_list("pk", "approval_type__code", "approval_type__name")
         }
         for pk in chunk:
             p, start = projects[pk], start_of.get(pk)
