@@ -54,10 +54,17 @@ def new_reminders(found: Scan | list[Found | Reminder]) -> list[Found | Reminder
     for type_id, ids in subjects.items():
         ids = sorted(ids)
         for start in range(0, len(ids), CHUNK):
-            for *key, day in Reminder.objects.filter(
-                among("subject_id", ids[start : start + CHUNK], Reminder),
-                subject_type_id=type_id,
-            ).values_list("subject_type_id", "subject_id", "step", "recipient_id", "period", "day"):
+            rows = (
+                Reminder.objects.filter(
+                    among("subject_id", ids[start : start + CHUNK], Reminder),
+                    subject_type_id=type_id,
+                )
+                .order_by()  # not the list's newest first: a sort of the rows found, for nothing
+                .values_list(
+                    "subject_type_id", "subject_id", "step", "recipient_id", "period", "day"
+                )
+            )
+            for *key, day in rows:
                 existing.add(tuple(key))
                 whom = (key[0], key[1], key[3])
                 heard[whom] = max(day, heard.get(whom, day))
