@@ -7,6 +7,7 @@ also late — and reminders already sent on earlier days, one subject per chunk.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import Counter
 
 import pytest
@@ -150,3 +151,47 @@ def test_recorded_reminders_wait_in_the_outbox_as_a_saved_one_does(desk):
     )
     recorded = Reminder.objects.exclude(pk__in=known).values_list(*columns)
     assert set(recorded) == {tuple(getattr(saved, c) for c in columns)}
+
+
+@pytest.mark.django_db(transaction=True)
+@time_machine.travel(dt.datetime(2025, 6, 10, 9, tzinfo=dt.UTC), tick=False)
+def test_on_postgresql_a_second_connection_records_what_one_did(postgres, desk, monkeypatch):
+    """Outside a transaction on PostgreSQL the chunks are recorded in a thread, on a connection
+    of its own, while the scan reads the next (``outbox._record_beside``): the same rows as
+    recorded one after the other, and nothing twice."""
+    before = scan_before.scan(D)
+    expected = as_rows(outbox.new_reminders(before.reminders))
+    monkeypatch.setattr(chunked, "CHUNK", 1)
+    threads = set()
+    record_each = outbox._record_each
+
+    def seen(chunks):
+        threads.add(threading.current_thread().name)
+        return record_each(chunks)
+
+    monkeypatch.setattr(outbox, "_record_each", seen)
+    known = set(Reminder.objects.values_list("pk", flat=True))
+    made = outbox.record(chunked.chunks(chunked.Scan(D)))
+    assert threads == {"reminder-outbox"}
+    recorded = Reminder.objects.exclude(pk__in=known)
+    assert sorted(tuple(getattr(r, f) for f in FIELDS + TEXT) for r in recorded) == expected
+    assert sum(made.values()) == len(expected)
+    assert outbox.record(chunked.chunks(chunked.Scan(D))) == {}, "nothing twice"
+
+
+@pytest.mark.django_db(transaction=True)
+@time_machine.travel(dt.datetime(2025, 6, 10, 9, tzinfo=dt.UTC), tick=False)
+def test_a_failure_recording_beside_the_scan_stops_it_and_is_raised(postgres, desk, monkeypatch):
+    monkeypatch.setattr(chunked, "CHUNK", 1)
+    tried = []
+
+    def failing(found):
+        tried.append(found)
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(outbox, "insert_new", failing)
+    threads = threading.active_count()
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        outbox.record(chunked.chunks(chunked.Scan(D)))
+    assert len(tried) == 1, "nothing recorded after the failure"
+    assert threading.active_count() == threads, "the recording thread ended"
