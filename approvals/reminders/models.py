@@ -54,8 +54,18 @@ class ReminderQuerySet(models.QuerySet["Reminder"]):
 
 
 class Reminder(models.Model):
+    # Neither indexed alone nor checked by the database: ``reminder_once`` leads with it, and,
+    # like ``subject_id`` beside it (a generic relation, unchecked), it names one of the four
+    # kinds the scan writes. Every reminder the scan records pays each index and foreign-key
+    # check: without this one's index and check and ``recipient``'s index, 100,000 reminders
+    # inserted cost PostgreSQL 2.15 s of CPU instead of 2.80 (issue 21, benchmarks/README.md
+    # section 18).
     subject_type = models.ForeignKey(
-        ContentType, verbose_name=_("about (kind)"), on_delete=models.CASCADE
+        ContentType,
+        verbose_name=_("about (kind)"),
+        on_delete=models.CASCADE,
+        db_index=False,
+        db_constraint=False,
     )
     subject_id = models.PositiveBigIntegerField(_("about (id)"))
     subject = GenericForeignKey("subject_type", "subject_id")
@@ -66,11 +76,13 @@ class Reminder(models.Model):
         related_name="reminders",
     )
     step = models.CharField(_("ladder step"), max_length=20, choices=Step.choices)
+    # Not indexed alone: ``reminder_inbox`` leads with it.
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recipient"),
         on_delete=models.CASCADE,
         related_name="reminders",
+        db_index=False,
     )
     period = models.PositiveIntegerField(
         _("period"),
