@@ -36,6 +36,11 @@ class WorkingCalendar:
 
     overrides: dict[dt.date, bool] = field(default_factory=dict)
     uncovered: set[int] = field(default_factory=set)  # years met that fell back to Mon–Fri
+    #: (start, count) → ``add_working_days``: the reminder scan's foresight counts the same
+    #: few time limits from the same day for every item (69,641 at 100,000 projects).
+    added: dict[tuple[dt.date, int], dt.date] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def covers(self, year: int) -> bool:
         return year in package_years() or any(day.year == year for day in self.overrides)
@@ -51,12 +56,15 @@ class WorkingCalendar:
 
     def add_working_days(self, start: dt.date, count: int) -> dt.date:
         """The ``count``-th working day after ``start``; ``start`` itself is not counted."""
+        if (start, count) in self.added:
+            return self.added[start, count]
         step = ONE_DAY if count >= 0 else -ONE_DAY
         day, left = start, abs(count)
         while left:
             day += step
             if self.is_working_day(day):
                 left -= 1
+        self.added[start, count] = day
         return day
 
     def working_days_between(self, start: dt.date, end: dt.date) -> int:
