@@ -133,7 +133,7 @@ class Adder:
             link = ("admin:approvals_approvalitem_change", item_id)
         link = self.link(*(link or ("admin:approvals_project_change", project_id)))
         period_began = self.day - dt.timedelta(days=began)
-        type_id, day, append = subject_type.pk, self.day, self.reminders.append
+        type_id, day, append = subject_type.id, self.day, self.reminders.append
         for recipient in filter(None, dict.fromkeys(recipients)):
             append(
                 Found(
