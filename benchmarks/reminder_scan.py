@@ -702,6 +702,7 @@ def city_child(which: str) -> dict:
 
     from approvals.reminders import services as reminders
 
+    server = backends_cpu()
     queries = 0
 
     def count(execute, sql, params, many, context):
@@ -710,6 +711,7 @@ def city_child(which: str) -> dict:
         return execute(sql, params, many, context)
 
     started = time.perf_counter()
+    cpu_started = time.process_time()
     from approvals.reminders import scan as scan_module
 
     with connection.execute_wrapper(count):
@@ -729,13 +731,56 @@ def city_child(which: str) -> dict:
                     yield part
 
             made = reminders.record(counted(chunks(Scan(DAY))))
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    connection.close()
     return {
-        "seconds": time.perf_counter() - started,
+        "seconds": seconds,
+        "cpu": cpu,
+        "server_cpu": server(),
         "queries": queries,
         "due": due,
         "made": sum(made.values()),
         "code": str(Path(reminders.__file__).resolve().parents[2]),
     }
+
+
+def backends_cpu() -> Callable[[], float | None]:
+    """CPU seconds of this process's PostgreSQL backends from now (every connection it opens,
+    the outbox's second one included), read in /proc as each closes: a function giving the
+    total once they are closed, None when the server is not on this machine."""
+    from django.db.backends.postgresql.base import DatabaseWrapper
+    from django.db.backends.signals import connection_created
+
+    spent: dict[int, list[float]] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def cpu(pid: int) -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+
+    def opened(sender, connection, **kwargs) -> None:
+        if connection.vendor != "postgresql":
+            return
+        pid = connection.connection.info.backend_pid
+        try:
+            spent[pid] = [cpu(pid), cpu(pid)]
+        except OSError:
+            spent[pid] = []  # the server is elsewhere
+
+    close = DatabaseWrapper.close
+
+    def closing(self) -> None:
+        if self.connection is not None and self.connection.info.backend_pid in spent:  # PostgreSQL
+            times = spent[self.connection.info.backend_pid]
+            if times:
+                times[1] = cpu(self.connection.info.backend_pid)
+        close(self)
+
+    connection_created.connect(opened, weak=False)
+    DatabaseWrapper.close = closing
+    return lambda: (
+        sum(end - start for start, end in spent.values()) if spent and all(spent.values()) else None
+    )
 
 
 def city_run(which: str, tree: Path) -> dict:
@@ -795,12 +840,20 @@ def city(rounds: int, people, size: int = 100_000, before: str = BEFORE_COMMIT) 
             loads.append(os.getloadavg()[0])
             print(f"  {which}: {runs[which][-1]}", flush=True)
     delete_all(Reminder)
+
+    def median(results: list[dict], key: str) -> float | str:
+        values = [r[key] for r in results]
+        return "—" if None in values else statistics.median(values)
+
     rows = [
         (
             which,
             results[0]["due"],
             results[0]["made"],
             statistics.median(r["seconds"] for r in results),
+            ", ".join(f"{r['seconds']:.1f}" for r in results),
+            median(results, "cpu"),
+            median(results, "server_cpu"),
             max(r["peak_mb"] for r in results),
             results[0]["queries"],
         )
@@ -810,7 +863,17 @@ def city(rounds: int, people, size: int = 100_000, before: str = BEFORE_COMMIT) 
         f"Reminder scan and record on D = {DAY}, {size:,} projects, before = {before}, "
         f"median of {rounds} "
         f"interleaved rounds (load average during the runs {min(loads):.2f}–{max(loads):.2f})",
-        ["code", "reminders due", "recorded", "median s", "peak RSS MB", "queries"],
+        [
+            "code",
+            "reminders due",
+            "recorded",
+            "median s",
+            "rounds s",
+            "CPU s (client)",
+            "CPU s (server)",
+            "peak RSS MB",
+            "queries",
+        ],
         rows,
     )
 
