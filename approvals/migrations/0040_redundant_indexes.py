@@ -8,7 +8,7 @@ cost every insert and update of its table and answered nothing the other does no
 - the history of projects and milestones: read by the row's id only (its history page,
   ``spreadsheets.provenance``), never by code, stage, zone, people, enterprise or project.
 
-Measured with ``benchmarks/import_bench.py`` (benchmarks/README.md section 18).
+Measured with ``benchmarks/import_bench.py`` (benchmarks/README.md section 19).
 """
 
 
