@@ -187,13 +187,13 @@ def _run(rounds: int) -> None:
     signed = dataclasses.replace(period, zones=(zone,))
     readiness_report = registry.get("readiness")
 
-    registry_get = registry.get
-
-    def get_before(name):
-        found = registry_get(name)
-        if name == "readiness":
-            return dataclasses.replace(found, figures=readiness_before)
-        return found
+    def readiness_counts_before(selection, user=None, **_options):
+        """``reports.readiness_counts`` (what a zone's recount reads) as it was: the items
+        grouped (``readiness_before``), its counts without the rate."""
+        counted = readiness_before(selection, user)
+        return {
+            key: counted[key] for key in ("projects", "ready", "projects_with_items", "progress")
+        }
 
     def problems_before(*args, **kwargs):
         return casework_problems(*args, **{**kwargs, "median": True})
@@ -204,7 +204,7 @@ def _run(rounds: int) -> None:
         """The code as it was: readiness grouping items, the investment grouped as a whole
         and summed in Python, the problems' median counted, the reached sets hashed."""
         return (
-            mock.patch.object(kept.registry, "get", get_before),
+            mock.patch.object(reports, "readiness_counts", readiness_counts_before),
             mock.patch.object(investment, "_latest_of_zones", investment._latest_grouped),
             mock.patch.object(investment, "_latest_sums", latest_sums_before),
             mock.patch.object(casework, "problems", problems_before),
