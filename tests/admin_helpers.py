@@ -17,7 +17,19 @@ def change_form_data(client: Client, url: str, **changes) -> dict:
                 continue
             value = "on"
         data[name] = value
-    for inline in response.context["inline_admin_formsets"]:
+    # A project's page draws its tabs' inlines when each tab is opened (``?case_tab=``): the
+    # data is the page's with every tab opened, as a browser sends it after opening them.
+    opened = [
+        client.get(url, {"case_tab": tab.key})
+        for tab in response.context.get("case_tabs") or ()
+        if tab.inlines
+    ]
+    assert all(tab.status_code == 200 for tab in opened)
+    inlines = [
+        *response.context["inline_admin_formsets"],
+        *(i for r in opened for i in r.context["case_tab"].inlines),
+    ]
+    for inline in inlines:
         formset = inline.formset
         for key, value in formset.management_form.initial.items():
             data[f"{formset.prefix}-{key}"] = value

@@ -130,9 +130,9 @@ class TestMilestonesOfRecord:
     def test_the_rows_of_record_are_drawn_disabled_and_the_open_plan_editable(
         self, as_user, alice, signed
     ):
-        page = as_user(alice).get(change_url(signed))
+        page = as_user(alice).get(change_url(signed), {"case_tab": "plans"})  # its tab, opened
         formset = next(
-            f.formset for f in page.context["inline_admin_formsets"] if f.formset.model is Milestone
+            f.formset for f in page.context["case_tab"].inlines if f.formset.model is Milestone
         )
         by_stage = {form.instance.stage: form for form in formset.initial_forms}
         for name in ("stage", "planned_date", "planned_month_only"):

@@ -208,9 +208,11 @@ def test_the_item_officer_choices_are_the_officers_and_supervisors_of_its_zone(
     page = client.get(reverse("admin:approvals_approvalitem_change", args=[item.pk]))
     assert set(page.context["adminform"].form.fields["officer"].queryset) == {alice, bob}
 
-    page = client.get(reverse("admin:approvals_project_change", args=[project.pk]))
-    row = page.context["inline_admin_formsets"][0].formset.forms[0]
+    url = reverse("admin:approvals_project_change", args=[project.pk])
+    tab = client.get(url, {"case_tab": "items"})  # the checklist's tab, opened
+    row = tab.context["case_tab"].inlines[0].formset.forms[0]
     assert set(row.fields["officer"].queryset) == {alice, bob}
+    page = client.get(url)
     assert set(page.context["adminform"].form.fields["officer"].queryset) == {alice, bob}
     assert set(page.context["adminform"].form.fields["leader"].queryset) == {lily}
 

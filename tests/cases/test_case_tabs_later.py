@@ -125,3 +125,16 @@ def test_the_blockers_before_works_are_read_once_per_page(as_user, alice, case):
     # the stage-change options ask twice (settled? which not?), the field once, the case file's
     # summary once: 8 when the field read its items each time it was drawn
     assert len(blockers) == 4
+
+
+def test_the_rows_of_a_tab_drawn_later_are_not_read_until_it_is_opened(as_user, alice, case):
+    """The page builds no form for the rows it draws later (each form deep-copies its fields:
+    the items tab 175 -> 140 ms at 100,000 projects); a tab's fetch builds its own only."""
+    client = as_user(alice)
+    page = client.get(url_of(case))
+    assert {
+        f.formset.prefix: len(f.formset.forms) for f in page.context["inline_admin_formsets"]
+    } == (dict.fromkeys(LATER, 0))
+    items = client.get(url_of(case), {"case_tab": "items"})
+    built = {f.formset.prefix: len(f.formset.forms) for f in items.context["inline_admin_formsets"]}
+    assert built == {**dict.fromkeys(LATER, 0), "approval_items": 21}
