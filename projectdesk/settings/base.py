@@ -6,7 +6,6 @@ Nothing set means the embedded default: an SQLite file and a file-system Celery 
 ``REDIS_URL`` switch to PostgreSQL and Redis without code changes.
 """
 
-import logging
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -264,12 +263,8 @@ def _not_library_noise(record) -> bool:
     """Drops what a library says that tells nobody anything: kombu's "No hostname was supplied.
     Reverting to default 'localhost'" whenever a task is sent on the embedded file-system broker
     (whose URL has no host to give), printed by every command that sends one (guide section 12:
-    commands print no library banners); the development server's reloader saying it watches."""
-    if record.name == "kombu.connection" and str(record.msg).startswith("No hostname"):
-        return False
-    # the development server's reloader announcing itself ("Watching for file changes with
-    # StatReloader"), in English, twice, under ./desk run's own Chinese banner
-    return not (record.name == "django.utils.autoreload" and record.levelno <= logging.INFO)
+    commands print no library banners)."""
+    return not (record.name == "kombu.connection" and str(record.msg).startswith("No hostname"))
 
 
 LOGGING = {
@@ -278,4 +273,8 @@ LOGGING = {
     "filters": {"no_library_noise": {"()": lambda: _not_library_noise}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_library_noise"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # the development server's reloader announcing itself ("Watching for file changes with
+    # StatReloader"), in English, under ./desk run's own Chinese banner, through Django's own
+    # console handler as well as ours: its warnings and errors only
+    "loggers": {"django.utils.autoreload": {"level": "WARNING"}},
 }
