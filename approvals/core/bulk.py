@@ -48,34 +48,29 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
     return list(range(start, start + count))
 
 
-def among(field: str, values, model: type[models.Model]) -> models.Q | models.Expression:
+def among(field: str, values, model: type[models.Model]) -> models.Q:
     """``field__in=values`` for a long list of texts or numbers, as one parameter instead of
     thousands of placeholders, which Django and the driver each work through one by one (on
-    SQLite, 0.3 s of a 10,000-row re-import). On PostgreSQL an array, written
-    ``IN (SELECT unnest(…))``, not ``= ANY(…)``: the planner can then join (hash or index)
-    even on statistics that do not know yet of rows inserted a moment ago, where ``= ANY``
-    became a scan testing every row against the whole array (1 s per 5,000 names on 100,000
-    rows). On SQLite a JSON array read by ``json_each``. For queries on ``model``'s table
-    alone."""
+    SQLite, 0.3 s of a 10,000-row re-import; a fifth of the reminder scan's Python at 100,000
+    projects). On PostgreSQL an array, written ``IN (SELECT unnest(…))``, not ``= ANY(…)``:
+    the planner can then join (hash or index) even on statistics that do not know yet of rows
+    inserted a moment ago, where ``= ANY`` became a scan testing every row against the whole
+    array (1 s per 5,000 names on 100,000 rows), and joins a chunk of ids by primary key where
+    5,000 values made it hash every project (benchmarks/README.md section 18). On SQLite a JSON
+    array read by ``json_each``. A ``Q``: Django names the column with its table, so the query
+    may join others."""
     values = list(values)
-    target = model._meta.get_field(field)
-    column = connection.ops.quote_name(target.column)
     if connection.vendor == "sqlite":
-        return RawSQL(
-            f"{column} IN (SELECT value FROM json_each(%s))",
-            (json.dumps(values, ensure_ascii=False),),
-            output_field=models.BooleanField(),
+        listed = RawSQL(
+            "SELECT value FROM json_each(%s)", (json.dumps(values, ensure_ascii=False),)
         )
-    if connection.vendor != "postgresql":
-        return models.Q(**{f"{field}__in": values})
-    kind = (
-        target.target_field.cast_db_type(connection)
-        if target.is_relation
-        else target.cast_db_type(connection)
-    )
-    return RawSQL(
-        f"{column} IN (SELECT unnest(%s::{kind}[]))", (values,), output_field=models.BooleanField()
-    )
+    elif connection.vendor == "postgresql":
+        target = model._meta.get_field(field)
+        kind = (target.target_field if target.is_relation else target).cast_db_type(connection)
+        listed = RawSQL(f"SELECT unnest(%s::{kind}[])", (values,))
+    else:
+        listed = values
+    return models.Q(**{f"{field}__in": listed})
 
 
 def plain_rows(queryset: models.QuerySet, fields: Sequence[str]) -> list[dict[str, Any]]:

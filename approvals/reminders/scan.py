@@ -10,8 +10,8 @@ in one chunk, so that the outbox records them as it goes and nothing holds the w
 issue 21 measured 100,000 projects with 570,793 reminders due at 887 MB when the scan was one
 list (benchmarks/reminder_scan.py). ``scan(day)`` collects the chunks, for small runs and tests.
 
-A chunk's ids go as one parameter, in hand-written SQL (``_among``: ``IN (SELECT unnest(…))``
-on PostgreSQL, ``json_each`` on SQLite), not one placeholder each: at 100,000 projects the
+A chunk's ids go as one parameter (``core.bulk.among``: ``IN (SELECT unnest(…))`` on
+PostgreSQL, ``json_each`` on SQLite), not one placeholder each: at 100,000 projects the
 placeholders were a fifth of the scan's Python, and PostgreSQL hashed all the projects for each
 chunk where it now joins by primary key (benchmarks/README.md section 18).
 """
@@ -19,15 +19,11 @@ chunk where it now joins by primary key (benchmarks/README.md section 18).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
-from django.db.models import Q
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +32,7 @@ from approvals.cases.followers import followers, supervisors_by_zone
 from approvals.cases.lateness import stage_ahead
 from approvals.casework.models.problem import handlers
 from approvals.checklist import foresight
+from approvals.core import bulk
 from approvals.models import (
     OPEN_STAGES,
     PLANNED_DATE_LABELS,
@@ -119,22 +116,9 @@ def _by_chunks(model, late) -> Iterator:
     chunk of ids at a time: their ids read once, in order, then each chunk's rows by id."""
     ids = sorted(late.order_by().values_list("id", flat=True))
     for start in range(0, len(ids), CHUNK):
-        yield model.objects.filter(_among("id", ids[start : start + CHUNK])).order_by("id")
-
-
-def _among(field: str, ids) -> Q:
-    """``field__in=ids`` with the ids as one parameter (a PostgreSQL array, an SQLite JSON
-    array), not one placeholder each: Django compiling and psycopg splitting 5,000
-    placeholders a chunk were a fifth of the scan's Python at 100,000 projects (cProfile,
-    benchmarks/README.md section 18). As ``core.bulk.among``, for queries that join other
-    tables too (Django names the column with its table)."""
-    if connection.vendor == "postgresql":
-        values = RawSQL("SELECT unnest(%s::bigint[])", (list(ids),))
-    elif connection.vendor == "sqlite":
-        values = RawSQL("SELECT value FROM json_each(%s)", (json.dumps(list(ids)),))
-    else:
-        values = list(ids)
-    return Q(**{f"{field}__in": values})
+        yield model.objects.filter(bulk.among("id", ids[start : start + CHUNK], model)).order_by(
+            "id"
+        )
 
 
 def _climber(rules):
@@ -167,7 +151,7 @@ def _late_milestones(result: Scan, add: Adder, milestone_type, rules) -> Iterato
         projects = {
             p["id"]: _ladder_row(p)
             for p in Project.objects.filter(
-                _among("id", {row[3] for row in rows}),
+                bulk.among("id", {row[3] for row in rows}, Project),
                 stage__in=OPEN_STAGES,
             )
             .order_by()
@@ -325,16 +309,20 @@ def _at_risk(result: Scan, add: Adder, milestone_type, rules) -> Iterator[None]:
         chunk = ids[start_at : start_at + CHUNK]
         projects = {
             p["id"]: p
-            for p in Project.objects.filter(_among("id", chunk))
+            for p in Project.objects.filter(bulk.among("id", chunk, Project))
             .order_by()
             .values("id", "name", "officer_id", "leader_id", "zone_id", "at_risk_since")
         }
-        starts = Milestone.objects.filter(_among("project", chunk), stage=Stage.UNDER_CONSTRUCTION)
+        starts = Milestone.objects.filter(
+            bulk.among("project", chunk, Milestone), stage=Stage.UNDER_CONSTRUCTION
+        )
         start_of = {m["project_id"]: m for m in starts.values("id", "project_id", "planned_date")}
         deciding = {result.at_risk[pk][1] for pk in chunk} - {None}
         names = {
             pk: f"{code} {name}"
-            for pk, code, name in ApprovalItem.objects.filter(_among("id", deciding))
+            for pk, code, name in ApprovalItem.objects.filter(
+                bulk.among("id", deciding, ApprovalItem)
+            )
             .order_by()
             .values_list("pk", "approval_type__code", "approval_type__name")
         }
