@@ -8,7 +8,7 @@ Wednesday; each test runs in a savepoint of that build and is rolled back."""
 from __future__ import annotations
 
 import datetime as dt
-import time
+import re
 from io import StringIO
 from zoneinfo import ZoneInfo
 
@@ -41,9 +41,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class Built:
-    def __init__(self, output: str, seconds: float) -> None:
+    def __init__(self, output: str) -> None:
         self.output = output
-        self.seconds = seconds
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +56,8 @@ def desk(django_db_setup, django_db_blocker):
                 apps, None
             )
             out = StringIO()
-            started = time.monotonic()
             call_command("seed_demo", stdout=out)
-            built = Built(out.getvalue(), time.monotonic() - started)
+            built = Built(out.getvalue())
             yield built
             transaction.set_rollback(True)
 
@@ -217,7 +215,11 @@ def test_a_second_run_days_later_changes_nothing_and_keeps_passwords(on_anchor):
     assert person("officer").check_password("chosen-by-the-officer-19")
 
 
-def test_it_is_built_in_under_a_minute_measured(on_anchor, capsys):
-    assert "演示数据：完成，用时" in on_anchor.output
-    with capsys.disabled():
-        print(f"\nseed_demo built the demo's desk in {on_anchor.seconds:.1f} s")
+def test_its_summary_line_says_in_chinese_how_long_it_took(on_anchor):
+    """The command's last line reports the time it took, in Chinese, as a number of seconds
+    that parses. Only the report is checked: how fast the build is belongs to a benchmark, not
+    to a test."""
+    last = on_anchor.output.splitlines()[-1]
+    said = re.fullmatch(r"演示数据：完成，用时 (\d+\.\d) 秒。", last)
+    assert said, last
+    assert float(said.group(1)) >= 0
