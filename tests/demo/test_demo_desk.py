@@ -22,11 +22,18 @@ from django.test import override_settings
 
 from accounts.demo_accounts import DEMO_PEOPLE, demo_usernames
 from approvals.cases import compliance
+from approvals.cases.colours import ATTENTION, Colour, MilestoneColours
+from approvals.cases.lateness import colour_filter, project_colour
 from approvals.demo import build, story
 from approvals.figures import dashboard, todo
 from approvals.models import (
+    OPEN_STAGES,
+    UNSOLVED,
     Batch,
     BatchEntry,
+    MonthlyProgress,
+    Problem,
+    ProblemStatus,
     Project,
     Reminder,
     RequestStatus,
@@ -141,6 +148,47 @@ def test_the_dashboard_shows_red_yellow_and_foreseen_delay(on_anchor, username):
     assert counts["red"] > 0 and counts["yellow"] > 0 and counts["at_risk"] > 0, counts
     problems = {tile.key: int(tile.value) for tile in board.problems}
     assert problems["problems_red"] > 0
+
+
+def demo_projects():
+    """The projects the demo's lists named (not the seed's own)."""
+    return Project.objects.filter(batch_entries__source__startswith="晋中市").distinct()
+
+
+def test_the_demo_holds_open_projects_on_time(on_anchor):
+    """Beside the late ones, open projects on time (green): the case file's rule, read on each
+    project's rows, and the lists' query on the stored colour date find the same ones."""
+    colours = MilestoneColours.on(ANCHOR)
+    open_ = list(demo_projects().filter(stage__in=OPEN_STAGES).order_by("pk"))
+    by_rule = {
+        p.pk: project_colour(p, colours, p.milestones.all(), p.task_nodes.all()) for p in open_
+    }
+    green = sorted(pk for pk, colour in by_rule.items() if colour == Colour.GREEN)
+    assert 0 < len(green) < len(open_)
+    queried = demo_projects().filter(colour_filter(Colour.GREEN, colours))
+    assert sorted(queried.values_list("pk", flat=True)) == green
+    late = demo_projects().filter(colour_filter(ATTENTION, colours))
+    assert not late.filter(pk__in=green).exists()
+
+
+def test_the_demo_holds_closed_and_open_problems(on_anchor):
+    demo = demo_projects()
+    closed = Problem.objects.filter(project__in=demo, status=ProblemStatus.CLOSED)
+    assert closed.exists()
+    assert all(p.closed_by_id and p.closed_by_id != p.resolved_by_id for p in closed)
+    assert Problem.objects.filter(project__in=demo, status__in=UNSOLVED).exists()
+
+
+def test_the_demo_holds_this_years_monthly_figures_in_its_zones(on_anchor):
+    """月调度: the monthly tables of the anchor's year, imported month by month until the
+    anchor's, for projects of each of the demo's nine zones."""
+    rows = MonthlyProgress.objects.filter(project__in=demo_projects())
+    assert rows.exists()
+    months = sorted(set(rows.values_list("month", flat=True)))
+    assert months == [dt.date(ANCHOR.year, m, 1) for m in range(1, ANCHOR.month)]
+    zones = set(rows.values_list("project__zone__name", flat=True))
+    assert zones == set(Zone.objects.filter(city="晋中市").values_list("name", flat=True))
+    assert rows.filter(completed_month__isnull=False).exists()
 
 
 def test_the_officers_todo_lists_late_work_and_reminders(on_anchor):
