@@ -127,6 +127,77 @@ class TestTheRule:
         assert StageRequest.objects.get(pk=asked.pk).is_pending
 
 
+#: The defaults migration 0031 writes (guide section 12): the changes a hand request may not go
+#: without a document for, and what each needs.
+DEFAULTS = {
+    "sign": "签订的投资协议",
+    "start_works": "施工许可证或开工现场照片",
+    "start_production": PHOTO,
+}
+#: Per change: the stage it is asked from, its evidence, its name in a refusal, its target.
+ASKED = {
+    "sign": (Stage.RESERVE, SIGN, "签约", Stage.SIGNED),
+    "start_works": (
+        Stage.READY,
+        {"start_date": dt.date(2025, 6, 1)},
+        "开工",
+        Stage.UNDER_CONSTRUCTION,
+    ),
+}
+JUNE = dt.datetime(2025, 6, 11, 10, 0, tzinfo=BEIJING)
+
+
+class TestTheDefaults:
+    def test_the_migration_requires_the_agreement_the_permit_or_photo_and_the_production_photo(
+        self, db
+    ):
+        required = dict(
+            EvidenceRequirement.objects.filter(required=True).values_list("transition", "documents")
+        )
+        assert required == DEFAULTS
+        for transition, needed in DEFAULTS.items():
+            assert EvidenceRequirement.objects.documents_needed(transition) == needed
+        for transition in ("mark_ready", "reach_capacity", "suspend", "resume", "withdraw"):
+            assert EvidenceRequirement.objects.documents_needed(transition) == ""
+
+    @pytest.mark.parametrize("transition", ["start_works", "sign"])
+    def test_a_request_by_hand_without_a_document_is_refused_naming_it(
+        self, alice, zone, transition
+    ):
+        stage, evidence, label, _target = ASKED[transition]
+        project = ProjectFactory(zone=zone, stage=stage)
+        with time_machine.travel(JUNE, tick=False), pytest.raises(TransitionRefused) as refused:
+            workflow.request_transition(project, transition, by=alice, **evidence)
+        assert refused.value.reasons == [
+            f"“{label}”须附材料：{DEFAULTS[transition]}。请上传材料，或填写容缺理由。"
+        ]
+        assert not StageRequest.objects.exists()
+        assert Project.objects.get(pk=project.pk).stage == stage
+
+    @pytest.mark.parametrize("transition", ["start_works", "sign"])
+    def test_with_a_reason_it_is_accepted_and_approved(self, alice, bob, zone, transition):
+        stage, evidence, _label, target = ASKED[transition]
+        project = ProjectFactory(zone=zone, stage=stage)
+        with time_machine.travel(JUNE, tick=False):
+            asked = workflow.request_transition(
+                project,
+                transition,
+                by=alice,
+                documents_missing_reason="材料由企业三日内补交",
+                **evidence,
+            )
+            stored = StageRequest.objects.get(pk=asked.pk)
+            assert (stored.status, stored.transition, stored.documents_missing_reason) == (
+                RequestStatus.PENDING,
+                transition,
+                "材料由企业三日内补交",
+            )
+            assert not stored.attachments.exists()
+            workflow.decide(stored, by=bob, approve=True)
+        assert Project.objects.get(pk=project.pk).stage == target
+        assert StageRequest.objects.get(pk=asked.pk).status == RequestStatus.APPROVED
+
+
 class TestTheConfiguration:
     def test_what_the_administrator_keeps_is_what_the_rule_reads(self, as_user, alice, zone):
         client = as_user(administrator("keeper", AdminRole.SYSTEM))
