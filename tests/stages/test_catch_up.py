@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
+from approvals.cases import compliance
 from approvals.cases.case_file import case_file
 from approvals.checklist.services import checklist_generate
 from approvals.models import (
@@ -30,10 +31,12 @@ from approvals.models import (
     StageRequest,
     TransitionRefused,
 )
+from approvals.spreadsheets import imports
 from approvals.stages import workflow
 from tests.factories import ListRequestFactory, ProjectFactory, ZoneRoleFactory
 from tests.figures.test_dashboard import tile
 from tests.flows import administrator, move
+from tests.project_lists import ROUND_1, received, row, workbook
 from zones.models import Role
 
 EVENT = dt.date(2025, 4, 7)  # the round's event date (BatchFactory)
@@ -219,6 +222,40 @@ class TestRefusals:
         assert StageChange.objects.filter(project=signed).count() == before
         assert StageRequest.objects.get(pk=listed.pk).status == RequestStatus.PENDING
         assert milestone(project, Stage.SIGNED).actual_date == dt.date(2025, 3, 1)
+
+
+class TestCreatedByAList:
+    def test_a_past_start_round_flags_the_caught_up_project_and_none_it_created(
+        self, signed, stan, bob
+    ):
+        """Importing a past 开工一批 round creates its new projects at 已开工 without a flag,
+        though nothing of their checklist is settled; the stored project it catches up over a
+        failed gate is flagged (guide section 12: the flag is set only by a catch-up)."""
+        data = workbook(
+            row(1, "甲新建开工项目", category="开工"),
+            row(2, "乙新建开工项目", category="开工"),
+            row(3, signed.name, enterprise="", category="开工"),
+        )
+        report = imports.apply(received(data, by=stan, spec=ROUND_1), data)
+        assert report.applied
+        created = Project.objects.filter(name__in=["甲新建开工项目", "乙新建开工项目"])
+        checklist_generate(project=created.get(name="乙新建开工项目"), by=administrator())
+        (listed,) = StageRequest.objects.filter(kind="list", status=RequestStatus.PENDING)
+        assert listed.project_id == signed.pk
+
+        workflow.decide(listed, by=bob, approve=True)
+
+        fresh = {p.name: p for p in Project.objects.filter(zone=signed.zone)}
+        for name in ("甲新建开工项目", "乙新建开工项目"):
+            project = fresh[name]
+            assert project.stage == Stage.UNDER_CONSTRUCTION
+            assert compliance.starts_before_permits(project)  # no checklist, or items open
+            assert project.started_before_permits_on is None
+            assert not compliance.flagged(project)
+        caught_up = fresh[signed.name]
+        assert caught_up.stage == Stage.UNDER_CONSTRUCTION
+        assert caught_up.started_before_permits_on == TODAY
+        assert list(compliance.flagged_projects().values_list("pk", flat=True)) == [signed.pk]
 
 
 PROJECTS = reverse("admin:approvals_project_changelist")
