@@ -61,7 +61,19 @@ def run(
         lines = iter_lines(
             source, file_name, report, by=by, progress=progress, year=year, round_=spec is not None
         )
-        statistics = bulk.Statistics(Project, Milestone, BatchEntry, Enterprise)
+        statistics = bulk.Statistics(
+            Project,
+            Milestone,
+            BatchEntry,
+            Enterprise,
+            # what ``compare`` looks rows up by
+            columns={
+                Project: ("code", "name_key", "zone"),
+                Milestone: ("project",),
+                BatchEntry: ("batch", "project"),
+                Enterprise: ("name",),
+            },
+        )
         # Rows compared (and written) at a time: memory stays flat however long the list.
         for chunk in _chunks(lines, settings.SPREADSHEET_CHUNK_ROWS):
             if progress:
