@@ -13,7 +13,10 @@ that process, from ``os.wait4``) is its own:
   worker over the projects read by chunks of ids (``in_order``);
 - ``floor``: the same columns read with one ``values_list`` (no model instances, no colours)
   and written with openpyxl's write-only workbook alone: what writing the rows costs at least
-  with openpyxl; ``floor-xlsxwriter`` the same with XlsxWriter's ``write_row``.
+  with openpyxl; ``floor-xlsxwriter`` the same with XlsxWriter's ``write_row``;
+- ``three-lists`` (in the request only): the zone's 三清单 of last month, the page's .xlsx
+  download, through the test client as the statistician of ``benchmarks/pages.py`` (its
+  queries and the login's counted with it).
 
 It reads the projects already in the database (a copy of the 100,000-project data set of
 issue 21, ``pages100k``, migrated with this branch) and writes nothing to it:
@@ -41,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 
 HERE = Path(__file__).resolve()
 VARIANTS = {
-    "request": ["ours", "openpyxl", "ours-csv", "old", "floor", "floor-xlsxwriter"],
+    "request": ["ours", "openpyxl", "ours-csv", "old", "floor", "floor-xlsxwriter", "three-lists"],
     "worker": ["ours", "openpyxl", "ours-csv", "old", "floor", "floor-xlsxwriter"],
 }
 
@@ -214,6 +217,9 @@ def child(where: str, variant: str, zone_id: int | None) -> dict:
             projects = export_jobs.in_order(ids, exports.export_queryset)
             openpyxl_xlsx([exports.project_table(projects)], out)
             rows = len(ids)
+        elif variant == "three-lists":
+            rows, size = _three_lists_download(zone_id)
+            out.write(b"\0" * size)
         elif variant == "old":
             resource = exports.ProjectExportResource()
             if where == "request":
@@ -231,6 +237,28 @@ def child(where: str, variant: str, zone_id: int | None) -> dict:
     size = os.path.getsize(out.name)
     os.unlink(out.name)
     return {"seconds": seconds, "rows": rows, "queries": queries, "kb": size / 1024}
+
+
+def _three_lists_download(zone_id: int) -> tuple[int, int]:
+    """The zone's 三清单 of last month downloaded through its page (``?download=xlsx``: in the
+    request, every project of the zone) by the statistician of ``benchmarks/pages.py``, as a
+    test client asks for it; (the zone's projects, the file's bytes)."""
+    import datetime as dt
+
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.utils import timezone
+
+    from approvals.models import Project
+    from benchmarks.pages import people
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=people()["statistician"]))
+    month = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
+    response = client.get(f"/admin/three-lists/?zone={zone_id}&month={month:%Y-%m}&download=xlsx")
+    assert response.status_code == 200, response.status_code
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return Project.objects.filter(zone_id=zone_id).count(), len(body)
 
 
 def run_child(where: str, variant: str, zone_id: int | None) -> dict:
