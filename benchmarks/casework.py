@@ -579,7 +579,7 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="10,000 projects, 3 repeats")
     args = parser.parse_args()
-    from benchmarks.run import measured_run
+    from benchmarks.databases import measured_run
 
     with measured_run(load_at_end=True):
         print(run(args.quick, 3 if args.quick else 9), flush=True)

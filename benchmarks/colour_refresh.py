@@ -367,7 +367,7 @@ if __name__ == "__main__":
     parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--quick", action="store_true", help="3 repeats, as run.py --quick")
     args = parser.parse_args()
-    from benchmarks.run import measured_run
+    from benchmarks.databases import measured_run
 
     with measured_run("projectdesk_colour", load_at_end=True):  # not run.py's: both may run
         from benchmarks.common import make_people

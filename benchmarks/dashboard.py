@@ -461,7 +461,7 @@ def main() -> None:
         serve_as(args.serve_as, args.repeats)
         return
     sys.path.insert(0, str(HERE.parent))
-    from benchmarks.run import measured_run
+    from benchmarks.databases import measured_run
 
     with measured_run(DASH_DATABASE):
         repeats = args.repeats or (3 if args.quick else 7)

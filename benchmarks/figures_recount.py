@@ -135,7 +135,7 @@ def main() -> None:
         return
     if args.build:
         from benchmarks import casework
-        from benchmarks.run import measured_run
+        from benchmarks.databases import measured_run
 
         with measured_run("figures_recount_bench", load_at_end=True):
             casework.build(args.build == "quick")

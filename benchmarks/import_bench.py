@@ -411,7 +411,7 @@ if __name__ == "__main__":
         parser.add_argument("--with-openpyxl", action="store_true")
         parser.add_argument("--with-import-export", action="store_true")
         args = parser.parse_args()
-        from benchmarks.run import django_on_throwaway_database
+        from benchmarks.databases import django_on_throwaway_database
 
         # one database per database named in DATABASE_URL: helpers measuring at once on one
         # server do not drop each other's

@@ -904,7 +904,7 @@ if __name__ == "__main__":
         result["peak_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         print(json.dumps(result))
         sys.exit(0)
-    from benchmarks.run import django_on_throwaway_database
+    from benchmarks.databases import django_on_throwaway_database
 
     with django_on_throwaway_database(args.database):
         from benchmarks.common import machine, make_people, table

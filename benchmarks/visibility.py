@@ -196,7 +196,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep (and reuse) the database")
     parser.add_argument("--build-only", action="store_true")
     args = parser.parse_args()
-    from benchmarks.run import measured_run
+    from benchmarks.databases import measured_run
 
     if not args.keep:
         with measured_run(args.database):

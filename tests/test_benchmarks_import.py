@@ -49,3 +49,13 @@ def test_every_name_it_imports_is_there(module):
         except ImportError as error:
             missing.append(f"{module}:{line}: {source} {name or ''}: {error}")
     assert missing == []
+
+
+def test_no_benchmark_imports_itself_through_others():
+    """``run.py`` imports the scripts, which stand on ``databases.py``, not on ``run.py``: no
+    import cycle among the benchmarks (imports inside functions count), as in the app."""
+    import grimp
+
+    from tests.test_lint import _cycles
+
+    assert _cycles(grimp.build_graph("benchmarks", cache_dir=None)) == []
