@@ -21,10 +21,10 @@ two supervisors per zone. Rows go in with ``insert_rows``, not the ORM.
     .venv/bin/python benchmarks/reminder_scan.py [--sizes 10000 100000] [--repeats 3]
 
 ``--city`` builds the case of issue 21 instead — 100,000 projects with about 570,000 reminders
-due on D (the data above plus two task nodes and a problem per project, two fifths of them
-late) — and runs the daily job's scan-and-record (``record(scan(D))``), each
-run in a subprocess of its own so that its peak memory (its own ``ru_maxrss``) is its
-own: "before" with the code of commit 8693639 (checked out with ``git worktree add
+due on D (the data above plus two task nodes and a problem per project, just under half of
+them late: ``CASEWORK_EARLIEST``) — and runs the daily job's scan-and-record
+(``record(scan(D))``), each run in a subprocess of its own so that its peak memory (its own
+``ru_maxrss``) is its own: "before" with the code of commit 8693639 (checked out with ``git worktree add
 --detach`` into ``/tmp/pd-before-scan``), "after" with this code (``record(chunks(…))``, as
 ``services.run`` does), interleaved rounds, the reminders emptied before each run:
 
@@ -650,10 +650,21 @@ def full_rows(model, rows: Iterator[dict]) -> tuple[list[str], Iterator[tuple]]:
     return fields, (tuple((base | row)[name] for name in fields) for row in rows)
 
 
+#: Task nodes are planned and problems due from this many days before D … (120 of the 246
+#: days lie before D: just under half of them late. Issue 21 measured 570,793 reminders due;
+#: with 90 days before D, two fifths late, this data gave 484,289, benchmarks/README.md
+#: section 18.)
+CASEWORK_EARLIEST = 120
+#: … to this many days after it.
+CASEWORK_LATEST = 125
+
+
 def load_casework(ids: range, people, rng: random.Random) -> None:
-    """Two task nodes (倒排工期) and an unsolved problem for every project, planned or due 90
-    days before D to 125 days after it (about two fifths before D): with the milestones and
-    items, about 570,000 reminders due on D, the case issue 21 measured."""
+    """Two task nodes (倒排工期) and an unsolved problem for every project, planned or due
+    ``CASEWORK_EARLIEST`` (120) days before D to ``CASEWORK_LATEST`` (125) days after it (just
+    under half before D, up to four months late): with the milestones and items, about 570,000
+    reminders due on D at 100,000 projects (566,855; benchmarks/README.md section 22), the case
+    issue 21 measured."""
     from approvals.models import Problem, TaskNode
     from benchmarks.common import insert_rows
 
@@ -664,7 +675,8 @@ def load_casework(ids: range, people, rng: random.Random) -> None:
                     "id": pk * 2 + k,
                     "project_id": pk,
                     "name": name,
-                    "planned_date": DAY + rng.randint(-90, 125) * ONE_DAY,
+                    "planned_date": DAY
+                    + rng.randint(-CASEWORK_EARLIEST, CASEWORK_LATEST) * ONE_DAY,
                 }
 
     def problems() -> Iterator[dict]:
@@ -676,7 +688,7 @@ def load_casework(ids: range, people, rng: random.Random) -> None:
                 "description_key": f"用地指标未落实{pk % 97}",
                 "department": "自然资源局",
                 "reported_on": DAY - 120 * ONE_DAY,
-                "deadline": DAY + rng.randint(-90, 125) * ONE_DAY,
+                "deadline": DAY + rng.randint(-CASEWORK_EARLIEST, CASEWORK_LATEST) * ONE_DAY,
                 "responsible_id": people.officers[pk % len(people.officers)]
                 if pk % 3 == 0
                 else None,
@@ -823,6 +835,19 @@ def city_load(size: int, people) -> None:
     for model in (Project, Milestone, ApprovalItem, TaskNode, Problem):
         analyze(model._meta.db_table)
     print(f"loaded {size:,} projects in {time.perf_counter() - started:.0f} s", flush=True)
+    late = {
+        "milestones": Milestone.objects.filter(actual_date__isnull=True, planned_date__lt=DAY),
+        "approval items": ApprovalItem.objects.filter(
+            status="accepted", mode="approval", deadline__lt=DAY
+        ),
+        "task nodes": TaskNode.objects.filter(actual_date__isnull=True, planned_date__lt=DAY),
+        "problems": Problem.objects.filter(deadline__lt=DAY),
+    }
+    print(
+        "late on D (any stage): "
+        + ", ".join(f"{query.count():,} {name}" for name, query in late.items()),
+        flush=True,
+    )
 
 
 def city(rounds: int, people, size: int = 100_000, before: str = BEFORE_COMMIT) -> str:
@@ -837,6 +862,7 @@ def city(rounds: int, people, size: int = 100_000, before: str = BEFORE_COMMIT) 
         for which in runs:
             delete_all(Reminder)
             runs[which].append(city_run(which, tree))
+            runs[which][-1]["rows"] = Reminder.objects.count()  # what the run left recorded
             loads.append(os.getloadavg()[0])
             print(f"  {which}: {runs[which][-1]}", flush=True)
     delete_all(Reminder)
@@ -850,6 +876,7 @@ def city(rounds: int, people, size: int = 100_000, before: str = BEFORE_COMMIT) 
             which,
             results[0]["due"],
             results[0]["made"],
+            " / ".join(dict.fromkeys(f"{r['rows']:,}" for r in results)),  # one if all alike
             statistics.median(r["seconds"] for r in results),
             ", ".join(f"{r['seconds']:.1f}" for r in results),
             median(results, "cpu"),
@@ -867,6 +894,7 @@ def city(rounds: int, people, size: int = 100_000, before: str = BEFORE_COMMIT) 
             "code",
             "reminders due",
             "recorded",
+            "rows in the table",
             "median s",
             "rounds s",
             "CPU s (client)",
