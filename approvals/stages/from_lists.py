@@ -179,6 +179,12 @@ def round_outcome(
         return Outcome(Effect.PLAN, target, day=event_date)
     if target is None:
         return Outcome(Effect.NOTHING)
+    if past and listed_stage in FORWARD_STAGES and _behind(listed_stage, target):
+        # the row's own stage column says the category's stage was not reached: it wins over
+        # the category, as for a project the list creates (which it leaves at that stage), so
+        # importing the same list again asks for nothing; a stored stage that differs from the
+        # column is a warning, as everywhere
+        return Outcome(Effect.NOTHING)
     if stage not in FORWARD_STAGES:
         return Outcome(Effect.CLOSED, target, current=stage)
     if not _behind(stage, target):

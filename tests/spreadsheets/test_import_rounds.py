@@ -113,6 +113,28 @@ class TestARoundPast:
         actual = list(project.milestones.values_list("actual_date", flat=True))
         assert actual == ([EVENT] if dated else [])
 
+    def test_a_stage_column_behind_the_category_asks_for_nothing_now_or_imported_again(
+        self, stan, signed
+    ):
+        """The row's own stage says the category's stage was not reached: the project the list
+        creates stays there, and importing the same list again (by a person, who could open
+        requests) opens none for it, nor for a stored project the row says is where it is."""
+        data = workbook(
+            row(1, "甲项目", category="签约", stage="储备"),
+            listed(2, signed.name, category="开工", stage="已签约"),
+        )
+        run(data, by=stan)
+        created = Project.objects.get(name="甲项目")
+        assert created.stage == Stage.RESERVE
+        report, _ = run(data, by=stan, dry_run=True)
+        assert report.changed == 0 and not report.warnings, report.warnings
+        assert report.tallies == {}
+        run(data, by=stan)
+        assert not StageRequest.objects.exists()
+        created.refresh_from_db()
+        signed.refresh_from_db()
+        assert (created.stage, signed.stage) == (Stage.RESERVE, Stage.SIGNED)
+
     def test_a_stored_project_behind_is_not_moved_but_asked_for_by_the_importer(self, stan, signed):
         data = workbook(listed(1, signed.name, category="开工"))
         report, _ = run(data, by=stan, dry_run=True)
