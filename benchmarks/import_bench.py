@@ -10,7 +10,9 @@
   started, checked out with ``git worktree add --detach /tmp/pd-before-import 8693639`` and
   run from there on the same database; the old code reads the new schema);
 - (c) django-import-export's default ``ModelResource`` on the same rows, with
-  ``--with-import-export`` (10,000 rows only: minutes on 100,000).
+  ``--with-import-export`` (10,000 rows only: minutes on 100,000);
+- with ``--with-user``, (b) again by a statistician of the zones (``--user``), as the page
+  imports: the history rows and the stage changes then name the person (a key checked on each).
 
 Each measurement runs in a child process of its own (its peak memory is its own), on the
 benchmark database ``run.py`` sets up, emptied before each first import. Rounds interleave
@@ -58,6 +60,8 @@ HEADER = [
     "形象进度",
 ]
 ZONES = 20
+#: Who imports with ``--with-user``: a statistician of every zone of the lists.
+STATISTICIAN = "bench-statistician"
 EVENT = dt.date(2025, 3, 28)
 
 
@@ -158,6 +162,7 @@ def child(scenario: str, path: str) -> dict:
         from approvals.models import SpreadsheetImport
 
         said = io.StringIO()
+        by = ["--user", STATISTICIAN] if scenario.endswith("-by") else []
         call_command(
             "import_projects",
             path,
@@ -165,11 +170,13 @@ def child(scenario: str, path: str) -> dict:
             "2025-1",
             "--event-date",
             EVENT.isoformat(),
+            *by,
             stdout=said,
             stderr=io.StringIO(),
         )
         report = SpreadsheetImport.objects.order_by("-pk").values_list("report", flat=True)[0]
         rows = report["rows"]
+        scenario = scenario.removesuffix("-by")
         expect = {"ours-first": report["created"], "ours-again": report["unchanged"]}[scenario]
         assert expect == rows, (scenario, said.getvalue()[-500:])
     elif scenario == "import-export":
@@ -276,6 +283,8 @@ def before_tree(commit: str = BEFORE_COMMIT) -> Path:
 
 
 def prepare() -> None:
+    from django.contrib.auth import get_user_model
+
     from approvals.models import (
         Batch,
         BatchEntry,
@@ -285,7 +294,7 @@ def prepare() -> None:
         StageChange,
     )
     from benchmarks.common import analyze, delete_all
-    from zones.models import Enterprise, Zone
+    from zones.models import Enterprise, Role, Zone, ZoneRole
 
     emptied = (BatchEntry, SpreadsheetImport, Batch, StageChange, Milestone)
     delete_all(*emptied)
@@ -295,6 +304,9 @@ def prepare() -> None:
         analyze(model._meta.db_table)
     for name in bench_zones():
         Zone.objects.get_or_create(name=name, defaults={"city": "基准市"})
+    statistician, _created = get_user_model().objects.get_or_create(username=STATISTICIAN)
+    for zone in Zone.objects.filter(name__in=bench_zones()):
+        ZoneRole.objects.get_or_create(user=statistician, zone=zone, role=Role.STATISTICIAN)
 
 
 def _noter(measured: dict[str, list[dict]]):
@@ -313,6 +325,7 @@ def run(
     before_commit: str = BEFORE_COMMIT,
     openpyxl: bool = False,
     import_export: bool = False,
+    by_user: bool = False,
 ) -> str:
     from statistics import median
 
@@ -341,6 +354,10 @@ def run(
                     prepare()
                     note(f"{label}-first", run_child("ours-first", path, tree))
                     note(f"{label}-again", run_child("ours-again", path, tree))
+                if by_user:
+                    prepare()
+                    note("after-first-by", run_child("ours-first-by", path))
+                    note("after-again-by", run_child("ours-again-by", path))
                 if import_export and size <= 10_000:
                     prepare()
                     note("import-export", run_child("import-export", path))
@@ -387,6 +404,8 @@ LABELS = {
     "after-first": "(b) after, first import",
     "before-again": "(b) before (8693639), again (no change)",
     "after-again": "(b) after, again (no change)",
+    "after-first-by": "(b) after, first import, by a statistician (--user)",
+    "after-again-by": "(b) after, again, by a statistician (--user)",
 }
 
 
@@ -410,6 +429,12 @@ if __name__ == "__main__":
         )
         parser.add_argument("--with-openpyxl", action="store_true")
         parser.add_argument("--with-import-export", action="store_true")
+        parser.add_argument(
+            "--with-user",
+            action="store_true",
+            help="also as a statistician (--user), as the page imports: history and records "
+            "name the person",
+        )
         args = parser.parse_args()
         from benchmarks.databases import django_on_throwaway_database
 
@@ -426,5 +451,6 @@ if __name__ == "__main__":
                     before_commit=args.before,
                     openpyxl=args.with_openpyxl,
                     import_export=args.with_import_export,
+                    by_user=args.with_user,
                 )
             )
