@@ -22,10 +22,18 @@ class Role(models.TextChoices):
     STATISTICIAN = "statistician", _("Statistician")
     #: Held over a city (``CityRole``), never in one zone: a supervisor of every zone of the city.
     CITY_SUPERVISOR = "city_supervisor", _("City supervisor")
+    #: A client system's roles (a city's or the province's platform, api/): held in the zones
+    #: of its token's scope by the client's own account, never given to a person by hand.
+    PLATFORM_READ = "platform_read", _("Platform (read only)")
+    PLATFORM_WRITE = "platform_write", _("Platform (read and write)")
 
 
 #: The roles held in one zone (``ZoneRole``); the city's are held over every zone of a city.
 ZONE_ROLE_CHOICES = [(r.value, r.label) for r in Role if r is not Role.CITY_SUPERVISOR]
+#: The roles of client systems (api/), kept by their clients: a person holds none of them.
+PLATFORM_ROLES = (Role.PLATFORM_READ, Role.PLATFORM_WRITE)
+#: The zone roles a person is given by hand (the people's pages offer only these).
+PEOPLE_ZONE_ROLE_CHOICES = [(v, label) for v, label in ZONE_ROLE_CHOICES if v not in PLATFORM_ROLES]
 CITY_ROLE_CHOICES = [(Role.CITY_SUPERVISOR.value, Role.CITY_SUPERVISOR.label)]
 
 

@@ -75,9 +75,28 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ),
 }
 
+# A client system (api/) reads its zones' cases, batches and figures; with write access it also
+# asks for stage changes (decided by the zone's supervisors, four eyes unchanged), raises
+# problems and imports lists (its upload opens catch-up requests in its own name, guide §12).
+ROLE_PERMISSIONS[Role.PLATFORM_READ] = frozenset(
+    _READ | {"approvals.view_batch", "approvals.view_batchentry"}
+)
+ROLE_PERMISSIONS[Role.PLATFORM_WRITE] = frozenset(
+    ROLE_PERMISSIONS[Role.PLATFORM_READ]
+    | _IMPORT
+    | {"approvals.request_stage_change", "approvals.add_problem"}
+)
+
 #: Roles whose holders see every project of the zone (a leader sees the projects it follows);
 #: a city supervisor holds its role in every zone of its city.
-ZONE_WIDE_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.STATISTICIAN, Role.CITY_SUPERVISOR)
+ZONE_WIDE_ROLES = (
+    Role.OFFICER,
+    Role.SUPERVISOR,
+    Role.STATISTICIAN,
+    Role.CITY_SUPERVISOR,
+    Role.PLATFORM_READ,
+    Role.PLATFORM_WRITE,
+)
 #: Roles whose holders may edit the case of a project in the zone.
 CASEWORK_ROLES = (Role.OFFICER, Role.SUPERVISOR)
 

@@ -22,7 +22,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db.models import CharField, Q, QuerySet, Value
 
-from zones.models import Administrator, AdminRole, CityRole, Role, Zone, ZoneRole
+from zones.models import PLATFORM_ROLES, Administrator, AdminRole, CityRole, Role, Zone, ZoneRole
 from zones.roles import ADMINISTRATOR_PERMISSIONS, ROLE_PERMISSIONS, ZONE_WIDE_ROLES
 
 VIEW = "approvals.view_project"
@@ -81,14 +81,15 @@ def holds_a_role(user) -> bool:
     is the embedded demo's superuser). Holding one is what lets a person into the desk: the
     account's ``is_staff``, which the admin's login asks, follows this rule (approvals/signals.py
     keeps it in step when a role is granted or removed). Read from the database, not from the
-    caches of a request's user: it is asked right after a role changed."""
+    caches of a request's user: it is asked right after a role changed. A client system's
+    roles (``PLATFORM_ROLES``, api/) let its account into the API, never into the desk."""
     if user is None or user.pk is None:
         return False
     if settings.SUPERUSER_POWERS and user.is_superuser:
         return True
     return (
         Administrator.objects.filter(user_id=user.pk).exists()
-        or ZoneRole.objects.filter(user_id=user.pk).exists()
+        or ZoneRole.objects.filter(user_id=user.pk).exclude(role__in=PLATFORM_ROLES).exists()
         or CityRole.objects.filter(user_id=user.pk).exists()
     )
 
@@ -97,7 +98,7 @@ def role_holders(users: QuerySet) -> QuerySet:
     """``holds_a_role`` as a query over users (the user list's filter, the checks)."""
     held = (
         Q(pk__in=Administrator.objects.values("user_id"))
-        | Q(pk__in=ZoneRole.objects.values("user_id"))
+        | Q(pk__in=ZoneRole.objects.exclude(role__in=PLATFORM_ROLES).values("user_id"))
         | Q(pk__in=CityRole.objects.values("user_id"))
     )
     if settings.SUPERUSER_POWERS:

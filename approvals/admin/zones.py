@@ -28,7 +28,17 @@ from approvals.access import permissions
 from approvals.admin.at_scale import PageColumns
 from approvals.admin.base import ModelAdmin, SafeAutocomplete, TabularInline
 from approvals.models import AuditEvent
-from zones.models import Administrator, AdminRole, CityRole, Enterprise, Role, Zone, ZoneRole
+from zones.models import (
+    PEOPLE_ZONE_ROLE_CHOICES,
+    PLATFORM_ROLES,
+    Administrator,
+    AdminRole,
+    CityRole,
+    Enterprise,
+    Role,
+    Zone,
+    ZoneRole,
+)
 
 
 class ZoneRoleInline(SafeAutocomplete, TabularInline):
@@ -86,14 +96,24 @@ class RoleKeeping:
             kwargs["queryset"] = _role_holders()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        # A client system's roles are kept by its client (API clients' page), not by hand.
+        if db_field.name == "role" and db_field.model is ZoneRole:
+            kwargs["choices"] = PEOPLE_ZONE_ROLE_CHOICES
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
     def has_add_permission(self, request) -> bool:
         return permissions.may_keep_zone_roles(request.user)
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return permissions.may_keep_zone_roles(request.user)
+        return permissions.may_keep_zone_roles(request.user) and not _platform_role(obj)
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return permissions.may_keep_zone_roles(request.user)
+        return permissions.may_keep_zone_roles(request.user) and not _platform_role(obj)
+
+
+def _platform_role(obj) -> bool:
+    return isinstance(obj, ZoneRole) and obj.role in PLATFORM_ROLES
 
 
 @admin.register(ZoneRole)

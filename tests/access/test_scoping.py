@@ -214,7 +214,13 @@ def people(alice, bob, lily, stan, db) -> dict:
     ZoneFactory(name="太原经济技术开发区", city="太原市")
     taiyuan = UserFactory(username="taiyuan-supervisor")
     CityRole.objects.create(user=taiyuan, city="太原市", role=Role.CITY_SUPERVISOR)
+    # Client systems' accounts (api/) of 晋中: no way into the admin, whatever they hold.
+    platforms = {}
+    for role in (Role.PLATFORM_READ, Role.PLATFORM_WRITE):
+        platforms[role] = UserFactory(username=f"platform-{role}", is_staff=False)
+        ZoneRoleFactory(user=platforms[role], zone=alice.zone_roles.get().zone, role=role)
     return {
+        **platforms,
         **keepers,
         Role.OFFICER: alice,
         Role.SUPERVISOR: bob,

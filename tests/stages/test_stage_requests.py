@@ -101,6 +101,9 @@ MATRIX = {
     Role.LEADER: (False, False, False, True),  # sees the projects it follows
     Role.STATISTICIAN: (False, False, False, True),
     Role.CITY_SUPERVISOR: (False, True, False, True),  # decides the city's zones' requests
+    # a client system (api/): reads, and with write access asks (a supervisor decides)
+    Role.PLATFORM_READ: (False, False, False, True),
+    Role.PLATFORM_WRITE: (True, False, False, True),
 }
 
 
