@@ -59,7 +59,9 @@ from approvals.access.grants import (  # noqa: F401
     zones_seen_whole,
 )
 from approvals.access.personal import (  # noqa: F401
+    imports,
     jobs,
+    may_see_import,
     may_see_job,
     may_see_reminder,
     reminders,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from approvals.access.roles import _active, is_system_administrator
+from approvals.access.roles import _active, is_administrator, is_system_administrator
 
 
 def may_see_job(user, job=None) -> bool:
@@ -39,3 +39,18 @@ def reminders(queryset: QuerySet, user) -> QuerySet:
     if not _active(user):
         return queryset.none()
     return queryset.filter(recipient=user, delivered_at__isnull=False)
+
+
+def may_see_import(user, record) -> bool:
+    """An import (its preview, its confirmation) is its importer's: the person, or the client
+    system's account that uploaded it (administrators read every one, never confirm it)."""
+    if not _active(user):
+        return False
+    return record.by_id == user.pk or is_administrator(user)
+
+
+def imports(queryset: QuerySet, user) -> QuerySet:
+    """``may_see_import`` as a query."""
+    if is_administrator(user):
+        return queryset
+    return queryset.filter(by=user) if _active(user) else queryset.none()

@@ -257,9 +257,7 @@ class SpreadsheetImportViews:
 
     def _record(self, request, token: str, page: ImportPage) -> SpreadsheetImport:
         record = SpreadsheetImport.objects.filter(token=token, kind=page.kind).first()
-        if record is None or not (
-            record.by_id == request.user.pk or permissions.is_administrator(request.user)
-        ):
+        if record is None or not permissions.may_see_import(request.user, record):
             raise Http404
         return record
 

@@ -57,6 +57,8 @@ class AuditKind(models.TextChoices):
     DECISION = "decision", _("Decision")
     DELETION = "deletion", _("Deletion")
     CONFIGURATION = "configuration", _("Configuration change")
+    #: A call of the API (api/): the client system or the person behind the token, what, result.
+    API_CALL = "api_call", _("API call")
 
 
 class AuditResult(models.TextChoices):
