@@ -301,6 +301,8 @@ def navigation(request: HttpRequest) -> list[dict]:
             _changelist("approvals", "calendarday", "calendar_month", keeps_configuration),
             _changelist("approvals", "warningsettings", "tune", keeps_configuration),
             _changelist("django_celery_beat", "periodictask", "schedule", keeps_configuration),
+            # the city's and the province's platforms and their tokens (api/, issue 22)
+            _changelist("api", "client", "hub", keeps_configuration),
         ),
         _group(
             pgettext_lazy("sidebar", "Accounts and security"),

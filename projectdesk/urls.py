@@ -49,6 +49,8 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("favicon.ico", favicon),
     path("admin/", include((own_pages + admin_urls, app_name), namespace=namespace)),
+    # The API for the city's and the province's platforms (issue 22).
+    path("api/v1/", include("api.urls")),
 ]
 # Uploaded evidence is not served from MEDIA_URL: the stage request page serves each file to
 # the people who may see the request.

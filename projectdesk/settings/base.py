@@ -61,9 +61,16 @@ INSTALLED_APPS = [
     "accounts.vendor_apps.LockoutConfig",  # django-axes, named in Chinese
     "django_otp",
     "accounts.vendor_apps.SecondFactorConfig",  # django_otp.plugins.otp_totp, named in Chinese
+    # The API (issue 22, api/): Django REST Framework, its filters, the OpenAPI schema and its
+    # docs page served from our own static files.
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "zones",
     "accounts",
     "approvals",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -277,4 +284,39 @@ LOGGING = {
     # StatReloader"), in English, under ./desk run's own Chinese banner, through Django's own
     # console handler as well as ours: its warnings and errors only
     "loggers": {"django.utils.autoreload": {"level": "WARNING"}},
+}
+
+# --- the API (issue 22, api/) ---
+REST_FRAMEWORK = {
+    # A token per client system or person (api/auth.py); no session: the admin's cookies open
+    # nothing here, so no CSRF.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.auth.TokenRateThrottle", "api.auth.AnonymousRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.handle",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ProjectDesk API",
+    "DESCRIPTION": "项目全代办服务台 API：开发区、项目、三个一批与报表（issue 22）。"
+    "Authorization: Bearer pd_…",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # One name per choice set (the project's stage, a milestone's, the checklist's modes).
+    "ENUM_NAME_OVERRIDES": {
+        "StageEnum": "approvals.cases.models.stages.Stage",
+        "MilestoneStageEnum": "approvals.cases.models.stages.MILESTONE_STAGES",
+        "RoundCategoryEnum": "approvals.cases.models.rounds.Category",
+        "ProblemCategoryEnum": "approvals.casework.models.problem.ProblemCategory",
+    },
 }

@@ -103,3 +103,15 @@ if AUDIT_RETENTION_DAYS < 183:
     raise ImproperlyConfigured("AUDIT_RETENTION_DAYS may not be less than 183 (six months).")
 # Proxies of ours in front, each adding to X-Forwarded-For (./desk serve: 1; 0: REMOTE_ADDR).
 TRUSTED_PROXY = env_proxies("TRUSTED_PROXY", default=0 if DEBUG else 1)
+
+# --- the API (issue 22, api/) ---
+# Days a client system's token lasts (the system administrator may give fewer when issuing it).
+API_CLIENT_TOKEN_DAYS = env.int("API_CLIENT_TOKEN_DAYS", default=365)
+# Days a person's own token lasts, at most.
+API_PERSONAL_TOKEN_DAYS = env.int("API_PERSONAL_TOKEN_DAYS", default=90)
+# A person's own token unused this many days is refused (a client's knows no idle time).
+API_PERSONAL_TOKEN_IDLE_DAYS = env.int("API_PERSONAL_TOKEN_IDLE_DAYS", default=30)
+# Calls per minute of a person's own token (a client's is set on the client).
+API_PERSONAL_RATE_PER_MINUTE = env.int("API_PERSONAL_RATE_PER_MINUTE", default=60)
+# Calls per minute from one address without a usable token.
+API_ANONYMOUS_RATE_PER_MINUTE = env.int("API_ANONYMOUS_RATE_PER_MINUTE", default=30)

@@ -176,7 +176,16 @@ def test_the_environment_has_one_reader():
 
 
 # Prefixes of the settings the libraries read (django-axes, Celery, django-csp, django-otp, ...).
-LIBRARIES = ("AXES_", "CELERY_", "CONTENT_SECURITY_POLICY", "OTP_", "SIMPLE_HISTORY_", "SOLO_")
+LIBRARIES = (
+    "AXES_",
+    "CELERY_",
+    "CONTENT_SECURITY_POLICY",
+    "OTP_",
+    "REST_FRAMEWORK",
+    "SIMPLE_HISTORY_",
+    "SOLO_",
+    "SPECTACULAR_",
+)
 # Django's settings: those with a default, two that have none, and django-unfold's one.
 DJANGO = {name for name in dir(global_settings) if name.isupper()} | {
     "ROOT_URLCONF",
