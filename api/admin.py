@@ -141,3 +141,46 @@ class ClientAdmin(ModelAdmin):
         tokens.revoke(token, by=request.user)
         messages.success(request, _("Token %(token)s revoked.") % {"token": token})
         return HttpResponseRedirect(reverse("admin:api_client_change", args=[token.client_id]))
+
+
+def my_tokens_page(request):
+    """我的 API 令牌: a person's own tokens, for its scripts (they act with its roles). Issued
+    here (shown once, on the answer to the POST), revoked here."""
+    if not permissions.holds_a_role(request.user):
+        raise PermissionDenied
+    issued = None
+    if request.method == "POST":
+        if "revoke" in request.POST:
+            token = get_object_or_404(
+                Token.objects.filter(user=request.user, client=None), pk=request.POST["revoke"]
+            )
+            tokens.revoke(token, by=request.user)
+            messages.success(request, _("Token %(token)s revoked.") % {"token": token})
+            return HttpResponseRedirect(reverse("admin:api_my_tokens"))
+        with transaction.atomic():
+            issued = tokens.issue_personal(
+                request.user,
+                verified=request.user.is_verified(),
+                name=request.POST.get("name", ""),
+            )
+    mine = [
+        {
+            "pk": t.pk,
+            "prefix": t.prefix,
+            "name": t.name,
+            "expires_at": t.expires_at,
+            "last_used_at": t.last_used_at,
+            "usable": t.usable(),
+        }
+        for t in Token.objects.filter(user=request.user, client=None, revoked_at__isnull=True)
+    ]
+    context = {
+        **admin.site.each_context(request),
+        "title": _("My API tokens"),
+        "tokens": mine,
+        "issued": issued.text if issued else "",
+        "issued_expires": issued.token.expires_at if issued else None,
+    }
+    response = TemplateResponse(request, "admin/api/my_tokens.html", context)
+    response["Cache-Control"] = "no-store"
+    return response

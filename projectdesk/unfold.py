@@ -59,6 +59,11 @@ def is_administrator(request: HttpRequest) -> bool:
     return permissions.is_administrator(request.user)
 
 
+def holds_a_role(request: HttpRequest) -> bool:
+    """One's own API tokens (api/): whoever holds a role."""
+    return permissions.holds_a_role(request.user)
+
+
 def keeps_configuration(request: HttpRequest) -> bool:
     """设置: the system administrator's (zones, zone roles, catalogue, calendar, warnings,
     schedule)."""
@@ -206,6 +211,12 @@ def navigation(request: HttpRequest) -> list[dict]:
                 "notifications",
                 reverse("admin:approvals_reminder_changelist"),
                 may_see_reminders,
+            ),
+            _item(
+                pgettext_lazy("sidebar", "My API tokens"),
+                "key",
+                reverse("admin:api_my_tokens"),
+                holds_a_role,
             ),
         ),
         _group(

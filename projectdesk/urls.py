@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from accounts import second_factor
+from api.admin import my_tokens_page
 from approvals.admin.reports import reports_page
 from approvals.admin.three_lists import three_lists_page
 from projectdesk import unfold
@@ -26,6 +27,8 @@ own_pages = [
     # unfold's search page under its own address and name ("admin:search" reverses to it),
     # answered here first: a page number that is no page is "not found", not a 500.
     path("search/", admin.site.admin_view(unfold.search)),
+    # One's own API tokens, for scripts (api/, issue 22).
+    path("api-tokens/", admin.site.admin_view(my_tokens_page), name="api_my_tokens"),
     # The second factor after the password (accounts/second_factor.py, issue 12).
     path("second-factor/", admin.site.admin_view(second_factor.verify), name="second_factor"),
     path(

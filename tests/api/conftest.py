@@ -20,7 +20,7 @@ def rate_counts_cleared():
 
 @pytest.fixture
 def sysadmin(db):
-    return administrator("sysadmin", AdminRole.SYSTEM)
+    return administrator("系统管理员", AdminRole.SYSTEM)
 
 
 def make_client(name: str, *, by, access=Access.READ, zones=(), cities="", province=False):
