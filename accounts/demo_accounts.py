@@ -25,6 +25,13 @@ DEMO_ADMINISTRATORS = [
 ]
 
 
+#: The demo's client system (api/, ``manage.py seed_demo_api``): its account and its published
+#: token ``pd_<prefix>_<secret>``, for the README's ``curl``.
+DEMO_PLATFORM = "platform-demo"
+DEMO_TOKEN_PREFIX = "demo"
+DEMO_TOKEN_SECRET = "projectdesk-demo"
+
+
 def demo_usernames() -> list[str]:
     """Every demo account's name: never an account with DEBUG off (accounts/checks.py reports
     one; ``approvals.access.permissions.AccountBackend`` refuses its login)."""
@@ -32,4 +39,5 @@ def demo_usernames() -> list[str]:
         "admin",
         *(username for username, *_ in DEMO_PEOPLE),
         *(username for username, *_ in DEMO_ADMINISTRATORS),
+        DEMO_PLATFORM,
     ]

@@ -30,7 +30,7 @@ from approvals.models import AuditKind
 PREFIX = "pd_"
 
 
-def _digest(secret: str) -> str:
+def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -48,7 +48,7 @@ def _issue(*, user, client: Client | None, name: str, days: int, by) -> Issued:
         user=user,
         name=name[:100],
         prefix=prefix,
-        digest=_digest(secret),
+        digest=digest(secret),
         created_by=by,
         expires_at=timezone.now() + dt.timedelta(days=days),
     )
@@ -109,14 +109,14 @@ def check(text: str) -> Token:
         if prefix
         else None
     )
-    if token is None or not hmac.compare_digest(token.digest, _digest(secret)):
+    if token is None or not hmac.compare_digest(token.digest, digest(secret)):
         raise Refused(_("The token is unknown."))
     now = timezone.now()
     if token.revoked_at is not None:
         raise Refused(_("The token was revoked."))
     if token.expires_at <= now:
         raise Refused(_("The token has expired."))
-    if not token.user.is_active:
+    if not token.user.is_active or permissions.is_demo_account_refused(token.user):
         raise Refused(_("The token's account is deactivated."))
     if token.client_id is None:
         idle = dt.timedelta(days=settings.API_PERSONAL_TOKEN_IDLE_DAYS)

@@ -41,6 +41,8 @@ EXCLUDED = {
     "pip-compile ": "regenerates the lock files from the package index (pip-tools, network)",
     "export DATABASE_URL=": "PostgreSQL instead of the embedded default (.ci/run)",
     "export REDIS_URL=": "Redis instead of the embedded default (.ci/run)",
+    "curl ": "reads the running demo's API (tests/api/test_demo_api.py reads the same URL with "
+    "the demo's token)",
 }
 MANAGE = re.compile(r"^DEBUG=1 \.venv/bin/python manage\.py (?P<command>\w+)")
 #: The environment the embedded default has nothing of.
