@@ -3,10 +3,15 @@ call (who, which client, what, the result) — ``AuditKind.API_CALL``."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import translation
 from rest_framework import permissions as drf_permissions
-from rest_framework import viewsets
+from rest_framework import status, viewsets
+from rest_framework.response import Response
 
 from api.models import Token
 from approvals.audit import services as audit
@@ -47,5 +52,24 @@ class Audited:
         return response
 
 
+def etagged(request, data) -> Response:
+    """``data`` answered with its ETag (a hash of what is answered: any change of the object or
+    of the rows shown with it changes it), or 304 when the caller holds that version."""
+    body = json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True).encode()
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    wanted = [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]
+    if etag in wanted or "*" in wanted:
+        response = Response(status=status.HTTP_304_NOT_MODIFIED)
+    else:
+        response = Response(data)
+    response["ETag"] = etag
+    return response
+
+
 class ReadOnlyViewSet(Audited, viewsets.ReadOnlyModelViewSet):
-    pass
+    """Lists and single objects; a single object carries an ETag (``etagged``)."""
+
+    def retrieve(self, request, *args, **kwargs):
+        obj = self.get_object()
+        self.audited_object = obj
+        return etagged(request, self.get_serializer(obj).data)

@@ -5,12 +5,9 @@ list, so another zone's object is "not found" whatever its id."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from functools import partial
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -175,18 +172,7 @@ class ProjectViewSet(ReadOnlyViewSet):
 
     @extend_schema(responses={200: serializers.ProjectDetailSerializer, 304: None})
     def retrieve(self, request, *args, **kwargs):
-        project = self.get_object()
-        self.audited_object = project
-        data = self.get_serializer(project).data
-        body = json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True).encode()
-        etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-        wanted = [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]
-        if etag in wanted or "*" in wanted:
-            response = Response(status=status.HTTP_304_NOT_MODIFIED)
-        else:
-            response = Response(data)
-        response["ETag"] = etag
-        return response
+        return super().retrieve(request, *args, **kwargs)
 
 
 class BatchViewSet(ReadOnlyViewSet):

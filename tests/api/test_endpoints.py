@@ -238,3 +238,13 @@ def test_the_schema_validates(tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
     text = out.read_text()
     assert "/api/v1/projects/{id}/" in text
+
+
+def test_every_single_object_carries_an_etag(api, zone_token, project, alice):
+    from approvals.casework.problems import problem_add
+
+    problem = problem_add(project=project, by=alice, description="施工许可证待办")
+    for url in (f"projects/{project.pk}/", f"problems/{problem.pk}/", f"zones/{project.zone_id}/"):
+        first = api.get(url, zone_token)
+        assert first.status_code == 200 and first["ETag"], url
+        assert api.get(url, zone_token, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304, url
