@@ -161,6 +161,35 @@ def with_contacts_visible(queryset: QuerySet, user) -> QuerySet:
     return queryset.annotate(contacts_visible=_enterprise_q(user, VIEW))
 
 
+# An investor's personal link (the investor's page, portal/, issue 22) shows the enterprise every
+# one of its projects: it is made and revoked only by someone who may edit one of them — not by
+# the zone that merely added the enterprise, nor by a reader (a leader, a statistician, the
+# system administrator). The rule for one enterprise and as a query, side by side.
+
+
+def may_link_investor(user, enterprise) -> bool:
+    """Whether ``user`` may make or revoke the investor links of ``enterprise``."""
+    return investor_linkable(Enterprise.objects.filter(pk=enterprise.pk), user).exists()
+
+
+def investor_linkable(queryset: QuerySet, user, path: str = "") -> QuerySet:
+    """``may_link_investor`` as a query: the enterprises (or rows of them, through ``path``,
+    e.g. ``"enterprise__"``) one of whose projects ``user`` may edit."""
+    if is_administrator(user):
+        return queryset
+    if not _active(user) or not zone_ids(user, EDIT):
+        return queryset.none()
+    Project = _project_model()
+
+    editable = scope(Project.objects.order_by(), user, EDIT).exclude(enterprise=None)
+    return queryset.filter(**{f"{path}pk__in": editable.values("enterprise_id")})
+
+
+def may_link_investors_somewhere(user) -> bool:
+    """Whether ``user`` may make investor links at all (the sidebar's link to them)."""
+    return is_administrator(user) or bool(_active(user) and zone_ids(user, EDIT))
+
+
 def _enterprise_permissions(user, enterprise) -> set[str]:
     one = Enterprise.objects.filter(pk=enterprise.pk)
     perms = set()

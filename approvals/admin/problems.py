@@ -199,6 +199,7 @@ class ProblemAdmin(
         QueueFilter,
         "status",
         "category",
+        "source",  # the enterprises' requests (诉求) from the investor's page among them
         ProblemColourFilter,
         ("project__zone", SeenZonesFilter),
     )
@@ -216,6 +217,7 @@ class ProblemAdmin(
         "status",
         "reported_on",
         "source",
+        "contact",
         "service_record_link",
         *RESOLUTION,
         "created_by_name",
@@ -234,6 +236,7 @@ class ProblemAdmin(
                     "deadline",
                     "reported_on",
                     "source",
+                    "contact",
                     "service_record_link",
                     "created_by_name",
                 )

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from accounts import validators
+from accounts.models import Profile
 from approvals.access import permissions
 from approvals.admin.at_scale import PageColumns
 from approvals.admin.base import ModelAdmin, SafeAutocomplete, TabularInline
@@ -193,6 +194,8 @@ class EnterpriseAdmin(PageColumns, ModelAdmin):
     hashed every project's enterprise to answer 50 (44 ms at 100,000 projects, issue 21)."""
 
     form = EnterpriseForm
+    # Its buttons to the investor's links (portal/admin.py, reached by their URL names only).
+    change_form_template = "admin/zones/enterprise/change_form.html"
     list_display = ("name_link", "credit_code", "contact_person_shown", "contact_phone_shown")
     list_display_links = None
     search_fields = ("name", "credit_code")
@@ -240,6 +243,20 @@ class EnterpriseAdmin(PageColumns, ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ("created_in_zone",) if obj is not None else ()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Whoever may edit one of the enterprise's projects makes and revokes the links of its
+        contacts to the investor's page (issue 22) from here."""
+        obj = self.get_object(request, unquote(object_id))
+        links = {}
+        if obj is not None and permissions.may_link_investor(request.user, obj):
+            links = {
+                "investor_link_make": reverse("admin:portal_investorlink_add")
+                + f"?enterprise={obj.pk}",
+                "investor_links": reverse("admin:portal_investorlink_changelist")
+                + f"?enterprise__id__exact={obj.pk}",
+            }
+        return super().change_view(request, object_id, form_url, {**links, **(extra_context or {})})
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "created_in_zone":
@@ -346,6 +363,37 @@ def _may_hold_roles(person) -> bool:
     return person is not None and _role_holders().filter(pk=person.pk).exists()
 
 
+def _may_keep_work_contact(user, person) -> bool:
+    """A person's work phone (shown to the investors of its projects, issue 22) is kept by its
+    account's keeper and by the system administrator who grants its roles (None: anyone's,
+    as Django's inline asks before it reads the rows of the person shown)."""
+    if person is None:
+        return permissions.may_keep_security(user) or permissions.may_keep_zone_roles(user)
+    return permissions.may_keep_account(user, person) or (
+        permissions.may_keep_zone_roles(user) and _may_hold_roles(person)
+    )
+
+
+class WorkContactInline(TabularInline):
+    model = Profile
+    fields = ("work_phone",)
+    extra = 1
+    max_num = 1
+    can_delete = False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return _may_keep_work_contact(request.user, obj)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return _may_keep_work_contact(request.user, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return _may_keep_work_contact(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(User)
 class ProjectDeskUserAdmin(UserAdmin, ModelAdmin):
     """Accounts, kept by the security administrator: created, deactivated, passwords set. Roles
@@ -388,9 +436,16 @@ class ProjectDeskUserAdmin(UserAdmin, ModelAdmin):
         return flatten_fieldsets(self.role_keeping_fieldsets)
 
     def get_inlines(self, request, obj):
+        may_keep = obj is not None and _may_keep_work_contact(request.user, obj)
+        # A save that does not carry the work phone's form (a page drawn before it existed, a
+        # script posting the account alone) leaves the phone as it is, instead of failing on
+        # the inline's missing management form.
+        if request.method == "POST" and "profile-TOTAL_FORMS" not in request.POST:
+            may_keep = False
+        inlines = [WorkContactInline] if may_keep else []
         if permissions.may_keep_zone_roles(request.user) and _may_hold_roles(obj):
-            return self.inlines
-        return []
+            return [*inlines, *self.inlines]
+        return inlines
 
     def get_queryset(self, request):
         people = super().get_queryset(request).select_related("administrator")

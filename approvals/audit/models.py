@@ -59,6 +59,10 @@ class AuditKind(models.TextChoices):
     CONFIGURATION = "configuration", _("Configuration change")
     #: A call of the API (api/): the client system or the person behind the token, what, result.
     API_CALL = "api_call", _("API call")
+    #: An investor's personal link made or revoked by an officer (portal/, issue 22).
+    INVESTOR_LINK = "investor_link", _("Investor link")
+    #: A visit of the investor's page through a link, refused ones too.
+    INVESTOR_VISIT = "investor_visit", _("Investor's page visit")
 
 
 class AuditResult(models.TextChoices):
@@ -182,6 +186,11 @@ DETAIL_NAMES = {
     "field": _("field"),
     "role": _("role"),
     "zone": _("zone"),
+    "enterprise": _("enterprise"),
+    "contact": _("enterprise contact"),
+    "page": _("page"),
+    "expires": _("expires"),
+    "problem": _("problem"),
 }
 #: The words the code writes as values (``action="account created"``), translated when shown.
 DETAIL_WORDS = {
@@ -193,6 +202,15 @@ DETAIL_WORDS = {
     "removed": _("removed"),
     "wrong code": _("wrong code"),
     "throttled": _("too many wrong codes"),
+    # the investor's links and page (portal/, issue 22)
+    "link made": _("link made"),
+    "link revoked": _("link revoked"),
+    "link replaced": _("replaced by a new link"),
+    "page viewed": _("page viewed"),
+    "request sent": _("request for help sent"),
+    "expired": _("expired"),
+    "revoked": _("revoked"),
+    "unknown link": _("unknown link"),
 }
 
 

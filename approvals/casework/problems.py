@@ -124,6 +124,52 @@ def problem_add(
     return problem
 
 
+def problem_from_enterprise(
+    *,
+    project: Project,
+    enterprise_id: int,
+    contact: str,
+    description: str,
+    category: str = ProblemCategory.OTHER,
+) -> Problem:
+    """A request for help (诉求) the enterprise sends from the investor's page (portal/, issue
+    22): a problem of its own project, its source the enterprise and ``contact`` (who sent it),
+    reported by no person of the desk. Nobody is named responsible, so the project's officer
+    handles it (or, without one, the zone's supervisors: ``handlers``) and finds it on the
+    problem list and 我的待办; it is due 30 days after it was sent, and climbs the same ladder.
+    The caller has checked the link; the project must be the enterprise's. The same text of the
+    same project is the same problem: sending it again is refused, naming the one recorded."""
+    if project.enterprise_id is None or project.enterprise_id != enterprise_id:
+        raise PermissionDenied(_("This project is not the enterprise's."))
+    description = (description or "").strip()
+    if not description:
+        raise TransitionRefused(_("Say what you need help with."))
+    if category not in ProblemCategory.values:
+        raise TransitionRefused(_("Unknown category “%(value)s”.") % {"value": category})
+    reported_on = timezone.localdate()
+    problem = Problem(
+        project=project,
+        description=description,
+        category=category,
+        deadline=due_by_default(reported_on),
+        reported_on=reported_on,
+        source=ProblemSource.ENTERPRISE,
+        contact=(contact or "").strip()[:100],
+    )
+    _full_clean(problem)
+    problem._changed_by = None
+    problem._history_user = None
+    same = Problem.objects.filter(project=project, description_key=description_key(description))
+    try:
+        with transaction.atomic():
+            if same.exists():
+                raise TransitionRefused(_already(same.get()))
+            problem.save()
+    except IntegrityError as clash:  # the unique key: the same text was saved meanwhile
+        raise TransitionRefused(_already(same.get())) from clash
+    return problem
+
+
 def _already(problem: Problem) -> str:
     return _(
         "This problem is already recorded for the project (%(status)s, reported on %(day)s)."

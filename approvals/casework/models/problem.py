@@ -92,6 +92,8 @@ class ProblemSource(models.TextChoices):
     SERVICE = "service", _("Follow-up of a service record")
     LIST_IMPORT = "list_import", _("Quarterly list (存在问题)")
     MONTHLY_IMPORT = "monthly_import", _("Monthly progress table (存在问题)")
+    #: Sent by the enterprise from the investor's page (portal/, issue 22).
+    ENTERPRISE = "enterprise", _("Enterprise's request (诉求)")
 
 
 class ProblemQuerySet(models.QuerySet["Problem"]):
@@ -249,6 +251,13 @@ class Problem(RecordedMachine):
         blank=True,
         editable=False,
         related_name="problems",
+    )
+    contact = models.CharField(
+        _("enterprise contact"),
+        max_length=100,
+        blank=True,
+        editable=False,
+        help_text=_("Who of the enterprise sent it from the investor's page, to answer."),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
