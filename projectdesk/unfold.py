@@ -125,6 +125,11 @@ def in_problems(request: HttpRequest) -> bool:
     return request.path.startswith(problems) and not in_closing_queue(request)
 
 
+def may_link_investors(request: HttpRequest) -> bool:
+    """The investors' links (issue 22): for whoever may edit a project somewhere."""
+    return permissions.may_link_investors_somewhere(request.user)
+
+
 def may_see_jobs(request: HttpRequest) -> bool:
     return permissions.may_see_job(request.user)
 
@@ -223,6 +228,7 @@ def navigation(request: HttpRequest) -> list[dict]:
             pgettext_lazy("sidebar", "Projects"),
             _changelist("approvals", "project", "work"),
             _changelist("zones", "enterprise", "apartment"),
+            _changelist("portal", "investorlink", "qr_code_2", may_link_investors),
             _changelist("approvals", "batch", "event_list"),
             {**_changelist("approvals", "stagerequest", "move_up"), "active": in_requests},
             _changelist("approvals", "stagechange", "history"),

@@ -54,6 +54,8 @@ urlpatterns = [
     path("admin/", include((own_pages + admin_urls, app_name), namespace=namespace)),
     # The API for the city's and the province's platforms (issue 22).
     path("api/v1/", include("api.urls")),
+    # The investor's page (portal/, issue 22): one address per personal link, no login.
+    path("portal/", include("portal.urls")),
 ]
 # Uploaded evidence is not served from MEDIA_URL: the stage request page serves each file to
 # the people who may see the request.

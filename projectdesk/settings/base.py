@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "accounts",
     "approvals",
     "api",
+    # The investor's page (issue 22): its own URLs, templates and links, outside the admin.
+    "portal",
 ]
 
 MIDDLEWARE = [

@@ -69,6 +69,9 @@ MILESTONE_YELLOW_WITHIN_DAYS = env.int("MILESTONE_YELLOW_WITHIN_DAYS", default=7
 MILESTONE_RED_AFTER_DAYS = env.int("MILESTONE_RED_AFTER_DAYS", default=30)
 # Where people open the desk: links in reminder e-mails start with it.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Where investors open their page (portal/; its own host name facing the internet); empty: the
+# address the officer's admin page was opened at. Links made for investors start with it.
+PORTAL_URL = env.str("PORTAL_URL", default="")
 
 # --- authentication (issue 12): security.py makes Django's, axes' and django-otp's settings ---
 # The shortest password, in characters (of three of the four classes).

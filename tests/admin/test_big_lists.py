@@ -54,6 +54,7 @@ from approvals.models import (
 )
 from approvals.reminders import services as reminders
 from approvals.stages import workflow
+from portal.links import investor_link_make
 from tests.factories import (
     BatchFactory,
     ProjectFactory,
@@ -168,6 +169,13 @@ class Desk:
         )
         problem_add(
             project=project, by=officer, description="用地指标未落实", department="自然资源局"
+        )
+        # the investor's page: a contact's link (issue 22)
+        investor_link_make(
+            enterprise=project.enterprise,
+            contact_name=f"联系人{k}",
+            contact_phone=f"1380000{k:04d}",
+            by=officer,
         )
         service_record_add(
             project=project,
