@@ -229,15 +229,18 @@ def _steps(project: Project, milestones: dict, today: dt.date) -> list[Step]:
 
 
 def _next_milestone(project: Project, milestones: dict, today: dt.date) -> str:
+    """The next milestone with a plan (a project at 签约 often has no date for 具备开工条件, yet
+    its start of works is planned); without any plan ahead, the next stage, unscheduled."""
     if project.stage == Stage.SUSPENDED:
         return _("The project is paused; your officer tells you when it resumes.")
     heading_for = NEXT_STAGE.get(project.stage)
     if heading_for is None:
         return _("Every milestone is reached.")
-    planned = _planned_words(milestones.get(heading_for))
-    if not planned:
-        return _("%(step)s: not scheduled yet") % {"step": STEP_NAMES[heading_for]}
-    return _("%(step)s, planned for %(day)s") % {"step": STEP_NAMES[heading_for], "day": planned}
+    for stage in MILESTONE_STAGES[MILESTONE_STAGES.index(heading_for) :]:
+        planned = _planned_words(milestones.get(stage))
+        if planned:
+            return _("%(step)s, planned for %(day)s") % {"step": STEP_NAMES[stage], "day": planned}
+    return _("%(step)s: not scheduled yet") % {"step": STEP_NAMES[heading_for]}
 
 
 def _item(item: ApprovalItem, today: dt.date) -> Item:

@@ -168,8 +168,14 @@ def with_contacts_visible(queryset: QuerySet, user) -> QuerySet:
 
 
 def may_link_investor(user, enterprise) -> bool:
-    """Whether ``user`` may make or revoke the investor links of ``enterprise``."""
-    return investor_linkable(Enterprise.objects.filter(pk=enterprise.pk), user).exists()
+    """Whether ``user`` may make or revoke the investor links of ``enterprise``: it may edit
+    one of the enterprise's projects (``has``, project by project; an enterprise has few)."""
+    if is_administrator(user):
+        return True
+    if not _active(user) or not zone_ids(user, EDIT):
+        return False
+    projects = _project_model().objects.filter(enterprise_id=enterprise.pk)
+    return any(has(user, EDIT, project) for project in projects.only("pk", "zone", "leader"))
 
 
 def investor_linkable(queryset: QuerySet, user, path: str = "") -> QuerySet:

@@ -11,17 +11,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from accounts.models import Profile
 from approvals.access import permissions
 from approvals.casework.problems import problem_transition
 from approvals.models import Problem, ProblemSource, ProblemStatus
+from portal.links import investor_link_make, investor_link_revoke
 from portal.models import InvestorLink, LinkState
 from tests.admin.test_no_english import english_in
-from tests.factories import EnterpriseFactory, ProjectFactory, UserFactory
+from tests.factories import EnterpriseFactory, ProjectFactory, UserFactory, ZoneRoleFactory
 from tests.portal.world import TODAY, build
-from zones.models import AdminRole
+from zones.models import AdminRole, Role
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 ADD = reverse("admin:portal_investorlink_add")
@@ -96,6 +98,12 @@ def test_only_those_who_may_edit_a_project_of_the_enterprise_make_or_revoke_link
         else None,
     }[who]
     assert not permissions.may_link_investor(person, world.enterprise)
+    with pytest.raises(PermissionDenied):  # the services ask too, whoever calls them
+        investor_link_make(
+            enterprise=world.enterprise, contact_name="赵会计", contact_phone="137", by=person
+        )
+    with pytest.raises(PermissionDenied):
+        investor_link_revoke(link=world.link.link, by=person)
     client = as_user(person)
     before = list(InvestorLink.objects.values().order_by("pk"))
     make(client, world.enterprise)
@@ -121,7 +129,12 @@ def test_the_rule_and_its_query_agree(world, zone, other_zone, alice, bob, lily,
     both = EnterpriseFactory(name="两区企业")
     ProjectFactory(zone=zone, enterprise=both)
     ProjectFactory(zone=other_zone, enterprise=both)
+    # an officer of 祁县 who reads 晋中 as its statistician: edits there, only reads here
+    mixed = UserFactory(username="mixed")
+    ZoneRoleFactory(user=mixed, zone=other_zone, role=Role.OFFICER)
+    ZoneRoleFactory(user=mixed, zone=zone, role=Role.STATISTICIAN)
     people = [
+        mixed,
         alice,
         bob,
         lily,
@@ -137,6 +150,7 @@ def test_the_rule_and_its_query_agree(world, zone, other_zone, alice, bob, lily,
         by_query = set(permissions.investor_linkable(Enterprise.objects.all(), someone))
         by_object = {e for e in enterprises if permissions.may_link_investor(someone, e)}
         assert by_query == by_object, someone
+    assert not permissions.may_link_investor(mixed, world.enterprise)
     assert {e.name for e in enterprises if permissions.may_link_investor(charlie, e)} == {
         world.other_enterprise.name,
         "两区企业",

@@ -71,17 +71,24 @@ def test_the_page_shows_the_timeline_checklist_asks_and_officer_in_chinese(clien
         "山西晋能新材料有限公司",
         "年产5万吨碳纤维项目",
         "碳纤维复合材料二期项目",
+        # the timeline, in words
         "签约",
-        "已于 2025年4月7日 完成" if "已于 2025年4月7日 完成" in html else "2025年4月7日",
+        "已于 2025年4月7日 完成",
         "计划 2025年12月31日",
         "2026年6月",
+        "开工，计划 2025年12月31日",  # the next milestone
+        # the officer and its work phone
         "艾丽",
         "0354-3012345",
-        "用地预审与选址意见书",  # LX03
+        # the checklist, in words
+        "用地预审与选址意见书",
         "容缺",
-        "2025年9月30日",  # its missing documents are due
-        "建设用地规划许可证",  # LX08, being prepared
-        "承诺书",  # a commitment to sign
+        "建设用地规划许可证",
+        "正在准备申报材料",
+        # what is expected of the enterprise next
+        "请于 2025年9月30日 前补齐“用地预审与选址意见书”的容缺材料",
+        "请向项目管家提供“建设用地规划许可证”的申报材料",
+        "请签署“节能审查”的告知承诺书",
     ):
         assert text in html, text
     assert english_in(html) == set()
