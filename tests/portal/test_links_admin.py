@@ -59,6 +59,7 @@ def test_the_officer_makes_a_link_from_the_enterprises_page_and_sees_it_once(as_
     shown = make(client, world.enterprise)
     html = shown.content.decode()
     assert shown.status_code == 200
+    assert "no-store" in shown["Cache-Control"]  # the admin's never_cache: shown once
     address = re.search(r'id="link-address"[^>]*value="([^"]+)"', html).group(1)
     assert address.startswith("http://testserver/portal/")
     assert 'src="data:image/svg+xml;base64,' in html  # the QR code, drawn here
