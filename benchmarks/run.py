@@ -5,10 +5,13 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python benchmarks/run.py \
         --pages [--database pages100k] [pages.py's options]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python benchmarks/run.py \
+        --api --database pages100k [api.py's options]
 
 ``--pages`` runs benchmarks/pages.py instead (every page at 100,000 projects, issue 21; an hour
 with "before" and a fresh build, so not part of the default run): the options after it go to
-pages.py, a PostgreSQL URL is needed.
+pages.py, a PostgreSQL URL is needed. ``--api`` likewise runs benchmarks/api.py (the API's
+project list page by page beside the admin's, issue 22) on pages.py's data.
 
 Without DATABASE_URL (or with an SQLite one) the database is a file in a temporary folder.
 With a PostgreSQL URL only the server is used: the database ``projectdesk_bench`` is created
@@ -35,10 +38,15 @@ def main() -> None:
     parser.add_argument(
         "--pages", action="store_true", help="every page at 100,000 projects (benchmarks/pages.py)"
     )
+    parser.add_argument(
+        "--api",
+        action="store_true",
+        help="the API's project list beside the admin's at 100,000 projects (benchmarks/api.py)",
+    )
     args, rest = parser.parse_known_args()
-    if args.pages:
-        pages = Path(__file__).resolve().parent / "pages.py"
-        os.execv(sys.executable, [sys.executable, str(pages), *rest, *(["--quick"] * args.quick)])
+    if args.pages or args.api:
+        script = Path(__file__).resolve().parent / ("pages.py" if args.pages else "api.py")
+        os.execv(sys.executable, [sys.executable, str(script), *rest, *(["--quick"] * args.quick)])
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     with measured_run():
