@@ -12,11 +12,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from unfold.admin import ModelAdmin, TabularInline
+from unfold.admin import TabularInline
 
 from api import clients, tokens
 from api.models import Client, Token
 from approvals.access import permissions
+from approvals.admin.base import ModelAdmin
 
 
 class TokenInline(TabularInline):
@@ -40,6 +41,7 @@ class TokenInline(TabularInline):
 @admin.register(Client)
 class ClientAdmin(ModelAdmin):
     list_display = ("name", "access", "scope", "rate_per_minute", "created_at")
+    sortable_by = ("name",)  # its unique index; a list of a few dozen clients needs no other
     search_fields = ("name",)
     filter_horizontal = ("zones",)
     fields = ("name", "access", "zones", "cities", "whole_province", "rate_per_minute")

@@ -47,7 +47,9 @@ class Client(models.Model):
         _("whole province"), default=False, help_text=_("Every zone, those added later too.")
     )
     rate_per_minute = models.PositiveIntegerField(
-        _("calls per minute"), default=120, help_text=_("Per token; more are refused (HTTP 429).")
+        _("calls per minute"),
+        default=120,
+        help_text=_("Per token; the calls beyond are refused until the minute is over."),
     )
     account = models.OneToOneField(
         settings.AUTH_USER_MODEL,

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('access', models.CharField(choices=[('read', 'Read only'), ('read_write', 'Read and write')], max_length=20, verbose_name='access')),
                 ('cities', models.CharField(blank=True, help_text='Every zone of these cities, those added later too (names as on the zones, separated by commas).', max_length=200, verbose_name='cities')),
                 ('whole_province', models.BooleanField(default=False, help_text='Every zone, those added later too.', verbose_name='whole province')),
-                ('rate_per_minute', models.PositiveIntegerField(default=120, help_text='Per token; more are refused (HTTP 429).', verbose_name='calls per minute')),
+                ('rate_per_minute', models.PositiveIntegerField(default=120, help_text='Per token; the calls beyond are refused until the minute is over.', verbose_name='calls per minute')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created at')),
                 ('account', models.OneToOneField(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='api_client', to=settings.AUTH_USER_MODEL, verbose_name='account')),
                 ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),

@@ -33,6 +33,7 @@ from django_celery_beat.models import (
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from solo.admin import SingletonModelAdmin
 
+from api.models import Client as PlatformClient
 from approvals.admin.at_scale import FewCounts
 from approvals.admin.audit import object_types
 from approvals.audit.models import AuditEvent, AuditKind
@@ -70,7 +71,8 @@ D = dt.date
 NOW = dt.datetime(2025, 10, 15, 2, 0, tzinfo=dt.UTC)  # 10:00 in Beijing
 #: Lists of a fixed set of rows (a catalogue, one per transition, a single row): they need not
 #: grow with the cases.
-FIXED = {ApprovalType, EvidenceRequirement, WarningSettings}
+#: Lists of configuration, not of cases (the API's client systems: a few per city, issue 22).
+FIXED = {ApprovalType, EvidenceRequirement, WarningSettings, PlatformClient}
 #: Values read off the rows, where few rows hold them: the rounds (a few a year) offer their
 #: years, the schedule its tasks; the items whose deadline runs past the official calendar, through a partial index.
 DISTINCT_ALLOWED = {

@@ -78,6 +78,7 @@ ALLOWED = {
     "ID",
     # files and programs people name
     "Excel",
+    "API",  # 我的 API 令牌, API 客户端: what the city's platforms call it (issue 22)
     "WPS",
     "xlsx",
     "xls",

@@ -42,7 +42,9 @@ def test_a_platforms_token_issued_read_with_and_revoked(as_user, live_server, zo
     expect(page.locator("#api-tokens")).not_to_contain_text(text)  # shown once, never again
     screenshot(page, "api-client-page.png")
     page.get_by_role("button", name="吊销").click()
-    expect(page.locator(".messagelist, #messages, [class*=message]").first).to_contain_text("已吊销")
+    expect(page.locator(".messagelist, #messages, [class*=message]").first).to_contain_text(
+        "已吊销"
+    )
     assert Token.objects.get().revoked_by == keeper
     refused = page.request.get(
         f"{live_server.url}/api/v1/projects/", headers={"Authorization": f"Bearer {text}"}
