@@ -30,6 +30,9 @@ DEMO_ADMINISTRATORS = [
 DEMO_PLATFORM = "platform-demo"
 DEMO_TOKEN_PREFIX = "demo"
 DEMO_TOKEN_SECRET = "projectdesk-demo"
+#: The demo's investor link (portal/, ``manage.py seed_demo_portal``), published like the token:
+#: ``/portal/<it>/`` opens one enterprise's page in the demo, and nothing with DEBUG off.
+DEMO_INVESTOR_TOKEN = "projectdesk-demo-investor"
 
 
 def demo_usernames() -> list[str]:

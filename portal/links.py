@@ -15,12 +15,14 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.demo_accounts import DEMO_INVESTOR_TOKEN
 from approvals.access import permissions
 from approvals.audit import services as audit
 from approvals.models import AuditKind, AuditResult
@@ -142,9 +144,11 @@ def investor_link_open(token: str, *, request: HttpRequest, page: str) -> Opened
     """The link of ``token`` and whether it opens the page now. A refused visit (a token nobody
     made, an expired or ended link) is audited here; the caller audits an opened one with what
     came of it (``visit_record``). ``page`` names what was asked: the page, a request for help."""
+    # The demo's published link opens nothing outside the demo (DEBUG off), like its accounts.
+    published = token == DEMO_INVESTOR_TOKEN and not settings.DEBUG
     link = (
         InvestorLink.objects.select_related("enterprise").filter(token_digest=digest(token)).first()
-        if token
+        if token and not published
         else None
     )
     if link is None:
