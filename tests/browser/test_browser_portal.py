@@ -4,15 +4,13 @@ help (诉求) sent from the phone arriving on the officer's problem list; a link
 enterprise never showing another's project; an expired and a revoked link showing nothing; and
 the officer making the link on the enterprise's page (a QR code, shown once).
 
-Screenshots go to test-artifacts/ and /work/shots/ (portal-*.png). The browser and its fixtures:
+Screenshots go to test-artifacts/ (portal-*.png). The browser and its fixtures:
 ``tests/browser_support.py``."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -34,7 +32,6 @@ WECHAT = (
     "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.49(0x18003130) NetType/WIFI "
     "Language/zh_CN"
 )
-SHOTS = Path("/work/shots")
 
 
 @pytest.fixture
@@ -64,8 +61,6 @@ def phone(browser, live_server):
 
 def shot(page: Page, name: str) -> None:
     screenshot(page, name)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ARTIFACTS / name, SHOTS / name)
 
 
 def portal(token: str) -> str:
@@ -101,7 +96,7 @@ def test_the_investor_reads_its_projects_timeline_and_checklist_on_a_phone(phone
     expect(project.locator(".asks")).to_contain_text("告知承诺书")
     fits_the_phone(phone)
     shot(phone, "portal-page.png")
-    phone.screenshot(path=SHOTS / "portal-page-first-screen.png")  # what the phone shows first
+    phone.screenshot(path=ARTIFACTS / "portal-page-first-screen.png")  # what the phone shows first
 
 
 def test_a_request_for_help_arrives_on_the_officers_problem_list(phone, world, as_user):
