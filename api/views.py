@@ -123,13 +123,9 @@ class ProjectViewSet(ReadOnlyViewSet):
     )
     def stage_requests(self, request, pk=None):
         """Ask for a stage change, with its evidence: a supervisor of the zone decides it."""
-        project = self.get_object()
-        self.audited_object = project
-        given = serializers.StageRequestInputSerializer(data=request.data)
-        given.is_valid(raise_exception=True)
-        data = given.validated_data
-        try:
-            made = workflow.request_transition(
+
+        def ask(project, data):
+            return workflow.request_transition(
                 project,
                 data["transition"],
                 request.user,
@@ -137,10 +133,8 @@ class ProjectViewSet(ReadOnlyViewSet):
                 documents_missing_reason=data.get("documents_missing_reason", ""),
                 **data.get("evidence", {}),
             )
-        except TransitionRefused as refusal:
-            raise writes.refused(refusal) from None
-        except DjangoPermissionDenied as denied:
-            raise writes.forbidden(denied) from None
+
+        made = self._through_service(request, serializers.StageRequestInputSerializer, ask)
         return Response(serializers.RequestSerializer(made).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -149,13 +143,9 @@ class ProjectViewSet(ReadOnlyViewSet):
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, WriteAccess])
     def problems(self, request, pk=None):
         """Raise a problem (堵点) of the project: it lands on its officer's list."""
-        project = self.get_object()
-        self.audited_object = project
-        given = serializers.ProblemInputSerializer(data=request.data)
-        given.is_valid(raise_exception=True)
-        data = given.validated_data
-        try:
-            problem = problem_add(
+
+        def raise_problem(project, data):
+            return problem_add(
                 project=project,
                 by=request.user,
                 description=data["description"],
@@ -163,12 +153,25 @@ class ProjectViewSet(ReadOnlyViewSet):
                 department=data.get("department", ""),
                 deadline=data.get("deadline"),
             )
+
+        made = self._through_service(request, serializers.ProblemInputSerializer, raise_problem)
+        problem = Problem.objects.select_related("project").get(pk=made.pk)
+        return Response(serializers.ProblemSerializer(problem).data, status=status.HTTP_201_CREATED)
+
+    def _through_service(self, request, given_as, call):
+        """A write on one of the caller's projects: its input checked (``given_as``), then the
+        service (``call(project, data)``), whose refusal is answered 400 and whose "not
+        allowed" 403, in its own words."""
+        project = self.get_object()
+        self.audited_object = project
+        given = given_as(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            return call(project, given.validated_data)
         except TransitionRefused as refusal:
             raise writes.refused(refusal) from None
         except DjangoPermissionDenied as denied:
             raise writes.forbidden(denied) from None
-        problem = Problem.objects.select_related("project").get(pk=problem.pk)
-        return Response(serializers.ProblemSerializer(problem).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: serializers.ProjectDetailSerializer, 304: None})
     def retrieve(self, request, *args, **kwargs):

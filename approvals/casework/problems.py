@@ -110,18 +110,7 @@ def problem_add(
         service_record=service_record,
         created_by=by,
     )
-    _full_clean(problem)
-    problem._changed_by = by
-    problem._history_user = by
-    same = Problem.objects.filter(project=project, description_key=description_key(description))
-    try:
-        with transaction.atomic():
-            if same.exists():
-                raise TransitionRefused(_already(same.get()))
-            problem.save()
-    except IntegrityError as clash:  # the unique key: the same text was saved meanwhile
-        raise TransitionRefused(_already(same.get())) from clash
-    return problem
+    return _saved_once(problem, by)
 
 
 def problem_from_enterprise(
@@ -156,10 +145,18 @@ def problem_from_enterprise(
         source=ProblemSource.ENTERPRISE,
         contact=(contact or "").strip()[:100],
     )
+    return _saved_once(problem, None)
+
+
+def _saved_once(problem: Problem, by) -> Problem:
+    """Save a new problem, checked, in ``by``'s name (None: nobody of the desk, the enterprise);
+    the same text of the same project is the same problem: refused, naming the one recorded."""
     _full_clean(problem)
-    problem._changed_by = None
-    problem._history_user = None
-    same = Problem.objects.filter(project=project, description_key=description_key(description))
+    problem._changed_by = by
+    problem._history_user = by
+    same = Problem.objects.filter(
+        project=problem.project, description_key=description_key(problem.description)
+    )
     try:
         with transaction.atomic():
             if same.exists():

@@ -10,7 +10,6 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
@@ -22,7 +21,7 @@ from portal.links import investor_link_make, investor_link_revoke
 from portal.models import InvestorLink, LinkState
 from tests.admin.test_no_english import english_in
 from tests.factories import EnterpriseFactory, ProjectFactory, UserFactory, ZoneRoleFactory
-from tests.portal.world import TODAY, build
+from tests.portal.world import TODAY
 from zones.models import AdminRole, Role
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -30,15 +29,8 @@ ADD = reverse("admin:portal_investorlink_add")
 PROBLEMS = reverse("admin:approvals_problem_changelist")
 
 
-@pytest.fixture(autouse=True)
-def today():
-    with time_machine.travel(dt.datetime.combine(TODAY, dt.time(10), BEIJING), tick=False):
-        yield
-
-
-@pytest.fixture
-def world(catalogue, zone, other_zone, alice, charlie):
-    return build(zone, other_zone, alice, charlie)
+#: The portal's day, frozen (tests/portal/conftest.py), and the world of its two enterprises.
+pytestmark = pytest.mark.usefixtures("today")
 
 
 def make(client, enterprise, name="赵会计", phone="13700000003"):

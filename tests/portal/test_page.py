@@ -19,20 +19,13 @@ from portal.links import investor_link_make, investor_link_revoke
 from portal.models import LINK_DAYS, InvestorLink
 from tests.admin.test_no_english import english_in
 from tests.factories import ProjectFactory
-from tests.portal.world import MARKER, TODAY, build
+from tests.portal.world import MARKER, TODAY
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
 
-@pytest.fixture(autouse=True)
-def today():
-    with time_machine.travel(dt.datetime.combine(TODAY, dt.time(10), BEIJING), tick=False):
-        yield
-
-
-@pytest.fixture
-def world(catalogue, zone, other_zone, alice, charlie):
-    return build(zone, other_zone, alice, charlie)
+#: The portal's day, frozen (tests/portal/conftest.py), and the world of its two enterprises.
+pytestmark = pytest.mark.usefixtures("today")
 
 
 def page_url(token: str) -> str:
