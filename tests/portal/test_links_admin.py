@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -24,7 +23,6 @@ from tests.factories import EnterpriseFactory, ProjectFactory, UserFactory, Zone
 from tests.portal.world import TODAY
 from zones.models import AdminRole, Role
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 ADD = reverse("admin:portal_investorlink_add")
 PROBLEMS = reverse("admin:approvals_problem_changelist")
 
