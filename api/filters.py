@@ -7,10 +7,12 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
 
 from approvals.cases.colours import MILESTONE_FILTER_CHOICES, MilestoneColours
 from approvals.cases.compliance import FLAGGED
 from approvals.cases.lateness import colour_filter
+from approvals.cases.models.rounds import round_named
 from approvals.models import Project, Stage
 
 
@@ -40,14 +42,11 @@ class ProjectFilter(django_filters.FilterSet):
         return queryset.filter(FLAGGED) if value else queryset.exclude(FLAGGED)
 
     def by_round(self, queryset, name, value):
-        year, _sep, number = value.partition("-")
-        if not (year.isdigit() and number.isdigit()):
-            from rest_framework.exceptions import ValidationError
-
+        named = round_named(value)
+        if named is None:
             raise ValidationError({"round": [_("Write the round as year-round, e.g. 2025-1.")]})
-        return queryset.filter(
-            batch_entries__batch__year=int(year), batch_entries__batch__round=int(number)
-        )
+        year, number = named
+        return queryset.filter(batch_entries__batch__year=year, batch_entries__batch__round=number)
 
     def by_text(self, queryset, name, value):
         value = value.strip()

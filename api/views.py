@@ -27,6 +27,7 @@ from api.filters import ProjectFilter
 from api.writes import WriteAccess
 from approvals.access import permissions
 from approvals.cases.colours import MilestoneColours
+from approvals.cases.models.rounds import round_named
 from approvals.casework.problems import problem_add
 from approvals.core.machine import TransitionRefused
 from approvals.figures import registry, reports
@@ -290,12 +291,10 @@ def _selection(params) -> reports.Selection:
             )
     batches = []
     for value in params.getlist("batch"):
-        year, _sep, number = value.partition("-")
+        named = round_named(value)
         found = (
-            Batch.objects.filter(year=int(year), round=int(number))
-            .values_list("pk", flat=True)
-            .first()
-            if year.isdigit() and number.isdigit()
+            Batch.objects.filter(year=named[0], round=named[1]).values_list("pk", flat=True).first()
+            if named
             else None
         )
         if found is None:

@@ -25,6 +25,8 @@ from django.core.management.base import DjangoHelpFormatter as _DjangoHelpFormat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from approvals.cases.models.rounds import round_named
+
 #: The help of the options Django gives every command, by destination.
 COMMON_HELP = {
     "help": gettext_lazy("Show this help and exit."),
@@ -202,9 +204,9 @@ def a_day(value: str) -> dt.date:
 
 def a_round(value: str) -> tuple[int, int]:
     """An option's round, YEAR-ROUND (2025-2), as (year, round), or argparse's error."""
-    year, sep, round_ = value.partition("-")
-    if not sep or not year.isdigit() or not round_.isdigit():
+    named = round_named(value)
+    if named is None:
         raise argparse.ArgumentTypeError(
             _("“%(value)s” is not a batch: write YEAR-ROUND, e.g. 2025-2.") % {"value": value}
         )
-    return int(year), int(round_)
+    return named

@@ -193,6 +193,10 @@ def test_the_lists_filters(api, zone_token, zone, project):
     assert [p["id"] for p in flagged] == [project.pk]
     found = api.get("projects/?search=签约", zone_token).json()["results"]
     assert [p["id"] for p in found] == [signed.pk]
+    assert api.get("projects/?round=2025-1", zone_token).json()["results"] == []
+    by_words = api.get("projects/?round=第一批", zone_token)
+    assert by_words.status_code == 400
+    assert by_words.json()["errors"][0]["field"] == "round"
     bad = api.get("projects/?stage=nonsense", zone_token)
     assert bad.status_code == 400
     error = bad.json()["errors"][0]

@@ -12,6 +12,15 @@ from approvals.core import units
 from approvals.core.display import day_in_words
 
 
+def round_named(text: str) -> tuple[int, int] | None:
+    """A round as people write it, YEAR-ROUND ("2025-2"), as (year, round); None if it is not
+    one. The command line, the API's filters and its report selections read rounds so."""
+    year, sep, number = text.strip().partition("-")
+    if not sep or not year.isdigit() or not number.isdigit():
+        return None
+    return int(year), int(number)
+
+
 class Category(models.TextChoices):
     SIGN = "sign", _("Signing (签约一批)")
     START = "start", _("Start of works (开工一批)")
