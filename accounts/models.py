@@ -21,6 +21,26 @@ class Profile(models.Model):
         blank=True,
         help_text=_("Shown to the investors whose projects the person handles."),
     )
+    # Where reminders reach the person besides the desk's inbox (issue 23). The person chooses
+    # (我的提醒方式), or the administrator sets them on the person's page.
+    mobile = models.CharField(
+        _("mobile number"),
+        max_length=20,
+        blank=True,
+        help_text=_(
+            "For SMS (leaders, red items only) and @mentions in DingTalk and WeCom groups."
+        ),
+    )
+    wecom_userid = models.CharField(
+        _("WeCom user ID"),
+        max_length=64,
+        blank=True,
+        help_text=_("The account in the zone's WeCom (企业微信 账号), for messages and @mentions."),
+    )
+    by_email = models.BooleanField(_("by e-mail"), default=True)
+    by_wecom = models.BooleanField(_("by WeCom application message"), default=True)
+    by_sms = models.BooleanField(_("by SMS"), default=True)
+    in_groups = models.BooleanField(_("@mentioned in group digests"), default=True)
 
     class Meta:
         verbose_name = _("work contact")

@@ -7,6 +7,8 @@ import tempfile
 from urllib.parse import urlsplit
 
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
+# The channels' secrets (issue 23) encrypted with a fixed key of the tests' own (a Fernet key).
+os.environ.setdefault("CHANNEL_SECRET_KEY", "dGVzdHMtb25seS1jaGFubmVsLWtleS0zMi1ieXRlcyE=")
 
 
 def redis_database_of_worker(url: str, number: int) -> str:

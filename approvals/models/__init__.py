@@ -5,6 +5,7 @@ The modules ``project``, ``batch``, ``warnings`` and ``stage_request`` beside th
 file are old paths that migrations import, nothing else (an import-linter contract keeps it so)."""
 
 from approvals.audit.models import AuditEvent, AuditKind, AuditRecordIsFinal, AuditResult
+from approvals.bulletins.models import Bulletin
 from approvals.cases.models.milestones import Milestone
 from approvals.cases.models.project import Authorisation, Project
 from approvals.cases.models.querysets import ProjectQuerySet
@@ -41,6 +42,14 @@ from approvals.casework.models.problem import (
 )
 from approvals.casework.models.service_record import ServiceKind, ServiceRecord
 from approvals.casework.models.task_plan import TaskNode
+from approvals.channels.models import (
+    GROUP_KINDS,
+    PERSONAL_KINDS,
+    Channel,
+    ChannelKind,
+    Dispatch,
+    SmsProvider,
+)
 from approvals.checklist.calendar import CalendarDay
 from approvals.checklist.catalogue import (
     MODES_NEEDING_REASON,
@@ -65,6 +74,13 @@ from approvals.stages.models import (
 )
 
 __all__ = [
+    "Bulletin",
+    "GROUP_KINDS",
+    "PERSONAL_KINDS",
+    "Channel",
+    "ChannelKind",
+    "Dispatch",
+    "SmsProvider",
     "AuditEvent",
     "AuditKind",
     "AuditRecordIsFinal",

@@ -118,3 +118,16 @@ API_PERSONAL_TOKEN_IDLE_DAYS = env.int("API_PERSONAL_TOKEN_IDLE_DAYS", default=3
 API_PERSONAL_RATE_PER_MINUTE = env.int("API_PERSONAL_RATE_PER_MINUTE", default=60)
 # Calls per minute from one address without a usable token.
 API_ANONYMOUS_RATE_PER_MINUTE = env.int("API_ANONYMOUS_RATE_PER_MINUTE", default=30)
+
+# --- reminders where people read them (issue 23, approvals/channels/) ---
+# The key that encrypts the channels' secrets at rest (a Fernet key; several separated by commas
+# to rotate: the first encrypts, all decrypt). Required with DEBUG off once a channel has a secret.
+CHANNEL_SECRET_KEYS = env.list("CHANNEL_SECRET_KEY", default=[])
+# A deployment without internet access (a government network): every channel off, said on the
+# channels' page; the inbox, e-mail and the 督办通报's download still work.
+CHANNELS_OFFLINE = env.bool("CHANNELS_OFFLINE", default=False)
+# Seconds a platform has to answer one call before the attempt counts as failed (and is retried).
+CHANNEL_TIMEOUT_SECONDS = env.float("CHANNEL_TIMEOUT_SECONDS", default=10.0)
+# Where 企业微信's server API answers (the application messages' token and sending; a robot's
+# address is its own webhook). Changed only for a private deployment (政务微信) or a test.
+WECOM_API_BASE = env.str("WECOM_API_BASE", default="https://qyapi.weixin.qq.com")

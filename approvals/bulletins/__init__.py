@@ -1,0 +1,1 @@
+"""The weekly 督办通报 (supervision bulletin) per zone and per city, written as .docx (issue 23)."""
