@@ -86,10 +86,11 @@ def scan_reminders() -> dict:
 @shared_task(name="approvals.tasks.deliver_reminders")
 def deliver_reminders() -> dict:
     """Send what is due: reminders waiting for another attempt at their email, or left by a
-    worker that died holding them."""
+    worker that died holding them; then the channels' (issue 23), queued and retried alike."""
     from approvals.reminders import services as reminders
 
-    return dict(reminders.deliver())
+    sent = reminders.deliver()
+    return {"sent": dict(sent), "channels": dict(reminders.deliver_channels())}
 
 
 @shared_task(name="approvals.tasks.recount_figures")

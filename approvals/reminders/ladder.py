@@ -9,6 +9,7 @@ it; a person who holds two steps for one subject hears of it once a period (``ou
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from functools import cache
 from typing import NamedTuple
@@ -188,3 +189,21 @@ class _Wording:
             return self.foreseen % {"project": project, "what": what}
         text = self.late % {"project": project, "what": what, "days": late}
         return text + self.red if red else text
+
+
+def title_parts(step: str, project: str, title: str) -> tuple[str, int | None]:
+    """What of ``project`` a reminder's ``title`` names and how many days late (None for a
+    foreseen delay): ``_Wording.title`` read backwards, in the active language, for the messages
+    that take them as parameters (an SMS template's). ("", None) for a title not of this
+    wording (made in another language, or cut at 200 characters)."""
+    pattern = re.escape(_Wording().titles[step])
+    pattern = (
+        pattern.replace(re.escape("%(project)s"), re.escape(project))
+        .replace(re.escape("%(subject)s"), "(?P<subject>.+?)")
+        .replace(re.escape("%(days)d"), "(?P<days>-?[0-9]+)")
+    )
+    match = re.fullmatch(pattern, title)
+    if match is None:
+        return "", None
+    days = match.groupdict().get("days")
+    return match["subject"], int(days) if days is not None else None

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from operator import attrgetter
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import F
@@ -250,6 +251,15 @@ def backoff(attempts: int) -> dt.timedelta:
     return min(dt.timedelta(minutes=2**attempts), dt.timedelta(days=1))
 
 
+def wants_email(user) -> bool:
+    """Whether the person takes reminders by e-mail (its choice, 我的提醒方式; yes when it has
+    not chosen: no profile yet). Reads ``user.profile`` as loaded."""
+    try:
+        return user.profile.by_email
+    except ObjectDoesNotExist:
+        return True
+
+
 def send(reminder: Reminder, now: dt.datetime | None = None, rules=None) -> bool:
     """Deliver a claimed reminder: into the inbox, then by email if it goes by email. True
     when it is done; False when its email failed and waits for another attempt."""
@@ -258,7 +268,9 @@ def send(reminder: Reminder, now: dt.datetime | None = None, rules=None) -> bool
     done = {"delivered_at": reminder.delivered_at or now, "claimed_until": None}
     recipient = reminder.recipient
     email = reminder.email_status
-    if email == EmailState.PENDING and not (rules.email and recipient.email):
+    if email == EmailState.PENDING and not (
+        rules.email and recipient.email and wants_email(recipient)
+    ):
         email = EmailState.NONE
     if email == EmailState.PENDING:
         try:
@@ -304,6 +316,6 @@ def deliver(now: dt.datetime | None = None) -> Counter:
         for pk in batch:
             if not claim(pk, now):
                 continue  # another worker has it
-            reminder = Reminder.objects.select_related("recipient").get(pk=pk)
+            reminder = Reminder.objects.select_related("recipient__profile").get(pk=pk)
             if send(reminder, now, rules):
                 sent[reminder.step] += 1

@@ -45,6 +45,7 @@ __all__ = [
     "backoff",
     "claim",
     "deliver",
+    "deliver_channels",
     "ladder",
     "record",
     "run",
@@ -109,7 +110,20 @@ def run(day: dt.date | None = None, *, dry_run: bool = False) -> Outcome:
         from approvals.casework.problems import escalate_red
 
         escalate_red(found.day)
-    return Outcome(found.day, found.working_day, by_step, new, deliver())
+    sent = deliver()
+    deliver_channels()
+    return Outcome(found.day, found.working_day, by_step, new, sent)
+
+
+def deliver_channels() -> Counter:
+    """What reached the inbox, out by the channels that carry it (企业微信, 钉钉, SMS: issue
+    23): queued once per reminder and channel, then sent; how many went, by kind of channel.
+    After the inbox and the e-mail, never before nor instead: a channel that fails, or a
+    deployment without internet, leaves them as they are."""
+    from approvals.channels import delivery as channels
+
+    channels.fan_out()
+    return channels.deliver()
 
 
 def unread_count(user) -> int:
