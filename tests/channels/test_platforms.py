@@ -474,3 +474,20 @@ def test_tencent_incorrect_number_is_not_retried(platforms, tencent):
 def test_test_sms_sends_nothing_and_keeps_the_message(sms_outbox):
     assert TestSms().send("13800001111", "SMS_1", {"a": "1"}) == "test-1"
     assert sms_outbox == [("13800001111", "SMS_1", {"a": "1"})]
+
+
+def test_a_held_call_is_pending_until_released(platforms):
+    """For a test that kills a worker while its call is on the wire."""
+    import threading
+
+    platforms.hold("dingtalk")
+    robot = DingtalkRobot(platforms.dingtalk_webhook(DING_TOKEN), timeout=10)
+    worker = threading.Thread(target=robot.send_markdown, args=("t", "x"))
+    worker.start()
+
+    assert platforms.wait_pending(5)
+    (pending,) = platforms.received("dingtalk")
+    assert pending.status is None and platforms.sent("dingtalk") == []
+    platforms.release()
+    worker.join(5)
+    assert len(platforms.sent("dingtalk")) == 1
