@@ -13,8 +13,8 @@ number who want them.
 time, under its row's lock, so that two workers never split one group's digest; a claim lapses
 after ``LEASE``, so a worker that died holding one leaves it to the next run), sent as the
 channel's messages (a group's digest, a person's card, an SMS: ``digest``), and marked sent, or
-pending again after a longer wait (``backoff``; a minute at least when the platform says too
-fast), or failed after ``MAX_ATTEMPTS``. A failing channel never blocks another: each channel's
+pending again after a longer wait (``backoff``: 2, 4, 8 … minutes, so a platform's "too many
+messages", 20 a minute a robot, has passed by the next try), or failed after ``MAX_ATTEMPTS``. A failing channel never blocks another: each channel's
 failure is its own rows' ``last_error`` (shown on the reminder's page), and the inbox has had
 the reminder all along.
 
@@ -55,8 +55,6 @@ logger = logging.getLogger(__name__)
 WINDOW = dt.timedelta(days=2)
 #: Rows claimed at once for one channel (a digest's: far more than a day's of a zone).
 CLAIM_LIMIT = 5000
-#: The platforms' codes for "too many messages": wait a minute at least before the next try.
-RATE_LIMITED = {45009, 130101, 660026, "isv.BUSINESS_LIMIT_CONTROL", "LimitExceeded"}
 
 
 def offline() -> bool:
@@ -135,7 +133,11 @@ def claim(channel: Channel, now: dt.datetime) -> tuple[list[int], dt.datetime | 
     runs one writing transaction at a time (``BEGIN IMMEDIATE``)."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            held = Channel.objects.select_for_update(skip_locked=True).filter(pk=channel.pk)
+            held = (
+                Channel.objects.select_for_update(skip_locked=True)
+                .filter(pk=channel.pk)
+                .order_by()  # not by the zone's name: no lock through an outer join
+            )
             if not held.values_list("pk", flat=True):
                 return [], None
         ids = list(
@@ -163,7 +165,8 @@ def deliver(now: dt.datetime | None = None, channels: Iterable[Channel] | None =
         channels = Channel.objects.filter(enabled=True, pk__in=waiting).order_by("pk")
     for channel in channels:
         try:
-            sent[channel.kind] += deliver_channel(channel, now)
+            if count := deliver_channel(channel, now):
+                sent[channel.kind] += count
         except Exception as error:  # noqa: BLE001 - one channel's failure is its own
             logger.error(
                 "channel %s (%s) failed: %s", channel.pk, channel.kind, scrub(channel, error)
@@ -204,10 +207,10 @@ def failed(channel, ids, until, now, error, rows) -> None:
         logger.warning("channel %s (%s): %s", channel.pk, channel.kind, text)
     else:
         logger.error("channel %s (%s) failed: %s", channel.pk, channel.kind, text)
-    limited = isinstance(error, PlatformError) and error.code in RATE_LIMITED
-    attempts = {row.pk: row.attempts + 1 for row in rows if row.pk in set(ids)}
+    # Each row's attempts, this one counted (read after the claim that counted it).
+    attempts = {row.pk: row.attempts for row in rows if row.pk in set(ids)}
     for tries in set(attempts.values()):
-        wait = max(backoff(tries), dt.timedelta(minutes=1)) if limited else backoff(tries)
+        wait = backoff(tries)
         group = [pk for pk, n in attempts.items() if n == tries]
         Dispatch.objects.filter(pk__in=group, claimed_until=until).update(
             status=Delivery.FAILED if tries >= MAX_ATTEMPTS else Delivery.PENDING,

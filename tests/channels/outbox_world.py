@@ -6,19 +6,19 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.contenttypes.models import ContentType
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Profile
-from approvals.models import Channel, ChannelKind, Milestone, Reminder, SmsProvider, Stage, Step
+from approvals.models import Channel, ChannelKind, Milestone, Reminder, SmsProvider, Stage
+from approvals.reminders.ladder import _Wording
 
 D = dt.date(2025, 6, 10)  # a Tuesday, a working day
 
-TITLES = {
-    Step.OFFICER: "【滞后】{project} · 签约：12 天",
-    Step.SUPERVISOR: "【需跟进】{project} · 签约：12 天",
-    Step.LEADER: "【红色】{project} · 签约：12 天",
-    Step.AT_RISK: "【预计延误】{project} · 开工",
-}
+
+def scan_title(step: str, project: str) -> str:
+    """The scan's title (its wording, in Chinese) of a signing 12 days late."""
+    with translation.override("zh-hans"):
+        return _Wording().title(step, project, "签约", 12)
 
 
 def profile(user, **fields) -> Profile:
@@ -45,7 +45,7 @@ def reminder(
         recipient=recipient,
         period=period,
         day=D,
-        title=title or TITLES[step].format(project=project.name),
+        title=title or scan_title(step, project.name),
         body=f"{project.name}：签约计划日期已过 12 天。",
         link=f"/admin/approvals/project/{project.pk}/change/",
         delivered_at=timezone.now() if delivered else None,
