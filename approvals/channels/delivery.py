@@ -223,7 +223,10 @@ def failed(channel, ids, until, now, error, rows) -> None:
 def scrub(channel: Channel, error: BaseException | str) -> str:
     """An error's text without the channel's secrets (the clients scrub theirs; this catches
     what another layer's message might carry)."""
-    text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    if isinstance(error, str | PlatformError):
+        text = str(error)  # the platform's answer, explained in the user's language
+    else:
+        text = f"{type(error).__name__}: {error}"
     secrets = [channel.webhook.reveal(), channel.secret.reveal()]
     if "key=" in secrets[0] or "access_token=" in secrets[0]:
         secrets.append(secrets[0].split("=", 1)[-1].split("&")[0])

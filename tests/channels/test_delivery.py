@@ -146,7 +146,9 @@ def test_a_failing_group_is_retried_with_backoff_and_blocks_nothing(platforms, r
     assert len(accepted) == 1  # one digest, once
 
 
-def test_a_platform_that_does_not_answer_times_out_and_is_retried(platforms, robots, day, settings):
+def test_a_platform_that_does_not_answer_times_out_and_is_retried(
+    platforms, robots, day, settings, caplog
+):
     settings.CHANNEL_TIMEOUT_SECONDS = 0.5
     platforms.hang("dingtalk", 3)
     delivery.fan_out()
@@ -156,9 +158,14 @@ def test_a_platform_that_does_not_answer_times_out_and_is_retried(platforms, rob
     )
     assert error and "SECding-secret-1" not in error and "dt-token-1" not in error
     assert rows(robots["ding"]) == {(Delivery.PENDING, 1)}
+    assert "0.5 秒内未应答" in error and "0.5 秒内未应答" in caplog.text  # kept, logged ...
+    for secret in ("SECding-secret-1", "dt-token-1", "wk-secret-1"):
+        assert secret not in caplog.text  # ... without a secret
 
 
-def test_a_channel_failing_every_time_is_given_up_and_the_inbox_keeps_it(platforms, zone, day):
+def test_a_channel_failing_every_time_is_given_up_and_the_inbox_keeps_it(
+    platforms, zone, day, caplog
+):
     wrong = channel(
         ChannelKind.WECOM_ROBOT,
         zone=zone,
@@ -171,6 +178,7 @@ def test_a_channel_failing_every_time_is_given_up_and_the_inbox_keeps_it(platfor
     assert rows(wrong) == {(Delivery.FAILED, MAX_ATTEMPTS)}
     (error,) = set(Dispatch.objects.filter(channel=wrong).values_list("last_error", flat=True))
     assert "93000" in error and "removed-robot" not in error
+    assert "93000" in caplog.text and "removed-robot" not in caplog.text
     assert delivery.deliver(now + dt.timedelta(days=30)) == {}
     assert len(platforms.received("wecom_robot")) == MAX_ATTEMPTS
     assert Reminder.objects.filter(delivered_at__isnull=False).count() == 3
