@@ -8,3 +8,4 @@ class ApprovalsConfig(AppConfig):
 
     def ready(self) -> None:
         from approvals import signals  # noqa: F401  (connects the stage-change recorder)
+        from approvals.channels import checks  # noqa: F401  (the channels' key, --deploy)
