@@ -14,6 +14,7 @@ home of one concern, the object form of a rule and its query form side by side:
   or leader, who supervises a zone, who sees the figures;
 - ``decisions``: the four eyes of a stage decision and of a problem's 销号;
 - ``personal``: one's own background jobs and reminders;
+- ``bulletins``: who reads a zone's or a city's 督办通报;
 - ``backends``: ``AccountBackend`` and ``ZoneRoleBackend``, which settings (and the sessions, which
   store the path) name as ``approvals.access.permissions.AccountBackend`` and
   ``approvals.access.permissions.ZoneRoleBackend``.
@@ -34,6 +35,13 @@ from approvals.access.administrators import (  # noqa: F401
 from approvals.access.backends import (  # noqa: F401
     AccountBackend,
     ZoneRoleBackend,
+)
+from approvals.access.bulletins import (  # noqa: F401
+    bulletin_cities,
+    bulletin_zones,
+    bulletins,
+    may_read_bulletin,
+    may_read_bulletins_somewhere,
 )
 from approvals.access.decisions import (  # noqa: F401
     asked_it,
