@@ -20,6 +20,7 @@ SCHEDULED_TASKS = (
     "approvals.tasks.scan_reminders",
     "approvals.tasks.deliver_reminders",
     "approvals.tasks.requeue_jobs",
+    "approvals.tasks.weekly_bulletins",
     "celery.backend_cleanup",
 )
 
@@ -101,3 +102,16 @@ def recount_figures(zone_ids: list[int]) -> list[int]:
     from approvals.figures import kept
 
     return kept.recount(zone_ids)
+
+
+@shared_task(name="approvals.tasks.weekly_bulletins")
+def weekly_bulletins() -> list[int]:
+    """Every zone's and every city's 督办通报 of the week before, on the first working day of a
+    week (the beat runs it every morning at 08:00; on any other day it does nothing, so that a
+    holiday moves it: after the National Day holiday of 2026 it runs on Thursday 8 October).
+    Made twice for a week, each keeps one row. The ids of the bulletins made."""
+    from approvals.bulletins import services as bulletins
+
+    with override(settings.LANGUAGE_CODE):
+        made = bulletins.make_weekly()
+    return [bulletin.pk for bulletin in made]
