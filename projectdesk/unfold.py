@@ -139,6 +139,10 @@ def may_see_reports(request: HttpRequest) -> bool:
     return _url("admin:reports") is not None and permissions.may_see_figures(request.user)
 
 
+def may_read_bulletins(request: HttpRequest) -> bool:
+    return permissions.may_read_bulletins_somewhere(request.user)
+
+
 def reports_link(request: HttpRequest) -> str:
     return _url("admin:reports") or ""
 
@@ -302,6 +306,7 @@ def navigation(request: HttpRequest) -> list[dict]:
                 ),
                 "active": on_three_lists_page,
             },
+            _changelist("approvals", "bulletin", "description", may_read_bulletins),
         ),
         _group(
             pgettext_lazy("sidebar", "Settings"),

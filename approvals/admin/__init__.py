@@ -5,6 +5,7 @@ from approvals.admin import (  # noqa: F401  (registers the admins)
     accounts,
     audit,
     batches,
+    bulletins,
     casework,
     checklist,
     jobs,

@@ -1,7 +1,8 @@
 """报表: every report of ``approvals.figures.registry`` as tables, filtered by zone, batch and
 period (the last twelve months until the person asks otherwise, as on the dashboard; emptied,
 all time), each downloadable as .xlsx. For administrators and anyone with a zone role, over what
-each sees (the same scope as the dashboard and every list)."""
+each sees (the same scope as the dashboard and every list). Below them, the 督办通报 kept that
+the person reads, with "make one now" (``approvals/admin/bulletins.py``)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget
 
 from approvals.access import permissions
+from approvals.admin import bulletins
 from approvals.admin.base import SafeModelMultipleChoiceField
 from approvals.admin.imports import download
 from approvals.core.dates import validate_entered_date
@@ -115,7 +118,17 @@ def reports_page(request):
         return download(data, f"{section['title']}-{timezone.localdate():%Y%m%d}.xlsx")
     query = request.GET.copy()
     query.pop("download", None)
+    reads_bulletins = permissions.may_read_bulletins_somewhere(request.user)
     context = {
+        "bulletins": (
+            bulletins.kept_for_reports(
+                request.user, form.cleaned_data.get("zone") if valid else None
+            )
+            if reads_bulletins
+            else None
+        ),
+        "bulletin_form": bulletins.MakeForm(user=request.user) if reads_bulletins else None,
+        "bulletins_list": reverse("admin:approvals_bulletin_changelist") if reads_bulletins else "",
         **admin.site.each_context(request),
         "title": _("Reports"),
         "form": form,
