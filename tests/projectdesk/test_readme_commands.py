@@ -50,7 +50,7 @@ CLEARED = ("DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_
 #: What no command may print.
 NOISE = ("AXES", "No hostname", "Traceback", "SECRET_KEY")
 #: Latin words a Chinese message may hold: file types, units, codes.
-LATIN_ALLOWED = {"xlsx", "xls", "csv", "JSON", "kWh", "tce"}
+LATIN_ALLOWED = {"xlsx", "xls", "csv", "docx", "JSON", "kWh", "tce"}
 
 
 def readme_lines() -> list[str]:
