@@ -109,9 +109,14 @@ def weekly_bulletins() -> list[int]:
     """Every zone's and every city's 督办通报 of the week before, on the first working day of a
     week (the beat runs it every morning at 08:00; on any other day it does nothing, so that a
     holiday moves it: after the National Day holiday of 2026 it runs on Thursday 8 October).
-    Made twice for a week, each keeps one row. The ids of the bulletins made."""
+    Made twice for a week, each keeps one row. Each is then sent to its zone's (or city's)
+    group robots (``channels.delivery.announce_bulletin``: one dispatch per channel, retried
+    like reminders; nothing on an offline deployment). The ids of the bulletins made."""
     from approvals.bulletins import services as bulletins
+    from approvals.channels.delivery import announce_bulletin
 
     with override(settings.LANGUAGE_CODE):
         made = bulletins.make_weekly()
+        for bulletin in made:
+            announce_bulletin(bulletin)
     return [bulletin.pk for bulletin in made]

@@ -98,3 +98,13 @@ def test_the_schedule_entry_runs_every_morning_at_eight(db):
     assert (crontab.minute, crontab.hour, crontab.day_of_week) == ("0", "8", "*")
     assert str(crontab.timezone) == "Asia/Shanghai"
     assert "approvals.tasks.weekly_bulletins" in tasks.SCHEDULED_TASKS
+
+
+def test_each_bulletin_made_is_announced_to_its_groups(zones, monkeypatch):
+    from approvals.channels import delivery
+
+    announced = []
+    monkeypatch.setattr(delivery, "announce_bulletin", lambda b, now=None: announced.append(b.pk))
+    with at_eight(D(2026, 12, 7)):
+        made = tasks.weekly_bulletins()
+    assert sorted(announced) == sorted(made) and len(made) == 5
