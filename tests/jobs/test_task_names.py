@@ -17,6 +17,7 @@ NAMES = {
     "approvals.tasks.scan_reminders",
     "approvals.tasks.deliver_reminders",
     "approvals.tasks.recount_figures",
+    "approvals.tasks.weekly_bulletins",
 }
 
 
