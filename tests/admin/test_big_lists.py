@@ -41,6 +41,7 @@ from approvals.casework.problems import problem_add, service_record_add
 from approvals.checklist.services import checklist_generate
 from approvals.models import (
     ApprovalType,
+    Bulletin,
     CalendarDay,
     EvidenceRequirement,
     Factor,
@@ -197,6 +198,14 @@ class Desk:
             day=D(2030, 1, 1) + dt.timedelta(days=k), kind=CalendarDay.Kind.HOLIDAY, name="假日"
         )
         Job.objects.create(kind=JobKind.EXPORT, created_by=officer)
+        week = D(2025, 1, 6) + dt.timedelta(weeks=k)
+        Bulletin.objects.create(
+            zone=self.zone,
+            week_start=week,
+            period_start=week,
+            period_end=week + dt.timedelta(days=6),
+            file=f"bulletins/2025/bulletin-{k}.docx",
+        )
         # the security administrator's and the auditor's rows
         AccessAttempt.objects.create(
             username=f"某人{k}", ip_address="10.0.0.8", user_agent="浏览器", failures_since_start=1,

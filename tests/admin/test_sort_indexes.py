@@ -31,6 +31,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from approvals.models import (
     ApprovalType,
     Batch,
+    Bulletin,
     CalendarDay,
     EvidenceRequirement,
     WarningSettings,
@@ -41,6 +42,7 @@ from zones.models import Administrator, CityRole, Zone, ZoneRole
 BOUNDED = {
     ApprovalType,  # the catalogue (about 80 types)
     Batch,  # a few rounds a year per zone
+    Bulletin,  # 督办通报: one per zone and city a week, and those asked for
     CalendarDay,  # the holidays and working weekends entered by hand
     EvidenceRequirement,  # one per transition
     WarningSettings,  # one row
