@@ -4,7 +4,7 @@ weekly ones and those asked for; a download of each, scoped like the list
 city and a week one reads, from the reports page.
 
 Made in the request, not by the worker: a zone of 5,000 projects takes well under a second (a
-fixed dozen queries and a document of its late rows; tests/bulletins/test_speed.py measures it),
+fixed dozen queries and a document of its late rows; benchmarks/bulletin.py measures it),
 so the person gets it at once and no job is queued."""
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ class BulletinAdmin(NeverWritten, ModelAdmin):
         return format_html(
             '<a href="{}" class="bulletin-download">{}</a>',
             download_url(obj),
-            bulletins.file_name(obj),
+            obj.download_name,
         )
 
     def get_queryset(self, request):
@@ -111,7 +111,7 @@ class BulletinAdmin(NeverWritten, ModelAdmin):
         bulletin = self.get_object(request, object_id)
         if bulletin is None or not bulletin.file:
             raise Http404
-        name = bulletins.file_name(bulletin)
+        name = bulletin.download_name
         audit.record(AuditKind.EXPORT, request=request, obj=bulletin, file=name)
         return FileResponse(bulletin.file.open("rb"), as_attachment=True, filename=name)
 
@@ -138,7 +138,7 @@ class BulletinAdmin(NeverWritten, ModelAdmin):
             % {
                 "place": place(made),
                 "week": day(made.week_start),
-                "file": bulletins.file_name(made),
+                "file": made.download_name,
             },
         )
         return HttpResponseRedirect(back)
@@ -204,7 +204,7 @@ def kept_for_reports(user, zone: Zone | None = None) -> list[dict]:
             "made_at": local_time(b.made_at),
             "made_by": str(b.made_by) if b.made_by_id else "",
             "url": download_url(b),
-            "name": bulletins.file_name(b),
+            "name": b.download_name,
         }
         for b in rows.order_by("-week_start", "-made_at", "-id")[:SHOWN]
     ]

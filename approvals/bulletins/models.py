@@ -67,3 +67,10 @@ class Bulletin(models.Model):
 
     def __str__(self) -> str:
         return f"{self.zone or self.city} {self.week_start:%Y-%m-%d}"
+
+    @property
+    def download_name(self) -> str:
+        """The name a person downloads it as, and a group receives it as:
+        督办通报-<zone or city>-<week>.docx (reads ``zone`` as loaded)."""
+        place = self.zone.name if self.zone_id else self.city
+        return f"督办通报-{place}-{self.week_start:%Y-%m-%d}.docx"

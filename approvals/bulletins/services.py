@@ -38,12 +38,6 @@ def first_working_day_of_week(today: dt.date, calendar=None) -> bool:
     return not any(calendar.is_working_day(d) for d in earlier)
 
 
-def file_name(bulletin: Bulletin) -> str:
-    """The name a person downloads it as: 督办通报-<zone or city>-<week>.docx."""
-    place = bulletin.zone.name if bulletin.zone_id else bulletin.city
-    return f"督办通报-{place}-{bulletin.week_start:%Y-%m-%d}.docx"
-
-
 def _stored_name(zone: Zone | None, city: str, week: dt.date) -> str:
     # ASCII in storage (any file system); the download gives the Chinese name.
     place = (

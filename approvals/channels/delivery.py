@@ -384,18 +384,11 @@ def bulletin_link(bulletin: Bulletin) -> str:
     return f"{_site()}{reverse('admin:approvals_bulletin_download', args=[bulletin.pk])}"
 
 
-def bulletin_name(bulletin: Bulletin) -> str:
-    return _("Supervision bulletin %(scope)s %(week)s.docx") % {
-        "scope": bulletin.zone.name if bulletin.zone_id else bulletin.city,
-        "week": bulletin.week_start.strftime("%Y-%m-%d"),
-    }
-
-
 def send_bulletin(channel: Channel, bulletin: Bulletin) -> None:
     """企业微信 groups get the file (uploaded, then sent as a file message); 钉钉 custom robots
     send no files, so its groups get a link to download it from the desk."""
     client = robot(channel)
-    name = bulletin_name(bulletin)
+    name = bulletin.download_name
     if channel.kind == ChannelKind.WECOM_ROBOT:
         with bulletin.file.open("rb") as file:
             media = client.upload_file(name, file.read())
