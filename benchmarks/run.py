@@ -7,11 +7,14 @@
         --pages [--database pages100k] [pages.py's options]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python benchmarks/run.py \
         --api --database pages100k [api.py's options]
+    .venv/bin/python benchmarks/run.py --channels [--quick] [channels.py's options]
 
 ``--pages`` runs benchmarks/pages.py instead (every page at 100,000 projects, issue 21; an hour
 with "before" and a fresh build, so not part of the default run): the options after it go to
 pages.py, a PostgreSQL URL is needed. ``--api`` likewise runs benchmarks/api.py (the API's
-project list page by page beside the admin's, issue 22) on pages.py's data.
+project list page by page beside the admin's, issue 22) on pages.py's data. ``--channels`` runs
+benchmarks/channels.py (the channels' outbox at a province's scale, issue 23; SQLite or
+PostgreSQL).
 
 Without DATABASE_URL (or with an SQLite one) the database is a file in a temporary folder.
 With a PostgreSQL URL only the server is used: the database ``projectdesk_bench`` is created
@@ -43,9 +46,15 @@ def main() -> None:
         action="store_true",
         help="the API's project list beside the admin's at 100,000 projects (benchmarks/api.py)",
     )
+    parser.add_argument(
+        "--channels",
+        action="store_true",
+        help="the channels' outbox at a province's scale (benchmarks/channels.py)",
+    )
     args, rest = parser.parse_known_args()
-    if args.pages or args.api:
-        script = Path(__file__).resolve().parent / ("pages.py" if args.pages else "api.py")
+    if args.pages or args.api or args.channels:
+        name = "pages.py" if args.pages else "api.py" if args.api else "channels.py"
+        script = Path(__file__).resolve().parent / name
         os.execv(sys.executable, [sys.executable, str(script), *rest, *(["--quick"] * args.quick)])
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
