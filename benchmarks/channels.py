@@ -235,16 +235,18 @@ def load_reminders(world: World, per_zone: int) -> Counter:
             made = 0
             while made < per_zone:
                 subject += 1
-                project = rng.choice(world.projects[zone])
+                # a project's officer and leader by its place in the zone (its id steps by 20)
+                at = rng.randrange(len(world.projects[zone]))
+                project = world.projects[zone][at]
                 name = f"年产{project}万吨新材料项目"
-                told = [(Step.OFFICER, world.officers[zone][project % OFFICERS])]
+                told = [(Step.OFFICER, world.officers[zone][at % OFFICERS])]
                 if rng.random() < 0.1:
                     told = [(Step.AT_RISK, told[0][1])]
                 else:
                     if rng.random() < 0.5:
                         told += [(Step.SUPERVISOR, pk) for pk in world.supervisors[zone]]
                     if rng.random() < 0.2:
-                        told.append((Step.LEADER, world.leaders[zone][project % LEADERS]))
+                        told.append((Step.LEADER, world.leaders[zone][at % LEADERS]))
                 for step, recipient in told[: per_zone - made]:
                     made += 1
                     steps[step] += 1
