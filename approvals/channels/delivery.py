@@ -382,10 +382,18 @@ def messages(channel: Channel, rows: list[Claimed], now: dt.datetime):
         for user_id, mine in by_person.items():
             userid = profiles[user_id].wecom_userid
             out.append((lambda u=userid, m=mine: send_card(channel, u, m), [r.pk for r in mine]))
-    else:
+    else:  # SMS: one a leader a run, however many red items (zones pay per message)
+        by_leader: dict[int, list[Claimed]] = defaultdict(list)
         for row in reminders:
-            mobile = profiles[row.reminder.recipient_id].mobile
-            out.append((lambda m=mobile, r=row: send_sms(channel, m, r.reminder), [row.pk]))
+            by_leader[row.reminder.recipient_id].append(row)
+        for user_id, mine in by_leader.items():
+            mobile = profiles[user_id].mobile
+            out.append(
+                (
+                    lambda m=mobile, r=mine: send_sms(channel, m, [x.reminder for x in r]),
+                    [r.pk for r in mine],
+                )
+            )
     return out
 
 
@@ -427,15 +435,22 @@ def send_card(channel: Channel, userid: str, rows: list[Claimed]) -> None:
     app.send_textcard([userid], title, description, f"{_site()}{link}")
 
 
-def sms_params(reminder: ReminderData) -> dict[str, str]:
-    """An SMS template's parameters: project, what (is late), days (late); each cut to the
-    20 characters the providers allow a parameter of a notice."""
-    what, days = title_parts(reminder.step, reminder.project_name, reminder.title)
+def sms_params(reminders: list[ReminderData]) -> dict[str, str]:
+    """An SMS template's parameters for a leader's red items of a run: project (the most late
+    one's, "and others, N in all" when there are others), what (is late in it), days (late);
+    each cut to the 20 characters the providers allow a parameter of a notice."""
+    late = [(title_parts(r.step, r.project_name, r.title), r.project_name) for r in reminders]
+    (what, days), project = max(late, key=lambda item: item[0][1] or 0)
+    if len(reminders) > 1:
+        project = _("%(project)s and others, %(count)d in all") % {
+            "project": project[:10],
+            "count": len(reminders),
+        }
 
     def cut(text: str) -> str:
         return text if len(text) <= 20 else text[:19] + "…"
 
-    return {"project": cut(reminder.project_name), "what": cut(what), "days": str(days or 0)}
+    return {"project": cut(project), "what": cut(what), "days": str(days or 0)}
 
 
 def sms_provider(channel: Channel):
@@ -450,8 +465,8 @@ def sms_provider(channel: Channel):
     return sms.TestSms()
 
 
-def send_sms(channel: Channel, mobile: str, reminder: ReminderData) -> None:
-    sms_provider(channel).send(mobile, channel.template_code, sms_params(reminder))
+def send_sms(channel: Channel, mobile: str, reminders: list[ReminderData]) -> None:
+    sms_provider(channel).send(mobile, channel.template_code, sms_params(reminders))
 
 
 # --- the 督办通报 ------------------------------------------------------------------------------

@@ -120,6 +120,19 @@ def test_a_person_gets_one_card_and_a_leader_an_sms(platforms, sms_outbox, setti
     assert Dispatch.objects.filter(channel=app, reminder=other).get().status == Delivery.SENT
 
 
+def test_a_leader_gets_one_sms_for_the_days_red_items(sms_outbox, zone, day, lily):
+    sms = channel(ChannelKind.SMS, zone=zone, sms_provider=SmsProvider.TEST, template_code="T")
+    worse = ProjectFactory(zone=zone, leader=lily, name="太行新材料项目")
+    made = reminder(worse, lily, Step.LEADER, title=None)
+    Reminder.objects.filter(pk=made.pk).update(title=made.title.replace("12", "40"))
+    delivery.fan_out()
+    assert delivery.deliver() == {ChannelKind.SMS: 2}
+    assert sms_outbox == [
+        ("13900000003", "T", {"project": "太行新材料项目等2个项目", "what": "签约", "days": "40"})
+    ]
+    assert rows(sms) == {(Delivery.SENT, 1)}
+
+
 def test_a_failing_group_is_retried_with_backoff_and_blocks_nothing(platforms, robots, day):
     platforms.fail_next(2, "wecom_robot", 45009)  # too many messages, twice
     now = timezone.now()

@@ -63,12 +63,14 @@ def world(platforms, settings, sms_outbox, zone, alice, bob, lily):
 
 def delivered_once(platforms, sms_outbox) -> None:
     """One digest per group (and 企业微信's text mentioning bob by number), one card per person
-    with a WeCom ID, one SMS per red reminder of the leader; every row sent, at one attempt."""
+    with a WeCom ID, one SMS for the leader's three red items; every row sent, at one attempt."""
     kinds = Counter(r.json["msgtype"] for r in platforms.sent("wecom_robot"))
     assert kinds == {"markdown": 1, "text": 1}, kinds
     assert len(platforms.sent("dingtalk")) == 1
     assert sorted(r.json["touser"] for r in platforms.sent("wecom_app")) == ["alice.w", "lily.w"]
-    assert len(sms_outbox) == 3
+    assert [(mobile, params["project"]) for mobile, _t, params in sms_outbox] == [
+        ("13900000003", "晋中项目0等3个项目")
+    ]
     assert set(Dispatch.objects.values_list("status", flat=True)) == {Delivery.SENT}
 
 
