@@ -8,13 +8,15 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python benchmarks/run.py \
         --api --database pages100k [api.py's options]
     .venv/bin/python benchmarks/run.py --channels [--quick] [channels.py's options]
+    .venv/bin/python benchmarks/run.py --bulletin [--quick] [bulletin.py's options]
 
 ``--pages`` runs benchmarks/pages.py instead (every page at 100,000 projects, issue 21; an hour
 with "before" and a fresh build, so not part of the default run): the options after it go to
 pages.py, a PostgreSQL URL is needed. ``--api`` likewise runs benchmarks/api.py (the API's
 project list page by page beside the admin's, issue 22) on pages.py's data. ``--channels`` runs
 benchmarks/channels.py (the channels' outbox at a province's scale, issue 23; SQLite or
-PostgreSQL).
+PostgreSQL). ``--bulletin`` runs benchmarks/bulletin.py (the 督办通报 of a zone of 5,000
+projects and of a city of 100,000, issue 23; SQLite or PostgreSQL).
 
 Without DATABASE_URL (or with an SQLite one) the database is a file in a temporary folder.
 With a PostgreSQL URL only the server is used: the database ``projectdesk_bench`` is created
@@ -51,10 +53,21 @@ def main() -> None:
         action="store_true",
         help="the channels' outbox at a province's scale (benchmarks/channels.py)",
     )
+    parser.add_argument(
+        "--bulletin",
+        action="store_true",
+        help="the 督办通报 of a zone and of a city of 100,000 projects (benchmarks/bulletin.py)",
+    )
     args, rest = parser.parse_known_args()
-    if args.pages or args.api or args.channels:
-        name = "pages.py" if args.pages else "api.py" if args.api else "channels.py"
-        script = Path(__file__).resolve().parent / name
+    alone = {
+        "pages": "pages.py",
+        "api": "api.py",
+        "channels": "channels.py",
+        "bulletin": "bulletin.py",
+    }
+    chosen = [script for flag, script in alone.items() if getattr(args, flag)]
+    if chosen:
+        script = Path(__file__).resolve().parent / chosen[0]
         os.execv(sys.executable, [sys.executable, str(script), *rest, *(["--quick"] * args.quick)])
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
