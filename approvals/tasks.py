@@ -49,6 +49,10 @@ def run_job(job_id: int) -> None:
                 from approvals.spreadsheets import export_jobs
 
                 export_jobs.run_job(job)
+            elif job.kind == JobKind.BULLETIN:
+                from approvals.bulletins import services as bulletins
+
+                bulletins.run_job(job)
         except Exception as error:
             jobs.finish(job, gettext("Failed: %(error)s") % {"error": error}, failed=True)
             raise

@@ -14,6 +14,7 @@ class JobKind(models.TextChoices):
     IMPORT_PREVIEW = "import_preview", _("Checking a spreadsheet")
     IMPORT_APPLY = "import_apply", _("Importing a spreadsheet")
     EXPORT = "export", _("Writing a spreadsheet")
+    BULLETIN = "bulletin", _("Writing a supervision bulletin")
 
 
 class JobStatus(models.TextChoices):

@@ -90,6 +90,31 @@ def test_a_city_supervisor_reads_the_citys(week, zone, as_user):
     assert as_user(user).get(download(city)).status_code == 200
 
 
+def test_a_citys_made_now_is_a_job_for_the_worker(
+    week, zone, as_user, celery_inline, django_capture_on_commit_callbacks
+):
+    """A city's takes seconds at a province's scale (benchmarks/README.md section 26): the
+    request queues it and shows the job's page; the worker makes it, kept for download."""
+    from approvals.models import Job, JobKind, JobStatus
+    from zones.models import CityRole
+
+    user = UserFactory(username="carol")
+    CityRole.objects.create(user=user, city="晋中市", role=Role.CITY_SUPERVISOR)
+    client = as_user(user)
+    with django_capture_on_commit_callbacks(execute=True):  # the job queued once committed
+        response = client.post(MAKE, {"where": "city:晋中市", "week": "2026-12-01"})
+    job = Job.objects.get()
+    assert (job.kind, job.status, job.created_by) == (JobKind.BULLETIN, JobStatus.DONE, user)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:approvals_job_change", args=[job.pk])
+    made = Bulletin.objects.get(city="晋中市", weekly=False)
+    assert (made.made_by, made.week_start, job.result) == (user, MONDAY, {"bulletin": made.pk})
+    assert made.download_name in job.message
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and made.download_name in page.content.decode()
+    assert client.get(download(made)).status_code == 200
+
+
 def test_an_officer_has_no_bulletin_pages(week, zone, alice, as_user):
     bulletin = services.make(zone=zone, week=MONDAY, weekly=True)
     client = as_user(alice)
