@@ -60,7 +60,8 @@ def is_administrator(request: HttpRequest) -> bool:
 
 
 def holds_a_role(request: HttpRequest) -> bool:
-    """One's own API tokens (api/): whoever holds a role."""
+    """One's own API tokens (api/) and where one's reminders reach one: whoever holds a
+    role."""
     return permissions.holds_a_role(request.user)
 
 
@@ -68,6 +69,11 @@ def keeps_configuration(request: HttpRequest) -> bool:
     """设置: the system administrator's (zones, zone roles, catalogue, calendar, warnings,
     schedule)."""
     return permissions.may_keep_configuration(request.user)
+
+
+def keeps_channels(request: HttpRequest) -> bool:
+    """设置 → 提醒渠道 (issue 23)."""
+    return permissions.may_keep_channel(request.user)
 
 
 def keeps_zone_roles(request: HttpRequest) -> bool:
@@ -222,6 +228,12 @@ def navigation(request: HttpRequest) -> list[dict]:
                 may_see_reminders,
             ),
             _item(
+                pgettext_lazy("sidebar", "How my reminders reach me"),
+                "notifications_active",
+                reverse("admin:my_channels"),
+                holds_a_role,
+            ),
+            _item(
                 pgettext_lazy("sidebar", "My API tokens"),
                 "key",
                 reverse("admin:api_my_tokens"),
@@ -325,6 +337,8 @@ def navigation(request: HttpRequest) -> list[dict]:
             _changelist("django_celery_beat", "periodictask", "schedule", keeps_configuration),
             # the city's and the province's platforms and their tokens (api/, issue 22)
             _changelist("api", "client", "hub", keeps_configuration),
+            # the zones' and cities' group robots, WeCom applications, SMS (issue 23)
+            _changelist("approvals", "channel", "campaign", keeps_channels),
         ),
         _group(
             pgettext_lazy("sidebar", "Accounts and security"),

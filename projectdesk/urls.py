@@ -8,6 +8,7 @@ from django.views.generic import RedirectView
 
 from accounts import second_factor
 from api.admin import my_tokens_page
+from approvals.admin.reach import my_channels_page
 from approvals.admin.reports import reports_page
 from approvals.admin.three_lists import three_lists_page
 from projectdesk import unfold
@@ -29,6 +30,8 @@ own_pages = [
     path("search/", admin.site.admin_view(unfold.search)),
     # One's own API tokens, for scripts (api/, issue 22).
     path("api-tokens/", admin.site.admin_view(my_tokens_page), name="api_my_tokens"),
+    # Where one's reminders reach one besides the inbox (issue 23).
+    path("my-channels/", admin.site.admin_view(my_channels_page), name="my_channels"),
     # The second factor after the password (accounts/second_factor.py, issue 12).
     path("second-factor/", admin.site.admin_view(second_factor.verify), name="second_factor"),
     path(

@@ -49,6 +49,21 @@ def may_keep_zone_roles(user) -> bool:
     return is_system_administrator(user)
 
 
+def may_keep_channel(user, channel=None) -> bool:
+    """A zone's or a city's reminder channels (group robots, 企业微信 application, SMS; issue 23):
+    the system administrator's, for every zone and city. Not a zone's supervisor: a channel
+    holds credentials that post into a group of officials and an SMS account that costs money
+    per message, and connecting one is configuration (三权分立), so a zone asks the system
+    administrator to connect its group. ``channel`` is asked for the rule's sake: none is
+    another's."""
+    return is_system_administrator(user)
+
+
+def channels_kept(queryset: QuerySet, user) -> QuerySet:
+    """``may_keep_channel`` as a query over channels."""
+    return queryset if is_system_administrator(user) else queryset.none()
+
+
 def may_keep_security(user) -> bool:
     """Accounts (create, deactivate, password), lockouts and second factors: the security
     administrator's (and the demo's superuser); not the configuration, not the audit log."""

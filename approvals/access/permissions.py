@@ -23,10 +23,12 @@ A new rule goes into its module and is added to the imports below; nothing else 
 """
 
 from approvals.access.administrators import (  # noqa: F401
+    channels_kept,
     holds_a_second_factor_role,
     is_demo_account_refused,
     keepable_accounts,
     may_keep_account,
+    may_keep_channel,
     may_keep_configuration,
     may_keep_security,
     may_keep_zone_roles,
@@ -75,6 +77,7 @@ from approvals.access.personal import (  # noqa: F401
     may_see_import,
     may_see_job,
     may_see_reminder,
+    may_set_reach,
     reminders,
 )
 from approvals.access.projects import (  # noqa: F401

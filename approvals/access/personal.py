@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from approvals.access.roles import _active, is_administrator, is_system_administrator
+from approvals.access.roles import (
+    _active,
+    holds_a_role,
+    is_administrator,
+    is_system_administrator,
+)
 
 
 def may_see_job(user, job=None) -> bool:
@@ -39,6 +44,17 @@ def reminders(queryset: QuerySet, user) -> QuerySet:
     if not _active(user):
         return queryset.none()
     return queryset.filter(recipient=user, delivered_at__isnull=False)
+
+
+def may_set_reach(user, person) -> bool:
+    """Where ``person``'s reminders reach it besides the inbox (its mobile, WeCom user ID and
+    chosen channels, issue 23): its own choice, while it holds a role, and the system
+    administrator's, who keeps the channels (on the person's page)."""
+    if not _active(user) or person is None:
+        return False
+    if person.pk == user.pk:
+        return holds_a_role(user)
+    return is_system_administrator(user)
 
 
 def may_see_import(user, record) -> bool:

@@ -7,6 +7,7 @@ from approvals.admin import (  # noqa: F401  (registers the admins)
     batches,
     bulletins,
     casework,
+    channels,
     checklist,
     jobs,
     problems,

@@ -14,6 +14,7 @@ from solo.admin import SingletonModelAdmin
 from approvals.access import permissions
 from approvals.admin.at_scale import DateRangeFilter, SearchedByProject
 from approvals.admin.base import ModelAdmin, NeverWritten, person
+from approvals.admin.channels import deliveries_of
 from approvals.core.display import local_time
 from approvals.models import Delivery, Reminder, WarningSettings
 
@@ -35,6 +36,7 @@ class ReadFilter(admin.SimpleListFilter):
 
 @admin.register(Reminder)
 class ReminderAdmin(SearchedByProject, NeverWritten, ModelAdmin):
+    change_form_template = "admin/approvals/reminder/change_form.html"
     list_display = ("title_link", "project", "step", "day", "read", "delivery")
     list_filter = (ReadFilter, "step", "status", "email_status", ("day", DateRangeFilter))
     list_filter_submit = True  # unfold: the days are typed, then applied
@@ -96,10 +98,13 @@ class ReminderAdmin(SearchedByProject, NeverWritten, ModelAdmin):
         return permissions.may_see_reminder(request.user)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        """Opening a reminder reads it."""
+        """Opening a reminder reads it. Below it, its deliveries through the zone's channels
+        (issue 23), as rows worked out here."""
         obj = self.get_object(request, object_id)
         if obj is not None and obj.recipient_id == request.user.pk and obj.read_at is None:
             Reminder.objects.filter(pk=obj.pk).update(read_at=timezone.now())
+        deliveries = deliveries_of(obj) if obj is not None else []
+        extra_context = {**(extra_context or {}), "channel_deliveries": deliveries}
         return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.action(description=_("Mark as read"))

@@ -27,6 +27,7 @@ from accounts import validators
 from accounts.models import Profile
 from approvals.access import permissions
 from approvals.admin.at_scale import PageColumns
+from approvals.admin.reach import REACH_FIELDS, ReachForm
 from approvals.admin.base import ModelAdmin, SafeAutocomplete, TabularInline
 from approvals.models import AuditEvent
 from zones.models import (
@@ -48,14 +49,15 @@ class ZoneRoleInline(SafeAutocomplete, TabularInline):
     autocomplete_fields = ("zone",)
 
 
-def _cities() -> list[tuple[str, str]]:
-    """The cities of the recorded zones: a city role is held over one of them."""
+def city_choices() -> list[tuple[str, str]]:
+    """The cities of the recorded zones: a city role is held over one of them (and a city's
+    channel serves one, ``approvals/admin/channels.py``)."""
     cities = Zone.objects.exclude(city="").order_by("city").values_list("city", flat=True)
     return [(city, city) for city in cities.distinct()]
 
 
 class CityRoleForm(forms.ModelForm):
-    city = forms.ChoiceField(label=_("city"), choices=_cities)
+    city = forms.ChoiceField(label=_("city"), choices=city_choices)
 
     class Meta:
         model = CityRole
@@ -375,11 +377,19 @@ def _may_keep_work_contact(user, person) -> bool:
 
 
 class WorkContactInline(TabularInline):
+    """The work phone; and, for the system administrator, where the person's reminders reach
+    it (``approvals/admin/reach.py``)."""
+
     model = Profile
-    fields = ("work_phone",)
+    form = ReachForm
     extra = 1
     max_num = 1
     can_delete = False
+
+    def get_fields(self, request, obj=None):
+        if permissions.may_set_reach(request.user, obj):
+            return ("work_phone", *REACH_FIELDS)
+        return ("work_phone",)
 
     def has_view_permission(self, request, obj=None) -> bool:
         return _may_keep_work_contact(request.user, obj)
