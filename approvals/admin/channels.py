@@ -35,10 +35,10 @@ from approvals.admin.at_scale import PageColumns
 from approvals.admin.base import ModelAdmin, SafeAutocomplete
 from approvals.admin.zones import city_choices
 from approvals.audit import services as audit
+from approvals.channels.models import Channel, ChannelKind, Dispatch, SmsProvider
 from approvals.core.display import local_time
 from approvals.core.secrets import Secret
 from approvals.models import AuditKind, Delivery
-from approvals.channels.models import Channel, ChannelKind, Dispatch, SmsProvider
 
 #: Days over which the list counts a channel's failed deliveries.
 HEALTH_DAYS = 7
@@ -391,8 +391,8 @@ class ChannelAdmin(PageColumns, SafeAutocomplete, ModelAdmin):
                 ),
                 "description": _(
                     "To leaders only, and only for red items: zones pay per message. The "
-                    "signature and the template (parameters project, what, days) must be "
-                    "approved by the provider first."
+                    "signature and the template (parameters <code>project</code>, "
+                    "<code>what</code>, <code>days</code>) must be approved by the provider first."
                 ),
             },
         ),

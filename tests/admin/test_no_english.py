@@ -35,9 +35,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.security import lockout_response
 from approvals.casework.problems import problem_add, service_record_add
+from approvals.channels.models import Channel, ChannelKind, Dispatch
 from approvals.checklist.services import checklist_generate
+from approvals.core.secrets import Secret
 from approvals.models import (
     AuditEvent,
+    Delivery,
     Job,
     JobKind,
     JobStatus,
@@ -88,6 +91,17 @@ ALLOWED = {
     "pdf",
     "URL",
     "QR",
+    # the platforms' own names of a channel's settings, as their consoles show them in Chinese
+    # (issue 23): 企业微信's AgentId, Secret and Webhook, 钉钉's SEC… signing secret, 阿里云's
+    # AccessKey, 腾讯云's SecretId, SecretKey and SdkAppId
+    "AgentId",
+    "Secret",
+    "Webhook",
+    "SEC",
+    "AccessKey",
+    "SecretId",
+    "SecretKey",
+    "SdkAppId",
     # the second factor: the standard's name and the apps the enrol page suggests
     "TOTP",
     "Microsoft",
@@ -278,6 +292,21 @@ class Desk:
         Milestone.objects.create(project=late, stage=Stage.READY, planned_date=dt.date(2025, 6, 2))
         TaskNode.objects.create(project=late, name="完成土地摘牌", planned_date=dt.date(2025, 7, 1))
         reminders.run(dt.date(2025, 10, 15))
+        # A zone's DingTalk robot (issue 23) and a reminder's delivery through it that failed.
+        robot = Channel.objects.create(
+            name="晋中开发区项目推进群",
+            kind=ChannelKind.DINGTALK_ROBOT,
+            zone=zone,
+            webhook=Secret("https://oapi.dingtalk.com/robot/send?access_token=0123456789abcdef01"),
+            secret=Secret("SEC0123456789abcdef0123456789abcdef01"),  # its mask ends in digits
+        )
+        Dispatch.objects.create(
+            channel=robot,
+            reminder=Reminder.objects.order_by("pk").first(),  # the page the walk starts from
+            status=Delivery.FAILED,
+            attempts=5,
+            last_error="钉钉答复 310000：签名不匹配",
+        )
         # The worker's jobs: an export done, a check of a file that failed.
         Job.objects.create(
             kind=JobKind.EXPORT,
@@ -376,6 +405,7 @@ def starting_pages(desk: Desk) -> list[str]:
         reverse("admin:password_change"),
         reverse("admin:second_factor"),
         reverse("admin:second_factor_enrol"),
+        reverse("admin:my_channels"),
         reverse("admin:approvals_project_spreadsheet_import"),
         reverse("admin:approvals_approvalitem_spreadsheet_import"),
         reverse("admin:approvals_project_monthly_import"),

@@ -28,6 +28,7 @@ from django_celery_beat.models import (
 )
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from approvals.channels.models import Channel
 from approvals.models import (
     ApprovalType,
     Batch,
@@ -46,6 +47,7 @@ BOUNDED = {
     CalendarDay,  # the holidays and working weekends entered by hand
     EvidenceRequirement,  # one per transition
     WarningSettings,  # one row
+    Channel,  # a few robots, applications and SMS accounts per zone or city (issue 23)
     Zone,
     ZoneRole,
     CityRole,

@@ -18,7 +18,8 @@ from approvals.access import permissions
 from approvals.channels.models import Channel, ChannelKind, Dispatch
 from approvals.core.secrets import Secret
 from approvals.models import AuditEvent, AuditKind, Delivery
-from tests.channels.conftest_admin import (  # noqa: F401  (fixtures)
+from tests.channels import conftest_admin
+from tests.channels.conftest_admin import (
     ADD,
     APP_SECRET,
     CHANNELS,
@@ -26,9 +27,7 @@ from tests.channels.conftest_admin import (  # noqa: F401  (fixtures)
     DING_WEBHOOK,
     SMS_SECRET,
     WECOM_WEBHOOK,
-    alices_reminder,
     change_url,
-    channel_keeper,
     form,
     robot,
 )
@@ -36,6 +35,9 @@ from tests.factories import UserFactory, administrator
 from zones.models import AdminRole, CityRole, Role
 
 pytestmark = pytest.mark.django_db
+# The channel pages' fixtures (tests/channels/conftest_admin.py), by name.
+alices_reminder = conftest_admin.alices_reminder
+channel_keeper = conftest_admin.channel_keeper
 
 
 def saved(answer) -> None:

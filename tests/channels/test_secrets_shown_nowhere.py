@@ -15,7 +15,8 @@ from django.urls import reverse
 from approvals.channels.models import Channel, ChannelKind, Dispatch
 from approvals.core.secrets import decrypt
 from approvals.models import AuditEvent, Delivery
-from tests.channels.conftest_admin import (  # noqa: F401  (fixtures)
+from tests.channels import conftest_admin
+from tests.channels.conftest_admin import (
     ADD,
     APP_SECRET,
     CHANNELS,
@@ -25,15 +26,16 @@ from tests.channels.conftest_admin import (  # noqa: F401  (fixtures)
     SECRETS,
     SMS_SECRET,
     WECOM_WEBHOOK,
-    alices_reminder,
     change_url,
-    channel_keeper,
     form,
 )
 from tests.factories import administrator
 from zones.models import AdminRole
 
 pytestmark = pytest.mark.django_db
+# The channel pages' fixtures (tests/channels/conftest_admin.py), by name.
+alices_reminder = conftest_admin.alices_reminder
+channel_keeper = conftest_admin.channel_keeper
 
 #: What the pages show instead: a secret's mask ends in its last two characters.
 REPLACED_SECRET = "SECreplaced-7Hq2Lw9Zx4Pv6Kt1Nm3Rb8Yc5"
@@ -141,7 +143,9 @@ def test_the_reminders_deliveries_are_for_who_may_see_the_reminder(
     page = as_user(channel_keeper)
     _add_every_kind(page, zone)
     channel = Channel.objects.get(kind=ChannelKind.WECOM_ROBOT)
-    Dispatch.objects.create(channel=channel, reminder=alices_reminder, last_error="企业微信答复 93000")
+    Dispatch.objects.create(
+        channel=channel, reminder=alices_reminder, last_error="企业微信答复 93000"
+    )
     url = reverse("admin:approvals_reminder_change", args=[alices_reminder.pk])
     assert "企业微信答复 93000" in page.get(url).content.decode()
     for other in (bob, charlie):
