@@ -27,8 +27,8 @@ from accounts import validators
 from accounts.models import Profile
 from approvals.access import permissions
 from approvals.admin.at_scale import PageColumns
-from approvals.admin.reach import REACH_FIELDS, ReachForm
 from approvals.admin.base import ModelAdmin, SafeAutocomplete, TabularInline
+from approvals.admin.reach import REACH_FIELDS, ReachForm
 from approvals.models import AuditEvent
 from zones.models import (
     PEOPLE_ZONE_ROLE_CHOICES,
