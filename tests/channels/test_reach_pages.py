@@ -29,7 +29,12 @@ def test_a_person_chooses_where_its_reminders_reach_it(as_user, lily):
     assert "短信只发给领导，且仅限红色事项" in shown
     answer = page.post(
         MINE,
-        {"mobile": "139 1234 5678", "wecom_userid": "LiLi", "by_wecom": "on", "in_groups": "on"},
+        {
+            "mobile": "+86 139-1234-5678",
+            "wecom_userid": "LiLi",
+            "by_wecom": "on",
+            "in_groups": "on",
+        },
     )
     assert answer.status_code == 302
     profile = Profile.objects.get(user=lily)
