@@ -10,9 +10,9 @@ that never draw a value (``SecretInput``); a stored one shows only as "已设置
 record of a change names the secrets changed, never their text, and Django's own change message
 (the history page) names fields only.
 
-A button to send a test message needs the delivery engine (``approvals.channels.delivery``),
-which is not on main yet: the channel's page has none (the README says to wait for the next
-morning's digest instead)."""
+A group robot's page has a 发送测试 button (``send_test_view``, POST only): a short message
+through the robot now (``approvals.channels.delivery.send_test``), the platform's answer said on
+the page, scrubbed of the channel's secrets."""
 
 from __future__ import annotations
 
@@ -23,7 +23,11 @@ from urllib.parse import parse_qs, urlsplit
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Q
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -35,7 +39,9 @@ from approvals.admin.at_scale import PageColumns
 from approvals.admin.base import ModelAdmin, SafeAutocomplete
 from approvals.admin.zones import city_choices
 from approvals.audit import services as audit
-from approvals.channels.models import Channel, ChannelKind, Dispatch, SmsProvider
+from approvals.channels import delivery
+from approvals.channels.models import GROUP_KINDS, Channel, ChannelKind, Dispatch, SmsProvider
+from approvals.channels.platforms import PlatformError
 from approvals.core.display import local_time
 from approvals.core.secrets import Secret
 from approvals.models import AuditKind, Delivery
@@ -347,6 +353,7 @@ class ChannelForm(forms.ModelForm):
 @admin.register(Channel)
 class ChannelAdmin(PageColumns, SafeAutocomplete, ModelAdmin):
     form = ChannelForm
+    change_form_template = "admin/approvals/channel/change_form.html"
     # The offline banner, above the list and above the form (unfold's hooks).
     list_before_template = "admin/approvals/channel/offline_notice.html"
     change_form_outer_before_template = "admin/approvals/channel/offline_notice.html"
@@ -477,6 +484,50 @@ class ChannelAdmin(PageColumns, SafeAutocomplete, ModelAdmin):
 
     def _notice(self) -> dict:
         return {"offline_notice": offline_notice() if settings.CHANNELS_OFFLINE else ""}
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        testable = obj is not None and obj.kind in GROUP_KINDS and not settings.CHANNELS_OFFLINE
+        extra_context = {**(extra_context or {}), "send_test": testable}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        own = [
+            path(
+                "<int:pk>/send-test/",
+                self.admin_site.admin_view(self.send_test_view),
+                name="approvals_channel_send_test",
+            )
+        ]
+        return own + super().get_urls()
+
+    def send_test_view(self, request, pk: int):
+        """POST: a test message through the group robot now, and what the platform answered."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        channel = get_object_or_404(Channel, pk=pk)
+        if not self._keeps(request, channel):
+            raise PermissionDenied
+        back = HttpResponseRedirect(reverse("admin:approvals_channel_change", args=[pk]))
+        if settings.CHANNELS_OFFLINE:
+            self.message_user(request, offline_notice(), messages.WARNING)
+            return back
+        try:
+            delivery.send_test(channel)
+        except PlatformError as error:
+            self.message_user(
+                request,
+                gettext("The test message did not go: %(error)s")
+                % {"error": delivery.scrub(channel, error)},
+                messages.ERROR,
+            )
+        else:
+            self.message_user(
+                request,
+                gettext("Test message sent to %(channel)s: look for it in the group.")
+                % {"channel": channel.name},
+            )
+        return back
 
     def save_model(self, request, obj: Channel, form: ChannelForm, change: bool) -> None:
         if not change and settings.CHANNELS_OFFLINE and obj.enabled:
