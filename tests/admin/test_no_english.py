@@ -93,8 +93,11 @@ ALLOWED = {
     "QR",
     # the platforms' own names of a channel's settings, as their consoles show them in Chinese
     # (issue 23): 企业微信's AgentId, Secret and Webhook, 钉钉's SEC… signing secret, 阿里云's
-    # AccessKey, 腾讯云's SecretId, SecretKey and SdkAppId
+    # AccessKey, 腾讯云's SecretId, SecretKey and SdkAppId; a 企业微信 member's UserID and the
+    # company's CorpID
     "AgentId",
+    "CorpID",
+    "UserID",
     "Secret",
     "Webhook",
     "SEC",
