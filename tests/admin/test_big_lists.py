@@ -38,11 +38,14 @@ from approvals.admin.at_scale import FewCounts
 from approvals.admin.audit import object_types
 from approvals.audit.models import AuditEvent, AuditKind
 from approvals.casework.problems import problem_add, service_record_add
+from approvals.channels.models import Channel, ChannelKind, Dispatch
 from approvals.checklist.services import checklist_generate
+from approvals.core.secrets import Secret
 from approvals.models import (
     ApprovalType,
     Bulletin,
     CalendarDay,
+    Delivery,
     EvidenceRequirement,
     Factor,
     FactorNeed,
@@ -199,12 +202,22 @@ class Desk:
         )
         Job.objects.create(kind=JobKind.EXPORT, created_by=officer)
         week = D(2025, 1, 6) + dt.timedelta(weeks=k)
-        Bulletin.objects.create(
+        bulletin = Bulletin.objects.create(
             zone=self.zone,
             week_start=week,
             period_start=week,
             period_end=week + dt.timedelta(days=6),
             file=f"bulletins/2025/bulletin-{k}.docx",
+        )
+        # a group robot of the zone (issue 23), which delivered the bulletin
+        robot = Channel.objects.create(
+            name=f"第{k}号项目群",
+            kind=ChannelKind.WECOM_ROBOT,
+            zone=self.zone,
+            webhook=Secret(f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k{k}"),
+        )
+        Dispatch.objects.create(
+            channel=robot, bulletin=bulletin, status=Delivery.SENT, sent_at=timezone.now()
         )
         # the security administrator's and the auditor's rows
         AccessAttempt.objects.create(
