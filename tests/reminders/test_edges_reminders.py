@@ -264,7 +264,9 @@ def test_a_schedule_entry_naming_a_day_is_refused_in_chinese(as_user, sysadmin, 
     data = add_task_data(client, task="approvals.tasks.run_job", args="[1]")
     errors = client.post(ADD_TASK, data).context["adminform"].form.errors
     assert "不是计划任务可以运行的任务" in errors["task"][0]
-    assert PeriodicTask.objects.count() == 2  # the migration's two
+    assert (
+        PeriodicTask.objects.count() == 3
+    )  # the migrations' three (scan, delivery, weekly bulletins)
 
 
 def test_a_task_sent_a_day_anyway_refuses_it_and_does_nothing(in_2027, celery_inline):
