@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from approvals.channels.models import ZONE_OR_CITY
+
 
 class Bulletin(models.Model):
     zone = models.ForeignKey(
@@ -46,8 +48,7 @@ class Bulletin(models.Model):
         ordering = ["-week_start", "-made_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(zone__isnull=False) & Q(city=""))
-                | (Q(zone__isnull=True) & ~Q(city="")),
+                condition=ZONE_OR_CITY,
                 name="bulletin_zone_or_city",
             ),
             # One weekly bulletin per zone and week, and per city and week (two keys: a city's

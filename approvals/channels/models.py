@@ -19,6 +19,10 @@ from django.utils.translation import gettext_lazy as _
 from approvals.core.secrets import SecretField
 from approvals.reminders.models import Delivery
 
+#: What a channel or a bulletin is of: one zone, or one city (its office, all its zones), never
+#: both nor neither (the check of ``Channel`` and of ``Bulletin``).
+ZONE_OR_CITY = (Q(zone__isnull=False) & Q(city="")) | (Q(zone__isnull=True) & ~Q(city=""))
+
 
 class ChannelKind(models.TextChoices):
     WECOM_ROBOT = "wecom_robot", _("WeCom group robot")
@@ -102,8 +106,7 @@ class Channel(models.Model):
         ordering = ["zone__name", "city", "name", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(zone__isnull=False) & Q(city=""))
-                | (Q(zone__isnull=True) & ~Q(city="")),
+                condition=ZONE_OR_CITY,
                 name="channel_zone_or_city",
             ),
         ]
