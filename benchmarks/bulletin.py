@@ -276,10 +276,19 @@ def variants(data: Data, scope: str) -> dict[str, Callable[[], Any]]:
     where = f"zone:{data.zone.pk}" if scope == "zone" else f"city:{data.city}"
 
     def post() -> None:
+        """The POST, and for a city the job it queues, run here as the worker runs it (a city's
+        is a job since these figures showed 5.3 s: what the person waits for is both)."""
+        from approvals.models import Job, JobKind
+        from approvals.tasks import run_job
+
         answer = client.post(
             reverse("admin:approvals_bulletin_make"), {"where": where, "week": data.week}
         )
         assert answer.status_code == 302, answer.status_code
+        if scope == "city":
+            job = Job.objects.filter(kind=JobKind.BULLETIN).latest("pk")
+            run_job.apply(args=[job.pk])
+            return
         assert answer.wsgi_request._messages._queued_messages[0].level_tag == "success"
 
     return {

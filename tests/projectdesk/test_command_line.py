@@ -18,7 +18,18 @@ import approvals.management.commands
 COMMANDS = sorted(m.name for m in pkgutil.iter_modules(approvals.management.commands.__path__))
 #: Latin words a Chinese help may hold: names of things and codes people type.
 LATIN_ALLOWED = {"Django", "Python", "JSON", "DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DEBUG"}
-LATIN_ALLOWED |= {"DEMO_PASSWORD", "YYYY", "MM", "DD", "xlsx", "xls", "csv", "README", "IPv"}
+LATIN_ALLOWED |= {
+    "DEMO_PASSWORD",
+    "YYYY",
+    "MM",
+    "DD",
+    "xlsx",
+    "xls",
+    "csv",
+    "README",
+    "IPv",
+    "docx",
+}
 
 
 def english_words(text: str, allowed: set[str]) -> list[str]:
