@@ -12,7 +12,15 @@
 - (c) django-import-export's default ``ModelResource`` on the same rows, with
   ``--with-import-export`` (10,000 rows only: minutes on 100,000);
 - with ``--with-user``, (b) again by a statistician of the zones (``--user``), as the page
-  imports: the history rows and the stage changes then name the person (a key checked on each).
+  imports: the history rows and the stage changes then name the person (a key checked on each);
+- with ``--index-cost``, after the other rounds, (b)'s first import again on the same database
+  with the project table's search and sort indexes dropped (the trigram indexes of the admin's
+  search, the ``(column, id)`` indexes of its sortable columns, the partial indexes of the home
+  page's counts): what those indexes, which the pages need, cost an import that creates every
+  project. Not a way to run: the measure of a floor.
+
+"commit s" is the wall time of the import's final COMMIT: on PostgreSQL the foreign keys'
+checks, deferred to it, of every row the import inserted.
 
 Each measurement runs in a child process of its own (its peak memory is its own), on the
 benchmark database ``run.py`` sets up, emptied before each first import. Rounds interleave
@@ -126,6 +134,47 @@ def _server_cpu() -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _time_commits() -> list[float]:
+    """The wall seconds this process spends committing, counted into the list returned."""
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    spent = [0.0]
+    commit = BaseDatabaseWrapper.commit
+
+    def timed(self):
+        started = time.perf_counter()
+        try:
+            return commit(self)
+        finally:
+            spent[0] += time.perf_counter() - started
+
+    BaseDatabaseWrapper.commit = timed
+    return spent
+
+
+def drop_project_indexes() -> list[str]:
+    """Drop the project table's indexes that the pages need and an import only maintains: every
+    index but its primary key, its unique keys (the code; the zone and name) and the zone and
+    name key the import matches rows by. Their names, as dropped."""
+    from django.db import connection
+
+    from approvals.models import Project
+
+    table = Project._meta.db_table
+    kept_columns = {("zone_id", "name_key")}
+    dropped = []
+    with connection.cursor() as cursor:
+        described = connection.introspection.get_constraints(cursor, table)
+        for name, index in described.items():
+            if not index["index"] or index["primary_key"] or index["unique"]:
+                continue
+            if tuple(index["columns"] or ()) in kept_columns and index["type"] != "gin":
+                continue
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+            dropped.append(name)
+    return dropped
+
+
 def child(scenario: str, path: str) -> dict:
     os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
     import django
@@ -134,6 +183,7 @@ def child(scenario: str, path: str) -> dict:
     from django.db import connection, reset_queries
 
     data = Path(path).read_bytes()
+    committing = _time_commits()
     server_at_start = _server_cpu()
     cpu_at_start = time.process_time()
     started = time.perf_counter()
@@ -190,6 +240,7 @@ def child(scenario: str, path: str) -> dict:
         "cpu": cpu + server,
         "server_cpu": server,
         "rows": rows,
+        "commit": committing[0],
         "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
@@ -326,6 +377,7 @@ def run(
     openpyxl: bool = False,
     import_export: bool = False,
     by_user: bool = False,
+    index_cost: bool = False,
 ) -> str:
     from statistics import median
 
@@ -361,10 +413,19 @@ def run(
                 if import_export and size <= 10_000:
                     prepare()
                     note("import-export", run_child("import-export", path))
+            if index_cost:
+                dropped = drop_project_indexes()
+                print(f"dropped: {', '.join(dropped)}", file=sys.stderr, flush=True)
+                for number in range(rounds):
+                    loads.append(f"{size:,} rows, indexes dropped, round {number + 1}: load {_load()}")
+                    print(loads[-1], file=sys.stderr, flush=True)
+                    prepare()
+                    note("after-first-bare", run_child("ours-first", path))
             prepare()
             for name, runs in measured.items():
                 seconds = median(m["seconds"] for m in runs)
                 cpu = median(m["cpu"] for m in runs)
+                commit = median(m.get("commit", 0.0) for m in runs)
                 server = median(m["server_cpu"] for m in runs)
                 rows = runs[0]["rows"]
                 results.append(
@@ -375,6 +436,7 @@ def run(
                         f"{rows / seconds:,.0f}",
                         f"{cpu:.2f}" + (f" ({server:.2f})" if server else ""),
                         f"{rows / cpu:,.0f}" if cpu else "",
+                        f"{commit:.2f}" if name.startswith(("after", "before")) else "",
                         f"{max(m['max_rss_mb'] for m in runs):.0f}",
                     )
                 )
@@ -385,7 +447,7 @@ def run(
             table(
                 f"三个一批 list import on {connection.vendor}, through the command, median of "
                 f"{rounds} interleaved rounds",
-                ["rows", "way", "s", "rows/s", "CPU s (server)", "rows/CPU s", "peak MB"],
+                ["rows", "way", "s", "rows/s", "CPU s (server)", "rows/CPU s", "commit s", "peak MB"],
                 results,
             ),
             "",
@@ -406,6 +468,7 @@ LABELS = {
     "after-again": "(b) after, again (no change)",
     "after-first-by": "(b) after, first import, by a statistician (--user)",
     "after-again-by": "(b) after, again, by a statistician (--user)",
+    "after-first-bare": "(b) after, first import, the project's search and sort indexes dropped",
 }
 
 
@@ -435,6 +498,12 @@ if __name__ == "__main__":
             help="also as a statistician (--user), as the page imports: history and records "
             "name the person",
         )
+        parser.add_argument(
+            "--index-cost",
+            action="store_true",
+            help="also the first import with the project table's search and sort indexes "
+            "dropped (what they cost an import; measured last, on the same database)",
+        )
         args = parser.parse_args()
         from benchmarks.databases import django_on_throwaway_database
 
@@ -452,5 +521,6 @@ if __name__ == "__main__":
                     openpyxl=args.with_openpyxl,
                     import_export=args.with_import_export,
                     by_user=args.with_user,
+                    index_cost=args.index_cost,
                 )
             )
