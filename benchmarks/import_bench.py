@@ -417,7 +417,9 @@ def run(
                 dropped = drop_project_indexes()
                 print(f"dropped: {', '.join(dropped)}", file=sys.stderr, flush=True)
                 for number in range(rounds):
-                    loads.append(f"{size:,} rows, indexes dropped, round {number + 1}: load {_load()}")
+                    loads.append(
+                        f"{size:,} rows, indexes dropped, round {number + 1}: load {_load()}"
+                    )
                     print(loads[-1], file=sys.stderr, flush=True)
                     prepare()
                     note("after-first-bare", run_child("ours-first", path))
@@ -447,7 +449,16 @@ def run(
             table(
                 f"三个一批 list import on {connection.vendor}, through the command, median of "
                 f"{rounds} interleaved rounds",
-                ["rows", "way", "s", "rows/s", "CPU s (server)", "rows/CPU s", "commit s", "peak MB"],
+                [
+                    "rows",
+                    "way",
+                    "s",
+                    "rows/s",
+                    "CPU s (server)",
+                    "rows/CPU s",
+                    "commit s",
+                    "peak MB",
+                ],
                 results,
             ),
             "",
