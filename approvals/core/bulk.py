@@ -369,8 +369,17 @@ def copy_rows(table: str, columns: str, values: Iterable[tuple]) -> int:
 def insert_history(
     model: type[models.Model], rows: list[dict[str, Any]], *, user_id: int | None, reason: str
 ) -> int:
-    """The django-simple-history rows of newly created ``rows`` (which carry their ids)."""
+    """The django-simple-history rows of newly created ``rows`` (which carry their ids), copied
+    by the database from the rows just stored (``INSERT … SELECT``), as simple-history copies
+    an instance's fields, with the history's own columns (when, "+", why, who) as parameters.
+    Hand-written for a measured need: the same rows bound value by value through the driver
+    took four times what the database's copy takes (on SQLite 0.13 against 0.03 s for 10,000
+    projects' history; ``benchmarks/README.md`` section 3c); on PostgreSQL the rows need not
+    be formatted, sent and parsed again."""
+    if not rows:
+        return 0
     history = model.history.model
+    source = {f.column for f in model._meta.concrete_fields}
     now = timezone.now()
     extra = {
         "history_date": now,
@@ -378,6 +387,39 @@ def insert_history(
         "history_change_reason": reason[:100],
         "history_user_id": user_id,
     }
-    names = {f.attname for f in history._meta.concrete_fields} - {"history_id"}
-    rows = ({**{k: v for k, v in row.items() if k in names}, **extra} for row in rows)
-    return insert(history, rows, with_ids=False)
+    copied: list[str] = []
+    given: list[tuple[str, Any]] = []
+    for f in history._meta.concrete_fields:
+        if f.attname == "history_id":
+            continue
+        if f.attname in extra:
+            given.append((f.column, _adapted(f, extra[f.attname])))
+        elif f.column in source:
+            copied.append(f.column)
+        else:  # a column of the history alone: its default, as ``insert`` gives it
+            given.append((f.column, _adapted(f, _default(f, now)())))
+    quote = connection.ops.quote_name
+    pk = model._meta.pk.attname
+    ids = [row[pk] for row in rows]
+    if connection.vendor == "postgresql":
+        kind = model._meta.pk.cast_db_type(connection)
+        listed, listed_params = f"SELECT unnest(%s::{kind}[])", [array_literal(ids)]
+    else:
+        listed, listed_params = "SELECT value FROM json_each(%s)", [json.dumps(ids)]
+    names = ", ".join(quote(c) for c in [*copied, *(c for c, _v in given)])
+    selected = ", ".join([*(quote(c) for c in copied), *(["%s"] * len(given))])
+    sql = (
+        f"INSERT INTO {quote(history._meta.db_table)} ({names}) "
+        f"SELECT {selected} FROM {quote(model._meta.db_table)} "
+        f"WHERE {quote(model._meta.pk.column)} IN ({listed}) "
+        f"ORDER BY {quote(model._meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*(v for _c, v in given), *listed_params])
+        return cursor.rowcount
+
+
+def _adapted(field: models.Field, value: Any) -> Any:
+    """A value as a parameter of a raw statement, through its field's conversion."""
+    convert = _converter(field)
+    return convert(value) if convert is not None and value is not None else value
