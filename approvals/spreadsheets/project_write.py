@@ -84,20 +84,16 @@ def _insert_projects(result: Plan, enterprise_ids: dict, user_id, label: str, re
     projects = bulk.with_defaults(Project, projects)
     bulk.insert(Project, projects)
     bulk.insert_history(Project, projects, user_id=user_id, reason=label)
-    evidence = {"import": record.pk, "file": record.file_name}
-    bulk.insert(
+    bulk.insert_from(
         StageChange,
-        (
-            {
-                "project_id": p["id"],
-                "target": p["stage"],
-                "by_id": user_id,
-                "comment": label,
-                "evidence": evidence,
-            }
-            for p in projects
-        ),
-        with_ids=False,
+        Project,
+        project_ids,
+        copied={"project_id": "id", "target": "stage"},
+        given={
+            "by_id": user_id,
+            "comment": label,
+            "evidence": {"import": record.pk, "file": record.file_name},
+        },
     )
     return project_ids
 
