@@ -4,9 +4,11 @@ Django's ``bulk_create`` compiles every value of every row through the field mac
 needs model instances, and simple-history's bulk helper builds a second instance per row; on a
 10,000-row list that was three quarters of the import's time here. These helpers insert plain
 dicts with one prepared statement (``executemany``) per table, or PostgreSQL's COPY, with each
-column's conversion chosen once. Ids are taken before inserting, so that rows pointing at new rows can be built in
-memory: from the sequence on PostgreSQL, and on SQLite past the highest id ever given (the
-import holds SQLite's write lock from its first statement: transactions start IMMEDIATE here).
+column's conversion chosen once; rows made of rows just stored (their history, a creation
+record) are copied by the database itself (``insert_from``). Ids are taken before inserting,
+so that rows pointing at new rows can be built in memory: from the sequence on PostgreSQL,
+and on SQLite past the highest id ever given (the import holds SQLite's write lock from its
+first statement: transactions start IMMEDIATE here).
 """
 
 from __future__ import annotations
