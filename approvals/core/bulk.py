@@ -76,17 +76,21 @@ def among(field: str, values, model: type[models.Model]) -> models.Q:
     array read by ``json_each``. A ``Q``: Django names the column with its table, so the query
     may join others."""
     values = list(values)
-    if connection.vendor == "sqlite":
-        listed = RawSQL(
-            "SELECT value FROM json_each(%s)", (json.dumps(values, ensure_ascii=False),)
-        )
-    elif connection.vendor == "postgresql":
-        target = model._meta.get_field(field)
-        kind = (target.target_field if target.is_relation else target).cast_db_type(connection)
-        listed = RawSQL(f"SELECT unnest(%s::{kind}[])", (array_literal(values),))
+    if connection.vendor in ("sqlite", "postgresql"):
+        listed = RawSQL(*listed_values(values, model._meta.get_field(field)))
     else:
         listed = values
     return models.Q(**{f"{field}__in": listed})
+
+
+def listed_values(values: list, field: models.Field) -> tuple[str, tuple]:
+    """A subquery of ``values`` (of ``field``'s kind) given as one parameter, and that parameter:
+    a JSON array read by ``json_each`` on SQLite, an array ``unnest``-ed on PostgreSQL (why:
+    ``among``)."""
+    if connection.vendor == "sqlite":
+        return "SELECT value FROM json_each(%s)", (json.dumps(values, ensure_ascii=False),)
+    kind = (field.target_field if field.is_relation else field).cast_db_type(connection)
+    return f"SELECT unnest(%s::{kind}[])", (array_literal(values),)
 
 
 def array_literal(values: list) -> str | list:
@@ -427,11 +431,7 @@ def insert_from(
             value = given[f.attname] if f.attname in given else _default(f, now)()
             bound.append((f.column, _adapted(f, value)))
     key = quote(source._meta.pk.column)
-    if connection.vendor == "postgresql":
-        kind = source._meta.pk.cast_db_type(connection)
-        listed, listed_params = f"SELECT unnest(%s::{kind}[])", [array_literal(list(ids))]
-    else:
-        listed, listed_params = "SELECT value FROM json_each(%s)", [json.dumps(list(ids))]
+    listed, listed_params = listed_values(list(ids), source._meta.pk)
     names = ", ".join(quote(column) for column, _ in [*taken, *bound])
     selected = ", ".join([*(quote(column) for _, column in taken), *(["%s"] * len(bound))])
     sql = (
