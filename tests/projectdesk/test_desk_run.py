@@ -3,11 +3,18 @@
 Each test starts `./desk run` in a session of its own (as a terminal would), on SQLite and the
 file-system broker in a temporary folder, with the virtualenv that runs these tests, then stops
 the server one way or another and checks that nothing of the session is left running.
+
+The first test starts from an empty folder, as a newcomer's first run does (migrations and
+demo data: about 45 s here). The others start, as a returning user's run does, from a copy of
+a folder that `./desk run`'s own steps have set up once for the whole suite (``prepared_var``):
+their subject is how the run stops, and each fresh setup cost them the same 45 s again.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -66,21 +73,45 @@ def living_in_session(session: int) -> list[int]:
     ]
 
 
+def desk_environment(var: Path) -> dict[str, str]:
+    """What a user's shell gives `./desk run`: no test settings, no services, its own folder."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)  # pytest's test settings: not what a user runs
+    env.update(PROJECTDESK_VAR_DIR=str(var), DEBUG="1", VENV=str(VENV))
+    return env
+
+
+def desk_steps() -> list[list[str]]:
+    """The `manage.py` commands `./desk run` runs before it starts anything, read from the
+    script itself (so that the prepared folder is what the script would leave)."""
+    body = DESK.read_text().split("\nrun() {", 1)[1].split("\n}", 1)[0]
+    steps = [
+        line.split("manage.py", 1)[1].split()
+        for line in body.splitlines()
+        if line.strip().startswith('"$PY" manage.py')
+    ]
+    steps = [s for s in steps if s and s[0] != "desk_runserver" and s[0] != "check_worker"]
+    assert [s[0] for s in steps][:2] == ["migrate", "seed_demo"], steps
+    return steps
+
+
 class DeskRun:
     """One `./desk run`, its output in a file, and the Celery worker pids it was seen with."""
 
-    def __init__(self, tmp_path: Path, port: int):
+    def __init__(self, tmp_path: Path, port: int, prepared: Path | None = None):
         self.port = port
         self.var = tmp_path / "var"
-        self.var.mkdir()
+        if prepared is None:
+            self.var.mkdir()
+        else:
+            shutil.copytree(prepared, self.var)
         self.pidfile = self.var / "celery-worker.pid"
         self.output_file = tmp_path / "desk-output.txt"
         self.worker_pid: int | None = None  # the worker `./desk run` started (from its pidfile)
         self.worker_pids: set[int] = set()  # that and any other celery process (beat)
         self.pidfile_seen = False
-        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-        env.pop("DJANGO_SETTINGS_MODULE", None)  # pytest's test settings: not what a user runs
-        env.update(PROJECTDESK_VAR_DIR=str(self.var), PORT=str(port), DEBUG="1", VENV=str(VENV))
+        env = desk_environment(self.var)
+        env.update(PORT=str(port))
         with self.output_file.open("wb") as output:
             self.process = subprocess.Popen(
                 ["bash", str(DESK), "run"],
@@ -191,14 +222,44 @@ class DeskRun:
             pass
 
 
+@pytest.fixture(scope="session")
+def prepared_var(tmp_path_factory, worker_id) -> Path:
+    """A var folder as `./desk run` leaves it (database migrated, demo data seeded), made once
+    for all the suite's processes: the first pytest-xdist worker to get here makes it (under a
+    lock in the run's shared temporary folder), the others wait and use it."""
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent  # shared by the run's workers
+    var, ready = root / "desk-run-prepared-var", root / "desk-run-prepared-var.ready"
+    with (root / "desk-run-prepared-var.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not ready.exists():
+            shutil.rmtree(var, ignore_errors=True)
+            var.mkdir()
+            for step in desk_steps():
+                done = subprocess.run(
+                    [str(VENV / "bin" / "python"), "manage.py", *step],
+                    cwd=DESK.parent,
+                    env=desk_environment(var),
+                    stdin=subprocess.DEVNULL,
+                    capture_output=True,
+                    text=True,
+                    timeout=START_TIMEOUT,
+                )
+                assert done.returncode == 0, f"manage.py {step}: {done.stdout}{done.stderr}"
+            ready.touch()
+    return var
+
+
 @pytest.fixture
-def start_desk(tmp_path: Path) -> Iterator:
+def start_desk(tmp_path: Path, request) -> Iterator:
     if not sys.platform.startswith("linux"):
         pytest.skip("watches processes through /proc")
     runs: list[DeskRun] = []
 
-    def start(port: int | None = None) -> DeskRun:
-        run = DeskRun(tmp_path, port or free_port())
+    def start(port: int | None = None, *, fresh: bool = False) -> DeskRun:
+        prepared = None if fresh else request.getfixturevalue("prepared_var")
+        run = DeskRun(tmp_path, port or free_port(), prepared)
         runs.append(run)
         return run
 
@@ -210,7 +271,7 @@ def start_desk(tmp_path: Path) -> Iterator:
 
 
 def test_ctrl_c_stops_the_server_and_the_worker_and_exits_0(start_desk):
-    desk = start_desk()
+    desk = start_desk(fresh=True)  # a newcomer's first run: an empty folder
     desk.wait_until_serving()
     assert desk.worker_pid, "no Celery worker was seen while ./desk run served" + desk.output()
     # What a newcomer reads first is in Chinese, like the pages (issue 20).
