@@ -235,11 +235,19 @@ class TestWhatTheOldCheckDidNotSee:
             b'<row><c><v>1</v></c><c r=""><v>2</v></c><c r="7"/><c r="Q"/></row>',
             b"<row/><row/>" * 5 + b'<row r="9"><c r="B9"><v>x&lt;c r="ZZ1"</v></c></row>',
             b'<row r="4"><c r="A4"><is><t>a:b</t></is></c><cols/><col/></row>',
+            # every "<c" spelt as Excel spells a cell: read by two byte counts and two patterns
+            b'<row r="5"><c r="A5"><v>1</v></c><c r="xfd5"/></row><row r="12"><c r="B12"/></row>',
+            b'<row r="6"><c r="A6"/><c r="B"/><c r=""><v>1</v></c><c r="7"/><c r="Q"/></row>',
+            b'<row r="7"><c r="C7"><v>1</v></c></row>' * 3 + b'<row r="8"><c><v>2</v></c></row>',
+            b'<row r="9"><c r="C9"><v>1</v></c><c  r="ZZ9"/><c r=\'D9\'/></row>',
+            b'<row r="10"><c r="C10"><v>1</v></c><cfRule/><c r="A70"/></row>',
+            b"<row/>" * 3 + b'<row r="2"><c r="C2"/></row>',
         ],
     )
     def test_the_plain_tags_are_read_as_the_prefixed_patterns_read_them(self, chunk):
-        """A chunk without ":c" or ":row" is read by the patterns without a prefix; they find
-        what the general ones do (forced here by a comment holding ":c", which adds no tag)."""
+        """A chunk without ":c" or ":row" is read by the patterns without a prefix (and, where
+        every "<c" begins ``<c r="``, by byte counts); they find what the general ones do
+        (forced here by a comment holding ":c", which adds no tag)."""
         from approvals.spreadsheets.extent.xlsx import _SheetPart
 
         plain, general = _SheetPart(), _SheetPart()
