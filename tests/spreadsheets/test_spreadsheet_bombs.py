@@ -255,6 +255,21 @@ class TestWhatTheOldCheckDidNotSee:
         assert read[0] == read[1]
         assert vars(plain) == vars(general)
 
+    @pytest.mark.parametrize(
+        "digits",
+        [
+            {b"1", b"10002", b"999"},
+            {b"0000123", b"99"},
+            {b"999999999", b"7"},
+            {b"4294967297", b"5"},  # 2³² + 1: calamine's u32 wraps it to row 1
+            {b"12345678901", b"0042"},
+        ],
+    )
+    def test_the_furthest_row_is_counted_as_digit_by_digit(self, digits):
+        from approvals.spreadsheets.extent.xlsx import _digits_number, _highest_row
+
+        assert _highest_row(digits) == max(_digits_number(x) - 1 for x in digits)
+
     def test_a_part_read_twice_counts_twice(self, settings):
         """Two sheets of a workbook may name one part of the file: it is built twice."""
         out = io.BytesIO()

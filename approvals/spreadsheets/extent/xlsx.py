@@ -110,6 +110,15 @@ def _digits_number(digits: bytes) -> int:
     return number
 
 
+def _highest_row(digits: set[bytes]) -> int:
+    """The furthest row (0-based) among references' digits, as calamine counts them: by
+    ``int`` where none has more than nine digits (no u32 wraps below 10⁹), each one counted
+    digit by digit otherwise (the 10,000 rows of a list: 1 against 11 ms)."""
+    if max(map(len, digits)) <= 9:
+        return max(map(int, digits)) - 1
+    return max(_digits_number(x) - 1 for x in digits)
+
+
 class _SheetPart:
     """The furthest row and column (0-based) of one part of an .xlsx, and its row and cell tags."""
 
@@ -159,7 +168,7 @@ class _SheetPart:
         if letters:
             self.last_column = max(self.last_column, *(_letters_number(x) - 1 for x in letters))
         if digits:
-            self.last_row = max(self.last_row, *(_digits_number(x) - 1 for x in digits))
+            self.last_row = max(self.last_row, _highest_row(digits))
         return True
 
     def tag_by_tag(self, text: bytes) -> bool:
