@@ -227,6 +227,16 @@ def _match(lines: list[Line], by_code, by_name, seen: dict, report: Report) -> d
                 _("Code %(code)s is the code of a project of another zone.") % {"code": code},
             )
             continue
+        if code and ("code", code) in seen:
+            # a code is one project's: named by an earlier row (of this chunk, whose project
+            # is not stored yet, or of an earlier one, whose is), whatever the names say
+            report.error(
+                *line.where,
+                line.header("code"),
+                _("Code %(code)s is the code of row %(row)d: a list names each project once.")
+                % {"code": code, "row": seen[("code", code)]},
+            )
+            continue
         project = project or by_name.get((line.zone.pk, line.key))
         identity = ("stored", project["id"]) if project else ("new", line.zone.pk, line.key)
         if identity in seen:
@@ -238,6 +248,8 @@ def _match(lines: list[Line], by_code, by_name, seen: dict, report: Report) -> d
             )
             continue
         seen[identity] = line.number
+        if code:
+            seen[("code", code)] = line.number
         if project is not None:
             matched[id(line)] = project["id"]
     return matched

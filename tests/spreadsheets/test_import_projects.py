@@ -164,6 +164,28 @@ class TestAnExistingProject:
         assert report.errors[0].reason.startswith("与第3行是同一项目")
         assert Project.objects.count() == 1
 
+    @pytest.mark.parametrize("chunk_rows", [5000, 1], ids=["one-chunk", "a-chunk-each"])
+    @pytest.mark.parametrize("dry_run", [False, True], ids=["apply", "preview"])
+    def test_two_rows_with_one_code_are_refused_at_the_second(
+        self, stan, zone, settings, chunk_rows, dry_run
+    ):
+        """A code is one project's: two new rows giving it are one project named twice, whether
+        they fall in one chunk (neither stored yet: the database would refuse the second) or
+        in two (the first stored when the second is compared)."""
+        settings.SPREADSHEET_CHUNK_ROWS = chunk_rows
+        before = state()
+        code = "2509-140602-89-05-864976"
+        report, _ = run(
+            workbook(row(1, "甲项目", code=code), row(2, "乙项目", code=code), row(3, "丙项目")),
+            by=stan,
+            dry_run=dry_run,
+        )
+        assert [(e.row, e.column) for e in report.errors] == [(4, "项目代码")]
+        assert report.errors[0].reason == (
+            f"项目代码 {code} 与第3行相同：一份清单中每个项目只能出现一次。"
+        )
+        assert not report.applied and state() == before
+
     def test_empty_facts_are_filled_and_different_ones_kept_with_a_warning(self, stan, listed):
         data = workbook(
             ["大恒能源7GW光伏垂直一体化项目", "晋中开发区", "开工", 80, "光伏", "SECRET"],
