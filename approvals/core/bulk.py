@@ -64,6 +64,24 @@ def _sequence(cursor, table: str) -> str:
     return _SEQUENCES[key]
 
 
+#: The turn every import that writes takes (``take_turn``): the imports of lists, of monthly
+#: tables and of approval tables read and write the same projects, enterprises and rows.
+IMPORTS = "imports"
+
+
+def take_turn(name: str) -> None:
+    """Wait until no other open transaction holds the turn ``name``, then hold it to the end of
+    the caller's transaction: writers that compare before they write see what the one before
+    them committed. Two lists naming one new project, confirmed at once on PostgreSQL, each
+    compared before the other wrote, planned it new, and the second's insert met the
+    first's (an IntegrityError instead of a report). On PostgreSQL a transaction-level
+    advisory lock; on SQLite writers take turns already (a writing transaction starts
+    IMMEDIATE, holding the database's write lock from its first statement)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"projectdesk:{name}"])
+
+
 def among(field: str, values, model: type[models.Model]) -> models.Q:
     """``field__in=values`` for a long list of texts or numbers, as one parameter instead of
     thousands of placeholders, which Django and the driver each work through one by one (on

@@ -17,6 +17,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from approvals.access import permissions
 from approvals.cases.project_code import is_project_code, normalise_project_code
 from approvals.checklist import counters, foresight
+from approvals.core import bulk
 from approvals.figures import changes as figures_changes
 from approvals.models import (
     ApprovalItem,
@@ -407,6 +408,8 @@ def write(result: Plan, *, by, record) -> None:
 def run(source, file_name: str, *, by, record, dry_run=False, progress=None) -> Report:
     """All or nothing, on rows locked for the while."""
     with transaction.atomic():
+        if not dry_run:
+            bulk.take_turn(bulk.IMPORTS)
         result = plan(source, file_name, by=by, record=record, progress=progress, lock=not dry_run)
         if result.report.ok and not dry_run:
             write(result, by=by, record=record)

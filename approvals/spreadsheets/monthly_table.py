@@ -320,6 +320,8 @@ def write(result: Plan, *, by, record) -> None:
 def run(source, file_name: str, *, by, record, dry_run=False, progress=None) -> Report:
     """All or nothing, in one transaction: the problems a file opens go with its figures."""
     with transaction.atomic():
+        if not dry_run:
+            bulk.take_turn(bulk.IMPORTS)
         result = plan(source, file_name, by=by, record=record, dry_run=dry_run, progress=progress)
         if result.report.ok and not dry_run:
             write(result, by=by, record=record)

@@ -54,6 +54,8 @@ def run(
     report = Report(file_name=file_name)
     with _heap_frozen(), transaction.atomic():
         batch = _batch(spec, report) if spec is not None else None
+        if not dry_run:
+            bulk.take_turn(bulk.IMPORTS)
         people = People()
         seen: dict[tuple, int] = {}
         # Dates written without their year ("6月底") are in the year of the round's event.

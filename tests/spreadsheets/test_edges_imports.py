@@ -4,6 +4,7 @@ lists of the same new round at once."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import random
 import subprocess
@@ -13,10 +14,14 @@ import threading
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
 
 from approvals.access import permissions
+from approvals.checklist.services import checklist_generate
+from approvals.core import bulk
 from approvals.models import (
     Batch,
+    ImportKind,
     ImportStatus,
     MonthlyProgress,
     Project,
@@ -24,8 +29,8 @@ from approvals.models import (
 )
 from approvals.spreadsheets import approval_table, imports, project_list
 from approvals.spreadsheets.people import People
-from tests.factories import UserFactory, ZoneFactory, ZoneRoleFactory
-from tests.project_lists import received, row, state, workbook
+from tests.factories import ProjectFactory, UserFactory, ZoneFactory, ZoneRoleFactory
+from tests.project_lists import ROUND_1, received, row, state, workbook
 from tests.services import at_once, database_url
 from tests.spreadsheets import test_import_approvals as approvals_table_files
 from tests.spreadsheets import test_import_monthly as monthly_files
@@ -270,3 +275,94 @@ def test_two_lists_of_the_same_new_round_confirmed_at_once_one_applies_the_other
     assert Batch.objects.count() == 1 and Project.objects.count() == 1
     statuses = sorted(SpreadsheetImport.objects.values_list("status", flat=True))
     assert statuses == sorted([ImportStatus.APPLIED, ImportStatus.REFUSED])
+
+
+def _list_file(zone, stan, alice, catalogue):
+    return received(workbook(row(1, "丙项目")), stan)
+
+
+def _monthly_file(zone, stan, alice, catalogue):
+    project = ProjectFactory(zone=zone, name="丁项目", code=approvals_table_files.CODE)
+    data = monthly_files.table(monthly_files.row(project))
+    return imports.receive(ImportKind.MONTHLY_TABLE, data, monthly_files.FILE, by=stan, source="t")
+
+
+def _approval_file(zone, stan, alice, catalogue):
+    project = ProjectFactory(zone=zone, name="戊项目", code=approvals_table_files.CODE)
+    checklist_generate(project=project, by=alice)
+    row_ = approvals_table_files.row_for(project, 立项=dt.date(2025, 3, 15))
+    data = approvals_table_files.table(row_)
+    return imports.receive(
+        ImportKind.APPROVAL_TABLE, data, approvals_table_files.FILE, by=alice, source="t"
+    )
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("made", [_list_file, _monthly_file, _approval_file])
+def test_an_import_compares_once_the_import_before_it_has_committed(
+    postgres, zone, stan, alice, catalogue, made
+):
+    """Every kind of import takes the imports' turn (``bulk.take_turn``) before it reads what
+    it compares: held here by another transaction, it waits for that one's end."""
+    record = made(zone, stan, alice, catalogue)
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_turn():
+        with transaction.atomic():
+            bulk.take_turn(bulk.IMPORTS)
+            held.set()
+            release.wait(timeout=30)
+
+    def import_it():
+        held.wait(timeout=30)
+        report = imports.apply(SpreadsheetImport.objects.get(pk=record.pk))
+        finished_while_held.append(not release.is_set())
+        return report
+
+    finished_while_held: list[bool] = []
+    timer = threading.Timer(1.5, release.set)
+    timer.start()
+    results = at_once([hold_the_turn, import_it])
+    timer.cancel()
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert results[1].applied, results[1].errors
+    assert finished_while_held == [False]  # it waited for the turn to be given back
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_two_lists_creating_one_project_confirmed_at_once_both_apply_the_second_finds_it(
+    postgres, zone, stan, monkeypatch
+):
+    """Two lists of a round already held, each naming a project not stored yet, confirmed at
+    once: each would plan it new, and the second's insert would meet the first's (an
+    IntegrityError, no report). List imports take their turn on PostgreSQL as SQLite's
+    writers do: the second compares once the first has committed, and finds the project."""
+    Batch.objects.create(year=2025, round=1, event_date=ROUND_1.event_date)
+    first = received(workbook(row(1, "丙项目"), row(2, "甲项目")), stan, name="甲.xlsx")
+    second = received(workbook(row(1, "丙项目"), row(2, "乙项目")), stan, name="乙.xlsx")
+    for record in (first, second):
+        assert imports.preview(record).ok
+    both_read = threading.Barrier(2)  # both have read the round before either compares
+    read_round = project_list._batch
+
+    def read_then_wait(spec, report):
+        batch = read_round(spec, report)
+        both_read.wait(timeout=30)
+        return batch
+
+    monkeypatch.setattr(project_list, "_batch", read_then_wait)
+
+    results = at_once(
+        [
+            lambda: imports.apply(SpreadsheetImport.objects.get(pk=first.pk)),
+            lambda: imports.apply(SpreadsheetImport.objects.get(pk=second.pk)),
+        ]
+    )
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert all(r.applied for r in results)
+    assert sorted((r.created, r.unchanged + r.changed) for r in results) == [(1, 1), (2, 0)]
+    assert sorted(Project.objects.values_list("name", flat=True)) == ["丙项目", "乙项目", "甲项目"]
