@@ -81,8 +81,8 @@ _PLAIN_LETTERS = re.compile(rb"<c\s+r\s*=\s*[\"']([A-Za-z]*)")
 _PLAIN_DIGITS = re.compile(rb"<c\s+r\s*=\s*[\"'][A-Za-z]*([0-9]*)")
 #: A cell as Excel, WPS and openpyxl spell it: ``<c r="`` with one space. Where every "<c" of a
 #: chunk begins that (two byte counts say so), these find what the two above find, and the
-#: cells need no expression of their own: 59 against 78 ms over a 10,000-row list's sheet
-#: (``benchmarks/import_bench.py``, in the fresh process each import runs in).
+#: cells need no expression of their own: the whole check of a 10,000-row list 84 against 93 ms
+#: (61 against 73 ms for the file as Excel writes it; ``benchmarks/README.md`` section 3c).
 _SPELT = b'<c r="'
 _SPELT_LETTERS = re.compile(rb'<c r="([A-Za-z]*)')
 _SPELT_DIGITS = re.compile(rb'<c r="[A-Za-z]*([0-9]*)')
