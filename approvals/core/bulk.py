@@ -380,9 +380,10 @@ def insert(
 
 
 def copy_rows(table: str, columns: str, values: Iterable[tuple]) -> int:
-    """PostgreSQL's COPY: one stream per table instead of a statement per row."""
+    """PostgreSQL's COPY: one stream per table instead of a statement per row. The driver's
+    errors come out as Django's (a refused row is an ``IntegrityError``), as a statement's do."""
     count = 0
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for row in values:
                 copy.write_row(row)

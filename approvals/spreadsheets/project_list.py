@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from approvals.core import bulk
@@ -89,7 +89,8 @@ def run(
                 continue
             if batch is not None and batch.pk is None and not _created(batch, report):
                 continue
-            write(result, by=by, record=record)
+            if not _written(result, by, record, report):
+                continue
             # the zones of the rows (a stored project matched is of its row's zone)
             figures_changes.changed(zones={line.zone.pk for line in chunk if line.zone})
             statistics.grew(len(result.new_projects))
@@ -113,6 +114,33 @@ def _heap_frozen() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
+
+
+def _written(result: Plan, by, record, report: Report) -> bool:
+    """Write the chunk, or report that someone saved one of the rows it creates meanwhile. The
+    imports take turns (``bulk.take_turn``), but a person's save in the admin does not wait
+    for them: on PostgreSQL a project added by hand while a list creating it was compared
+    meets it at the insert. The chunk's writes are undone to their savepoint, and the whole
+    file with them (the report has an error). On SQLite a writer waits for every other: there,
+    such an error is no one's save but a fault of the import, and is raised."""
+    try:
+        with transaction.atomic():
+            write(result, by=by, record=record)
+    except IntegrityError:
+        if connection.vendor != "postgresql":
+            raise
+        report.error(
+            "",
+            0,
+            "",
+            _(
+                "While this list was being imported, someone saved a project, an enterprise or "
+                "an entry it creates: nothing of the list was written. Preview this file again "
+                "to compare it with what was saved."
+            ),
+        )
+        return False
+    return True
 
 
 def _created(batch: Batch, report: Report) -> bool:

@@ -277,6 +277,32 @@ def test_two_lists_of_the_same_new_round_confirmed_at_once_one_applies_the_other
     assert statuses == sorted([ImportStatus.APPLIED, ImportStatus.REFUSED])
 
 
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_project_added_by_hand_while_a_list_creating_it_is_compared_refuses_the_list(
+    postgres, zone, stan, monkeypatch
+):
+    """The admin's save does not take the imports' turn: a project added by hand after a list
+    naming it was compared (so planned new) meets the list's insert. The list is refused with
+    a message, nothing of it written; the project added by hand stays."""
+    record = received(workbook(row(1, "甲项目"), row(2, "丙项目")), stan)
+    real_write = project_list.write
+
+    def saved_meanwhile(result, **options):
+        at_once([lambda: ProjectFactory(zone=zone, name="丙项目")])  # its own connection, committed
+        return real_write(result, **options)
+
+    monkeypatch.setattr(project_list, "write", saved_meanwhile)
+
+    report = imports.apply(SpreadsheetImport.objects.get(pk=record.pk))
+
+    assert not report.applied
+    assert [(e.row, e.column) for e in report.errors] == [(0, "")]
+    assert report.errors[0].reason.startswith("导入这份清单期间，有人保存了")
+    assert list(Project.objects.values_list("name", flat=True)) == ["丙项目"]
+    assert SpreadsheetImport.objects.get(pk=record.pk).status == ImportStatus.REFUSED
+
+
 def _list_file(zone, stan, alice, catalogue):
     return received(workbook(row(1, "丙项目")), stan)
 
