@@ -237,6 +237,26 @@ def test_another_zones_project_named_by_its_code_is_unknown_to_the_importer(
 # --- two confirmations of the same new round at once (finding 17) ------------------------------
 
 
+def _confirmed_once_both_read_the_round(monkeypatch, first, second) -> list:
+    """Both imports confirmed at once, each going on only when both have read the round (which
+    they do before they take the imports' turn): the results, values or exceptions."""
+    both_read = threading.Barrier(2)
+    read_round = project_list._batch
+
+    def read_then_wait(spec, report):
+        batch = read_round(spec, report)
+        both_read.wait(timeout=30)
+        return batch
+
+    monkeypatch.setattr(project_list, "_batch", read_then_wait)
+    return at_once(
+        [
+            lambda: imports.apply(SpreadsheetImport.objects.get(pk=first.pk)),
+            lambda: imports.apply(SpreadsheetImport.objects.get(pk=second.pk)),
+        ]
+    )
+
+
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_two_lists_of_the_same_new_round_confirmed_at_once_one_applies_the_other_is_told(
@@ -250,22 +270,7 @@ def test_two_lists_of_the_same_new_round_confirmed_at_once_one_applies_the_other
     # together, one could otherwise finish (and commit the round) before the other reads it:
     # that one then applies to the existing round, compared again, which is right but not this
     # race (seen under load: both applied).
-    both_read = threading.Barrier(2)
-    read_round = project_list._batch
-
-    def read_then_wait(spec, report):
-        batch = read_round(spec, report)
-        both_read.wait(timeout=30)
-        return batch
-
-    monkeypatch.setattr(project_list, "_batch", read_then_wait)
-
-    results = at_once(
-        [
-            lambda: imports.apply(SpreadsheetImport.objects.get(pk=first.pk)),
-            lambda: imports.apply(SpreadsheetImport.objects.get(pk=second.pk)),
-        ]
-    )
+    results = _confirmed_once_both_read_the_round(monkeypatch, first, second)
 
     assert not [r for r in results if isinstance(r, Exception)], results
     applied = [r for r in results if r.applied]
@@ -371,22 +376,7 @@ def test_two_lists_creating_one_project_confirmed_at_once_both_apply_the_second_
     second = received(workbook(row(1, "丙项目"), row(2, "乙项目")), stan, name="乙.xlsx")
     for record in (first, second):
         assert imports.preview(record).ok
-    both_read = threading.Barrier(2)  # both have read the round before either compares
-    read_round = project_list._batch
-
-    def read_then_wait(spec, report):
-        batch = read_round(spec, report)
-        both_read.wait(timeout=30)
-        return batch
-
-    monkeypatch.setattr(project_list, "_batch", read_then_wait)
-
-    results = at_once(
-        [
-            lambda: imports.apply(SpreadsheetImport.objects.get(pk=first.pk)),
-            lambda: imports.apply(SpreadsheetImport.objects.get(pk=second.pk)),
-        ]
-    )
+    results = _confirmed_once_both_read_the_round(monkeypatch, first, second)
 
     assert not [r for r in results if isinstance(r, Exception)], results
     assert all(r.applied for r in results)
