@@ -17,7 +17,7 @@ from approvals.access import permissions
 from approvals.cases.plausible import investment_doubt
 from approvals.casework.models.problem import description_key
 from approvals.casework.problems import ImportedProblems, Listed, problems_from_import
-from approvals.models import SOLVED, Stage
+from approvals.models import SOLVED, Project, Stage
 from approvals.spreadsheets import cells
 from approvals.spreadsheets.outcome import Report
 from approvals.spreadsheets.reading import (
@@ -28,7 +28,7 @@ from approvals.spreadsheets.reading import (
     naming,
     sheets_with_header,
 )
-from zones.models import Zone
+from zones.models import Enterprise, Zone
 
 Progress = Callable[[int, int | None], None]
 
@@ -193,6 +193,9 @@ def _read(
     def fail(name: str, reason: str) -> None:
         report.error(row.sheet, row.number, line.header(name), reason)
 
+    def warn(name: str, reason) -> None:
+        report.warn(row.sheet, row.number, line.header(name), reason)
+
     code = _read_identity(line, value, zones, fail, parsed)
     _read_kind(line, value, sheet_category, fail, round_, parsed)
     _read_figures(line, value, fail, year, parsed)
@@ -202,7 +205,7 @@ def _read(
             issue = report.error if doubt.refused else report.warn
             issue(row.sheet, row.number, line.header("total_investment"), doubt.message)
     line.facts["code"] = code or None
-    _read_texts(line, value, parsed)
+    _read_texts(line, value, parsed, fail, warn)
     return line
 
 
@@ -271,13 +274,34 @@ def _read_figures(line: Line, value, fail, year: int | None, parsed: Parsed) -> 
             line.planned[stage] = planned
 
 
-def _read_texts(line: Line, value, parsed: Parsed) -> None:
-    """The free texts, the people and the enterprise as written, and the batch entry."""
-    line.facts["industry"] = cells.text(value("industry"))[:50]
-    line.facts["responsible_unit"] = cells.text(value("responsible_unit"))[:100]
+#: The free texts of a project kept in a column of limited size → that size (the model's): a
+#: longer cell is cut to it, with a warning.
+CUT_TO_COLUMN = {
+    name: Project._meta.get_field(name).max_length for name in ("industry", "responsible_unit")
+}
+#: The most an enterprise's name holds: a longer one is refused, as a project's is.
+ENTERPRISE_NAME_SIZE = Enterprise._meta.get_field("name").max_length
+
+
+def _read_texts(line: Line, value, parsed: Parsed, fail, warn) -> None:
+    """The free texts, the people and the enterprise as written, and the batch entry. A
+    text longer than its column is cut to it and said so; an enterprise's name, which
+    identifies it, is refused (as a project's is)."""
+    for name, most in CUT_TO_COLUMN.items():
+        text = cells.text(value(name))
+        if len(text) > most:
+            warn(name, lambda most=most: _cut_to(most))
+            text = text[:most]
+        line.facts[name] = text
     line.facts["content"] = cells.text(value("content"))
     line.facts["progress"] = cells.text(value("progress"))
-    line.enterprise = cells.display_name(value("enterprise"))[:200]
+    line.enterprise = cells.display_name(value("enterprise"))
+    if len(line.enterprise) > ENTERPRISE_NAME_SIZE:
+        fail(
+            "enterprise",
+            _("The enterprise name is longer than %(most)d characters.")
+            % {"most": ENTERPRISE_NAME_SIZE},
+        )
     line.officer = cells.text(value("officer"))
     line.leader = cells.text(value("leader"))
     line.entry = {
@@ -348,6 +372,10 @@ def iter_lines(
                 "No sheet has a header row naming the columns 项目名称 and 所在开发区 (or their synonyms)."
             ),
         )
+
+
+def _cut_to(most: int) -> str:
+    return _("Longer than %(most)d characters: only its first %(most)d are kept.") % {"most": most}
 
 
 # --- 存在问题: the problems a row opens (guide section 11) -------------------------------------

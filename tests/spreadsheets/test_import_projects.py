@@ -264,6 +264,32 @@ class TestAllOrNothing:
         assert all(e.sheet == "清单" and e.reason for e in report.errors)
         assert state() == before
 
+    def test_an_enterprise_name_longer_than_its_column_is_an_error_at_its_cell(self, stan):
+        long_name = "晋中" + "新材料" * 66 + "有限公司"  # 204 characters: no enterprise's name
+        data = workbook(row(1, "甲项目"), row(2, "乙项目", enterprise=long_name))
+        before = state()
+        report, _ = run(data, by=stan)
+        assert [(e.row, e.column, e.reason) for e in report.errors] == [
+            (4, "项目单位", "企业名称超过200个字符。")
+        ]
+        assert state() == before
+
+    def test_a_longer_industry_or_unit_is_cut_to_its_column_with_a_warning(self, stan):
+        industry = "新一代信息技术" * 8  # 56 characters, the column keeps 50
+        unit = "晋中国家农业高新技术产业示范区管理委员会" * 6  # 120, the column keeps 100
+        data = workbook(
+            ["甲项目", "晋中开发区", "开工", 1, industry, unit],
+            header=["项目名称", "所在开发区", "类别", "总投资（亿元）", "行业", "责任单位"],
+        )
+        report, _ = run(data, by=stan)
+        assert report.errors == []
+        assert sorted((w.row, w.column, w.reason) for w in report.warnings) == [
+            (3, "行业", "超过50个字符：只保存前50个字符。"),
+            (3, "责任单位", "超过100个字符：只保存前100个字符。"),
+        ]
+        project = Project.objects.get(name="甲项目")
+        assert (project.industry, project.responsible_unit) == (industry[:50], unit[:100])
+
     def test_a_zone_where_the_importer_holds_no_role_is_an_error(self, charlie, zone):
         report, _ = run(workbook(row(1, "甲项目")), by=charlie)
         assert report.errors[0].reason == f"您无权为“{zone}”导入。"
