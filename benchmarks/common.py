@@ -166,7 +166,10 @@ class People:
 def make_people(zones: int = 20, enterprises: int = 200, officers: int = 30) -> People:
     Zone.objects.bulk_create(Zone(name=f"基准开发区{i}", city="晋中市") for i in range(zones))
     Enterprise.objects.bulk_create(
-        Enterprise(name=f"基准实业有限公司{i}") for i in range(enterprises)
+        Enterprise(
+            name=f"基准实业有限公司{i}", name_key=f"基准实业有限公司{i}"
+        )  # as save() keys it
+        for i in range(enterprises)
     )
     user = get_user_model()
     user.objects.bulk_create(

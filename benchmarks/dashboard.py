@@ -78,7 +78,7 @@ def build(projects: int, enterprises: int) -> dict[str, Any]:
     )
     from benchmarks.common import analyze, insert_rows, reset_sequences
     from benchmarks.reminder_scan import clear_projects
-    from zones.models import Enterprise, Role, Zone, ZoneRole
+    from zones.models import Enterprise, Role, Zone, ZoneRole, normalise_name
 
     rng = random.Random(20261127)
     clear_projects()
@@ -90,19 +90,13 @@ def build(projects: int, enterprises: int) -> dict[str, Any]:
     first_enterprise = (
         Enterprise.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     ) + 1
+    names = (f"看板{'氢能' if i % 20 == 0 else ''}实业有限公司{i}" for i in range(enterprises))
     insert_rows(
         Enterprise,
-        ["id", "name", "credit_code", "contact_person", "contact_phone", "notes"],
+        ["id", "name", "name_key", "credit_code", "contact_person", "contact_phone", "notes"],
         (
-            (
-                first_enterprise + i,
-                f"看板{'氢能' if i % 20 == 0 else ''}实业有限公司{i}",
-                "",
-                "",
-                "",
-                "",
-            )
-            for i in range(enterprises)
+            (first_enterprise + i, name, normalise_name(name), "", "", "", "")
+            for i, name in enumerate(names)
         ),
     )
     enterprise_ids = range(first_enterprise, first_enterprise + enterprises)

@@ -105,7 +105,8 @@ def ensure_people(people):
 
     if Enterprise.objects.filter(pk__in=people.enterprises).count() != len(people.enterprises):
         Enterprise.objects.bulk_create(
-            Enterprise(name=f"提醒基准实业有限公司{i}") for i in range(len(people.enterprises))
+            Enterprise(name=f"提醒基准实业有限公司{i}", name_key=f"提醒基准实业有限公司{i}")
+            for i in range(len(people.enterprises))
         )
         people = replace(
             people,

@@ -156,6 +156,16 @@ class Enterprise(models.Model):
     """The investor company (项目单位 / 建设单位)."""
 
     name = models.CharField(_("name"), max_length=200, unique=True)
+    name_key = models.CharField(
+        _("name as matched"),
+        max_length=200,
+        editable=False,
+        blank=True,
+        help_text=_(
+            "The name without spaces, full-width characters folded: how lists and the form "
+            "find an enterprise recorded already."
+        ),
+    )
     credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
     contact_person = models.CharField(_("contact person"), max_length=50, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
@@ -177,9 +187,28 @@ class Enterprise(models.Model):
         verbose_name = _("enterprise")
         verbose_name_plural = _("enterprises")
         ordering = ["name"]
+        # Lists find a stored enterprise by it (a plain index: no prefix search on it).
+        indexes = [models.Index(fields=["name_key"], name="enterprise_name_key")]
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def recorded_as(cls, name: str, *, other_than: int | None = None) -> Enterprise | None:
+        """The enterprise recorded already that ``name`` means (the same key, ``name_key``):
+        the first recorded, should two share it; none but ``other_than`` (one being edited)."""
+        return (
+            cls.objects.filter(name_key=normalise_name(name))
+            .exclude(pk=other_than)
+            .order_by("pk")
+            .first()
+        )
+
+    def save(self, *args, **kwargs) -> None:
+        self.name_key = normalise_name(self.name)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_key"}
+        super().save(*args, **kwargs)
 
 
 class AdminRole(models.TextChoices):

@@ -185,6 +185,19 @@ class EnterpriseForm(forms.ModelForm):
             "created_in_zone",
         )
 
+    def clean_name(self) -> str:
+        """A name another enterprise has already, but for full-width characters or spaces
+        ("（山西）" for "(山西)"), is that enterprise: refused, naming it, as the lists find it
+        (``Enterprise.name_key``)."""
+        name = self.cleaned_data["name"]
+        same = Enterprise.recorded_as(name, other_than=self.instance.pk)
+        if same is not None and same.name != name:  # the same name: the unique check says so
+            raise forms.ValidationError(
+                _("“%(name)s” is recorded already as “%(recorded)s”.")
+                % {"name": name, "recorded": same.name}
+            )
+        return name
+
 
 @admin.register(Enterprise)
 class EnterpriseAdmin(PageColumns, ModelAdmin):

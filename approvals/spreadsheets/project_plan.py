@@ -133,10 +133,7 @@ def compare(result: Plan, lines: list[Line], people: People, seen: dict, *, lock
         Milestone.objects.filter(bulk.among("project", ids, Milestone)).order_by(), MILESTONE_FIELDS
     ):
         milestones[m["project_id"]][m["stage"]] = m
-    names = {line.enterprise for line in lines if line.enterprise}
-    enterprises = dict(
-        Enterprise.objects.filter(bulk.among("name", names, Enterprise)).values_list("name", "id")
-    )
+    enterprises = _enterprises(lines, seen)
     people.remember(stored)
     by_id = {p["id"]: p for p in stored}
     # Requests a round may open: none for a portfolio (no round).
@@ -255,6 +252,33 @@ def _match(lines: list[Line], by_code, by_name, seen: dict, report: Report) -> d
     return matched
 
 
+def _enterprises(lines: list[Line], seen: dict) -> dict[str, int]:
+    """The stored enterprises the rows name: name → id. Each row's enterprise is then written
+    as the enterprise is recorded: a stored one's name, else the list's first spelling of it
+    (``seen`` spans the whole file). Names are found by their key (``Enterprise.name_key``):
+    "（山西）" and "(山西)", or a space more, name one enterprise, as they name one project;
+    by the name as written, a list made a second enterprise of the first."""
+    keys = {line.enterprise_key for line in lines if line.enterprise}
+    stored: dict[str, tuple[str, int]] = {}
+    for name, key, pk in (
+        Enterprise.objects.filter(bulk.among("name_key", keys, Enterprise))
+        .order_by("pk")
+        .values_list("name", "name_key", "id")
+    ):
+        stored.setdefault(key, (name, pk))  # the first recorded, should two share a key
+    found: dict[str, int] = {}
+    for line in lines:
+        if not line.enterprise:
+            continue
+        if line.enterprise_key in stored:
+            name, pk = stored[line.enterprise_key]
+            found[name] = pk
+            line.enterprise = name
+        else:
+            line.enterprise = seen.setdefault(("enterprise", line.enterprise_key), line.enterprise)
+    return found
+
+
 def _listed_facts(line: Line, people: People, enterprises: dict) -> tuple[dict, list]:
     """The row's facts with people and the enterprise as ids (a new enterprise by its name),
     and the people it names that cannot be assigned: [(column, why)]."""
@@ -282,7 +306,12 @@ def _people_and_enterprise(line: Line, listed: tuple[dict, list], result: Plan) 
         result.report.warn(*line.where, line.header(kind), problem)
     if facts.get("new_enterprise"):
         result.new_enterprises.setdefault(
-            line.enterprise, {"name": line.enterprise, "created_in_zone_id": line.zone.pk}
+            line.enterprise,
+            {
+                "name": line.enterprise,
+                "name_key": line.enterprise_key,
+                "created_in_zone_id": line.zone.pk,
+            },
         )
     return facts
 

@@ -112,6 +112,7 @@ class Line(SheetLine):
     stage: str | None = None
     facts: dict[str, Any] = field(default_factory=dict)
     enterprise: str = ""
+    enterprise_key: str = ""  # how a stored enterprise is found by it (``Enterprise.name_key``)
     officer: str = ""
     leader: str = ""
     planned: dict[str, tuple[dt.date, bool]] = field(default_factory=dict)
@@ -296,6 +297,7 @@ def _read_texts(line: Line, value, parsed: Parsed, fail, warn) -> None:
     line.facts["content"] = cells.text(value("content"))
     line.facts["progress"] = cells.text(value("progress"))
     line.enterprise = cells.display_name(value("enterprise"))
+    line.enterprise_key = parsed(cells.name_key, line.enterprise)
     if len(line.enterprise) > ENTERPRISE_NAME_SIZE:
         fail(
             "enterprise",

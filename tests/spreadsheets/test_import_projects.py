@@ -31,6 +31,7 @@ from approvals.spreadsheets.project_list import BatchSpec
 from approvals.stages import workflow
 from tests.factories import ProjectFactory
 from tests.project_lists import ROUND_1, received, row, state, workbook
+from zones.models import Enterprise
 
 D = dt.date
 TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -230,6 +231,37 @@ class TestAnExistingProject:
             (1, "sign", Decimal("400000.00")),
             (3, "start", Decimal("500000.00")),
         ]
+
+    def test_an_enterprise_written_with_other_brackets_is_the_one_recorded(self, stan, listed):
+        recorded = listed.enterprise
+        recorded.name = "大恒能源（集团）有限公司"
+        recorded.save()
+        other_way = "大恒能源(集团) 有限公司"
+        data = workbook(
+            row(1, listed.name, enterprise=other_way), row(2, "甲项目", enterprise=other_way)
+        )
+        report, _ = run(data, by=stan)
+        assert report.errors == []
+        assert list(Enterprise.objects.values_list("pk", flat=True)) == [recorded.pk]
+        assert Project.objects.get(name="甲项目").enterprise_id == recorded.pk
+        # the round's entry keeps the list as it reported the enterprise
+        assert set(BatchEntry.objects.values_list("enterprise", flat=True)) == {other_way}
+
+    @pytest.mark.parametrize("chunk_rows", [5000, 1])
+    def test_a_new_enterprise_written_two_ways_is_made_once(self, stan, settings, chunk_rows):
+        settings.SPREADSHEET_CHUNK_ROWS = chunk_rows
+        data = workbook(
+            row(1, "甲项目", enterprise="晋中华为技术（山西）有限公司"),
+            row(2, "乙项目", enterprise="晋中华为技术(山西)有限公司"),
+        )
+        report, _ = run(data, by=stan)
+        assert report.errors == []
+        (enterprise,) = Enterprise.objects.all()
+        assert (enterprise.name, enterprise.name_key) == (
+            "晋中华为技术（山西）有限公司",  # as the list first wrote it
+            "晋中华为技术(山西)有限公司",
+        )
+        assert set(Project.objects.values_list("enterprise_id", flat=True)) == {enterprise.pk}
 
     def test_the_officer_column_finds_the_officer_of_the_zone_by_name(
         self, stan, alice, listed, charlie

@@ -4,6 +4,8 @@ them, or, while it has no project, for the zone whose officer created it."""
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from django.urls import reverse
 
@@ -114,6 +116,51 @@ class TestAnEnterpriseWithoutProjects:
         assert edit(as_user(charlie), enterprise, contact_person="祁县改").status_code == 302
         enterprise.refresh_from_db()
         assert enterprise.contact_person == "祁县改"
+
+
+class TestOneEnterpriseOneName:
+    """A name written another way (full-width brackets, a space) is the enterprise recorded
+    already: the form refuses to add it again, as the lists find it (``Enterprise.name_key``)."""
+
+    def test_a_name_written_with_other_brackets_is_refused_naming_the_recorded_one(
+        self, as_user, alice, zone
+    ):
+        EnterpriseFactory(name="晋中华为技术（山西）有限公司")
+        response = as_user(alice).post(
+            ADD, {"name": "晋中华为技术 (山西) 有限公司", "created_in_zone": zone.pk}
+        )
+        assert response.status_code == 200
+        assert "已登记为“晋中华为技术（山西）有限公司”" in response.content.decode()
+        assert list(Enterprise.objects.values_list("name", flat=True)) == [
+            "晋中华为技术（山西）有限公司"
+        ]
+
+    def test_its_own_name_rewritten_is_no_other_enterprise(self, as_user, alice, ours):
+        response = edit(as_user(alice), ours, name=f"{ours.name} ")  # saved trimmed
+        assert response.status_code == 302
+        response = edit(as_user(alice), ours, name=ours.name.replace("公司", "公 司"))
+        assert response.status_code == 302
+        assert Enterprise.objects.get(pk=ours.pk).name_key == ours.name_key
+
+    def test_the_key_is_kept_by_every_save(self, db):
+        enterprise = EnterpriseFactory(name="大恒能源（集团） 有限公司")
+        assert Enterprise.objects.get(pk=enterprise.pk).name_key == "大恒能源(集团)有限公司"
+        enterprise.name = "大恒新能源（集团）有限公司"
+        enterprise.save(update_fields=["name"])
+        assert Enterprise.objects.get(pk=enterprise.pk).name_key == "大恒新能源(集团)有限公司"
+
+    def test_the_migration_keys_the_enterprises_recorded_before_it(self, db):
+        from django.apps import apps
+
+        fill = importlib.import_module("zones.migrations.0007_enterprise_name_key").fill_name_keys
+        first = EnterpriseFactory(name="甲 实业（山西）")
+        second = EnterpriseFactory(name="乙实业")
+        Enterprise.objects.update(name_key="")
+        fill(apps, None)
+        assert dict(Enterprise.objects.values_list("pk", "name_key")) == {
+            first.pk: "甲实业(山西)",
+            second.pk: "乙实业",
+        }
 
 
 class TestTheList:
