@@ -73,7 +73,7 @@ def run(
                 Project: ("code", "name_key", "zone"),
                 Milestone: ("project",),
                 BatchEntry: ("batch", "project"),
-                Enterprise: ("name",),
+                Enterprise: ("name_key",),
             },
         )
         # Rows compared (and written) at a time: memory stays flat however long the list.
