@@ -161,6 +161,8 @@ class Enterprise(models.Model):
         max_length=200,
         editable=False,
         blank=True,
+        # "" for a row written without it (older code, a raw insert): found by no list
+        db_default="",
         help_text=_(
             "The name without spaces, full-width characters folded: how lists and the form "
             "find an enterprise recorded already."

@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='enterprise',
             name='name_key',
-            field=models.CharField(blank=True, editable=False, help_text='The name without spaces, full-width characters folded: how lists and the form find an enterprise recorded already.', max_length=200, verbose_name='name as matched'),
+            field=models.CharField(blank=True, db_default='', editable=False, help_text='The name without spaces, full-width characters folded: how lists and the form find an enterprise recorded already.', max_length=200, verbose_name='name as matched'),
         ),
         migrations.AddIndex(
             model_name='enterprise',
