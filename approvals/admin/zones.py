@@ -190,6 +190,8 @@ class EnterpriseForm(forms.ModelForm):
         ("（山西）" for "(山西)"), is that enterprise: refused, naming it, as the lists find it
         (``Enterprise.name_key``)."""
         name = self.cleaned_data["name"]
+        if self.instance.pk is not None and name == self.instance.name:
+            return name  # kept: two recorded before the key existed stay editable
         same = Enterprise.recorded_as(name, other_than=self.instance.pk)
         if same is not None and same.name != name:  # the same name: the unique check says so
             raise forms.ValidationError(

@@ -142,6 +142,19 @@ class TestOneEnterpriseOneName:
         assert response.status_code == 302
         assert Enterprise.objects.get(pk=ours.pk).name_key == ours.name_key
 
+    def test_two_recorded_before_the_key_existed_stay_editable_under_their_names(
+        self, as_user, alice, ours
+    ):
+        # made before the key existed, as a list did: "（集团）" and "(集团)" both recorded
+        Enterprise.objects.filter(pk=ours.pk).update(name="大恒能源(集团)")
+        EnterpriseFactory(name="大恒能源（集团）")
+        ours.refresh_from_db()
+        assert edit(as_user(alice), ours, contact_phone="13011112222").status_code == 302
+        assert Enterprise.objects.get(pk=ours.pk).contact_phone == "13011112222"
+        renamed = edit(as_user(alice), ours, name="大恒能源 （集团）")
+        assert renamed.status_code == 200  # a new spelling of the other: refused
+        assert Enterprise.objects.get(pk=ours.pk).name == "大恒能源(集团)"
+
     def test_the_key_is_kept_by_every_save(self, db):
         enterprise = EnterpriseFactory(name="大恒能源（集团） 有限公司")
         assert Enterprise.objects.get(pk=enterprise.pk).name_key == "大恒能源(集团)有限公司"
