@@ -57,7 +57,9 @@ def run(
         if not dry_run:
             bulk.take_turn(bulk.IMPORTS)
         people = People()
-        seen: dict[tuple, int] = {}
+        # what the file named so far: a project (→ its row), a code (→ its row), an
+        # enterprise's key (→ the spelling it is made with)
+        seen: dict[tuple, int | str] = {}
         # Dates written without their year ("6月底") are in the year of the round's event.
         year = batch.event_date.year if batch is not None else None
         lines = iter_lines(
