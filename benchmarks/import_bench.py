@@ -259,23 +259,11 @@ def child(scenario: str, path: str) -> dict:
     elif scenario.startswith("ours"):
         import io
 
-        from django.core.management import call_command
-
         from approvals.models import SpreadsheetImport
 
         said = io.StringIO()
         by = ["--user", STATISTICIAN] if scenario.endswith("-by") else []
-        call_command(
-            "import_projects",
-            path,
-            "--batch",
-            "2025-1",
-            "--event-date",
-            EVENT.isoformat(),
-            *by,
-            stdout=said,
-            stderr=io.StringIO(),
-        )
+        import_command(path, *by, stdout=said)
         report = SpreadsheetImport.objects.order_by("-pk").values_list("report", flat=True)[0]
         rows = report["rows"]
         scenario = scenario.removesuffix("-by")
@@ -295,6 +283,27 @@ def child(scenario: str, path: str) -> dict:
         "commit": committing[0],
         "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+
+
+def import_command(path, *options: str, stdout=None) -> None:
+    """``import_projects`` of the list at ``path`` for round 2025-1, held on ``EVENT``, as a
+    statistician runs it on the command line (``options`` added, its output kept in
+    ``stdout`` or dropped)."""
+    import io
+
+    from django.core.management import call_command
+
+    call_command(
+        "import_projects",
+        str(path),
+        "--batch",
+        "2025-1",
+        "--event-date",
+        EVENT.isoformat(),
+        *options,
+        stdout=stdout if stdout is not None else io.StringIO(),
+        stderr=io.StringIO(),
+    )
 
 
 def _import_export(data: bytes) -> int:

@@ -27,7 +27,6 @@ with the load average; the medians of:
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import re
 import sys
@@ -136,24 +135,10 @@ def _timed(spent: dict[str, float]) -> Iterator[None]:
 def first_imports(path: Path, rounds: int) -> tuple[list[float], dict[str, list[float]]]:
     """``rounds`` first imports of ``path`` after one to warm up: their wall times, and each
     group's time in each."""
-    from django.core.management import call_command
-
     from benchmarks import import_bench
 
-    def one() -> None:
-        call_command(
-            "import_projects",
-            str(path),
-            "--batch",
-            "2025-1",
-            "--event-date",
-            import_bench.EVENT.isoformat(),
-            stdout=io.StringIO(),
-            stderr=io.StringIO(),
-        )
-
     import_bench.prepare()
-    one()
+    import_bench.import_command(path)
     walls: list[float] = []
     groups: dict[str, list[float]] = defaultdict(list)
     for number in range(rounds):
@@ -161,7 +146,7 @@ def first_imports(path: Path, rounds: int) -> tuple[list[float], dict[str, list[
         import_bench.prepare()  # emptied outside the clock
         with _timed(spent):
             started = time.perf_counter()
-            one()
+            import_bench.import_command(path)
             walls.append(time.perf_counter() - started)
         print(f"round {number + 1}: {walls[-1]:.2f} s, load {_load()}", file=sys.stderr)
         for name, seconds in spent.items():
