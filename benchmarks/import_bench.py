@@ -293,17 +293,9 @@ def import_command(path, *options: str, stdout=None) -> None:
 
     from django.core.management import call_command
 
-    call_command(
-        "import_projects",
-        str(path),
-        "--batch",
-        "2025-1",
-        "--event-date",
-        EVENT.isoformat(),
-        *options,
-        stdout=stdout if stdout is not None else io.StringIO(),
-        stderr=io.StringIO(),
-    )
+    said = stdout if stdout is not None else io.StringIO()
+    round_ = ("--batch", "2025-1", "--event-date", EVENT.isoformat())
+    call_command("import_projects", str(path), *round_, *options, stdout=said, stderr=io.StringIO())
 
 
 def _import_export(data: bytes) -> int:
