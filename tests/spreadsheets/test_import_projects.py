@@ -29,7 +29,7 @@ from approvals.models import (
 from approvals.spreadsheets import imports
 from approvals.spreadsheets.project_list import BatchSpec
 from approvals.stages import workflow
-from tests.factories import ProjectFactory
+from tests.factories import EnterpriseFactory, ProjectFactory
 from tests.project_lists import ROUND_1, received, row, state, workbook
 from zones.models import Enterprise
 
@@ -246,6 +246,17 @@ class TestAnExistingProject:
         assert Project.objects.get(name="甲项目").enterprise_id == recorded.pk
         # the round's entry keeps the list as it reported the enterprise
         assert set(BatchEntry.objects.values_list("enterprise", flat=True)) == {other_way}
+
+    def test_of_two_recorded_under_one_key_the_list_takes_the_one_the_form_names(self, stan):
+        # recorded before the key existed, as lists did: two spellings of one company
+        first = EnterpriseFactory(name="大恒能源(集团)")
+        EnterpriseFactory(name="大恒能源（集团）")
+        data = workbook(row(1, "甲项目", enterprise="大恒能源 （集团）"))
+        report, _ = run(data, by=stan)
+        assert report.errors == []
+        taken = Project.objects.get(name="甲项目").enterprise
+        assert taken == Enterprise.recorded_as("大恒能源 （集团）") == first
+        assert Enterprise.objects.count() == 2
 
     @pytest.mark.parametrize("chunk_rows", [5000, 1])
     def test_a_new_enterprise_written_two_ways_is_made_once(self, stan, settings, chunk_rows):
