@@ -161,7 +161,10 @@ class Enterprise(models.Model):
         max_length=200,
         editable=False,
         blank=True,
-        # "" for a row written without it (older code, a raw insert): found by no list
+        # "" for a row written by code that does not know the column (the benchmarks' "before"
+        # runs older code on this schema). No list finds such a row by its key, and one naming
+        # it as written would meet its unique name: every writer of this code sets the key
+        # (``save()``, the lists' inserts, the benchmarks' builders).
         db_default="",
         help_text=_(
             "The name without spaces, full-width characters folded: how lists and the form "
