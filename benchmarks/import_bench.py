@@ -190,11 +190,10 @@ def _time_commits() -> list[float]:
     return spent
 
 
-def drop_project_indexes() -> list[str]:
-    """Drop the project table's indexes that the pages need and an import only maintains: every
+def page_indexes() -> dict[str, str]:
+    """The project table's indexes that the pages need and an import only maintains: every
     index but its primary key, its unique keys (the code; the zone and name) and the zone and
-    name key the import matches rows by. The statements that create them again
-    (``restore_indexes``)."""
+    name key the import matches rows by. Name → the statement that creates it."""
     from django.db import connection
 
     from approvals.models import Project
@@ -205,7 +204,7 @@ def drop_project_indexes() -> list[str]:
         if connection.vendor == "postgresql"
         else "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = %s"
     )
-    created = []
+    found = {}
     with connection.cursor() as cursor:
         described = connection.introspection.get_constraints(cursor, table)
         for name, index in described.items():
@@ -214,7 +213,20 @@ def drop_project_indexes() -> list[str]:
             if index["columns"] == ["zone_id", "name_key"] and index["type"] != "gin":
                 continue
             cursor.execute(definition, [name])
-            created.append(cursor.fetchone()[0])
+            found[name] = cursor.fetchone()[0]
+    return found
+
+
+def drop_project_indexes(names=None) -> list[str]:
+    """Drop ``names``, by default every one of ``page_indexes``; the statements that create
+    them again (``restore_indexes``)."""
+    from django.db import connection
+
+    indexes = page_indexes()
+    created = []
+    with connection.cursor() as cursor:
+        for name in indexes if names is None else names:
+            created.append(indexes[name])
             cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
     return created
 
@@ -417,7 +429,8 @@ def _noter(measured: dict[str, list[dict]]):
     return lambda name, m: measured.setdefault(name, []).append(m)
 
 
-def _load() -> str:
+def load_average() -> str:
+    """The load average, as each of the import benchmarks prints it."""
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
@@ -447,7 +460,7 @@ def run(
             measured: dict[str, list[dict]] = {}
             note = _noter(measured)
             for number in range(rounds):
-                loads.append(f"{size:,} rows, round {number + 1}: load {_load()}")
+                loads.append(f"{size:,} rows, round {number + 1}: load {load_average()}")
                 print(loads[-1], file=sys.stderr, flush=True)
                 note("read-ours", run_child("read-ours", path))
                 note("read-calamine", run_child("read-calamine", path))
@@ -472,7 +485,7 @@ def run(
                 print(f"{len(dropped)} indexes dropped", file=sys.stderr, flush=True)
                 for number in range(rounds):
                     loads.append(
-                        f"{size:,} rows, indexes dropped, round {number + 1}: load {_load()}"
+                        f"{size:,} rows, indexes dropped, round {number + 1}: load {load_average()}"
                     )
                     print(loads[-1], file=sys.stderr, flush=True)
                     prepare()
@@ -518,7 +531,7 @@ def run(
             ),
             "",
             *loads,
-            f"load at the end: {_load()}",
+            f"load at the end: {load_average()}",
         ]
     )
 

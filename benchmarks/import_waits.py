@@ -13,11 +13,13 @@ with the load average; the medians of:
 - on PostgreSQL, the COMMIT taken apart: each deferred foreign key checked on its own
   (``SET CONSTRAINTS … IMMEDIATE`` just before the COMMIT, in the same transaction), then the
   COMMIT itself;
-- with ``--indexes`` (PostgreSQL), the same imports with groups of the project table's indexes
-  dropped, side by side with all of them in the same run (each group restored after its
-  rounds): the two trigram indexes of the admin's search, and the ``(column, id)`` and partial
-  indexes of the lists' sorts and the home page's counts. The measure of a floor, not a way to
-  run: the pages need those indexes (``benchmarks/README.md`` sections 15–17).
+- with ``--indexes`` (PostgreSQL), the same imports with groups of the indexes the pages need
+  (``import_bench.page_indexes``, what its ``--index-cost`` drops) dropped, side by side with
+  all of them in the same run (each group restored after its rounds): the two trigram indexes
+  of the admin's search, and the others (the ``(column, id)`` and partial indexes of the lists'
+  sorts and the home page's counts, a foreign key's, the code's prefix search). The measure of a
+  floor, not a way to run: the pages need those indexes (``benchmarks/README.md`` sections
+  15–17).
 
     .venv/bin/python benchmarks/import_waits.py [--rows 10000] [--rounds 5]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python \\
@@ -27,13 +29,12 @@ with the load average; the medians of:
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from statistics import median
@@ -148,14 +149,13 @@ def first_imports(path: Path, rounds: int) -> tuple[list[float], dict[str, list[
             started = time.perf_counter()
             import_bench.import_command(path)
             walls.append(time.perf_counter() - started)
-        print(f"round {number + 1}: {walls[-1]:.2f} s, load {_load()}", file=sys.stderr)
+        print(
+            f"round {number + 1}: {walls[-1]:.2f} s, load {import_bench.load_average()}",
+            file=sys.stderr,
+        )
         for name, seconds in spent.items():
             groups[name].append(seconds)
     return walls, groups
-
-
-def _load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def statements_table(rows: int, walls: list[float], groups: dict[str, list[float]]) -> str:
@@ -180,45 +180,27 @@ def statements_table(rows: int, walls: list[float], groups: dict[str, list[float
     )
 
 
-#: Groups of the project table's indexes whose cost ``--indexes`` measures: a name → whether
-#: an index (its name, its definition) is of the group.
-INDEX_GROUPS: dict[str, Callable[[str, str], bool]] = {
-    "the two trigram indexes (search of names, codes)": lambda name, sql: "gin_trgm_ops" in sql,
-    "the sort and count indexes": lambda name, sql: (
-        name.startswith("project_")
-        and "gin" not in sql
-        and name not in ("project_zone_name_key", "project_name_unique_in_zone")
-    ),
-}
-
-
 def index_rows(path: Path, rounds: int) -> list[tuple]:
-    """The first import with all the indexes, then without each group (restored after)."""
-    from django.db import connection
+    """The first import with all the indexes, then without each group of those the pages need
+    (``import_bench.page_indexes``): the trigram indexes of the admin's search, and the others
+    (the lists' sorts, the home page's counts, a foreign key's, the code's prefix search); each
+    group restored after its rounds."""
+    from benchmarks import import_bench
 
-    from approvals.models import Project
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s",
-            [Project._meta.db_table],
-        )
-        indexes = dict(cursor.fetchall())
-    rows = []
-    walls, groups = first_imports(path, rounds)
-    rows.append(("all " + str(len(indexes)), *_figures(walls, groups)))
-    for label, belongs in INDEX_GROUPS.items():
-        dropped = {name: sql for name, sql in indexes.items() if belongs(name, sql)}
-        with connection.cursor() as cursor:
-            for name in dropped:
-                cursor.execute(f'DROP INDEX "{name}"')
+    needed = import_bench.page_indexes()
+    trigram = [name for name, sql in needed.items() if "gin_trgm_ops" in sql]
+    groups = {
+        "the trigram indexes of the search": trigram,
+        "the pages' other indexes": [name for name in needed if name not in trigram],
+    }
+    rows = [("all", *_figures(*first_imports(path, rounds)))]
+    for label, names in groups.items():
+        created = import_bench.drop_project_indexes(names)
         try:
-            walls, groups = first_imports(path, rounds)
+            measured = first_imports(path, rounds)
         finally:
-            with connection.cursor() as cursor:
-                for sql in dropped.values():
-                    cursor.execute(sql)
-        rows.append((f"without {label} ({len(dropped)})", *_figures(walls, groups)))
+            import_bench.restore_indexes(created)
+        rows.append((f"without {label} ({len(names)})", *_figures(*measured)))
     return rows
 
 
@@ -247,7 +229,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="projectdesk-import-waits-") as folder:
             path = Path(folder) / "list.xlsx"
             import_bench.write_list(path, options.rows)
-            print(f"load at the start: {_load()}", file=sys.stderr)
+            print(f"load at the start: {import_bench.load_average()}", file=sys.stderr)
             walls, groups = first_imports(path, options.rounds)
             print(statements_table(options.rows, walls, groups), flush=True)
             if options.indexes and connection.vendor == "postgresql":
@@ -259,7 +241,7 @@ def main() -> None:
                         index_rows(path, options.rounds),
                     )
                 )
-        print(f"load at the end: {_load()}")
+        print(f"load at the end: {import_bench.load_average()}")
 
 
 if __name__ == "__main__":

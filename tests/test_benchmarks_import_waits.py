@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 
 from approvals.models import Project, StageChange
-from benchmarks.import_bench import write_list
+from benchmarks.import_bench import drop_project_indexes, page_indexes, restore_indexes, write_list
 from benchmarks.import_waits import _foreign_keys, _statement, first_imports
 
 
@@ -46,3 +46,17 @@ def test_a_first_import_is_taken_apart_statement_by_statement(tmp_path):
         assert sum(times[round_] for times in groups.values() if len(times) == 2) < walls[round_]
     # the last round's import is the command's, whole
     assert Project.objects.count() == StageChange.objects.count() == 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_indexes_measured_are_those_the_pages_need_and_come_back():
+    needed = page_indexes()
+    assert "project_name_id" in needed and "project_zone_ids" in needed  # a sort, a figure
+    assert "project_zone_name_key" not in needed  # the import's own lookup
+    trigram = {name for name, sql in needed.items() if "gin_trgm_ops" in sql}
+    postgresql = connection.vendor == "postgresql"
+    assert trigram == ({"project_name_trgm", "project_code_trgm"} if postgresql else set())
+    created = drop_project_indexes(["project_name_id"])
+    assert "project_name_id" not in page_indexes()
+    restore_indexes(created)
+    assert page_indexes() == needed
