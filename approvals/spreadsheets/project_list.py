@@ -91,7 +91,7 @@ def run(
                 continue
             if batch is not None and batch.pk is None and not _created(batch, report):
                 continue
-            if not _written(result, by, record, report):
+            if not _written(result, chunk, by, record, report):
                 continue
             # the zones of the rows (a stored project matched is of its row's zone)
             figures_changes.changed(zones={line.zone.pk for line in chunk if line.zone})
@@ -118,31 +118,80 @@ def _heap_frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _written(result: Plan, by, record, report: Report) -> bool:
+def _written(result: Plan, chunk: list[Line], by, record, report: Report) -> bool:
     """Write the chunk, or report that someone saved one of the rows it creates meanwhile. The
     imports take turns (``bulk.take_turn``), but a person's save in the admin does not wait
-    for them: on PostgreSQL a project added by hand while a list creating it was compared
-    meets it at the insert. The chunk's writes are undone to their savepoint, and the whole
-    file with them (the report has an error). On SQLite a writer waits for every other: there,
-    such an error is no one's save but a fault of the import, and is raised."""
+    for them: on PostgreSQL a project or an enterprise added by hand while a list creating it
+    was compared meets it at the insert. The chunk's writes are undone to their savepoint, and
+    the whole file with them (the report has an error at each row whose project or enterprise
+    was saved meanwhile, ``_saved_meanwhile``). On SQLite a writer waits for every other:
+    there, such an error is no one's save but a fault of the import, and is raised."""
     try:
         with transaction.atomic():
             write(result, by=by, record=record)
     except IntegrityError:
         if connection.vendor != "postgresql":
             raise
-        report.error(
-            "",
-            0,
-            "",
-            _(
-                "While this list was being imported, someone saved a project, an enterprise or "
-                "an entry it creates: nothing of the list was written. Preview this file again "
-                "to compare it with what was saved."
-            ),
-        )
+        found = _saved_meanwhile(result, chunk)
+        for line, column, what in found:
+            report.error(
+                *line.where,
+                line.header(column),
+                _(
+                    "While this list was being imported, someone saved %(what)s, which this row "
+                    "creates: nothing of the list was written. Preview this file again to "
+                    "compare it with what was saved."
+                )
+                % {"what": what},
+            )
+        if not found:  # an entry or a milestone of a stored project, whose row is locked
+            report.error(
+                "",
+                0,
+                "",
+                _(
+                    "While this list was being imported, someone saved a project, an "
+                    "enterprise or an entry it creates: nothing of the list was written. "
+                    "Preview this file again to compare it with what was saved."
+                ),
+            )
         return False
     return True
+
+
+def _saved_meanwhile(result: Plan, chunk: list[Line]) -> list[tuple[Line, str, str]]:
+    """The chunk's rows whose new project (by its code, or its name in its zone) or new
+    enterprise (by its name) is stored now: (row, the column, what was saved), read after
+    the failed insert was undone. The stored projects the chunk changes were locked when it
+    was compared: no one saves theirs meanwhile."""
+    creating = {(p["zone_id"], p["name"]) for p in result.new_projects}
+    codes = {p["code"] for p in result.new_projects if p.get("code")}
+    taken_names = set(
+        Project.objects.filter(
+            zone_id__in={zone for zone, _name in creating},
+            name__in={name for _zone, name in creating},
+        ).values_list("zone_id", "name")
+    )
+    taken_codes = set(Project.objects.filter(code__in=codes).values_list("code", flat=True))
+    taken_enterprises = set(
+        Enterprise.objects.filter(name__in=list(result.new_enterprises)).values_list(
+            "name", flat=True
+        )
+    )
+    found = []
+    for line in chunk:
+        new = line.zone is not None and (line.zone.pk, line.name) in creating
+        code = line.facts.get("code")
+        if new and (line.zone.pk, line.name) in taken_names:
+            found.append((line, "name", _("the project “%(name)s”") % {"name": line.name}))
+        elif new and code in taken_codes:
+            found.append((line, "code", _("the project code %(code)s") % {"code": code}))
+        elif line.enterprise in taken_enterprises:
+            taken_enterprises.discard(line.enterprise)  # named at the first row creating it
+            found.append(
+                (line, "enterprise", _("the enterprise “%(name)s”") % {"name": line.enterprise})
+            )
+    return found
 
 
 def _created(batch: Batch, report: Report) -> bool:

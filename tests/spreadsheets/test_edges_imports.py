@@ -29,12 +29,26 @@ from approvals.models import (
 )
 from approvals.spreadsheets import approval_table, imports, project_list
 from approvals.spreadsheets.people import People
-from tests.factories import ProjectFactory, UserFactory, ZoneFactory, ZoneRoleFactory
+from tests.factories import (
+    EnterpriseFactory,
+    ProjectFactory,
+    UserFactory,
+    ZoneFactory,
+    ZoneRoleFactory,
+)
 from tests.project_lists import ROUND_1, received, row, state, workbook
 from tests.services import at_once, database_url
 from tests.spreadsheets import test_import_approvals as approvals_table_files
 from tests.spreadsheets import test_import_monthly as monthly_files
-from zones.models import ZONE_ROLE_CHOICES, Administrator, AdminRole, CityRole, Role, ZoneRole
+from zones.models import (
+    ZONE_ROLE_CHOICES,
+    Administrator,
+    AdminRole,
+    CityRole,
+    Enterprise,
+    Role,
+    ZoneRole,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -282,19 +296,46 @@ def test_two_lists_of_the_same_new_round_confirmed_at_once_one_applies_the_other
     assert statuses == sorted([ImportStatus.APPLIED, ImportStatus.REFUSED])
 
 
+def _saved_by_name(zone):
+    ProjectFactory(zone=zone, name="丙项目")
+    return {"name": "丙项目"}
+
+
+def _saved_by_code(zone):
+    ProjectFactory(zone=zone, name="另一个项目", code=approvals_table_files.CODE)
+    return {"name": "另一个项目"}
+
+
+def _saved_enterprise(zone):
+    EnterpriseFactory(name="新设企业（山西）有限公司")
+    return {}
+
+
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("saved", "column", "named"),
+    [
+        (_saved_by_name, "项目名称", "有人保存了本行要新建的项目“丙项目”"),
+        (_saved_by_code, "项目代码", f"有人保存了本行要新建的项目代码{approvals_table_files.CODE}"),
+        (_saved_enterprise, "项目单位", "有人保存了本行要新建的企业“新设企业（山西）有限公司”"),
+    ],
+)
 def test_a_project_added_by_hand_while_a_list_creating_it_is_compared_refuses_the_list(
-    postgres, zone, stan, monkeypatch
+    postgres, zone, stan, monkeypatch, saved, column, named
 ):
-    """The admin's save does not take the imports' turn: a project added by hand after a list
-    naming it was compared (so planned new) meets the list's insert. The list is refused with
-    a message, nothing of it written; the project added by hand stays."""
-    record = received(workbook(row(1, "甲项目"), row(2, "丙项目")), stan)
+    """The admin's save does not take the imports' turn: a project or an enterprise added by
+    hand after a list naming it was compared (so planned new) meets the list's insert. The list
+    is refused at the row creating it, nothing of it written; what was added by hand stays."""
+    listed = row(
+        2, "丙项目", code=approvals_table_files.CODE, enterprise="新设企业（山西）有限公司"
+    )
+    record = received(workbook(row(1, "甲项目"), listed), stan)
     real_write = project_list.write
+    kept = {}
 
     def saved_meanwhile(result, **options):
-        at_once([lambda: ProjectFactory(zone=zone, name="丙项目")])  # its own connection, committed
+        at_once([lambda: kept.update(saved(zone))])  # its own connection, committed
         return real_write(result, **options)
 
     monkeypatch.setattr(project_list, "write", saved_meanwhile)
@@ -302,9 +343,14 @@ def test_a_project_added_by_hand_while_a_list_creating_it_is_compared_refuses_th
     report = imports.apply(SpreadsheetImport.objects.get(pk=record.pk))
 
     assert not report.applied
-    assert [(e.row, e.column) for e in report.errors] == [(0, "")]
-    assert report.errors[0].reason.startswith("导入这份清单期间，有人保存了")
-    assert list(Project.objects.values_list("name", flat=True)) == ["丙项目"]
+    assert [(e.sheet, e.row, e.column) for e in report.errors] == [("清单", 4, column)]
+    assert named in report.errors[0].reason and "请重新预览" in report.errors[0].reason
+    assert list(Project.objects.values_list("name", flat=True)) == (
+        [kept["name"]] if "name" in kept else []
+    )
+    assert Enterprise.objects.filter(name="新设企业（山西）有限公司").exists() == (
+        saved is _saved_enterprise
+    )
     assert SpreadsheetImport.objects.get(pk=record.pk).status == ImportStatus.REFUSED
 
 
