@@ -51,7 +51,7 @@ class ProjectFilter(django_filters.FilterSet):
     def by_text(self, queryset, name, value):
         value = value.strip()
         return (
-            queryset.filter(Q(name__icontains=value) | Q(code__icontains=value))
+            queryset.filter(Q(name_key__matches=value) | Q(code__icontains=value))
             if value
             else queryset
         )

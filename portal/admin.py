@@ -64,7 +64,7 @@ class InvestorLinkAdmin(ModelAdmin):
         "last_visit_at",
     )
     list_select_related = ("enterprise", "created_by")
-    search_fields = ("enterprise__name", "contact_name", "contact_phone")
+    search_fields = ("enterprise__name_key__matches", "contact_name", "contact_phone")
     sortable_by = ("created_at",)
     linked_lookups = ("enterprise__id__exact",)
     fields = (

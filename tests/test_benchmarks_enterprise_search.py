@@ -12,6 +12,17 @@ from zones.models import Enterprise
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture
+def index_as_written_dropped():
+    """``build`` adds the index of the search before on PostgreSQL: not left to other tests."""
+    from django.db import connection
+
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute('DROP INDEX IF EXISTS "enterprise_name_trgm"')
+
+
+@pytest.mark.usefixtures("index_as_written_dropped")
 def test_the_two_ways_are_the_searches_before_and_now():
     enterprise_search.build(300)
     assert Enterprise.objects.count() == 300

@@ -6,6 +6,7 @@ import unicodedata
 
 from django.conf import settings
 from django.db import models
+from django.db.models.lookups import IContains, Lookup
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,6 +14,30 @@ def normalise_name(value: str) -> str:
     """Fold full-width characters and drop all white space: spreadsheets mix both freely."""
     folded = unicodedata.normalize("NFKC", value or "")
     return "".join(folded.split())
+
+
+class NameKeyField(models.CharField):
+    """A name as matched (``normalise_name``): a project's, an enterprise's. Searched with the
+    ``matches`` lookup."""
+
+
+@NameKeyField.register_lookup
+class Matches(Lookup):
+    """``name_key__matches=word``: the word folded as the names were (``normalise_name``), then
+    contained, case aside, so that "(一期)" finds "（一期）" and "大恒 能源" finds "大恒能源": what
+    the admin's searches, its autocompletes and the API ask of a name. The SQL is icontains'
+    (``UPPER(name_key::text) LIKE UPPER('%…%')``), the expression of the trigram indexes that
+    serve it on PostgreSQL (migration ``approvals.0047``)."""
+
+    lookup_name = "matches"
+
+    def get_prep_lookup(self):
+        value = super().get_prep_lookup()
+        return normalise_name(value) if isinstance(value, str) else value
+
+    def as_sql(self, compiler, connection):
+        # the backends know their operators by the built-in lookups' names
+        return IContains(self.lhs, self.rhs).as_sql(compiler, connection)
 
 
 class Role(models.TextChoices):
@@ -156,7 +181,7 @@ class Enterprise(models.Model):
     """The investor company (项目单位 / 建设单位)."""
 
     name = models.CharField(_("name"), max_length=200, unique=True)
-    name_key = models.CharField(
+    name_key = NameKeyField(
         _("name as matched"),
         max_length=200,
         editable=False,

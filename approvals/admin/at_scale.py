@@ -19,6 +19,8 @@ from unfold.contrib.filters.admin import RangeDateFilter
 
 from approvals.core.counts import AtLeast, count_up_to
 
+#: The lookup of a name as matched (``zones.models.Matches``), which search fields name.
+MATCHES = "matches"
 #: Search words shorter than this cannot use a trigram index (guide section 11): their list
 #: reads one page and counts nothing.
 TRIGRAM = 3
@@ -105,6 +107,12 @@ class IndustryFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.filter(industry=self.value()) if self.value() else queryset
+
+
+def searched(field: str) -> str:
+    """A search field as the filter Django's search makes of it: its own lookup where it names
+    one (``name_key__matches``), else ``icontains``."""
+    return field if field.endswith(f"__{MATCHES}") else f"{field}__icontains"
 
 
 def search_words(term: str) -> list[str]:
@@ -255,8 +263,8 @@ def shared_choices(field, owner, key, people, current=None) -> None:
 class SearchedByProject:
     """A ModelAdmin mixin for lists of a project's rows (items, stage requests, problems,
     service records, reminders, stage changes), whose search names the project's fields
-    (``project__name`` …) beside the row's own: each word is looked up as the ids of its
-    parts apart, joined (UNION ALL), and the list reads those rows by their keys.
+    (``project__name_key__matches`` …) beside the row's own: each word is looked up as the ids
+    of its parts apart, joined (UNION ALL), and the list reads those rows by their keys.
 
     Django's search is one OR of LIKEs over the row joined to its project: no index serves it,
     so the list read every visible row joined to its project to find a page (an officer's
@@ -293,12 +301,12 @@ class SearchedByProject:
             projects = Project.objects.order_by()
             if len(word) < TRIGRAM:  # no index serves it: the visible projects only
                 projects = permissions.scope(projects, request.user, permissions.VIEW)
-            found = [projects.filter(**{f"{f}__icontains": word}).values("pk") for f in of_project]
+            found = [projects.filter(**{searched(f): word}).values("pk") for f in of_project]
             named = found[0].union(*found[1:]) if len(found) > 1 else found[0]
             if named[: self.DENSE].count() >= self.DENSE:
                 return super().get_search_results(request, queryset, search_term)
             parts = [rows.filter(**{f"{prefix}pk__in": named})]
-            parts += [rows.filter(**{f"{f}__icontains": word}) for f in own]
+            parts += [rows.filter(**{searched(f): word}) for f in own]
             ids = [part.values("pk") for part in parts]
             apart.append(ids[0].union(*ids[1:], all=True))
         for ids in apart:

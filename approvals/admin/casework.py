@@ -154,7 +154,7 @@ class WhiteListProjectAdmin(PageColumns, ModelAdmin):
     )
     list_display_links = None
     list_filter = (MissingFilter, ("zone", SeenZonesFilter))
-    search_fields = ("name", "code")
+    search_fields = ("name_key__matches", "code")
     list_select_related = ("zone",)
     ordering = ("-total_investment", "-id")
 

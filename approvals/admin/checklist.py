@@ -206,7 +206,7 @@ class ApprovalItemAdmin(
         "approval_type__before_works",
     )
     search_fields = (
-        "project__name",
+        "project__name_key__matches",
         "project__code",
         "approval_type__name",
         "approval_type__code",

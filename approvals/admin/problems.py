@@ -203,7 +203,7 @@ class ProblemAdmin(
         ProblemColourFilter,
         ("project__zone", SeenZonesFilter),
     )
-    search_fields = ("description", "department", "project__name", "project__code")
+    search_fields = ("description", "department", "project__name_key__matches", "project__code")
     linked_lookups = ("status__in", "deadline__lt")  # the dashboard's tiles (dashboard.py)
     list_select_related = ("project__officer", "responsible")
     # Newest first by the primary key, which any page is read by without sorting the visible

@@ -137,7 +137,7 @@ class ProjectAdmin(
         "is_standard_land",
         "is_commitment",
     )
-    search_fields = ("name", "code", "enterprise__name")
+    search_fields = ("name_key__matches", "code", "enterprise__name_key__matches")
     linked_lookups = (
         "officer__id__exact",
         "leader__id__exact",
@@ -286,10 +286,10 @@ class ProjectAdmin(
 
     def get_search_results(self, request: HttpRequest, queryset, search_term: str):
         """Words of three characters or more: each word's matches as a union of three index
-        reads (the trigram indexes of name, code and the enterprise's name on PostgreSQL), the
-        same rows as Django's OR of LIKEs over a join, which reads every row. Shorter words,
-        which no trigram serves, go Django's way on a list that reads one page only
-        (``FewCounts``)."""
+        reads (``named_like``: the trigram indexes of the name as matched, the code and the
+        enterprise's name as matched on PostgreSQL), the same rows as Django's OR of LIKEs over
+        a join, which reads every row. Shorter words, which no trigram serves, go Django's way
+        on a list that reads one page only (``FewCounts``)."""
         refuse_nul(search_term)
         words = search_words(search_term)
         if not words or any(len(word) < TRIGRAM for word in words):

@@ -21,7 +21,7 @@ def _link(url_name: str, obj) -> str:
 @admin.register(StageChange)
 class StageChangeAdmin(SearchedByProject, ReadOnlyRecordAdmin):
     subject_model = Project
-    search_fields = ("project__name", "project__code", "comment")
+    search_fields = ("project__name_key__matches", "project__code", "comment")
     list_select_related = ("project", "by", "request__project")
     list_display = (*ReadOnlyRecordAdmin.list_display, "request")
     sortable_by = (*ReadOnlyRecordAdmin.sortable_by, "request")
@@ -47,7 +47,7 @@ class StageChangeAdmin(SearchedByProject, ReadOnlyRecordAdmin):
 @admin.register(ItemStatusChange)
 class ItemStatusChangeAdmin(ReadOnlyRecordAdmin):
     subject_model = ApprovalItem
-    search_fields = ("item__project__name", "item__approval_type__name", "comment")
+    search_fields = ("item__project__name_key__matches", "item__approval_type__name", "comment")
     list_select_related = ("item__project", "item__approval_type", "by")
 
     @admin.display(description=_("approval item"), ordering="item")  # its own key
@@ -71,7 +71,7 @@ class ItemModeChangeAdmin(NeverWritten, WhoAndWhen, ModelAdmin):
     sortable_by = ("at_local", "item")  # the rest filtered or searched (issue 21)
     list_filter = ("target", "origin", ("at", DateRangeFilter))
     list_filter_submit = True  # unfold: the days are typed, then applied
-    search_fields = ("item__project__name", "item__approval_type__name", "reason")
+    search_fields = ("item__project__name_key__matches", "item__approval_type__name", "reason")
     list_select_related = ("item__project", "item__approval_type", "by")
     fields = ("at_local", "item_link", "source", "target", "origin", "reason", "by_name")
     readonly_fields = fields

@@ -40,7 +40,7 @@ class ReminderAdmin(SearchedByProject, NeverWritten, ModelAdmin):
     list_display = ("title_link", "project", "step", "day", "read", "delivery")
     list_filter = (ReadFilter, "step", "status", "email_status", ("day", DateRangeFilter))
     list_filter_submit = True  # unfold: the days are typed, then applied
-    search_fields = ("title", "project__name")
+    search_fields = ("title", "project__name_key__matches")
     list_select_related = ("project",)
     actions = ["mark_read"]
     fields = (

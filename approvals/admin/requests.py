@@ -170,7 +170,7 @@ class StageRequestAdmin(SearchedByProject, ModelAdmin):
         ("requested_at", DateRangeFilter),
     )
     list_filter_submit = True  # unfold: the days are typed, then applied
-    search_fields = ("project__name", "project__code", "note", "decision_comment")
+    search_fields = ("project__name_key__matches", "project__code", "note", "decision_comment")
     sortable_by = (  # the comment is searched, not sorted (issue 21)
         "project",
         "requested_change",

@@ -137,7 +137,7 @@ class ServiceRecordAdmin(SearchedByProject, PageColumns, SafeAutocomplete, Histo
     )
     list_filter = ("kind", ("project__zone", SeenZonesFilter), ("day", DateRangeFilter))
     list_filter_submit = True  # unfold: the days are typed, then applied
-    search_fields = ("project__name", "project__code", "participants", "done")
+    search_fields = ("project__name_key__matches", "project__code", "participants", "done")
     list_select_related = ("project", "recorded_by")
     autocomplete_fields = ("project",)
     add_fieldsets = (

@@ -26,7 +26,7 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 from accounts import validators
 from accounts.models import Profile
 from approvals.access import permissions
-from approvals.admin.at_scale import PageColumns, refuse_nul, search_words
+from approvals.admin.at_scale import PageColumns
 from approvals.admin.base import ModelAdmin, SafeAutocomplete, TabularInline
 from approvals.admin.reach import REACH_FIELDS, ReachForm
 from approvals.models import AuditEvent
@@ -40,7 +40,6 @@ from zones.models import (
     Role,
     Zone,
     ZoneRole,
-    normalise_name,
 )
 
 
@@ -216,7 +215,8 @@ class EnterpriseAdmin(PageColumns, ModelAdmin):
     change_form_template = "admin/zones/enterprise/change_form.html"
     list_display = ("name_link", "credit_code", "contact_person_shown", "contact_phone_shown")
     list_display_links = None
-    search_fields = ("name", "credit_code")
+    # the name as lists and the form match it ("(集团)" finds "（集团）"), the credit code as typed
+    search_fields = ("name_key__matches", "credit_code")
     sortable_by = ("name_link",)  # a credit code is searched, not sorted (issue 21)
 
     @admin.display(description=_("name"), ordering="name")
@@ -233,22 +233,6 @@ class EnterpriseAdmin(PageColumns, ModelAdmin):
     @admin.display(description=_("contact phone"))
     def contact_phone_shown(self, obj: Enterprise) -> str:
         return obj.contact_phone if obj.contacts_visible else "—"
-
-    def get_search_results(self, request, queryset, search_term):
-        """Every word in the name as lists and the form match it (``Enterprise.name_key``:
-        full-width characters folded, spaces dropped, so that "(集团)" finds "（集团）" and the
-        other way round) or in the credit code: the list's search and the project form's
-        autocomplete, which otherwise missed the enterprise the form then refused to add
-        again. The count reads every name, as Django's did (no index serves an OR with the
-        credit code); on PostgreSQL the page reads the names' index in order, told how many
-        names a word matches by the statistics of migration ``zones.0008``
-        (``benchmarks/enterprise_search.py``)."""
-        refuse_nul(search_term)
-        for word in search_words(search_term):
-            queryset = queryset.filter(
-                Q(name_key__icontains=normalise_name(word)) | Q(credit_code__icontains=word)
-            )
-        return queryset, False
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

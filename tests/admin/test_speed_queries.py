@@ -458,7 +458,7 @@ class TestOnPostgreSQL:
             cursor.execute("DROP INDEX project_name_id, project_code_id")
             cursor.execute(f"EXPLAIN {sql}", params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
-        for index in ("project_name_trgm", "project_code_trgm", "enterprise_name_trgm"):
+        for index in ("project_name_key_trgm", "project_code_trgm", "enterprise_name_key_trgm"):
             assert index in plan, plan
 
     def test_the_colour_counts_read_the_open_colour_index_alone(self, zone, bob):

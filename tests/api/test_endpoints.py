@@ -204,6 +204,14 @@ def test_the_lists_filters(api, zone_token, zone, project):
     assert "nonsense" in error["reason"] and "选择" in error["reason"]
 
 
+def test_the_search_finds_a_name_however_its_brackets_are_written(api, zone_token, zone):
+    bracketed = ProjectFactory(zone=zone, name="示范园（一期）标准厂房")
+    ProjectFactory(zone=zone, name="示范园一期配套道路")
+    for term in ("(一期)", "园 （一期）"):
+        found = api.get("projects/", zone_token, data={"search": term}).json()["results"]
+        assert [p["id"] for p in found] == [bracketed.pk], term
+
+
 def test_every_call_is_audited(api, zone_token, zone_platform, project):
     api.get(f"projects/{project.pk}/", zone_token)
     api.get("projects/", "pd_forged_token")

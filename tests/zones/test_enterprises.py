@@ -230,8 +230,9 @@ class TestTheSearch:
 
     @pytest.mark.usefixtures("postgres")
     def test_postgresql_knows_how_many_names_a_word_matches(self, superuser):
-        """The statistics of migration zones.0008: without them the planner guessed a word in
-        one name of three to match a handful, and sorted every match to show a page."""
+        """The trigram index of migration approvals.0047, whose expression is the one searched
+        (``UPPER(name_key)``): without statistics of it the planner guessed a word in one name
+        of three to match a handful, and sorted every match to show a page."""
         from django.db import connection
 
         names = [f"{'氢能' if n % 3 == 0 else '光伏'}装备（山西）{n}" for n in range(300)]

@@ -34,7 +34,7 @@ from approvals.core import units
 from approvals.core.dates import validate_not_future
 from approvals.core.display import day_in_words
 from approvals.core.machine import RecordedMachine, TransitionRefused, condition
-from zones.models import Enterprise, Zone, normalise_name
+from zones.models import Enterprise, NameKeyField, Zone, normalise_name
 
 #: The checklist counters kept on the project (``approvals/checklist/counters.py``).
 ITEM_COUNTERS = (
@@ -120,7 +120,7 @@ class Project(RecordedMachine):
         help_text=_("24 characters, e.g. 2509-140602-89-05-864976; leave empty until issued."),
     )
     name = models.CharField(_("project name"), max_length=200)
-    name_key = models.CharField(
+    name_key = NameKeyField(
         _("name as matched"),
         max_length=200,
         editable=False,

@@ -25,12 +25,14 @@ class ProjectQuerySet(models.QuerySet["Project"]):
         return permissions.scope(self, user, permissions.VIEW)
 
     def named_like(self, word: str) -> models.QuerySet:
-        """The ids of projects whose name, code or enterprise's name contains ``word``, as a
-        union of three reads that the trigram indexes serve on PostgreSQL (migration 0014)."""
-        by_enterprise = Enterprise.objects.filter(name__icontains=word).order_by().values("pk")
+        """The ids of projects whose name or enterprise's name contains ``word`` as names are
+        matched (``name_key__matches``: "(一期)" finds "（一期）"), or whose code contains it, as
+        a union of three reads that the trigram indexes serve on PostgreSQL (migrations 0014,
+        0047)."""
+        by_enterprise = Enterprise.objects.filter(name_key__matches=word).order_by().values("pk")
         unordered = self.order_by()  # the model's ordering joins zones, and a union refuses it
         return (
-            unordered.filter(name__icontains=word)
+            unordered.filter(name_key__matches=word)
             .values("pk")
             .union(
                 unordered.filter(code__icontains=word).values("pk"),
