@@ -81,6 +81,29 @@ class ProjectForm(forms.ModelForm):
             raise forms.ValidationError(doubt.message, code="implausible")
         return value
 
+    def clean(self):
+        """A name another project of the zone has already, but for full-width characters or
+        spaces ("（一期）" for "(一期)"), is that project: refused, naming it, as the lists find
+        it (``Project.recorded_as``). A kept name stays editable: two may have been recorded
+        before this check."""
+        cleaned = super().clean()
+        name = cleaned.get("name")
+        if "zone" in self.fields:
+            zone = cleaned.get("zone")
+        else:
+            zone = self.instance.zone if self.instance.zone_id else None
+        kept = self.instance.pk is not None and not {"name", "zone"} & set(self.changed_data)
+        if not name or zone is None or kept:
+            return cleaned
+        same = Project.recorded_as(zone.pk, name, other_than=self.instance.pk)
+        if same is not None and same.name != name:  # the same name: the unique check says so
+            self.add_error(
+                "name",
+                _("“%(name)s” is recorded in %(zone)s already as “%(recorded)s”.")
+                % {"name": name, "zone": zone, "recorded": same.name},
+            )
+        return cleaned
+
 
 class AwaitingDecisionFilter(admin.SimpleListFilter):
     """Projects with a stage request awaiting a decision, or without one."""

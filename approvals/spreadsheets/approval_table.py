@@ -205,7 +205,7 @@ def _projects(rows: list[TableRow], report: Report, allowed, lock) -> dict[tuple
     zones = _zones()
     stored = _stored_projects(rows, zones)
     by_code = {p["code"]: p for p in stored.values() if p["code"]}
-    by_name = {(p["zone_id"], p["name_key"]): p for p in stored.values()}
+    by_name = Project.by_zone_and_key(stored.values())
     result: dict[tuple[str, int], int] = {}
     seen: dict[int, int] = {}
     for r in rows:

@@ -60,7 +60,7 @@ def _match(lines: list[Line], report: Report, allowed, lock: bool) -> dict[int, 
     zones, names = _zones()
     stored = _projects(lines, zones, lock)
     by_code = {p["code"]: p for p in stored.values() if p["code"]}
-    by_name = {(p["zone_id"], p["name_key"]): p for p in stored.values()}
+    by_name = Project.by_zone_and_key(stored.values())
     seen: dict[tuple[int, dt.date], int] = {}
     for line in lines:
         # The zone first: a row of a zone one may not import for says only that, not whether

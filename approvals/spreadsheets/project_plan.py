@@ -114,7 +114,7 @@ def compare(result: Plan, lines: list[Line], people: People, seen: dict, *, lock
         fetch(Project.objects.filter(bulk.among("name_key", keys, Project), zone_id=zone_id))
     stored = list(stored_by_id.values())
     by_code = {p["code"]: p for p in stored if p["code"]}
-    by_name = {(p["zone_id"], p["name_key"]): p for p in stored}
+    by_name = Project.by_zone_and_key(stored)
     matched = _match(lines, by_code, by_name, seen, report)
     if report.errors:
         return result

@@ -257,3 +257,56 @@ def test_a_role_in_another_zone_does_not_make_a_choice_here(
     ZoneRole.objects.create(user=lily, zone=other_zone, role=Role.OFFICER)
     form = as_user(alice).get(change_url(project)).context["adminform"].form
     assert lily not in set(form.fields["officer"].queryset)
+
+
+class TestOneProjectOneNameInAZone:
+    """A name written another way (full-width brackets, a space) is the project recorded in the
+    zone already: the form refuses it, as the lists find it (``Project.recorded_as``)."""
+
+    ADD = reverse("admin:approvals_project_add")
+
+    def add(self, client, zone, name):
+        data = change_form_data(client, self.ADD)
+        data.update(name=name, zone=zone.pk, authorisation="filing")
+        return client.post(self.ADD, data)
+
+    def test_a_new_project_named_as_one_of_its_zone_is_refused_naming_it(
+        self, as_user, alice, zone
+    ):
+        ProjectFactory(zone=zone, name="示范园（一期）标准厂房")
+        response = self.add(as_user(alice), zone, "示范园(一期) 标准厂房")
+        assert response.status_code == 200
+        assert "已登记为“示范园（一期）标准厂房”" in response.content.decode()
+        assert list(zone.projects.values_list("name", flat=True)) == ["示范园（一期）标准厂房"]
+
+    def test_the_same_name_in_another_zone_is_another_project(
+        self, as_user, alice, zone, other_zone
+    ):
+        ProjectFactory(zone=other_zone, name="示范园（一期）标准厂房")
+        assert self.add(as_user(alice), zone, "示范园(一期)标准厂房").status_code == 302
+
+    def test_a_project_renamed_as_another_of_its_zone_is_refused(self, as_user, alice, project):
+        other = ProjectFactory(zone=project.zone, name="示范园（二期）")
+        client = as_user(alice)
+        data = change_form_data(client, change_url(project), name="示范园 (二期)")
+        response = client.post(change_url(project), data)
+        assert response.status_code == 200
+        assert f"已登记为“{other.name}”" in response.content.decode()
+        assert Project.objects.get(pk=project.pk).name == project.name
+
+    def test_two_recorded_before_the_check_stay_editable_under_their_names(
+        self, as_user, alice, project
+    ):
+        Project.objects.filter(pk=project.pk).update(name="示范园(二期)", name_key="示范园(二期)")
+        ProjectFactory(zone=project.zone, name="示范园（二期）")
+        client = as_user(alice)
+        data = change_form_data(client, change_url(project), progress="主体结构封顶")
+        assert client.post(change_url(project), data).status_code == 302
+        assert Project.objects.get(pk=project.pk).progress == "主体结构封顶"
+
+    def test_the_form_and_the_lists_take_the_first_recorded_of_two(self, zone):
+        first = ProjectFactory(zone=zone, name="示范园（二期）")
+        ProjectFactory(zone=zone, name="示范园(二期)")  # recorded before the form refused it
+        rows = list(Project.objects.values("id", "zone_id", "name_key").order_by("-pk"))
+        listed = Project.by_zone_and_key(rows)[(zone.pk, "示范园(二期)")]
+        assert listed["id"] == first.pk == Project.recorded_as(zone.pk, "示范园 ( 二期 )").pk

@@ -258,6 +258,18 @@ class TestAnExistingProject:
         assert taken == Enterprise.recorded_as("大恒能源 （集团）") == first
         assert Enterprise.objects.count() == 2
 
+    def test_of_two_projects_recorded_under_one_key_the_list_takes_the_one_the_form_names(
+        self, stan, zone
+    ):
+        # recorded before the project form refused the second spelling
+        first = ProjectFactory(zone=zone, name="示范园（二期）", total_investment=None)
+        ProjectFactory(zone=zone, name="示范园(二期)", total_investment=None)
+        report, _ = run(workbook(row(1, "示范园 (二期)", yi="3.5")), by=stan)
+        assert report.errors == []
+        assert Project.recorded_as(zone.pk, "示范园 (二期)") == first
+        assert Project.objects.get(pk=first.pk).total_investment == Decimal("35000")
+        assert Project.objects.count() == 2
+
     @pytest.mark.parametrize("chunk_rows", [5000, 1])
     def test_a_new_enterprise_written_two_ways_is_made_once(self, stan, settings, chunk_rows):
         settings.SPREADSHEET_CHUNK_ROWS = chunk_rows

@@ -9,7 +9,9 @@ update itself succeeded. The stages are named in ``stages``, the querysets in ``
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from django.conf import settings
@@ -550,6 +552,30 @@ class Project(RecordedMachine):
         if not (reason or "").strip():
             raise TransitionRefused(_("A reason is required."))
         return reason.strip()
+
+    @classmethod
+    def recorded_as(
+        cls, zone_id: int, name: str, *, other_than: int | None = None
+    ) -> Project | None:
+        """The project of the zone recorded already that ``name`` means (the same key,
+        ``name_key``: full-width characters and spaces aside): the first recorded, should two
+        share it (made before the form refused the second), none but ``other_than`` (one being
+        edited). The lists find it the same way (``by_zone_and_key``)."""
+        return (
+            cls.objects.filter(zone_id=zone_id, name_key=normalise_name(name))
+            .exclude(pk=other_than)
+            .order_by("pk")
+            .first()
+        )
+
+    @staticmethod
+    def by_zone_and_key(rows: Iterable[dict[str, Any]]) -> dict[tuple[int, str], dict[str, Any]]:
+        """Stored projects read as plain rows (``id``, ``zone_id``, ``name_key``), by zone and
+        key: the first recorded where two share one, as ``recorded_as`` picks."""
+        found: dict[tuple[int, str], dict[str, Any]] = {}
+        for row in sorted(rows, key=itemgetter("id")):
+            found.setdefault((row["zone_id"], row["name_key"]), row)
+        return found
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.name_key = normalise_name(self.name)
