@@ -339,3 +339,20 @@ def test_a_term_sent_to_desk_alone_stops_everything_at_once(start_desk):
     status = desk.wait_for_exit(STOP_TIMEOUT)
     assert status == 143, f"TERM ended ./desk run with status {status}, not 143" + desk.output()
     desk.assert_nothing_left()
+
+
+def test_a_server_that_does_not_stop_is_killed_and_the_worker_stopped_still(start_desk):
+    """Once, on a loaded machine, runserver had not ended 40 s after a Ctrl-C, and `./desk run`
+    waited for it without end, its worker never stopped. A server stopped cold (SIGSTOP: it
+    cannot act on the TERM) stands for it."""
+    desk = start_desk()
+    desk.wait_until_serving()
+    for pid in runserver_processes(desk):
+        os.kill(pid, signal.SIGSTOP)
+
+    os.killpg(desk.session, signal.SIGINT)
+
+    status = desk.wait_for_exit(STOP_TIMEOUT)
+    assert status == 0, f"Ctrl-C ended ./desk run with status {status}, not 0" + desk.output()
+    assert "网页服务 10 秒内未停止：已强制结束" in desk.output(), desk.output()
+    desk.assert_nothing_left()
