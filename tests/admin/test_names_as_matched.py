@@ -15,28 +15,26 @@ PROJECTS = reverse("admin:approvals_project_changelist")
 PROBLEMS = reverse("admin:approvals_problem_changelist")
 
 
+def with_a_problem(zone, officer, name: str, enterprise: str, problem: str):
+    project = ProjectFactory(
+        zone=zone, officer=officer, name=name, enterprise=EnterpriseFactory(name=enterprise)
+    )
+    problem_add(project=project, by=officer, description=problem)
+    return project
+
+
 @pytest.fixture
 def bracketed(zone, alice):
-    project = ProjectFactory(
-        zone=zone,
-        officer=alice,
-        name="示范园（一期） 标准厂房",
-        enterprise=EnterpriseFactory(name="大恒能源（集团）有限公司"),
+    return with_a_problem(
+        zone, alice, "示范园（一期） 标准厂房", "大恒能源（集团）有限公司", "一期用地指标未落实"
     )
-    problem_add(project=project, by=alice, description="一期用地指标未落实")
-    return project
 
 
 @pytest.fixture
 def plain(zone, alice):
-    project = ProjectFactory(
-        zone=zone,
-        officer=alice,
-        name="示范园一期配套道路",
-        enterprise=EnterpriseFactory(name="大恒集团物流有限公司"),
+    return with_a_problem(
+        zone, alice, "示范园一期配套道路", "大恒集团物流有限公司", "配套道路施工许可未办"
     )
-    problem_add(project=project, by=alice, description="配套道路施工许可未办")
-    return project
 
 
 @pytest.mark.parametrize(
