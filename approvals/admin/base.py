@@ -25,6 +25,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 from unfold import admin as unfold
+from unfold.forms import PaginationInlineFormSet
 from unfold.views import ChangeList as UnfoldChangeList
 
 from approvals.admin.at_scale import DateRangeFilter, FewCounts, refuse_nul
@@ -140,11 +141,65 @@ class ModelAdmin(FewCounts, unfold.ModelAdmin):
         return super().get_search_results(request, queryset, search_term)
 
 
+class StoredOnceFormSet(PaginationInlineFormSet):
+    """An inline's rows, checked against the rows stored for the same object where a unique
+    constraint names it (a project's milestone per stage, its month's figures, its task node
+    by name, its need of a factor). Django checks the rows posted together, but leaves the
+    stored ones to the database when the constraint names the inline's own key: a row saved
+    after the page was opened (an import, another tab) met the insert with a server error.
+    Such a row is refused on the form, at its field. Checked: constraints of the object and
+    one other field, unconditional (the project page's). Over unfold's formset, as its
+    inlines have."""
+
+    def clean(self) -> None:
+        super().clean()
+        if self.instance.pk is None:
+            return
+        for constraint in self.model._meta.constraints:
+            if (
+                isinstance(constraint, models.UniqueConstraint)
+                and self.fk.name in constraint.fields
+                and constraint.condition is None
+                and len(constraint.fields) == 2
+            ):
+                (field,) = (f for f in constraint.fields if f != self.fk.name)
+                self._stored_once(field)
+
+    def _stored_once(self, field: str) -> None:
+        posted = {}
+        attname = self.model._meta.get_field(field).attname
+        for form in self.forms:
+            # the instance's value: as the model's clean left it (a month as its first day)
+            value = getattr(form.instance, attname, None)
+            if form.has_changed() and value is not None and field not in form.errors:
+                if not (self.can_delete and self._should_delete_form(form)):
+                    posted[form] = value
+        if not posted:
+            return
+        stored = dict(
+            self.model._default_manager.filter(
+                **{self.fk.name: self.instance, f"{field}__in": set(posted.values())}
+            ).values_list(field, "pk")
+        )
+        for form, value in posted.items():
+            if stored.get(value, form.instance.pk) != form.instance.pk:
+                form.add_error(
+                    field,
+                    _(
+                        "A row with this %(field)s was saved after this page was opened. "
+                        "Open the page again to see it."
+                    )
+                    % {"field": self.model._meta.get_field(field).verbose_name},
+                )
+
+
 class TabularInline(unfold.TabularInline):
     """django-unfold's tabular inline without the title row above each row, which repeats the
-    object's name where the columns already say it."""
+    object's name where the columns already say it. Its rows are checked against the stored
+    ones (``StoredOnceFormSet``)."""
 
     hide_title = True
+    formset = StoredOnceFormSet
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)

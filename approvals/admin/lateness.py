@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from approvals.admin.at_scale import ParentKnownInline
-from approvals.admin.base import TabularInline
+from approvals.admin.base import StoredOnceFormSet, TabularInline
 from approvals.cases.colours import MilestoneColours, badge
 from approvals.cases.lateness import (
     colour_note,
@@ -70,12 +69,12 @@ class MilestoneForm(forms.ModelForm):
                     self.fields[name].disabled = True
 
 
-class MilestoneFormSet(BaseInlineFormSet):
+class MilestoneFormSet(StoredOnceFormSet):
     """A new row, or an open row given another stage, plans a stage still ahead: the milestone
-    of a stage the project has reached is written by the change that reached it."""
+    of a stage the project has reached is written by the change that reached it. (A stage
+    another stored row has is refused as every inline's: ``StoredOnceFormSet``.)"""
 
     def clean(self) -> None:
-        super().clean()
         for form in self.forms:
             if form.of_record or not form.has_changed():
                 continue
@@ -88,6 +87,7 @@ class MilestoneFormSet(BaseInlineFormSet):
                         "the stage change, not planned here."
                     ),
                 )
+        super().clean()  # after: a stage reached is said once, not also as stored
 
 
 class MilestoneInline(ParentKnownInline, TabularInline):

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Q
 from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import path, reverse
@@ -290,6 +291,19 @@ class ProjectAdmin(
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).visible_to(request.user)
+
+    def get_object(self, request: HttpRequest, object_id, from_field=None):
+        """On a save of the page (in its transaction), the project as the last writer to hold
+        it committed it: its row is locked, then read again. An import writing the project
+        holds the row until it commits; the page waits for it, and its checks (a milestone
+        per stage, a name in a zone) then see what the import wrote, instead of meeting it
+        at the insert with a server error. (SQLite has one writer at a time: no lock there.)"""
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None or request.method != "POST" or not connection.in_atomic_block:
+            return obj
+        locked = Project.objects.select_for_update(of=("self",)).filter(pk=obj.pk)
+        list(locked.values_list("pk", flat=True))
+        return super().get_object(request, object_id, from_field)
 
     def page_columns(self, request: HttpRequest, rows: list[Project]) -> None:
         """The next milestone from the stored date, which projects of the page await a

@@ -23,7 +23,16 @@ from django.urls import reverse
 from solo.admin import SingletonModelAdmin
 
 from approvals.admin.base import ModelAdmin
-from approvals.models import Category, Milestone, Project, Stage
+from approvals.models import (
+    Category,
+    Factor,
+    FactorNeed,
+    Milestone,
+    MonthlyProgress,
+    Project,
+    Stage,
+    TaskNode,
+)
 from tests import figures
 from tests.admin_helpers import change_form_data
 from tests.factories import EnterpriseFactory, MilestoneFactory, ProjectFactory, UserFactory
@@ -422,3 +431,80 @@ def test_a_code_in_arabic_indic_digits_is_a_form_error_on_the_project_page(as_us
     assert "code" in response.context["adminform"].form.errors
     project.refresh_from_db()
     assert project.code is None
+
+
+# --- a row saved after the page was opened -------------------------------------------------
+
+#: Per inline of the project page: its prefix, a new row as posted, the same row stored
+#: meanwhile (by an import, another tab), and the field named in the refusal.
+SAVED_MEANWHILE = {
+    "milestone": (
+        "milestones",
+        {"stage": Stage.UNDER_CONSTRUCTION, "planned_date": "2025-09-30"},
+        lambda p: Milestone.objects.create(
+            project=p, stage=Stage.UNDER_CONSTRUCTION, planned_date=dt.date(2025, 6, 30)
+        ),
+        "stage",
+        "阶段",
+    ),
+    "task node": (
+        "task_nodes",
+        {"name": "完成土地摘牌", "planned_date": "2025-05-31"},
+        lambda p: TaskNode.objects.create(
+            project=p, name="完成土地摘牌", planned_date=dt.date(2025, 4, 30)
+        ),
+        "name",
+        "节点",
+    ),
+    "month": (
+        "monthly_progress",
+        {"month": "2025-03-01", "completed_month": "120"},
+        lambda p: MonthlyProgress.objects.create(
+            project=p, month=dt.date(2025, 3, 1), completed_month=100
+        ),
+        "month",
+        "月份",
+    ),
+    "factor": (
+        "factor_needs",
+        {"factor": Factor.LAND, "requested": "80", "secured": "0"},
+        lambda p: FactorNeed.objects.create(project=p, factor=Factor.LAND, requested=50),
+        "factor",
+        "要素",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", SAVED_MEANWHILE)
+@time_machine.travel(dt.datetime(2025, 6, 1, 10, tzinfo=dt.UTC), tick=False)
+def test_a_row_saved_after_the_page_was_opened_is_refused_on_the_form(as_user, alice, zone, kind):
+    """The page was opened; then the same row (a project's one milestone per stage, task node
+    by name, figures per month, need per factor) was stored by someone else. Saving the page
+    adds it again: the form says so at the row's field; the stored row stays, no server
+    error (Django checks only the rows posted together against each other)."""
+    prefix, posted, stored_meanwhile, field, label = SAVED_MEANWHILE[kind]
+    project = ProjectFactory(zone=zone, stage=Stage.SIGNED, officer=alice)
+    client = as_user(alice)
+    data = change_form_data(client, change_url(project))
+    assert data[f"{prefix}-TOTAL_FORMS"] == 0
+    data[f"{prefix}-TOTAL_FORMS"] = "1"
+    data.update({f"{prefix}-0-{name}": value for name, value in posted.items()})
+    data[f"{prefix}-0-project"] = project.pk
+    stored = stored_meanwhile(project)
+
+    response = client.post(change_url(project), data)
+
+    assert response.status_code == 200
+    (formset,) = (
+        f.formset for f in response.context["inline_admin_formsets"] if f.formset.prefix == prefix
+    )
+    assert formset.errors == [
+        {field: [f"本页打开后，已有人保存了{label}相同的一行。请重新打开本页查看。"]}
+    ]
+    assert list(type(stored).objects.filter(project=project).values_list("pk", flat=True)) == [
+        stored.pk
+    ]
+    # the same row posted with no row stored is saved
+    type(stored).objects.filter(pk=stored.pk).delete()
+    assert client.post(change_url(project), data).status_code == 302
+    assert type(stored).objects.filter(project=project).count() == 1

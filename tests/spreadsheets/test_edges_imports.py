@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.urls import reverse
 
 from approvals.access import permissions
 from approvals.checklist.services import checklist_generate
@@ -23,12 +24,15 @@ from approvals.models import (
     Batch,
     ImportKind,
     ImportStatus,
+    Milestone,
     MonthlyProgress,
     Project,
     SpreadsheetImport,
+    Stage,
 )
 from approvals.spreadsheets import approval_table, imports, project_list
 from approvals.spreadsheets.people import People
+from tests.admin_helpers import change_form_data
 from tests.factories import (
     EnterpriseFactory,
     ProjectFactory,
@@ -406,6 +410,65 @@ def test_an_import_compares_once_the_import_before_it_has_committed(
     assert not [r for r in results if isinstance(r, Exception)], results
     assert results[1].applied, results[1].errors
     assert finished_while_held == [False]  # it waited for the turn to be given back
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_milestone_added_by_hand_while_a_list_writes_it_is_refused_on_the_page(
+    postgres, zone, stan, alice, client, monkeypatch
+):
+    """The other way round: the officer saves the project's page adding the planned start a
+    list being imported has just written for the project. The list holds the project's row
+    until it commits; the page waits for it, then reads the project as the list left it and
+    says on the form that the project has that milestone (no server error). The list's
+    milestone is kept, once."""
+    project = ProjectFactory(zone=zone, name="丙项目", stage=Stage.SIGNED, officer=alice)
+    record = received(workbook(row(1, "丙项目", start=dt.date(2025, 6, 30))), stan)
+    client.force_login(alice)
+    url = reverse("admin:approvals_project_change", args=[project.pk])
+    data = change_form_data(client, url)
+    data.update(
+        {
+            "milestones-TOTAL_FORMS": "1",
+            "milestones-0-project": project.pk,
+            "milestones-0-stage": Stage.UNDER_CONSTRUCTION,
+            "milestones-0-planned_date": "2025-09-30",
+        }
+    )
+    written, release = threading.Event(), threading.Event()
+    real_write = project_list.write
+
+    def write_and_hold(result, **options):
+        real_write(result, **options)
+        written.set()
+        release.wait(timeout=30)  # the list's transaction stays open, the project's row held
+
+    monkeypatch.setattr(project_list, "write", write_and_hold)
+
+    def save_the_page():
+        written.wait(timeout=30)
+        threading.Timer(1.5, release.set).start()
+        response = client.post(url, data)
+        saved_while_held.append(not release.is_set())
+        return response
+
+    saved_while_held: list[bool] = []
+    report, response = at_once(
+        [lambda: imports.apply(SpreadsheetImport.objects.get(pk=record.pk)), save_the_page]
+    )
+
+    assert not isinstance(report, Exception) and report.applied, report
+    assert not isinstance(response, Exception), response
+    assert saved_while_held == [False]  # it waited for the list
+    assert response.status_code == 200
+    formset = next(
+        f.formset for f in response.context["inline_admin_formsets"] if f.formset.model is Milestone
+    )
+    assert formset.errors == [
+        {"stage": ["本页打开后，已有人保存了阶段相同的一行。请重新打开本页查看。"]}
+    ]
+    stored = Milestone.objects.filter(project=project).values_list("stage", "planned_date")
+    assert list(stored) == [(Stage.UNDER_CONSTRUCTION, dt.date(2025, 6, 30))]
 
 
 @pytest.mark.services
