@@ -4,14 +4,17 @@ import datetime as dt
 import re
 
 import pytest
+import time_machine
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from approvals.models import Milestone, Project, Stage
 from tests.admin_helpers import change_form_data
-from tests.factories import MilestoneFactory, ProjectFactory, UserFactory
+from tests.factories import MilestoneFactory, ProjectFactory, UserFactory, ZoneRoleFactory
 from tests.flows import document, documents
+from zones.models import Role
 
 CHANGELIST = reverse("admin:approvals_project_changelist")
 
@@ -252,7 +255,7 @@ def test_the_officer_and_leader_choices_are_people_of_those_roles_in_ones_zones(
 def test_a_role_in_another_zone_does_not_make_a_choice_here(
     as_user, alice, lily, other_zone, project
 ):
-    from zones.models import Role, ZoneRole
+    from zones.models import ZoneRole
 
     ZoneRole.objects.create(user=lily, zone=other_zone, role=Role.OFFICER)
     form = as_user(alice).get(change_url(project)).context["adminform"].form
@@ -310,3 +313,78 @@ class TestOneProjectOneNameInAZone:
         rows = list(Project.objects.values("id", "zone_id", "name_key").order_by("-pk"))
         listed = Project.by_zone_and_key(rows)[(zone.pk, "示范园(二期)")]
         assert listed["id"] == first.pk == Project.recorded_as(zone.pk, "示范园 ( 二期 )").pk
+
+
+class TestSavedMeanwhile:
+    """The project's page was opened; then someone else saved the project (another officer,
+    an import). A save of the page keeps what they changed unless this page changed it too;
+    then it is refused once, naming who and when, and a second save keeps what was entered."""
+
+    @pytest.fixture
+    def dora(self, zone):
+        user = UserFactory(username="dora", first_name="朵拉")
+        ZoneRoleFactory(user=user, zone=zone, role=Role.OFFICER)
+        return user
+
+    @pytest.fixture
+    def opened(self, as_user, alice, zone):
+        project = ProjectFactory(
+            zone=zone, officer=alice, industry="新材料", total_investment=50000
+        )
+        return project, change_form_data(as_user(alice), change_url(project))
+
+    def _saved_by(self, client, user, project, **changes):
+        client.force_login(user)
+        data = change_form_data(client, change_url(project), **changes)
+        assert client.post(change_url(project), data).status_code == 302
+
+    @time_machine.travel(dt.datetime(2025, 6, 1, 2, 30, tzinfo=dt.UTC), tick=False)
+    def test_a_field_changed_meanwhile_and_left_here_keeps_their_value(
+        self, client, alice, dora, opened
+    ):
+        project, data = opened
+        self._saved_by(Client(), dora, project, total_investment="80000")
+        data["industry"] = "新能源"
+
+        assert client.post(change_url(project), data).status_code == 302
+
+        fresh = Project.objects.get(pk=project.pk)
+        assert (fresh.industry, fresh.total_investment) == ("新能源", 80000)
+
+    @time_machine.travel(dt.datetime(2025, 6, 1, 2, 30, tzinfo=dt.UTC), tick=False)
+    def test_a_field_changed_here_and_meanwhile_is_refused_once_then_saved(
+        self, client, alice, dora, opened
+    ):
+        project, data = opened
+        self._saved_by(
+            Client(), dora, project, total_investment="80000", industry="新能源", is_city_key="on"
+        )
+        data["total_investment"] = "60000"
+
+        response = client.post(change_url(project), data)
+
+        assert response.status_code == 200
+        assert response.context["adminform"].form.non_field_errors() == [
+            "本页打开后，朵拉（dora）也修改了总投资（万元）（2025-06-01 10:30）。页面显示的是您填写的"
+            "内容：再次保存即以您的为准，或重新打开本页查看对方的修改。"
+        ]
+        fresh = Project.objects.get(pk=project.pk)
+        assert (fresh.total_investment, fresh.industry, fresh.is_city_key) == (
+            80000,
+            "新能源",
+            True,
+        )
+        again = response.context["adminform"].form.data  # shown: 60000, 新能源, ticked
+        assert client.post(change_url(project), again).status_code == 302
+        fresh = Project.objects.get(pk=project.pk)
+        assert (fresh.total_investment, fresh.industry, fresh.is_city_key) == (
+            60000,
+            "新能源",
+            True,
+        )
+
+    def test_nothing_saved_meanwhile_saves_as_before(self, client, opened):
+        project, data = opened
+        data["industry"] = "新能源"
+        assert client.post(change_url(project), data).status_code == 302
+        assert Project.objects.get(pk=project.pk).industry == "新能源"
