@@ -17,7 +17,9 @@ from django.core.exceptions import (
     ValidationError,
 )
 from django.db import models
+from django.db.models import Max
 from django.utils import formats
+from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -141,8 +143,123 @@ class ModelAdmin(FewCounts, unfold.ModelAdmin):
         return super().get_search_results(request, queryset, search_term)
 
 
+class OpenedAt(forms.IntegerField):
+    """The object's latest history record when its page was opened (a hidden input): never a
+    change of the object itself."""
+
+    widget = forms.HiddenInput
+
+    def has_changed(self, initial, data) -> bool:
+        return False
+
+
+def latest_records(model: type[models.Model], ids) -> dict:
+    """Each object's latest history record (simple-history's id): id → history id."""
+    return dict(
+        model.history.filter(id__in=list(ids))
+        .order_by()
+        .values("id")
+        .annotate(latest=Max("history_id"))
+        .values_list("id", "latest")
+    )
+
+
+class MergesMeanwhile(forms.ModelForm):
+    """The form of a recorded object (simple-history), which merges what was recorded after
+    its page was opened (an import, another person, another tab), instead of writing back
+    every field with the values of that moment:
+    - a field changed meanwhile that this page left as it was keeps the stored value;
+    - a field changed on both sides is refused once, naming who changed it and when; the form
+      is shown again with what was typed, and the stored values where it typed nothing; saved
+      again, it keeps both.
+    The page carries the latest record in ``opened_at``; the save compares with the records
+    since. (The project page reads the project under its lock: ``ProjectAdmin.get_object``.)"""
+
+    opened_at = OpenedAt(required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and self.instance.pk is not None and "opened_at" not in self.initial:
+            model = self._meta.model
+            self.initial["opened_at"] = latest_records(model, [self.instance.pk]).get(
+                self.instance.pk
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        self._merge_meanwhile(cleaned)
+        return cleaned
+
+    def _merge_meanwhile(self, cleaned: dict) -> None:
+        seen = cleaned.get("opened_at")
+        if self.instance.pk is None or seen is None:
+            return
+        records = list(
+            self._meta.model.history.filter(id=self.instance.pk, history_id__gte=seen).order_by(
+                "history_id"
+            )
+        )
+        if len(records) < 2 or records[0].history_id != seen:
+            return  # nothing recorded since (or no record of this object: nothing to merge)
+        opened, latest = records[0], records[-1]
+        both, theirs = [], []
+        for name in self.fields:
+            field = self._model_field(name)
+            if field is None or name not in cleaned or self.fields[name].disabled:
+                continue
+            was = getattr(opened, field.attname)
+            if getattr(latest, field.attname) == was:
+                continue  # not changed meanwhile
+            posted = cleaned[name]
+            if (posted.pk if isinstance(posted, models.Model) else posted) == was:
+                cleaned[name] = getattr(self.instance, name)  # left as it was: theirs stays
+                theirs.append(name)
+                if name in self.changed_data:
+                    self.changed_data.remove(name)
+            else:
+                both.append(str(field.verbose_name))
+        if both:
+            self.data = self.data.copy()
+            self.data[self.add_prefix("opened_at")] = latest.history_id
+            for name in theirs:
+                self._show_stored(name)
+            self.add_error(
+                None,
+                _(
+                    "After this page was opened, %(who)s changed %(fields)s too (%(when)s). "
+                    "The page shows what you entered: save again to keep it, or open the page "
+                    "again to see theirs."
+                )
+                % {
+                    "who": latest.history_user or latest.history_change_reason or "—",
+                    "fields": "、".join(both),
+                    "when": local_time(latest.history_date),
+                },
+            )
+
+    def _model_field(self, name: str) -> models.Field | None:
+        try:
+            field = self._meta.model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return None
+        return field if field.concrete and not field.many_to_many else None
+
+    def _show_stored(self, name: str) -> None:
+        """The form shown again with the stored value of ``name`` where the person typed."""
+        field, key = self.fields[name], self.add_prefix(name)
+        value = field.prepare_value(self[name].initial)
+        if isinstance(field.widget, forms.CheckboxInput):  # (no form of ours has a multi-widget)
+            if value:
+                self.data[key] = "on"
+            else:
+                self.data.pop(key, None)
+        else:
+            self.data[key] = "" if value is None else value
+
+
 class StoredOnceFormSet(PaginationInlineFormSet):
-    """An inline's rows, checked against the rows stored for the same object where a unique
+    """An inline's rows, each with its latest record where its form merges what was recorded
+    meanwhile (``MergesMeanwhile``), and checked against the rows stored for the same object where a unique
     constraint names it (a project's milestone per stage, its month's figures, its task node
     by name, its need of a factor). Django checks the rows posted together, but leaves the
     stored ones to the database when the constraint names the inline's own key: a row saved
@@ -150,6 +267,21 @@ class StoredOnceFormSet(PaginationInlineFormSet):
     Such a row is refused on the form, at its field. Checked: constraints of the object and
     one other field, unconditional (the project page's). Over unfold's formset, as its
     inlines have."""
+
+    def get_form_kwargs(self, index):
+        """A row merging what was recorded meanwhile (``MergesMeanwhile``) is drawn with its
+        latest record, read for the rows of the page in one query."""
+        kwargs = super().get_form_kwargs(index)
+        merges = issubclass(self.form, MergesMeanwhile)
+        if merges and not self.is_bound and index is not None:
+            if index < self.initial_form_count():
+                pk = self.get_queryset()[index].pk
+                kwargs["initial"] = {**kwargs.get("initial", {}), "opened_at": self._opened[pk]}
+        return kwargs
+
+    @cached_property
+    def _opened(self) -> dict:
+        return latest_records(self.model, [row.pk for row in self.get_queryset()])
 
     def clean(self) -> None:
         super().clean()
@@ -196,10 +328,19 @@ class StoredOnceFormSet(PaginationInlineFormSet):
 class TabularInline(unfold.TabularInline):
     """django-unfold's tabular inline without the title row above each row, which repeats the
     object's name where the columns already say it. Its rows are checked against the stored
-    ones (``StoredOnceFormSet``)."""
+    ones (``StoredOnceFormSet``), and merge what was recorded meanwhile where its form does
+    (``MergesMeanwhile``)."""
 
     hide_title = True
     formset = StoredOnceFormSet
+
+    def get_fields(self, request, obj=None):
+        """A form that merges what was recorded meanwhile carries its rows' latest records, to
+        those who may change them (a hidden input: a reader's row shows no such column)."""
+        fields = list(super().get_fields(request, obj))
+        if issubclass(self.form, MergesMeanwhile) and self.has_change_permission(request, obj):
+            fields.append("opened_at")
+        return fields
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)

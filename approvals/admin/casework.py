@@ -21,16 +21,18 @@ from django.utils.translation import pgettext_lazy
 
 from approvals.access import permissions
 from approvals.admin.at_scale import PageColumns, ParentKnownInline, SeenZonesFilter
-from approvals.admin.base import ModelAdmin, TabularInline
+from approvals.admin.base import MergesMeanwhile, ModelAdmin, TabularInline
 from approvals.cases.colours import MilestoneColours, badge, task_node_colour
 from approvals.core import units
 from approvals.models import Factor, FactorNeed, MonthlyProgress, TaskNode, WhiteListProject
 
 
 class ProjectRowsInline(ParentKnownInline, TabularInline):
-    """Rows of a project that its caseworkers keep: each permission asked of the project."""
+    """Rows of a project that its caseworkers keep: each permission asked of the project; a
+    row saved meanwhile is merged, not written back (``MergesMeanwhile``)."""
 
     extra = 0
+    form = MergesMeanwhile
 
     def _perm(self, action: str) -> str:
         return f"{self.opts.app_label}.{action}_{self.opts.model_name}"

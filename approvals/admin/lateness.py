@@ -5,7 +5,6 @@ it."""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin
 from django.utils import timezone
 from django.utils.html import format_html
@@ -13,7 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from approvals.admin.at_scale import ParentKnownInline
-from approvals.admin.base import StoredOnceFormSet, TabularInline
+from approvals.admin.base import MergesMeanwhile, StoredOnceFormSet, TabularInline
 from approvals.cases.colours import MilestoneColours, badge
 from approvals.cases.lateness import (
     colour_note,
@@ -51,7 +50,7 @@ def next_milestone_cell(project: Project, colours: MilestoneColours | None = Non
     )
 
 
-class MilestoneForm(forms.ModelForm):
+class MilestoneForm(MergesMeanwhile):
     """A row of the project page. On a row of record every field is disabled, so that a posted
     value is ignored, not only hidden: relabelling the signed row as the start of works moved
     开工率 with no decision (issue 17)."""

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import connection, models
+from django.db import connection
 from django.db.models import Q
 from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import path, reverse
@@ -26,7 +26,7 @@ from approvals.admin.at_scale import (
     SeenZonesFilter,
     search_words,
 )
-from approvals.admin.base import HistoryAdmin, SafeAutocomplete, refuse_nul
+from approvals.admin.base import HistoryAdmin, MergesMeanwhile, SafeAutocomplete, refuse_nul
 from approvals.admin.case_tabs import CASE_TABS, case_tabs, loaded_later
 from approvals.admin.casework import (
     FactorNeedInline,
@@ -47,7 +47,6 @@ from approvals.cases.plausible import investment_doubt
 from approvals.checklist import foresight
 from approvals.checklist.services import settled_by_mode
 from approvals.core import units
-from approvals.core.display import local_time
 from approvals.models import (
     NEXT_STAGE,
     ApprovalItem,
@@ -70,33 +69,12 @@ RARE_CHANGES = ("suspend", "withdraw")
 PEOPLE_CHOICES = {"officer": permissions.officer_choices, "leader": permissions.leader_choices}
 
 
-class _OpenedAt(forms.IntegerField):
-    """The project's latest history record when the page was opened (a hidden input): never a
-    change of the project itself."""
-
-    widget = forms.HiddenInput
-
-    def has_changed(self, initial, data) -> bool:
-        return False
-
-
-class ProjectForm(forms.ModelForm):
+class ProjectForm(MergesMeanwhile):
     """The project form: a total investment no zone project has is refused (guide section 12;
     the bound and its message are ``plausible``'s, as for the list import). A save merges what
-    was recorded after the page was opened (``_merge_meanwhile``)."""
+    was recorded after the page was opened (``MergesMeanwhile``)."""
 
     # No Meta: the admin builds the form for its fieldsets (modelform_factory).
-    opened_at = _OpenedAt(required=False)
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if not self.is_bound and self.instance.pk is not None:
-            self.initial["opened_at"] = (
-                Project.history.filter(id=self.instance.pk)
-                .order_by("-history_id")
-                .values_list("history_id", flat=True)
-                .first()
-            )
 
     def clean_total_investment(self):
         value = self.cleaned_data.get("total_investment")
@@ -110,8 +88,7 @@ class ProjectForm(forms.ModelForm):
         spaces ("（一期）" for "(一期)"), is that project: refused, naming it, as the lists find
         it (``Project.recorded_as``). A kept name stays editable: two may have been recorded
         before this check."""
-        cleaned = super().clean()
-        self._merge_meanwhile(cleaned)
+        cleaned = super().clean()  # merged with what was recorded meanwhile first
         name = cleaned.get("name")
         if "zone" in self.fields:
             zone = cleaned.get("zone")
@@ -128,77 +105,6 @@ class ProjectForm(forms.ModelForm):
                 % {"name": name, "zone": zone, "recorded": same.name},
             )
         return cleaned
-
-    def _merge_meanwhile(self, cleaned: dict) -> None:
-        """What someone else (an import, another tab) recorded on the project after this page
-        was opened is kept: a field changed meanwhile that this page left as it was shows
-        the stored value and is saved so. A field both changed is refused once, naming who
-        changed it and when; the page keeps what was entered, and saving it again keeps it.
-        (The page's save reads the project under its lock: ``ProjectAdmin.get_object``.)"""
-        seen = cleaned.get("opened_at")
-        if self.instance.pk is None or seen is None:
-            return
-        records = list(
-            Project.history.filter(id=self.instance.pk, history_id__gte=seen).order_by("history_id")
-        )
-        if len(records) < 2 or records[0].history_id != seen:
-            return  # nothing recorded since (or no record of this project: nothing to merge)
-        opened, latest = records[0], records[-1]
-        both, theirs = [], []
-        for name in self.fields:
-            field = _model_field(name)
-            if field is None or not field.concrete or field.many_to_many or name not in cleaned:
-                continue
-            was = getattr(opened, field.attname)
-            if getattr(latest, field.attname) == was:
-                continue  # not changed meanwhile
-            posted = cleaned[name]
-            if (posted.pk if isinstance(posted, models.Model) else posted) == was:
-                cleaned[name] = getattr(self.instance, name)  # left as it was: theirs stays
-                theirs.append(name)
-                if name in self.changed_data:
-                    self.changed_data.remove(name)
-            else:
-                both.append(str(field.verbose_name))
-        if both:
-            # shown again: what was entered, theirs where this page left a field as it was;
-            # saved again, it keeps both
-            self.data = self.data.copy()
-            self.data[self.add_prefix("opened_at")] = latest.history_id
-            for name in theirs:
-                self._show_stored(name)
-            self.add_error(
-                None,
-                _(
-                    "After this page was opened, %(who)s changed %(fields)s too (%(when)s). "
-                    "The page shows what you entered: save again to keep it, or open the page "
-                    "again to see theirs."
-                )
-                % {
-                    "who": latest.history_user or latest.history_change_reason or "—",
-                    "fields": "、".join(both),
-                    "when": local_time(latest.history_date),
-                },
-            )
-
-    def _show_stored(self, name: str) -> None:
-        """The form shown again with the stored value of ``name`` where the person typed."""
-        field, key = self.fields[name], self.add_prefix(name)
-        value = field.prepare_value(self[name].initial)
-        if isinstance(field.widget, forms.CheckboxInput):  # (the form has no multi-widget)
-            if value:
-                self.data[key] = "on"
-            else:
-                self.data.pop(key, None)
-        else:
-            self.data[key] = "" if value is None else value
-
-
-def _model_field(name: str):
-    try:
-        return Project._meta.get_field(name)
-    except FieldDoesNotExist:
-        return None
 
 
 class AwaitingDecisionFilter(admin.SimpleListFilter):

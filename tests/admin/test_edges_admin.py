@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from io import StringIO
 
 import pytest
 import time_machine
 from django.contrib import admin
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from solo.admin import SingletonModelAdmin
 
@@ -33,11 +36,14 @@ from approvals.models import (
     Stage,
     TaskNode,
 )
+from approvals.spreadsheets import imports
 from tests import figures
 from tests.admin_helpers import change_form_data
 from tests.factories import EnterpriseFactory, MilestoneFactory, ProjectFactory, UserFactory
 from tests.figures import D, listed
 from tests.flows import move
+from tests.project_lists import received, workbook
+from tests.project_lists import row as list_row
 from zones.models import Administrator, AdminRole, Enterprise
 
 rounds = figures.rounds  # the fixture, for pytest to find by its name
@@ -508,3 +514,85 @@ def test_a_row_saved_after_the_page_was_opened_is_refused_on_the_form(as_user, a
     type(stored).objects.filter(pk=stored.pk).delete()
     assert client.post(change_url(project), data).status_code == 302
     assert type(stored).objects.filter(project=project).count() == 1
+
+
+@pytest.fixture
+def april_first():
+    with time_machine.travel(dt.datetime(2025, 4, 1, 2, tzinfo=dt.UTC), tick=False):
+        yield
+
+
+@pytest.mark.usefixtures("april_first")
+class TestARowAnImportMovedMeanwhile:
+    """The page was opened; then a list planned the project's start. Saving the page
+    (another field changed) keeps the list's date; changing the same date on the page is
+    refused once, naming the import's person, then a second save keeps the page's date."""
+
+    @pytest.fixture
+    def opened(self, as_user, alice, stan, zone):
+        project = ProjectFactory(zone=zone, name="丙项目", stage=Stage.SIGNED, officer=alice)
+        # a start not planned yet: the list's date fills it
+        Milestone.objects.create(project=project, stage=Stage.UNDER_CONSTRUCTION, planned_date=None)
+        client = as_user(alice)
+        data = change_form_data(client, change_url(project))
+        listed = workbook(list_row(1, "丙项目", start=dt.date(2025, 9, 30)))
+        assert imports.apply(received(listed, stan)).applied
+        assert Milestone.objects.get(project=project).planned_date == dt.date(2025, 9, 30)
+        return client, project, data
+
+    def test_saved_with_another_change_the_lists_date_stays(self, opened):
+        client, project, data = opened
+        data["industry"] = "新能源"
+
+        assert client.post(change_url(project), data).status_code == 302
+
+        assert Project.objects.get(pk=project.pk).industry == "新能源"
+        assert Milestone.objects.get(project=project).planned_date == dt.date(2025, 9, 30)
+
+    def test_the_same_date_changed_is_refused_once_then_saved(self, opened):
+        client, project, data = opened
+        data[f"milestones-{row_index(data, Stage.UNDER_CONSTRUCTION)}-planned_date"] = "2025-08-31"
+
+        response = client.post(change_url(project), data)
+
+        assert response.status_code == 200
+        (formset,) = (
+            f.formset
+            for f in response.context["inline_admin_formsets"]
+            if f.formset.model is Milestone
+        )
+        (refused,) = [form for form in formset.forms if form.non_field_errors()]
+        assert refused.non_field_errors() == [
+            "本页打开后，斯坦（stan）也修改了计划日期（2025-04-01 10:00）。页面显示的是您填写的内容："
+            "再次保存即以您的为准，或重新打开本页查看对方的修改。"
+        ]
+        assert Milestone.objects.get(project=project).planned_date == dt.date(2025, 9, 30)
+        assert client.post(change_url(project), refused.data).status_code == 302  # as shown
+        assert Milestone.objects.get(project=project).planned_date == dt.date(2025, 8, 31)
+
+
+def test_the_rows_latest_records_are_read_once_per_tab_however_many_rows(as_user, alice, zone):
+    """Each row of a tab carries its latest history record (``MergesMeanwhile``): read for the
+    tab's rows of each inline in one query, so the tab costs the same for 2 rows as for 12."""
+
+    def plans_tab(rows: int) -> tuple[int, int]:
+        project = ProjectFactory(zone=zone, stage=Stage.SIGNED, officer=alice)
+        for n in range(rows):
+            TaskNode.objects.create(
+                project=project, name=f"节点{n}", planned_date=dt.date(2025, 5, 1)
+            )
+        client = as_user(alice)
+        client.get(change_url(project), {"case_tab": "plans"})  # what a first visit caches
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(change_url(project), {"case_tab": "plans"})
+        assert response.status_code == 200
+        shown = len(
+            re.findall(r'name="task_nodes-\d+-opened_at" value="\d+"', response.content.decode())
+        )
+        history = [q for q in captured.captured_queries if "historicaltasknode" in q["sql"]]
+        return shown, len(captured), len(history)
+
+    (shown_few, few, history_few), (shown_many, many, history_many) = plans_tab(2), plans_tab(12)
+    assert (shown_few, shown_many) == (2, 12)
+    assert few == many
+    assert history_few == history_many == 1
