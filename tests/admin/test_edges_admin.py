@@ -596,3 +596,14 @@ def test_the_rows_latest_records_are_read_once_per_tab_however_many_rows(as_user
     assert (shown_few, shown_many) == (2, 12)
     assert few == many
     assert history_few == history_many == 1
+
+
+def test_a_readers_tab_carries_no_latest_records(as_user, stan, zone):
+    """A statistician reads a project's rows: no form, so no hidden record (and no column)."""
+    project = ProjectFactory(zone=zone, stage=Stage.SIGNED)
+    TaskNode.objects.create(project=project, name="完成土地摘牌", planned_date=dt.date(2025, 5, 1))
+    response = as_user(stan).get(change_url(project), {"case_tab": "plans"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "完成土地摘牌" in html
+    assert "opened_at" not in html
