@@ -258,15 +258,15 @@ class MergesMeanwhile(forms.ModelForm):
 
 
 class StoredOnceFormSet(PaginationInlineFormSet):
-    """An inline's rows, each with its latest record where its form merges what was recorded
-    meanwhile (``MergesMeanwhile``), and checked against the rows stored for the same object where a unique
-    constraint names it (a project's milestone per stage, its month's figures, its task node
-    by name, its need of a factor). Django checks the rows posted together, but leaves the
-    stored ones to the database when the constraint names the inline's own key: a row saved
-    after the page was opened (an import, another tab) met the insert with a server error.
-    Such a row is refused on the form, at its field. Checked: constraints of the object and
-    one other field, unconditional (the project page's). Over unfold's formset, as its
-    inlines have."""
+    """An inline's rows, each drawn with its latest record where its form merges what was
+    recorded meanwhile (``MergesMeanwhile``), and checked against the rows stored for the
+    same object where a unique constraint names it (a project's milestone per stage, its
+    month's figures, its task node by name, its need of a factor). Django checks the rows
+    posted together, but leaves the stored ones to the database when the constraint names
+    the inline's own key: a row saved after the page was opened (an import, another tab) met
+    the insert with a server error. Such a row is refused on the form, at its field.
+    Checked: constraints of the object and one other field, unconditional (the project
+    page's). Over unfold's formset, as its inlines have."""
 
     def get_form_kwargs(self, index):
         """A row merging what was recorded meanwhile (``MergesMeanwhile``) is drawn with its
