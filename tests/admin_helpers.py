@@ -43,3 +43,13 @@ def change_form_data(client: Client, url: str, **changes) -> dict:
                 data[f"{formset.prefix}-{index}-{name}"] = "" if value is None else value
     data.update(changes)
     return data
+
+
+def with_new_row(data: dict, prefix: str, parent, **values) -> dict:
+    """The form's data with one more row in the inline ``prefix`` of ``parent``'s page, as a
+    browser posts it after "add another": ``values`` by field name."""
+    index = int(data[f"{prefix}-TOTAL_FORMS"])
+    data[f"{prefix}-TOTAL_FORMS"] = str(index + 1)
+    data[f"{prefix}-{index}-project"] = parent.pk
+    data.update({f"{prefix}-{index}-{name}": value for name, value in values.items()})
+    return data

@@ -38,7 +38,7 @@ from approvals.models import (
 )
 from approvals.spreadsheets import imports
 from tests import figures
-from tests.admin_helpers import change_form_data
+from tests.admin_helpers import change_form_data, with_new_row
 from tests.factories import EnterpriseFactory, MilestoneFactory, ProjectFactory, UserFactory
 from tests.figures import D, listed
 from tests.flows import move
@@ -493,9 +493,7 @@ def test_a_row_saved_after_the_page_was_opened_is_refused_on_the_form(as_user, a
     client = as_user(alice)
     data = change_form_data(client, change_url(project))
     assert data[f"{prefix}-TOTAL_FORMS"] == 0
-    data[f"{prefix}-TOTAL_FORMS"] = "1"
-    data.update({f"{prefix}-0-{name}": value for name, value in posted.items()})
-    data[f"{prefix}-0-project"] = project.pk
+    with_new_row(data, prefix, project, **posted)
     stored = stored_meanwhile(project)
 
     response = client.post(change_url(project), data)

@@ -32,7 +32,7 @@ from approvals.models import (
 )
 from approvals.spreadsheets import approval_table, imports, project_list
 from approvals.spreadsheets.people import People
-from tests.admin_helpers import change_form_data
+from tests.admin_helpers import change_form_data, with_new_row
 from tests.factories import (
     EnterpriseFactory,
     ProjectFactory,
@@ -426,14 +426,12 @@ def test_a_milestone_added_by_hand_while_a_list_writes_it_is_refused_on_the_page
     record = received(workbook(row(1, "丙项目", start=dt.date(2025, 6, 30))), stan)
     client.force_login(alice)
     url = reverse("admin:approvals_project_change", args=[project.pk])
-    data = change_form_data(client, url)
-    data.update(
-        {
-            "milestones-TOTAL_FORMS": "1",
-            "milestones-0-project": project.pk,
-            "milestones-0-stage": Stage.UNDER_CONSTRUCTION,
-            "milestones-0-planned_date": "2025-09-30",
-        }
+    data = with_new_row(
+        change_form_data(client, url),
+        "milestones",
+        project,
+        stage=Stage.UNDER_CONSTRUCTION,
+        planned_date="2025-09-30",
     )
     written, release = threading.Event(), threading.Event()
     real_write = project_list.write
