@@ -91,6 +91,8 @@ def run(
                 continue
             if batch is not None and batch.pk is None and not _created(batch, report):
                 continue
+            if result.writes_nothing:
+                continue  # nothing changed: no write, no figures to count again
             if not _written(result, chunk, by, record, report):
                 continue
             # the zones of the rows (a stored project matched is of its row's zone)

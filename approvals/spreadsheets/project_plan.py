@@ -85,6 +85,22 @@ class Plan:
     corrections: dict[int, provenance.Written] = field(default_factory=dict)
 
     @property
+    def writes_nothing(self) -> bool:
+        """Whether ``project_write.write`` would write nothing: every row of the chunk is as
+        stored (a list imported again unchanged)."""
+        return not (
+            self.new_enterprises
+            or self.new_projects
+            or self.project_fills
+            or self.new_milestones
+            or self.moved_milestones
+            or self.new_entries
+            or self.entry_changes
+            or self.problems
+            or self.requests
+        )
+
+    @property
     def as_of(self) -> dt.date | None:
         """Where this list stands among the imports that wrote facts: its round's event date,
         or None for a list without a round (``provenance.may_correct``)."""

@@ -247,6 +247,32 @@ def test_an_import_correcting_a_round_shows_on_the_dashboard_after_the_worker_ra
     assert "更新中" not in html
 
 
+def test_a_list_imported_again_unchanged_sends_no_recount_and_a_corrected_one_does(
+    zone, other_zone, stan, sent, django_capture_on_commit_callbacks
+):
+    from approvals.spreadsheets import imports
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ProjectFactory(zone=other_zone)
+    sent.clear()
+    first = workbook(row(1, "晋中储能项目", category="签约", yi=2.0))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert imports.apply(received(first, stan), first).applied
+    assert sent == [[zone.pk]]
+    kept_version = ZoneFigures.objects.filter(zone=zone).values_list("version", flat=True).get()
+    sent.clear()
+    with django_capture_on_commit_callbacks(execute=True):  # the same list again
+        report = imports.apply(received(first, stan), first)
+    assert report.applied and report.unchanged == 1
+    assert sent == []
+    assert ZoneFigures.objects.get(zone=zone).version == kept_version
+    corrected = workbook(row(1, "晋中储能项目", category="签约", yi=2.5))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert imports.apply(received(corrected, stan), corrected).applied
+    assert sent == [[zone.pk]]
+    assert ZoneFigures.objects.get(zone=zone).version > kept_version
+
+
 def test_a_monthly_table_import_marks_the_zone_of_its_projects_only(
     zone, other_zone, stan, sent, settings, tmp_path, django_capture_on_commit_callbacks
 ):
