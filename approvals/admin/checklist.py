@@ -20,6 +20,7 @@ from approvals.admin.at_scale import (
 from approvals.admin.base import (
     ChangeList,
     HistoryAdmin,
+    MergesMeanwhile,
     ModelAdmin,
     ReadOnlyRecordInline,
     RecordInline,
@@ -42,9 +43,12 @@ from approvals.models import (
 from approvals.stages import workflow
 
 
-class ApprovalItemForm(forms.ModelForm):
+class ApprovalItemForm(MergesMeanwhile):
     """An item's editable facts. A change of its mode goes through ``workflow.item_set_mode``
-    (recorded, with a reason for 不涉及 and 统一服务); the other fields save as usual."""
+    (recorded, with a reason for 不涉及 and 统一服务); the other fields save as usual. What was
+    recorded after the page was opened (an approval table's mode or document number, another
+    person's save) is merged, not written back (``MergesMeanwhile``): on the item's page and on
+    the project's checklist tab alike."""
 
     mode_reason = forms.CharField(
         label=_("reason for the mode"),

@@ -18,7 +18,13 @@ from django.utils.translation import gettext_lazy as _
 
 from approvals.access import permissions
 from approvals.admin.at_scale import PageColumns, SearchedByProject, SeenZonesFilter
-from approvals.admin.base import HistoryAdmin, ReadOnlyRecordInline, SafeAutocomplete, person
+from approvals.admin.base import (
+    HistoryAdmin,
+    MergesMeanwhile,
+    ReadOnlyRecordInline,
+    SafeAutocomplete,
+    person,
+)
 from approvals.admin.colour_filters import ProblemColourFilter
 from approvals.admin.transitions import TransitionAdminMixin
 from approvals.cases.colours import MilestoneColours, badge, problem_colour
@@ -120,9 +126,11 @@ class ProblemAddForm(forms.ModelForm):
             self.add_error(None, refused.reasons)
 
 
-class ProblemChangeForm(forms.ModelForm):
+class ProblemChangeForm(MergesMeanwhile):
     """A problem's facts that may change while it is worked off; its text is what makes it the
-    same problem when a list names it again, so it stays as reported."""
+    same problem when a list names it again, so it stays as reported. The officer and the
+    supervisors work one problem: what one saved after the other opened the page is merged,
+    not written back (``MergesMeanwhile``)."""
 
     class Meta:
         model = Problem

@@ -27,10 +27,14 @@ from solo.admin import SingletonModelAdmin
 
 from approvals.admin.base import ModelAdmin
 from approvals.models import (
+    ApprovalItem,
     Category,
     Factor,
     FactorNeed,
+    ItemModeChange,
     Milestone,
+    Mode,
+    ModeOrigin,
     MonthlyProgress,
     Project,
     Stage,
@@ -605,3 +609,88 @@ def test_a_readers_tab_carries_no_latest_records(as_user, stan, zone):
     html = response.content.decode()
     assert "完成土地摘牌" in html
     assert "opened_at" not in html
+
+
+def latest_mode_change(item) -> ItemModeChange:
+    return ItemModeChange.objects.filter(item_id=item.pk).latest("at", "id")
+
+
+@pytest.mark.usefixtures("april_first")
+class TestAnItemAnApprovalTableMovedMeanwhile:
+    """An approval item's page (and the project's checklist tab) was opened; then an approval
+    table marked the item 统一服务. Saving the page with another change keeps the table's mode,
+    and records no change of mode by the person; changing the mode on the page too is refused
+    once, naming the table's importer, then a second save keeps the page's mode."""
+
+    @pytest.fixture
+    def item_page(self, as_user, alice, stan, catalogue, project):
+        from approvals.checklist.services import checklist_generate
+        from tests.spreadsheets import test_import_approvals as tables
+
+        project.code, project.officer = tables.CODE, alice
+        project.save()
+        checklist_generate(project=project, by=alice)
+        lx03 = tables.item(project, "LX03")
+        client = as_user(alice)
+        url = reverse("admin:approvals_approvalitem_change", args=[lx03.pk])
+        data = change_form_data(client, url)
+        drawn = client.get(url).content.decode()  # the page carries the record it was opened at
+        assert f'name="opened_at" value="{data["opened_at"]}"' in drawn
+        _record, report = tables.import_file(
+            tables.table(tables.row_for(project, LX03="统一服务")), stan
+        )
+        assert report.ok, report.errors
+        assert tables.item(project, "LX03").mode == Mode.UNIFIED
+        return client, url, data, lx03
+
+    def test_saved_with_another_change_the_tables_mode_stays(self, item_page, alice):
+        client, url, data, lx03 = item_page
+        data["notes"] = "已电话催办"
+
+        assert client.post(url, data).status_code == 302
+
+        fresh = ApprovalItem.objects.get(pk=lx03.pk)
+        assert (fresh.mode, fresh.notes) == (Mode.UNIFIED, "已电话催办")
+        assert latest_mode_change(lx03).origin == ModeOrigin.IMPORT  # none by the page
+
+    def test_the_mode_changed_here_too_is_refused_once_then_saved(self, item_page, alice):
+        client, url, data, lx03 = item_page
+        data["mode"] = Mode.COMMITMENT
+
+        response = client.post(url, data)
+
+        assert response.status_code == 200
+        form = response.context["adminform"].form
+        assert form.non_field_errors() == [
+            "本页打开后，斯坦（stan）也修改了办理方式（2025-04-01 10:00）。页面显示的是您填写的内容："
+            "再次保存即以您的为准，或重新打开本页查看对方的修改。"
+        ]
+        assert ApprovalItem.objects.get(pk=lx03.pk).mode == Mode.UNIFIED
+        assert client.post(url, form.data).status_code == 302  # as shown
+        assert ApprovalItem.objects.get(pk=lx03.pk).mode == Mode.COMMITMENT
+        change = latest_mode_change(lx03)
+        assert (change.source, change.target, change.by) == (Mode.UNIFIED, Mode.COMMITMENT, alice)
+
+    def test_the_projects_checklist_tab_saved_keeps_the_tables_mode(
+        self, as_user, alice, stan, catalogue, project
+    ):
+        from approvals.checklist.services import checklist_generate
+        from tests.spreadsheets import test_import_approvals as tables
+
+        project.code, project.officer = tables.CODE, alice
+        project.save()
+        checklist_generate(project=project, by=alice)
+        client = as_user(alice)
+        data = change_form_data(client, change_url(project))
+        _record, report = tables.import_file(
+            tables.table(tables.row_for(project, LX03="统一服务")), stan
+        )
+        assert report.ok, report.errors
+        data["industry"] = "新能源"
+
+        assert client.post(change_url(project), data).status_code == 302
+
+        assert Project.objects.get(pk=project.pk).industry == "新能源"
+        lx03 = tables.item(project, "LX03")
+        assert lx03.mode == Mode.UNIFIED
+        assert latest_mode_change(lx03).origin == ModeOrigin.IMPORT  # none by the page

@@ -15,7 +15,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext
 
 from approvals.casework.problems import problem_add, problem_transition
-from approvals.core.display import day_in_words
+from approvals.core.display import day_in_words, local_time
 from approvals.models import Problem, ProblemChange, ProblemStatus
 from tests.factories import UserFactory, ZoneRoleFactory
 from zones.models import Role
@@ -186,6 +186,50 @@ class TestTheOfficersDay:
         assert client.post(change_url(problem), data).status_code == 302
         problem.refresh_from_db()
         assert (problem.deadline, problem.description) == (later, TEXT)
+
+
+class TestSavedMeanwhile:
+    """The officer opened the problem's page; then a supervisor saved it with another
+    department. The officer's save of a new deadline keeps the supervisor's department; the
+    department changed on both pages is refused once, naming the supervisor, then kept as the
+    officer saves it again."""
+
+    @pytest.fixture
+    def opened(self, as_user, alice, bob, problem):
+        from tests.admin_helpers import change_form_data
+
+        officers = as_user(alice)
+        data = change_form_data(officers, change_url(problem))
+        theirs = change_form_data(as_user(bob), change_url(problem), department="市自然资源局")
+        assert as_user(bob).post(change_url(problem), theirs).status_code == 302
+        return officers, data
+
+    def test_a_field_left_as_it_was_keeps_the_other_save(self, opened, problem):
+        client, data = opened
+        later = problem.deadline + dt.timedelta(days=30)
+        data["deadline"] = later.isoformat()
+
+        assert client.post(change_url(problem), data).status_code == 302
+
+        fresh = Problem.objects.get(pk=problem.pk)
+        assert (fresh.department, fresh.deadline) == ("市自然资源局", later)
+
+    def test_the_same_field_changed_is_refused_once_then_saved(self, opened, problem):
+        client, data = opened
+        data["department"] = "市发展改革委"
+
+        response = client.post(change_url(problem), data)
+
+        assert response.status_code == 200
+        form = response.context["adminform"].form
+        theirs = Problem.history.filter(id=problem.pk).latest("history_id")
+        assert form.non_field_errors() == [
+            f"本页打开后，鲍勃（bob）也修改了交办部门（{local_time(theirs.history_date)}）。"
+            "页面显示的是您填写的内容：再次保存即以您的为准，或重新打开本页查看对方的修改。"
+        ]
+        assert Problem.objects.get(pk=problem.pk).department == "市自然资源局"
+        assert client.post(change_url(problem), form.data).status_code == 302  # as shown
+        assert Problem.objects.get(pk=problem.pk).department == "市发展改革委"
 
 
 class TestFourEyes:
