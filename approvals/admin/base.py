@@ -18,6 +18,13 @@ from django.core.exceptions import (
 )
 from django.db import models
 from django.db.models import Max
+from django.forms.formsets import (
+    INITIAL_FORM_COUNT,
+    MAX_NUM_FORM_COUNT,
+    MIN_NUM_FORM_COUNT,
+    TOTAL_FORM_COUNT,
+    ManagementForm,
+)
 from django.utils import formats
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
@@ -176,6 +183,9 @@ class MergesMeanwhile(forms.ModelForm):
     since. (The project page reads the project under its lock: ``ProjectAdmin.get_object``.)"""
 
     opened_at = OpenedAt(required=False)
+    #: The formset whose management form carries the row's latest record, where the form is a
+    #: row of an inline (``StoredOnceFormSet``): one hidden input for the rows, not one each.
+    opened_in: StoredOnceFormSet | None = None
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -192,6 +202,8 @@ class MergesMeanwhile(forms.ModelForm):
 
     def _merge_meanwhile(self, cleaned: dict) -> None:
         seen = cleaned.get("opened_at")
+        if seen is None and self.opened_in is not None and self.instance.pk is not None:
+            seen = self.opened_in.posted_records.get(str(self.instance.pk))
         if self.instance.pk is None or seen is None:
             return
         records = list(
@@ -220,7 +232,11 @@ class MergesMeanwhile(forms.ModelForm):
                 both.append(str(field.verbose_name))
         if both:
             self.data = self.data.copy()
-            self.data[self.add_prefix("opened_at")] = latest.history_id
+            if "opened_at" in self.fields:
+                self.data[self.add_prefix("opened_at")] = latest.history_id
+            if self.opened_in is not None:  # (the page's data here as it is drawn again)
+                for key, value in self.opened_in.seen(self.instance.pk, latest.history_id).items():
+                    self.data[key] = value
             for name in theirs:
                 self._show_stored(name)
             self.add_error(
@@ -257,9 +273,31 @@ class MergesMeanwhile(forms.ModelForm):
             self.data[key] = "" if value is None else value
 
 
+class RecordsManagementForm(ManagementForm):
+    """Django's management form of a formset, with its rows' latest records ("id:record,…")."""
+
+    RECORDS = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+def _encoded(records: dict) -> str:
+    return ",".join(f"{pk}:{record}" for pk, record in records.items() if record is not None)
+
+
+def _decoded(text: str | None) -> dict[str, int]:
+    """The rows' records as posted: row id (text, as posted) → record; anything else dropped."""
+    records = {}
+    for pair in (text or "").split(","):
+        pk, _, record = pair.partition(":")
+        if pk and record.isdigit():
+            records[pk] = int(record)
+    return records
+
+
 class StoredOnceFormSet(PaginationInlineFormSet):
-    """An inline's rows, each drawn with its latest record where its form merges what was
-    recorded meanwhile (``MergesMeanwhile``), and checked against the rows stored for the
+    """An inline's rows, drawn with their latest records where its form merges what was
+    recorded meanwhile (``MergesMeanwhile``; one hidden input in the management form for all
+    the rows: a hidden cell in every row cost the monthly tab 14–18 ms at 100,000 projects,
+    ``benchmarks/README.md`` section 3c), and checked against the rows stored for the
     same object where a unique constraint names it (a project's milestone per stage, its
     month's figures, its task node by name, its need of a factor). Django checks the rows
     posted together, but leaves the stored ones to the database when the constraint names
@@ -268,9 +306,63 @@ class StoredOnceFormSet(PaginationInlineFormSet):
     Checked: constraints of the object and one other field, unconditional (the project
     page's). Over unfold's formset, as its inlines have."""
 
+    #: Whether the rows carry their latest records: set by the inline for those who may
+    #: change the rows (a reader's page carries none).
+    carries_records = False
+
+    @property
+    def _merges(self) -> bool:
+        return self.carries_records and issubclass(self.form, MergesMeanwhile)
+
+    @cached_property
+    def management_form(self):
+        """Django's, with the rows' latest records where the rows merge (``RECORDS``)."""
+        if not self._merges:
+            return super().management_form
+        if self.is_bound:
+            form = RecordsManagementForm(
+                self.data, auto_id=self.auto_id, prefix=self.prefix, renderer=self.renderer
+            )
+            form.full_clean()
+            return form
+        return RecordsManagementForm(
+            auto_id=self.auto_id,
+            prefix=self.prefix,
+            initial={
+                TOTAL_FORM_COUNT: self.total_form_count(),
+                INITIAL_FORM_COUNT: self.initial_form_count(),
+                MIN_NUM_FORM_COUNT: self.min_num,
+                MAX_NUM_FORM_COUNT: self.max_num,
+                "RECORDS": _encoded(self._opened),
+            },
+            renderer=self.renderer,
+        )
+
+    @cached_property
+    def posted_records(self) -> dict[str, int]:
+        """Each posted row's latest record when its page was opened: row id → record."""
+        if not self._merges or not self.is_bound:
+            return {}
+        return _decoded(self.management_form.cleaned_data.get("RECORDS"))
+
+    def seen(self, pk, record: int) -> dict[str, str]:
+        """A row refused for a change recorded meanwhile is drawn again with that record:
+        saved again as shown, it is taken as seen. The management form's data as now drawn."""
+        self.posted_records[str(pk)] = record
+        form = self.management_form
+        form.data = form.data.copy()
+        form.data[form.add_prefix("RECORDS")] = _encoded(self.posted_records)
+        return {form.add_prefix("RECORDS"): form.data[form.add_prefix("RECORDS")]}
+
+    def add_fields(self, form, index) -> None:
+        super().add_fields(form, index)
+        if isinstance(form, MergesMeanwhile):
+            form.fields.pop("opened_at", None)  # the management form carries the records
+            form.opened_in = self if self._merges else None
+
     def get_form_kwargs(self, index):
-        """A row merging what was recorded meanwhile (``MergesMeanwhile``) is drawn with its
-        latest record, read for the rows of the page in one query."""
+        """A row merging what was recorded meanwhile (``MergesMeanwhile``) is made with its
+        latest record, read for the rows of the page in one query (not one per row)."""
         kwargs = super().get_form_kwargs(index)
         merges = issubclass(self.form, MergesMeanwhile)
         if merges and not self.is_bound and index is not None:
@@ -334,16 +426,13 @@ class TabularInline(unfold.TabularInline):
     hide_title = True
     formset = StoredOnceFormSet
 
-    def get_fields(self, request, obj=None):
-        """A form that merges what was recorded meanwhile carries its rows' latest records, to
-        those who may change them (a hidden input: a reader's row shows no such column)."""
-        fields = list(super().get_fields(request, obj))
-        if issubclass(self.form, MergesMeanwhile) and self.has_change_permission(request, obj):
-            fields.append("opened_at")
-        return fields
-
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
+        # Rows that merge what was recorded meanwhile carry their latest records, to those who
+        # may change them (``StoredOnceFormSet``).
+        formset.carries_records = issubclass(self.form, MergesMeanwhile) and bool(
+            self.has_change_permission(request, obj)
+        )
         # unfold's inline template asks each row's form for its nested formsets (a feature we
         # do not use) in every cell: a name the form lacks cost Django's template a dir() of
         # the form each time (231 on a case file's items, issue 21). The form class is the
