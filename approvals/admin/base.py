@@ -361,8 +361,9 @@ class StoredOnceFormSet(PaginationInlineFormSet):
             form.opened_in = self if self._merges else None
 
     def get_form_kwargs(self, index):
-        """A row merging what was recorded meanwhile (``MergesMeanwhile``) is made with its
-        latest record, read for the rows of the page in one query (not one per row)."""
+        """A row merging what was recorded meanwhile (``MergesMeanwhile``) is given its latest
+        record, read for the rows of the page in one query: the form would read its own (a
+        query per row), and the management form draws them all (``RECORDS``)."""
         kwargs = super().get_form_kwargs(index)
         merges = issubclass(self.form, MergesMeanwhile)
         if merges and not self.is_bound and index is not None:

@@ -622,6 +622,13 @@ def test_a_readers_tab_carries_no_latest_records(as_user, stan, zone):
     assert "opened_at" not in html and "RECORDS" not in html
 
 
+def tables():
+    """The approval-table import's test helpers (a module of tests: imported when used)."""
+    from tests.spreadsheets import test_import_approvals
+
+    return test_import_approvals
+
+
 def latest_mode_change(item) -> ItemModeChange:
     return ItemModeChange.objects.filter(item_id=item.pk).latest("at", "id")
 
@@ -634,24 +641,32 @@ class TestAnItemAnApprovalTableMovedMeanwhile:
     once, naming the table's importer, then a second save keeps the page's mode."""
 
     @pytest.fixture
-    def item_page(self, as_user, alice, stan, catalogue, project):
+    def listed(self, alice, catalogue, project):
+        """The project with its code (an approval table finds it by it) and its checklist."""
         from approvals.checklist.services import checklist_generate
-        from tests.spreadsheets import test_import_approvals as tables
 
-        project.code, project.officer = tables.CODE, alice
+        project.code, project.officer = tables().CODE, alice
         project.save()
         checklist_generate(project=project, by=alice)
-        lx03 = tables.item(project, "LX03")
+        return project
+
+    @staticmethod
+    def table_marks_unified(project, by) -> None:
+        """An approval table imported by ``by``, marking LX03 统一服务."""
+        t = tables()
+        _record, report = t.import_file(t.table(t.row_for(project, LX03="统一服务")), by)
+        assert report.ok, report.errors
+        assert t.item(project, "LX03").mode == Mode.UNIFIED
+
+    @pytest.fixture
+    def item_page(self, as_user, alice, stan, listed):
+        lx03 = tables().item(listed, "LX03")
         client = as_user(alice)
         url = reverse("admin:approvals_approvalitem_change", args=[lx03.pk])
         data = change_form_data(client, url)
         drawn = client.get(url).content.decode()  # the page carries the record it was opened at
         assert f'name="opened_at" value="{data["opened_at"]}"' in drawn
-        _record, report = tables.import_file(
-            tables.table(tables.row_for(project, LX03="统一服务")), stan
-        )
-        assert report.ok, report.errors
-        assert tables.item(project, "LX03").mode == Mode.UNIFIED
+        self.table_marks_unified(listed, stan)
         return client, url, data, lx03
 
     def test_saved_with_another_change_the_tables_mode_stays(self, item_page, alice):
@@ -683,25 +698,17 @@ class TestAnItemAnApprovalTableMovedMeanwhile:
         assert (change.source, change.target, change.by) == (Mode.UNIFIED, Mode.COMMITMENT, alice)
 
     def test_the_projects_checklist_tab_saved_keeps_the_tables_mode(
-        self, as_user, alice, stan, catalogue, project
+        self, as_user, alice, stan, listed
     ):
-        from approvals.checklist.services import checklist_generate
-        from tests.spreadsheets import test_import_approvals as tables
-
-        project.code, project.officer = tables.CODE, alice
-        project.save()
-        checklist_generate(project=project, by=alice)
+        project = listed
         client = as_user(alice)
         data = change_form_data(client, change_url(project))
-        _record, report = tables.import_file(
-            tables.table(tables.row_for(project, LX03="统一服务")), stan
-        )
-        assert report.ok, report.errors
+        self.table_marks_unified(project, stan)
         data["industry"] = "新能源"
 
         assert client.post(change_url(project), data).status_code == 302
 
         assert Project.objects.get(pk=project.pk).industry == "新能源"
-        lx03 = tables.item(project, "LX03")
+        lx03 = tables().item(project, "LX03")
         assert lx03.mode == Mode.UNIFIED
         assert latest_mode_change(lx03).origin == ModeOrigin.IMPORT  # none by the page
